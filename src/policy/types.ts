@@ -1,0 +1,96 @@
+/** The policy bundle: partners, agreements and the casbin enforcer, as loaded from `policies/`. */
+import type { Enforcer } from 'casbin';
+
+export type Sector = 'public' | 'private' | 'operator';
+export type Role = 'analyst' | 'responder' | 'dpo' | 'admin';
+export const ROLES: readonly Role[] = ['analyst', 'responder', 'dpo', 'admin'];
+
+/** Signature algorithms a partner's issuer may be pinned to. Never taken from the token. */
+export type TokenAlgorithm = 'ES256' | 'ES384' | 'RS256' | 'PS256' | 'EdDSA';
+
+export interface IssuerConfig {
+  /** The `iss` claim this issuer puts in its tokens. */
+  iss: string;
+  algorithm: TokenAlgorithm;
+  /** PEM file with the issuer's public key, relative to the bundle folder. */
+  publicKey: string;
+}
+
+export interface Partner {
+  id: string;
+  name: string;
+  sector: Sector;
+  country: string;
+  issuers: IssuerConfig[];
+  /** CIDR ranges requests from this partner's users must come from. */
+  networks: string[];
+  /** A supervisor partner's DPO sees every partner (the gateway operator). */
+  supervisor?: boolean;
+}
+
+/** Ordered from least to most sensitive; a ceiling admits its own level and those below. */
+export const CLASSIFICATIONS = ['public', 'internal', 'restricted', 'confidential'] as const;
+export type Classification = (typeof CLASSIFICATIONS)[number];
+
+export const TLP_LEVELS = ['CLEAR', 'GREEN', 'AMBER', 'AMBER+STRICT', 'RED'] as const;
+export type Tlp = (typeof TLP_LEVELS)[number];
+
+export interface Handling {
+  tlp: Tlp;
+  /** Onward-sharing conditions, e.g. "no onward disclosure without the provider's permission". */
+  conditions: string[];
+}
+
+export interface DatasetTerms {
+  id: string;
+  provider: string;
+  objectTypes: string[];
+  classification: Classification;
+  /** Canonical field paths the requester may receive from this dataset. */
+  fields: string[];
+  /** Fields released only as keyed pseudonyms (HMAC under the agreement's key). */
+  pseudonymise: string[];
+}
+
+export interface AllowedHours {
+  /** ISO weekdays 1 (Monday) .. 7 (Sunday). */
+  days: number[];
+  /** "HH:MM", inclusive, in the agreement's time zone. */
+  from: string;
+  /** "HH:MM", exclusive; "24:00" means end of day. */
+  to: string;
+}
+
+export interface Agreement {
+  id: string;
+  title: string;
+  version: number;
+  parties: { requesters: string[]; providers: string[] };
+  legalBasis: string;
+  validity: { from: string; until: string };
+  timezone: string;
+  purposes: string[];
+  datasets: DatasetTerms[];
+  safes: {
+    people: { roles: Role[]; minVettingLevel: number; trainingMaxAgeDays: number };
+    project: {
+      /** Per requesting partner, the regular expression a case reference must match in full. */
+      caseRefPatterns: Record<string, string>;
+      dailyQuotaPerUser: number;
+    };
+    setting: { mfaRequired: boolean; maxAuthAgeMinutes?: number; allowedHours?: AllowedHours; tlsRequired: boolean };
+    data: { classificationCeiling: Classification; minimise: boolean };
+    output: { maxRecordsPerRequest: number; handling: Handling; retentionDays: number };
+  };
+}
+
+export interface Bundle {
+  partners: ReadonlyMap<string, Partner>;
+  agreements: ReadonlyMap<string, Agreement>;
+  /** Evaluates `(role, partner, action)` from policies/model.conf + policies/policy.csv. */
+  enforcer: Enforcer;
+  /** sha256 (hex) over the bundle's canonical form; recorded with every decision. */
+  digest: string;
+  /** Absolute folder the bundle was loaded from (issuer keys are relative to it). */
+  dir: string;
+}

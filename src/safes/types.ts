@@ -1,0 +1,64 @@
+import type { Accreditation } from '../records/accreditation';
+import type { Handling } from '../policy/types';
+
+export type SafeName = 'people' | 'project' | 'setting' | 'data' | 'output';
+export const SAFE_NAMES: readonly SafeName[] = ['people', 'project', 'setting', 'data', 'output'];
+
+export interface IdentifierInput {
+  type: string;
+  value: string;
+}
+
+/** What an analyst asks for (POST /api/v1/requests). */
+export interface RequestInput {
+  agreementId: string;
+  providerId: string;
+  datasetId: string;
+  identifiers: IdentifierInput[];
+  recordRefs: string[];
+  fields: string[];
+  purpose: string;
+  caseRef: string;
+}
+
+/** Facts about the call that the safes need and the token does not carry. */
+export interface DecisionContext {
+  now: Date;
+  /** The client address as the gateway sees it (proxy headers only when configured). */
+  sourceIp: string;
+  tls: boolean;
+  /** The caller's registry entry; undefined when the user is unknown to the gateway. */
+  accreditation: Accreditation | undefined;
+  /** Requests this user already made under the agreement since local midnight. */
+  requestsToday: number;
+}
+
+export interface Reason {
+  code: string;
+  message: string;
+}
+
+export interface SafeResult {
+  outcome: 'pass' | 'fail';
+  reasons: Reason[];
+}
+
+/** What the answer must satisfy before anything leaves. */
+export interface Obligations {
+  /** Only these fields are released (requested ∩ allowed). */
+  fields: string[];
+  /** Released as keyed pseudonyms under the agreement's key. */
+  pseudonymise: string[];
+  maxRecords: number;
+  handling: Handling;
+  retentionDays: number;
+}
+
+export interface Decision {
+  outcome: 'permit' | 'deny';
+  safes: Record<SafeName, SafeResult>;
+  obligations: Obligations;
+  policyDigest: string;
+  agreementVersion: number | null;
+  decidedAt: string;
+}
