@@ -14,6 +14,8 @@ export interface IssuerConfig {
   algorithm: TokenAlgorithm;
   /** PEM file with the issuer's public key, relative to the bundle folder. */
   publicKey: string;
+  /** A demo issuer (keys under config/demo/): trusted only while `demo.enabled` is on. */
+  demo?: boolean;
 }
 
 export interface Partner {
