@@ -1,0 +1,135 @@
+/**
+ * Configuration: config/default.yaml, then the file named by FSG_CONFIG merged over it, then FSG_*
+ * variables; validated against schemas/config.schema.json. A bad config stops start-up with one
+ * readable line per problem.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import schema from '../../schemas/config.schema.json';
+import { createAjv } from './ajv';
+import { describeAjvError } from './schema-errors';
+
+export interface GatewayConfig {
+  server: { host: string; port: number; trustProxy: false | string[]; bodyLimit: string };
+  dataDir: string;
+  store: { kind: 'sqlite'; file: string };
+  policyDir: string;
+  auth: { audience: string; clockSkewSeconds: number };
+  demo: { enabled: boolean; accreditations: string };
+  retention: { sweepIntervalSeconds: number };
+  log: { level: 'error' | 'warn' | 'info' | 'debug' | 'silent' };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The project root: where config/, policies/ and schemas/ live (also when running from dist/). */
+export const PROJECT_ROOT = path.resolve(
+  __dirname,
+  __dirname.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..',
+);
+export const DEFAULT_CONFIG_FILE = path.join(PROJECT_ROOT, 'config', 'default.yaml');
+
+/** FSG_* variables and the key each one sets (values are strings; ajv coerces numbers and booleans). */
+const ENV_KEYS: Record<string, string[]> = {
+  FSG_HOST: ['server', 'host'],
+  FSG_PORT: ['server', 'port'],
+  FSG_TRUST_PROXY: ['server', 'trustProxy'],
+  FSG_DATA_DIR: ['dataDir'],
+  FSG_POLICY_DIR: ['policyDir'],
+  FSG_AUDIENCE: ['auth', 'audience'],
+  FSG_DEMO: ['demo', 'enabled'],
+  FSG_LOG_LEVEL: ['log', 'level'],
+};
+
+const validate = createAjv({ coerceTypes: true }).compile<GatewayConfig>(schema);
+
+/** Keys holding paths: relative ones are resolved against the folder of whoever set them. */
+const PATH_KEYS = [['dataDir'], ['policyDir'], ['demo', 'accreditations']];
+
+/**
+ * Paths in config/default.yaml are relative to the project; paths from FSG_CONFIG's file or from
+ * FSG_* variables are relative to the current folder.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): GatewayConfig {
+  let merged = resolvePaths(readYaml(DEFAULT_CONFIG_FILE), PROJECT_ROOT);
+  if (env.FSG_CONFIG)
+    merged = deepMerge(merged, resolvePaths(readYaml(path.resolve(cwd, env.FSG_CONFIG)), cwd));
+  const fromEnv: Record<string, unknown> = {};
+  for (const [name, keyPath] of Object.entries(ENV_KEYS)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setPath(fromEnv, keyPath, parseEnvValue(name, value));
+  }
+  merged = deepMerge(merged, resolvePaths(fromEnv, cwd));
+  if (!validate(merged)) {
+    throw new ConfigError((validate.errors ?? []).map((e) => describeAjvError(e)));
+  }
+  return merged as unknown as GatewayConfig;
+}
+
+function resolvePaths(doc: Record<string, unknown>, base: string): Record<string, unknown> {
+  for (const keyPath of PATH_KEYS) {
+    const parent = keyPath
+      .slice(0, -1)
+      .reduce<unknown>((node, key) => (isPlainObject(node) ? node[key] : undefined), doc);
+    const key = keyPath[keyPath.length - 1];
+    if (isPlainObject(parent) && typeof parent[key] === 'string')
+      parent[key] = path.resolve(base, parent[key]);
+  }
+  return doc;
+}
+
+function parseEnvValue(name: string, value: string): unknown {
+  if (name === 'FSG_TRUST_PROXY') {
+    return value === 'false'
+      ? false
+      : value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+  }
+  return value;
+}
+
+function readYaml(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new ConfigError([`${file}: cannot be read`]);
+  }
+  const doc = YAML.parseDocument(text);
+  if (doc.errors.length) throw new ConfigError(doc.errors.map((e) => `${file}: ${e.message.split('\n')[0]}`));
+  const value: unknown = doc.toJS();
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError([`${file}: must hold a mapping of keys`]);
+  }
+  return value as Record<string, unknown>;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Objects merge key by key; anything else (arrays included) is replaced. */
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    out[key] = isPlainObject(value) && isPlainObject(out[key]) ? deepMerge(out[key], value) : value;
+  }
+  return out;
+}
+
+function setPath(target: Record<string, unknown>, keyPath: string[], value: unknown): void {
+  let node = target;
+  for (const key of keyPath.slice(0, -1)) {
+    if (!isPlainObject(node[key])) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keyPath[keyPath.length - 1]] = value;
+}
