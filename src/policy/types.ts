@@ -80,7 +80,12 @@ export interface Agreement {
       caseRefPatterns: Record<string, string>;
       dailyQuotaPerUser: number;
     };
-    setting: { mfaRequired: boolean; maxAuthAgeMinutes?: number; allowedHours?: AllowedHours; tlsRequired: boolean };
+    setting: {
+      mfaRequired: boolean;
+      maxAuthAgeMinutes?: number;
+      allowedHours?: AllowedHours;
+      tlsRequired: boolean;
+    };
     data: { classificationCeiling: Classification; minimise: boolean };
     output: { maxRecordsPerRequest: number; handling: Handling; retentionDays: number };
   };
