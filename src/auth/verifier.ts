@@ -1,0 +1,185 @@
+/**
+ * Verifies partner-issued JWTs and turns them into an Identity. Every issuer is bound to exactly one
+ * partner and pinned to one algorithm and one key, all taken from the policy bundle, never from the
+ * token: this is what stops `alg: none`, HS256-with-the-public-key and cross-partner impersonation.
+ */
+import { readFileSync } from 'node:fs';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import * as path from 'node:path';
+import { decodeJwt, errors, jwtVerify } from 'jose';
+import type { Identity } from './identity';
+import type { IssuerConfig, Partner, TokenAlgorithm } from '../policy/types';
+import { problems } from '../http/problem';
+
+export interface VerifierOptions {
+  partners: ReadonlyMap<string, Partner>;
+  /** Absolute folder issuer key paths are relative to (the policy bundle folder). */
+  bundleDir: string;
+  /** The `aud` every token must carry: this gateway. */
+  audience: string;
+  /** Tolerance for clock drift on exp/nbf/iat; at most 60 s. */
+  clockSkewSeconds: number;
+  /** Trust issuers marked `demo: true` (their private keys are public). */
+  acceptDemoIssuers: boolean;
+}
+
+export interface TokenVerifier {
+  verify(token: string): Promise<Identity>;
+}
+
+/** Upper bound on the clock tolerance: more would make expiry meaningless for short tokens. */
+export const MAX_CLOCK_SKEW_SECONDS = 60;
+/** Real tokens are a few KB at most; refuse to parse anything bigger. */
+const MAX_TOKEN_LENGTH = 16 * 1024;
+
+/** Generic details: a 401 never echoes the token or any of its claims. */
+const NOT_VERIFIED = 'The token could not be verified.';
+const EXPIRED = 'The token has expired.';
+
+interface TrustedIssuer {
+  partnerId: string;
+  config: IssuerConfig;
+  key: KeyObject;
+}
+
+/**
+ * Throws unless `key` is a public or private key of the family `algorithm` needs, so a
+ * misconfigured bundle fails at start-up instead of rejecting every token at run time.
+ */
+export function assertKeyFitsAlgorithm(algorithm: TokenAlgorithm, key: KeyObject, label: string): void {
+  const type = key.asymmetricKeyType;
+  const details = key.asymmetricKeyDetails ?? {};
+  const fail = (need: string): never => {
+    throw new Error(`${label}: algorithm ${algorithm} needs ${need}, but the key is ${type ?? key.type}.`);
+  };
+  switch (algorithm) {
+    case 'ES256':
+      if (type !== 'ec' || details.namedCurve !== 'prime256v1') fail('an EC P-256 key');
+      break;
+    case 'ES384':
+      if (type !== 'ec' || details.namedCurve !== 'secp384r1') fail('an EC P-384 key');
+      break;
+    case 'RS256':
+      if (type !== 'rsa' || (details.modulusLength ?? 0) < 2048) fail('an RSA key of at least 2048 bits');
+      break;
+    case 'PS256':
+      if ((type !== 'rsa' && type !== 'rsa-pss') || (details.modulusLength ?? 0) < 2048) {
+        fail('an RSA key of at least 2048 bits');
+      }
+      break;
+    case 'EdDSA':
+      if (type !== 'ed25519' && type !== 'ed448') fail('an Ed25519 or Ed448 key');
+      break;
+    default:
+      throw new Error(`${label}: unsupported algorithm ${String(algorithm)}.`);
+  }
+}
+
+function loadPublicKey(partnerId: string, issuer: IssuerConfig, bundleDir: string): KeyObject {
+  const file = path.resolve(bundleDir, issuer.publicKey);
+  let key: KeyObject;
+  try {
+    key = createPublicKey(readFileSync(file));
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(`Partner ${partnerId}, issuer ${issuer.iss}: cannot load public key ${file}: ${reason}`, {
+      cause: err,
+    });
+  }
+  assertKeyFitsAlgorithm(issuer.algorithm, key, `Partner ${partnerId}, issuer ${issuer.iss} (${file})`);
+  return key;
+}
+
+function loadIssuers(opts: VerifierOptions): Map<string, TrustedIssuer> {
+  const trusted = new Map<string, TrustedIssuer>();
+  for (const partner of opts.partners.values()) {
+    for (const issuer of partner.issuers) {
+      // A demo issuer is not even loaded when demo mode is off: its key can never match.
+      if (issuer.demo && !opts.acceptDemoIssuers) continue;
+      const existing = trusted.get(issuer.iss);
+      if (existing) {
+        // One iss, one partner: otherwise partnerId would depend on map order.
+        throw new Error(`Issuer ${issuer.iss} is bound to both ${existing.partnerId} and ${partner.id}.`);
+      }
+      trusted.set(issuer.iss, {
+        partnerId: partner.id,
+        config: issuer,
+        key: loadPublicKey(partner.id, issuer, opts.bundleDir),
+      });
+    }
+  }
+  return trusted;
+}
+
+/** Reads `iss` from an unverified token, only to choose the key; any failure is a generic 401. */
+function unverifiedIssuer(token: string): string {
+  try {
+    const iss = decodeJwt(token).iss;
+    if (typeof iss === 'string' && iss.length > 0) return iss;
+  } catch {
+    // fall through: malformed
+  }
+  throw problems.unauthenticated(NOT_VERIFIED);
+}
+
+function amrOf(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
+  const skew = opts.clockSkewSeconds;
+  if (!Number.isFinite(skew) || skew < 0 || skew > MAX_CLOCK_SKEW_SECONDS) {
+    throw new Error(`clockSkewSeconds must be between 0 and ${MAX_CLOCK_SKEW_SECONDS}, got ${skew}.`);
+  }
+  if (!opts.audience) throw new Error('The token audience must not be empty.');
+  const issuers = loadIssuers(opts);
+
+  return {
+    async verify(token: string): Promise<Identity> {
+      if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
+        throw problems.unauthenticated(NOT_VERIFIED);
+      }
+      const trusted = issuers.get(unverifiedIssuer(token));
+      if (!trusted) throw problems.unauthenticated(NOT_VERIFIED);
+
+      let payload;
+      try {
+        ({ payload } = await jwtVerify(token, trusted.key, {
+          algorithms: [trusted.config.algorithm],
+          issuer: trusted.config.iss,
+          audience: opts.audience,
+          clockTolerance: skew,
+          requiredClaims: ['iss', 'aud', 'exp', 'sub'],
+        }));
+      } catch (err) {
+        // jose checks the signature before the claims, so "expired" is only said of genuine tokens.
+        throw problems.unauthenticated(err instanceof errors.JWTExpired ? EXPIRED : NOT_VERIFIED);
+      }
+
+      const { sub, exp } = payload;
+      if (typeof sub !== 'string' || sub.length === 0 || typeof exp !== 'number') {
+        throw problems.unauthenticated(NOT_VERIFIED);
+      }
+      const identity: Identity = {
+        userId: sub,
+        partnerId: trusted.partnerId, // from the issuer binding, never from a claim
+        issuer: trusted.config.iss,
+        amr: amrOf(payload.amr),
+        expiresAt: exp,
+      };
+      if (typeof payload.auth_time === 'number' && Number.isFinite(payload.auth_time)) {
+        identity.authTime = payload.auth_time;
+      }
+      return identity;
+    },
+  };
+}
+
+/**
+ * Whether the user authenticated with more than one factor (RFC 8176 `amr`): true when the issuer
+ * says `mfa` outright, or lists at least two distinct methods (e.g. `pwd` + `otp`). Deliberately
+ * simple: we do not try to classify methods into knowledge/possession/inherence.
+ */
+export function hasMfa(identity: Pick<Identity, 'amr'>): boolean {
+  return identity.amr.includes('mfa') || new Set(identity.amr).size >= 2;
+}

@@ -1,0 +1,422 @@
+import { createHmac, createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { SignJWT, decodeJwt, type JWTPayload } from 'jose';
+import { parse } from 'yaml';
+import { issueDemoToken, parseTtl } from '../../src/auth/demo-tokens';
+import { createTokenVerifier, hasMfa, type VerifierOptions } from '../../src/auth/verifier';
+import { ProblemError } from '../../src/http/problem';
+import type { Partner, TokenAlgorithm } from '../../src/policy/types';
+
+const ROOT = path.resolve(__dirname, '../..');
+const BUNDLE_DIR = path.join(ROOT, 'policies');
+const DEMO_DIR = path.join(ROOT, 'config/demo');
+const AUDIENCE = 'https://gateway.test';
+
+const partnerList = (
+  parse(readFileSync(path.join(BUNDLE_DIR, 'partners.yaml'), 'utf8')) as { partners: Partner[] }
+).partners;
+const PARTNERS: ReadonlyMap<string, Partner> = new Map(partnerList.map((p) => [p.id, p]));
+
+function partner(id: string): Partner {
+  const p = PARTNERS.get(id);
+  if (!p) throw new Error(`no partner ${id} in partners.yaml`);
+  return p;
+}
+const issOf = (id: string) => partner(id).issuers[0].iss;
+const privateKey = (id: string) => createPrivateKey(readFileSync(path.join(DEMO_DIR, `${id}.key.pem`)));
+const publicPem = (id: string) => readFileSync(path.join(DEMO_DIR, `${id}.pub.pem`), 'utf8');
+const nowSec = () => Math.floor(Date.now() / 1000);
+
+function verifier(overrides: Partial<VerifierOptions> = {}) {
+  return createTokenVerifier({
+    partners: PARTNERS,
+    bundleDir: BUNDLE_DIR,
+    audience: AUDIENCE,
+    clockSkewSeconds: 60,
+    acceptDemoIssuers: true,
+    ...overrides,
+  });
+}
+
+/** Claims of a valid police-nl token; cases override or delete from these. */
+function baseClaims(id = 'police-nl'): JWTPayload {
+  const now = nowSec();
+  return { iss: issOf(id), aud: AUDIENCE, sub: 'user-1', iat: now, exp: now + 600 };
+}
+
+/** Signs arbitrary claims with any key and algorithm (no claim defaults added by jose). */
+function sign(claims: JWTPayload, key: KeyObject, alg: string, header: Record<string, unknown> = {}) {
+  return new SignJWT(claims).setProtectedHeader({ ...header, alg }).sign(key);
+}
+
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+async function rejection(token: string, opts: Partial<VerifierOptions> = {}): Promise<ProblemError> {
+  try {
+    await verifier(opts).verify(token);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ProblemError);
+    return err as ProblemError;
+  }
+  throw new Error('expected the token to be rejected');
+}
+
+describe('createTokenVerifier: valid tokens', () => {
+  const cases: Array<[string, TokenAlgorithm]> = [
+    ['police-nl', 'ES256'],
+    ['police-se', 'RS256'],
+    ['boatreg-nl', 'EdDSA'],
+    ['autodealers-nl', 'ES256'],
+    ['insureco', 'EdDSA'],
+    ['gateway', 'ES256'],
+  ];
+
+  it.each(cases)('accepts a demo token from %s (%s)', async (id, alg) => {
+    expect(partner(id).issuers[0].algorithm).toBe(alg);
+    const token = await issueDemoToken({
+      userId: `alice@${id}`,
+      partner: partner(id),
+      bundleDir: BUNDLE_DIR,
+      audience: AUDIENCE,
+      ttlSeconds: 900,
+      mfa: true,
+    });
+    const identity = await verifier().verify(token);
+    expect(identity).toEqual({
+      userId: `alice@${id}`,
+      partnerId: id,
+      issuer: issOf(id),
+      amr: ['pwd', 'otp'],
+      authTime: expect.any(Number),
+      expiresAt: decodeJwt(token).exp,
+    });
+    expect(hasMfa(identity)).toBe(true);
+  });
+
+  it('signs demo tokens with the issuer algorithm and all required claims', async () => {
+    const now = new Date('2030-01-01T00:00:00Z');
+    const token = await issueDemoToken({
+      userId: 'bob',
+      partner: partner('police-se'),
+      bundleDir: BUNDLE_DIR,
+      audience: AUDIENCE,
+      ttlSeconds: 60,
+      mfa: false,
+      now,
+    });
+    const header = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()) as { alg: string };
+    expect(header.alg).toBe('RS256');
+    const claims = decodeJwt(token);
+    const t = now.getTime() / 1000;
+    expect(claims).toMatchObject({ iss: issOf('police-se'), aud: AUDIENCE, sub: 'bob', iat: t, exp: t + 60 });
+    expect(claims.auth_time).toBe(t);
+    expect(claims.amr).toEqual(['pwd']);
+    expect(typeof claims.jti).toBe('string');
+  });
+
+  it('accepts a token expired 30 s ago (within the 60 s skew)', async () => {
+    const token = await sign({ ...baseClaims(), exp: nowSec() - 30 }, privateKey('police-nl'), 'ES256');
+    await expect(verifier().verify(token)).resolves.toMatchObject({
+      userId: 'user-1',
+      partnerId: 'police-nl',
+    });
+  });
+
+  it('takes partnerId from the issuer binding, not from a partner claim', async () => {
+    const claims = {
+      ...baseClaims('boatreg-nl'),
+      partner: 'police-nl',
+      partnerId: 'police-nl',
+      org: 'police-nl',
+    };
+    const token = await sign(claims, privateKey('boatreg-nl'), 'EdDSA');
+    const identity = await verifier().verify(token);
+    expect(identity.partnerId).toBe('boatreg-nl');
+  });
+
+  it.each<[string, unknown, string[]]>([
+    ['missing', undefined, []],
+    ['not an array', 'mfa', []],
+    ['mixed types', ['pwd', 7, null, 'hwk'], ['pwd', 'hwk']],
+  ])('normalises amr when %s', async (_label, amr, expected) => {
+    const token = await sign(
+      { ...baseClaims(), amr, auth_time: 'yesterday' },
+      privateKey('police-nl'),
+      'ES256',
+    );
+    const identity = await verifier().verify(token);
+    expect(identity.amr).toEqual(expected);
+    expect(identity.authTime).toBeUndefined();
+  });
+
+  it('trusts a non-demo issuer when demo issuers are refused', async () => {
+    const real: Partner = {
+      ...partner('police-nl'),
+      issuers: [
+        {
+          iss: 'https://idp.police.example',
+          algorithm: 'ES256',
+          publicKey: '../config/demo/police-nl.pub.pem',
+        },
+      ],
+    };
+    const v = verifier({ partners: new Map([['police-nl', real]]), acceptDemoIssuers: false });
+    const token = await sign(
+      { ...baseClaims(), iss: 'https://idp.police.example' },
+      privateKey('police-nl'),
+      'ES256',
+    );
+    await expect(v.verify(token)).resolves.toMatchObject({ partnerId: 'police-nl' });
+  });
+});
+
+describe('createTokenVerifier: rejected tokens', () => {
+  const otherEcKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+  const p384Key = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey;
+
+  const cases: Array<[string, () => Promise<string> | string, string?]> = [
+    ['alg none', () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64(baseClaims())}.`],
+    [
+      'HS256 with the public key PEM as HMAC secret',
+      () => {
+        const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(baseClaims())}`;
+        return `${input}.${createHmac('sha256', publicPem('police-nl')).update(input).digest('base64url')}`;
+      },
+    ],
+    [
+      'HS256 with the public key PEM as HMAC secret (RSA issuer)',
+      () => {
+        const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(baseClaims('police-se'))}`;
+        return `${input}.${createHmac('sha256', publicPem('police-se')).update(input).digest('base64url')}`;
+      },
+    ],
+    [
+      'police-se key claiming police-nl iss',
+      () => sign(baseClaims('police-nl'), privateKey('police-se'), 'RS256'),
+    ],
+    [
+      'another partner’s EC key claiming police-nl iss',
+      () => sign(baseClaims(), privateKey('gateway'), 'ES256'),
+    ],
+    ['wrong key (unknown P-256 key)', () => sign(baseClaims(), otherEcKey, 'ES256')],
+    [
+      'wrong alg: PS256 with the right RSA key',
+      () => sign(baseClaims('police-se'), privateKey('police-se'), 'PS256'),
+    ],
+    ['wrong alg: ES384 for an ES256 issuer', () => sign(baseClaims(), p384Key, 'ES384')],
+    [
+      'wrong aud',
+      () => sign({ ...baseClaims(), aud: 'https://other.test' }, privateKey('police-nl'), 'ES256'),
+    ],
+    ['missing aud', () => sign({ ...baseClaims(), aud: undefined }, privateKey('police-nl'), 'ES256')],
+    [
+      'expired 61 s ago',
+      () => sign({ ...baseClaims(), exp: nowSec() - 61 }, privateKey('police-nl'), 'ES256'),
+      'The token has expired.',
+    ],
+    ['missing sub', () => sign({ ...baseClaims(), sub: undefined }, privateKey('police-nl'), 'ES256')],
+    ['empty sub', () => sign({ ...baseClaims(), sub: '' }, privateKey('police-nl'), 'ES256')],
+    ['missing exp', () => sign({ ...baseClaims(), exp: undefined }, privateKey('police-nl'), 'ES256')],
+    [
+      'not yet valid (nbf in 5 min)',
+      () => sign({ ...baseClaims(), nbf: nowSec() + 300 }, privateKey('police-nl'), 'ES256'),
+    ],
+    [
+      'unknown issuer',
+      () => sign({ ...baseClaims(), iss: 'https://evil.test' }, privateKey('police-nl'), 'ES256'),
+    ],
+    [
+      'issuer with a trailing slash',
+      () => sign({ ...baseClaims(), iss: `${issOf('police-nl')}/` }, privateKey('police-nl'), 'ES256'),
+    ],
+    ['missing iss', () => sign({ ...baseClaims(), iss: undefined }, privateKey('police-nl'), 'ES256')],
+    [
+      'tampered payload',
+      async () => {
+        const [h, , s] = (await sign(baseClaims(), privateKey('police-nl'), 'ES256')).split('.');
+        return `${h}.${b64({ ...baseClaims(), sub: 'admin' })}.${s}`;
+      },
+    ],
+    ['garbage string', () => 'this is not a jwt'],
+    ['empty string', () => ''],
+    ['three empty parts', () => '..'],
+    ['payload not JSON', () => `${b64({ alg: 'ES256' })}.${Buffer.from('nope').toString('base64url')}.sig`],
+    [
+      'oversized token',
+      () => `${b64({ alg: 'ES256' })}.${b64({ ...baseClaims(), pad: 'x'.repeat(20_000) })}.sig`,
+    ],
+  ];
+
+  it.each(cases)(
+    'rejects %s with a generic 401',
+    async (_label, build, detail = 'The token could not be verified.') => {
+      const token = await build();
+      const err = await rejection(token);
+      expect(err.status).toBe(401);
+      expect(err.code).toBe('unauthenticated');
+      expect(err.detail).toBe(detail);
+      // The problem never echoes the token or its claims.
+      const rendered = JSON.stringify({ detail: err.detail, message: err.message, ext: err.extensions });
+      if (token) expect(rendered).not.toContain(token);
+      expect(rendered).not.toContain('user-1');
+      expect(rendered).not.toContain('idp.');
+    },
+  );
+
+  it('reports an expired demo token as expired', async () => {
+    const token = await issueDemoToken({
+      userId: 'carol',
+      partner: partner('insureco'),
+      bundleDir: BUNDLE_DIR,
+      audience: AUDIENCE,
+      ttlSeconds: 1800,
+      mfa: false,
+      now: new Date(Date.now() - 3600_000),
+    });
+    const err = await rejection(token);
+    expect(err.detail).toBe('The token has expired.');
+    expect(err.message).not.toContain(token);
+  });
+
+  it.each(['police-nl', 'police-se', 'boatreg-nl'])(
+    'refuses %s demo tokens when acceptDemoIssuers is false',
+    async (id) => {
+      const token = await issueDemoToken({
+        userId: 'dave',
+        partner: partner(id),
+        bundleDir: BUNDLE_DIR,
+        audience: AUDIENCE,
+        ttlSeconds: 600,
+        mfa: true,
+      });
+      await expect(verifier().verify(token)).resolves.toBeDefined();
+      const err = await rejection(token, { acceptDemoIssuers: false });
+      expect(err.status).toBe(401);
+      expect(err.detail).toBe('The token could not be verified.');
+    },
+  );
+});
+
+describe('createTokenVerifier: configuration', () => {
+  it('does not even load demo keys when demo issuers are refused', () => {
+    expect(() => verifier({ bundleDir: '/nonexistent', acceptDemoIssuers: false })).not.toThrow();
+  });
+
+  it('throws at creation naming partner and file when a key is missing', () => {
+    const broken: Partner = {
+      ...partner('police-nl'),
+      issuers: [{ iss: 'https://x.test', algorithm: 'ES256', publicKey: '../config/demo/missing.pub.pem' }],
+    };
+    expect(() => verifier({ partners: new Map([['police-nl', broken]]) })).toThrow(
+      /police-nl.*missing\.pub\.pem/,
+    );
+  });
+
+  it.each<[string, TokenAlgorithm, string]>([
+    ['EC key pinned to RS256', 'RS256', 'police-nl'],
+    ['EC P-256 key pinned to ES384', 'ES384', 'police-nl'],
+    ['RSA key pinned to ES256', 'ES256', 'police-se'],
+    ['Ed25519 key pinned to ES256', 'ES256', 'insureco'],
+    ['EC key pinned to EdDSA', 'EdDSA', 'gateway'],
+  ])('throws at creation for %s', (_label, algorithm, keyOf) => {
+    const bad: Partner = {
+      ...partner(keyOf),
+      issuers: [{ iss: 'https://x.test', algorithm, publicKey: `../config/demo/${keyOf}.pub.pem` }],
+    };
+    expect(() => verifier({ partners: new Map([[keyOf, bad]]) })).toThrow(
+      new RegExp(`${keyOf}.*${algorithm}`),
+    );
+  });
+
+  it('accepts PS256 with an RSA key', () => {
+    const ps: Partner = {
+      ...partner('police-se'),
+      issuers: [{ iss: 'https://x.test', algorithm: 'PS256', publicKey: '../config/demo/police-se.pub.pem' }],
+    };
+    expect(() => verifier({ partners: new Map([['police-se', ps]]) })).not.toThrow();
+  });
+
+  it('throws when one iss is bound to two partners', () => {
+    const clone: Partner = { ...partner('police-nl'), id: 'impostor' };
+    const partners = new Map([...PARTNERS, ['impostor', clone]]);
+    expect(() => verifier({ partners })).toThrow(/bound to both police-nl and impostor/);
+  });
+
+  it.each([61, -1, Number.NaN, Infinity])('rejects clockSkewSeconds %p', (clockSkewSeconds) => {
+    expect(() => verifier({ clockSkewSeconds })).toThrow(/clockSkewSeconds/);
+  });
+
+  it.each([0, 60])('allows clockSkewSeconds %p', (clockSkewSeconds) => {
+    expect(() => verifier({ clockSkewSeconds })).not.toThrow();
+  });
+});
+
+describe('issueDemoToken: errors', () => {
+  const opts = { userId: 'erin', bundleDir: BUNDLE_DIR, audience: AUDIENCE, ttlSeconds: 60, mfa: false };
+
+  it('throws a readable error when the partner has no demo issuer', async () => {
+    const real: Partner = {
+      ...partner('police-nl'),
+      issuers: [{ iss: 'https://x.test', algorithm: 'ES256', publicKey: '../config/demo/police-nl.pub.pem' }],
+    };
+    await expect(issueDemoToken({ ...opts, partner: real })).rejects.toThrow(/police-nl has no demo issuer/);
+  });
+
+  it('throws naming the file when the private key is missing', async () => {
+    const p: Partner = {
+      ...partner('police-nl'),
+      issuers: [
+        { iss: 'https://x.test', algorithm: 'ES256', publicKey: '../config/demo/nope.pub.pem', demo: true },
+      ],
+    };
+    await expect(issueDemoToken({ ...opts, partner: p })).rejects.toThrow(/nope\.key\.pem/);
+  });
+
+  it.each([0, -5, 1.5, 86_401])('rejects ttlSeconds %p', async (ttlSeconds) => {
+    await expect(issueDemoToken({ ...opts, partner: partner('police-nl'), ttlSeconds })).rejects.toThrow(
+      /ttlSeconds/,
+    );
+  });
+});
+
+describe('parseTtl', () => {
+  it.each<[string, number]>([
+    ['30s', 30],
+    ['15m', 900],
+    ['1h', 3600],
+    ['24h', 86_400],
+    ['1d', 86_400],
+    ['1440m', 86_400],
+    [' 2h ', 7200],
+  ])('parses %p as %p seconds', (text, seconds) => {
+    expect(parseTtl(text)).toBe(seconds);
+  });
+
+  it.each(['', 'h', '1', '10x', '1.5h', '-1h', '1 h', '1H', 'one hour', '0s', '0h'])(
+    'rejects %p with a readable error',
+    (text) => {
+      expect(() => parseTtl(text)).toThrow(/Invalid TTL/);
+    },
+  );
+
+  it.each(['2d', '25h', '86401s'])('rejects %p as longer than 24h', (text) => {
+    expect(() => parseTtl(text)).toThrow(/at most 24h/);
+  });
+});
+
+describe('hasMfa', () => {
+  it.each<[string[], boolean]>([
+    [[], false],
+    [['pwd'], false],
+    [['otp'], false],
+    [['pwd', 'pwd'], false],
+    [['mfa'], true],
+    [['pwd', 'mfa'], true],
+    [['pwd', 'otp'], true],
+    [['hwk', 'pin'], true],
+    [['pwd', 'sms', 'otp'], true],
+  ])('%p → %p', (amr, expected) => {
+    expect(hasMfa({ amr })).toBe(expected);
+  });
+});
