@@ -1,5 +1,16 @@
-import type { CanonicalRecord } from '../records/canonical';
-import type { Decision, RequestInput } from '../safes/types';
+import type { Decision, Reason, RequestInput } from '../safes/types';
+
+/** A record as released: only the obligated fields, pseudonymised where the agreement says. */
+export type ReleasedRecord = Record<string, unknown>;
+
+/** What the responder previewed: exactly what will leave on approval, and what the log will keep of it. */
+export interface Preview {
+  records: ReleasedRecord[];
+  outputCheck: { outcome: 'pass' | 'fail'; reasons: Reason[] };
+  /** Keyed hashes of the answer's identifiers and data subjects (the raw answer is not kept). */
+  identifierHashes: string[];
+  subjectHashes: string[];
+}
 
 export type RequestState =
   | 'awaiting_provider'
@@ -22,9 +33,9 @@ export interface StoredRequest {
   createdAt: string;
   updatedAt: string;
   /** The released view the responder previewed (after obligations); null until answered. */
-  preview: CanonicalRecord[] | null;
+  preview: Preview | null;
   /** What the analyst may read, until `expiresAt`; null before disclosure and after purge. */
-  disclosure: CanonicalRecord[] | null;
+  disclosure: ReleasedRecord[] | null;
   disclosedAt: string | null;
   expiresAt: string | null;
   /** sha256 of each released record, kept after the payload is purged. */

@@ -1,0 +1,71 @@
+/** createApp(deps): express wiring only. Services hold the logic; the store is reached through its port. */
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { accreditationRoutes } from './accreditations/routes';
+import { AccreditationService } from './accreditations/service';
+import type { TokenVerifier } from './auth/verifier';
+import type { GatewayConfig } from './config/load';
+import type { Secrets } from './config/secrets';
+import { healthRoutes } from './health/routes';
+import { createGuardMiddleware } from './http/guard';
+import type { Logger } from './http/logger';
+import { errorHandler, notFoundHandler } from './http/problem-response';
+import { requestContext } from './http/request-context';
+import { mountRoutes, type RouteSpec } from './http/routes';
+import type { Bundle } from './policy/types';
+import { requestRoutes } from './requests/routes';
+import { RequestService } from './requests/service';
+import type { Store } from './store/port';
+
+export interface AppDeps {
+  config: Pick<GatewayConfig, 'server'>;
+  bundle: () => Bundle;
+  store: Store;
+  verifier: TokenVerifier;
+  secrets: Secrets;
+  logger: Logger;
+  clock: () => Date;
+}
+
+export interface Gateway {
+  app: Express;
+  requests: RequestService;
+  /** Every route with its guard, for review and for the test that none is unguarded. */
+  routes: { prefix: string; route: RouteSpec }[];
+}
+
+export function createApp(deps: AppDeps): Gateway {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.server.trustProxy === false ? false : deps.config.server.trustProxy);
+  app.set('query parser', 'simple');
+  app.use(requestContext(deps.logger));
+  app.use(
+    helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }),
+  );
+  app.use(express.json({ limit: deps.config.server.bodyLimit, strict: true }));
+  app.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+
+  const requests = new RequestService(deps);
+  const accreditations = new AccreditationService(deps);
+  const guard = createGuardMiddleware(deps);
+  const groups: { prefix: string; routes: RouteSpec[] }[] = [
+    { prefix: '', routes: healthRoutes(deps.store, deps.bundle) },
+    {
+      prefix: '/api/v1',
+      routes: [...requestRoutes(requests, deps.bundle), ...accreditationRoutes(accreditations)],
+    },
+  ];
+  for (const group of groups) app.use(group.prefix || '/', mountRoutes(group.routes, guard));
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+
+  return {
+    app,
+    requests,
+    routes: groups.flatMap((g) => g.routes.map((route) => ({ prefix: g.prefix, route }))),
+  };
+}

@@ -1,0 +1,63 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Identity } from '../auth/identity';
+import type { TokenVerifier } from '../auth/verifier';
+import type { Bundle } from '../policy/types';
+import type { Accreditation } from '../records/accreditation';
+import type { Store } from '../store/port';
+import { problems } from './problem';
+import { sendProblem } from './problem-response';
+import type { Guard, GuardMiddleware } from './routes';
+import { ProblemError } from './problem';
+
+export interface GuardDeps {
+  verifier: TokenVerifier;
+  store: Store;
+  bundle: () => Bundle;
+  clock: () => Date;
+}
+
+/** An accreditation that lets its holder act at all today: known, same partner, active, unexpired. */
+export function isActive(
+  entry: Accreditation | undefined,
+  identity: Identity,
+  now: Date,
+): entry is Accreditation {
+  return (
+    entry !== undefined &&
+    entry.partnerId === identity.partnerId &&
+    !entry.suspended &&
+    entry.expiresOn >= now.toISOString().slice(0, 10)
+  );
+}
+
+export function createGuardMiddleware(deps: GuardDeps): GuardMiddleware {
+  return (guard: Guard) => (req: Request, res: Response, next: NextFunction) => {
+    if (guard.kind === 'public') return next();
+    check(guard, req, res)
+      .then(() => next())
+      .catch((error: unknown) => {
+        if (!(error instanceof ProblemError)) return next(error);
+        if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="five-safes-gateway"');
+        sendProblem(res, error);
+      });
+  };
+
+  async function check(guard: Guard, req: Request, res: Response): Promise<void> {
+    const header = req.get('authorization') ?? '';
+    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
+    if (!match) throw problems.unauthenticated('A bearer token is required.');
+    const identity = await deps.verifier.verify(match[1]);
+    res.locals.identity = identity;
+    if (guard.kind !== 'actions') return;
+    const accreditation = await deps.store.accreditations.get(identity.userId);
+    if (!isActive(accreditation, identity, deps.clock())) {
+      throw problems.forbidden('Your accreditation does not allow this action.');
+    }
+    const enforcer = deps.bundle().enforcer;
+    const allowed = accreditation.roles.some((role) =>
+      guard.actions.some((action) => enforcer.enforceSync(role, identity.partnerId, action)),
+    );
+    if (!allowed) throw problems.forbidden('Your role does not allow this action.');
+    res.locals.accreditation = accreditation;
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Every route is declared with its guard; `mountRoutes` is the only way routes reach the app, so a
+ * route without a guard cannot exist. Guards:
+ * - public: no token (health probes only);
+ * - authenticated: a verified token, whatever the roles (the Five Safes decide the rest);
+ * - actions: a verified token of an accredited, active user one of whose roles may perform one of
+ *   the actions for their partner (casbin).
+ */
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+
+export type Guard = { kind: 'public' } | { kind: 'authenticated' } | { kind: 'actions'; actions: string[] };
+
+export const guards = {
+  public: { kind: 'public' } as Guard,
+  authenticated: { kind: 'authenticated' } as Guard,
+  anyOf: (...actions: string[]): Guard => ({ kind: 'actions', actions }),
+};
+
+export interface RouteSpec {
+  method: 'get' | 'post' | 'patch' | 'put' | 'delete';
+  path: string;
+  guard: Guard;
+  handler: (req: Request, res: Response) => Promise<void> | void;
+}
+
+export type GuardMiddleware = (guard: Guard) => (req: Request, res: Response, next: NextFunction) => void;
+
+/** A router holding `routes`, each behind the middleware its guard asks for. */
+export function mountRoutes(routes: RouteSpec[], guardMiddleware: GuardMiddleware): Router {
+  const router = express.Router();
+  for (const route of routes) {
+    if (!route.guard) throw new Error(`route ${route.method.toUpperCase()} ${route.path} declares no guard`);
+    router[route.method](route.path, guardMiddleware(route.guard), async (req, res) => {
+      await route.handler(req, res);
+    });
+  }
+  return router;
+}

@@ -1,0 +1,25 @@
+import type { ValidateFunction } from 'ajv';
+import { createAjv } from '../config/ajv';
+import { ajvPointer } from '../config/schema-errors';
+import { problems } from './problem';
+import answerSchema from '../../schemas/api/answer.schema.json';
+import requestCreateSchema from '../../schemas/api/request-create.schema.json';
+import recordSchema from '../../schemas/sis/record.schema.json';
+
+const ajv = createAjv();
+ajv.addSchema(recordSchema);
+
+/** Compiled once; a body that fails gets a 400 listing every problem with its JSON pointer. */
+export function bodyValidator<T>(schema: object): (body: unknown) => T {
+  const validate: ValidateFunction<T> = ajv.compile<T>(schema);
+  return (body) => {
+    if (validate(body)) return body;
+    const errors = (validate.errors ?? []).map((e) => ({
+      pointer: ajvPointer(e),
+      detail: e.message ?? 'is invalid',
+    }));
+    throw problems.badRequest('The request body is invalid.', { errors });
+  };
+}
+
+export const schemas = { requestCreate: requestCreateSchema, answer: answerSchema };

@@ -1,0 +1,101 @@
+/**
+ * The log entries of the request flow. They carry digests and keyed hashes, never raw identifiers or
+ * personal data, so the log can be shown to every DPO concerned.
+ */
+import type { AuditEventInput } from '../audit/types';
+import type { Identity } from '../auth/identity';
+import { keyedHash } from '../config/secrets';
+import type { CanonicalRecord } from '../records/canonical';
+import type { IdentifierInput } from '../safes/types';
+import { normaliseIdentifier } from './release';
+import type { Preview, StoredRequest } from './types';
+
+export type Actor = AuditEventInput['actor'];
+
+export function actorOf(identity: Identity): Actor {
+  return { userId: identity.userId, partnerId: identity.partnerId };
+}
+
+export function identifierHashes(key: Buffer, identifiers: IdentifierInput[]): string[] {
+  return identifiers.map((i) => keyedHash(key, `${i.type}:${normaliseIdentifier(i.value)}`));
+}
+
+/** Keyed hashes of the data subjects in the records (the owner), for "who saw data about X". */
+export function subjectHashes(key: Buffer, records: CanonicalRecord[]): string[] {
+  const names = records
+    .map((r) => r.owner?.name?.trim().toLowerCase())
+    .filter((n): n is string => Boolean(n));
+  return [...new Set(names)].map((name) => keyedHash(key, `person:${name}`));
+}
+
+function base(request: StoredRequest, actor: Actor) {
+  return {
+    actor,
+    partners: [...new Set([request.requesterPartner, request.input.providerId])],
+    requestId: request.id,
+    agreementId: request.input.agreementId,
+  };
+}
+
+export function decisionEvent(request: StoredRequest, actor: Actor, identifierKey: Buffer): AuditEventInput {
+  const { decision, input } = request;
+  return {
+    ...base(request, actor),
+    type: 'decision',
+    outcome: decision.outcome,
+    data: {
+      policyDigest: decision.policyDigest,
+      agreementVersion: decision.agreementVersion,
+      safes: Object.fromEntries(
+        Object.entries(decision.safes).map(([safe, result]) => [
+          safe,
+          { outcome: result.outcome, codes: result.reasons.map((r) => r.code) },
+        ]),
+      ),
+      providerId: input.providerId,
+      datasetId: input.datasetId,
+      purpose: input.purpose,
+      caseRef: input.caseRef,
+      fields: input.fields,
+      identifierHashes: identifierHashes(identifierKey, input.identifiers),
+      recordRefHashes: input.recordRefs.map((ref) => keyedHash(identifierKey, `ref:${ref}`)),
+      obligations: decision.obligations,
+    },
+  };
+}
+
+export function stateEvent(
+  request: StoredRequest,
+  actor: Actor,
+  from: string | null,
+  data: Record<string, unknown> = {},
+): AuditEventInput {
+  return {
+    ...base(request, actor),
+    type: 'request.state',
+    outcome: request.state,
+    data: { from, to: request.state, ...data },
+  };
+}
+
+export function disclosureEvent(request: StoredRequest, actor: Actor, preview: Preview): AuditEventInput {
+  const { obligations } = request.decision;
+  return {
+    ...base(request, actor),
+    type: 'disclosure',
+    outcome: 'disclosed',
+    data: {
+      policyDigest: request.decision.policyDigest,
+      purpose: request.input.purpose,
+      caseRef: request.input.caseRef,
+      recipients: [request.requesterUser],
+      recordDigests: request.recordDigests,
+      identifierHashes: preview.identifierHashes,
+      subjectHashes: preview.subjectHashes,
+      fieldsReleased: obligations.fields,
+      pseudonymised: obligations.pseudonymise,
+      handling: obligations.handling,
+      expiresAt: request.expiresAt,
+    },
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * What actually leaves: the answer's records cut down to the obligations (minimise, pseudonymise),
+ * and the output check on the real answer (records asked for, of the dataset's types, not too many).
+ */
+import crypto from 'node:crypto';
+import canonicalize from 'canonicalize';
+import { agreementPseudonymKey } from '../config/secrets';
+import type { DatasetTerms } from '../policy/types';
+import type { CanonicalRecord } from '../records/canonical';
+import type { Obligations, Reason, RequestInput } from '../safes/types';
+import type { ReleasedRecord } from './types';
+
+export interface OutputCheck {
+  outcome: 'pass' | 'fail';
+  reasons: Reason[];
+}
+
+/** Identifiers compare without case, spaces or hyphens (the adapters normalise the same way). */
+export function normaliseIdentifier(value: string): string {
+  return value.toUpperCase().replace(/[\s-]/g, '');
+}
+
+export function pseudonym(rootKey: Buffer, agreementId: string, value: string): string {
+  const key = agreementPseudonymKey(rootKey, agreementId);
+  return `psn_${crypto.createHmac('sha256', key).update(value).digest('base64url').slice(0, 22)}`;
+}
+
+function getPath(record: object, fieldPath: string): unknown {
+  return fieldPath
+    .split('.')
+    .reduce<unknown>(
+      (node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined),
+      record,
+    );
+}
+
+function setPath(target: Record<string, unknown>, fieldPath: string, value: unknown): void {
+  const keys = fieldPath.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+  node[keys[keys.length - 1]] = value;
+}
+
+/** Only the obligated fields, in canonical shape, with pseudonymised fields replaced by their pseudonym. */
+export function releaseView(
+  records: CanonicalRecord[],
+  obligations: Obligations,
+  agreementId: string,
+  pseudonymRootKey: Buffer,
+): ReleasedRecord[] {
+  return records.map((record) => {
+    const out: ReleasedRecord = {};
+    for (const field of obligations.fields) {
+      const value = getPath(record, field);
+      if (value === undefined) continue;
+      const released = obligations.pseudonymise.includes(field)
+        ? pseudonym(pseudonymRootKey, agreementId, String(value))
+        : value;
+      setPath(out, field, released);
+    }
+    return out;
+  });
+}
+
+/**
+ * The second output check, on the records the responder actually gave: each must answer the request
+ * (a requested identifier or record reference, or linked to one), be of the dataset's object types,
+ * and there may be no more than the agreement allows.
+ */
+export function checkAnswer(
+  records: CanonicalRecord[],
+  input: RequestInput,
+  dataset: DatasetTerms | undefined,
+  obligations: Obligations,
+): OutputCheck {
+  const reasons: Reason[] = [];
+  if (records.length > obligations.maxRecords) {
+    reasons.push({
+      code: 'OUTPUT_TOO_MANY_RECORDS',
+      message: `The answer holds ${records.length} records; at most ${obligations.maxRecords} may be released.`,
+    });
+  }
+  const asked = new Set(input.identifiers.map((i) => `${i.type}:${normaliseIdentifier(i.value)}`));
+  const refs = new Set(input.recordRefs);
+  const direct = (r: CanonicalRecord) =>
+    asked.has(`${r.identifier.type}:${normaliseIdentifier(r.identifier.value)}`) || refs.has(r.sourceRef);
+  const linked = new Set(
+    records
+      .filter(direct)
+      .map((r) => r.linkId)
+      .filter((id): id is string => Boolean(id)),
+  );
+  records.forEach((record, index) => {
+    if (!direct(record) && !(record.linkId && linked.has(record.linkId))) {
+      reasons.push({
+        code: 'OUTPUT_RECORD_NOT_REQUESTED',
+        message: `Record ${index + 1} answers no requested identifier or record reference.`,
+      });
+    }
+    if (dataset && !dataset.objectTypes.includes(record.objectType)) {
+      reasons.push({
+        code: 'OUTPUT_OBJECT_TYPE_NOT_ALLOWED',
+        message: `Record ${index + 1} is a ${record.objectType}, not part of dataset ${dataset.id}.`,
+      });
+    }
+  });
+  return { outcome: reasons.length ? 'fail' : 'pass', reasons };
+}
+
+/** sha256 of a record's canonical JSON: what the log and the receipts keep after the payload is purged. */
+export function recordDigest(record: object): string {
+  return crypto
+    .createHash('sha256')
+    .update(canonicalize(record) ?? '')
+    .digest('hex');
+}

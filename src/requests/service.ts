@@ -1,0 +1,266 @@
+/**
+ * The detail-request flow: decide, route to the provider, answer and preview, approve or decline,
+ * read until expiry, purge. Every step is one store transition that carries its log entries.
+ */
+import crypto from 'node:crypto';
+import type { Identity } from '../auth/identity';
+import type { Secrets } from '../config/secrets';
+import { problems } from '../http/problem';
+import type { Bundle } from '../policy/types';
+import type { CanonicalRecord } from '../records/canonical';
+import { decide } from '../safes/decide';
+import type { RequestInput } from '../safes/types';
+import type { Store } from '../store/port';
+import {
+  actorOf,
+  decisionEvent,
+  disclosureEvent,
+  identifierHashes,
+  stateEvent,
+  subjectHashes,
+} from './audit-events';
+import { startOfLocalDay } from './local-day';
+import { checkAnswer, recordDigest, releaseView } from './release';
+import type { Preview, RequestState, StoredRequest } from './types';
+
+export interface RequestServiceDeps {
+  store: Store;
+  bundle: () => Bundle;
+  secrets: Secrets;
+  clock: () => Date;
+}
+
+/** Where the caller stands towards a request; anyone else learns nothing (404). */
+type Side = 'requester' | 'provider';
+
+const OPEN_STATES: RequestState[] = ['awaiting_provider', 'answered', 'withheld'];
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export class RequestService {
+  constructor(private readonly deps: RequestServiceDeps) {}
+
+  /** Decides the request against the Five Safes and stores it, permitted or denied. */
+  async create(
+    identity: Identity,
+    raw: Omit<RequestInput, 'identifiers' | 'recordRefs'> & Partial<RequestInput>,
+    meta: { sourceIp: string; tls: boolean },
+  ): Promise<StoredRequest> {
+    const input: RequestInput = {
+      ...raw,
+      identifiers: raw.identifiers ?? [],
+      recordRefs: raw.recordRefs ?? [],
+    };
+    const bundle = this.deps.bundle();
+    const now = this.deps.clock();
+    const agreement = bundle.agreements.get(input.agreementId);
+    const since = startOfLocalDay(now, agreement?.timezone ?? 'UTC');
+    const [accreditation, requestsToday] = await Promise.all([
+      this.deps.store.accreditations.get(identity.userId),
+      this.deps.store.requests.countSince(identity.userId, input.agreementId, since),
+    ]);
+    const decision = decide(
+      input,
+      identity,
+      { now, sourceIp: meta.sourceIp, tls: meta.tls, accreditation, requestsToday },
+      bundle,
+    );
+    const request: StoredRequest = {
+      id: crypto.randomUUID(),
+      input,
+      requesterUser: identity.userId,
+      requesterPartner: identity.partnerId,
+      decision,
+      state: decision.outcome === 'permit' ? 'awaiting_provider' : 'denied',
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      preview: null,
+      disclosure: null,
+      disclosedAt: null,
+      expiresAt: null,
+      recordDigests: [],
+      declineReason: null,
+      purgedAt: null,
+    };
+    const actor = actorOf(identity);
+    await this.deps.store.requests.create(request, [
+      decisionEvent(request, actor, this.deps.secrets.identifierKey),
+      stateEvent(request, actor, null),
+    ]);
+    return request;
+  }
+
+  /** A request the caller may see, with the side they are on. */
+  async get(identity: Identity, id: string): Promise<{ request: StoredRequest; side: Side }> {
+    const request = await this.deps.store.requests.get(id);
+    const side = request && sideOf(identity, request);
+    if (!request || !side) throw problems.notFound('No such request.');
+    return { request, side };
+  }
+
+  listOwn(identity: Identity): Promise<StoredRequest[]> {
+    return this.deps.store.requests.listByRequester(identity.partnerId, identity.userId);
+  }
+
+  inbox(identity: Identity): Promise<StoredRequest[]> {
+    return this.deps.store.requests.listByProvider(identity.partnerId, OPEN_STATES);
+  }
+
+  /** The responder's answer becomes a preview of exactly what would leave, after the output check. */
+  async answer(identity: Identity, id: string, records: CanonicalRecord[]): Promise<StoredRequest> {
+    const request = await this.onSide(identity, id, 'provider');
+    const agreement = this.deps.bundle().agreements.get(request.input.agreementId);
+    const dataset = agreement?.datasets.find((d) => d.id === request.input.datasetId);
+    const { obligations } = request.decision;
+    const outputCheck = checkAnswer(records, request.input, dataset, obligations);
+    const key = this.deps.secrets.identifierKey;
+    const preview: Preview = {
+      records:
+        outputCheck.outcome === 'pass'
+          ? releaseView(records, obligations, request.input.agreementId, this.deps.secrets.pseudonymKey)
+          : [],
+      outputCheck,
+      identifierHashes: identifierHashes(
+        key,
+        records.map((r) => r.identifier),
+      ),
+      subjectHashes: subjectHashes(key, records),
+    };
+    const state: RequestState = outputCheck.outcome === 'pass' ? 'answered' : 'withheld';
+    return this.transition(
+      identity,
+      request,
+      OPEN_STATES,
+      { state, preview },
+      {
+        records: records.length,
+        outputCheck: { outcome: outputCheck.outcome, codes: outputCheck.reasons.map((r) => r.code) },
+      },
+    );
+  }
+
+  /** Releases the previewed records to the analyst until the agreement's retention runs out. */
+  async approve(identity: Identity, id: string): Promise<StoredRequest> {
+    const request = await this.onSide(identity, id, 'provider');
+    const preview = request.preview;
+    if (request.state !== 'answered' || !preview) {
+      throw problems.conflict(`Only an answered request can be approved; this one is ${request.state}.`, {
+        state: request.state,
+      });
+    }
+    const now = this.deps.clock();
+    const expiresAt = new Date(
+      now.getTime() + request.decision.obligations.retentionDays * DAY_MS,
+    ).toISOString();
+    const patch = {
+      state: 'disclosed' as const,
+      disclosure: preview.records,
+      disclosedAt: now.toISOString(),
+      expiresAt,
+      recordDigests: preview.records.map(recordDigest),
+    };
+    return this.transition(identity, request, ['answered'], patch, {}, (updated) => [
+      disclosureEvent(updated, actorOf(identity), preview),
+    ]);
+  }
+
+  async decline(identity: Identity, id: string, reason: string): Promise<StoredRequest> {
+    const request = await this.onSide(identity, id, 'provider');
+    return this.transition(
+      identity,
+      request,
+      OPEN_STATES,
+      { state: 'declined', declineReason: reason, preview: null },
+      { reason },
+    );
+  }
+
+  async withdraw(identity: Identity, id: string): Promise<StoredRequest> {
+    const request = await this.onSide(identity, id, 'requester');
+    return this.transition(identity, request, OPEN_STATES, { state: 'withdrawn', preview: null });
+  }
+
+  /** The disclosed records, to the requesting analyst only, until expiry; each read is logged. */
+  async readDisclosure(identity: Identity, id: string): Promise<StoredRequest> {
+    const request = await this.onSide(identity, id, 'requester');
+    const now = this.deps.clock();
+    if (request.state === 'expired' || (request.expiresAt && request.expiresAt <= now.toISOString())) {
+      throw problems.gone('This disclosure has expired and its records were purged.');
+    }
+    if (request.state !== 'disclosed' || !request.disclosure) {
+      throw problems.conflict(`Nothing is disclosed yet; the request is ${request.state}.`, {
+        state: request.state,
+      });
+    }
+    await this.deps.store.audit.append([
+      {
+        type: 'disclosure.read',
+        actor: actorOf(identity),
+        partners: [request.requesterPartner, request.input.providerId],
+        requestId: request.id,
+        agreementId: request.input.agreementId,
+        data: { recordDigests: request.recordDigests },
+      },
+    ]);
+    return request;
+  }
+
+  /** Purges every disclosure past its expiry; only the digests remain. Returns how many were purged. */
+  async sweepExpired(): Promise<number> {
+    const now = this.deps.clock();
+    let purged = 0;
+    for (const request of await this.deps.store.requests.listExpired(now)) {
+      const patch = {
+        state: 'expired' as const,
+        disclosure: null,
+        preview: null,
+        purgedAt: now.toISOString(),
+      };
+      const done = await this.deps.store.requests.transition(request.id, ['disclosed'], patch, (updated) => [
+        stateEvent(updated, 'system', 'disclosed', { recordDigests: updated.recordDigests }),
+        {
+          ...stateEvent(updated, 'system', 'disclosed'),
+          type: 'purge',
+          outcome: 'purged',
+          data: { recordDigests: updated.recordDigests },
+        },
+      ]);
+      if (done) purged += 1;
+    }
+    return purged;
+  }
+
+  private async onSide(identity: Identity, id: string, wanted: Side): Promise<StoredRequest> {
+    const { request, side } = await this.get(identity, id);
+    if (side !== wanted) throw problems.forbidden(`Only the ${wanted} of a request may do this.`);
+    return request;
+  }
+
+  private async transition(
+    identity: Identity,
+    request: StoredRequest,
+    from: RequestState[],
+    patch: Parameters<Store['requests']['transition']>[2],
+    data: Record<string, unknown> = {},
+    extra: (updated: StoredRequest) => ReturnType<typeof stateEvent>[] = () => [],
+  ): Promise<StoredRequest> {
+    const updated = await this.deps.store.requests.transition(request.id, from, patch, (next) => [
+      stateEvent(next, actorOf(identity), request.state, data),
+      ...extra(next),
+    ]);
+    if (!updated) {
+      const current = (await this.deps.store.requests.get(request.id))?.state ?? request.state;
+      throw problems.conflict(`The request is ${current}; this step is not possible now.`, {
+        state: current,
+      });
+    }
+    return updated;
+  }
+}
+
+function sideOf(identity: Identity, request: StoredRequest): Side | undefined {
+  if (request.requesterPartner === identity.partnerId && request.requesterUser === identity.userId)
+    return 'requester';
+  // A denied request never reached the provider: to them it does not exist.
+  if (request.input.providerId === identity.partnerId && request.state !== 'denied') return 'provider';
+  return undefined;
+}

@@ -1,0 +1,39 @@
+/** What each side sees of a request: the analyst their decision, the provider what is asked of them. */
+import type { Bundle } from '../policy/types';
+import type { StoredRequest } from './types';
+
+export function summary(request: StoredRequest) {
+  return {
+    id: request.id,
+    state: request.state,
+    agreementId: request.input.agreementId,
+    providerId: request.input.providerId,
+    datasetId: request.input.datasetId,
+    purpose: request.input.purpose,
+    caseRef: request.input.caseRef,
+    createdAt: request.createdAt,
+    updatedAt: request.updatedAt,
+    expiresAt: request.expiresAt,
+  };
+}
+
+export function detail(request: StoredRequest, side: 'requester' | 'provider', bundle: Bundle) {
+  const agreement = bundle.agreements.get(request.input.agreementId);
+  return {
+    ...summary(request),
+    requester: {
+      partnerId: request.requesterPartner,
+      ...(side === 'requester' ? { userId: request.requesterUser } : {}),
+    },
+    legalBasis: agreement?.legalBasis ?? null,
+    fields: request.input.fields,
+    identifiers: request.input.identifiers,
+    recordRefs: request.input.recordRefs,
+    obligations: request.decision.obligations,
+    ...(side === 'requester' ? { decision: request.decision } : {}),
+    preview: side === 'provider' ? request.preview : null,
+    declineReason: request.declineReason,
+    disclosedAt: request.disclosedAt,
+    recordDigests: request.recordDigests,
+  };
+}
