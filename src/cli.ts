@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+/** The `fsg` command: serve, init, token, policy check, audit verify. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { readDemoUsers } from './accreditations/demo-seed';
+import { issueDemoToken, parseTtl } from './auth/demo-tokens';
+import { verifyChain } from './audit/verify';
+import { ConfigError, loadConfig, type GatewayConfig } from './config/load';
+import { assemble, startGateway, storeFile } from './gateway';
+import { BundleError } from './policy/bundle-error';
+import { loadBundle } from './policy/load';
+import { readRawAuditRows } from './store/sqlite';
+
+/** Errors we expect from bad input end the command with their message; anything else is a bug. */
+class UsageError extends Error {}
+
+function config(): GatewayConfig {
+  return loadConfig();
+}
+
+export function buildCli(): Command {
+  const program = new Command('fsg')
+    .description(
+      'Five Safes Gateway: decides every cross-partner data request against the Five Safes and logs it.',
+    )
+    .showHelpAfterError();
+
+  program
+    .command('serve')
+    .description('Start the gateway (SQLite store, policy bundle and demo users as configured).')
+    .addHelpText(
+      'after',
+      '\nEnvironment: FSG_CONFIG, FSG_PORT, FSG_HOST, FSG_DATA_DIR, FSG_POLICY_DIR, FSG_DEMO, FSG_LOG_LEVEL.',
+    )
+    .action(async () => {
+      const cfg = config();
+      const running = await startGateway(cfg);
+      process.stdout.write(`Five Safes Gateway listening on ${running.url} (data in ${cfg.dataDir})\n`);
+      if (cfg.demo.enabled) {
+        process.stdout.write(
+          'Demo mode. Get a token for a demo user (anna, tom, sven, bram, dirk, iris, dana, sam, ada):\n' +
+            '  TOKEN=$(npx fsg token --user anna --mfa)\n' +
+            `  curl -H "Authorization: Bearer $TOKEN" ${running.url}/api/v1/requests\n`,
+        );
+      }
+      const stop = (signal: string) => {
+        process.stdout.write(`${signal}: shutting down\n`);
+        running.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+
+  program
+    .command('init')
+    .description(
+      'Create the data folder, keys and database, log the policy load and seed demo users; then exit.',
+    )
+    .action(async () => {
+      const cfg = config();
+      const gateway = await assemble(cfg);
+      await gateway.store.close();
+      process.stdout.write(`Initialised ${storeFile(cfg)} under policy ${gateway.bundle.digest}\n`);
+    });
+
+  program
+    .command('token')
+    .description(
+      'Print a demo token for a demo user, signed with the demo keys in config/demo/ (demo mode only).',
+    )
+    .requiredOption('--user <id>', 'demo user id, e.g. anna')
+    .option('--ttl <duration>', 'lifetime, e.g. 15m, 1h (at most 24h)', '1h')
+    .option('--mfa', 'token records a second factor (amr pwd+otp)', false)
+    .action(async (opts: { user: string; ttl: string; mfa: boolean }) => {
+      const cfg = config();
+      if (!cfg.demo.enabled) throw new UsageError('Demo keys are refused: demo.enabled is false.');
+      const user = readDemoUsers(cfg.demo.accreditations).find((u) => u.userId === opts.user);
+      if (!user) throw new UsageError(`"${opts.user}" is not a demo user (see ${cfg.demo.accreditations}).`);
+      const bundle = await loadBundle(cfg.policyDir);
+      const partner = bundle.partners.get(user.partnerId);
+      if (!partner)
+        throw new UsageError(`Demo user "${opts.user}" belongs to unknown partner "${user.partnerId}".`);
+      const token = await issueDemoToken({
+        userId: user.userId,
+        partner,
+        bundleDir: bundle.dir,
+        audience: cfg.auth.audience,
+        ttlSeconds: parseTtl(opts.ttl),
+        mfa: opts.mfa,
+      });
+      process.stdout.write(`${token}\n`);
+    });
+
+  const policy = program.command('policy').description('Policy bundle tools.');
+  policy
+    .command('check')
+    .description(
+      'Validate a policy bundle and print its digest; an invalid bundle names file, JSON path and reason.',
+    )
+    .argument('[dir]', 'bundle folder (default: the configured policyDir)')
+    .action(async (dir?: string) => {
+      const bundle = await loadBundle(dir ? path.resolve(dir) : config().policyDir);
+      process.stdout.write(
+        `ok: ${bundle.partners.size} partners, ${bundle.agreements.size} agreements\ndigest: sha256:${bundle.digest}\n`,
+      );
+    });
+
+  const audit = program.command('audit').description('Tamper-evident log tools.');
+  audit
+    .command('verify')
+    .description(
+      'Walk the hash chain; exit 1 naming the first altered, removed, inserted or reordered entry.',
+    )
+    .option('--db <file>', 'SQLite database (default: the configured store)')
+    .action(async (opts: { db?: string }) => {
+      const file = opts.db ? path.resolve(opts.db) : storeFile(config());
+      if (!fs.existsSync(file)) throw new UsageError(`${file}: no such database.`);
+      const report = await verifyChain(readRawAuditRows(file));
+      if (report.ok) {
+        process.stdout.write(
+          `ok: ${report.checked} entries verified; head #${report.headSeq ?? 0} ${report.headHash ?? '-'}\n`,
+        );
+        return;
+      }
+      const broken = report.firstBroken!;
+      process.stdout.write(`FAILED at entry #${broken.seq} (${broken.reason}): ${broken.message}\n`);
+      process.stdout.write(`${report.checked} entries before it verified.\n`);
+      process.exitCode = 1;
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof ConfigError)
+      process.stderr.write(`fsg: configuration: ${error.problems.join('\n  ')}\n`);
+    else if (error instanceof BundleError) process.stderr.write(`fsg: ${error.message}\n`);
+    else if (error instanceof UsageError || error instanceof Error)
+      process.stderr.write(`fsg: ${error.message}\n`);
+    process.exitCode = 2;
+  }
+}
+
+if (require.main === module) void main(process.argv);

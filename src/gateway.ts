@@ -1,0 +1,120 @@
+/**
+ * Builds a running gateway from a configuration: bundle, store, keys, verifier, app, the retention
+ * sweep, and a graceful shutdown. Used by `fsg serve` and by tests that want the real thing.
+ */
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { demoAccreditations } from './accreditations/demo-seed';
+import { createApp, type Gateway } from './app';
+import { createTokenVerifier } from './auth/verifier';
+import type { GatewayConfig } from './config/load';
+import { loadOrCreateSecrets } from './config/secrets';
+import { createLogger, type Logger } from './http/logger';
+import { loadBundle } from './policy/load';
+import type { Bundle } from './policy/types';
+import { openSqliteStore } from './store/sqlite';
+import type { Store } from './store/port';
+
+export interface Assembled extends Gateway {
+  store: Store;
+  bundle: Bundle;
+  logger: Logger;
+}
+
+export function storeFile(config: GatewayConfig): string {
+  return path.resolve(config.dataDir, config.store.file);
+}
+
+/** Everything but the listening socket. */
+export async function assemble(
+  config: GatewayConfig,
+  clock: () => Date = () => new Date(),
+): Promise<Assembled> {
+  const logger = createLogger(config.log.level);
+  const bundle = await loadBundle(config.policyDir);
+  const store = openSqliteStore({ file: storeFile(config) });
+  const secrets = loadOrCreateSecrets(config.dataDir);
+  const verifier = createTokenVerifier({
+    partners: bundle.partners,
+    bundleDir: bundle.dir,
+    audience: config.auth.audience,
+    clockSkewSeconds: config.auth.clockSkewSeconds,
+    acceptDemoIssuers: config.demo.enabled,
+  });
+  await recordPolicyLoad(store, bundle);
+  if (config.demo.enabled) await seedDemoUsers(store, config.demo.accreditations, clock());
+  const gateway = createApp({ config, bundle: () => bundle, store, verifier, secrets, logger, clock });
+  return { ...gateway, store, bundle, logger };
+}
+
+/** A policy change is itself logged: each start records the digest it runs under. */
+async function recordPolicyLoad(store: Store, bundle: Bundle): Promise<void> {
+  await store.audit.append([
+    {
+      type: 'policy.load',
+      actor: 'system',
+      partners: [...bundle.partners.keys()],
+      outcome: 'loaded',
+      data: {
+        policyDigest: bundle.digest,
+        agreements: [...bundle.agreements.values()].map((a) => ({ id: a.id, version: a.version })),
+      },
+    },
+  ]);
+}
+
+async function seedDemoUsers(store: Store, file: string, now: Date): Promise<void> {
+  await store.accreditations.seed(demoAccreditations(file, now), (added) =>
+    added.map((entry) => ({
+      type: 'accreditation.change',
+      actor: 'system' as const,
+      partners: [entry.partnerId],
+      outcome: 'create',
+      data: {
+        subject: entry.userId,
+        action: 'demo-seed',
+        changed: { roles: entry.roles, vettingLevel: entry.vettingLevel },
+      },
+    })),
+  );
+}
+
+export interface RunningGateway {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
+  const gateway = await assemble(config);
+  const server = gateway.app.listen(config.server.port, config.server.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  const url = `http://${config.server.host}:${port}`;
+
+  const sweep = setInterval(() => {
+    gateway.requests
+      .sweepExpired()
+      .then((n) => n && gateway.logger.info('retention sweep', { purged: n }))
+      .catch((error: Error) => gateway.logger.error('retention sweep failed', { error: error.name }));
+  }, config.retention.sweepIntervalSeconds * 1000);
+  sweep.unref();
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      clearInterval(sweep);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await gateway.store.close();
+    })());
+  gateway.logger.info('gateway listening', {
+    url,
+    policyDigest: gateway.bundle.digest,
+    demo: config.demo.enabled,
+  });
+  return { server, url, close };
+}

@@ -1,0 +1,64 @@
+/**
+ * Safe data: is the data itself safe to release? Requested fields must be canonical, allowed by the
+ * dataset's terms, and no more sensitive than the agreement's classification ceiling.
+ */
+import { CLASSIFICATIONS } from '../policy/types';
+import type { Agreement, Bundle, Classification, DatasetTerms } from '../policy/types';
+import type { Identity } from '../auth/identity';
+import { FIELD_CATALOGUE, isKnownField } from '../records/canonical';
+import type { DecisionContext, Reason, RequestInput, SafeResult } from './types';
+import { reason } from './reasons';
+
+export function checkData(
+  input: RequestInput,
+  _identity: Identity,
+  _ctx: DecisionContext,
+  bundle: Bundle,
+): SafeResult {
+  const agreement = bundle.agreements.get(input.agreementId);
+  const dataset = agreement && findDataset(agreement, input);
+  const ceiling = agreement?.safes.data.classificationCeiling;
+  const reasons: Reason[] = [];
+
+  if (!agreement) reasons.push(reason('DATA_NO_AGREEMENT'));
+  else if (!dataset) reasons.push(reason('DATA_DATASET_UNKNOWN'));
+
+  const fields = distinct(input.fields);
+  if (fields.length === 0) reasons.push(reason('DATA_NO_FIELDS'));
+
+  if (dataset && ceiling && !atOrBelow(dataset.classification, ceiling)) {
+    reasons.push(reason('DATA_CLASSIFICATION_ABOVE_CEILING', `dataset is ${dataset.classification}`));
+  }
+
+  // Field names are schema paths, not personal data: naming them in the detail is safe.
+  for (const field of fields) {
+    if (!isKnownField(field)) {
+      reasons.push(reason('DATA_FIELD_UNKNOWN', field));
+      continue;
+    }
+    if (dataset && !dataset.fields.includes(field)) reasons.push(reason('DATA_FIELD_NOT_ALLOWED', field));
+    const level = FIELD_CATALOGUE[field].classification;
+    if (ceiling && !atOrBelow(level, ceiling)) {
+      reasons.push(reason('DATA_CLASSIFICATION_ABOVE_CEILING', `${field} is ${level}`));
+    }
+  }
+
+  return { outcome: reasons.length ? 'fail' : 'pass', reasons };
+}
+
+/** The dataset a request addresses: its id and its provider must both match. */
+export function findDataset(agreement: Agreement, input: RequestInput): DatasetTerms | undefined {
+  return agreement.datasets.find((d) => d.id === input.datasetId && d.provider === input.providerId);
+}
+
+/** Request order, first occurrence kept. */
+export function distinct(items: readonly string[]): string[] {
+  return [...new Set(items)];
+}
+
+function atOrBelow(level: Classification, ceiling: Classification): boolean {
+  const at = CLASSIFICATIONS.indexOf(level);
+  const max = CLASSIFICATIONS.indexOf(ceiling);
+  // An unrecognised level on either side is treated as above the ceiling.
+  return at >= 0 && max >= 0 && at <= max;
+}

@@ -1,0 +1,68 @@
+/**
+ * Safe project: is this use appropriate? Everything comes from the data-sharing agreement: parties,
+ * validity, purpose, dataset, the agreed case-reference form and the daily quota.
+ */
+import type { Bundle } from '../policy/types';
+import type { Identity } from '../auth/identity';
+import type { DecisionContext, Reason, RequestInput, SafeResult } from './types';
+import { reason } from './reasons';
+import { findDataset } from './data';
+import { dayNumber, localDate } from './setting';
+
+/** Case references are short; the cap also keeps a policy pattern from backtracking for long. */
+const MAX_CASE_REF_LENGTH = 128;
+
+export function checkProject(
+  input: RequestInput,
+  identity: Identity,
+  ctx: DecisionContext,
+  bundle: Bundle,
+): SafeResult {
+  const agreement = bundle.agreements.get(input.agreementId);
+  if (!agreement) return { outcome: 'fail', reasons: [reason('PROJECT_AGREEMENT_UNKNOWN')] };
+  const rules = agreement.safes.project;
+  const reasons: Reason[] = [];
+
+  // Validity dates are inclusive and read in the agreement's own time zone.
+  const today = dayNumber(localDate(ctx.now, agreement.timezone));
+  const from = dayNumber(agreement.validity.from);
+  const until = dayNumber(agreement.validity.until);
+  if (today === undefined || from === undefined || until === undefined || today < from || today > until) {
+    reasons.push(
+      reason('PROJECT_AGREEMENT_NOT_IN_FORCE', `${agreement.validity.from} to ${agreement.validity.until}`),
+    );
+  }
+
+  if (!agreement.parties.requesters.includes(identity.partnerId))
+    reasons.push(reason('PROJECT_REQUESTER_NOT_PARTY'));
+  if (!agreement.parties.providers.includes(input.providerId))
+    reasons.push(reason('PROJECT_PROVIDER_NOT_PARTY'));
+  if (!agreement.purposes.includes(input.purpose)) reasons.push(reason('PROJECT_PURPOSE_OUT_OF_SCOPE'));
+
+  if (!findDataset(agreement, input)) reasons.push(reason('PROJECT_DATASET_OUT_OF_SCOPE'));
+
+  // Own keys only: a partner id such as "constructor" must not find an inherited property.
+  const pattern = Object.hasOwn(rules.caseRefPatterns, identity.partnerId)
+    ? rules.caseRefPatterns[identity.partnerId]
+    : undefined;
+  if (!caseRefMatches(input.caseRef, pattern)) {
+    reasons.push(reason('PROJECT_CASE_REF_INVALID'));
+  }
+
+  if (!(ctx.requestsToday < rules.dailyQuotaPerUser)) {
+    reasons.push(reason('PROJECT_QUOTA_EXCEEDED', `${rules.dailyQuotaPerUser} per day`));
+  }
+
+  return { outcome: reasons.length ? 'fail' : 'pass', reasons };
+}
+
+/** The whole reference must match; no pattern for the partner, or a broken one, matches nothing. */
+function caseRefMatches(caseRef: string, pattern: string | undefined): boolean {
+  if (pattern === undefined || typeof caseRef !== 'string' || caseRef.length > MAX_CASE_REF_LENGTH)
+    return false;
+  try {
+    return new RegExp(`^(?:${pattern})$`).test(caseRef);
+  } catch {
+    return false;
+  }
+}

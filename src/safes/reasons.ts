@@ -1,0 +1,62 @@
+/**
+ * The one catalogue of reason codes a safe can report. Codes are stable (analysts, DPOs and the
+ * disclosure log refer to them); messages are the default plain-language text. The prefix names
+ * the safe that reports the code.
+ */
+import type { SafeName, Reason } from './types';
+
+export const REASONS = {
+  PEOPLE_UNKNOWN_USER: 'The user has no accreditation with the gateway.',
+  PEOPLE_PARTNER_MISMATCH: "The user's accreditation belongs to another partner than the token's issuer.",
+  PEOPLE_ROLE_NOT_PERMITTED: "None of the user's roles may create requests under this agreement.",
+  PEOPLE_VETTING_INSUFFICIENT: "The user's vetting level is below the agreement's minimum.",
+  PEOPLE_TRAINING_OUTDATED: "The user's data-protection training is older than the agreement allows.",
+  PEOPLE_ACCREDITATION_EXPIRED: "The user's accreditation has expired.",
+  PEOPLE_SUSPENDED: "The user's accreditation is suspended.",
+
+  PROJECT_AGREEMENT_UNKNOWN: 'There is no data-sharing agreement with this id.',
+  PROJECT_AGREEMENT_NOT_IN_FORCE: 'The agreement is not in force on this date.',
+  PROJECT_REQUESTER_NOT_PARTY: "The user's partner is not a requesting party to the agreement.",
+  PROJECT_PROVIDER_NOT_PARTY: 'The provider is not a providing party to the agreement.',
+  PROJECT_PURPOSE_OUT_OF_SCOPE: 'The purpose is not one the agreement allows.',
+  PROJECT_DATASET_OUT_OF_SCOPE: "The dataset is not one of this provider's datasets under the agreement.",
+  PROJECT_CASE_REF_INVALID: 'The case reference is not of the form agreed for this partner.',
+  PROJECT_QUOTA_EXCEEDED: "The user has reached the agreement's daily request quota.",
+
+  SETTING_NETWORK_NOT_ALLOWED: "The request does not come from one of the partner's networks.",
+  SETTING_MFA_REQUIRED: 'The agreement requires multi-factor authentication.',
+  SETTING_AUTH_TOO_OLD: 'The user authenticated too long ago for this agreement.',
+  SETTING_OUTSIDE_HOURS: "The request is outside the agreement's allowed hours.",
+  SETTING_TLS_REQUIRED: 'The agreement requires a TLS connection.',
+
+  DATA_NO_FIELDS: 'No fields were requested.',
+  DATA_FIELD_UNKNOWN: 'A requested field is not a known canonical field.',
+  DATA_FIELD_NOT_ALLOWED: 'A requested field is not released from this dataset.',
+  DATA_CLASSIFICATION_ABOVE_CEILING: "The data is classified above the agreement's ceiling.",
+  DATA_DATASET_UNKNOWN: 'The dataset is not known for this provider under the agreement.',
+  DATA_NO_AGREEMENT: 'Without a known agreement no data may be released.',
+
+  OUTPUT_NOTHING_REQUESTED: 'Neither identifiers nor record references were given.',
+  OUTPUT_TOO_MANY_RECORDS: "More identifiers and record references than the agreement's maximum per request.",
+  OUTPUT_HANDLING_INVALID: "The agreement's handling code is not a valid TLP level.",
+  OUTPUT_RETENTION_INVALID: "The agreement's retention period is not a whole number of days from 1 to 365.",
+  OUTPUT_NO_AGREEMENT: 'Without a known agreement no output may be released.',
+} as const;
+
+export type ReasonCode = keyof typeof REASONS;
+
+export const REASON_CODES = Object.keys(REASONS) as ReasonCode[];
+
+/**
+ * Builds a reason. `detail` narrows the message (a field name, a limit, a date); callers never pass
+ * personal data or identifier values, as reasons are shown to users and written to the log.
+ */
+export function reason(code: ReasonCode, detail?: string): Reason {
+  const message = detail ? `${REASONS[code]} (${detail})` : REASONS[code];
+  return { code, message };
+}
+
+/** The safe a code belongs to, read from its prefix. */
+export function safeOf(code: ReasonCode): SafeName {
+  return code.slice(0, code.indexOf('_')).toLowerCase() as SafeName;
+}

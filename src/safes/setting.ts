@@ -1,0 +1,169 @@
+/**
+ * Safe setting: does the access environment prevent misuse? Network of origin, MFA, auth age,
+ * allowed hours and TLS. The calendar helpers live here too because the agreement's time zone is
+ * a setting concern; people and project reuse them for dates.
+ */
+import ipaddr from 'ipaddr.js';
+import type { AllowedHours, Bundle } from '../policy/types';
+import type { Identity } from '../auth/identity';
+import type { DecisionContext, Reason, RequestInput, SafeResult } from './types';
+import { reason } from './reasons';
+
+export function checkSetting(
+  input: RequestInput,
+  identity: Identity,
+  ctx: DecisionContext,
+  bundle: Bundle,
+): SafeResult {
+  const agreement = bundle.agreements.get(input.agreementId);
+  // Without an agreement the strictest defaults apply: MFA required, no further windows to test.
+  const rules = agreement?.safes.setting ?? { mfaRequired: true, tlsRequired: false };
+  const reasons: Reason[] = [];
+
+  const networks = bundle.partners.get(identity.partnerId)?.networks ?? [];
+  const address = parseAddress(ctx.sourceIp);
+  if (!address) reasons.push(reason('SETTING_NETWORK_NOT_ALLOWED', 'source address not parsable'));
+  else if (!networks.some((cidr) => inNetwork(address, cidr)))
+    reasons.push(reason('SETTING_NETWORK_NOT_ALLOWED'));
+
+  if (rules.mfaRequired && !hasMfa(identity.amr)) reasons.push(reason('SETTING_MFA_REQUIRED'));
+
+  if (rules.maxAuthAgeMinutes !== undefined) {
+    if (identity.authTime === undefined) {
+      reasons.push(reason('SETTING_AUTH_TOO_OLD', 'authentication time unknown'));
+    } else {
+      const ageMinutes = (ctx.now.getTime() - identity.authTime * 1000) / 60_000;
+      // Written as a negated "within" so that NaN limits fail closed.
+      if (!(ageMinutes <= rules.maxAuthAgeMinutes)) {
+        reasons.push(reason('SETTING_AUTH_TOO_OLD', `limit ${rules.maxAuthAgeMinutes} minutes`));
+      }
+    }
+  }
+
+  if (rules.allowedHours && agreement) {
+    const problem = outsideHours(ctx.now, agreement.timezone, rules.allowedHours);
+    if (problem) reasons.push(reason('SETTING_OUTSIDE_HOURS', problem));
+  }
+
+  if (rules.tlsRequired && !ctx.tls) reasons.push(reason('SETTING_TLS_REQUIRED'));
+
+  return { outcome: reasons.length ? 'fail' : 'pass', reasons };
+}
+
+/** RFC 8176: an explicit "mfa", or at least two distinct methods. */
+export function hasMfa(amr: readonly string[]): boolean {
+  return amr.includes('mfa') || new Set(amr).size >= 2;
+}
+
+type Address = ipaddr.IPv4 | ipaddr.IPv6;
+
+/**
+ * Strict parse: dotted-quad IPv4 only (no "127.1" or hex forms, which could sneak past a proxy
+ * header), IPv6 with IPv4-mapped addresses unwrapped so ::ffff:10.10.0.5 matches 10.10.0.0/16.
+ */
+export function parseAddress(raw: string): Address | undefined {
+  if (ipaddr.IPv4.isValidFourPartDecimal(raw)) return ipaddr.IPv4.parse(raw);
+  if (ipaddr.IPv6.isValid(raw)) return ipaddr.process(raw);
+  return undefined;
+}
+
+function inNetwork(address: Address, cidr: string): boolean {
+  try {
+    const [range, bits] = ipaddr.parseCIDR(cidr);
+    return range.kind() === address.kind() && address.match(range, bits);
+  } catch {
+    return false; // a malformed range admits nobody
+  }
+}
+
+/** Undefined when `now` is inside the window, else a short detail for the reason. */
+function outsideHours(now: Date, timeZone: string, hours: AllowedHours): string | undefined {
+  const from = minutesOf(hours.from);
+  const to = minutesOf(hours.to);
+  if (from === undefined || to === undefined || from >= 24 * 60 || from === to)
+    return 'allowed hours invalid';
+  let clock: ZonedClock;
+  try {
+    clock = zonedClock(now, timeZone);
+  } catch {
+    return 'time zone invalid';
+  }
+  const today = hours.days.includes(clock.weekday);
+  const yesterday = hours.days.includes(clock.weekday === 1 ? 7 : clock.weekday - 1);
+  // from > to is an overnight window: it starts on an allowed day and runs past midnight.
+  const inside =
+    from < to
+      ? today && clock.minutes >= from && clock.minutes < to
+      : (today && clock.minutes >= from) || (yesterday && clock.minutes < to);
+  return inside ? undefined : `allowed ${hours.from}-${hours.to} ${timeZone}`;
+}
+
+/** "HH:MM" → minutes since midnight; "24:00" is the end of the day. */
+function minutesOf(hhmm: string): number | undefined {
+  const m = /^(\d{2}):(\d{2})$/.exec(hhmm);
+  if (!m) return undefined;
+  const h = Number(m[1]);
+  const min = Number(m[2]);
+  if (min > 59 || h > 24 || (h === 24 && min !== 0)) return undefined;
+  return h * 60 + min;
+}
+
+export interface ZonedClock {
+  /** Local calendar date, YYYY-MM-DD. */
+  date: string;
+  /** ISO weekday, 1 (Monday) .. 7 (Sunday). */
+  weekday: number;
+  /** Minutes since local midnight. */
+  minutes: number;
+}
+
+const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
+// Building a DateTimeFormat is costly; the set of agreement time zones is small.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Wall-clock reading of `now` in an IANA time zone. Throws RangeError for an unknown zone. */
+export function zonedClock(now: Date, timeZone: string): ZonedClock {
+  let fmt = formatters.get(timeZone);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    formatters.set(timeZone, fmt);
+  }
+  const parts: Record<string, string> = {};
+  for (const p of fmt.formatToParts(now)) parts[p.type] = p.value;
+  return {
+    date: `${parts.year}-${parts.month}-${parts.day}`,
+    weekday: WEEKDAYS[parts.weekday] ?? 0,
+    minutes: Number(parts.hour) * 60 + Number(parts.minute),
+  };
+}
+
+/** Today's date in the zone (agreement dates are local to it); UTC when the zone is unknown. */
+export function localDate(now: Date, timeZone: string | undefined): string {
+  try {
+    return zonedClock(now, timeZone ?? 'UTC').date;
+  } catch {
+    return zonedClock(now, 'UTC').date;
+  }
+}
+
+/** Days since the epoch for a strict YYYY-MM-DD date; undefined when malformed or impossible. */
+export function dayNumber(isoDate: string): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDate);
+  if (!m) return undefined;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const t = Date.UTC(y, mo - 1, d);
+  const back = new Date(t);
+  // Date.UTC rolls 2026-02-30 over into March; reject instead of guessing.
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d)
+    return undefined;
+  return t / 86_400_000;
+}

@@ -1,0 +1,297 @@
+/**
+ * One row per way a safe can fail: from a fully permitted baseline, change one thing and check that
+ * exactly the expected code appears and only the expected safe fails. Every catalogue code must have
+ * a row.
+ */
+import { REASON_CODES, safeOf } from '../../../src/safes/reasons';
+import type { ReasonCode } from '../../../src/safes/reasons';
+import type { Tlp } from '../../../src/policy/types';
+import type { SafeName } from '../../../src/safes/types';
+import { codesOf, decideWith, failingSafes } from '../../helpers/bundle-fixture';
+import type { Scenario } from '../../helpers/bundle-fixture';
+
+interface Row {
+  code: ReasonCode;
+  change: string;
+  apply: (s: Scenario) => void;
+  /** Safes expected to fail when the change cannot avoid touching more than one; default: the code's. */
+  safes?: SafeName[];
+}
+
+const NO_AGREEMENT: SafeName[] = ['project', 'data', 'output'];
+const minutesAgo = (s: Scenario, m: number) => s.ctx.now.getTime() / 1000 - m * 60;
+const identifiers = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ type: 'hin', value: `NL-ABC${i}` }));
+
+const ROWS: Row[] = [
+  // people
+  {
+    code: 'PEOPLE_UNKNOWN_USER',
+    change: 'no accreditation',
+    apply: (s) => (s.ctx.accreditation = undefined),
+  },
+  {
+    code: 'PEOPLE_UNKNOWN_USER',
+    change: "another user's accreditation",
+    apply: (s) => (s.ctx.accreditation!.userId = 'bert'),
+  },
+  {
+    code: 'PEOPLE_PARTNER_MISMATCH',
+    change: 'accreditation of another partner',
+    apply: (s) => (s.ctx.accreditation!.partnerId = 'police-se'),
+  },
+  {
+    code: 'PEOPLE_ROLE_NOT_PERMITTED',
+    change: 'only a responder',
+    apply: (s) => (s.ctx.accreditation!.roles = ['responder']),
+  },
+  {
+    code: 'PEOPLE_ROLE_NOT_PERMITTED',
+    change: 'role not named by the agreement',
+    apply: (s) => (s.agreement.safes.people.roles = ['dpo']),
+  },
+  {
+    code: 'PEOPLE_ROLE_NOT_PERMITTED',
+    change: 'agreement names the role but casbin does not allow it',
+    apply: (s) => {
+      s.agreement.safes.people.roles = ['analyst', 'dpo'];
+      s.ctx.accreditation!.roles = ['dpo'];
+    },
+  },
+  {
+    code: 'PEOPLE_VETTING_INSUFFICIENT',
+    change: 'vetting level 1',
+    apply: (s) => (s.ctx.accreditation!.vettingLevel = 1),
+  },
+  {
+    code: 'PEOPLE_TRAINING_OUTDATED',
+    change: 'trained in 2025',
+    apply: (s) => (s.ctx.accreditation!.trainedOn = '2025-01-01'),
+  },
+  {
+    code: 'PEOPLE_TRAINING_OUTDATED',
+    change: 'malformed training date',
+    apply: (s) => (s.ctx.accreditation!.trainedOn = '2026-02-30'),
+  },
+  {
+    code: 'PEOPLE_ACCREDITATION_EXPIRED',
+    change: 'expired yesterday',
+    apply: (s) => (s.ctx.accreditation!.expiresOn = '2026-06-14'),
+  },
+  { code: 'PEOPLE_SUSPENDED', change: 'suspended', apply: (s) => (s.ctx.accreditation!.suspended = true) },
+
+  // project
+  {
+    code: 'PROJECT_AGREEMENT_UNKNOWN',
+    change: 'unknown agreement',
+    apply: (s) => (s.input.agreementId = 'stolen-kites'),
+    safes: NO_AGREEMENT,
+  },
+  {
+    code: 'PROJECT_AGREEMENT_NOT_IN_FORCE',
+    change: 'ended yesterday',
+    apply: (s) => (s.agreement.validity.until = '2026-06-14'),
+  },
+  {
+    code: 'PROJECT_AGREEMENT_NOT_IN_FORCE',
+    change: 'starts tomorrow',
+    apply: (s) => (s.agreement.validity.from = '2026-06-16'),
+  },
+  {
+    code: 'PROJECT_REQUESTER_NOT_PARTY',
+    change: 'partner not a requester',
+    apply: (s) => (s.agreement.parties.requesters = ['police-se']),
+  },
+  {
+    code: 'PROJECT_PROVIDER_NOT_PARTY',
+    change: 'provider not a party',
+    apply: (s) => (s.agreement.parties.providers = ['insureco']),
+  },
+  {
+    code: 'PROJECT_PURPOSE_OUT_OF_SCOPE',
+    change: 'other purpose',
+    apply: (s) => (s.input.purpose = 'marketing'),
+  },
+  {
+    code: 'PROJECT_DATASET_OUT_OF_SCOPE',
+    change: "another provider's dataset",
+    apply: (s) => (s.input.datasetId = 'theft-claims'),
+    safes: ['project', 'data'],
+  },
+  {
+    code: 'PROJECT_CASE_REF_INVALID',
+    change: 'case reference too short',
+    apply: (s) => (s.input.caseRef = 'NL-2026-00012'),
+  },
+  {
+    code: 'PROJECT_CASE_REF_INVALID',
+    change: 'case reference only partly matches',
+    apply: (s) => (s.input.caseRef = 'NL-2026-000123\n'),
+  },
+  {
+    code: 'PROJECT_CASE_REF_INVALID',
+    change: 'no pattern for the partner',
+    apply: (s) => (s.agreement.safes.project.caseRefPatterns = { 'police-se': '^SE-\\d{4}-\\d{6}$' }),
+  },
+  { code: 'PROJECT_QUOTA_EXCEEDED', change: 'quota reached', apply: (s) => (s.ctx.requestsToday = 50) },
+
+  // setting
+  {
+    code: 'SETTING_NETWORK_NOT_ALLOWED',
+    change: "another partner's network",
+    apply: (s) => (s.ctx.sourceIp = '192.0.2.10'),
+  },
+  {
+    code: 'SETTING_NETWORK_NOT_ALLOWED',
+    change: 'unparsable address',
+    apply: (s) => (s.ctx.sourceIp = 'not-an-address'),
+  },
+  {
+    code: 'SETTING_NETWORK_NOT_ALLOWED',
+    change: 'shorthand IPv4 form',
+    apply: (s) => (s.ctx.sourceIp = '127.1'),
+  },
+  { code: 'SETTING_MFA_REQUIRED', change: 'password only', apply: (s) => (s.identity.amr = ['pwd']) },
+  {
+    code: 'SETTING_MFA_REQUIRED',
+    change: 'the same method twice',
+    apply: (s) => (s.identity.amr = ['pwd', 'pwd']),
+  },
+  {
+    code: 'SETTING_AUTH_TOO_OLD',
+    change: 'authenticated 721 minutes ago',
+    apply: (s) => (s.identity.authTime = minutesAgo(s, 721)),
+  },
+  {
+    code: 'SETTING_AUTH_TOO_OLD',
+    change: 'authentication time unknown',
+    apply: (s) => (s.identity.authTime = undefined),
+  },
+  {
+    code: 'SETTING_OUTSIDE_HOURS',
+    change: 'window ends at 12:00 local, now is 12:00',
+    apply: (s) =>
+      (s.agreement.safes.setting.allowedHours = { days: [1, 2, 3, 4, 5], from: '08:00', to: '12:00' }),
+  },
+  {
+    code: 'SETTING_OUTSIDE_HOURS',
+    change: 'Monday not an allowed day',
+    apply: (s) =>
+      (s.agreement.safes.setting.allowedHours = { days: [2, 3, 4, 5, 6, 7], from: '00:00', to: '24:00' }),
+  },
+  {
+    code: 'SETTING_OUTSIDE_HOURS',
+    change: 'unknown time zone',
+    apply: (s) => (s.agreement.timezone = 'Europe/Atlantis'),
+  },
+  {
+    code: 'SETTING_TLS_REQUIRED',
+    change: 'TLS required, plain connection',
+    apply: (s) => (s.agreement.safes.setting.tlsRequired = true),
+  },
+
+  // data
+  { code: 'DATA_NO_FIELDS', change: 'no fields', apply: (s) => (s.input.fields = []) },
+  {
+    code: 'DATA_FIELD_UNKNOWN',
+    change: 'non-canonical field',
+    apply: (s) => s.input.fields.push('owner.shoeSize'),
+  },
+  {
+    code: 'DATA_FIELD_UNKNOWN',
+    change: 'inherited property name',
+    apply: (s) => s.input.fields.push('constructor'),
+  },
+  {
+    code: 'DATA_FIELD_NOT_ALLOWED',
+    change: "field of another dataset's terms",
+    apply: (s) => s.input.fields.push('theft.date'),
+  },
+  {
+    code: 'DATA_CLASSIFICATION_ABOVE_CEILING',
+    change: 'ceiling lowered to internal',
+    apply: (s) => (s.agreement.safes.data.classificationCeiling = 'internal'),
+  },
+  {
+    code: 'DATA_CLASSIFICATION_ABOVE_CEILING',
+    change: 'dataset classified confidential',
+    apply: (s) => (s.agreement.datasets[0].classification = 'confidential'),
+  },
+  {
+    code: 'DATA_DATASET_UNKNOWN',
+    change: 'unknown dataset',
+    apply: (s) => (s.input.datasetId = 'kites'),
+    safes: ['project', 'data'],
+  },
+  {
+    code: 'DATA_NO_AGREEMENT',
+    change: 'unknown agreement',
+    apply: (s) => (s.input.agreementId = 'stolen-kites'),
+    safes: NO_AGREEMENT,
+  },
+
+  // output
+  {
+    code: 'OUTPUT_NOTHING_REQUESTED',
+    change: 'no identifiers, no record refs',
+    apply: (s) => (s.input.identifiers = []),
+  },
+  {
+    code: 'OUTPUT_TOO_MANY_RECORDS',
+    change: '26 identifiers',
+    apply: (s) => (s.input.identifiers = identifiers(26)),
+  },
+  {
+    code: 'OUTPUT_HANDLING_INVALID',
+    change: 'TLP that does not exist',
+    apply: (s) => (s.agreement.safes.output.handling.tlp = 'PURPLE' as Tlp),
+  },
+  {
+    code: 'OUTPUT_RETENTION_INVALID',
+    change: 'retention 0 days',
+    apply: (s) => (s.agreement.safes.output.retentionDays = 0),
+  },
+  {
+    code: 'OUTPUT_RETENTION_INVALID',
+    change: 'retention 366 days',
+    apply: (s) => (s.agreement.safes.output.retentionDays = 366),
+  },
+  {
+    code: 'OUTPUT_RETENTION_INVALID',
+    change: 'retention 1.5 days',
+    apply: (s) => (s.agreement.safes.output.retentionDays = 1.5),
+  },
+  {
+    code: 'OUTPUT_NO_AGREEMENT',
+    change: 'unknown agreement',
+    apply: (s) => (s.input.agreementId = 'stolen-kites'),
+    safes: NO_AGREEMENT,
+  },
+];
+
+describe('safes: one failing row per reason code', () => {
+  it('the baseline is permitted by every safe', async () => {
+    const d = await decideWith();
+    expect(failingSafes(d)).toEqual([]);
+    expect(d.outcome).toBe('permit');
+  });
+
+  it.each(ROWS.map((r) => [r.code, r.change, r] as const))('%s: %s', async (code, _change, row) => {
+    expect((await decideWith()).outcome).toBe('permit');
+    const d = await decideWith(row.apply);
+    expect(d.outcome).toBe('deny');
+    expect(d.safes[safeOf(code)].reasons.map((r) => r.code)).toContain(code);
+    expect(failingSafes(d)).toEqual(row.safes ?? [safeOf(code)]);
+  });
+
+  it('every catalogue code has at least one failing row', () => {
+    const covered = new Set(ROWS.map((r) => r.code));
+    expect(REASON_CODES.filter((c) => !covered.has(c))).toEqual([]);
+  });
+
+  it('every code a row produces is in the catalogue', async () => {
+    for (const row of ROWS) {
+      for (const code of codesOf(await decideWith(row.apply))) expect(REASON_CODES).toContain(code);
+    }
+  });
+});
