@@ -1,0 +1,102 @@
+/** A real gateway on a temporary data folder, with a clock the test can move and demo tokens. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import supertest from 'supertest';
+import { issueDemoToken } from '../../src/auth/demo-tokens';
+import { readDemoUsers } from '../../src/accreditations/demo-seed';
+import { loadConfig } from '../../src/config/load';
+import { assemble, storeFile, type Assembled } from '../../src/gateway';
+
+export interface TestGateway extends Assembled {
+  http: ReturnType<typeof supertest>;
+  dbFile: string;
+  dataDir: string;
+  /** Moves the gateway's clock (tokens keep real time). */
+  advance(ms: number): void;
+  token(userId: string, options?: { mfa?: boolean; ttlSeconds?: number }): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function createTestGateway(env: NodeJS.ProcessEnv = {}): Promise<TestGateway> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsg-test-'));
+  const config = loadConfig({ FSG_DATA_DIR: dataDir, FSG_LOG_LEVEL: 'silent', ...env });
+  let offsetMs = 0;
+  const gateway = await assemble(config, () => new Date(Date.now() + offsetMs));
+  const users = readDemoUsers(config.demo.accreditations);
+  return {
+    ...gateway,
+    http: supertest(gateway.app),
+    dbFile: storeFile(config),
+    dataDir,
+    advance: (ms) => {
+      offsetMs += ms;
+    },
+    token: async (userId, options = {}) => {
+      const partnerId = users.find((u) => u.userId === userId)?.partnerId ?? 'police-nl';
+      return issueDemoToken({
+        userId,
+        partner: gateway.bundle.partners.get(partnerId)!,
+        bundleDir: gateway.bundle.dir,
+        audience: config.auth.audience,
+        ttlSeconds: options.ttlSeconds ?? 3600,
+        mfa: options.mfa ?? true,
+      });
+    },
+    close: async () => {
+      await gateway.store.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A request anna may make under stolen-boats, to boatreg-nl's vessel register. */
+export function boatRequest(overrides: Record<string, unknown> = {}) {
+  return {
+    agreementId: 'stolen-boats',
+    providerId: 'boatreg-nl',
+    datasetId: 'vessels',
+    identifiers: [{ type: 'hin', value: 'NL-HXAB7A33G293' }],
+    recordRefs: [],
+    fields: ['identifier', 'linkId', 'objectType', 'status', 'make', 'model', 'owner.name'],
+    purpose: 'stolen-property-investigation',
+    caseRef: 'NL-2026-000123',
+    ...overrides,
+  };
+}
+
+/** boatreg-nl's records for the vessel asked for: two hull numbers and an engine sharing one linkId. */
+export function vesselAnswer() {
+  const owner = { name: 'Jan Pietersen', postcode: '1011 AB', dateOfBirth: '1970-04-02' };
+  const base = {
+    linkId: 'vessel-8841',
+    status: 'registered',
+    make: 'Bayliner',
+    model: 'VR5',
+    colour: 'white',
+    year: 2019,
+    owner,
+  };
+  return {
+    records: [
+      {
+        ...base,
+        sourceRef: 'BR-8841-H1',
+        objectType: 'boat',
+        identifier: { type: 'hin', value: 'NL-HXAB7A33G293' },
+      },
+      {
+        ...base,
+        sourceRef: 'BR-8841-H2',
+        objectType: 'boat',
+        identifier: { type: 'hin', value: 'US-BMA45678H485' },
+      },
+      {
+        ...base,
+        sourceRef: 'BR-8841-E1',
+        objectType: 'boat-engine',
+        identifier: { type: 'engine-serial', value: 'MERCURY:2B123456' },
+      },
+    ],
+  };
+}
