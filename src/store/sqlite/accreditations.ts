@@ -1,0 +1,102 @@
+/** The accreditation registry (safe people) in SQLite. */
+import type Database from 'better-sqlite3';
+import type { AuditEventInput } from '../../audit/types';
+import type { Role } from '../../policy/types';
+import type { Accreditation } from '../../records/accreditation';
+import type { AccreditationStore } from '../port';
+import type { AppendInTx } from './audit';
+
+interface AccreditationRow {
+  user_id: string;
+  partner_id: string;
+  display_name: string;
+  roles: string;
+  vetting_level: number;
+  trained_on: string;
+  expires_on: string;
+  suspended: number;
+  teams: string | null;
+}
+
+const INSERT = `INSERT INTO accreditations
+    (user_id, partner_id, display_name, roles, vetting_level, trained_on, expires_on, suspended, teams)
+  VALUES
+    (@user_id, @partner_id, @display_name, @roles, @vetting_level, @trained_on, @expires_on, @suspended, @teams)`;
+
+function toRow(entry: Accreditation): AccreditationRow {
+  return {
+    user_id: entry.userId,
+    partner_id: entry.partnerId,
+    display_name: entry.displayName,
+    roles: JSON.stringify(entry.roles),
+    vetting_level: entry.vettingLevel,
+    trained_on: entry.trainedOn,
+    expires_on: entry.expiresOn,
+    suspended: entry.suspended ? 1 : 0,
+    teams: entry.teams === undefined ? null : JSON.stringify(entry.teams),
+  };
+}
+
+function fromRow(row: AccreditationRow): Accreditation {
+  const entry: Accreditation = {
+    userId: row.user_id,
+    partnerId: row.partner_id,
+    displayName: row.display_name,
+    roles: JSON.parse(row.roles) as Role[],
+    vettingLevel: row.vetting_level,
+    trainedOn: row.trained_on,
+    expiresOn: row.expires_on,
+    suspended: row.suspended === 1,
+  };
+  if (row.teams !== null) entry.teams = JSON.parse(row.teams) as string[];
+  return entry;
+}
+
+export function createAccreditations(db: Database.Database, appendInTx: AppendInTx): AccreditationStore {
+  const getStmt = db.prepare<[string], AccreditationRow>('SELECT * FROM accreditations WHERE user_id = ?');
+  const listAll = db.prepare<[], AccreditationRow>(
+    'SELECT * FROM accreditations ORDER BY partner_id, user_id',
+  );
+  const listPartner = db.prepare<[string], AccreditationRow>(
+    'SELECT * FROM accreditations WHERE partner_id = ? ORDER BY user_id',
+  );
+  const upsert = db.prepare(
+    INSERT +
+      ` ON CONFLICT (user_id) DO UPDATE SET
+        partner_id = excluded.partner_id, display_name = excluded.display_name, roles = excluded.roles,
+        vetting_level = excluded.vetting_level, trained_on = excluded.trained_on,
+        expires_on = excluded.expires_on, suspended = excluded.suspended, teams = excluded.teams`,
+  );
+  const insertNew = db.prepare(INSERT + ' ON CONFLICT (user_id) DO NOTHING');
+
+  const put = db.transaction((entry: Accreditation, events: AuditEventInput[]) => {
+    upsert.run(toRow(entry));
+    appendInTx(events);
+  });
+
+  const seed = db.transaction(
+    (entries: Accreditation[], events: (added: Accreditation[]) => AuditEventInput[]) => {
+      const added = entries.filter((entry) => insertNew.run(toRow(entry)).changes === 1);
+      // Nothing added, nothing to log: re-seeding at every start-up leaves the log alone.
+      if (added.length > 0) appendInTx(events(added));
+      return added.length;
+    },
+  );
+
+  return {
+    async get(userId) {
+      const row = getStmt.get(userId);
+      return row ? fromRow(row) : undefined;
+    },
+    async list(partnerId) {
+      const rows = partnerId === undefined ? listAll.all() : listPartner.all(partnerId);
+      return rows.map(fromRow);
+    },
+    async put(entry, events) {
+      put.immediate(entry, events);
+    },
+    async seed(entries, events) {
+      return seed.immediate(entries, events);
+    },
+  };
+}
