@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import canonicalize from 'canonicalize';
+import { canonicalJson } from '../audit/chain';
 import { newEnforcer, newModelFromString, StringAdapter } from 'casbin';
 import ipaddr from 'ipaddr.js';
 import YAML from 'yaml';
@@ -45,16 +45,13 @@ export async function loadBundle(dir: string): Promise<Bundle> {
 
 /** sha256 over the canonical form: parsed YAML as RFC 8785 JSON (comments and layout do not count). */
 export function bundleDigest(sources: BundleSources): string {
-  const canonical = canonicalize({
+  const canonical = canonicalJson({
     partners: [...sources.partners].sort((a, b) => a.id.localeCompare(b.id)),
     agreements: [...sources.agreements].sort((a, b) => a.id.localeCompare(b.id)),
     model: normaliseLines(sources.model),
     policy: normaliseLines(sources.policy),
   });
-  return crypto
-    .createHash('sha256')
-    .update(canonical ?? '')
-    .digest('hex');
+  return crypto.createHash('sha256').update(canonical).digest('hex');
 }
 
 export function readBundleSources(dir: string): BundleSources {

@@ -3,10 +3,11 @@
  * and the output check on the real answer (records asked for, of the dataset's types, not too many).
  */
 import crypto from 'node:crypto';
-import canonicalize from 'canonicalize';
+import { canonicalJson } from '../audit/chain';
 import { agreementPseudonymKey } from '../config/secrets';
 import type { DatasetTerms } from '../policy/types';
 import type { CanonicalRecord } from '../records/canonical';
+import { answerReason } from '../safes/reasons';
 import type { Obligations, Reason, RequestInput } from '../safes/types';
 import type { ReleasedRecord } from './types';
 
@@ -75,15 +76,18 @@ export function checkAnswer(
 ): OutputCheck {
   const reasons: Reason[] = [];
   if (records.length > obligations.maxRecords) {
-    reasons.push({
-      code: 'OUTPUT_TOO_MANY_RECORDS',
-      message: `The answer holds ${records.length} records; at most ${obligations.maxRecords} may be released.`,
-    });
+    reasons.push(
+      answerReason(
+        'OUTPUT_ANSWER_TOO_MANY_RECORDS',
+        `${records.length} given, at most ${obligations.maxRecords}`,
+      ),
+    );
   }
   const asked = new Set(input.identifiers.map((i) => `${i.type}:${normaliseIdentifier(i.value)}`));
   const refs = new Set(input.recordRefs);
   const direct = (r: CanonicalRecord) =>
     asked.has(`${r.identifier.type}:${normaliseIdentifier(r.identifier.value)}`) || refs.has(r.sourceRef);
+  // Other identifiers of an asked-for object (same linkId) answer the request too.
   const linked = new Set(
     records
       .filter(direct)
@@ -92,16 +96,12 @@ export function checkAnswer(
   );
   records.forEach((record, index) => {
     if (!direct(record) && !(record.linkId && linked.has(record.linkId))) {
-      reasons.push({
-        code: 'OUTPUT_RECORD_NOT_REQUESTED',
-        message: `Record ${index + 1} answers no requested identifier or record reference.`,
-      });
+      reasons.push(answerReason('OUTPUT_RECORD_NOT_REQUESTED', `record ${index + 1}`));
     }
     if (dataset && !dataset.objectTypes.includes(record.objectType)) {
-      reasons.push({
-        code: 'OUTPUT_OBJECT_TYPE_NOT_ALLOWED',
-        message: `Record ${index + 1} is a ${record.objectType}, not part of dataset ${dataset.id}.`,
-      });
+      reasons.push(
+        answerReason('OUTPUT_OBJECT_TYPE_NOT_ALLOWED', `record ${index + 1}: ${record.objectType}`),
+      );
     }
   });
   return { outcome: reasons.length ? 'fail' : 'pass', reasons };
@@ -109,8 +109,5 @@ export function checkAnswer(
 
 /** sha256 of a record's canonical JSON: what the log and the receipts keep after the payload is purged. */
 export function recordDigest(record: object): string {
-  return crypto
-    .createHash('sha256')
-    .update(canonicalize(record) ?? '')
-    .digest('hex');
+  return crypto.createHash('sha256').update(canonicalJson(record)).digest('hex');
 }

@@ -60,3 +60,19 @@ export function reason(code: ReasonCode, detail?: string): Reason {
 export function safeOf(code: ReasonCode): SafeName {
   return code.slice(0, code.indexOf('_')).toLowerCase() as SafeName;
 }
+
+/**
+ * Codes of the second output check, made on the records a responder actually gives before anything
+ * is released (the request-time codes above judge only the requested shape).
+ */
+export const ANSWER_REASONS = {
+  OUTPUT_ANSWER_TOO_MANY_RECORDS: "The answer holds more records than the agreement's maximum per request.",
+  OUTPUT_RECORD_NOT_REQUESTED: 'A record answers no requested identifier or record reference.',
+  OUTPUT_OBJECT_TYPE_NOT_ALLOWED: "A record's object type is not part of the requested dataset.",
+} as const;
+
+export type AnswerReasonCode = keyof typeof ANSWER_REASONS;
+
+export function answerReason(code: AnswerReasonCode, detail?: string): Reason {
+  return { code, message: detail ? `${ANSWER_REASONS[code]} (${detail})` : ANSWER_REASONS[code] };
+}
