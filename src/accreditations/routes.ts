@@ -1,22 +1,15 @@
 import type { Request, Response } from 'express';
 import type { Identity } from '../auth/identity';
 import { guards, type RouteSpec } from '../http/routes';
-import { bodyValidator } from '../http/validate';
+import { bodyValidator, reasonValidator } from '../http/validate';
 import accreditationSchema from '../../schemas/api/accreditation.schema.json';
 import type { AccreditationFields, AccreditationService } from './service';
 
 const validateEntry = bodyValidator<AccreditationFields>(accreditationSchema);
-const validatePatch = bodyValidator<Partial<AccreditationFields>>({
-  ...accreditationSchema,
-  $id: undefined,
-  required: [],
-});
-const validateReason = bodyValidator<{ reason: string }>({
-  type: 'object',
-  additionalProperties: false,
-  required: ['reason'],
-  properties: { reason: { type: 'string', minLength: 3, maxLength: 500 } },
-});
+// The same fields, none required: a PATCH names only what changes.
+const { $id: _entryId, ...entryFields } = accreditationSchema;
+const validatePatch = bodyValidator<Partial<AccreditationFields>>({ ...entryFields, required: [] });
+const validateReason = reasonValidator(500);
 
 const adminOf = (res: Response): Identity => res.locals.identity as Identity;
 const userOf = (req: Request): string => String(req.params.userId);

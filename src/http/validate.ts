@@ -22,4 +22,14 @@ export function bodyValidator<T>(schema: object): (body: unknown) => T {
   };
 }
 
+/** A body that only gives a written reason (declines, suspensions), which is logged. */
+export function reasonValidator(maxLength: number): (body: unknown) => { reason: string } {
+  return bodyValidator<{ reason: string }>({
+    type: 'object',
+    additionalProperties: false,
+    required: ['reason'],
+    properties: { reason: { type: 'string', minLength: 3, maxLength } },
+  });
+}
+
 export const schemas = { requestCreate: requestCreateSchema, answer: answerSchema };

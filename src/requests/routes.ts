@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import type { Identity } from '../auth/identity';
 import { problems, ProblemError } from '../http/problem';
 import { guards, type RouteSpec } from '../http/routes';
-import { bodyValidator, schemas } from '../http/validate';
+import { bodyValidator, reasonValidator, schemas } from '../http/validate';
 import type { Bundle } from '../policy/types';
 import type { CanonicalRecord } from '../records/canonical';
 import type { RequestInput } from '../safes/types';
@@ -11,12 +11,7 @@ import { detail, summary } from './views';
 
 const validateCreate = bodyValidator<RequestInput>(schemas.requestCreate);
 const validateAnswer = bodyValidator<{ records: CanonicalRecord[] }>(schemas.answer);
-const validateDecline = bodyValidator<{ reason: string }>({
-  type: 'object',
-  additionalProperties: false,
-  required: ['reason'],
-  properties: { reason: { type: 'string', minLength: 3, maxLength: 2000 } },
-});
+const validateDecline = reasonValidator(2000);
 
 const identityOf = (res: Response): Identity => res.locals.identity as Identity;
 const idOf = (req: Request): string => {
