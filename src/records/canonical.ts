@@ -1,21 +1,41 @@
 import type { Classification } from '../policy/types';
 
+/** Object categories of SIS Regulation 2018/1862 Art. 38(2) this gateway carries. */
+export const OBJECT_TYPES = ['boat', 'boat-engine', 'vehicle', 'vehicle-part'] as const;
+export type ObjectType = (typeof OBJECT_TYPES)[number];
+
+/** Identifier types, and which object types may carry each (schemas/sis/*.schema.json agree). */
+export const IDENTIFIER_TYPES = {
+  hin: ['boat'],
+  'boat-registration': ['boat'],
+  vin: ['vehicle'],
+  'vehicle-registration': ['vehicle'],
+  'engine-serial': ['boat-engine', 'vehicle-part'],
+  'part-serial': ['vehicle-part'],
+} as const satisfies Record<string, readonly ObjectType[]>;
+export type IdentifierType = keyof typeof IDENTIFIER_TYPES;
+
 /**
  * An SIS-style object record: exactly one identifier; records of one physical object share `linkId`.
- * (The full per-category schemas come with the adapters; this is the shape the core releases.)
+ * Schemas: schemas/sis/record.schema.json (common) and one per object type.
  */
 export interface CanonicalRecord {
   sourceRef: string;
   linkId?: string;
-  objectType: string;
+  objectType: ObjectType;
   status: 'stolen' | 'missing' | 'registered' | 'recovered';
   identifier: { type: string; value: string };
+  /** A vessel's name (boats only). */
+  name?: string;
+  /** What an identifiable part is (vehicle parts only), e.g. "engine", "gearbox". */
+  partKind?: string;
   make?: string;
   model?: string;
   colour?: string;
   year?: number;
   theft?: { date?: string; place?: string };
-  owner?: { name?: string; dateOfBirth?: string; address?: string; postcode?: string };
+  /** The last known owner: personal data, released only as an agreement allows. `since` = acquired on. */
+  owner?: { name?: string; dateOfBirth?: string; address?: string; postcode?: string; since?: string };
 }
 
 export interface FieldInfo {
@@ -31,6 +51,8 @@ export const FIELD_CATALOGUE: Readonly<Record<string, FieldInfo>> = {
   objectType: { classification: 'public', personal: false },
   status: { classification: 'internal', personal: false },
   identifier: { classification: 'internal', personal: false },
+  name: { classification: 'internal', personal: false },
+  partKind: { classification: 'public', personal: false },
   make: { classification: 'public', personal: false },
   model: { classification: 'public', personal: false },
   colour: { classification: 'public', personal: false },
@@ -41,6 +63,7 @@ export const FIELD_CATALOGUE: Readonly<Record<string, FieldInfo>> = {
   'owner.dateOfBirth': { classification: 'restricted', personal: true },
   'owner.address': { classification: 'confidential', personal: true },
   'owner.postcode': { classification: 'restricted', personal: true },
+  'owner.since': { classification: 'restricted', personal: true },
 };
 
 export function isKnownField(path: string): boolean {

@@ -1,0 +1,41 @@
+/**
+ * The adapter contract: a partner format in, SIS-style single-identifier records out, and back.
+ * Every input row ends as records or as quarantine entries, never neither.
+ */
+import type { CanonicalRecord } from '../records/canonical';
+
+export type InputFormat = 'csv' | 'json' | 'ndjson';
+
+/** Why a row (or one of its fields) was not mapped. `row` is 1-based over data rows (a CSV header is not a row). */
+export interface QuarantineEntry {
+  row: number;
+  /** The source field (CSV column or JSON path) at fault; null when the row as a whole is. */
+  field: string | null;
+  /** Stable code, e.g. VIN_CHECK_DIGIT, FIELD_MISSING, FIELD_TYPE, DUPLICATE_IDENTIFIER, ROW_MALFORMED. */
+  code: string;
+  message: string;
+}
+
+/** One source row mapped: all of its records, or why not (a row is never half-mapped). */
+export type RowOutcome = { records: CanonicalRecord[]; warnings?: QuarantineEntry[] } | { quarantine: QuarantineEntry[] };
+
+export interface Adapter<Source = Record<string, unknown>> {
+  /** Folder name under adapters/, e.g. "boatreg-nl". */
+  id: string;
+  /** The partner whose format this is: only its responders may upload through it. */
+  partnerId: string;
+  description: string;
+  formats: InputFormat[];
+  objectTypes: string[];
+  /** Maps one parsed source row; never throws for bad data (that is a quarantine entry). */
+  map(row: Source, rowNumber: number): RowOutcome;
+  /** The reverse mapping: regroups records by linkId into the partner's own shape. */
+  unmap(records: CanonicalRecord[]): Source[];
+}
+
+export interface MapSummary {
+  read: number;
+  mapped: number;
+  quarantined: number;
+  records: number;
+}
