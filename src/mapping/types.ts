@@ -17,7 +17,8 @@ export interface QuarantineEntry {
 }
 
 /** One source row mapped: all of its records, or why not (a row is never half-mapped). */
-export type RowOutcome = { records: CanonicalRecord[]; warnings?: QuarantineEntry[] } | { quarantine: QuarantineEntry[] };
+export type RowOutcome =
+  { records: CanonicalRecord[]; warnings?: QuarantineEntry[] } | { quarantine: QuarantineEntry[] };
 
 export interface Adapter<Source = Record<string, unknown>> {
   /** Folder name under adapters/, e.g. "boatreg-nl". */

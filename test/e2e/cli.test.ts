@@ -124,19 +124,25 @@ describe('fsg', () => {
     });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no start: ${out}`)), 20_000);
-      child.stdout.on('data', () => {
-        const match = /listening on (http:\/\/[^\s]+)/.exec(out);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1]);
-        }
+    try {
+      // The banner ends with the curl line; wait for all of it.
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no start: ${out}`)), 20_000);
+        child.stdout.on('data', () => {
+          const match = /listening on (http:\/\/\S+)[\s\S]*curl .*\/api\/v1\/requests\n/.exec(out);
+          if (match) {
+            clearTimeout(timer);
+            resolve(match[1]);
+          }
+        });
       });
-    });
-    expect(out).toContain('fsg token --user anna --mfa');
-    const ready = await fetch(`${url}/readyz`);
-    expect(ready.status).toBe(200);
+      expect(out).toContain('fsg token --user anna --mfa');
+      const ready = await fetch(`${url}/readyz`);
+      expect(ready.status).toBe(200);
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw error;
+    }
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
