@@ -32,7 +32,7 @@ export async function assemble(
 ): Promise<Assembled> {
   const logger = createLogger(config.log.level);
   const bundle = await loadBundle(config.policyDir);
-  const store = openSqliteStore({ file: storeFile(config) });
+  const store = openSqliteStore({ file: storeFile(config), now: clock });
   const secrets = loadOrCreateSecrets(config.dataDir);
   const verifier = createTokenVerifier({
     partners: bundle.partners,
