@@ -52,6 +52,8 @@ export interface DatasetTerms {
   fields: string[];
   /** Fields released only as keyed pseudonyms (HMAC under the agreement's key). */
   pseudonymise: string[];
+  /** Shared with the gateway for hit/no-hit lookups (only existence and a record reference leave). */
+  lookup?: boolean;
 }
 
 export interface AllowedHours {
@@ -87,7 +89,13 @@ export interface Agreement {
       tlsRequired: boolean;
     };
     data: { classificationCeiling: Classification; minimise: boolean };
-    output: { maxRecordsPerRequest: number; handling: Handling; retentionDays: number };
+    output: {
+      maxRecordsPerRequest: number;
+      /** Identifiers per hit/no-hit lookup; absent = lookups are not allowed. */
+      maxLookupIdentifiers?: number;
+      handling: Handling;
+      retentionDays: number;
+    };
   };
 }
 

@@ -5,7 +5,7 @@
 import { CLASSIFICATIONS } from '../policy/types';
 import type { Agreement, Bundle, Classification, DatasetTerms } from '../policy/types';
 import type { Identity } from '../auth/identity';
-import { FIELD_CATALOGUE, isKnownField } from '../records/canonical';
+import { FIELD_CATALOGUE, IDENTIFIER_TYPES, isKnownField, type IdentifierType } from '../records/canonical';
 import type { DecisionContext, Reason, RequestInput, SafeResult } from './types';
 import { reason } from './reasons';
 
@@ -16,6 +16,7 @@ export function checkData(
   bundle: Bundle,
 ): SafeResult {
   const agreement = bundle.agreements.get(input.agreementId);
+  if (input.kind === 'lookup') return checkLookupData(input, agreement);
   const dataset = agreement && findDataset(agreement, input);
   const ceiling = agreement?.safes.data.classificationCeiling;
   const reasons: Reason[] = [];
@@ -44,6 +45,27 @@ export function checkData(
   }
 
   return { outcome: reasons.length ? 'fail' : 'pass', reasons };
+}
+
+/**
+ * A lookup releases no field values, only that a provider holds a record: what must be in scope is
+ * the kind of identifier asked about.
+ */
+function checkLookupData(input: RequestInput, agreement: Agreement | undefined): SafeResult {
+  if (!agreement) return { outcome: 'fail', reasons: [reason('DATA_NO_AGREEMENT')] };
+  const objectTypes = new Set(lookupDatasets(agreement).flatMap((d) => d.objectTypes));
+  const reasons: Reason[] = [];
+  for (const type of distinct(input.identifiers.map((i) => i.type))) {
+    const carriers: readonly string[] = IDENTIFIER_TYPES[type as IdentifierType] ?? [];
+    if (!carriers.some((t) => objectTypes.has(t)))
+      reasons.push(reason('DATA_IDENTIFIER_TYPE_NOT_IN_SCOPE', type));
+  }
+  return { outcome: reasons.length ? 'fail' : 'pass', reasons };
+}
+
+/** The datasets of an agreement that providers share for hit/no-hit lookups. */
+export function lookupDatasets(agreement: Agreement): DatasetTerms[] {
+  return agreement.datasets.filter((d) => d.lookup === true);
 }
 
 /** The dataset a request addresses: its id and its provider must both match. */

@@ -25,7 +25,11 @@ export function checkOutput(
   if (agreement) {
     const rules = agreement.safes.output;
     // Negated so that a missing or NaN limit fails closed.
-    if (!(asked <= rules.maxRecordsPerRequest)) {
+    if (input.kind === 'lookup') {
+      if (!(asked <= (rules.maxLookupIdentifiers ?? 0))) {
+        reasons.push(reason('OUTPUT_TOO_MANY_IDENTIFIERS', `at most ${rules.maxLookupIdentifiers ?? 0}`));
+      }
+    } else if (!(asked <= rules.maxRecordsPerRequest)) {
       reasons.push(reason('OUTPUT_TOO_MANY_RECORDS', `at most ${rules.maxRecordsPerRequest}`));
     }
     const tlps: readonly string[] = TLP_LEVELS;

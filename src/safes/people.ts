@@ -8,7 +8,8 @@ import type { DecisionContext, Reason, RequestInput, SafeResult } from './types'
 import { reason } from './reasons';
 import { dayNumber, localDate } from './setting';
 
-const ACTION = 'requests:create';
+/** The casbin action each kind of request needs. */
+const ACTIONS = { detail: 'requests:create', lookup: 'lookups:create' } as const;
 
 export function checkPeople(
   input: RequestInput,
@@ -29,7 +30,9 @@ export function checkPeople(
 
   // Without an agreement only casbin can vouch for a role; with one, the agreement must name it too.
   const permitted = acc.roles.some(
-    (role) => (!rules || rules.roles.includes(role)) && enforces(bundle, role, identity.partnerId),
+    (role) =>
+      (!rules || rules.roles.includes(role)) &&
+      enforces(bundle, role, identity.partnerId, ACTIONS[input.kind ?? 'detail']),
   );
   if (!permitted) reasons.push(reason('PEOPLE_ROLE_NOT_PERMITTED'));
 
@@ -55,9 +58,9 @@ export function checkPeople(
   return { outcome: reasons.length ? 'fail' : 'pass', reasons };
 }
 
-function enforces(bundle: Bundle, role: Role, partnerId: string): boolean {
+function enforces(bundle: Bundle, role: Role, partnerId: string, action: string): boolean {
   try {
-    return bundle.enforcer.enforceSync(role, partnerId, ACTION) === true;
+    return bundle.enforcer.enforceSync(role, partnerId, action) === true;
   } catch {
     return false; // a broken policy denies
   }

@@ -6,7 +6,7 @@ import type { Bundle } from '../policy/types';
 import type { Identity } from '../auth/identity';
 import type { DecisionContext, Reason, RequestInput, SafeResult } from './types';
 import { reason } from './reasons';
-import { findDataset } from './data';
+import { findDataset, lookupDatasets } from './data';
 import { dayNumber, localDate } from './setting';
 
 /** Case references are short; the cap also keeps a policy pattern from backtracking for long. */
@@ -35,11 +35,16 @@ export function checkProject(
 
   if (!agreement.parties.requesters.includes(identity.partnerId))
     reasons.push(reason('PROJECT_REQUESTER_NOT_PARTY'));
-  if (!agreement.parties.providers.includes(input.providerId))
-    reasons.push(reason('PROJECT_PROVIDER_NOT_PARTY'));
   if (!agreement.purposes.includes(input.purpose)) reasons.push(reason('PROJECT_PURPOSE_OUT_OF_SCOPE'));
 
-  if (!findDataset(agreement, input)) reasons.push(reason('PROJECT_DATASET_OUT_OF_SCOPE'));
+  // A lookup asks every provider that shares a dataset for lookups; a detail request names one.
+  if (input.kind === 'lookup') {
+    if (!lookupDatasets(agreement).length) reasons.push(reason('PROJECT_NO_LOOKUP_DATASET'));
+  } else {
+    if (!agreement.parties.providers.includes(input.providerId))
+      reasons.push(reason('PROJECT_PROVIDER_NOT_PARTY'));
+    if (!findDataset(agreement, input)) reasons.push(reason('PROJECT_DATASET_OUT_OF_SCOPE'));
+  }
 
   // Own keys only: a partner id such as "constructor" must not find an inherited property.
   const pattern = Object.hasOwn(rules.caseRefPatterns, identity.partnerId)

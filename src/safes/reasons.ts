@@ -20,6 +20,7 @@ export const REASONS = {
   PROJECT_PROVIDER_NOT_PARTY: 'The provider is not a providing party to the agreement.',
   PROJECT_PURPOSE_OUT_OF_SCOPE: 'The purpose is not one the agreement allows.',
   PROJECT_DATASET_OUT_OF_SCOPE: "The dataset is not one of this provider's datasets under the agreement.",
+  PROJECT_NO_LOOKUP_DATASET: 'No dataset of the agreement is shared for hit/no-hit lookups.',
   PROJECT_CASE_REF_INVALID: 'The case reference is not of the form agreed for this partner.',
   PROJECT_QUOTA_EXCEEDED: "The user has reached the agreement's daily request quota.",
 
@@ -34,10 +35,13 @@ export const REASONS = {
   DATA_FIELD_NOT_ALLOWED: 'A requested field is not released from this dataset.',
   DATA_CLASSIFICATION_ABOVE_CEILING: "The data is classified above the agreement's ceiling.",
   DATA_DATASET_UNKNOWN: 'The dataset is not known for this provider under the agreement.',
+  DATA_IDENTIFIER_TYPE_NOT_IN_SCOPE:
+    "An identifier type is carried by none of the agreement's lookup datasets.",
   DATA_NO_AGREEMENT: 'Without a known agreement no data may be released.',
 
   OUTPUT_NOTHING_REQUESTED: 'Neither identifiers nor record references were given.',
   OUTPUT_TOO_MANY_RECORDS: "More identifiers and record references than the agreement's maximum per request.",
+  OUTPUT_TOO_MANY_IDENTIFIERS: 'More identifiers than the agreement allows in one lookup.',
   OUTPUT_HANDLING_INVALID: "The agreement's handling code is not a valid TLP level.",
   OUTPUT_RETENTION_INVALID: "The agreement's retention period is not a whole number of days from 1 to 365.",
   OUTPUT_NO_AGREEMENT: 'Without a known agreement no output may be released.',

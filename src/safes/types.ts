@@ -9,8 +9,13 @@ export interface IdentifierInput {
   value: string;
 }
 
-/** What an analyst asks for (POST /api/v1/requests). */
+/**
+ * What an analyst asks for: a detail request (POST /api/v1/requests) or a hit/no-hit lookup
+ * (POST /api/v1/lookups, which names no provider, dataset or fields).
+ */
 export interface RequestInput {
+  /** Absent means a detail request. */
+  kind?: 'detail' | 'lookup';
   agreementId: string;
   providerId: string;
   datasetId: string;

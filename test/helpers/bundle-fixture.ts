@@ -68,6 +68,7 @@ export function baselineAgreement(): Agreement {
           'owner.postcode',
         ],
         pseudonymise: ['owner.name'],
+        lookup: true,
       },
       {
         id: 'theft-claims',
@@ -101,6 +102,7 @@ export function baselineAgreement(): Agreement {
       data: { classificationCeiling: 'restricted', minimise: true },
       output: {
         maxRecordsPerRequest: 25,
+        maxLookupIdentifiers: 100,
         retentionDays: 30,
         handling: { tlp: 'AMBER', conditions: ["No onward disclosure without the provider's permission."] },
       },
@@ -189,4 +191,9 @@ export function failingSafes(d: Decision): SafeName[] {
 
 export function codesOf(d: Decision): string[] {
   return SAFE_NAMES.flatMap((name) => d.safes[name].reasons.map((r) => r.code));
+}
+
+/** Turns the scenario's request into a hit/no-hit lookup: no provider, dataset or fields. */
+export function asLookup(s: Scenario): void {
+  s.input = { ...s.input, kind: 'lookup', providerId: '', datasetId: '', fields: [] };
 }

@@ -7,7 +7,7 @@ import { REASON_CODES, safeOf } from '../../../src/safes/reasons';
 import type { ReasonCode } from '../../../src/safes/reasons';
 import type { Tlp } from '../../../src/policy/types';
 import type { SafeName } from '../../../src/safes/types';
-import { codesOf, decideWith, failingSafes } from '../../helpers/bundle-fixture';
+import { asLookup, codesOf, decideWith, failingSafes } from '../../helpers/bundle-fixture';
 import type { Scenario } from '../../helpers/bundle-fixture';
 
 interface Row {
@@ -119,6 +119,16 @@ const ROWS: Row[] = [
     safes: ['project', 'data'],
   },
   {
+    code: 'PROJECT_NO_LOOKUP_DATASET',
+    change: 'a lookup under an agreement that shares no dataset for lookups',
+    apply: (s) => {
+      asLookup(s);
+      for (const dataset of s.agreement.datasets) dataset.lookup = false;
+    },
+    // With nothing shared, no identifier type is in scope either.
+    safes: ['project', 'data'],
+  },
+  {
     code: 'PROJECT_CASE_REF_INVALID',
     change: 'case reference too short',
     apply: (s) => (s.input.caseRef = 'NL-2026-00012'),
@@ -224,6 +234,14 @@ const ROWS: Row[] = [
     safes: ['project', 'data'],
   },
   {
+    code: 'DATA_IDENTIFIER_TYPE_NOT_IN_SCOPE',
+    change: 'a VIN looked up under the boats agreement',
+    apply: (s) => {
+      asLookup(s);
+      s.input.identifiers = [{ type: 'vin', value: '1M8GDM9AXKP042788' }];
+    },
+  },
+  {
     code: 'DATA_NO_AGREEMENT',
     change: 'unknown agreement',
     apply: (s) => (s.input.agreementId = 'stolen-kites'),
@@ -240,6 +258,22 @@ const ROWS: Row[] = [
     code: 'OUTPUT_TOO_MANY_RECORDS',
     change: '26 identifiers',
     apply: (s) => (s.input.identifiers = identifiers(26)),
+  },
+  {
+    code: 'OUTPUT_TOO_MANY_IDENTIFIERS',
+    change: 'a lookup of 101 identifiers',
+    apply: (s) => {
+      asLookup(s);
+      s.input.identifiers = identifiers(101);
+    },
+  },
+  {
+    code: 'OUTPUT_TOO_MANY_IDENTIFIERS',
+    change: 'a lookup under an agreement that sets no lookup limit',
+    apply: (s) => {
+      asLookup(s);
+      delete s.agreement.safes.output.maxLookupIdentifiers;
+    },
   },
   {
     code: 'OUTPUT_HANDLING_INVALID',
@@ -282,6 +316,12 @@ describe('safes: one failing row per reason code', () => {
     expect(d.outcome).toBe('deny');
     expect(d.safes[safeOf(code)].reasons.map((r) => r.code)).toContain(code);
     expect(failingSafes(d)).toEqual(row.safes ?? [safeOf(code)]);
+  });
+
+  it('permits the baseline as a hit/no-hit lookup too', async () => {
+    const decision = await decideWith(asLookup);
+    expect(failingSafes(decision)).toEqual([]);
+    expect(decision.obligations.fields).toEqual([]);
   });
 
   it('every catalogue code has at least one failing row', () => {
