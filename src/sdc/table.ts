@@ -1,0 +1,326 @@
+/**
+ * Build an aggregate table from contributions, check it (rules.ts) and protect it (suppress.ts,
+ * round.ts). Pure: no I/O, no clock, no randomness; the same input always gives the same table.
+ *
+ * Shape
+ * - Dimension values are the values observed in the contributions, sorted by UTF-16 code units; the
+ *   cells are their full cartesian product (row-major), so unobserved combinations appear as 0 cells
+ *   with 0 contributors. At most 100 000 cells (RangeError beyond).
+ * - Margins: 2-D tables publish row totals, column totals and the grand total; 1-D tables and tables of
+ *   more than 2 dimensions publish only the grand total (>2-D tables are FLATTENED: their cells form one
+ *   additive line with the grand total; lower-order sub-totals are not published, which is the
+ *   limitation: callers wanting them must request them as separate tables, and protection across
+ *   separately requested tables is not coordinated). groupBy [] gives one cell (key []) equal to the total.
+ * - Margins are checked with the same primary rules as cells (on all their contributions), so a
+ *   disclosive margin (e.g. below the threshold, or dominated) is suppressed too.
+ * - Published totals are TRUE totals (the sum over all cells of the line, suppressed ones included), or,
+ *   after 'round', the sum of the rounded cells of the line (suppressed cells' rounded values included,
+ *   never a total rounded on its own). So the published table is exactly additive, and secondary
+ *   suppression (suppress.ts) makes sure that no suppressed entry is determined by it; `recoverable`
+ *   (check.ts) audits that. (ACRO instead recomputes totals after deleting the suppressed cells' records,
+ *   so its totals understate the population; it has no secondary suppression.)
+ *
+ * Actions, applied in the given order
+ * - 'suppress': every entry failing a primary check gets value null (status 'suppressed', its primary
+ *   reasons), then complements are suppressed with reason SDC_SECONDARY until nothing is recoverable.
+ *   Complements are the smallest entries by their CURRENT value (rounded if 'round' ran first).
+ * - 'round': every cell is rounded half-up to roundingBase (status 'rounded'); totals are recomputed
+ *   from the rounded cells. Rounding does NOT cure a primary failure.
+ * - So ['suppress','round'] and ['round','suppress'] suppress the same primary cells and publish the
+ *   same rounded values; they can differ only in which complements are chosen (ties and near-ties in
+ *   value). ['round'] alone publishes the failing cells rounded and the outcome is 'fail'. [] publishes
+ *   the true table and only reports.
+ * - 'withhold' (alone): if any entry fails a primary check, every value is null (status 'suppressed') and
+ *   `applied` is ['withhold']; otherwise the true table is published and `applied` is [].
+ *
+ * Outcome (precedence review > fail > pass)
+ * - 'review': some contribution is negative, or missing (checkMissingValues): a human must decide. Those
+ *   cells are treated as failing for the actions, so the table produced is the conservative one.
+ * - 'fail': a primary failure is still published (no 'suppress' action), the table was withheld, or no
+ *   complement could protect a suppressed entry (only in degenerate, e.g. empty, tables).
+ * - 'pass': nothing disclosive is published.
+ *
+ * The TableResult is the audit record (contributors, reasons): release only `publishedView(table)`.
+ */
+import { evaluateCell, resolveRules } from './rules';
+import type { CellStats } from './rules';
+import { roundHalfUp } from './round';
+import { protectGrid, protectLine } from './suppress';
+import type { ProtectEntry } from './suppress';
+import type {
+  CellResult,
+  Contribution,
+  Measure,
+  PublishedCell,
+  PublishedTable,
+  SdcAction,
+  SdcReason,
+  SdcRules,
+  TableResult,
+} from './types';
+
+export const MAX_CELLS = 100_000;
+
+type Kind = 'cell' | 'row' | 'column' | 'total';
+
+interface Entry {
+  kind: Kind;
+  key: string[];
+  stats: CellStats & { values: number[] };
+  trueValue: number;
+  current: number;
+  primary: SdcReason[];
+  suppressed: boolean;
+  secondary: boolean;
+}
+
+const SECONDARY: SdcReason = {
+  code: 'SDC_SECONDARY',
+  message: 'suppressed as a complement so that no suppressed value can be derived from the published totals',
+};
+
+export function aggregate(
+  contributions: Iterable<Contribution>,
+  groupBy: string[],
+  measure: Measure,
+  rules?: Partial<SdcRules>,
+): TableResult {
+  const r = resolveRules(rules);
+  if (!Array.isArray(groupBy) || groupBy.some((g) => typeof g !== 'string')) {
+    throw new TypeError('groupBy must be an array of strings');
+  }
+  if (measure !== 'count' && !(typeof measure === 'object' && typeof measure?.sum === 'string')) {
+    throw new TypeError("measure must be 'count' or { sum: string }");
+  }
+  const isSum = measure !== 'count';
+  const d = groupBy.length;
+
+  // collect
+  const records: Array<{ group: string[]; value: number | null }> = [];
+  const seen = groupBy.map(() => new Set<string>());
+  for (const c of contributions) {
+    if (!c || !Array.isArray(c.group) || c.group.length !== d) {
+      throw new TypeError(`every contribution needs a group of ${d} value(s)`);
+    }
+    c.group.forEach((g, i) => {
+      if (typeof g !== 'string') throw new TypeError('group values must be strings');
+      (seen[i] as Set<string>).add(g);
+    });
+    records.push({ group: c.group, value: isSum ? measureValue(c.value) : null });
+  }
+  const dimensions = seen.map((s) => [...s].sort(byCodeUnit));
+  const size = dimensions.reduce((p, vs) => p * vs.length, 1);
+  if (size > MAX_CELLS) throw new RangeError(`table would have ${size} cells, more than ${MAX_CELLS}`);
+
+  // cells, row-major
+  const position = dimensions.map((vs) => new Map(vs.map((v, i) => [v, i])));
+  const stats = Array.from({ length: size }, () => ({ contributors: 0, values: [] as number[], missing: 0 }));
+  for (const rec of records) {
+    let idx = 0;
+    rec.group.forEach((g, i) => {
+      idx =
+        idx * (dimensions[i] as string[]).length + ((position[i] as Map<string, number>).get(g) as number);
+    });
+    const s = stats[idx] as Entry['stats'];
+    if (!isSum) s.contributors++;
+    else if (rec.value === null) s.missing++;
+    else {
+      s.contributors++;
+      s.values.push(rec.value);
+    }
+  }
+  const valueOf = (s: Entry['stats']) => (isSum ? s.values.reduce((a, v) => a + v, 0) : s.contributors);
+  const entry = (kind: Kind, key: string[], s: Entry['stats'], trueValue: number): Entry => ({
+    kind,
+    key,
+    stats: s,
+    trueValue,
+    current: trueValue,
+    primary: evaluateCell(s, measure, r),
+    suppressed: false,
+    secondary: false,
+  });
+  const cells = stats.map((s, idx) => entry('cell', keyOf(idx, dimensions), s, valueOf(s)));
+
+  // margins
+  const grid = d === 2;
+  const R = grid ? (dimensions[0] as string[]).length : 0;
+  const C = grid ? (dimensions[1] as string[]).length : 0;
+  const cellAt = (i: number, j: number) => cells[i * C + j] as Entry;
+  const marginOf = (kind: Kind, key: string[], members: Entry[]) =>
+    entry(
+      kind,
+      key,
+      merge(members.map((m) => m.stats)),
+      members.reduce((a, m) => a + m.trueValue, 0),
+    );
+  const rows = grid
+    ? (dimensions[0] as string[]).map((v, i) =>
+        marginOf(
+          'row',
+          [v],
+          Array.from({ length: C }, (_, j) => cellAt(i, j)),
+        ),
+      )
+    : [];
+  const columns = grid
+    ? (dimensions[1] as string[]).map((v, j) =>
+        marginOf(
+          'column',
+          [v],
+          Array.from({ length: R }, (_, i) => cellAt(i, j)),
+        ),
+      )
+    : [];
+  const total = marginOf('total', [], cells);
+  const recomputeMargins = () => {
+    rows.forEach((m, i) => (m.current = sum(Array.from({ length: C }, (_, j) => cellAt(i, j).current))));
+    columns.forEach((m, j) => (m.current = sum(Array.from({ length: R }, (_, i) => cellAt(i, j).current))));
+    total.current = sum(cells.map((c) => c.current));
+  };
+  const all = [...cells, ...rows, ...columns, total];
+  const failing = (e: Entry) => e.primary.length > 0;
+
+  // actions
+  const applied: SdcAction[] = [];
+  let rounded = false;
+  let safe = true;
+  let withheld = false;
+  for (const action of r.actions as SdcAction[]) {
+    if (action === 'withhold') {
+      if (all.some(failing)) {
+        withheld = true;
+        applied.push('withhold');
+      }
+    } else if (action === 'round') {
+      for (const c of cells) c.current = roundHalfUp(c.current, r.roundingBase);
+      recomputeMargins();
+      rounded = true;
+      applied.push('round');
+    } else {
+      for (const e of all) if (failing(e)) e.suppressed = true;
+      const tier = (e: Entry) => (e.kind === 'cell' ? 0 : e.kind === 'total' ? 2 : 1);
+      const problem = (e: Entry): ProtectEntry => ({
+        suppressed: e.suppressed,
+        tier: tier(e),
+        cost: e.current,
+      });
+      if (grid) {
+        const ext: Entry[][] = Array.from({ length: R + 1 }, (_, i) =>
+          Array.from({ length: C + 1 }, (_, j) =>
+            i < R && j < C
+              ? cellAt(i, j)
+              : i < R
+                ? (rows[i] as Entry)
+                : j < C
+                  ? (columns[j] as Entry)
+                  : total,
+          ),
+        );
+        const res = protectGrid(ext.map((row) => row.map(problem)));
+        for (const [i, j] of res.added) markSecondary((ext[i] as Entry[])[j] as Entry);
+        safe = res.safe;
+      } else {
+        const line = [...cells, total];
+        const res = protectLine(line.map(problem));
+        for (const i of res.added) markSecondary(line[i] as Entry);
+        safe = res.safe;
+      }
+      applied.push('suppress');
+    }
+  }
+
+  const review = all.some((e) =>
+    e.primary.some((p) => p.code === 'SDC_NEGATIVE' || p.code === 'SDC_MISSING'),
+  );
+  const exposed = all.some((e) => failing(e) && !e.suppressed);
+  const outcome: TableResult['outcome'] = review ? 'review' : withheld || exposed || !safe ? 'fail' : 'pass';
+
+  const result = (e: Entry): CellResult => {
+    const hidden = withheld || e.suppressed;
+    return {
+      key: [...e.key],
+      contributors: e.stats.contributors,
+      value: hidden ? null : e.current,
+      status: hidden ? 'suppressed' : rounded ? 'rounded' : 'ok',
+      reasons: [...e.primary, ...(e.secondary && !withheld ? [SECONDARY] : [])],
+    };
+  };
+  return {
+    groupBy: [...groupBy],
+    measure,
+    dimensions,
+    cells: cells.map(result),
+    margins: grid
+      ? { rows: rows.map(result), columns: columns.map(result), total: result(total) }
+      : { total: result(total) },
+    outcome,
+    applied,
+  };
+}
+
+function markSecondary(e: Entry): void {
+  e.suppressed = true;
+  e.secondary = true;
+}
+
+/**
+ * What may leave the gateway: keys, values and statuses only. Contributor counts (which for a count
+ * table ARE the values, suppressed ones included) and reasons (which tell primary from secondary
+ * suppressions) are dropped. A table that failed, or needs review and has not been reviewed, publishes
+ * nothing (withheld: true, no cells).
+ */
+export function publishedView(table: TableResult, opts: { reviewed?: boolean } = {}): PublishedTable {
+  const releasable = table.outcome === 'pass' || (table.outcome === 'review' && opts.reviewed === true);
+  const withheld = !releasable || table.applied.includes('withhold');
+  const pub = (c: CellResult): PublishedCell => ({ key: [...c.key], value: c.value, status: c.status });
+  const base = {
+    groupBy: [...table.groupBy],
+    measure: table.measure,
+    dimensions: table.dimensions.map((d) => [...d]),
+  };
+  if (withheld) return { ...base, withheld: true, cells: [], margins: { total: null } };
+  const { rows, columns, total } = table.margins;
+  return {
+    ...base,
+    withheld: false,
+    cells: table.cells.map(pub),
+    margins: {
+      ...(rows ? { rows: rows.map(pub) } : {}),
+      ...(columns ? { columns: columns.map(pub) } : {}),
+      total: pub(total),
+    },
+  };
+}
+
+function measureValue(v: unknown): number | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'number') throw new TypeError('a contribution value must be a number, null or undefined');
+  return Number.isFinite(v) ? v : null; // NaN and +-Infinity count as missing
+}
+
+function merge(list: Array<Entry['stats']>): Entry['stats'] {
+  return {
+    contributors: list.reduce((a, s) => a + s.contributors, 0),
+    values: list.flatMap((s) => s.values),
+    missing: list.reduce((a, s) => a + s.missing, 0),
+  };
+}
+
+function keyOf(idx: number, dimensions: string[][]): string[] {
+  const key: string[] = new Array<string>(dimensions.length);
+  for (let i = dimensions.length - 1; i >= 0; i--) {
+    const vs = dimensions[i] as string[];
+    key[i] = vs[idx % vs.length] as string;
+    idx = Math.floor(idx / vs.length);
+  }
+  return key;
+}
+
+function sum(xs: number[]): number {
+  return xs.reduce((a, x) => a + x, 0);
+}
+
+function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,211 @@
+/**
+ * Rounding (half-up, totals recomputed from rounded cells, base configurable), the order of actions,
+ * withholding, and the published view.
+ */
+import { aggregate, publishedView, recoverable, roundHalfUp } from '../../../src/sdc';
+import type { TableResult } from '../../../src/sdc';
+import { cell, codes, countGrid, records, suppressedKeys } from './fixtures';
+
+const sum = (xs: Array<number | null>) => xs.reduce<number>((a, x) => a + (x ?? 0), 0);
+
+describe('roundHalfUp', () => {
+  it.each<[number, number, number]>([
+    [0, 5, 0],
+    [2, 5, 0],
+    [2.5, 5, 5], // half-up (ACRO/pandas ties-to-even would give 0)
+    [3, 5, 5],
+    [7, 5, 5],
+    [7.5, 5, 10],
+    [12, 5, 10],
+    [12.5, 5, 15],
+    [14, 10, 10],
+    [15, 10, 20],
+    [4, 3, 3],
+    [4.5, 3, 6],
+    [-2.5, 5, 0], // ties go towards +Infinity
+    [-3, 5, -5],
+  ])('round(%d, base %d) = %d', (v, base, expected) => {
+    expect(roundHalfUp(v, base)).toBe(expected);
+    expect(Object.is(roundHalfUp(v, base), -0)).toBe(false);
+  });
+});
+
+describe('round: totals are recomputed from the rounded cells', () => {
+  // every cell is safe; 11 + 11 + 11 = 33 would round to 35, but the published row total is 30
+  const rows = countGrid(
+    ['Bayliner', 'Beneteau'],
+    ['2026-01', '2026-02', '2026-03'],
+    [
+      [11, 11, 11],
+      [12, 13, 17],
+    ],
+  );
+
+  it.each<[number, number[], number[], number[], number]>([
+    [5, [10, 10, 10, 10, 15, 15], [30, 40], [20, 25, 25], 70],
+    [10, [10, 10, 10, 10, 10, 20], [30, 40], [20, 20, 30], 70],
+    [3, [12, 12, 12, 12, 12, 18], [36, 42], [24, 24, 30], 78],
+  ])('base %i', (roundingBase, cells, rowTotals, colTotals, total) => {
+    const t = aggregate(rows, ['make', 'month'], 'count', { actions: ['round'], roundingBase });
+    expect(t.outcome).toBe('pass');
+    expect(t.applied).toEqual(['round']);
+    expect(t.cells.map((c) => c.value)).toEqual(cells);
+    expect(t.cells.every((c) => c.status === 'rounded')).toBe(true);
+    expect(t.margins.rows?.map((r) => r.value)).toEqual(rowTotals);
+    expect(t.margins.columns?.map((c) => c.value)).toEqual(colTotals);
+    expect(t.margins.total.value).toBe(total);
+    // totals equal the sum of the rounded cells (never rounded independently)
+    t.margins.rows?.forEach((r) =>
+      expect(r.value).toBe(sum(t.cells.filter((c) => c.key[0] === r.key[0]).map((c) => c.value))),
+    );
+    expect(t.margins.total.value).toBe(sum(t.cells.map((c) => c.value)));
+  });
+
+  it('1-D total too', () => {
+    const t = aggregate([...records(['A'], 12), ...records(['B'], 13)], ['make'], 'count', {
+      actions: ['round'],
+    });
+    expect(t.cells.map((c) => c.value)).toEqual([10, 15]);
+    expect(t.margins.total.value).toBe(25); // not round(25) by luck: 12 + 13 = 25; see next
+    const u = aggregate([...records(['A'], 12), ...records(['B'], 12)], ['make'], 'count', {
+      actions: ['round'],
+    });
+    expect(u.margins.total.value).toBe(20); // round(24) would be 25
+  });
+});
+
+describe('order of actions', () => {
+  // 1-D: A 12, B 11, C 3 (small), D 30
+  const rows = [...records(['A'], 12), ...records(['B'], 11), ...records(['C'], 3), ...records(['D'], 30)];
+  const show = (t: TableResult) => [t.cells.map((c) => c.value), t.margins.total.value];
+
+  it("['suppress', 'round']: primary + complement suppressed, the rest rounded, total from rounded cells", () => {
+    const t = aggregate(rows, ['make'], 'count', { actions: ['suppress', 'round'] });
+    expect(t.applied).toEqual(['suppress', 'round']);
+    expect(t.outcome).toBe('pass');
+    // complement = smallest TRUE value (B 11); total = 10 + round(11) + round(3) + 30 = 10 + 10 + 5 + 30
+    expect(show(t)).toEqual([[10, null, null, 30], 55]);
+    expect(t.cells.map((c) => c.status)).toEqual(['rounded', 'suppressed', 'suppressed', 'rounded']);
+    expect(recoverable(t)).toBe(false);
+  });
+
+  it("['round', 'suppress']: same primary suppression; the complement is chosen on ROUNDED values", () => {
+    const t = aggregate(rows, ['make'], 'count', { actions: ['round', 'suppress'] });
+    expect(t.applied).toEqual(['round', 'suppress']);
+    expect(t.outcome).toBe('pass');
+    // A and B both round to 10: the tie goes to the first (A)
+    expect(show(t)).toEqual([[null, 10, null, 30], 55]);
+    expect(recoverable(t)).toBe(false);
+  });
+
+  it("['round'] only: the small cell is published rounded, still flagged, outcome fail", () => {
+    const t = aggregate(rows, ['make'], 'count', { actions: ['round'] });
+    expect(t.outcome).toBe('fail');
+    expect(show(t)).toEqual([[10, 10, 5, 30], 55]);
+    expect(cell(t, 'C')).toMatchObject({ status: 'rounded', value: 5 });
+    expect(codes(cell(t, 'C'))).toEqual(['SDC_THRESHOLD']);
+  });
+
+  it("['suppress'] only: true values, true total", () => {
+    const t = aggregate(rows, ['make'], 'count', { actions: ['suppress'] });
+    expect(show(t)).toEqual([[12, null, null, 30], 56]);
+    expect(t.outcome).toBe('pass');
+  });
+
+  it('[] reports only: everything published as is, outcome fail', () => {
+    const t = aggregate(rows, ['make'], 'count', { actions: [] });
+    expect(show(t)).toEqual([[12, 11, 3, 30], 56]);
+    expect(t.applied).toEqual([]);
+    expect(t.outcome).toBe('fail');
+  });
+
+  it('2-D suppress + round: published totals = sum of rounded cells, hidden ones included', () => {
+    const grid = countGrid(
+      ['Bayliner', 'Beneteau', 'Jeanneau'],
+      ['01', '02', '03'],
+      [
+        [26, 18, 31],
+        [12, 3, 21],
+        [16, 22, 11],
+      ],
+    );
+    const t = aggregate(grid, ['make', 'month'], 'count', { actions: ['suppress', 'round'] });
+    const truth = aggregate(grid, ['make', 'month'], 'count', { actions: [] });
+    expect(suppressedKeys(t).length).toBeGreaterThanOrEqual(4);
+    expect(recoverable(t)).toBe(false);
+    for (const r of t.margins.rows ?? []) {
+      const rounded = truth.cells.filter((c) => c.key[0] === r.key[0]).map((c) => roundHalfUp(c.value!, 5));
+      expect(r.value).toBe(sum(rounded));
+    }
+    expect(t.margins.total.value).toBe(sum(truth.cells.map((c) => roundHalfUp(c.value!, 5))));
+    expect(t.cells.every((c) => c.value === null || c.value % 5 === 0)).toBe(true);
+  });
+});
+
+describe('withhold', () => {
+  const safe = countGrid(
+    ['Bayliner', 'Beneteau'],
+    ['01', '02'],
+    [
+      [12, 15],
+      [20, 30],
+    ],
+  );
+  const unsafe = countGrid(
+    ['Bayliner', 'Beneteau'],
+    ['01', '02'],
+    [
+      [12, 4],
+      [20, 30],
+    ],
+  );
+
+  it('withholds the whole table when any primary check fails: no values at all', () => {
+    const t = aggregate(unsafe, ['make', 'month'], 'count', { actions: ['withhold'] });
+    expect(t.outcome).toBe('fail');
+    expect(t.applied).toEqual(['withhold']);
+    const all = [...t.cells, ...(t.margins.rows ?? []), ...(t.margins.columns ?? []), t.margins.total];
+    expect(all.every((c) => c.value === null && c.status === 'suppressed')).toBe(true);
+    expect(codes(cell(t, 'Bayliner', '02'))).toEqual(['SDC_THRESHOLD']);
+    expect(publishedView(t)).toMatchObject({ withheld: true, cells: [], margins: { total: null } });
+  });
+
+  it('publishes a safe table unchanged', () => {
+    const t = aggregate(safe, ['make', 'month'], 'count', { actions: ['withhold'] });
+    expect(t.outcome).toBe('pass');
+    expect(t.applied).toEqual([]);
+    expect(t.cells.map((c) => c.value)).toEqual([12, 15, 20, 30]);
+    expect(t.margins.total.value).toBe(77);
+  });
+});
+
+describe('publishedView', () => {
+  const rows = [...records(['A'], 40), ...records(['B'], 12), ...records(['C'], 4)];
+
+  it('drops contributors and reasons (a suppressed count cell would otherwise show its count)', () => {
+    const t = aggregate(rows, ['make'], 'count');
+    expect(cell(t, 'C').contributors).toBe(4); // audit record only
+    const view = publishedView(t);
+    expect(view.withheld).toBe(false);
+    expect(view.cells).toEqual([
+      { key: ['A'], value: 40, status: 'ok' },
+      { key: ['B'], value: null, status: 'suppressed' },
+      { key: ['C'], value: null, status: 'suppressed' },
+    ]);
+    expect(view.margins.total).toEqual({ key: [], value: 56, status: 'ok' });
+    expect(JSON.stringify(view)).not.toContain('contributors');
+    expect(JSON.stringify(view)).not.toContain('SDC_');
+  });
+
+  it('publishes nothing for a failed table, and a review table only once reviewed', () => {
+    expect(publishedView(aggregate(rows, ['make'], 'count', { actions: [] })).withheld).toBe(true);
+    const review = aggregate(
+      [...rows.map((r) => ({ ...r, value: 1 })), { group: ['A'], value: -1 }],
+      ['make'],
+      { sum: 'v' },
+    );
+    expect(review.outcome).toBe('review');
+    expect(publishedView(review).withheld).toBe(true);
+    expect(publishedView(review, { reviewed: true }).withheld).toBe(false);
+  });
+});
