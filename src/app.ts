@@ -2,13 +2,20 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { accreditationRoutes } from './accreditations/routes';
+import type { Checkpointer } from './audit/checkpointer';
+import { auditRoutes } from './audit/routes';
+import { AuditService } from './audit/service';
 import { AccreditationService } from './accreditations/service';
 import type { TokenVerifier } from './auth/verifier';
 import type { GatewayConfig } from './config/load';
 import type { Secrets } from './config/secrets';
+import { datasetRoutes } from './datasets/routes';
+import { DatasetService } from './datasets/service';
 import { healthRoutes } from './health/routes';
 import { createGuardMiddleware } from './http/guard';
 import type { Logger } from './http/logger';
+import { lookupRoutes } from './lookups/routes';
+import { LookupService } from './lookups/service';
 import { errorHandler, notFoundHandler } from './http/problem-response';
 import { requestContext } from './http/request-context';
 import { mountRoutes, type RouteSpec } from './http/routes';
@@ -25,11 +32,14 @@ export interface AppDeps {
   secrets: Secrets;
   logger: Logger;
   clock: () => Date;
+  /** Signs checkpoints of the disclosure log (receipts and proofs need one covering their entry). */
+  checkpointer: Checkpointer;
 }
 
 export interface Gateway {
   app: Express;
   requests: RequestService;
+  audit: AuditService;
   /** Every route with its guard, for review and for the test that none is unguarded. */
   routes: { prefix: string; route: RouteSpec }[];
 }
@@ -43,29 +53,39 @@ export function createApp(deps: AppDeps): Gateway {
   app.use(
     helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }),
   );
-  app.use(express.json({ limit: deps.config.server.bodyLimit, strict: true }));
   app.use((_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
 
-  const requests = new RequestService(deps);
+  const audit = new AuditService(deps);
+  const requests = new RequestService({ ...deps, receipts: audit });
   const accreditations = new AccreditationService(deps);
+  const datasets = new DatasetService(deps);
+  const lookups = new LookupService(deps);
   const guard = createGuardMiddleware(deps);
   const groups: { prefix: string; routes: RouteSpec[] }[] = [
     { prefix: '', routes: healthRoutes(deps.store, deps.bundle) },
     {
       prefix: '/api/v1',
-      routes: [...requestRoutes(requests, deps.bundle), ...accreditationRoutes(accreditations)],
+      routes: [
+        ...requestRoutes(requests, deps.bundle, deps.config.server.uploadLimit),
+        ...lookupRoutes(lookups),
+        ...datasetRoutes(datasets, deps.config.server.uploadLimit),
+        ...accreditationRoutes(accreditations),
+        ...auditRoutes(audit),
+      ],
     },
   ];
-  for (const group of groups) app.use(group.prefix || '/', mountRoutes(group.routes, guard));
+  for (const group of groups)
+    app.use(group.prefix || '/', mountRoutes(group.routes, guard, deps.config.server.bodyLimit));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
 
   return {
     app,
     requests,
+    audit,
     routes: groups.flatMap((g) => g.routes.map((route) => ({ prefix: g.prefix, route }))),
   };
 }

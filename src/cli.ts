@@ -1,16 +1,14 @@
 #!/usr/bin/env node
-/** The `fsg` command: serve, init, token, policy check, audit verify. */
-import fs from 'node:fs';
+/** The `fsg` command: serve, init, token, policy check, audit verify|export|verify-receipt|checkpoint. */
 import path from 'node:path';
 import { Command } from 'commander';
 import { readDemoUsers } from './accreditations/demo-seed';
 import { issueDemoToken, parseTtl } from './auth/demo-tokens';
-import { verifyChain } from './audit/verify';
+import { runCheckpoint, runExport, runVerify, runVerifyReceipt } from './audit/commands';
 import { ConfigError, loadConfig, type GatewayConfig } from './config/load';
 import { assemble, startGateway, storeFile } from './gateway';
 import { BundleError } from './policy/bundle-error';
 import { loadBundle } from './policy/load';
-import { readRawAuditRows } from './store/sqlite';
 
 /** Errors we expect from bad input end the command with their message; anything else is a bug. */
 class UsageError extends Error {}
@@ -110,26 +108,68 @@ export function buildCli(): Command {
     });
 
   const audit = program.command('audit').description('Tamper-evident log tools.');
+  const print = (line: string) => void process.stdout.write(`${line}\n`);
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
   audit
     .command('verify')
     .description(
-      'Walk the hash chain; exit 1 naming the first altered, removed, inserted or reordered entry.',
+      'Check the hash chain and the Merkle roots against the signed checkpoints; exit 1 naming the first ' +
+        'altered, removed, inserted, reordered or truncated entry.',
     )
+    .option('--db <file>', 'SQLite database (default: the configured store; that run is logged)')
+    .option('--export <file>', 'a JSON Lines export (fsg audit export --format jsonl) instead of a database')
+    .option('--pubkey <file>', "the gateway's checkpoint public key, PEM (default for the configured store: its own)")
+    .option('--checkpoint <file>', 'a checkpoint or receipt kept outside the log (repeatable)', collect)
+    .action(async (opts: { db?: string; export?: string; pubkey?: string; checkpoint?: string[] }) => {
+      const cfg = opts.db || opts.export ? undefined : config();
+      process.exitCode = await runVerify(
+        {
+          db: opts.db && path.resolve(opts.db),
+          exportFile: opts.export && path.resolve(opts.export),
+          pubkey: opts.pubkey && path.resolve(opts.pubkey),
+          checkpoints: opts.checkpoint?.map((f) => path.resolve(f)),
+          configuredDb: cfg ? storeFile(cfg) : '',
+          dataDir: cfg?.dataDir ?? '',
+        },
+        print,
+      );
+    });
+  audit
+    .command('export')
+    .description('Stream the log as JSON Lines or CSV (constant memory); the export is itself logged.')
+    .requiredOption('--format <format>', 'jsonl or csv')
+    .option('--from <time>', 'entries at or after this time (ISO 8601)')
+    .option('--to <time>', 'entries before this time (ISO 8601)')
+    .option('--partner <id>', 'only entries naming this partner')
     .option('--db <file>', 'SQLite database (default: the configured store)')
-    .action(async (opts: { db?: string }) => {
-      const file = opts.db ? path.resolve(opts.db) : storeFile(config());
-      if (!fs.existsSync(file)) throw new UsageError(`${file}: no such database.`);
-      const report = await verifyChain(readRawAuditRows(file));
-      if (report.ok) {
-        process.stdout.write(
-          `ok: ${report.checked} entries verified; head #${report.headSeq ?? 0} ${report.headHash ?? '-'}\n`,
+    .option('--out <file>', 'write to this file (default: standard output)')
+    .action(
+      async (opts: { format: string; from?: string; to?: string; partner?: string; db?: string; out?: string }) => {
+        process.exitCode = await runExport(
+          {
+            ...opts,
+            db: opts.db ? path.resolve(opts.db) : storeFile(config()),
+            out: opts.out && path.resolve(opts.out),
+          },
+          process.stdout,
+          (line) => void process.stderr.write(`${line}\n`),
         );
-        return;
-      }
-      const broken = report.firstBroken!;
-      process.stdout.write(`FAILED at entry #${broken.seq} (${broken.reason}): ${broken.message}\n`);
-      process.stdout.write(`${report.checked} entries before it verified.\n`);
-      process.exitCode = 1;
+      },
+    );
+  audit
+    .command('verify-receipt')
+    .description('Check a disclosure receipt offline with nothing but the receipt and the gateway public key.')
+    .argument('<receipt>', 'receipt JSON file (GET /api/v1/requests/:id/receipt, or /audit/proof/:seq)')
+    .requiredOption('--pubkey <file>', "the gateway's checkpoint public key, PEM")
+    .action((file: string, opts: { pubkey: string }) => {
+      process.exitCode = runVerifyReceipt(path.resolve(file), path.resolve(opts.pubkey), print);
+    });
+  audit
+    .command('checkpoint')
+    .description('Sign a checkpoint of the configured log now and print it.')
+    .action(async () => {
+      const cfg = config();
+      process.exitCode = await runCheckpoint(storeFile(cfg), cfg.dataDir, print);
     });
 
   return program;

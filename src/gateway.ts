@@ -6,6 +6,8 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { demoAccreditations } from './accreditations/demo-seed';
 import { createApp, type Gateway } from './app';
+import { loadOrCreateCheckpointKey } from './audit/checkpoint';
+import { Checkpointer } from './audit/checkpointer';
 import { createTokenVerifier } from './auth/verifier';
 import type { GatewayConfig } from './config/load';
 import { loadOrCreateSecrets } from './config/secrets';
@@ -19,6 +21,7 @@ export interface Assembled extends Gateway {
   store: Store;
   bundle: Bundle;
   logger: Logger;
+  checkpointer: Checkpointer;
 }
 
 export function storeFile(config: GatewayConfig): string {
@@ -34,6 +37,13 @@ export async function assemble(
   const bundle = await loadBundle(config.policyDir);
   const store = openSqliteStore({ file: storeFile(config), now: clock });
   const secrets = loadOrCreateSecrets(config.dataDir);
+  const checkpointer = new Checkpointer({
+    store,
+    signer: loadOrCreateCheckpointKey(config.dataDir),
+    clock,
+    policy: config.audit.checkpoint,
+    logger,
+  });
   const verifier = createTokenVerifier({
     partners: bundle.partners,
     bundleDir: bundle.dir,
@@ -43,8 +53,17 @@ export async function assemble(
   });
   await recordPolicyLoad(store, bundle);
   if (config.demo.enabled) await seedDemoUsers(store, config.demo.accreditations, clock());
-  const gateway = createApp({ config, bundle: () => bundle, store, verifier, secrets, logger, clock });
-  return { ...gateway, store, bundle, logger };
+  const gateway = createApp({
+    config,
+    bundle: () => bundle,
+    store,
+    verifier,
+    secrets,
+    logger,
+    clock,
+    checkpointer,
+  });
+  return { ...gateway, store, bundle, logger, checkpointer };
 }
 
 /** A policy change is itself logged: each start records the digest it runs under. */
@@ -103,12 +122,17 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       .catch((error: Error) => gateway.logger.error('retention sweep failed', { error: error.name }));
   }, config.retention.sweepIntervalSeconds * 1000);
   sweep.unref();
+  await gateway.checkpointer.start();
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       clearInterval(sweep);
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // The last entries get their signature before the store closes.
+      await gateway.checkpointer
+        .stop()
+        .catch((error: Error) => gateway.logger.error('final checkpoint failed', { error: error.name }));
       await gateway.store.close();
     })());
   gateway.logger.info('gateway listening', {

@@ -4,10 +4,9 @@
  * An entry's body is the RFC 8785 (JCS) canonical JSON of its fields, prevHash included, and its hash
  * is sha256(body). Because the body commits to prevHash, each entry commits to every entry before it.
  *
- * Merkle tree (later): the leaves are the 32-byte entry hashes, hashed RFC 6962 style as
- * SHA-256(0x00 || entryHash) and interior nodes as SHA-256(0x01 || left || right). A body always
- * starts with '{' (0x7b), so an entry hash can never be confused with a leaf or node hash, and the
- * entry format does not need to change when checkpoints arrive.
+ * Merkle tree (merkle.ts): leaf i is SHA-256(0x00 || body of entry i + 1), interior nodes are
+ * SHA-256(0x01 || left || right), RFC 9162 §2.1. The prefixes keep leaf, node and entry hashes apart,
+ * and the entry format did not change when checkpoints arrived.
  */
 import canonicalize from 'canonicalize';
 import { createHash } from 'node:crypto';
@@ -96,4 +95,18 @@ export function buildEntry(
 export function entryFromBody(body: string, hash: string): AuditEntry {
   const parsed = JSON.parse(body) as UnhashedEntry;
   return { ...parsed, hash };
+}
+
+/** The `data` keys whose arrays hold keyed hashes a DPO can search by (identifier, subject, reference). */
+export const SEARCHABLE_HASH_KEYS = ['identifierHashes', 'subjectHashes', 'recordRefHashes'] as const;
+
+/** The keyed hashes an entry can be found by: de-duplicated and sorted, so writer and verifier agree. */
+export function searchableHashes(data: unknown): string[] {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return [];
+  const found = new Set<string>();
+  for (const key of SEARCHABLE_HASH_KEYS) {
+    const list = (data as Record<string, unknown>)[key];
+    if (Array.isArray(list)) for (const value of list) if (isHash(value)) found.add(value);
+  }
+  return [...found].sort();
 }

@@ -31,3 +31,64 @@ export interface AuditEntry {
 }
 
 export const GENESIS_HASH = '0'.repeat(64);
+
+/** What a checkpoint signs: the tree over the first `treeSize` entries, and the chain head at that size. */
+export interface CheckpointStatement {
+  type: 'fsg.checkpoint/v1';
+  treeSize: number;
+  /** MTH (hex) over the entries 1..treeSize: leaf = sha256(0x00 || canonical body). */
+  rootHash: string;
+  /** The hash of entry #treeSize, so the hash chain is anchored too. */
+  headHash: string;
+  timestamp: string;
+  /** sha256 (hex) of the signing key's SubjectPublicKeyInfo (DER). */
+  keyId: string;
+}
+
+/** A signed checkpoint: Ed25519 over the RFC 8785 canonical JSON of the statement, hex. */
+export interface Checkpoint extends CheckpointStatement {
+  signature: string;
+}
+
+/** The tree a checkpoint is about to sign. */
+export interface TreeHead {
+  treeSize: number;
+  rootHash: string;
+  headHash: string;
+}
+
+/** Which entries a query selects; every field narrows. */
+export interface AuditQuery {
+  /** Only entries that name this partner (a partner DPO's scope); absent: every entry. */
+  scopePartner?: string;
+  /** Only entries that also name this partner. */
+  partner?: string;
+  seq?: number;
+  /** ts >= from, ts < to (ISO 8601, UTC). */
+  from?: string;
+  to?: string;
+  user?: string;
+  agreement?: string;
+  request?: string;
+  types?: string[];
+  outcome?: string;
+  /** Only entries that carry this keyed hash (of an identifier or a data subject). */
+  keyedHash?: string;
+  /** Only entries up to this seq (an export's snapshot). */
+  maxSeq?: number;
+}
+
+/** Keyset paging by seq. */
+export interface AuditPage {
+  order: 'asc' | 'desc';
+  /** Entries after this seq in the page order (exclusive). */
+  after?: number;
+  limit: number;
+}
+
+/** An entry as stored: its canonical body and hash, nothing parsed. */
+export interface StoredAuditEntry {
+  seq: number;
+  body: string;
+  hash: string;
+}

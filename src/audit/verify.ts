@@ -5,7 +5,7 @@
  * What a chain alone cannot show: entries removed from the head (truncation) or a head rewritten
  * from some point on with freshly computed hashes. Both need a signed checkpoint to compare with.
  */
-import { BODY_FIELDS, GENESIS_HASH, canonicalJson, entryHash, isHash } from './chain';
+import { BODY_FIELDS, GENESIS_HASH, canonicalJson, entryHash, isHash, searchableHashes } from './chain';
 
 /** One audit_log row as stored: the columns as text, JSON left unparsed. */
 export interface RawAuditRow {
@@ -27,10 +27,26 @@ export interface RawAuditRow {
    * present it must match the body, so tampering with the index a DPO filters by is caught too.
    */
   partner_index?: string | null;
+  /** The keyed hashes the search index holds for this seq (JSON array); must match the body's. */
+  hash_index?: string | null;
+  /** The Merkle leaf stored for this seq (32 bytes); the verifier recomputes it and only trusts it
+   * where it leads to a signed root. */
+  leaf?: Buffer | null;
 }
 
 export type BreakReason =
-  'hash-mismatch' | 'prev-hash-mismatch' | 'seq-gap' | 'column-mismatch' | 'malformed';
+  | 'hash-mismatch'
+  | 'prev-hash-mismatch'
+  | 'seq-gap'
+  | 'column-mismatch'
+  | 'malformed'
+  // What verifyLog (verify-log.ts) names once it has looked at the neighbours and the checkpoints:
+  | 'altered'
+  | 'removed'
+  | 'inserted'
+  | 'reordered'
+  | 'truncated'
+  | 'root-mismatch';
 
 export interface VerifyReport {
   ok: boolean;
@@ -42,7 +58,7 @@ export interface VerifyReport {
   firstBroken?: { seq: number; reason: BreakReason; message: string };
 }
 
-class Broken extends Error {
+export class Broken extends Error {
   constructor(
     readonly reason: BreakReason,
     message: string,
@@ -108,7 +124,8 @@ function checkRow(row: RawAuditRow, prevSeq: number | null, prevHash: string): s
   return computed;
 }
 
-function parseBody(text: string): Record<string, unknown> {
+/** Parses a stored body strictly (exact fields, types, canonical form); throws Broken otherwise. */
+export function parseBody(text: string): Record<string, unknown> {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -149,7 +166,7 @@ function isNullableString(value: unknown): boolean {
 }
 
 /** The queryable columns must say what the hashed body says. */
-function checkColumns(row: RawAuditRow, body: Record<string, unknown>): void {
+export function checkColumns(row: RawAuditRow, body: Record<string, unknown>): void {
   const pairs: [string, unknown, unknown][] = [
     ['seq', row.seq, body.seq],
     ['ts', row.ts, body.ts],
@@ -171,6 +188,24 @@ function checkColumns(row: RawAuditRow, body: Record<string, unknown>): void {
     }
   }
   if (row.partner_index !== undefined) checkPartnerIndex(row.partner_index, body.partners as string[]);
+  if (row.hash_index !== undefined) checkHashIndex(row.hash_index, body.data);
+}
+
+function checkHashIndex(stored: string | null, data: unknown): void {
+  let indexed: unknown;
+  try {
+    indexed = JSON.parse(stored ?? '[]');
+  } catch {
+    throw new Broken('malformed', 'keyed-hash index is not JSON');
+  }
+  const got = Array.isArray(indexed) ? [...new Set(indexed.map(String))].sort() : [];
+  const want = searchableHashes(data);
+  if (got.length !== want.length || got.some((h, i) => h !== want[i])) {
+    throw new Broken(
+      'column-mismatch',
+      `keyed-hash index holds ${got.length} hashes but the body carries ${want.length}`,
+    );
+  }
 }
 
 function checkPartnerIndex(stored: string | null, partners: string[]): void {

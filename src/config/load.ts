@@ -11,13 +11,20 @@ import { createAjv } from './ajv';
 import { describeAjvError } from './schema-errors';
 
 export interface GatewayConfig {
-  server: { host: string; port: number; trustProxy: false | string[]; bodyLimit: string };
+  server: {
+    host: string;
+    port: number;
+    trustProxy: false | string[];
+    bodyLimit: string;
+    uploadLimit: string;
+  };
   dataDir: string;
   store: { kind: 'sqlite'; file: string };
   policyDir: string;
   auth: { audience: string; clockSkewSeconds: number };
   demo: { enabled: boolean; accreditations: string };
   retention: { sweepIntervalSeconds: number };
+  audit: { checkpoint: { everyEntries: number; everySeconds: number } };
   log: { level: 'error' | 'warn' | 'info' | 'debug' | 'silent' };
 }
 
@@ -45,6 +52,8 @@ const ENV_KEYS: Record<string, string[]> = {
   FSG_AUDIENCE: ['auth', 'audience'],
   FSG_DEMO: ['demo', 'enabled'],
   FSG_LOG_LEVEL: ['log', 'level'],
+  FSG_CHECKPOINT_EVERY_ENTRIES: ['audit', 'checkpoint', 'everyEntries'],
+  FSG_CHECKPOINT_EVERY_SECONDS: ['audit', 'checkpoint', 'everySeconds'],
 };
 
 const validate = createAjv({ coerceTypes: true }).compile<GatewayConfig>(schema);

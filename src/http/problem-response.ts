@@ -23,16 +23,9 @@ function toProblem(error: unknown): ProblemError | undefined {
   if (error instanceof ProblemError) return error;
   const e = error as { type?: string; status?: number };
   if (e?.type === 'entity.parse.failed') return problems.badRequest('The body is not valid JSON.');
-  if (e?.type === 'entity.too.large') {
-    return new ProblemError({
-      code: 'too-large',
-      title: 'Payload too large',
-      status: 413,
-      detail: 'The body exceeds the limit.',
-    });
-  }
+  if (e?.type === 'entity.too.large') return problems.tooLarge('The body exceeds the limit.');
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
-    return new ProblemError({ code: 'unsupported-media', title: 'Unsupported media type', status: 415 });
+    return problems.unsupportedMedia('The body encoding is not supported.');
   }
   return undefined;
 }

@@ -41,6 +41,10 @@ export const problems = {
     new ProblemError({ code: 'not-found', title: 'Not found', status: 404, detail }),
   conflict: (detail: string, extensions?: Record<string, unknown>) =>
     new ProblemError({ code: 'conflict', title: 'Conflict', status: 409, detail, extensions }),
+  tooLarge: (detail: string) =>
+    new ProblemError({ code: 'too-large', title: 'Payload too large', status: 413, detail }),
+  unsupportedMedia: (detail: string) =>
+    new ProblemError({ code: 'unsupported-media', title: 'Unsupported media type', status: 415, detail }),
   gone: (detail: string) => new ProblemError({ code: 'gone', title: 'Gone', status: 410, detail }),
   unavailable: (detail: string) =>
     new ProblemError({ code: 'unavailable', title: 'Service unavailable', status: 503, detail }),

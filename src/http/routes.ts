@@ -20,17 +20,26 @@ export interface RouteSpec {
   method: 'get' | 'post' | 'patch' | 'put' | 'delete';
   path: string;
   guard: Guard;
+  /** How the body arrives: parsed JSON (default), or the raw stream for uploads the handler maps itself. */
+  body?: 'json' | 'stream';
   handler: (req: Request, res: Response) => Promise<void> | void;
 }
 
 export type GuardMiddleware = (guard: Guard) => (req: Request, res: Response, next: NextFunction) => void;
 
 /** A router holding `routes`, each behind the middleware its guard asks for. */
-export function mountRoutes(routes: RouteSpec[], guardMiddleware: GuardMiddleware): Router {
+export function mountRoutes(
+  routes: RouteSpec[],
+  guardMiddleware: GuardMiddleware,
+  jsonLimit: string,
+): Router {
   const router = express.Router();
+  const json = express.json({ limit: jsonLimit, strict: true });
   for (const route of routes) {
     if (!route.guard) throw new Error(`route ${route.method.toUpperCase()} ${route.path} declares no guard`);
-    router[route.method](route.path, guardMiddleware(route.guard), async (req, res) => {
+    // The guard runs before the body is read: an unauthenticated caller never gets a body parsed.
+    const body = route.body === 'stream' ? [] : [json];
+    router[route.method](route.path, guardMiddleware(route.guard), ...body, async (req, res) => {
       await route.handler(req, res);
     });
   }

@@ -40,3 +40,14 @@ export interface MapSummary {
   quarantined: number;
   records: number;
 }
+
+/**
+ * A mapped row as the adapters of this repository return it (assignable to RowOutcome): `fields[i]`
+ * names the source field (CSV column or JSON path) that `records[i]`'s identifier came from, so that
+ * the runtime can name it in a DUPLICATE_IDENTIFIER or RECORD_INVALID entry.
+ */
+export interface MappedRow {
+  records: CanonicalRecord[];
+  warnings?: QuarantineEntry[];
+  fields?: string[];
+}

@@ -7,7 +7,7 @@ import type { Identity } from '../auth/identity';
 import { keyedHash } from '../config/secrets';
 import type { CanonicalRecord } from '../records/canonical';
 import type { IdentifierInput } from '../safes/types';
-import { normaliseIdentifier } from './release';
+import { identifierKey } from '../identifiers';
 import type { Preview, StoredRequest } from './types';
 
 export type Actor = AuditEventInput['actor'];
@@ -16,8 +16,9 @@ export function actorOf(identity: Identity): Actor {
   return { userId: identity.userId, partnerId: identity.partnerId };
 }
 
+/** Keyed hashes of identifiers' index keys: a DPO searching for an identifier finds every entry. */
 export function identifierHashes(key: Buffer, identifiers: IdentifierInput[]): string[] {
-  return identifiers.map((i) => keyedHash(key, `${i.type}:${normaliseIdentifier(i.value)}`));
+  return identifiers.map((i) => keyedHash(key, identifierKey(i.type, i.value)));
 }
 
 /** Keyed hashes of the data subjects in the records (the owner), for "who saw data about X". */

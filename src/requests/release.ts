@@ -5,6 +5,7 @@
 import crypto from 'node:crypto';
 import { canonicalJson } from '../audit/chain';
 import { agreementPseudonymKey } from '../config/secrets';
+import { identifierKey } from '../identifiers';
 import type { DatasetTerms } from '../policy/types';
 import type { CanonicalRecord } from '../records/canonical';
 import { answerReason } from '../safes/reasons';
@@ -14,11 +15,6 @@ import type { ReleasedRecord } from './types';
 export interface OutputCheck {
   outcome: 'pass' | 'fail';
   reasons: Reason[];
-}
-
-/** Identifiers compare without case, spaces or hyphens (the adapters normalise the same way). */
-export function normaliseIdentifier(value: string): string {
-  return value.toUpperCase().replace(/[\s-]/g, '');
 }
 
 export function pseudonym(rootKey: Buffer, agreementId: string, value: string): string {
@@ -83,10 +79,10 @@ export function checkAnswer(
       ),
     );
   }
-  const asked = new Set(input.identifiers.map((i) => `${i.type}:${normaliseIdentifier(i.value)}`));
+  const asked = new Set(input.identifiers.map((i) => identifierKey(i.type, i.value)));
   const refs = new Set(input.recordRefs);
   const direct = (r: CanonicalRecord) =>
-    asked.has(`${r.identifier.type}:${normaliseIdentifier(r.identifier.value)}`) || refs.has(r.sourceRef);
+    asked.has(identifierKey(r.identifier.type, r.identifier.value)) || refs.has(r.sourceRef);
   // Other identifiers of an asked-for object (same linkId) answer the request too.
   const linked = new Set(
     records

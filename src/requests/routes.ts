@@ -6,7 +6,11 @@ import { bodyValidator, reasonValidator, schemas } from '../http/validate';
 import type { Bundle } from '../policy/types';
 import type { CanonicalRecord } from '../records/canonical';
 import type { RequestInput } from '../safes/types';
+import type { DatasetRecord } from '../datasets/types';
+import { limitedBody, parseSize, uploadFormat } from '../http/body-stream';
+import { recordProblems } from '../records/validate';
 import type { RequestService } from './service';
+import type { StoredRequest } from './types';
 import { detail, summary } from './views';
 
 const validateCreate = bodyValidator<RequestInput>(schemas.requestCreate);
@@ -21,7 +25,11 @@ const idOf = (req: Request): string => {
   return id;
 };
 
-export function requestRoutes(service: RequestService, bundle: () => Bundle): RouteSpec[] {
+export function requestRoutes(
+  service: RequestService,
+  bundle: () => Bundle,
+  uploadLimit: string,
+): RouteSpec[] {
   return [
     {
       // Every caller gets a decision: the Five Safes (people included) decide, not the route guard.
@@ -64,11 +72,14 @@ export function requestRoutes(service: RequestService, bundle: () => Bundle): Ro
       handler: async (_req, res) => {
         const items = await service.inbox(identityOf(res));
         res.json({
-          items: items.map((r) => ({
-            ...summary(r),
-            fields: r.input.fields,
-            legalBasis: bundle().agreements.get(r.input.agreementId)?.legalBasis ?? null,
-          })),
+          items: await Promise.all(
+            items.map(async (r) => ({
+              ...summary(r),
+              fields: r.input.fields,
+              legalBasis: bundle().agreements.get(r.input.agreementId)?.legalBasis ?? null,
+              hitRecords: hitView(await service.hitRecords(r)),
+            })),
+          ),
         });
       },
     },
@@ -78,7 +89,9 @@ export function requestRoutes(service: RequestService, bundle: () => Bundle): Ro
       guard: guards.anyOf('requests:read-own', 'inbox:read'),
       handler: async (req, res) => {
         const { request, side } = await service.get(identityOf(res), idOf(req));
-        res.json(detail(request, side, bundle()));
+        // Which of the provider's own records were hit is for the provider's eyes only.
+        const hits = side === 'provider' ? { hitRecords: hitView(await service.hitRecords(request)) } : {};
+        res.json({ ...detail(request, side, bundle()), ...hits });
       },
     },
     {
@@ -87,13 +100,32 @@ export function requestRoutes(service: RequestService, bundle: () => Bundle): Ro
       guard: guards.anyOf('requests:answer'),
       handler: async (req, res) => {
         const { records } = validateAnswer(req.body);
-        const request = await service.answer(identityOf(res), idOf(req), records);
-        res.json({
-          id: request.id,
-          state: request.state,
-          preview: request.preview,
-          handling: request.decision.obligations.handling,
-        });
+        const errors = records.flatMap((record, i) =>
+          recordProblems(record).map((p) => ({ pointer: `/records/${i}${p.pointer}`, detail: p.message })),
+        );
+        if (errors.length) throw problems.badRequest('The request body is invalid.', { errors });
+        res.json(answerView(await service.answer(identityOf(res), idOf(req), records)));
+      },
+    },
+    {
+      // The same answer in the responder's own format, mapped through its adapter; quarantined rows
+      // come back beside the preview.
+      method: 'post',
+      path: '/requests/:id/answer/upload',
+      guard: guards.anyOf('requests:answer'),
+      body: 'stream',
+      handler: async (req, res) => {
+        const adapter = typeof req.query.adapter === 'string' ? req.query.adapter : '';
+        if (!adapter) throw problems.badRequest('Name the adapter: ?adapter=<id>.');
+        const format = uploadFormat(req);
+        const request = await service.answerUpload(
+          identityOf(res),
+          idOf(req),
+          adapter,
+          format,
+          limitedBody(req, parseSize(uploadLimit)),
+        );
+        res.json(answerView(request));
       },
     },
     {
@@ -107,6 +139,8 @@ export function requestRoutes(service: RequestService, bundle: () => Bundle): Ro
           state: request.state,
           expiresAt: request.expiresAt,
           recordDigests: request.recordDigests,
+          // The provider's receipt: the disclosure entry, a signed checkpoint and the inclusion proof.
+          receipt: await service.receipt(identityOf(res), request.id),
         });
       },
     },
@@ -141,13 +175,41 @@ export function requestRoutes(service: RequestService, bundle: () => Bundle): Ro
           records: request.disclosure,
           handling: request.decision.obligations.handling,
           expiresAt: request.expiresAt,
+          // The analyst's receipt of the disclosure (also at GET /requests/:id/receipt, after expiry too).
+          receipt: await service.receipt(identityOf(res), request.id),
         });
       },
+    },
+    {
+      // Either side's receipt of the disclosure: verifiable offline with `fsg audit verify-receipt`.
+      method: 'get',
+      path: '/requests/:id/receipt',
+      guard: guards.anyOf('requests:read-own', 'inbox:read'),
+      handler: async (req, res) => void res.json(await service.receipt(identityOf(res), idOf(req))),
     },
   ];
 }
 
-function deniedDetail(safes: Record<string, { outcome: string }>): string {
+function answerView(request: StoredRequest) {
+  return {
+    id: request.id,
+    state: request.state,
+    preview: request.preview,
+    handling: request.decision.obligations.handling,
+  };
+}
+
+/** The provider's own view of its hit records: its reference and what the record is, no values. */
+function hitView(records: DatasetRecord[]) {
+  return records.map((r) => ({
+    recordRef: r.recordRef,
+    sourceRef: r.sourceRef,
+    objectType: r.objectType,
+    identifierType: r.identifierType,
+  }));
+}
+
+export function deniedDetail(safes: Record<string, { outcome: string }>): string {
   const failed = Object.entries(safes)
     .filter(([, r]) => r.outcome === 'fail')
     .map(([safe]) => safe);

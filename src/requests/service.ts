@@ -3,11 +3,18 @@
  * read until expiry, purge. Every step is one store transition that carries its log entries.
  */
 import crypto from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { Receipt } from '../audit/receipts';
 import type { Identity } from '../auth/identity';
 import type { Secrets } from '../config/secrets';
 import { problems } from '../http/problem';
 import type { Bundle } from '../policy/types';
 import type { CanonicalRecord } from '../records/canonical';
+import type { DatasetRecord } from '../datasets/types';
+import { partnerAdapter } from '../datasets/partner-adapter';
+import { mapAll } from '../mapping';
+import type { InputFormat, QuarantineEntry } from '../mapping/types';
+import { findDataset } from '../safes/data';
 import { decide } from '../safes/decide';
 import type { RequestInput } from '../safes/types';
 import type { Store } from '../store/port';
@@ -28,6 +35,8 @@ export interface RequestServiceDeps {
   bundle: () => Bundle;
   secrets: Secrets;
   clock: () => Date;
+  /** Issues the receipt of a request's disclosure entry (the audit service). */
+  receipts?: { receiptForRequest(requestId: string): Promise<Receipt | null> };
 }
 
 /** Where the caller stands towards a request; anyone else learns nothing (404). */
@@ -106,12 +115,20 @@ export class RequestService {
   }
 
   /** The responder's answer becomes a preview of exactly what would leave, after the output check. */
-  async answer(identity: Identity, id: string, records: CanonicalRecord[]): Promise<StoredRequest> {
+  async answer(
+    identity: Identity,
+    id: string,
+    records: CanonicalRecord[],
+    quarantine: QuarantineEntry[] = [],
+  ): Promise<StoredRequest> {
     const request = await this.onSide(identity, id, 'provider');
     const agreement = this.deps.bundle().agreements.get(request.input.agreementId);
-    const dataset = agreement?.datasets.find((d) => d.id === request.input.datasetId);
+    const dataset = agreement && findDataset(agreement, request.input);
     const { obligations } = request.decision;
-    const outputCheck = checkAnswer(records, request.input, dataset, obligations);
+    // Hits are cited by opaque reference; the answer carries the provider's own references.
+    const cited = await this.hitRecords(request);
+    const asked = { ...request.input, recordRefs: cited.map((r) => r.sourceRef) };
+    const outputCheck = checkAnswer(records, asked, dataset, obligations);
     const key = this.deps.secrets.identifierKey;
     const preview: Preview = {
       records:
@@ -124,6 +141,7 @@ export class RequestService {
         records.map((r) => r.identifier),
       ),
       subjectHashes: subjectHashes(key, records),
+      quarantine,
     };
     const state: RequestState = outputCheck.outcome === 'pass' ? 'answered' : 'withheld';
     return this.transition(
@@ -133,9 +151,30 @@ export class RequestService {
       { state, preview },
       {
         records: records.length,
+        quarantined: quarantine.length,
         outputCheck: { outcome: outputCheck.outcome, codes: outputCheck.reasons.map((r) => r.code) },
       },
     );
+  }
+
+  /** An answer uploaded in the responder's own format, mapped through its adapter first. */
+  async answerUpload(
+    identity: Identity,
+    id: string,
+    adapterId: string,
+    format: InputFormat,
+    input: Readable,
+  ): Promise<StoredRequest> {
+    await this.onSide(identity, id, 'provider');
+    const adapter = partnerAdapter(identity, adapterId, format);
+    const mapped = await mapAll(adapter, input, format);
+    return this.answer(identity, id, mapped.records, mapped.quarantine);
+  }
+
+  /** The provider's records that the request cites by the references hits handed out. */
+  async hitRecords(request: StoredRequest): Promise<DatasetRecord[]> {
+    const { providerId, datasetId, recordRefs } = request.input;
+    return this.deps.store.datasets.resolve(providerId, datasetId, recordRefs);
   }
 
   /** Releases the previewed records to the analyst until the agreement's retention runs out. */
@@ -227,6 +266,21 @@ export class RequestService {
       if (done) purged += 1;
     }
     return purged;
+  }
+
+  /**
+   * The receipt of the disclosure, for either side of the request: proof, checkable offline with the
+   * gateway's public key, that the disclosure entry is in the log. Kept after expiry (digests only).
+   */
+  async receipt(identity: Identity, id: string): Promise<Receipt> {
+    const { request } = await this.get(identity, id);
+    const receipt = await this.deps.receipts?.receiptForRequest(request.id);
+    if (!receipt) {
+      throw problems.conflict(`Nothing was disclosed; the request is ${request.state}.`, {
+        state: request.state,
+      });
+    }
+    return receipt;
   }
 
   private async onSide(identity: Identity, id: string, wanted: Side): Promise<StoredRequest> {

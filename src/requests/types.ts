@@ -1,3 +1,4 @@
+import type { QuarantineEntry } from '../mapping/types';
 import type { Decision, Reason, RequestInput } from '../safes/types';
 
 /** A record as released: only the obligated fields, pseudonymised where the agreement says. */
@@ -10,6 +11,8 @@ export interface Preview {
   /** Keyed hashes of the answer's identifiers and data subjects (the raw answer is not kept). */
   identifierHashes: string[];
   subjectHashes: string[];
+  /** Rows of an upload in the responder's own format that did not map, with their reasons. */
+  quarantine: QuarantineEntry[];
 }
 
 export type RequestState =

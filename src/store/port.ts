@@ -2,7 +2,17 @@
  * The storage port: the only way services reach persistence. Each write takes the audit events that
  * record it and commits both in one transaction, so no change exists without its log entry.
  */
-import type { AuditEntry, AuditEventInput } from '../audit/types';
+import type {
+  AuditEntry,
+  AuditEventInput,
+  AuditPage,
+  AuditQuery,
+  Checkpoint,
+  StoredAuditEntry,
+  TreeHead,
+} from '../audit/types';
+import type { RawAuditRow } from '../audit/verify';
+import type { DatasetRecord, DatasetUpload, Hit, StoredLookup } from '../datasets/types';
 import type { Accreditation } from '../records/accreditation';
 import type { RequestState, StoredRequest } from '../requests/types';
 
@@ -49,6 +59,30 @@ export interface RequestStore {
   listExpired(now: Date): Promise<StoredRequest[]>;
 }
 
+export interface DatasetStore {
+  /**
+   * Stores an upload's records and its log entries in one transaction: `replace` swaps the whole
+   * dataset, `upsert` replaces records by identifier and keeps the rest. Returns the dataset's size.
+   */
+  write(upload: DatasetUpload, records: DatasetRecord[], events: AuditEventInput[]): Promise<number>;
+  /** Records in the given (provider, dataset) scopes whose identifier key is one of `keys`. */
+  lookup(keys: string[], scopes: { providerId: string; datasetId: string }[]): Promise<Hit[]>;
+  /** The records behind opaque references, within one provider's dataset. */
+  resolve(providerId: string, datasetId: string, recordRefs: string[]): Promise<DatasetRecord[]>;
+  /** The newest upload and the current record count of a provider's dataset. */
+  status(
+    providerId: string,
+    datasetId: string,
+  ): Promise<{ records: number; lastUpload: DatasetUpload | undefined }>;
+}
+
+export interface LookupStore {
+  /** Records a lookup and its log entries in one transaction. */
+  create(lookup: StoredLookup, events: AuditEventInput[]): Promise<void>;
+  /** Lookups by this user under this agreement created at or after `since` (quota). */
+  countSince(userId: string, agreementId: string, since: Date): Promise<number>;
+}
+
 export interface AuditStore {
   /** Append entries outside any other change (start-up, verification runs). */
   append(events: AuditEventInput[]): Promise<AuditEntry[]>;
@@ -56,12 +90,37 @@ export interface AuditStore {
   read(fromSeq: number, limit: number): Promise<AuditEntry[]>;
   /** The last entry, or undefined for an empty log. */
   head(): Promise<AuditEntry | undefined>;
+  /** Entries the query selects, keyset-paged by seq (the DPO API). */
+  query(query: AuditQuery, page: AuditPage): Promise<AuditEntry[]>;
+  /** The same, as stored: canonical body and hash, unparsed (exports, receipts). */
+  queryStored(query: AuditQuery, page: AuditPage): Promise<StoredAuditEntry[]>;
+  /** Raw rows after `afterSeq`, nothing parsed or trusted: input for the verifier. */
+  readRaw(afterSeq: number, limit: number): Promise<RawAuditRow[]>;
+  /** Calls `listener` with the head seq after appends, once their transaction has ended; returns an unsubscribe. */
+  onAppend(listener: (headSeq: number) => void): () => void;
+  /** RFC 9162 inclusion proof (hex, leaf first) of entry `seq` in the tree of the first `treeSize` entries. */
+  inclusionProof(seq: number, treeSize: number): Promise<string[]>;
+  /** RFC 9162 consistency proof (hex) between the trees of `fromSize` and `toSize` entries. */
+  consistencyProof(fromSize: number, toSize: number): Promise<string[]>;
+  /**
+   * Signs the current tree head with `sign` and stores it, unless a checkpoint already covers the head;
+   * returns the newest checkpoint (undefined for an empty log).
+   */
+  checkpoint(sign: (head: TreeHead) => Checkpoint): Promise<Checkpoint | undefined>;
+  /** Checkpoints by tree size: ascending after `afterSize`, or descending before it. */
+  checkpoints(page: { afterSize?: number; limit: number; order: 'asc' | 'desc' }): Promise<Checkpoint[]>;
+  latestCheckpoint(): Promise<Checkpoint | undefined>;
+  checkpointAt(treeSize: number): Promise<Checkpoint | undefined>;
+  /** Every stored checkpoint as text, unparsed, by tree size: input for the verifier. */
+  readRawCheckpoints(): Promise<string[]>;
 }
 
 export interface Store {
   readonly kind: string;
   accreditations: AccreditationStore;
   requests: RequestStore;
+  datasets: DatasetStore;
+  lookups: LookupStore;
   audit: AuditStore;
   /** True when the store answers a trivial query. */
   ping(): Promise<boolean>;

@@ -1,12 +1,28 @@
 /**
- * The audit log table: appends that join the caller's transaction, reads, and a raw read-only
- * reader for the offline verifier.
+ * The audit log tables: appends that join the caller's transaction (each entry with its Merkle leaf,
+ * the tree nodes it completes, and its partner and keyed-hash index rows), filtered reads for the DPO
+ * API, Merkle proofs, and raw read-only readers for the offline verifier.
  */
 import Database from 'better-sqlite3';
-import { GENESIS_HASH, buildEntry, canonicalJson, entryFromBody } from '../../audit/chain';
-import type { AuditEntry, AuditEventInput } from '../../audit/types';
+import { GENESIS_HASH, buildEntry, canonicalJson, entryFromBody, searchableHashes } from '../../audit/chain';
+import {
+  consistencyProof,
+  inclusionProof,
+  leafHash,
+  nodeHash,
+  toHex,
+  type NodeSource,
+} from '../../audit/merkle';
+import type {
+  AuditEntry,
+  AuditEventInput,
+  AuditPage,
+  AuditQuery,
+  StoredAuditEntry,
+} from '../../audit/types';
 import type { RawAuditRow } from '../../audit/verify';
 import type { AuditStore } from '../port';
+import { createCheckpoints } from './checkpoints';
 
 /** Appends events to the chain; only valid inside an open transaction (the caller's). */
 export type AppendInTx = (events: AuditEventInput[]) => AuditEntry[];
@@ -26,6 +42,8 @@ interface BodyRow {
   hash: string;
 }
 
+const DERIVED_BATCH = 1000;
+
 export function createAudit(db: Database.Database, now: () => Date): SqliteAudit {
   const headStmt = db.prepare<[], HeadRow>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
   const insertEntry = db.prepare(
@@ -35,10 +53,54 @@ export function createAudit(db: Database.Database, now: () => Date): SqliteAudit
              @outcome, @body, @prevHash, @hash)`,
   );
   const insertPartner = db.prepare('INSERT INTO audit_partners (partner, seq) VALUES (?, ?)');
+  const insertHash = db.prepare('INSERT INTO audit_hashes (hash, seq) VALUES (?, ?)');
+  const insertNode = db.prepare('INSERT INTO audit_tree (level, idx, hash) VALUES (?, ?, ?)');
+  const nodeStmt = db.prepare<[number, number], { hash: Buffer }>(
+    'SELECT hash FROM audit_tree WHERE level = ? AND idx = ?',
+  );
   const readStmt = db.prepare<[number, number], BodyRow>(
     'SELECT body, hash FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?',
   );
   const lastStmt = db.prepare<[], BodyRow>('SELECT body, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+  const rawStmt = db.prepare<[number, number], RawAuditRow>(
+    'SELECT ' + rawColumns(true) + ' FROM audit_log a WHERE a.seq > ? ORDER BY a.seq LIMIT ?',
+  );
+
+  const nodes: NodeSource = (level, index) => {
+    const row = nodeStmt.get(level, index);
+    if (!row) throw new RangeError(`Merkle node ${level}/${index} is missing`);
+    return row.hash;
+  };
+
+  /** The leaf of entry `seq`, the tree nodes it completes, and its keyed-hash index rows. */
+  const addDerived = (seq: number, body: string, data: unknown) => {
+    let index = seq - 1;
+    let level = 0;
+    let hash = leafHash(body);
+    insertNode.run(level, index, hash);
+    // A right child completes its parent: climb while the node just written is one.
+    while (index % 2 === 1) {
+      hash = nodeHash(nodes(level, index - 1), hash);
+      index = (index - 1) / 2;
+      level++;
+      insertNode.run(level, index, hash);
+    }
+    for (const keyed of searchableHashes(data)) insertHash.run(keyed, seq);
+  };
+
+  const listeners = new Set<(headSeq: number) => void>();
+  let announced = false;
+  /** Listeners hear of appends after the transaction has ended (committed or not), never inside it. */
+  const announce = () => {
+    if (announced || listeners.size === 0) return;
+    announced = true;
+    setImmediate(() => {
+      announced = false;
+      if (!db.open) return;
+      const seq = headStmt.get()?.seq ?? 0;
+      for (const listener of listeners) listener(seq);
+    });
+  };
 
   const appendInTx: AppendInTx = (events) => {
     // The head is read inside the write transaction, so no other writer can slip in between.
@@ -53,13 +115,30 @@ export function createAudit(db: Database.Database, now: () => Date): SqliteAudit
       const { body, ...entry } = buildEntry(event, ++seq, ts, prevHash);
       insertEntry.run({ ...entry, partners: canonicalJson(entry.partners), body });
       for (const partner of entry.partners) insertPartner.run(partner, entry.seq);
+      addDerived(entry.seq, body, entry.data);
       written.push(entry);
       prevHash = entry.hash;
     }
+    announce();
     return written;
   };
 
+  backfillDerived(db, addDerived);
   const appendAlone = db.transaction(appendInTx);
+  const checkpoints = createCheckpoints(db, nodes);
+  const queries = new Map<string, Database.Statement>();
+
+  const run = <T>(query: AuditQuery, page: AuditPage, columns: string): T[] => {
+    const { sql, params } = buildQuery(query, page, columns);
+    let stmt = queries.get(sql);
+    if (!stmt) {
+      stmt = db.prepare(sql);
+      queries.set(sql, stmt);
+    }
+    return stmt.all(params) as T[];
+  };
+
+  const headSeq = () => headStmt.get()?.seq ?? 0;
 
   const store: AuditStore = {
     async append(events) {
@@ -75,26 +154,157 @@ export function createAudit(db: Database.Database, now: () => Date): SqliteAudit
       const row = lastStmt.get();
       return row ? entryFromBody(row.body, row.hash) : undefined;
     },
+    async query(query, page) {
+      return run<BodyRow>(query, page, 'a.body, a.hash').map((r) => entryFromBody(r.body, r.hash));
+    },
+    async queryStored(query, page) {
+      return run<StoredAuditEntry>(query, page, 'a.seq, a.body, a.hash');
+    },
+    async readRaw(afterSeq, limit) {
+      return rawStmt.all(Math.floor(afterSeq), Math.max(0, Math.floor(limit)));
+    },
+    onAppend(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    async inclusionProof(seq, treeSize) {
+      if (treeSize > headSeq()) throw new RangeError(`the log has no tree of size ${treeSize} yet`);
+      return inclusionProof(nodes, seq - 1, treeSize).map(toHex);
+    },
+    async consistencyProof(fromSize, toSize) {
+      if (toSize > headSeq()) throw new RangeError(`the log has no tree of size ${toSize} yet`);
+      return consistencyProof(nodes, fromSize, toSize).map(toHex);
+    },
+    async checkpoint(sign) {
+      return checkpoints.create(sign);
+    },
+    async checkpoints(page) {
+      return checkpoints.list(page);
+    },
+    async latestCheckpoint() {
+      return checkpoints.latest();
+    },
+    async checkpointAt(treeSize) {
+      return checkpoints.at(treeSize);
+    },
+    async readRawCheckpoints() {
+      return checkpoints.raw();
+    },
   };
 
   return { appendInTx, store };
 }
 
-const RAW_COLUMNS = `a.seq, a.ts, a.type, a.actor_user, a.actor_partner, a.partners, a.request_id, a.agreement_id,
+/**
+ * Entries written before the Merkle tree and the keyed-hash index existed (schema version < 3) get
+ * their leaves, nodes and index rows once, at open. Leaves are written with their entries, so the
+ * number of leaves says how far the derived tables reach.
+ */
+function backfillDerived(
+  db: Database.Database,
+  addDerived: (seq: number, body: string, data: unknown) => void,
+): void {
+  const leaves = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM audit_tree WHERE level = 0');
+  const max = db.prepare<[], { n: number | null }>('SELECT max(seq) AS n FROM audit_log');
+  const page = db.prepare<[number, number], { seq: number; body: string }>(
+    'SELECT seq, body FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?',
+  );
+  const step = db.transaction(() => {
+    const done = leaves.get()!.n;
+    if (done >= (max.get()!.n ?? 0)) return false;
+    let next = done + 1;
+    for (const row of page.all(done, DERIVED_BATCH)) {
+      if (row.seq !== next) throw new Error(`audit log: entry #${next} is missing; run fsg audit verify`);
+      addDerived(row.seq, row.body, (JSON.parse(row.body) as { data?: unknown }).data);
+      next++;
+    }
+    return true;
+  });
+  while (step.immediate()) {
+    /* one batch per transaction */
+  }
+}
+
+/** SQL from fixed fragments; every value is a bound parameter. */
+function buildQuery(
+  query: AuditQuery,
+  page: AuditPage,
+  columns: string,
+): { sql: string; params: Record<string, unknown> } {
+  let sql = 'SELECT ' + columns + ' FROM audit_log a';
+  const where: string[] = [];
+  const params: Record<string, unknown> = { limit: Math.max(0, Math.floor(page.limit)) };
+  if (query.scopePartner !== undefined) {
+    sql += ' JOIN audit_partners sp ON sp.seq = a.seq AND sp.partner = @scopePartner';
+    params.scopePartner = query.scopePartner;
+  }
+  if (query.partner !== undefined && query.partner !== query.scopePartner) {
+    sql += ' JOIN audit_partners fp ON fp.seq = a.seq AND fp.partner = @partner';
+    params.partner = query.partner;
+  }
+  if (query.keyedHash !== undefined) {
+    sql += ' JOIN audit_hashes kh ON kh.seq = a.seq AND kh.hash = @keyedHash';
+    params.keyedHash = query.keyedHash;
+  }
+  const add = (key: keyof AuditQuery, clause: string, value: unknown) => {
+    if (value === undefined) return;
+    where.push(clause);
+    params[key] = value;
+  };
+  add('seq', 'a.seq = @seq', query.seq);
+  add('maxSeq', 'a.seq <= @maxSeq', query.maxSeq);
+  add('from', 'a.ts >= @from', query.from);
+  add('to', 'a.ts < @to', query.to);
+  add('user', 'a.actor_user = @user', query.user);
+  add('agreement', 'a.agreement_id = @agreement', query.agreement);
+  add('request', 'a.request_id = @request', query.request);
+  add('outcome', 'a.outcome = @outcome', query.outcome);
+  if (query.types !== undefined) {
+    where.push('a.type IN (SELECT value FROM json_each(@types))');
+    params.types = JSON.stringify(query.types);
+  }
+  if (page.after !== undefined) {
+    where.push(page.order === 'asc' ? 'a.seq > @after' : 'a.seq < @after');
+    params.after = page.after;
+  }
+  if (where.length > 0) sql += ' WHERE ' + where.join(' AND ');
+  sql += page.order === 'asc' ? ' ORDER BY a.seq ASC' : ' ORDER BY a.seq DESC';
+  sql += ' LIMIT @limit';
+  return { sql, params };
+}
+
+/** The raw columns the verifier reads; the derived tables only when the schema has them. */
+function rawColumns(derived: boolean): string {
+  const base = `a.seq, a.ts, a.type, a.actor_user, a.actor_partner, a.partners, a.request_id, a.agreement_id,
   a.outcome, a.body, a.prev_hash, a.hash,
   (SELECT json_group_array(p.partner) FROM audit_partners p WHERE p.seq = a.seq) AS partner_index`;
+  if (!derived) return base;
+  return (
+    base +
+    `,
+  (SELECT json_group_array(h.hash) FROM audit_hashes h WHERE h.seq = a.seq) AS hash_index,
+  (SELECT t.hash FROM audit_tree t WHERE t.level = 0 AND t.idx = a.seq - 1) AS leaf`
+  );
+}
+
+function hasTable(db: Database.Database, name: string): boolean {
+  return (
+    db.prepare("SELECT 1 AS ok FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined
+  );
+}
 
 /**
  * Streams the stored rows in seq order, in batches, from a read-only connection, without parsing
- * anything: input for verifyChain (`fsg audit verify`). Keyset paging keeps memory constant and
+ * anything: input for the verifier (`fsg audit verify`). Keyset paging keeps memory constant and
  * lets the gateway keep appending meanwhile (new entries only extend what is read).
  */
 export async function* readRawAuditRows(file: string, batch = 1000): AsyncIterable<RawAuditRow> {
   const size = Math.max(1, Math.floor(batch));
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
+    const derived = hasTable(db, 'audit_tree') && hasTable(db, 'audit_hashes');
     const page = db.prepare<[number, number], RawAuditRow>(
-      'SELECT ' + RAW_COLUMNS + ' FROM audit_log a WHERE a.seq > ? ORDER BY a.seq LIMIT ?',
+      'SELECT ' + rawColumns(derived) + ' FROM audit_log a WHERE a.seq > ? ORDER BY a.seq LIMIT ?',
     );
     let after = Number.MIN_SAFE_INTEGER;
     for (;;) {
@@ -105,6 +315,20 @@ export async function* readRawAuditRows(file: string, batch = 1000): AsyncIterab
       // Let other work run between batches of a long verification.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
+  } finally {
+    db.close();
+  }
+}
+
+/** The stored checkpoints as text (unparsed, untrusted), oldest first, from a read-only connection. */
+export function readRawCheckpoints(file: string): string[] {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    if (!hasTable(db, 'audit_checkpoints')) return [];
+    return db
+      .prepare<[], { body: string }>('SELECT body FROM audit_checkpoints ORDER BY tree_size')
+      .all()
+      .map((r) => r.body);
   } finally {
     db.close();
   }

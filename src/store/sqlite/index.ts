@@ -5,10 +5,11 @@ import Database from 'better-sqlite3';
 import type { Store } from '../port';
 import { createAccreditations } from './accreditations';
 import { createAudit } from './audit';
+import { createDatasets, createLookups } from './datasets';
 import { migrate } from './migrations';
 import { createRequests } from './requests';
 
-export { readRawAuditRows } from './audit';
+export { readRawAuditRows, readRawCheckpoints } from './audit';
 export { LATEST_VERSION, MIGRATIONS } from './migrations';
 
 export interface SqliteStoreOptions {
@@ -43,6 +44,8 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     kind: 'sqlite',
     accreditations: createAccreditations(db, audit.appendInTx),
     requests: createRequests(db, audit.appendInTx, now),
+    datasets: createDatasets(db, audit.appendInTx),
+    lookups: createLookups(db, audit.appendInTx),
     audit: audit.store,
     async ping() {
       try {

@@ -93,6 +93,92 @@ export const MIGRATIONS: readonly Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'audit_partners is append-only'); END;
     `,
   },
+  {
+    version: 2,
+    name: 'shared datasets and hit/no-hit lookups',
+    sql: `
+      CREATE TABLE dataset_records (
+        provider_id     TEXT NOT NULL,
+        dataset_id      TEXT NOT NULL,
+        identifier_key  TEXT NOT NULL,
+        identifier_type TEXT NOT NULL,
+        object_type     TEXT NOT NULL,
+        record_ref      TEXT NOT NULL,
+        source_ref      TEXT NOT NULL,
+        link_id         TEXT,
+        record          TEXT NOT NULL,  -- canonical record, JSON
+        upload_id       TEXT NOT NULL,
+        PRIMARY KEY (provider_id, dataset_id, identifier_key)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX dataset_records_key ON dataset_records (identifier_key);
+      CREATE INDEX dataset_records_ref ON dataset_records (provider_id, dataset_id, record_ref);
+
+      CREATE TABLE dataset_uploads (
+        id          TEXT PRIMARY KEY,
+        provider_id TEXT NOT NULL,
+        dataset_id  TEXT NOT NULL,
+        uploaded_at TEXT NOT NULL,
+        body        TEXT NOT NULL   -- the DatasetUpload, JSON
+      ) STRICT;
+      CREATE INDEX dataset_uploads_latest ON dataset_uploads (provider_id, dataset_id, uploaded_at);
+
+      CREATE TABLE lookups (
+        id                TEXT PRIMARY KEY,
+        agreement_id      TEXT NOT NULL,
+        requester_user    TEXT NOT NULL,
+        requester_partner TEXT NOT NULL,
+        outcome           TEXT NOT NULL,
+        hits              INTEGER NOT NULL,
+        created_at        TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX lookups_quota ON lookups (requester_user, agreement_id, created_at);
+    `,
+  },
+  {
+    version: 3,
+    name: 'audit Merkle tree, keyed-hash index, signed checkpoints',
+    sql: `
+      -- The root of every complete perfect subtree of the log's Merkle tree (level 0: the leaves,
+      -- sha256(0x00 || body)), written with the entries. Derived data: the verifier recomputes it.
+      CREATE TABLE audit_tree (
+        level INTEGER NOT NULL,
+        idx   INTEGER NOT NULL,
+        hash  BLOB NOT NULL CHECK (length(hash) = 32),
+        PRIMARY KEY (level, idx)
+      ) STRICT, WITHOUT ROWID;
+
+      -- The keyed hashes (identifiers, data subjects, record references) each entry carries, so a DPO
+      -- can ask "who saw data about X" without the log holding X.
+      CREATE TABLE audit_hashes (
+        hash TEXT NOT NULL,
+        seq  INTEGER NOT NULL REFERENCES audit_log (seq),
+        PRIMARY KEY (hash, seq)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX audit_hashes_seq ON audit_hashes (seq);
+
+      -- Signed checkpoints: body is the canonical JSON of the checkpoint, signature included.
+      CREATE TABLE audit_checkpoints (
+        tree_size INTEGER PRIMARY KEY,
+        ts        TEXT NOT NULL,
+        body      TEXT NOT NULL
+      ) STRICT;
+
+      CREATE INDEX audit_log_actor ON audit_log (actor_user);
+
+      CREATE TRIGGER audit_tree_no_update BEFORE UPDATE ON audit_tree
+        BEGIN SELECT RAISE(ABORT, 'audit_tree is append-only'); END;
+      CREATE TRIGGER audit_tree_no_delete BEFORE DELETE ON audit_tree
+        BEGIN SELECT RAISE(ABORT, 'audit_tree is append-only'); END;
+      CREATE TRIGGER audit_hashes_no_update BEFORE UPDATE ON audit_hashes
+        BEGIN SELECT RAISE(ABORT, 'audit_hashes is append-only'); END;
+      CREATE TRIGGER audit_hashes_no_delete BEFORE DELETE ON audit_hashes
+        BEGIN SELECT RAISE(ABORT, 'audit_hashes is append-only'); END;
+      CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+        BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
+      CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+        BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -1,0 +1,364 @@
+/**
+ * The DPO's view of the disclosure log: search, verification, checkpoints, proofs, statistics, exports
+ * and receipts. A partner's DPO sees only the entries that name their partner; the DPO of a supervisor
+ * partner (the operator) sees every entry. Checkpoints, tree sizes and proof hashes are about the
+ * whole log and reveal no entry, so every DPO sees those.
+ */
+import type { Writable } from 'node:stream';
+import type { Identity } from '../auth/identity';
+import type { Secrets } from '../config/secrets';
+import { problems } from '../http/problem';
+import type { Bundle } from '../policy/types';
+import type { CanonicalRecord } from '../records/canonical';
+import { actorOf, identifierHashes, subjectHashes } from '../requests/audit-events';
+import type { Store } from '../store/port';
+import type { Checkpointer } from './checkpointer';
+import { writeExport, type ExportFormat, type ExportResult } from './export';
+import { buildReceipt, type Receipt } from './receipts';
+import type { AuditEntry, AuditQuery, Checkpoint, StoredAuditEntry } from './types';
+import type { RawAuditRow } from './verify';
+import { verifyLog } from './verify-log';
+
+export interface AuditServiceDeps {
+  store: Store;
+  bundle: () => Bundle;
+  secrets: Secrets;
+  clock: () => Date;
+  checkpointer: Checkpointer;
+}
+
+export interface EventFilter {
+  from?: string;
+  to?: string;
+  partner?: string;
+  user?: string;
+  agreement?: string;
+  request?: string;
+  types?: string[];
+  outcome?: string;
+  /** `type:value`, e.g. `vin:1M8GDM9AXKP042788`: looked up through its keyed hash. */
+  identifier?: string;
+  /** A data subject's name: looked up through its keyed hash. */
+  subject?: string;
+}
+
+export interface StatsRow {
+  agreementId: string | null;
+  /** The day in the agreement's time zone (UTC for entries without a known agreement). */
+  day: string;
+  requests: number;
+  permits: number;
+  denials: number;
+  deniedBySafe: Record<string, number>;
+  denialReasons: Record<string, number>;
+  disclosures: number;
+  recordsReleased: number;
+}
+
+const PAGE = 1000;
+
+export class AuditService {
+  private readonly dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+  constructor(private readonly deps: AuditServiceDeps) {}
+
+  /** The partner whose entries this DPO may see; undefined for a supervisor's DPO (every entry). */
+  scopeOf(identity: Identity): string | undefined {
+    return this.deps.bundle().partners.get(identity.partnerId)?.supervisor === true
+      ? undefined
+      : identity.partnerId;
+  }
+
+  async events(
+    identity: Identity,
+    filter: EventFilter,
+    page: { cursor?: string; limit: number; order: 'asc' | 'desc' },
+  ): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
+    const query = this.toQuery(identity, filter);
+    const after = page.cursor === undefined ? undefined : readCursor(page.cursor, page.order);
+    const items = await this.deps.store.audit.query(query, { order: page.order, after, limit: page.limit + 1 });
+    const more = items.length > page.limit;
+    if (more) items.pop();
+    return {
+      items,
+      nextCursor: more ? makeCursor(page.order, items[items.length - 1].seq) : null,
+    };
+  }
+
+  /** Verifies the whole log against the signed checkpoints; the run is itself logged. */
+  async verify(identity: Identity) {
+    const audit = this.deps.store.audit;
+    const checkpoints = await audit.readRawCheckpoints();
+    const report = await verifyLog({
+      rows: pages(audit.readRaw.bind(audit)),
+      checkpoints,
+      publicKey: this.deps.checkpointer.signer.publicKey,
+    });
+    const supervisor = this.scopeOf(identity) === undefined;
+    const broken = report.firstBroken;
+    await audit.append([
+      {
+        type: 'audit.verify',
+        actor: actorOf(identity),
+        partners: [identity.partnerId],
+        outcome: report.ok ? 'ok' : 'failed',
+        data: {
+          entries: report.entries,
+          firstBroken: broken ? { seq: broken.seq, reason: broken.reason } : null,
+          checkpoints: report.checkpoints.total,
+          latestCheckpoint: report.checkpoints.latest?.treeSize ?? null,
+          invalidCheckpoints: report.checkpoints.invalid.length,
+        },
+      },
+    ]);
+    return {
+      ok: report.ok,
+      verifiedAt: this.deps.clock().toISOString(),
+      entries: report.entries,
+      checked: report.checked,
+      // Another partner's entry may be the broken one: a partner DPO learns where and why, not what.
+      firstBroken: broken
+        ? { seq: broken.seq, reason: broken.reason, ...(supervisor ? { message: broken.message } : {}) }
+        : null,
+      unsigned: report.unsigned,
+      checkpoints: {
+        total: report.checkpoints.total,
+        matched: report.checkpoints.matched,
+        keyId: report.checkpoints.keyId,
+        latest: report.checkpoints.latest,
+        invalid: supervisor
+          ? report.checkpoints.invalid
+          : report.checkpoints.invalid.map(({ treeSize }) => ({ treeSize })),
+      },
+    };
+  }
+
+  checkpoints(afterSize: number | undefined, limit: number): Promise<Checkpoint[]> {
+    return this.deps.store.audit.checkpoints({ afterSize, limit, order: 'asc' });
+  }
+
+  async latestCheckpoint(): Promise<Checkpoint> {
+    const latest = await this.deps.store.audit.latestCheckpoint();
+    if (!latest) throw problems.notFound('No checkpoint has been signed yet.');
+    return latest;
+  }
+
+  /** The consistency proof between two signed checkpoints (`to` defaults to the newest). */
+  async consistency(fromSize: number, toSize?: number) {
+    const audit = this.deps.store.audit;
+    const from = await audit.checkpointAt(fromSize);
+    const to = toSize === undefined ? await audit.latestCheckpoint() : await audit.checkpointAt(toSize);
+    if (!from || !to) throw problems.notFound('No checkpoint of that tree size.');
+    if (from.treeSize > to.treeSize) {
+      throw problems.badRequest('`from` must not be a larger tree than `to`.');
+    }
+    return { from, to, proof: await audit.consistencyProof(from.treeSize, to.treeSize) };
+  }
+
+  publicKey() {
+    const { signer } = this.deps.checkpointer;
+    return { algorithm: 'Ed25519', keyId: signer.keyId, publicKeyPem: signer.publicKeyPem };
+  }
+
+  /**
+   * A receipt-form proof that entry `seq` is in the log: against the checkpoint of `treeSize`, or the
+   * newest one (signed now if none covers the entry yet). An entry out of the DPO's scope is a 404.
+   */
+  async proof(identity: Identity, seq: number, treeSize?: number): Promise<Receipt> {
+    const scopePartner = this.scopeOf(identity);
+    const [entry] = await this.deps.store.audit.queryStored(
+      { seq, ...(scopePartner ? { scopePartner } : {}) },
+      { order: 'asc', limit: 1 },
+    );
+    if (!entry) throw problems.notFound('No such entry.');
+    if (treeSize === undefined) return this.receiptFor(entry);
+    const checkpoint = await this.deps.store.audit.checkpointAt(treeSize);
+    if (!checkpoint) throw problems.notFound('No checkpoint of that tree size.');
+    if (checkpoint.treeSize < seq) {
+      throw problems.badRequest(`The checkpoint of size ${treeSize} does not cover entry #${seq}.`);
+    }
+    return buildReceipt(entry, checkpoint, await this.deps.store.audit.inclusionProof(seq, treeSize));
+  }
+
+  /** The receipt of a request's disclosure entry, or null when nothing was disclosed. */
+  async receiptForRequest(requestId: string): Promise<Receipt | null> {
+    const [entry] = await this.deps.store.audit.queryStored(
+      { request: requestId, types: ['disclosure'] },
+      { order: 'asc', limit: 1 },
+    );
+    return entry ? this.receiptFor(entry) : null;
+  }
+
+  private async receiptFor(entry: StoredAuditEntry): Promise<Receipt> {
+    const checkpoint = await this.deps.checkpointer.covering(entry.seq);
+    if (!checkpoint) throw new Error(`no checkpoint covers entry #${entry.seq}`);
+    const proof = await this.deps.store.audit.inclusionProof(entry.seq, checkpoint.treeSize);
+    return buildReceipt(entry, checkpoint, proof);
+  }
+
+  /** Per agreement and day: requests, permits, denials by safe and reason code, disclosures, records released. */
+  async stats(identity: Identity, filter: { from?: string; to?: string; agreement?: string }): Promise<StatsRow[]> {
+    const scopePartner = this.scopeOf(identity);
+    const query: AuditQuery = {
+      ...(scopePartner ? { scopePartner } : {}),
+      ...(filter.from ? { from: filter.from } : {}),
+      ...(filter.to ? { to: filter.to } : {}),
+      ...(filter.agreement ? { agreement: filter.agreement } : {}),
+      types: ['decision', 'disclosure'],
+    };
+    const rows = new Map<string, StatsRow>();
+    let after: number | undefined;
+    for (;;) {
+      const page = await this.deps.store.audit.query(query, { order: 'asc', after, limit: PAGE });
+      for (const entry of page) this.count(rows, entry);
+      if (page.length < PAGE) break;
+      after = page[page.length - 1].seq;
+    }
+    return [...rows.values()].sort(
+      (a, b) => (a.agreementId ?? '').localeCompare(b.agreementId ?? '') || a.day.localeCompare(b.day),
+    );
+  }
+
+  private count(rows: Map<string, StatsRow>, entry: AuditEntry): void {
+    const day = this.dayOf(entry);
+    const key = `${entry.agreementId ?? ''}\u0000${day}`;
+    let row = rows.get(key);
+    if (!row) {
+      row = {
+        agreementId: entry.agreementId,
+        day,
+        requests: 0,
+        permits: 0,
+        denials: 0,
+        deniedBySafe: {},
+        denialReasons: {},
+        disclosures: 0,
+        recordsReleased: 0,
+      };
+      rows.set(key, row);
+    }
+    if (entry.type === 'decision') {
+      row.requests++;
+      if (entry.outcome === 'permit') row.permits++;
+      if (entry.outcome === 'deny') {
+        row.denials++;
+        const safes = (entry.data.safes ?? {}) as Record<string, { outcome?: string; codes?: unknown }>;
+        for (const [safe, result] of Object.entries(safes)) {
+          if (result?.outcome !== 'fail') continue;
+          row.deniedBySafe[safe] = (row.deniedBySafe[safe] ?? 0) + 1;
+          for (const code of Array.isArray(result.codes) ? result.codes : []) {
+            row.denialReasons[String(code)] = (row.denialReasons[String(code)] ?? 0) + 1;
+          }
+        }
+      }
+    } else if (entry.type === 'disclosure') {
+      row.disclosures++;
+      const digests = entry.data.recordDigests;
+      row.recordsReleased += Array.isArray(digests) ? digests.length : 0;
+    }
+  }
+
+  private dayOf(entry: AuditEntry): string {
+    const zone =
+      (entry.agreementId && this.deps.bundle().agreements.get(entry.agreementId)?.timezone) || 'UTC';
+    let format = this.dayFormats.get(zone);
+    if (!format) {
+      format = new Intl.DateTimeFormat('en-CA', {
+        timeZone: zone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+      });
+      this.dayFormats.set(zone, format);
+    }
+    return format.format(new Date(entry.ts));
+  }
+
+  /**
+   * Streams an export of the entries this DPO may see to `out`. The export is logged before the first
+   * byte leaves, with its filter and the snapshot it covers (entries up to the head at that moment).
+   */
+  async export(
+    identity: Identity,
+    filter: { from?: string; to?: string; partner?: string },
+    format: ExportFormat,
+    out: Writable,
+  ): Promise<ExportResult> {
+    const audit = this.deps.store.audit;
+    const scope = this.scopeOf(identity);
+    const upToSeq = (await audit.head())?.seq ?? 0;
+    const partners = [identity.partnerId, ...(scope ? [scope] : []), ...(filter.partner ? [filter.partner] : [])];
+    await audit.append([
+      {
+        type: 'audit.export',
+        actor: actorOf(identity),
+        partners,
+        outcome: 'started',
+        data: { format, filter, scope: scope ?? 'all', upToSeq, via: 'api' },
+      },
+    ]);
+    return writeExport(audit, out, {
+      format,
+      filter: { ...filter, ...(scope ? { scope } : {}) },
+      upToSeq,
+      exportedAt: this.deps.clock().toISOString(),
+    });
+  }
+
+  private toQuery(identity: Identity, filter: EventFilter): AuditQuery {
+    const scopePartner = this.scopeOf(identity);
+    if (filter.identifier !== undefined && filter.subject !== undefined) {
+      throw problems.badRequest('Search by an identifier or by a subject, not both.');
+    }
+    const query: AuditQuery = {};
+    if (scopePartner) query.scopePartner = scopePartner;
+    if (filter.partner) query.partner = filter.partner;
+    if (filter.from) query.from = filter.from;
+    if (filter.to) query.to = filter.to;
+    if (filter.user) query.user = filter.user;
+    if (filter.agreement) query.agreement = filter.agreement;
+    if (filter.request) query.request = filter.request;
+    if (filter.types) query.types = filter.types;
+    if (filter.outcome) query.outcome = filter.outcome;
+    const key = this.deps.secrets.identifierKey;
+    if (filter.identifier !== undefined) {
+      const colon = filter.identifier.indexOf(':');
+      const type = filter.identifier.slice(0, colon);
+      const value = filter.identifier.slice(colon + 1);
+      if (colon < 1 || !value) throw problems.badRequest('An identifier is written type:value, e.g. vin:…');
+      // The same function the log was written with, so the hashes meet.
+      query.keyedHash = identifierHashes(key, [{ type, value }])[0];
+    }
+    if (filter.subject !== undefined) {
+      const [hash] = subjectHashes(key, [{ owner: { name: filter.subject } } as CanonicalRecord]);
+      if (!hash) throw problems.badRequest('A subject is a name.');
+      query.keyedHash = hash;
+    }
+    return query;
+  }
+}
+
+/** The store's raw rows, page by page, as one stream (the seq keyset starts below any seq). */
+export async function* pages(
+  readRaw: (afterSeq: number, limit: number) => Promise<RawAuditRow[]>,
+  batch = PAGE,
+): AsyncIterable<RawAuditRow> {
+  let after = Number.MIN_SAFE_INTEGER;
+  for (;;) {
+    const rows = await readRaw(after, batch);
+    yield* rows;
+    if (rows.length < batch) return;
+    after = rows[rows.length - 1].seq;
+  }
+}
+
+function makeCursor(order: 'asc' | 'desc', seq: number): string {
+  return Buffer.from(`${order}:${seq}`, 'utf8').toString('base64url');
+}
+
+function readCursor(cursor: string, order: 'asc' | 'desc'): number {
+  const match = /^(asc|desc):(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw problems.badRequest('The cursor is not one this API gave out.');
+  if (match[1] !== order) throw problems.badRequest('The cursor belongs to the other order.');
+  return Number(match[2]);
+}

@@ -1,0 +1,195 @@
+/**
+ * Shared datasets: a responder uploads its organisation's records through its own adapter; every row
+ * ends as records or as quarantine; the records are indexed by normalised identifier for lookups.
+ */
+import crypto from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { AuditEventInput } from '../audit/types';
+import type { Identity } from '../auth/identity';
+import { keyedHash, type Secrets } from '../config/secrets';
+import { problems } from '../http/problem';
+import { identifierKey } from '../identifiers';
+import { mapStream } from '../mapping';
+import type { InputFormat, QuarantineEntry } from '../mapping/types';
+import type { Bundle } from '../policy/types';
+import { recordDigest } from '../requests/release';
+import type { Store } from '../store/port';
+import { partnerAdapter } from './partner-adapter';
+import type { DatasetRecord, DatasetUpload, UploadMode } from './types';
+
+/** How many quarantine entries an upload keeps and returns in full (the counts are always complete). */
+export const QUARANTINE_REPORT_LIMIT = 1000;
+/** Records per upload held in memory before they are written in one transaction. */
+export const MAX_UPLOAD_RECORDS = 500_000;
+
+export interface DatasetServiceDeps {
+  store: Store;
+  bundle: () => Bundle;
+  secrets: Secrets;
+  clock: () => Date;
+}
+
+export interface MappedUpload {
+  records: DatasetRecord[];
+  quarantine: QuarantineEntry[];
+  read: number;
+  mapped: number;
+  quarantined: number;
+}
+
+export class DatasetService {
+  constructor(private readonly deps: DatasetServiceDeps) {}
+
+  /** The object types a provider's dataset may hold: the union over the agreements that name it. */
+  objectTypesOf(providerId: string, datasetId: string): Set<string> | undefined {
+    const terms = [...this.deps.bundle().agreements.values()].flatMap((a) =>
+      a.datasets.filter((d) => d.provider === providerId && d.id === datasetId),
+    );
+    return terms.length ? new Set(terms.flatMap((d) => d.objectTypes)) : undefined;
+  }
+
+  /** Maps a partner-format stream through the caller's own adapter, keeping every row accounted for. */
+  async mapUpload(
+    identity: Identity,
+    adapterId: string,
+    format: InputFormat,
+    input: Readable,
+    allowedTypes: Set<string>,
+    refScope: { providerId: string; datasetId: string },
+  ): Promise<MappedUpload> {
+    const adapter = partnerAdapter(identity, adapterId, format);
+    const out: MappedUpload = { records: [], quarantine: [], read: 0, mapped: 0, quarantined: 0 };
+    for await (const event of mapStream(adapter, input, format)) {
+      out.read += 1;
+      if (event.kind === 'quarantine') {
+        out.quarantined += 1;
+        out.quarantine.push(...event.entries);
+        continue;
+      }
+      const outside = event.records.find((r) => !allowedTypes.has(r.objectType));
+      if (outside) {
+        out.quarantined += 1;
+        out.quarantine.push({
+          row: event.row,
+          field: null,
+          code: 'OBJECT_TYPE_NOT_IN_DATASET',
+          message: `A ${outside.objectType} record does not belong in dataset ${refScope.datasetId}.`,
+        });
+        continue;
+      }
+      out.mapped += 1;
+      for (const record of event.records) out.records.push(this.indexed(record, refScope));
+      if (out.records.length > MAX_UPLOAD_RECORDS) {
+        throw problems.tooLarge(
+          `An upload may hold at most ${MAX_UPLOAD_RECORDS} records; split it and use mode=upsert.`,
+        );
+      }
+    }
+    return out;
+  }
+
+  async upload(
+    identity: Identity,
+    datasetId: string,
+    adapterId: string,
+    format: InputFormat,
+    mode: UploadMode,
+    input: Readable,
+  ): Promise<DatasetUpload & { size: number }> {
+    const allowed = this.objectTypesOf(identity.partnerId, datasetId);
+    // Not a dataset of the caller's partner: to them it does not exist.
+    if (!allowed) throw problems.notFound(`Your organisation shares no dataset "${datasetId}".`);
+    const scope = { providerId: identity.partnerId, datasetId };
+    const mapped = await this.mapUpload(identity, adapterId, format, input, allowed, scope);
+    const digests = mapped.records.map((r) => recordDigest(r.record));
+    const upload: DatasetUpload = {
+      id: crypto.randomUUID(),
+      providerId: identity.partnerId,
+      datasetId,
+      adapterId,
+      mode,
+      read: mapped.read,
+      mapped: mapped.mapped,
+      quarantined: mapped.quarantined,
+      records: mapped.records.length,
+      digest: crypto.createHash('sha256').update(digests.join('\n')).digest('hex'),
+      uploadedBy: identity.userId,
+      uploadedAt: this.deps.clock().toISOString(),
+      quarantine: mapped.quarantine.slice(0, QUARANTINE_REPORT_LIMIT),
+    };
+    const event: AuditEventInput = {
+      type: 'dataset.upload',
+      actor: { userId: identity.userId, partnerId: identity.partnerId },
+      partners: [identity.partnerId],
+      outcome: mode,
+      data: {
+        uploadId: upload.id,
+        datasetId,
+        adapterId,
+        read: upload.read,
+        mapped: upload.mapped,
+        quarantined: upload.quarantined,
+        records: upload.records,
+        digest: upload.digest,
+        quarantineCodes: countCodes(mapped.quarantine),
+      },
+    };
+    const size = await this.deps.store.datasets.write(upload, mapped.records, [event]);
+    return { ...upload, size };
+  }
+
+  async status(identity: Identity, datasetId: string) {
+    if (!this.objectTypesOf(identity.partnerId, datasetId)) {
+      throw problems.notFound(`Your organisation shares no dataset "${datasetId}".`);
+    }
+    return this.deps.store.datasets.status(identity.partnerId, datasetId);
+  }
+
+  /** The datasets the caller's partner provides under any agreement, with their status. */
+  async list(identity: Identity) {
+    const ids = new Set(
+      [...this.deps.bundle().agreements.values()].flatMap((a) =>
+        a.datasets.filter((d) => d.provider === identity.partnerId).map((d) => d.id),
+      ),
+    );
+    return Promise.all(
+      [...ids].sort().map(async (id) => ({
+        datasetId: id,
+        ...(await this.deps.store.datasets.status(identity.partnerId, id)),
+      })),
+    );
+  }
+
+  private indexed(
+    record: DatasetRecord['record'],
+    scope: { providerId: string; datasetId: string },
+  ): DatasetRecord {
+    return {
+      identifierKey: identifierKey(record.identifier.type, record.identifier.value),
+      identifierType: record.identifier.type,
+      objectType: record.objectType,
+      recordRef: opaqueRef(this.deps.secrets.identifierKey, scope, record.sourceRef),
+      sourceRef: record.sourceRef,
+      linkId: record.linkId ?? null,
+      record,
+    };
+  }
+}
+
+/**
+ * A hit carries a reference the analyst can cite but not read: keyed, so it reveals nothing of the
+ * provider's own reference, and stable, so the same source record gets the same reference.
+ */
+export function opaqueRef(
+  key: Buffer,
+  scope: { providerId: string; datasetId: string },
+  sourceRef: string,
+): string {
+  return `rr_${keyedHash(key, `${scope.providerId}/${scope.datasetId}/${sourceRef}`).slice(0, 32)}`;
+}
+
+function countCodes(entries: QuarantineEntry[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const e of entries) counts[e.code] = (counts[e.code] ?? 0) + 1;
+  return counts;
+}

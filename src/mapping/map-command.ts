@@ -1,0 +1,241 @@
+/**
+ * `fsg map --adapter <id> <file>`: streams a partner file through its adapter; records as JSON Lines to
+ * --out (stdout by default), quarantine entries as JSON Lines to --quarantine, a summary on stderr.
+ * Memory stays flat: rows are pulled one at a time and writes wait for the output to drain.
+ */
+import { once } from 'node:events';
+import fs from 'node:fs';
+import type { Writable } from 'node:stream';
+import { Command } from 'commander';
+import { openDiskSeenIdentifiers } from '../store/sqlite/seen-identifiers';
+import { formatFromFileName, INPUT_FORMATS } from './readers';
+import { adapters, getAdapter } from './registry';
+import { createSummary, mapStream } from './run';
+import { createMemorySeenIdentifiers, type SeenIdentifiers } from './seen';
+import type { InputFormat } from './types';
+
+export interface MapCommandOptions {
+  adapter?: string;
+  file: string;
+  format?: string;
+  out?: string;
+  quarantine?: string;
+  onDiskDedupe?: boolean;
+  progress?: boolean;
+}
+
+export interface MapCommandIo {
+  stdout: Writable;
+  stderr: Writable & { isTTY?: boolean };
+  /** Milliseconds clock for the progress line (tests pin it). */
+  now?: () => number;
+}
+
+/** Exit codes: 0 done (quarantined rows included), 2 the command could not run (named on stderr). */
+export const MAP_EXIT = { OK: 0, USAGE: 2 } as const;
+
+class MapUsageError extends Error {}
+
+const PROGRESS_INTERVAL_MS = 500;
+const WRITE_CHUNK = 64 * 1024;
+
+/** Runs the map; resolves to the exit code. Never throws for bad input or a missing file. */
+export async function runMapCommand(opts: MapCommandOptions, io: MapCommandIo): Promise<number> {
+  const now = io.now ?? (() => performance.now());
+  let seen: SeenIdentifiers | undefined;
+  const opened: fs.WriteStream[] = [];
+  try {
+    const { adapter, format } = resolve(opts);
+    const input = await openInput(opts.file);
+    const out = opts.out ? await openOutput(opts.out) : io.stdout;
+    if (opts.out) opened.push(out as fs.WriteStream);
+    const quarantine = opts.quarantine ? await openOutput(opts.quarantine) : undefined;
+    if (quarantine) opened.push(quarantine);
+    seen = opts.onDiskDedupe ? openDiskSeenIdentifiers() : createMemorySeenIdentifiers();
+
+    const records = new BufferedWriter(out);
+    const entries = quarantine ? new BufferedWriter(quarantine) : undefined;
+    const summary = createSummary();
+    let warnings = 0;
+    const progress = opts.progress || io.stderr.isTTY === true;
+    const tty = io.stderr.isTTY === true;
+    const started = now();
+    let lastProgress = started;
+    const progressLine = (final: boolean) => {
+      const seconds = (now() - started) / 1000;
+      const rate = seconds > 0 ? Math.round(summary.read / seconds) : 0;
+      const text = `mapping ${opts.file}: ${summary.read} rows, ${rate} rows/s`;
+      io.stderr.write(tty ? `\r${text}${final ? '\n' : ''}` : `${text}\n`);
+    };
+
+    for await (const event of mapStream(adapter, input, format, { seen })) {
+      summary.add(event);
+      // Appends are synchronous; only a full chunk waits (for the output to drain, when it asks to).
+      if (event.kind === 'records') {
+        for (const record of event.records) records.push(`${JSON.stringify(record)}\n`);
+        if (entries)
+          for (const w of event.warnings) entries.push(`${JSON.stringify({ ...w, warning: true })}\n`);
+        warnings += event.warnings.length;
+      } else if (entries) {
+        for (const entry of event.entries) entries.push(`${JSON.stringify(entry)}\n`);
+      }
+      if (records.full) await records.flush();
+      if (entries?.full) await entries.flush();
+      if (progress && now() - lastProgress >= PROGRESS_INTERVAL_MS) {
+        lastProgress = now();
+        progressLine(false);
+      }
+    }
+    await records.flush();
+    await entries?.flush();
+    await Promise.all(opened.map(endStream));
+    opened.length = 0;
+
+    if (progress) progressLine(true);
+    io.stderr.write(
+      `read ${summary.read}, mapped ${summary.mapped}, quarantined ${summary.quarantined}, records ${summary.records}\n`,
+    );
+    if (summary.quarantined > 0 && !quarantine) {
+      io.stderr.write('quarantine entries were not written: add --quarantine <file> to keep them\n');
+    }
+    if (warnings > 0) {
+      const where = quarantine
+        ? 'in the quarantine file with "warning": true'
+        : 'not written: add --quarantine <file>';
+      io.stderr.write(`warnings ${warnings} on mapped rows (${where})\n`);
+    }
+    if (progress) {
+      const seconds = (now() - started) / 1000;
+      const rss = process.resourceUsage().maxRSS / 1024;
+      io.stderr.write(
+        `elapsed ${seconds.toFixed(1)} s, ${Math.round(summary.read / Math.max(seconds, 0.001))} rows/s, peak RSS ${rss.toFixed(0)} MiB\n`,
+      );
+    }
+    return MAP_EXIT.OK;
+  } catch (error) {
+    for (const stream of opened) stream.destroy();
+    io.stderr.write(`fsg map: ${error instanceof Error ? error.message : String(error)}\n`);
+    return MAP_EXIT.USAGE;
+  } finally {
+    seen?.close();
+  }
+}
+
+function resolve(opts: MapCommandOptions): {
+  adapter: ReturnType<typeof getAdapter> & object;
+  format: InputFormat;
+} {
+  const known = [...adapters.keys()].join(', ');
+  if (!opts.adapter) throw new MapUsageError(`--adapter <id> is required (one of ${known})`);
+  const adapter = getAdapter(opts.adapter);
+  if (!adapter) throw new MapUsageError(`unknown adapter "${opts.adapter}" (one of ${known})`);
+  let format: InputFormat | undefined;
+  if (opts.format !== undefined) {
+    if (!(INPUT_FORMATS as readonly string[]).includes(opts.format)) {
+      throw new MapUsageError(`unknown format "${opts.format}" (one of ${INPUT_FORMATS.join(', ')})`);
+    }
+    format = opts.format as InputFormat;
+  } else {
+    format = formatFromFileName(opts.file);
+    if (!format)
+      throw new MapUsageError(`cannot tell the format of ${opts.file} from its extension: add --format`);
+  }
+  if (!adapter.formats.includes(format)) {
+    throw new MapUsageError(`adapter "${adapter.id}" reads ${adapter.formats.join(', ')}, not ${format}`);
+  }
+  return { adapter, format };
+}
+
+async function openInput(file: string): Promise<fs.ReadStream> {
+  let stat: fs.Stats;
+  try {
+    stat = await fs.promises.stat(file);
+  } catch {
+    throw new MapUsageError(`${file}: no such file`);
+  }
+  if (!stat.isFile()) throw new MapUsageError(`${file}: not a file`);
+  const stream = fs.createReadStream(file, { highWaterMark: 256 * 1024 });
+  try {
+    await once(stream, 'open');
+  } catch (error) {
+    throw new MapUsageError(
+      `${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
+  return stream;
+}
+
+async function openOutput(file: string): Promise<fs.WriteStream> {
+  const stream = fs.createWriteStream(file);
+  try {
+    await once(stream, 'open');
+  } catch (error) {
+    throw new MapUsageError(
+      `${file}: cannot write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
+  return stream;
+}
+
+async function endStream(stream: fs.WriteStream): Promise<void> {
+  stream.end();
+  await once(stream, 'finish');
+}
+
+/** Gathers small writes into chunks; flush waits for 'drain' when the stream asks to (backpressure). */
+class BufferedWriter {
+  private parts: string[] = [];
+  private size = 0;
+  constructor(private readonly stream: Writable) {}
+
+  push(text: string): void {
+    this.parts.push(text);
+    this.size += text.length;
+  }
+
+  get full(): boolean {
+    return this.size >= WRITE_CHUNK;
+  }
+
+  async flush(): Promise<void> {
+    if (this.size === 0) return;
+    const chunk = this.parts.join('');
+    this.parts = [];
+    this.size = 0;
+    if (!this.stream.write(chunk)) await once(this.stream, 'drain');
+  }
+}
+
+/**
+ * Adds `map` to the fsg program. In src/cli.ts:
+ *   import { registerMapCommand } from './mapping/map-command';
+ *   registerMapCommand(program);
+ */
+export function registerMapCommand(
+  program: Command,
+  io: MapCommandIo = { stdout: process.stdout, stderr: process.stderr },
+): Command {
+  return program
+    .command('map')
+    .description(
+      'Map a partner file through its adapter into SIS-style records (JSON Lines); rows that cannot be mapped are quarantined with row, field and reason.',
+    )
+    .argument('<file>', 'the partner file (.csv, .json or .ndjson/.jsonl)')
+    .option('--adapter <id>', `adapter id (${[...adapters.keys()].join(', ')})`)
+    .option('--format <format>', `${INPUT_FORMATS.join('|')} (default: from the file extension)`)
+    .option('--out <file>', 'records as JSON Lines (default: stdout)')
+    .option('--quarantine <file>', 'quarantine entries (and warnings) as JSON Lines')
+    .option(
+      '--on-disk-dedupe',
+      'keep seen identifiers in a temporary SQLite file (bounded memory for huge inputs)',
+      false,
+    )
+    .option('--progress', 'progress line on stderr even when stderr is not a terminal', false)
+    .addHelpText(
+      'after',
+      '\nExit 0 when the file was read through (quarantined rows included); 2 when it could not be.',
+    )
+    .action(async (file: string, opts: Omit<MapCommandOptions, 'file'>) => {
+      process.exitCode = await runMapCommand({ ...opts, file }, io);
+    });
+}

@@ -1,0 +1,214 @@
+/**
+ * The mapping runtime: reads a partner file row by row, maps each row through its adapter, validates
+ * every record against schemas/sis, and rejects an identifier seen before in the same input.
+ *
+ * One event per row, in row order: either all of the row's records or the row's quarantine entries
+ * (a row is never half-mapped), so mapped + quarantined = rows read, always.
+ *
+ * Duplicates: first occurrence wins. The first row that is MAPPED with an identifier owns it; a later
+ * row producing the same identifier (same identifierKey, e.g. "nl-hxa b7a33 g293" = "NL-HXAB7A33G293")
+ * is quarantined as a whole with DUPLICATE_IDENTIFIER naming the field and the first row. A row that is
+ * quarantined for another reason claims nothing. The same identifier twice within one row is a
+ * duplicate too (the row is quarantined).
+ */
+import type { Readable } from 'node:stream';
+import { identifierKey } from '../identifiers';
+import type { CanonicalRecord } from '../records/canonical';
+import { recordProblems } from '../records/validate';
+import { readRows } from './readers';
+import { createMemorySeenIdentifiers, type SeenIdentifiers } from './seen';
+import type { Adapter, InputFormat, MapSummary, MappedRow, QuarantineEntry, RowOutcome } from './types';
+
+export type MapEvent =
+  | { kind: 'records'; row: number; records: CanonicalRecord[]; warnings: QuarantineEntry[] }
+  | { kind: 'quarantine'; entries: QuarantineEntry[] };
+
+export interface MapOptions {
+  /** Where identifiers already seen are kept (default: in memory). The caller closes what it passes. */
+  seen?: SeenIdentifiers;
+}
+
+/** Quarantine codes the runtime itself produces (adapters and identifier checks add their own). */
+export const RUNTIME_CODES = {
+  ROW_MALFORMED: 'ROW_MALFORMED',
+  RECORD_INVALID: 'RECORD_INVALID',
+  DUPLICATE_IDENTIFIER: 'DUPLICATE_IDENTIFIER',
+  ADAPTER_FAILED: 'ADAPTER_FAILED',
+} as const;
+
+export async function* mapStream(
+  adapter: Adapter,
+  input: Readable,
+  format: InputFormat,
+  options: MapOptions = {},
+): AsyncGenerator<MapEvent> {
+  if (!adapter.formats.includes(format)) {
+    throw new Error(`adapter "${adapter.id}" reads ${adapter.formats.join(', ')}, not ${format}`);
+  }
+  const seen = options.seen ?? createMemorySeenIdentifiers();
+  try {
+    for await (const item of readRows(input, format)) {
+      if ('malformed' in item) {
+        yield quarantine({ row: item.row, field: null, code: 'ROW_MALFORMED', message: item.malformed });
+        continue;
+      }
+      yield mapRow(adapter, item.value, item.row, seen);
+    }
+  } finally {
+    if (!options.seen) seen.close();
+  }
+}
+
+/** Maps one parsed row: the adapter, then record validation, then the duplicate check. */
+export function mapRow(adapter: Adapter, value: unknown, row: number, seen: SeenIdentifiers): MapEvent {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    const what = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+    return quarantine({
+      row,
+      field: null,
+      code: 'ROW_MALFORMED',
+      message: `a row must be an object, got ${what}`,
+    });
+  }
+  let outcome: RowOutcome;
+  try {
+    outcome = adapter.map(value as Record<string, unknown>, row);
+  } catch (error) {
+    // An adapter must not throw for bad data; if it does anyway the row is still accounted for.
+    const message = error instanceof Error ? error.message : String(error);
+    return quarantine({
+      row,
+      field: null,
+      code: 'ADAPTER_FAILED',
+      message: `the adapter failed: ${message}`,
+    });
+  }
+  if ('quarantine' in outcome) {
+    const entries = outcome.quarantine.length
+      ? outcome.quarantine.map((e) => ({ ...e, row }))
+      : [
+          {
+            row,
+            field: null,
+            code: 'ADAPTER_FAILED',
+            message: 'the adapter quarantined the row without a reason',
+          },
+        ];
+    return { kind: 'quarantine', entries };
+  }
+  const { records } = outcome;
+  const fields = (outcome as MappedRow).fields;
+
+  const invalid: QuarantineEntry[] = [];
+  records.forEach((record, i) => {
+    for (const problem of recordProblems(record)) {
+      invalid.push({
+        row,
+        field: problem.pointer,
+        code: 'RECORD_INVALID',
+        message: `${describe(record)}${fields?.[i] ? ` (from ${fields[i]})` : ''}: ${problem.pointer} ${problem.message}`,
+      });
+    }
+  });
+  if (invalid.length) return { kind: 'quarantine', entries: invalid };
+
+  const duplicates: QuarantineEntry[] = [];
+  const keys = records.map((r) => identifierKey(r.identifier.type, r.identifier.value));
+  const inRow = new Map<string, number>();
+  keys.forEach((key, i) => {
+    const field = fields?.[i] ?? `identifier ${records[i]!.identifier.type}`;
+    const earlierInRow = inRow.get(key);
+    const first = seen.firstRow(key);
+    if (first !== undefined) {
+      duplicates.push({
+        row,
+        field,
+        code: 'DUPLICATE_IDENTIFIER',
+        message: `${records[i]!.identifier.type} already seen at row ${first} (first occurrence wins)`,
+      });
+    } else if (earlierInRow !== undefined) {
+      duplicates.push({
+        row,
+        field,
+        code: 'DUPLICATE_IDENTIFIER',
+        message: `${records[i]!.identifier.type} appears twice in this row (also ${fields?.[earlierInRow] ?? `record ${earlierInRow + 1}`})`,
+      });
+    } else {
+      inRow.set(key, i);
+    }
+  });
+  if (duplicates.length) return { kind: 'quarantine', entries: duplicates };
+
+  for (const key of keys) seen.add(key, row);
+  return {
+    kind: 'records',
+    row,
+    records,
+    warnings: (outcome.warnings ?? []).map((w) => ({ ...w, row })),
+  };
+}
+
+function quarantine(entry: QuarantineEntry): MapEvent {
+  return { kind: 'quarantine', entries: [entry] };
+}
+
+function describe(record: CanonicalRecord): string {
+  const type = typeof record?.identifier?.type === 'string' ? record.identifier.type : 'identifier';
+  return `${String(record?.objectType ?? 'record')} ${type} record`;
+}
+
+/** The running totals of a map: read = mapped + quarantined. */
+export function createSummary(): MapSummary & { add(event: MapEvent): void } {
+  return {
+    read: 0,
+    mapped: 0,
+    quarantined: 0,
+    records: 0,
+    add(event) {
+      this.read++;
+      if (event.kind === 'records') {
+        this.mapped++;
+        this.records += event.records.length;
+      } else {
+        this.quarantined++;
+      }
+    },
+  };
+}
+
+export interface MapResult {
+  records: CanonicalRecord[];
+  /** Quarantine entries of quarantined rows followed by none: warnings are in `warnings`. */
+  quarantine: QuarantineEntry[];
+  warnings: QuarantineEntry[];
+  summary: MapSummary;
+}
+
+/** Everything at once: for small inputs (tests, uploads of an answer). Large files use mapStream. */
+export async function mapAll(
+  adapter: Adapter,
+  input: Readable,
+  format: InputFormat,
+  options: MapOptions = {},
+): Promise<MapResult> {
+  const records: CanonicalRecord[] = [];
+  const quarantined: QuarantineEntry[] = [];
+  const warnings: QuarantineEntry[] = [];
+  const totals = createSummary();
+  for await (const event of mapStream(adapter, input, format, options)) {
+    totals.add(event);
+    if (event.kind === 'records') {
+      records.push(...event.records);
+      warnings.push(...event.warnings);
+    } else {
+      quarantined.push(...event.entries);
+    }
+  }
+  const { read, mapped, quarantined: q, records: n } = totals;
+  return {
+    records,
+    quarantine: quarantined,
+    warnings,
+    summary: { read, mapped, quarantined: q, records: n },
+  };
+}

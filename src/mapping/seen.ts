@@ -1,0 +1,31 @@
+/**
+ * Which identifiers an input has already produced, and on which row: the duplicate check of the
+ * mapping runtime ("first occurrence wins"). In memory by default; for inputs too large for that,
+ * `openDiskSeenIdentifiers` (src/store/sqlite/seen-identifiers.ts) keeps them in a temporary SQLite file.
+ */
+export interface SeenIdentifiers {
+  /** The row that first produced `key` (an identifierKey), or undefined if none has. */
+  firstRow(key: string): number | undefined;
+  /** Records that `row` produced `key`; a key already present keeps its first row. */
+  add(key: string, row: number): void;
+  /** How many distinct keys have been added. */
+  readonly size: number;
+  /** Releases what the set holds (the on-disk one deletes its file). Idempotent. */
+  close(): void;
+}
+
+export function createMemorySeenIdentifiers(): SeenIdentifiers {
+  let rows = new Map<string, number>();
+  return {
+    firstRow: (key) => rows.get(key),
+    add(key, row) {
+      if (!rows.has(key)) rows.set(key, row);
+    },
+    get size() {
+      return rows.size;
+    },
+    close() {
+      rows = new Map();
+    },
+  };
+}

@@ -1,0 +1,137 @@
+/** Shared datasets and lookups in SQLite. Writes commit with their audit entries in one transaction. */
+import type Database from 'better-sqlite3';
+import type { AuditEventInput } from '../../audit/types';
+import type { DatasetRecord, DatasetUpload, Hit, StoredLookup } from '../../datasets/types';
+import type { DatasetStore, LookupStore } from '../port';
+import type { AppendInTx } from './audit';
+
+interface RecordRow {
+  identifier_key: string;
+  identifier_type: string;
+  object_type: string;
+  record_ref: string;
+  source_ref: string;
+  link_id: string | null;
+  record: string;
+}
+
+const fromRow = (r: RecordRow): DatasetRecord => ({
+  identifierKey: r.identifier_key,
+  identifierType: r.identifier_type,
+  objectType: r.object_type,
+  recordRef: r.record_ref,
+  sourceRef: r.source_ref,
+  linkId: r.link_id,
+  record: JSON.parse(r.record) as DatasetRecord['record'],
+});
+
+export function createDatasets(db: Database.Database, appendInTx: AppendInTx): DatasetStore {
+  const clear = db.prepare('DELETE FROM dataset_records WHERE provider_id = ? AND dataset_id = ?');
+  const put = db.prepare(
+    `INSERT INTO dataset_records (provider_id, dataset_id, identifier_key, identifier_type, object_type,
+       record_ref, source_ref, link_id, record, upload_id)
+     VALUES (@providerId, @datasetId, @identifierKey, @identifierType, @objectType, @recordRef, @sourceRef,
+       @linkId, @record, @uploadId)
+     ON CONFLICT (provider_id, dataset_id, identifier_key) DO UPDATE SET
+       identifier_type = excluded.identifier_type, object_type = excluded.object_type,
+       record_ref = excluded.record_ref, source_ref = excluded.source_ref, link_id = excluded.link_id,
+       record = excluded.record, upload_id = excluded.upload_id`,
+  );
+  const saveUpload = db.prepare(
+    'INSERT INTO dataset_uploads (id, provider_id, dataset_id, uploaded_at, body) VALUES (?, ?, ?, ?, ?)',
+  );
+  const count = db.prepare<[string, string], { n: number }>(
+    'SELECT count(*) AS n FROM dataset_records WHERE provider_id = ? AND dataset_id = ?',
+  );
+  const latest = db.prepare<[string, string], { body: string }>(
+    `SELECT body FROM dataset_uploads WHERE provider_id = ? AND dataset_id = ?
+     ORDER BY uploaded_at DESC, rowid DESC LIMIT 1`,
+  );
+  // Keys and scopes arrive as JSON parameters so the statement text never changes.
+  const lookup = db.prepare<[string, string], Omit<Hit, 'identifierKey'> & { identifierKey: string }>(
+    `SELECT r.provider_id AS providerId, r.dataset_id AS datasetId, r.object_type AS objectType,
+       r.identifier_type AS identifierType, r.identifier_key AS identifierKey, r.record_ref AS recordRef
+     FROM json_each(?) AS k
+     JOIN dataset_records AS r ON r.identifier_key = k.value
+     JOIN json_each(?) AS s
+       ON r.provider_id = json_extract(s.value, '$.providerId') AND r.dataset_id = json_extract(s.value, '$.datasetId')
+     ORDER BY k.key, r.provider_id, r.dataset_id`,
+  );
+  const resolve = db.prepare<[string, string, string], RecordRow>(
+    `SELECT r.* FROM json_each(?) AS k
+     JOIN dataset_records AS r ON r.provider_id = ? AND r.dataset_id = ? AND r.record_ref = k.value
+     ORDER BY r.source_ref, r.identifier_key`,
+  );
+
+  const write = db.transaction(
+    (upload: DatasetUpload, records: DatasetRecord[], events: AuditEventInput[]) => {
+      if (upload.mode === 'replace') clear.run(upload.providerId, upload.datasetId);
+      for (const r of records) {
+        put.run({
+          providerId: upload.providerId,
+          datasetId: upload.datasetId,
+          identifierKey: r.identifierKey,
+          identifierType: r.identifierType,
+          objectType: r.objectType,
+          recordRef: r.recordRef,
+          sourceRef: r.sourceRef,
+          linkId: r.linkId,
+          record: JSON.stringify(r.record),
+          uploadId: upload.id,
+        });
+      }
+      saveUpload.run(
+        upload.id,
+        upload.providerId,
+        upload.datasetId,
+        upload.uploadedAt,
+        JSON.stringify(upload),
+      );
+      appendInTx(events);
+      return count.get(upload.providerId, upload.datasetId)!.n;
+    },
+  );
+
+  return {
+    async write(upload, records, events) {
+      return write.immediate(upload, records, events);
+    },
+    async lookup(keys, scopes) {
+      if (!keys.length || !scopes.length) return [];
+      return lookup.all(JSON.stringify(keys), JSON.stringify(scopes));
+    },
+    async resolve(providerId, datasetId, recordRefs) {
+      if (!recordRefs.length) return [];
+      return resolve.all(JSON.stringify(recordRefs), providerId, datasetId).map(fromRow);
+    },
+    async status(providerId, datasetId) {
+      const row = latest.get(providerId, datasetId);
+      return {
+        records: count.get(providerId, datasetId)!.n,
+        lastUpload: row ? (JSON.parse(row.body) as DatasetUpload) : undefined,
+      };
+    },
+  };
+}
+
+export function createLookups(db: Database.Database, appendInTx: AppendInTx): LookupStore {
+  const insert = db.prepare(
+    `INSERT INTO lookups (id, agreement_id, requester_user, requester_partner, outcome, hits, created_at)
+     VALUES (@id, @agreementId, @requesterUser, @requesterPartner, @outcome, @hits, @createdAt)`,
+  );
+  const since = db.prepare<[string, string, string], { n: number }>(
+    'SELECT count(*) AS n FROM lookups WHERE requester_user = ? AND agreement_id = ? AND created_at >= ?',
+  );
+  const create = db.transaction((lookup: StoredLookup, events: AuditEventInput[]) => {
+    insert.run({ ...lookup, createdAt: new Date(lookup.createdAt).toISOString() });
+    appendInTx(events);
+  });
+  return {
+    async create(lookup, events) {
+      create.immediate(lookup, events);
+    },
+    async countSince(userId, agreementId, from) {
+      return since.get(userId, agreementId, from.toISOString())!.n;
+    },
+  };
+}

@@ -1,0 +1,226 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { boatregNl } from '../../../adapters/boatreg-nl/mapping';
+import { adapters, getAdapter } from '../../../src/mapping/registry';
+import { mapAll, mapStream } from '../../../src/mapping/run';
+import { createMemorySeenIdentifiers } from '../../../src/mapping/seen';
+import type { Adapter, InputFormat } from '../../../src/mapping/types';
+import type { CanonicalRecord } from '../../../src/records/canonical';
+import { openDiskSeenIdentifiers } from '../../../src/store/sqlite/seen-identifiers';
+import { collect, streamOf } from './arbitraries';
+
+const ADAPTERS_DIR = path.resolve(__dirname, '../../../adapters');
+
+const boat = (value: string, extra: Partial<CanonicalRecord> = {}): CanonicalRecord => ({
+  sourceRef: 'R',
+  linkId: 'test:R',
+  objectType: 'boat',
+  status: 'registered',
+  identifier: { type: 'hin', value },
+  ...extra,
+});
+
+/** A test adapter: each ndjson row says which records to return, or throws. */
+const fake: Adapter = {
+  id: 'fake',
+  partnerId: 'test',
+  description: 'test',
+  formats: ['ndjson'],
+  objectTypes: ['boat'],
+  map(row) {
+    if (row.throw) throw new Error('boom');
+    if (row.quarantine) return { quarantine: [] };
+    const records = (row.records as CanonicalRecord[]) ?? [];
+    return {
+      records,
+      fields: records.map((_, i) => `ids[${i}]`),
+      warnings: row.warn ? [{ row: 0, field: 'x', code: 'W', message: 'careful' }] : undefined,
+    } as ReturnType<Adapter['map']>;
+  },
+  unmap: () => [],
+};
+
+const ndjson = (...rows: unknown[]) => streamOf(rows.map((r) => JSON.stringify(r)).join('\n'));
+
+describe('mapStream', () => {
+  it('one event per row, in order; warnings carry the row', async () => {
+    const events = await collect(
+      mapStream(
+        fake,
+        ndjson({ records: [boat('NL-HXAB7A33G293')], warn: true }, { records: [] }, 'x'),
+        'ndjson',
+      ),
+    );
+    expect(events).toEqual([
+      {
+        kind: 'records',
+        row: 1,
+        records: [boat('NL-HXAB7A33G293')],
+        warnings: [{ row: 1, field: 'x', code: 'W', message: 'careful' }],
+      },
+      { kind: 'records', row: 2, records: [], warnings: [] },
+      {
+        kind: 'quarantine',
+        entries: [
+          { row: 3, field: null, code: 'ROW_MALFORMED', message: 'a row must be an object, got string' },
+        ],
+      },
+    ]);
+  });
+
+  it('validates every record against schemas/sis: one bad record quarantines the whole row, field = pointer', async () => {
+    const bad = boat('NL-BEN12345C818', {
+      owner: { since: '14-05-2020' },
+      partKind: 'engine',
+    } as Partial<CanonicalRecord>);
+    const { records, quarantine, summary } = await mapAll(
+      fake,
+      ndjson({ records: [boat('NL-HXAB7A33G293'), bad] }),
+      'ndjson',
+    );
+    expect(records).toEqual([]);
+    expect(quarantine.map(({ row, field, code }) => ({ row, field, code }))).toEqual(
+      expect.arrayContaining([
+        { row: 1, field: '/owner/since', code: 'RECORD_INVALID' },
+        { row: 1, field: '/partKind', code: 'RECORD_INVALID' },
+      ]),
+    );
+    expect(quarantine[0]!.message).toContain('(from ids[1])');
+    expect(summary).toEqual({ read: 1, mapped: 0, quarantined: 1, records: 0 });
+  });
+
+  it('first occurrence wins: a later row with the same identifier (any spelling) is quarantined, naming the field and the first row', async () => {
+    const { records, quarantine, summary } = await mapAll(
+      fake,
+      ndjson(
+        { records: [boat('NL-HXAB7A33G293')] },
+        { records: [boat('US-BMA45678H485'), boat('nl-hxa b7a33 g293')] },
+        { records: [boat('US-BMA45678H485')] },
+      ),
+      'ndjson',
+    );
+    // Row 2 was quarantined, so it claimed nothing: row 3's hull number is new.
+    expect(records.map((r) => r.identifier.value)).toEqual(['NL-HXAB7A33G293', 'US-BMA45678H485']);
+    expect(quarantine).toEqual([
+      {
+        row: 2,
+        field: 'ids[1]',
+        code: 'DUPLICATE_IDENTIFIER',
+        message: 'hin already seen at row 1 (first occurrence wins)',
+      },
+    ]);
+    expect(summary).toEqual({ read: 3, mapped: 2, quarantined: 1, records: 2 });
+  });
+
+  it('the same identifier twice in one row quarantines the row', async () => {
+    const { quarantine } = await mapAll(
+      fake,
+      ndjson({ records: [boat('NL-HXAB7A33G293'), boat('NLHXAB7A33G293')] }),
+      'ndjson',
+    );
+    expect(quarantine).toEqual([
+      {
+        row: 1,
+        field: 'ids[1]',
+        code: 'DUPLICATE_IDENTIFIER',
+        message: 'hin appears twice in this row (also ids[0])',
+      },
+    ]);
+  });
+
+  it('a throwing adapter or an empty quarantine still accounts for the row', async () => {
+    const { quarantine, summary } = await mapAll(
+      fake,
+      ndjson({ throw: true }, { quarantine: true }),
+      'ndjson',
+    );
+    expect(quarantine.map((q) => [q.row, q.code])).toEqual([
+      [1, 'ADAPTER_FAILED'],
+      [2, 'ADAPTER_FAILED'],
+    ]);
+    expect(summary.read).toBe(2);
+  });
+
+  it('refuses a format the adapter does not read', async () => {
+    await expect(collect(mapStream(fake, streamOf('a\n1'), 'csv'))).rejects.toThrow(
+      'adapter "fake" reads ndjson, not csv',
+    );
+  });
+
+  it('a caller-supplied seen set spans several inputs and is not closed by mapStream', async () => {
+    const seen = createMemorySeenIdentifiers();
+    await mapAll(fake, ndjson({ records: [boat('NL-HXAB7A33G293')] }), 'ndjson', { seen });
+    const second = await mapAll(fake, ndjson({ records: [boat('NL-HXAB7A33G293')] }), 'ndjson', { seen });
+    expect(second.quarantine[0]).toMatchObject({
+      code: 'DUPLICATE_IDENTIFIER',
+      message: expect.stringContaining('row 1'),
+    });
+    expect(seen.size).toBe(1);
+  });
+});
+
+describe('invariant on every fixture: mapped + quarantined = rows read, in memory and on disk', () => {
+  const fixtures = [...adapters.keys()].flatMap((id) =>
+    fs
+      .readdirSync(path.join(ADAPTERS_DIR, id, 'fixtures'))
+      .filter((f) => /\.(csv|json|ndjson)$/.test(f))
+      .map((f) => [id, f] as const),
+  );
+
+  it('has fixtures for every adapter', () => {
+    expect(new Set(fixtures.map(([id]) => id))).toEqual(new Set(adapters.keys()));
+  });
+
+  it.each(fixtures)('%s %s', async (id, file) => {
+    const adapter = getAdapter(id)!;
+    const format = file.split('.').pop() as InputFormat;
+    const full = path.join(ADAPTERS_DIR, id, 'fixtures', file);
+    const memory = await mapAll(adapter, fs.createReadStream(full), format);
+    const disk = openDiskSeenIdentifiers({ batchSize: 2 });
+    const onDisk = await mapAll(adapter, fs.createReadStream(full), format, { seen: disk });
+    disk.close();
+    expect(fs.existsSync(disk.file)).toBe(false);
+
+    for (const result of [memory, onDisk]) {
+      const { read, mapped, quarantined, records } = result.summary;
+      expect(mapped + quarantined).toBe(read);
+      expect(records).toBe(result.records.length);
+      expect(new Set(result.quarantine.map((q) => q.row)).size).toBe(quarantined);
+    }
+    expect(onDisk).toEqual(memory);
+    // Rows read = data rows in the file, counted independently of the readers.
+    const text = fs.readFileSync(full, 'utf8');
+    const expected =
+      format === 'json'
+        ? (JSON.parse(text) as unknown[]).length
+        : text.split('\n').filter((l) => l.trim() !== '').length - (format === 'csv' ? 1 : 0);
+    expect(memory.summary.read).toBe(expected);
+  });
+});
+
+describe('on-disk seen identifiers', () => {
+  it('keeps the first row of a key across batches and deletes its file on close', () => {
+    const seen = openDiskSeenIdentifiers({ batchSize: 3 });
+    expect(fs.existsSync(seen.file)).toBe(true);
+    for (let i = 1; i <= 10; i++) seen.add(`hin:K${i % 7}`, i);
+    expect(seen.size).toBe(7);
+    expect(seen.firstRow('hin:K1')).toBe(1);
+    expect(seen.firstRow('hin:K0')).toBe(7);
+    expect(seen.firstRow("hin:'; DROP TABLE seen; --")).toBeUndefined();
+    seen.close();
+    seen.close();
+    expect(fs.existsSync(path.dirname(seen.file))).toBe(false);
+  });
+
+  it('maps a boatreg file with the same outcome as the in-memory set', async () => {
+    const csv = fs.readFileSync(path.join(ADAPTERS_DIR, 'boatreg-nl', 'fixtures', 'broken.csv'), 'utf8');
+    const seen = openDiskSeenIdentifiers();
+    try {
+      const onDisk = await mapAll(boatregNl, streamOf(csv, 64), 'csv', { seen });
+      const memory = await mapAll(boatregNl, streamOf(csv, 64), 'csv');
+      expect(onDisk).toEqual(memory);
+    } finally {
+      seen.close();
+    }
+  });
+});
