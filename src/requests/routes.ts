@@ -199,14 +199,26 @@ function answerView(request: StoredRequest) {
   };
 }
 
-/** The provider's own view of its hit records: its reference and what the record is, no values. */
+/**
+ * The provider's own view of its hit records: one entry per source record (its reference, what it is,
+ * under which identifier types it is indexed), no field values.
+ */
 function hitView(records: DatasetRecord[]) {
-  return records.map((r) => ({
-    recordRef: r.recordRef,
-    sourceRef: r.sourceRef,
-    objectType: r.objectType,
-    identifierType: r.identifierType,
-  }));
+  const bySource = new Map<
+    string,
+    { recordRef: string; sourceRef: string; objectType: string; identifierTypes: string[] }
+  >();
+  for (const r of records) {
+    const entry = bySource.get(r.recordRef) ?? {
+      recordRef: r.recordRef,
+      sourceRef: r.sourceRef,
+      objectType: r.objectType,
+      identifierTypes: [],
+    };
+    if (!entry.identifierTypes.includes(r.identifierType)) entry.identifierTypes.push(r.identifierType);
+    bySource.set(r.recordRef, entry);
+  }
+  return [...bySource.values()].map((e) => ({ ...e, identifierTypes: e.identifierTypes.sort() }));
 }
 
 export function deniedDetail(safes: Record<string, { outcome: string }>): string {
