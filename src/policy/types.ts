@@ -56,6 +56,22 @@ export interface DatasetTerms {
   lookup?: boolean;
 }
 
+/** How aggregate tables are released: statistical disclosure control (defaults as ACRO) and approval. */
+export interface AggregateRules {
+  /** The provider's responder approves every table before release (a `review` table always needs it). */
+  providerApproval: boolean;
+  maxDimensions: number;
+  sdc?: {
+    threshold?: number;
+    dominance?: { n: number; k: number };
+    pRatio?: number;
+    zerosDisclosive?: boolean;
+    checkMissingValues?: boolean;
+    actions?: Array<'suppress' | 'round'> | ['withhold'];
+    roundingBase?: number;
+  };
+}
+
 export interface AllowedHours {
   /** ISO weekdays 1 (Monday) .. 7 (Sunday). */
   days: number[];
@@ -93,6 +109,8 @@ export interface Agreement {
       maxRecordsPerRequest: number;
       /** Identifiers per hit/no-hit lookup; absent = lookups are not allowed. */
       maxLookupIdentifiers?: number;
+      /** Aggregate (count/sum) requests; absent = not allowed. */
+      aggregates?: AggregateRules;
       handling: Handling;
       retentionDays: number;
     };

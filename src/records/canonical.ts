@@ -42,6 +42,8 @@ export interface FieldInfo {
   classification: Classification;
   /** Personal data about a data subject (GDPR / LED): never logged raw. */
   personal: boolean;
+  /** Can be summed in an aggregate. */
+  numeric?: boolean;
 }
 
 /** Every canonical field an agreement may allow, with its sensitivity. Unknown names fail the data safe. */
@@ -56,7 +58,7 @@ export const FIELD_CATALOGUE: Readonly<Record<string, FieldInfo>> = {
   make: { classification: 'public', personal: false },
   model: { classification: 'public', personal: false },
   colour: { classification: 'public', personal: false },
-  year: { classification: 'public', personal: false },
+  year: { classification: 'public', personal: false, numeric: true },
   'theft.date': { classification: 'internal', personal: false },
   'theft.place': { classification: 'internal', personal: false },
   'owner.name': { classification: 'restricted', personal: true },

@@ -3,7 +3,8 @@
  * the actual answer is checked again before release.
  */
 import { TLP_LEVELS } from '../policy/types';
-import type { Bundle } from '../policy/types';
+import type { Agreement, Bundle } from '../policy/types';
+import { FIELD_CATALOGUE } from '../records/canonical';
 import type { Identity } from '../auth/identity';
 import type { DecisionContext, Reason, RequestInput, SafeResult } from './types';
 import { reason } from './reasons';
@@ -21,7 +22,9 @@ export function checkOutput(
   const asked = input.identifiers.length + input.recordRefs.length;
 
   if (!agreement) reasons.push(reason('OUTPUT_NO_AGREEMENT'));
-  if (asked === 0) reasons.push(reason('OUTPUT_NOTHING_REQUESTED'));
+  // A table names no records; its output is judged by its shape now and by SDC on the real numbers.
+  if (input.kind === 'aggregate') reasons.push(...aggregateShape(input, agreement));
+  else if (asked === 0) reasons.push(reason('OUTPUT_NOTHING_REQUESTED'));
   if (agreement) {
     const rules = agreement.safes.output;
     // Negated so that a missing or NaN limit fails closed.
@@ -29,7 +32,7 @@ export function checkOutput(
       if (!(asked <= (rules.maxLookupIdentifiers ?? 0))) {
         reasons.push(reason('OUTPUT_TOO_MANY_IDENTIFIERS', `at most ${rules.maxLookupIdentifiers ?? 0}`));
       }
-    } else if (!(asked <= rules.maxRecordsPerRequest)) {
+    } else if (input.kind !== 'aggregate' && !(asked <= rules.maxRecordsPerRequest)) {
       reasons.push(reason('OUTPUT_TOO_MANY_RECORDS', `at most ${rules.maxRecordsPerRequest}`));
     }
     const tlps: readonly string[] = TLP_LEVELS;
@@ -41,4 +44,22 @@ export function checkOutput(
   }
 
   return { outcome: reasons.length ? 'fail' : 'pass', reasons };
+}
+
+function aggregateShape(input: RequestInput, agreement: Agreement | undefined): Reason[] {
+  const rules = agreement?.safes.output.aggregates;
+  if (!agreement) return [];
+  if (!rules) return [reason('OUTPUT_AGGREGATES_NOT_ALLOWED')];
+  const query = input.query;
+  const dims = query?.groupBy.length ?? 0;
+  if (!query || dims < 1 || !(dims <= rules.maxDimensions)) {
+    return [reason('OUTPUT_AGGREGATE_SHAPE_INVALID', `1 to ${rules.maxDimensions} dimensions`)];
+  }
+  if (input.identifiers.length || input.recordRefs.length) {
+    return [reason('OUTPUT_AGGREGATE_SHAPE_INVALID', 'a table names no identifiers or records')];
+  }
+  if (typeof query.measure === 'object' && FIELD_CATALOGUE[query.measure.sum]?.numeric !== true) {
+    return [reason('OUTPUT_AGGREGATE_SHAPE_INVALID', `${query.measure.sum} is not numeric`)];
+  }
+  return [];
 }

@@ -9,7 +9,11 @@ import { reason } from './reasons';
 import { dayNumber, localDate } from './setting';
 
 /** The casbin action each kind of request needs. */
-const ACTIONS = { detail: 'requests:create', lookup: 'lookups:create' } as const;
+const ACTIONS = {
+  detail: 'requests:create',
+  lookup: 'lookups:create',
+  aggregate: 'requests:create',
+} as const;
 
 export function checkPeople(
   input: RequestInput,

@@ -42,6 +42,8 @@ export const REASONS = {
   OUTPUT_NOTHING_REQUESTED: 'Neither identifiers nor record references were given.',
   OUTPUT_TOO_MANY_RECORDS: "More identifiers and record references than the agreement's maximum per request.",
   OUTPUT_TOO_MANY_IDENTIFIERS: 'More identifiers than the agreement allows in one lookup.',
+  OUTPUT_AGGREGATES_NOT_ALLOWED: 'The agreement does not allow aggregate requests.',
+  OUTPUT_AGGREGATE_SHAPE_INVALID: "The table's dimensions or measure are outside what the agreement allows.",
   OUTPUT_HANDLING_INVALID: "The agreement's handling code is not a valid TLP level.",
   OUTPUT_RETENTION_INVALID: "The agreement's retention period is not a whole number of days from 1 to 365.",
   OUTPUT_NO_AGREEMENT: 'Without a known agreement no output may be released.',

@@ -1,4 +1,5 @@
 import type { Accreditation } from '../records/accreditation';
+import type { AggregateQuery } from '../aggregates/query';
 import type { Handling } from '../policy/types';
 
 export type SafeName = 'people' | 'project' | 'setting' | 'data' | 'output';
@@ -15,7 +16,9 @@ export interface IdentifierInput {
  */
 export interface RequestInput {
   /** Absent means a detail request. */
-  kind?: 'detail' | 'lookup';
+  kind?: 'detail' | 'lookup' | 'aggregate';
+  /** For aggregates: the table asked for (its fields are also listed in `fields`). */
+  query?: AggregateQuery;
   agreementId: string;
   providerId: string;
   datasetId: string;

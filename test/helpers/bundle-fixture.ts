@@ -103,6 +103,7 @@ export function baselineAgreement(): Agreement {
       output: {
         maxRecordsPerRequest: 25,
         maxLookupIdentifiers: 100,
+        aggregates: { providerApproval: true, maxDimensions: 2 },
         retentionDays: 30,
         handling: { tlp: 'AMBER', conditions: ["No onward disclosure without the provider's permission."] },
       },
@@ -196,4 +197,16 @@ export function codesOf(d: Decision): string[] {
 /** Turns the scenario's request into a hit/no-hit lookup: no provider, dataset or fields. */
 export function asLookup(s: Scenario): void {
   s.input = { ...s.input, kind: 'lookup', providerId: '', datasetId: '', fields: [] };
+}
+
+/** Turns the scenario's request into an aggregate: a table of counts by make and year. */
+export function asAggregate(s: Scenario): void {
+  s.input = {
+    ...s.input,
+    kind: 'aggregate',
+    identifiers: [],
+    recordRefs: [],
+    fields: ['make', 'year'],
+    query: { type: 'aggregate', groupBy: ['make', 'year'], measure: 'count' },
+  };
 }

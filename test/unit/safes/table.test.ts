@@ -7,7 +7,7 @@ import { REASON_CODES, safeOf } from '../../../src/safes/reasons';
 import type { ReasonCode } from '../../../src/safes/reasons';
 import type { Tlp } from '../../../src/policy/types';
 import type { SafeName } from '../../../src/safes/types';
-import { asLookup, codesOf, decideWith, failingSafes } from '../../helpers/bundle-fixture';
+import { asAggregate, asLookup, codesOf, decideWith, failingSafes } from '../../helpers/bundle-fixture';
 import type { Scenario } from '../../helpers/bundle-fixture';
 
 interface Row {
@@ -276,6 +276,31 @@ const ROWS: Row[] = [
     },
   },
   {
+    code: 'OUTPUT_AGGREGATES_NOT_ALLOWED',
+    change: 'an aggregate under an agreement that allows none',
+    apply: (s) => {
+      asAggregate(s);
+      delete s.agreement.safes.output.aggregates;
+    },
+  },
+  {
+    code: 'OUTPUT_AGGREGATE_SHAPE_INVALID',
+    change: 'a three-dimensional table where two are allowed',
+    apply: (s) => {
+      asAggregate(s);
+      s.input.query!.groupBy = ['make', 'year', 'model'];
+      s.input.fields = ['make', 'year', 'model'];
+    },
+  },
+  {
+    code: 'OUTPUT_AGGREGATE_SHAPE_INVALID',
+    change: 'a sum over a field that is not a number',
+    apply: (s) => {
+      asAggregate(s);
+      s.input.query!.measure = { sum: 'make' };
+    },
+  },
+  {
     code: 'OUTPUT_HANDLING_INVALID',
     change: 'TLP that does not exist',
     apply: (s) => (s.agreement.safes.output.handling.tlp = 'PURPLE' as Tlp),
@@ -322,6 +347,12 @@ describe('safes: one failing row per reason code', () => {
     const decision = await decideWith(asLookup);
     expect(failingSafes(decision)).toEqual([]);
     expect(decision.obligations.fields).toEqual([]);
+  });
+
+  it('permits the baseline as an aggregate too', async () => {
+    const decision = await decideWith(asAggregate);
+    expect(failingSafes(decision)).toEqual([]);
+    expect(decision.obligations.fields).toEqual(['make', 'year']);
   });
 
   it('every catalogue code has at least one failing row', () => {

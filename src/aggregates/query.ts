@@ -1,0 +1,23 @@
+/** The shape of an aggregate request, and the canonical fields it touches (what the data safe judges). */
+
+/** A dimension is a canonical field, optionally generalised: a date to its month or its year. */
+export type Generalisation = 'month' | 'year';
+
+export interface AggregateQuery {
+  type: 'aggregate';
+  /** e.g. ["make", "theft.date:month"]. */
+  groupBy: string[];
+  measure: 'count' | { sum: string };
+}
+
+export function parseDimension(dimension: string): { field: string; generalise?: Generalisation } {
+  const [field, generalise] = dimension.split(':');
+  return generalise === 'month' || generalise === 'year' ? { field, generalise } : { field: dimension };
+}
+
+/** The canonical fields a query reads, in order, without duplicates. */
+export function aggregateFields(query: AggregateQuery): string[] {
+  const fields = query.groupBy.map((d) => parseDimension(d).field);
+  if (typeof query.measure === 'object') fields.push(query.measure.sum);
+  return [...new Set(fields)];
+}
