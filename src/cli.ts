@@ -8,6 +8,7 @@ import { runCheckpoint, runExport, runVerify, runVerifyReceipt } from './audit/c
 import { ConfigError, loadConfig, type GatewayConfig } from './config/load';
 import { assemble, startGateway, storeFile } from './gateway';
 import { BundleError } from './policy/bundle-error';
+import { registerMapCommand } from './mapping/map-command';
 import { loadBundle } from './policy/load';
 
 /** Errors we expect from bad input end the command with their message; anything else is a bug. */
@@ -118,7 +119,10 @@ export function buildCli(): Command {
     )
     .option('--db <file>', 'SQLite database (default: the configured store; that run is logged)')
     .option('--export <file>', 'a JSON Lines export (fsg audit export --format jsonl) instead of a database')
-    .option('--pubkey <file>', "the gateway's checkpoint public key, PEM (default for the configured store: its own)")
+    .option(
+      '--pubkey <file>',
+      "the gateway's checkpoint public key, PEM (default for the configured store: its own)",
+    )
     .option('--checkpoint <file>', 'a checkpoint or receipt kept outside the log (repeatable)', collect)
     .action(async (opts: { db?: string; export?: string; pubkey?: string; checkpoint?: string[] }) => {
       const cfg = opts.db || opts.export ? undefined : config();
@@ -144,7 +148,14 @@ export function buildCli(): Command {
     .option('--db <file>', 'SQLite database (default: the configured store)')
     .option('--out <file>', 'write to this file (default: standard output)')
     .action(
-      async (opts: { format: string; from?: string; to?: string; partner?: string; db?: string; out?: string }) => {
+      async (opts: {
+        format: string;
+        from?: string;
+        to?: string;
+        partner?: string;
+        db?: string;
+        out?: string;
+      }) => {
         process.exitCode = await runExport(
           {
             ...opts,
@@ -158,7 +169,9 @@ export function buildCli(): Command {
     );
   audit
     .command('verify-receipt')
-    .description('Check a disclosure receipt offline with nothing but the receipt and the gateway public key.')
+    .description(
+      'Check a disclosure receipt offline with nothing but the receipt and the gateway public key.',
+    )
     .argument('<receipt>', 'receipt JSON file (GET /api/v1/requests/:id/receipt, or /audit/proof/:seq)')
     .requiredOption('--pubkey <file>', "the gateway's checkpoint public key, PEM")
     .action((file: string, opts: { pubkey: string }) => {
@@ -171,6 +184,8 @@ export function buildCli(): Command {
       const cfg = config();
       process.exitCode = await runCheckpoint(storeFile(cfg), cfg.dataDir, print);
     });
+
+  registerMapCommand(program);
 
   return program;
 }

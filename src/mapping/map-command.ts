@@ -12,7 +12,7 @@ import { formatFromFileName, INPUT_FORMATS } from './readers';
 import { adapters, getAdapter } from './registry';
 import { createSummary, mapStream } from './run';
 import { createMemorySeenIdentifiers, type SeenIdentifiers } from './seen';
-import type { InputFormat } from './types';
+import type { Adapter, InputFormat } from './types';
 
 export interface MapCommandOptions {
   adapter?: string;
@@ -44,9 +44,10 @@ export async function runMapCommand(opts: MapCommandOptions, io: MapCommandIo): 
   const now = io.now ?? (() => performance.now());
   let seen: SeenIdentifiers | undefined;
   const opened: fs.WriteStream[] = [];
+  let input: fs.ReadStream | undefined;
   try {
     const { adapter, format } = resolve(opts);
-    const input = await openInput(opts.file);
+    input = await openInput(opts.file);
     const out = opts.out ? await openOutput(opts.out) : io.stdout;
     if (opts.out) opened.push(out as fs.WriteStream);
     const quarantine = opts.quarantine ? await openOutput(opts.quarantine) : undefined;
@@ -113,6 +114,7 @@ export async function runMapCommand(opts: MapCommandOptions, io: MapCommandIo): 
     }
     return MAP_EXIT.OK;
   } catch (error) {
+    input?.destroy();
     for (const stream of opened) stream.destroy();
     io.stderr.write(`fsg map: ${error instanceof Error ? error.message : String(error)}\n`);
     return MAP_EXIT.USAGE;
@@ -121,10 +123,7 @@ export async function runMapCommand(opts: MapCommandOptions, io: MapCommandIo): 
   }
 }
 
-function resolve(opts: MapCommandOptions): {
-  adapter: ReturnType<typeof getAdapter> & object;
-  format: InputFormat;
-} {
+function resolve(opts: MapCommandOptions): { adapter: Adapter; format: InputFormat } {
   const known = [...adapters.keys()].join(', ');
   if (!opts.adapter) throw new MapUsageError(`--adapter <id> is required (one of ${known})`);
   const adapter = getAdapter(opts.adapter);

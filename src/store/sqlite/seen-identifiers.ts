@@ -31,6 +31,7 @@ export function openDiskSeenIdentifiers(options: DiskSeenOptions = {}): SeenIden
     db.pragma('journal_mode = OFF');
     db.pragma('synchronous = OFF');
     db.pragma('temp_store = FILE');
+    // PRAGMA takes no bound parameters; the value is an integer computed here, never input.
     db.pragma(`cache_size = ${-Math.max(1024, Math.floor(options.cacheKiB ?? 32_768))}`);
     db.exec('CREATE TABLE seen (key TEXT PRIMARY KEY, row INTEGER NOT NULL) WITHOUT ROWID');
   } catch (error) {
@@ -43,6 +44,9 @@ export function openDiskSeenIdentifiers(options: DiskSeenOptions = {}): SeenIden
     'INSERT INTO seen (key, row) VALUES (?, ?) ON CONFLICT (key) DO NOTHING',
   );
   const begin = db.prepare('BEGIN');
+  // If the process ends without close() (an uncaught error), still leave no scratch file behind.
+  const onExit = () => fs.rmSync(dir, { recursive: true, force: true });
+  process.once('exit', onExit);
   const commit = db.prepare('COMMIT');
 
   return {
@@ -64,6 +68,7 @@ export function openDiskSeenIdentifiers(options: DiskSeenOptions = {}): SeenIden
     close() {
       if (!open) return;
       open = false;
+      process.removeListener('exit', onExit);
       try {
         if (pending > 0 && db.inTransaction) commit.run();
       } finally {
