@@ -8,6 +8,8 @@ export interface AggregateQuery {
   /** e.g. ["make", "theft.date:month"]. */
   groupBy: string[];
   measure: 'count' | { sum: string };
+  /** Count only objects of this type (a vehicle and its engine are two objects). Default: every type. */
+  objectType?: string;
 }
 
 export function parseDimension(dimension: string): { field: string; generalise?: Generalisation } {

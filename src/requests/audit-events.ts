@@ -79,7 +79,12 @@ export function stateEvent(
   };
 }
 
-export function disclosureEvent(request: StoredRequest, actor: Actor, preview: Preview): AuditEventInput {
+export function disclosureEvent(
+  request: StoredRequest,
+  actor: Actor,
+  preview: Preview,
+  extra: Record<string, unknown> = {},
+): AuditEventInput {
   const { obligations } = request.decision;
   return {
     ...base(request, actor),
@@ -97,6 +102,8 @@ export function disclosureEvent(request: StoredRequest, actor: Actor, preview: P
       pseudonymised: obligations.pseudonymise,
       handling: obligations.handling,
       expiresAt: request.expiresAt,
+      ...(preview.table ? { kind: 'aggregate', sdc: preview.outputCheck.outcome } : {}),
+      ...extra,
     },
   };
 }

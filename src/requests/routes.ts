@@ -16,6 +16,12 @@ import { detail, summary } from './views';
 const validateCreate = bodyValidator<RequestInput>(schemas.requestCreate);
 const validateAnswer = bodyValidator<{ records: CanonicalRecord[] }>(schemas.answer);
 const validateDecline = reasonValidator(2000);
+// Approval takes a reason only for a table under review (the service says when it is required).
+const validateApprove = bodyValidator<{ reason?: string }>({
+  type: 'object',
+  additionalProperties: false,
+  properties: { reason: { type: 'string', minLength: 3, maxLength: 2000 } },
+});
 
 const identityOf = (res: Response): Identity => res.locals.identity as Identity;
 const idOf = (req: Request): string => {
@@ -133,14 +139,16 @@ export function requestRoutes(
       path: '/requests/:id/approve',
       guard: guards.anyOf('requests:answer'),
       handler: async (req, res) => {
-        const request = await service.approve(identityOf(res), idOf(req));
+        const { reason } = validateApprove(req.body ?? {});
+        const request = await service.approve(identityOf(res), idOf(req), reason);
         res.json({
           id: request.id,
           state: request.state,
           expiresAt: request.expiresAt,
           recordDigests: request.recordDigests,
-          // The provider's receipt: the disclosure entry, a signed checkpoint and the inclusion proof.
-          receipt: await service.receipt(identityOf(res), request.id),
+          // The provider's receipt: the disclosure entry, a signed checkpoint and the inclusion proof. The
+          // disclosure is committed by now: should the receipt fail, GET /requests/:id/receipt gives it later.
+          receipt: await service.receipt(identityOf(res), request.id).catch(() => null),
         });
       },
     },
@@ -172,11 +180,13 @@ export function requestRoutes(
         res.setHeader('Cache-Control', 'no-store');
         res.json({
           id: request.id,
-          records: request.disclosure,
+          ...(Array.isArray(request.disclosure)
+            ? { records: request.disclosure }
+            : { table: request.disclosure }),
           handling: request.decision.obligations.handling,
           expiresAt: request.expiresAt,
           // The analyst's receipt of the disclosure (also at GET /requests/:id/receipt, after expiry too).
-          receipt: await service.receipt(identityOf(res), request.id),
+          receipt: await service.receipt(identityOf(res), request.id).catch(() => null),
         });
       },
     },

@@ -26,6 +26,8 @@ import {
   stateEvent,
   subjectHashes,
 } from './audit-events';
+import { aggregateFields } from '../aggregates/query';
+import { computeTable } from '../aggregates/tables';
 import { startOfLocalDay } from './local-day';
 import { checkAnswer, recordDigest, releaseView } from './release';
 import type { Preview, RequestState, StoredRequest } from './types';
@@ -58,6 +60,8 @@ export class RequestService {
       ...raw,
       identifiers: raw.identifiers ?? [],
       recordRefs: raw.recordRefs ?? [],
+      // An aggregate names the fields it reads through its query; the data safe judges those.
+      ...(raw.query ? { kind: 'aggregate' as const, fields: aggregateFields(raw.query) } : {}),
     };
     const bundle = this.deps.bundle();
     const now = this.deps.clock();
@@ -91,11 +95,54 @@ export class RequestService {
       purgedAt: null,
     };
     const actor = actorOf(identity);
-    await this.deps.store.requests.create(request, [
-      decisionEvent(request, actor, this.deps.secrets.identifierKey),
-      stateEvent(request, actor, null),
-    ]);
+    const events = [decisionEvent(request, actor, this.deps.secrets.identifierKey)];
+    if (decision.outcome === 'permit' && input.kind === 'aggregate' && agreement && input.query) {
+      // The gateway computes the table itself; what happens next is SDC's and the agreement's call.
+      const outcome = await computeTable(
+        this.deps.store,
+        agreement,
+        input.providerId,
+        input.datasetId,
+        input.query,
+      );
+      request.preview = {
+        records: [],
+        table: outcome.table,
+        outputCheck: { outcome: outcome.sdc.outcome, reasons: outcome.sdc.reasons },
+        identifierHashes: [],
+        subjectHashes: [],
+        quarantine: [],
+      };
+      if (outcome.next === 'withheld') request.state = 'withheld';
+      if (outcome.next === 'approval') request.state = 'answered';
+      if (outcome.next === 'release')
+        Object.assign(
+          request,
+          this.release(request.preview, request.decision.obligations.retentionDays, now),
+        );
+      events.push(
+        stateEvent(request, actor, null, {
+          sdc: { ...outcome.sdc, reasons: outcome.sdc.reasons.map((r) => r.code) },
+        }),
+      );
+      if (request.state === 'disclosed') events.push(disclosureEvent(request, actor, request.preview));
+    } else {
+      events.push(stateEvent(request, actor, null));
+    }
+    await this.deps.store.requests.create(request, events);
     return request;
+  }
+
+  /** The fields of a disclosure: the previewed records or table, with its expiry and digests. */
+  private release(preview: Preview, retentionDays: number, now: Date) {
+    const disclosure = preview.table ?? preview.records;
+    return {
+      state: 'disclosed' as const,
+      disclosure,
+      disclosedAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + retentionDays * DAY_MS).toISOString(),
+      recordDigests: Array.isArray(disclosure) ? disclosure.map(recordDigest) : [recordDigest(disclosure)],
+    };
   }
 
   /** A request the caller may see, with the side they are on. */
@@ -178,7 +225,11 @@ export class RequestService {
   }
 
   /** Releases the previewed records to the analyst until the agreement's retention runs out. */
-  async approve(identity: Identity, id: string): Promise<StoredRequest> {
+  /**
+   * Releases the preview until the agreement's retention runs out. A table under `review` needs the
+   * responder's written exception reason, which is logged with the disclosure.
+   */
+  async approve(identity: Identity, id: string, reason?: string): Promise<StoredRequest> {
     const request = await this.onSide(identity, id, 'provider');
     const preview = request.preview;
     if (request.state !== 'answered' || !preview) {
@@ -186,19 +237,16 @@ export class RequestService {
         state: request.state,
       });
     }
-    const now = this.deps.clock();
-    const expiresAt = new Date(
-      now.getTime() + request.decision.obligations.retentionDays * DAY_MS,
-    ).toISOString();
-    const patch = {
-      state: 'disclosed' as const,
-      disclosure: preview.records,
-      disclosedAt: now.toISOString(),
-      expiresAt,
-      recordDigests: preview.records.map(recordDigest),
-    };
-    return this.transition(identity, request, ['answered'], patch, {}, (updated) => [
-      disclosureEvent(updated, actorOf(identity), preview),
+    const review = preview.outputCheck.outcome === 'review';
+    if (review && !reason) {
+      throw problems.badRequest('This table needs review: approve it with a written exception reason.', {
+        errors: [{ pointer: '/reason', detail: 'is required for a table under review' }],
+      });
+    }
+    const patch = this.release(preview, request.decision.obligations.retentionDays, this.deps.clock());
+    const exception = review ? { exceptionReason: reason } : {};
+    return this.transition(identity, request, ['answered'], patch, exception, (updated) => [
+      disclosureEvent(updated, actorOf(identity), preview, exception),
     ]);
   }
 

@@ -1,13 +1,20 @@
 import type { QuarantineEntry } from '../mapping/types';
 import type { Decision, Reason, RequestInput } from '../safes/types';
+import type { PublishedTable } from '../sdc';
 
 /** A record as released: only the obligated fields, pseudonymised where the agreement says. */
 export type ReleasedRecord = Record<string, unknown>;
 
+/** Released records, or for an aggregate request the released table. */
+export type Disclosure = ReleasedRecord[] | PublishedTable;
+
 /** What the responder previewed: exactly what will leave on approval, and what the log will keep of it. */
 export interface Preview {
   records: ReleasedRecord[];
-  outputCheck: { outcome: 'pass' | 'fail'; reasons: Reason[] };
+  /** For aggregates: the table after statistical disclosure control, as it would be released. */
+  table?: PublishedTable;
+  /** `review` (aggregates with negative or missing values) needs a responder's written exception. */
+  outputCheck: { outcome: 'pass' | 'fail' | 'review'; reasons: Reason[] };
   /** Keyed hashes of the answer's identifiers and data subjects (the raw answer is not kept). */
   identifierHashes: string[];
   subjectHashes: string[];
@@ -38,7 +45,7 @@ export interface StoredRequest {
   /** The released view the responder previewed (after obligations); null until answered. */
   preview: Preview | null;
   /** What the analyst may read, until `expiresAt`; null before disclosure and after purge. */
-  disclosure: ReleasedRecord[] | null;
+  disclosure: Disclosure | null;
   disclosedAt: string | null;
   expiresAt: string | null;
   /** sha256 of each released record, kept after the payload is purged. */

@@ -69,6 +69,8 @@ export interface DatasetStore {
   lookup(keys: string[], scopes: { providerId: string; datasetId: string }[]): Promise<Hit[]>;
   /** The records behind opaque references, within one provider's dataset. */
   resolve(providerId: string, datasetId: string, recordRefs: string[]): Promise<DatasetRecord[]>;
+  /** Every record of a provider's dataset, streamed (aggregates). */
+  records(providerId: string, datasetId: string): AsyncIterable<DatasetRecord>;
   /** The newest upload and the current record count of a provider's dataset. */
   status(
     providerId: string,

@@ -38,6 +38,7 @@ describe('fsg', () => {
     [['policy', 'check']],
     [['audit']],
     [['audit', 'verify']],
+    [['map']],
   ])('prints help for %j', (args) => {
     const res = fsg([...args, '--help']);
     expect(res.code).toBe(0);

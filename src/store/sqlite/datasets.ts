@@ -63,6 +63,10 @@ export function createDatasets(db: Database.Database, appendInTx: AppendInTx): D
      ORDER BY r.source_ref, r.identifier_key`,
   );
 
+  const all = db.prepare<[string, string], RecordRow>(
+    'SELECT * FROM dataset_records WHERE provider_id = ? AND dataset_id = ? ORDER BY identifier_key',
+  );
+
   const write = db.transaction(
     (upload: DatasetUpload, records: DatasetRecord[], events: AuditEventInput[]) => {
       if (upload.mode === 'replace') clear.run(upload.providerId, upload.datasetId);
@@ -103,6 +107,9 @@ export function createDatasets(db: Database.Database, appendInTx: AppendInTx): D
     async resolve(providerId, datasetId, recordRefs) {
       if (!recordRefs.length) return [];
       return resolve.all(JSON.stringify(recordRefs), providerId, datasetId).map(fromRow);
+    },
+    async *records(providerId, datasetId) {
+      for (const row of all.iterate(providerId, datasetId)) yield fromRow(row);
     },
     async status(providerId, datasetId) {
       const row = latest.get(providerId, datasetId);

@@ -1,0 +1,54 @@
+/**
+ * Builds the contributions of an aggregate from a provider's dataset: one contribution per physical
+ * object (records of one object share a linkId and must not count several times), grouped by the
+ * query's dimensions, dates generalised as asked.
+ */
+import type { DatasetRecord } from '../datasets/types';
+import type { Contribution } from '../sdc';
+import { parseDimension, type AggregateQuery } from './query';
+
+/** The group value of a record without one: a visible category of its own, never silently dropped. */
+export const UNKNOWN = '(unknown)';
+
+function valueAt(record: object, path: string): unknown {
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined),
+      record,
+    );
+}
+
+function groupValue(record: object, dimension: string): string {
+  const { field, generalise } = parseDimension(dimension);
+  const value = valueAt(record, field);
+  if (value === undefined || value === null || value === '') return UNKNOWN;
+  const text = String(value);
+  if (generalise === 'month') return /^\d{4}-\d{2}/.test(text) ? text.slice(0, 7) : UNKNOWN;
+  if (generalise === 'year') return /^\d{4}/.test(text) ? text.slice(0, 4) : UNKNOWN;
+  return text;
+}
+
+export async function contributions(
+  records: AsyncIterable<DatasetRecord>,
+  query: AggregateQuery,
+  objectTypes: ReadonlySet<string>,
+): Promise<Contribution[]> {
+  const seen = new Set<string>();
+  const out: Contribution[] = [];
+  for await (const { record, linkId, sourceRef } of records) {
+    if (!objectTypes.has(record.objectType)) continue;
+    if (query.objectType && record.objectType !== query.objectType) continue;
+    const object = `${record.objectType}|${linkId ?? sourceRef}`;
+    if (seen.has(object)) continue;
+    seen.add(object);
+    const group = query.groupBy.map((d) => groupValue(record, d));
+    if (query.measure === 'count') {
+      out.push({ group });
+    } else {
+      const value = valueAt(record, query.measure.sum);
+      out.push({ group, value: typeof value === 'number' ? value : null });
+    }
+  }
+  return out;
+}
