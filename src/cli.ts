@@ -10,6 +10,7 @@ import { assemble, startGateway, storeFile } from './gateway';
 import { BundleError } from './policy/bundle-error';
 import { registerMapCommand } from './mapping/map-command';
 import { loadBundle } from './policy/load';
+import { registerExplainCommand } from './policy/explain';
 
 /** Errors we expect from bad input end the command with their message; anything else is a bug. */
 class UsageError extends Error {}
@@ -95,6 +96,7 @@ export function buildCli(): Command {
     });
 
   const policy = program.command('policy').description('Policy bundle tools.');
+  registerExplainCommand(policy);
   policy
     .command('check')
     .description(

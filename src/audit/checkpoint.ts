@@ -74,7 +74,8 @@ export function loadOrCreateCheckpointKey(dataDir: string): CheckpointSigner {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  if (current !== signer.publicKeyPem) fs.writeFileSync(files.publicKeyFile, signer.publicKeyPem, { mode: 0o644 });
+  if (current !== signer.publicKeyPem)
+    fs.writeFileSync(files.publicKeyFile, signer.publicKeyPem, { mode: 0o644 });
   return signer;
 }
 

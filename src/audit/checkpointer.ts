@@ -87,10 +87,10 @@ export class Checkpointer {
     this.checkpoint()
       .finally(() => (this.inFlight = false))
       .then(
-      (checkpoint) =>
-        checkpoint &&
-        this.deps.logger?.debug('audit checkpoint', { trigger, treeSize: checkpoint.treeSize }),
-      (error: Error) => this.deps.logger?.error('audit checkpoint failed', { trigger, error: error.name }),
-    );
+        (checkpoint) =>
+          checkpoint &&
+          this.deps.logger?.debug('audit checkpoint', { trigger, treeSize: checkpoint.treeSize }),
+        (error: Error) => this.deps.logger?.error('audit checkpoint failed', { trigger, error: error.name }),
+      );
   }
 }

@@ -74,13 +74,21 @@ function printCheckpoints(report: LogVerifyReport, print: Print): void {
       : 'signatures NOT checked: give --pubkey with the gateway key to check who signed them',
   );
   if (report.ok && report.unsigned > 0) {
-    print(`${report.unsigned} entries after the newest checkpoint are not under a signature yet`);
+    const what =
+      report.unsigned === 1
+        ? 'entry after the newest checkpoint is'
+        : 'entries after the newest checkpoint are';
+    print(`${report.unsigned} ${what} not under a signature yet`);
   }
 }
 
 type Break = { seq: number; reason: string; message: string };
 
-function printLog(report: LogVerifyReport, print: Print, first: Break | undefined = report.firstBroken): void {
+function printLog(
+  report: LogVerifyReport,
+  print: Print,
+  first: Break | undefined = report.firstBroken,
+): void {
   if (first) {
     print(`FAILED at entry #${first.seq} (${first.reason}): ${first.message}`);
     print(`${Math.min(report.checked, first.seq - 1)} entries before it verified.`);
@@ -97,7 +105,8 @@ export async function runVerify(opts: VerifyCommand, print: Print): Promise<numb
   const keyFile = opts.pubkey ?? (live && fs.existsSync(ownKey) ? ownKey : undefined);
   const publicKey = keyFile ? readKey(keyFile) : undefined;
   const external = readExternal(opts.checkpoints ?? []);
-  if (external.length > 0 && !publicKey) throw new Error('--checkpoint needs --pubkey to check who signed it');
+  if (external.length > 0 && !publicKey)
+    throw new Error('--checkpoint needs --pubkey to check who signed it');
 
   if (opts.exportFile) {
     if (!fs.existsSync(opts.exportFile)) throw new Error(`${opts.exportFile}: no such file`);
@@ -247,7 +256,9 @@ export function runVerifyReceipt(file: string, pubkey: string, print: Print): nu
   print(
     `ok: entry #${result.seq} (${result.type}${result.requestId ? `, request ${result.requestId}` : ''}) is in the log`,
   );
-  print(`proven against the tree of ${result.treeSize} entries signed at ${result.signedAt} by key ${result.keyId}`);
+  print(
+    `proven against the tree of ${result.treeSize} entries signed at ${result.signedAt} by key ${result.keyId}`,
+  );
   return 0;
 }
 

@@ -235,7 +235,7 @@ export function rowFromLine(line: Record<string, unknown>): RawAuditRow {
       body = null;
     }
   }
-  let partners: string | null = null;
+  let partners: string | null;
   try {
     partners = Array.isArray(line.partners) ? canonicalJson(line.partners) : null;
   } catch {
@@ -298,7 +298,8 @@ export async function verifyExportFile(
       continue;
     }
     if (lineNo === 1) {
-      if (line.kind !== 'header' || line.type !== EXPORT_TYPE) problem('malformed', `line 1 is not a ${EXPORT_TYPE} header`);
+      if (line.kind !== 'header' || line.type !== EXPORT_TYPE)
+        problem('malformed', `line 1 is not a ${EXPORT_TYPE} header`);
       header = line;
       continue;
     }
@@ -340,7 +341,11 @@ export async function verifyExportFile(
     };
   }
 
-  if (header.complete === true && Number.isSafeInteger(header.upToSeq) && (lastSeq ?? 0) < (header.upToSeq as number)) {
+  if (
+    header.complete === true &&
+    Number.isSafeInteger(header.upToSeq) &&
+    (lastSeq ?? 0) < (header.upToSeq as number)
+  ) {
     fileProblem ??= {
       line: lineNo,
       seq: (lastSeq ?? 0) + 1,
@@ -364,7 +369,14 @@ export async function verifyExportFile(
       external: options.external,
       publicKey: options.publicKey,
     });
-    return { ok: log.ok && !fileProblem, complete, header, entries, log, ...(fileProblem ? { fileProblem } : {}) };
+    return {
+      ok: log.ok && !fileProblem,
+      complete,
+      header,
+      entries,
+      log,
+      ...(fileProblem ? { fileProblem } : {}),
+    };
   }
   const partial = await verifyPartial(rows());
   return {

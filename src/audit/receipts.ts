@@ -117,7 +117,8 @@ export function verifyReceipt(bytes: Uint8Array | string, publicKey: KeyObject):
   }
   if (!Array.isArray(r.inclusionProof)) return fail('inclusionProof is not a list');
   const proof = r.inclusionProof.map(fromHex);
-  if (proof.some((p) => p === undefined)) return fail('inclusionProof holds something other than sha256 hashes');
+  if (proof.some((p) => p === undefined))
+    return fail('inclusionProof holds something other than sha256 hashes');
   const root = rootFromInclusionProof(seq - 1, checkpoint.treeSize, leafHash(r.entry), proof as Buffer[]);
   if (!root) return fail(`the inclusion proof does not fit a tree of ${checkpoint.treeSize} entries`);
   if (root.toString('hex') !== checkpoint.rootHash) {

@@ -76,7 +76,12 @@ const validateStats = queryValidator<{ from?: string; to?: string; agreement?: s
   to: TIME,
   agreement: AGREEMENT,
 });
-const validateExport = queryValidator<{ format?: ExportFormat; from?: string; to?: string; partner?: string }>({
+const validateExport = queryValidator<{
+  format?: ExportFormat;
+  from?: string;
+  to?: string;
+  partner?: string;
+}>({
   format: { enum: ['jsonl', 'csv'] },
   from: TIME,
   to: TIME,

@@ -76,7 +76,11 @@ export class AuditService {
   ): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
     const query = this.toQuery(identity, filter);
     const after = page.cursor === undefined ? undefined : readCursor(page.cursor, page.order);
-    const items = await this.deps.store.audit.query(query, { order: page.order, after, limit: page.limit + 1 });
+    const items = await this.deps.store.audit.query(query, {
+      order: page.order,
+      after,
+      limit: page.limit + 1,
+    });
     const more = items.length > page.limit;
     if (more) items.pop();
     return {
@@ -197,7 +201,10 @@ export class AuditService {
   }
 
   /** Per agreement and day: requests, permits, denials by safe and reason code, disclosures, records released. */
-  async stats(identity: Identity, filter: { from?: string; to?: string; agreement?: string }): Promise<StatsRow[]> {
+  async stats(
+    identity: Identity,
+    filter: { from?: string; to?: string; agreement?: string },
+  ): Promise<StatsRow[]> {
     const scopePartner = this.scopeOf(identity);
     const query: AuditQuery = {
       ...(scopePartner ? { scopePartner } : {}),
@@ -213,6 +220,7 @@ export class AuditService {
       for (const entry of page) this.count(rows, entry);
       if (page.length < PAGE) break;
       after = page[page.length - 1].seq;
+      await yieldToEventLoop();
     }
     return [...rows.values()].sort(
       (a, b) => (a.agreementId ?? '').localeCompare(b.agreementId ?? '') || a.day.localeCompare(b.day),
@@ -287,7 +295,11 @@ export class AuditService {
     const audit = this.deps.store.audit;
     const scope = this.scopeOf(identity);
     const upToSeq = (await audit.head())?.seq ?? 0;
-    const partners = [identity.partnerId, ...(scope ? [scope] : []), ...(filter.partner ? [filter.partner] : [])];
+    const partners = [
+      identity.partnerId,
+      ...(scope ? [scope] : []),
+      ...(filter.partner ? [filter.partner] : []),
+    ];
     await audit.append([
       {
         type: 'audit.export',
@@ -349,8 +361,12 @@ export async function* pages(
     yield* rows;
     if (rows.length < batch) return;
     after = rows[rows.length - 1].seq;
+    await yieldToEventLoop();
   }
 }
+
+/** Long reads give other requests their turn between pages. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function makeCursor(order: 'asc' | 'desc', seq: number): string {
   return Buffer.from(`${order}:${seq}`, 'utf8').toString('base64url');

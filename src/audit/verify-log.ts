@@ -20,7 +20,14 @@ import { GENESIS_HASH, entryHash, isHash } from './chain';
 import { checkCheckpoint, keyIdOf } from './checkpoint';
 import { TreeBuilder, leafHash } from './merkle';
 import type { Checkpoint } from './types';
-import { Broken, checkColumns, parseBody, type BreakReason, type RawAuditRow, type VerifyReport } from './verify';
+import {
+  Broken,
+  checkColumns,
+  parseBody,
+  type BreakReason,
+  type RawAuditRow,
+  type VerifyReport,
+} from './verify';
 
 export interface LogVerifyInput {
   rows: AsyncIterable<RawAuditRow> | Iterable<RawAuditRow>;
@@ -84,7 +91,9 @@ function lenient(row: RawAuditRow | undefined): Lenient {
 
 /** Checks the row standing at `position` (1-based), whose predecessor hashed to `prevHash`. */
 function inspect(row: RawAuditRow, position: number, prevHash: string, computed: string): Inspection {
-  const at = (reason: BreakReason, message: string): Inspection => ({ final: { seq: position, reason, message } });
+  const at = (reason: BreakReason, message: string): Inspection => ({
+    final: { seq: position, reason, message },
+  });
   if (typeof row?.seq !== 'number' || !Number.isSafeInteger(row.seq)) {
     return at('malformed', `the seq column of the entry at position ${position} is not an integer`);
   }
@@ -119,7 +128,10 @@ function inspect(row: RawAuditRow, position: number, prevHash: string, computed:
   }
   if (body.prevHash !== prevHash) {
     if (position === 1) {
-      return at('altered', `the first entry does not start from the genesis hash (prevHash ${String(body.prevHash)})`);
+      return at(
+        'altered',
+        `the first entry does not start from the genesis hash (prevHash ${String(body.prevHash)})`,
+      );
     }
     return { pending: { kind: 'link', position, hash: computed, prevHash: String(body.prevHash) } };
   }
@@ -139,7 +151,11 @@ function resolve(pending: Pending, next: RawAuditRow | undefined): Finding {
   if (pending.kind === 'ahead') {
     if (after.seq === undefined || after.seq === pending.found + 1) {
       const range = pending.found - 1 > p ? `entries #${p}..#${pending.found - 1} are` : `entry #${p} is`;
-      return { seq: p, reason: 'removed', message: `${range} missing: entry #${pending.found} follows #${p - 1}` };
+      return {
+        seq: p,
+        reason: 'removed',
+        message: `${range} missing: entry #${pending.found} follows #${p - 1}`,
+      };
     }
     return {
       seq: p,
@@ -184,7 +200,10 @@ function prepareCheckpoints(input: LogVerifyInput) {
       const check = checkCheckpoint(value, input.publicKey);
       if (!check.ok) {
         const size = (value as { treeSize?: unknown } | null)?.treeSize;
-        invalid.push({ treeSize: Number.isSafeInteger(size) ? (size as number) : null, problem: check.problem });
+        invalid.push({
+          treeSize: Number.isSafeInteger(size) ? (size as number) : null,
+          problem: check.problem,
+        });
         continue;
       }
       const cp = check.checkpoint;
@@ -277,7 +296,12 @@ export async function verifyLog(input: LogVerifyInput): Promise<LogVerifyReport>
     }
 
     if (pending) continue;
-    if (rootBreak || (chain && (lastEvaluated >= chain.seq || next >= checkpoints.length))) {
+    // A signed root that does not match names an entry (pin) or a range; the chain, which can say how
+    // the entry was changed (removed, inserted…), shows it two rows later at the latest: read that far.
+    const rootSettled =
+      rootBreak !== undefined &&
+      (chain !== undefined || position >= (rootBreak.pin ?? rootBreak.checkpoint.treeSize) + 2);
+    if (rootSettled || (chain && (lastEvaluated >= chain.seq || next >= checkpoints.length))) {
       finished = false;
       break;
     }
@@ -294,7 +318,7 @@ export async function verifyLog(input: LogVerifyInput): Promise<LogVerifyReport>
         ? {
             seq: pin,
             reason: 'altered',
-            message: `entry #${pin} is not the entry signed in the checkpoint of ${checkpoint.timestamp} (tree size ${checkpoint.treeSize}); the gateway's own stored leaf for it still leads to that signed root`,
+            message: `entry #${pin} was altered or replaced: it is not the entry signed in the checkpoint of ${checkpoint.timestamp} (tree size ${checkpoint.treeSize}); the gateway's own stored leaf for it still leads to that signed root`,
           }
         : {
             seq: rootBreak.lastMatched + 1,
@@ -317,7 +341,9 @@ export async function verifyLog(input: LogVerifyInput): Promise<LogVerifyReport>
   const headHash =
     checked === 0
       ? null
-      : (recent.get(checked) ?? (firstLeafDiff !== undefined && checked === firstLeafDiff - 1 ? hashBeforeLeafDiff : undefined) ?? null);
+      : (recent.get(checked) ??
+        (firstLeafDiff !== undefined && checked === firstLeafDiff - 1 ? hashBeforeLeafDiff : undefined) ??
+        null);
 
   const latest = checkpoints.length > 0 ? checkpoints[checkpoints.length - 1] : null;
   return {
@@ -367,9 +393,11 @@ export async function verifyPartial(
       linked,
       firstBroken: { seq, reason, message },
     });
-    if (typeof row.body !== 'string' || typeof row.hash !== 'string') return fail('malformed', 'body or hash missing');
+    if (typeof row.body !== 'string' || typeof row.hash !== 'string')
+      return fail('malformed', 'body or hash missing');
     const computed = entryHash(row.body);
-    if (computed !== row.hash) return fail('hash-mismatch', `stored hash ${row.hash} but sha256(body) is ${computed}`);
+    if (computed !== row.hash)
+      return fail('hash-mismatch', `stored hash ${row.hash} but sha256(body) is ${computed}`);
     let body: Record<string, unknown>;
     try {
       body = parseBody(row.body);

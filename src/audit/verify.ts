@@ -3,7 +3,9 @@
  * before it is checked), streams them, and stops at the first broken entry.
  *
  * What a chain alone cannot show: entries removed from the head (truncation) or a head rewritten
- * from some point on with freshly computed hashes. Both need a signed checkpoint to compare with.
+ * from some point on with freshly computed hashes. Both need a signed checkpoint to compare with:
+ * verifyLog (verify-log.ts) adds the Merkle roots and checkpoints, and names how an entry was changed;
+ * this module holds the row checks both share.
  */
 import { BODY_FIELDS, GENESIS_HASH, canonicalJson, entryHash, isHash, searchableHashes } from './chain';
 

@@ -139,6 +139,10 @@ function checkAgreement(
     dataset.fields.forEach((field, j) => {
       if (!isKnownField(field)) add(`/datasets/${i}/fields/${j}`, `unknown canonical field "${field}"`);
     });
+    for (const field of Object.keys(dataset.generalise ?? {})) {
+      if (!dataset.fields.includes(field))
+        add(`/datasets/${i}/generalise/${field}`, 'is not an allowed field');
+    }
     dataset.pseudonymise.forEach((field, j) => {
       if (!dataset.fields.includes(field))
         add(`/datasets/${i}/pseudonymise/${j}`, `"${field}" is not an allowed field`);

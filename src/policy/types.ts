@@ -34,8 +34,21 @@ export interface Partner {
 export const CLASSIFICATIONS = ['public', 'internal', 'restricted', 'confidential'] as const;
 export type Classification = (typeof CLASSIFICATIONS)[number];
 
+/** Least to most restrictive: a responder may move a disclosure up this list, never down. */
 export const TLP_LEVELS = ['CLEAR', 'GREEN', 'AMBER', 'AMBER+STRICT', 'RED'] as const;
 export type Tlp = (typeof TLP_LEVELS)[number];
+
+/** The published meanings of TLP 2.0 (FIRST), shown with every disclosure. */
+export const TLP_MEANINGS: Readonly<Record<Tlp, string>> = {
+  CLEAR: 'Recipients can spread this to the world; there is no limit on disclosure.',
+  GREEN:
+    'Limited disclosure: recipients can spread this within their community, but not via publicly accessible channels.',
+  AMBER:
+    'Limited disclosure: recipients can only spread this on a need-to-know basis within their organisation and its clients.',
+  'AMBER+STRICT':
+    'Limited disclosure: recipients can only spread this on a need-to-know basis within their organisation only.',
+  RED: 'For the eyes and ears of individual recipients only, no further disclosure.',
+};
 
 export interface Handling {
   tlp: Tlp;
@@ -54,6 +67,8 @@ export interface DatasetTerms {
   pseudonymise: string[];
   /** Shared with the gateway for hit/no-hit lookups (only existence and a record reference leave). */
   lookup?: boolean;
+  /** Fields released only generalised: a date of birth to its year, a postcode to its district. */
+  generalise?: Record<string, Generalisation>;
 }
 
 /** How aggregate tables are released: statistical disclosure control (defaults as ACRO) and approval. */
@@ -71,6 +86,8 @@ export interface AggregateRules {
     roundingBase?: number;
   };
 }
+
+export type Generalisation = 'year' | 'district';
 
 export interface AllowedHours {
   /** ISO weekdays 1 (Monday) .. 7 (Sunday). */

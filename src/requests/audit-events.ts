@@ -100,7 +100,7 @@ export function disclosureEvent(
       subjectHashes: preview.subjectHashes,
       fieldsReleased: obligations.fields,
       pseudonymised: obligations.pseudonymise,
-      handling: obligations.handling,
+      handling: preview.handling ?? obligations.handling,
       expiresAt: request.expiresAt,
       ...(preview.table ? { kind: 'aggregate', sdc: preview.outputCheck.outcome } : {}),
       ...extra,

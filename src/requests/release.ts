@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import { canonicalJson } from '../audit/chain';
 import { agreementPseudonymKey } from '../config/secrets';
 import { identifierKey } from '../identifiers';
-import type { DatasetTerms } from '../policy/types';
+import type { DatasetTerms, Generalisation } from '../policy/types';
 import type { CanonicalRecord } from '../records/canonical';
 import { answerReason } from '../safes/reasons';
 import type { Obligations, Reason, RequestInput } from '../safes/types';
@@ -38,7 +38,22 @@ function setPath(target: Record<string, unknown>, fieldPath: string, value: unkn
   node[keys[keys.length - 1]] = value;
 }
 
-/** Only the obligated fields, in canonical shape, with pseudonymised fields replaced by their pseudonym. */
+/**
+ * Coarser values that still serve the purpose: a date to its year; a postcode to its district (the
+ * outward part before the space, e.g. "1011 AB" → "1011", "SW1A 1AA" → "SW1A"; without a space the
+ * first three characters). A value that does not fit is withheld (null), never released as is.
+ */
+export function generalise(to: Generalisation, value: string): string | null {
+  const text = value.trim();
+  if (to === 'year') return /^\d{4}-\d{2}-\d{2}$/.test(text) ? text.slice(0, 4) : null;
+  if (!/^[A-Za-z0-9 ]{3,10}$/.test(text)) return null;
+  return text.includes(' ') ? text.split(' ')[0].toUpperCase() : text.slice(0, 3).toUpperCase();
+}
+
+/**
+ * Only the obligated fields, in canonical shape; generalised fields coarsened, then pseudonymised
+ * fields replaced by their pseudonym.
+ */
 export function releaseView(
   records: CanonicalRecord[],
   obligations: Obligations,
@@ -48,8 +63,11 @@ export function releaseView(
   return records.map((record) => {
     const out: ReleasedRecord = {};
     for (const field of obligations.fields) {
-      const value = getPath(record, field);
+      let value = getPath(record, field);
       if (value === undefined) continue;
+      const coarser = obligations.generalise?.[field];
+      if (coarser) value = generalise(coarser, String(value));
+      if (value === null) continue;
       const released = obligations.pseudonymise.includes(field)
         ? pseudonym(pseudonymRootKey, agreementId, String(value))
         : value;

@@ -3,12 +3,13 @@ import type { Identity } from '../auth/identity';
 import { problems, ProblemError } from '../http/problem';
 import { guards, type RouteSpec } from '../http/routes';
 import { bodyValidator, reasonValidator, schemas } from '../http/validate';
-import type { Bundle } from '../policy/types';
+import { TLP_LEVELS, type Bundle, type Handling } from '../policy/types';
 import type { CanonicalRecord } from '../records/canonical';
 import type { RequestInput } from '../safes/types';
 import type { DatasetRecord } from '../datasets/types';
 import { limitedBody, parseSize, uploadFormat } from '../http/body-stream';
 import { recordProblems } from '../records/validate';
+import { handlingOf, handlingView } from './handling';
 import type { RequestService } from './service';
 import type { StoredRequest } from './types';
 import { detail, summary } from './views';
@@ -17,10 +18,22 @@ const validateCreate = bodyValidator<RequestInput>(schemas.requestCreate);
 const validateAnswer = bodyValidator<{ records: CanonicalRecord[] }>(schemas.answer);
 const validateDecline = reasonValidator(2000);
 // Approval takes a reason only for a table under review (the service says when it is required).
-const validateApprove = bodyValidator<{ reason?: string }>({
+const validateApprove = bodyValidator<{ reason?: string; handling?: Handling }>({
   type: 'object',
   additionalProperties: false,
-  properties: { reason: { type: 'string', minLength: 3, maxLength: 2000 } },
+  properties: {
+    reason: { type: 'string', minLength: 3, maxLength: 2000 },
+    // A stricter handling than the agreement's (checked by the service).
+    handling: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['tlp', 'conditions'],
+      properties: {
+        tlp: { enum: [...TLP_LEVELS] },
+        conditions: { type: 'array', maxItems: 20, items: { type: 'string', minLength: 1, maxLength: 500 } },
+      },
+    },
+  },
 });
 
 const identityOf = (res: Response): Identity => res.locals.identity as Identity;
@@ -139,13 +152,14 @@ export function requestRoutes(
       path: '/requests/:id/approve',
       guard: guards.anyOf('requests:answer'),
       handler: async (req, res) => {
-        const { reason } = validateApprove(req.body ?? {});
-        const request = await service.approve(identityOf(res), idOf(req), reason);
+        const { reason, handling } = validateApprove(req.body ?? {});
+        const request = await service.approve(identityOf(res), idOf(req), reason, handling);
         res.json({
           id: request.id,
           state: request.state,
           expiresAt: request.expiresAt,
           recordDigests: request.recordDigests,
+          handling: handlingView(handlingOf(request)),
           // The provider's receipt: the disclosure entry, a signed checkpoint and the inclusion proof. The
           // disclosure is committed by now: should the receipt fail, GET /requests/:id/receipt gives it later.
           receipt: await service.receipt(identityOf(res), request.id).catch(() => null),
@@ -183,7 +197,7 @@ export function requestRoutes(
           ...(Array.isArray(request.disclosure)
             ? { records: request.disclosure }
             : { table: request.disclosure }),
-          handling: request.decision.obligations.handling,
+          handling: handlingView(handlingOf(request)),
           expiresAt: request.expiresAt,
           // The analyst's receipt of the disclosure (also at GET /requests/:id/receipt, after expiry too).
           receipt: await service.receipt(identityOf(res), request.id).catch(() => null),
@@ -205,7 +219,7 @@ function answerView(request: StoredRequest) {
     id: request.id,
     state: request.state,
     preview: request.preview,
-    handling: request.decision.obligations.handling,
+    handling: handlingView(handlingOf(request)),
   };
 }
 

@@ -8,7 +8,7 @@ import type { Receipt } from '../audit/receipts';
 import type { Identity } from '../auth/identity';
 import type { Secrets } from '../config/secrets';
 import { problems } from '../http/problem';
-import type { Bundle } from '../policy/types';
+import type { Bundle, Handling } from '../policy/types';
 import type { CanonicalRecord } from '../records/canonical';
 import type { DatasetRecord } from '../datasets/types';
 import { partnerAdapter } from '../datasets/partner-adapter';
@@ -28,6 +28,7 @@ import {
 } from './audit-events';
 import { aggregateFields } from '../aggregates/query';
 import { computeTable } from '../aggregates/tables';
+import { stricterHandling } from './handling';
 import { startOfLocalDay } from './local-day';
 import { checkAnswer, recordDigest, releaseView } from './release';
 import type { Preview, RequestState, StoredRequest } from './types';
@@ -229,7 +230,12 @@ export class RequestService {
    * Releases the preview until the agreement's retention runs out. A table under `review` needs the
    * responder's written exception reason, which is logged with the disclosure.
    */
-  async approve(identity: Identity, id: string, reason?: string): Promise<StoredRequest> {
+  async approve(
+    identity: Identity,
+    id: string,
+    reason?: string,
+    handling?: Handling,
+  ): Promise<StoredRequest> {
     const request = await this.onSide(identity, id, 'provider');
     const preview = request.preview;
     if (request.state !== 'answered' || !preview) {
@@ -243,10 +249,17 @@ export class RequestService {
         errors: [{ pointer: '/reason', detail: 'is required for a table under review' }],
       });
     }
-    const patch = this.release(preview, request.decision.obligations.retentionDays, this.deps.clock());
+    const released = {
+      ...preview,
+      handling: stricterHandling(request.decision.obligations.handling, handling),
+    };
+    const patch = {
+      ...this.release(released, request.decision.obligations.retentionDays, this.deps.clock()),
+      preview: released,
+    };
     const exception = review ? { exceptionReason: reason } : {};
     return this.transition(identity, request, ['answered'], patch, exception, (updated) => [
-      disclosureEvent(updated, actorOf(identity), preview, exception),
+      disclosureEvent(updated, actorOf(identity), released, exception),
     ]);
   }
 
@@ -268,7 +281,7 @@ export class RequestService {
 
   /** The disclosed records, to the requesting analyst only, until expiry; each read is logged. */
   async readDisclosure(identity: Identity, id: string): Promise<StoredRequest> {
-    const request = await this.onSide(identity, id, 'requester');
+    const request = await this.recipientOf(identity, id);
     const now = this.deps.clock();
     if (request.state === 'expired' || (request.expiresAt && request.expiresAt <= now.toISOString())) {
       throw problems.gone('This disclosure has expired and its records were purged.');
@@ -285,10 +298,32 @@ export class RequestService {
         partners: [request.requesterPartner, request.input.providerId],
         requestId: request.id,
         agreementId: request.input.agreementId,
-        data: { recordDigests: request.recordDigests },
+        data: {
+          recordDigests: request.recordDigests,
+          reader: identity.userId === request.requesterUser ? 'requester' : 'team',
+        },
       },
     ]);
     return request;
+  }
+
+  /**
+   * The requesting analyst, or a member of the team the request named (same partner, accredited in
+   * that team): the only people a disclosure is for. Anyone else learns nothing (404).
+   */
+  private async recipientOf(identity: Identity, id: string): Promise<StoredRequest> {
+    const request = await this.deps.store.requests.get(id);
+    if (request && sideOf(identity, request) === 'requester') return request;
+    const team = request?.decision.obligations.recipients?.team;
+    if (request && team && request.requesterPartner === identity.partnerId) {
+      const accreditation = await this.deps.store.accreditations.get(identity.userId);
+      if (accreditation?.partnerId === identity.partnerId && accreditation.teams?.includes(team))
+        return request;
+    }
+    if (request && sideOf(identity, request) === 'provider') {
+      throw problems.forbidden('Only the recipients of a disclosure may read it.');
+    }
+    throw problems.notFound('No such request.');
   }
 
   /** Purges every disclosure past its expiry; only the digests remain. Returns how many were purged. */

@@ -1,4 +1,5 @@
 import type { QuarantineEntry } from '../mapping/types';
+import type { Handling } from '../policy/types';
 import type { Decision, Reason, RequestInput } from '../safes/types';
 import type { PublishedTable } from '../sdc';
 
@@ -20,6 +21,8 @@ export interface Preview {
   subjectHashes: string[];
   /** Rows of an upload in the responder's own format that did not map, with their reasons. */
   quarantine: QuarantineEntry[];
+  /** The handling the responder set on approval (never looser than the agreement's). */
+  handling?: Handling;
 }
 
 export type RequestState =

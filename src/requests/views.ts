@@ -1,5 +1,6 @@
 /** What each side sees of a request: the analyst their decision, the provider what is asked of them. */
 import type { Bundle } from '../policy/types';
+import { handlingOf, handlingView } from './handling';
 import type { StoredRequest } from './types';
 
 export function summary(request: StoredRequest) {
@@ -30,6 +31,7 @@ export function detail(request: StoredRequest, side: 'requester' | 'provider', b
     identifiers: request.input.identifiers,
     recordRefs: request.input.recordRefs,
     obligations: request.decision.obligations,
+    handling: handlingView(handlingOf(request)),
     ...(side === 'requester' ? { decision: request.decision } : {}),
     preview: side === 'provider' ? request.preview : null,
     declineReason: request.declineReason,

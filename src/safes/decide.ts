@@ -34,7 +34,7 @@ export function decide(
   return {
     outcome: SAFE_NAMES.every((name) => safes[name].outcome === 'pass') ? 'permit' : 'deny',
     safes,
-    obligations: obligationsFor(input, agreement),
+    obligations: obligationsFor(input, agreement, identity.userId),
     policyDigest: bundle.digest,
     agreementVersion: agreement?.version ?? null,
     decidedAt: ctx.now.toISOString(),
@@ -42,11 +42,18 @@ export function decide(
 }
 
 /** What an answer must satisfy; without an agreement nothing may leave (empty, zero, TLP:RED). */
-export function obligationsFor(input: RequestInput, agreement: Agreement | undefined): Obligations {
+export function obligationsFor(
+  input: RequestInput,
+  agreement: Agreement | undefined,
+  requester = '',
+): Obligations {
+  const recipients = { user: requester, team: input.recipients?.team ?? null };
   if (!agreement) {
     return {
       fields: [],
       pseudonymise: [],
+      generalise: {},
+      recipients,
       maxRecords: 0,
       handling: { tlp: 'RED', conditions: [] },
       retentionDays: 0,
@@ -57,9 +64,14 @@ export function obligationsFor(input: RequestInput, agreement: Agreement | undef
   const fields = distinct(input.fields).filter((f) => allowed.has(f));
   const pseudonymised = new Set(dataset?.pseudonymise ?? []);
   const { maxRecordsPerRequest, handling, retentionDays } = agreement.safes.output;
+  const generalise = Object.fromEntries(
+    Object.entries(dataset?.generalise ?? {}).filter(([field]) => fields.includes(field)),
+  );
   return {
     fields,
     pseudonymise: fields.filter((f) => pseudonymised.has(f)),
+    generalise,
+    recipients,
     maxRecords: maxRecordsPerRequest,
     // A copy, so that a later change to the loaded bundle cannot alter a recorded decision.
     handling: { tlp: handling.tlp, conditions: [...handling.conditions] },

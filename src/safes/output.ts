@@ -14,7 +14,7 @@ const MAX_RETENTION_DAYS = 365;
 export function checkOutput(
   input: RequestInput,
   _identity: Identity,
-  _ctx: DecisionContext,
+  ctx: DecisionContext,
   bundle: Bundle,
 ): SafeResult {
   const agreement = bundle.agreements.get(input.agreementId);
@@ -22,6 +22,11 @@ export function checkOutput(
   const asked = input.identifiers.length + input.recordRefs.length;
 
   if (!agreement) reasons.push(reason('OUTPUT_NO_AGREEMENT'));
+  // A disclosure may go to a team only of the requester's own partner, one they belong to.
+  const team = input.recipients?.team;
+  if (team !== undefined && !(ctx.accreditation?.teams ?? []).includes(team)) {
+    reasons.push(reason('OUTPUT_RECIPIENT_NOT_ALLOWED'));
+  }
   // A table names no records; its output is judged by its shape now and by SDC on the real numbers.
   if (input.kind === 'aggregate') reasons.push(...aggregateShape(input, agreement));
   else if (asked === 0) reasons.push(reason('OUTPUT_NOTHING_REQUESTED'));

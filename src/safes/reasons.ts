@@ -44,6 +44,7 @@ export const REASONS = {
   OUTPUT_TOO_MANY_IDENTIFIERS: 'More identifiers than the agreement allows in one lookup.',
   OUTPUT_AGGREGATES_NOT_ALLOWED: 'The agreement does not allow aggregate requests.',
   OUTPUT_AGGREGATE_SHAPE_INVALID: "The table's dimensions or measure are outside what the agreement allows.",
+  OUTPUT_RECIPIENT_NOT_ALLOWED: "The named recipient team is not one of the requesting analyst's teams.",
   OUTPUT_HANDLING_INVALID: "The agreement's handling code is not a valid TLP level.",
   OUTPUT_RETENTION_INVALID: "The agreement's retention period is not a whole number of days from 1 to 365.",
   OUTPUT_NO_AGREEMENT: 'Without a known agreement no output may be released.',

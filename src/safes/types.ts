@@ -1,6 +1,6 @@
 import type { Accreditation } from '../records/accreditation';
 import type { AggregateQuery } from '../aggregates/query';
-import type { Handling } from '../policy/types';
+import type { Generalisation, Handling } from '../policy/types';
 
 export type SafeName = 'people' | 'project' | 'setting' | 'data' | 'output';
 export const SAFE_NAMES: readonly SafeName[] = ['people', 'project', 'setting', 'data', 'output'];
@@ -19,6 +19,8 @@ export interface RequestInput {
   kind?: 'detail' | 'lookup' | 'aggregate';
   /** For aggregates: the table asked for (its fields are also listed in `fields`). */
   query?: AggregateQuery;
+  /** A named team of the requesting partner that may read the disclosure too. */
+  recipients?: { team: string };
   agreementId: string;
   providerId: string;
   datasetId: string;
@@ -57,7 +59,11 @@ export interface Obligations {
   fields: string[];
   /** Released as keyed pseudonyms under the agreement's key. */
   pseudonymise: string[];
+  /** Released generalised: a date to its year, a postcode to its district. */
+  generalise: Record<string, Generalisation>;
   maxRecords: number;
+  /** Who may read the disclosure: the requesting analyst, and the named team of their partner if any. */
+  recipients: { user: string; team: string | null };
   handling: Handling;
   retentionDays: number;
 }

@@ -149,6 +149,7 @@ export function baselineScenario(): Scenario {
         trainedOn: '2026-02-01',
         expiresOn: '2027-06-30',
         suspended: false,
+        teams: ['vehicle-crime'],
       },
       requestsToday: 0,
     },

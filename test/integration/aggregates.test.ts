@@ -52,17 +52,14 @@ async function uploadClaims(body: string) {
 }
 
 function aggregateRequest(user: string, agreementId: string, query: object, caseRef = 'NL-2026-000777') {
-  return gw.http
-    .post('/api/v1/requests')
-    .set(bearer(user))
-    .send({
-      agreementId,
-      providerId: 'insureco',
-      datasetId: 'theft-claims',
-      purpose: 'stolen-property-investigation',
-      caseRef,
-      query,
-    });
+  return gw.http.post('/api/v1/requests').set(bearer(user)).send({
+    agreementId,
+    providerId: 'insureco',
+    datasetId: 'theft-claims',
+    purpose: 'stolen-property-investigation',
+    caseRef,
+    query,
+  });
 }
 
 const cell = (table: { cells: { key: string[]; value: number | null }[] }, ...key: string[]) =>

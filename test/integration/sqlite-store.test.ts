@@ -43,6 +43,8 @@ const decision: Decision = {
   obligations: {
     fields: ['identifier', 'make'],
     pseudonymise: [],
+    generalise: {},
+    recipients: { user: 'anna', team: null },
     maxRecords: 5,
     handling: { tlp: 'AMBER', conditions: [] },
     retentionDays: 30,

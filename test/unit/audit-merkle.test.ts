@@ -25,7 +25,16 @@ const h = (hex: string) => Buffer.from(hex, 'hex');
 const hexes = (list: Buffer[]) => list.map((b) => b.toString('hex'));
 
 // Reference vectors (RFC 6962 test data as used by certificate-transparency / transparency-dev).
-const LEAVES = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map(h);
+const LEAVES = [
+  '',
+  '00',
+  '10',
+  '2021',
+  '3031',
+  '40414243',
+  '5051525354555657',
+  '606162636465666768696a6b6c6d6e6f',
+].map(h);
 const ROOTS = [
   '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
   'fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125',
@@ -143,7 +152,9 @@ describe('Merkle tree (RFC 6962 reference vectors)', () => {
   it('hashes leaves and nodes with the 0x00 / 0x01 prefixes', () => {
     expect(leafHash(Buffer.alloc(0)).toString('hex')).toBe(ROOTS[0]);
     expect(nodeHash(leafHashes[0], leafHashes[1]).toString('hex')).toBe(ROOTS[1]);
-    expect(EMPTY_ROOT.toString('hex')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(EMPTY_ROOT.toString('hex')).toBe(
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    );
   });
 
   it.each(ROOTS.map((root, i) => [i + 1, root] as const))('computes the root of %i leaves', (size, root) => {
@@ -167,34 +178,37 @@ describe('Merkle tree (RFC 6962 reference vectors)', () => {
     );
   });
 
-  it.each(INCLUSION)('refuses every corruption of the inclusion proof of leaf %i in %i', (index, size, hexProof) => {
-    const proof = hexProof.map(h);
-    const root = h(ROOTS[size - 1]);
-    const leaf = leafHashes[index];
-    const some = h('abacaba000000000000000000000000000000000000000000060061e00123456');
-    const probes: [number, number, Buffer, Buffer[], Buffer][] = [
-      [index - 1, size, leaf, proof, root],
-      [index + 1, size, leaf, proof, root],
-      [index ^ 2, size, leaf, proof, root],
-      [index, size * 2, leaf, proof, root],
-      [index, Math.floor(size / 2), leaf, proof, root],
-      [index, size, Buffer.from('WrongLeaf'), proof, root],
-      [index, size, leaf, proof, EMPTY_ROOT],
-      [index, size, leaf, proof, some],
-      [index, size, leaf, [...proof, Buffer.alloc(0)], root],
-      [index, size, leaf, [...proof, root], root],
-      [index, size, leaf, [Buffer.alloc(0), ...proof], root],
-      [index, size, leaf, [root, ...proof], root],
-      [index, size, leaf, proof.slice(0, -1), root],
-      [index, size, leaf, [proof[0], some, ...proof.slice(1)], root],
-      ...proof.map((_, i): [number, number, Buffer, Buffer[], Buffer] => {
-        const flipped = proof.map((p) => Buffer.from(p));
-        flipped[i][0] ^= 8;
-        return [index, size, leaf, flipped, root];
-      }),
-    ];
-    for (const [i, n, l, p, r] of probes) expect(verifyInclusion(i, n, l, p, r)).toBe(false);
-  });
+  it.each(INCLUSION)(
+    'refuses every corruption of the inclusion proof of leaf %i in %i',
+    (index, size, hexProof) => {
+      const proof = hexProof.map(h);
+      const root = h(ROOTS[size - 1]);
+      const leaf = leafHashes[index];
+      const some = h('abacaba000000000000000000000000000000000000000000060061e00123456');
+      const probes: [number, number, Buffer, Buffer[], Buffer][] = [
+        [index - 1, size, leaf, proof, root],
+        [index + 1, size, leaf, proof, root],
+        [index ^ 2, size, leaf, proof, root],
+        [index, size * 2, leaf, proof, root],
+        [index, Math.floor(size / 2), leaf, proof, root],
+        [index, size, Buffer.from('WrongLeaf'), proof, root],
+        [index, size, leaf, proof, EMPTY_ROOT],
+        [index, size, leaf, proof, some],
+        [index, size, leaf, [...proof, Buffer.alloc(0)], root],
+        [index, size, leaf, [...proof, root], root],
+        [index, size, leaf, [Buffer.alloc(0), ...proof], root],
+        [index, size, leaf, [root, ...proof], root],
+        [index, size, leaf, proof.slice(0, -1), root],
+        [index, size, leaf, [proof[0], some, ...proof.slice(1)], root],
+        ...proof.map((_, i): [number, number, Buffer, Buffer[], Buffer] => {
+          const flipped = proof.map((p) => Buffer.from(p));
+          flipped[i][0] ^= 8;
+          return [index, size, leaf, flipped, root];
+        }),
+      ];
+      for (const [i, n, l, p, r] of probes) expect(verifyInclusion(i, n, l, p, r)).toBe(false);
+    },
+  );
 
   it.each(CONSISTENCY.filter(([, , p]) => p.length > 0))(
     'refuses every corruption of the consistency proof %i → %i',
@@ -280,7 +294,9 @@ describe('Merkle tree against a naive RFC 9162 implementation', () => {
         const path = inclusionProof(src, m, n);
         expect(hexes(path)).toEqual(hexes(naivePath(m, d)));
         expect(verifyInclusion(m, n, leaves[m], path, root)).toBe(true);
-        if (n > 1) expect(verifyInclusion((m + 1) % n, n, leaves[m], path, root)).toBe(false);
+        // (With repeated data another index can hold the same leaf, and then it rightly verifies.)
+        const distinct = new Set(leaves.map((l) => l.toString('hex'))).size === n;
+        if (n > 1 && distinct) expect(verifyInclusion((m + 1) % n, n, leaves[m], path, root)).toBe(false);
 
         const first = 1 + (b % n);
         const proof = consistencyProof(src, first, n);

@@ -99,10 +99,13 @@ describe('checkpoints', () => {
       const again = loadOrCreateCheckpointKey(dir);
       expect(again.keyId).toBe(first.keyId);
       expect(fs.readFileSync(pubFile, 'utf8')).toBe(first.publicKeyPem);
-      fs.writeFileSync(keyFile, crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
-        type: 'pkcs8',
-        format: 'pem',
-      }));
+      fs.writeFileSync(
+        keyFile,
+        crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+          type: 'pkcs8',
+          format: 'pem',
+        }),
+      );
       expect(() => loadOrCreateCheckpointKey(dir)).toThrow(/must be Ed25519/);
       expect(() => readPublicKey('nope')).toThrow(/not a PEM public key/);
     } finally {
@@ -149,7 +152,13 @@ describe('receipts', () => {
     const shortTree = receiptFor(6, 8);
     const mixed = { ...receipt, inclusionProof: shortTree.inclusionProof };
     expect(verifyReceipt(receiptText(mixed), signer.publicKey)).toMatchObject({ ok: false });
-    const early = { ...receiptFor(3, 4), seq: 6, leafIndex: 5, entry: receipt.entry, entryHash: receipt.entryHash };
+    const early = {
+      ...receiptFor(3, 4),
+      seq: 6,
+      leafIndex: 5,
+      entry: receipt.entry,
+      entryHash: receipt.entryHash,
+    };
     expect(verifyReceipt(receiptText(early), signer.publicKey)).toMatchObject({
       ok: false,
       problem: /covers 4 entries/,

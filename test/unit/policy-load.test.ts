@@ -73,6 +73,7 @@ describe('policy bundle', () => {
     edit(file, 'tlp: BEIGE', 'tlp: AMBER');
     expect(problemsOf(dir)).toEqual([
       'agreements/stolen-boats.yaml: /datasets/0/fields/10: unknown canonical field "owner.shoeSize"',
+      'agreements/stolen-boats.yaml: /datasets/0/generalise/owner.postcode: is not an allowed field',
     ]);
   });
 

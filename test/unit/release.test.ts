@@ -1,4 +1,4 @@
-import { checkAnswer, pseudonym, recordDigest, releaseView } from '../../src/requests/release';
+import { checkAnswer, generalise, pseudonym, recordDigest, releaseView } from '../../src/requests/release';
 import type { CanonicalRecord } from '../../src/records/canonical';
 import type { Obligations, RequestInput } from '../../src/safes/types';
 import type { DatasetTerms } from '../../src/policy/types';
@@ -13,8 +13,10 @@ const dataset: DatasetTerms = {
   pseudonymise: ['owner.name'],
 };
 const obligations: Obligations = {
-  fields: ['identifier', 'make', 'owner.name'],
+  fields: ['identifier', 'make', 'owner.name', 'owner.postcode', 'owner.dateOfBirth'],
   pseudonymise: ['owner.name'],
+  generalise: { 'owner.postcode': 'district', 'owner.dateOfBirth': 'year' },
+  recipients: { user: 'anna', team: null },
   maxRecords: 3,
   handling: { tlp: 'AMBER', conditions: [] },
   retentionDays: 30,
@@ -37,7 +39,7 @@ const record = (over: Partial<CanonicalRecord>): CanonicalRecord => ({
   identifier: { type: 'hin', value: 'NL-HXAB7A33G293' },
   make: 'Bayliner',
   colour: 'white',
-  owner: { name: 'Jan Pietersen', postcode: '1011 AB' },
+  owner: { name: 'Jan Pietersen', postcode: '1011 AB', dateOfBirth: '1970-04-02' },
   ...over,
 });
 
@@ -47,8 +49,18 @@ describe('releaseView', () => {
     expect(out).toEqual({
       identifier: { type: 'hin', value: 'NL-HXAB7A33G293' },
       make: 'Bayliner',
-      owner: { name: pseudonym(KEY, 'stolen-boats', 'Jan Pietersen') },
+      owner: { name: pseudonym(KEY, 'stolen-boats', 'Jan Pietersen'), postcode: '1011', dateOfBirth: '1970' },
     });
+  });
+
+  it.each([
+    ['district', '1011 AB', '1011'],
+    ['district', 'SW1A 1AA', 'SW1A'],
+    ['district', '75008', '750'],
+    ['year', '1970-04-02', '1970'],
+    ['year', 'unknown', null],
+  ])('generalises to %s: %s → %s', (to, value, expected) => {
+    expect(generalise(to as 'district' | 'year', value)).toBe(expected);
   });
 
   it('gives equal pseudonyms within an agreement and unlinkable ones across agreements', () => {

@@ -13,13 +13,7 @@ import {
   toHex,
   type NodeSource,
 } from '../../audit/merkle';
-import type {
-  AuditEntry,
-  AuditEventInput,
-  AuditPage,
-  AuditQuery,
-  StoredAuditEntry,
-} from '../../audit/types';
+import type { AuditEntry, AuditEventInput, AuditPage, AuditQuery, StoredAuditEntry } from '../../audit/types';
 import type { RawAuditRow } from '../../audit/verify';
 import type { AuditStore } from '../port';
 import { createCheckpoints } from './checkpoints';

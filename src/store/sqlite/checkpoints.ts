@@ -38,8 +38,7 @@ export function createCheckpoints(db: Database.Database, nodes: NodeSource): Sql
   );
   const all = db.prepare<[], CheckpointRow>('SELECT body FROM audit_checkpoints ORDER BY tree_size');
   const insert = db.prepare('INSERT INTO audit_checkpoints (tree_size, ts, body) VALUES (?, ?, ?)');
-  const parse = (row: CheckpointRow | undefined) =>
-    row ? (JSON.parse(row.body) as Checkpoint) : undefined;
+  const parse = (row: CheckpointRow | undefined) => (row ? (JSON.parse(row.body) as Checkpoint) : undefined);
 
   const create = db.transaction((sign: (head: TreeHead) => Checkpoint): Checkpoint | undefined => {
     const top = head.get();
@@ -70,9 +69,7 @@ export function createCheckpoints(db: Database.Database, nodes: NodeSource): Sql
     list: ({ afterSize, limit, order }) => {
       const n = Math.max(0, Math.floor(limit));
       const rows =
-        order === 'asc'
-          ? asc.all(afterSize ?? 0, n)
-          : desc.all(afterSize ?? Number.MAX_SAFE_INTEGER, n);
+        order === 'asc' ? asc.all(afterSize ?? 0, n) : desc.all(afterSize ?? Number.MAX_SAFE_INTEGER, n);
       return rows.map((r) => JSON.parse(r.body) as Checkpoint);
     },
     raw: () => all.all().map((r) => r.body),

@@ -84,13 +84,18 @@ describe('decide', () => {
   });
 
   it('computes obligations: requested ∩ allowed in request order, pseudonymised subset, output terms', async () => {
-    const d = await decideWith(
-      (s) => (s.input.fields = ['owner.name', 'make', 'theft.date', 'make', 'identifier', 'owner.postcode']),
-    );
+    const d = await decideWith((s) => {
+      s.input.fields = ['owner.name', 'make', 'theft.date', 'make', 'identifier', 'owner.postcode'];
+      s.agreement.datasets[0].generalise = { 'owner.postcode': 'district', 'owner.dateOfBirth': 'year' };
+      s.input.recipients = { team: 'vehicle-crime' };
+    });
     expect(d.outcome).toBe('deny'); // theft.date is not allowed; obligations are still computed
     expect(d.obligations).toEqual({
       fields: ['owner.name', 'make', 'identifier', 'owner.postcode'],
       pseudonymise: ['owner.name'],
+      // Only what is released is generalised: the date of birth was not asked for.
+      generalise: { 'owner.postcode': 'district' },
+      recipients: { user: 'anna', team: 'vehicle-crime' },
       maxRecords: 25,
       handling: { tlp: 'AMBER', conditions: ["No onward disclosure without the provider's permission."] },
       retentionDays: 30,
@@ -117,6 +122,8 @@ describe('decide', () => {
     expect(d.obligations).toEqual({
       fields: [],
       pseudonymise: [],
+      generalise: {},
+      recipients: { user: 'anna', team: null },
       maxRecords: 0,
       handling: { tlp: 'RED', conditions: [] },
       retentionDays: 0,

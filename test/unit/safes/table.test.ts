@@ -301,6 +301,11 @@ const ROWS: Row[] = [
     },
   },
   {
+    code: 'OUTPUT_RECIPIENT_NOT_ALLOWED',
+    change: 'disclosure to a team the analyst is not in',
+    apply: (s) => (s.input.recipients = { team: 'financial-crime' }),
+  },
+  {
     code: 'OUTPUT_HANDLING_INVALID',
     change: 'TLP that does not exist',
     apply: (s) => (s.agreement.safes.output.handling.tlp = 'PURPLE' as Tlp),
