@@ -20,7 +20,8 @@ export interface MapCommandOptions {
   format?: string;
   out?: string;
   quarantine?: string;
-  onDiskDedupe?: boolean;
+  /** Keep seen identifiers in memory: faster, but memory grows with the input (small files only). */
+  inMemoryDedupe?: boolean;
   progress?: boolean;
 }
 
@@ -52,7 +53,8 @@ export async function runMapCommand(opts: MapCommandOptions, io: MapCommandIo): 
     if (opts.out) opened.push(out as fs.WriteStream);
     const quarantine = opts.quarantine ? await openOutput(opts.quarantine) : undefined;
     if (quarantine) opened.push(quarantine);
-    seen = opts.onDiskDedupe ? openDiskSeenIdentifiers() : createMemorySeenIdentifiers();
+    // On disk by default, so that any file maps in bounded memory.
+    seen = opts.inMemoryDedupe ? createMemorySeenIdentifiers() : openDiskSeenIdentifiers();
 
     const records = new BufferedWriter(out);
     const entries = quarantine ? new BufferedWriter(quarantine) : undefined;
@@ -225,8 +227,8 @@ export function registerMapCommand(
     .option('--out <file>', 'records as JSON Lines (default: stdout)')
     .option('--quarantine <file>', 'quarantine entries (and warnings) as JSON Lines')
     .option(
-      '--on-disk-dedupe',
-      'keep seen identifiers in a temporary SQLite file (bounded memory for huge inputs)',
+      '--in-memory-dedupe',
+      'keep seen identifiers in memory instead of a temporary SQLite file (a little faster; memory grows with the input)',
       false,
     )
     .option('--progress', 'progress line on stderr even when stderr is not a terminal', false)

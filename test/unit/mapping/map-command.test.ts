@@ -114,12 +114,12 @@ describe('fsg map', () => {
     expect(res.err).toContain('add --quarantine');
   });
 
-  it('--on-disk-dedupe gives the same output', async () => {
+  it('--in-memory-dedupe gives the same output', async () => {
     const a = path.join(dir, 'a.jsonl');
     const b = path.join(dir, 'b.jsonl');
     const file = fixture('boatreg-nl', 'broken.csv');
     await fsgMap(['--adapter', 'boatreg-nl', file, '--out', a]);
-    const res = await fsgMap(['--adapter', 'boatreg-nl', file, '--out', b, '--on-disk-dedupe']);
+    const res = await fsgMap(['--adapter', 'boatreg-nl', file, '--out', b, '--in-memory-dedupe']);
     expect(res.code).toBe(0);
     expect(fs.readFileSync(b, 'utf8')).toBe(fs.readFileSync(a, 'utf8'));
   });
