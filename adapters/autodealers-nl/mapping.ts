@@ -11,6 +11,7 @@ import {
   identifierEntries,
   intCell,
   serialPart,
+  groupByLink,
 } from '../../src/mapping/kit';
 import type { Adapter, MappedRow, QuarantineEntry } from '../../src/mapping/types';
 import type { CanonicalRecord } from '../../src/records/canonical';
@@ -124,14 +125,7 @@ export function mapAutodealers(
 
 /** Regroups records by linkId into ledger rows, in order of first appearance. */
 export function unmapAutodealers(records: CanonicalRecord[]): AutodealersRow[] {
-  const groups = new Map<string, CanonicalRecord[]>();
-  for (const record of records) {
-    const key = record.linkId ?? `sourceRef:${record.sourceRef}`;
-    const group = groups.get(key);
-    if (group) group.push(record);
-    else groups.set(key, [record]);
-  }
-  return [...groups.values()].map((group) => {
+  return groupByLink(records).map((group) => {
     const vehicles = group.filter((r) => r.objectType === 'vehicle');
     const byVin = vehicles.find((r) => r.identifier.type === 'vin');
     const plate = vehicles.find((r) => r.identifier.type === 'vehicle-registration');

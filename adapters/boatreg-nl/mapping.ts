@@ -14,6 +14,7 @@ import {
   numberCell,
   serialPart,
   type FieldNamer,
+  groupByLink,
 } from '../../src/mapping/kit';
 import type { Adapter, MappedRow, QuarantineEntry } from '../../src/mapping/types';
 import type { CanonicalRecord } from '../../src/records/canonical';
@@ -247,14 +248,7 @@ export function mapBoatreg(
 
 /** Regroups records by linkId into JSON-form rows (status in English); first appearance order. */
 export function unmapBoatreg(records: CanonicalRecord[]): BoatregRow[] {
-  const groups = new Map<string, CanonicalRecord[]>();
-  for (const record of records) {
-    const key = record.linkId ?? `sourceRef:${record.sourceRef}`;
-    const group = groups.get(key);
-    if (group) group.push(record);
-    else groups.set(key, [record]);
-  }
-  return [...groups.values()].map((group) => {
+  return groupByLink(records).map((group) => {
     const boats = group.filter((r) => r.objectType === 'boat');
     const first = boats[0] ?? group[0]!;
     const registration = boats.find((r) => r.identifier.type === 'boat-registration');

@@ -10,6 +10,7 @@ import {
   compileSourceSchema,
   identifierEntries,
   serialPart,
+  groupByLink,
 } from '../../src/mapping/kit';
 import type { Adapter, MappedRow, QuarantineEntry } from '../../src/mapping/types';
 import type { CanonicalRecord, ObjectType } from '../../src/records/canonical';
@@ -120,14 +121,7 @@ function identifierCheck(id: ClaimIdentifier, make: string | undefined): Identif
 
 /** Regroups records by linkId into claims, identifiers in their original order (sourceRef /n). */
 export function unmapInsureco(records: CanonicalRecord[]): Claim[] {
-  const groups = new Map<string, CanonicalRecord[]>();
-  for (const record of records) {
-    const key = record.linkId ?? `sourceRef:${record.sourceRef}`;
-    const group = groups.get(key);
-    if (group) group.push(record);
-    else groups.set(key, [record]);
-  }
-  return [...groups.values()].map((group) => {
+  return groupByLink(records).map((group) => {
     const first = group[0]!;
     const claimId = first.linkId?.startsWith(`${ADAPTER_ID}:`)
       ? first.linkId.slice(ADAPTER_ID.length + 1)

@@ -7,7 +7,7 @@ import type { Identity } from '../auth/identity';
 import type { Secrets } from '../config/secrets';
 import { identifierKey } from '../identifiers';
 import type { Bundle } from '../policy/types';
-import { identifierHashes } from '../requests/audit-events';
+import { identifierHashes, safesSummary } from '../requests/audit-events';
 import { startOfLocalDay } from '../requests/local-day';
 import { decide } from '../safes/decide';
 import { lookupDatasets } from '../safes/data';
@@ -116,12 +116,7 @@ export class LookupService {
           data: {
             lookupId: id,
             policyDigest: decision.policyDigest,
-            safes: Object.fromEntries(
-              Object.entries(decision.safes).map(([safe, r]) => [
-                safe,
-                { outcome: r.outcome, codes: r.reasons.map((x) => x.code) },
-              ]),
-            ),
+            safes: safesSummary(decision),
             purpose: body.purpose,
             caseRef: body.caseRef,
             identifierHashes: identifierHashes(this.deps.secrets.identifierKey, body.identifiers),

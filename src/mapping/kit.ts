@@ -6,6 +6,7 @@
 import type { ErrorObject } from 'ajv';
 import { createAjv } from '../config/ajv';
 import type { IdentifierCheck } from '../identifiers';
+import type { CanonicalRecord } from '../records/canonical';
 import type { QuarantineEntry } from './types';
 
 /** Codes of source-row problems (identifier checks bring their own, e.g. VIN_CHECK_DIGIT). */
@@ -133,4 +134,19 @@ export function serialPart(value: string): { manufacturer: string; serial: strin
   return colon === -1
     ? { manufacturer: '', serial: value }
     : { manufacturer: value.slice(0, colon), serial: value.slice(colon + 1) };
+}
+
+/**
+ * The reverse mapping's first step, shared by every adapter: records regrouped by linkId (a record
+ * without one stands alone under its sourceRef), groups in order of first appearance.
+ */
+export function groupByLink(records: CanonicalRecord[]): CanonicalRecord[][] {
+  const groups = new Map<string, CanonicalRecord[]>();
+  for (const record of records) {
+    const key = record.linkId ?? `sourceRef:${record.sourceRef}`;
+    const group = groups.get(key);
+    if (group) group.push(record);
+    else groups.set(key, [record]);
+  }
+  return [...groups.values()];
 }

@@ -6,7 +6,7 @@ import type { AuditEventInput } from '../audit/types';
 import type { Identity } from '../auth/identity';
 import { keyedHash } from '../config/secrets';
 import type { CanonicalRecord } from '../records/canonical';
-import type { IdentifierInput } from '../safes/types';
+import type { Decision, IdentifierInput } from '../safes/types';
 import { identifierKey } from '../identifiers';
 import type { Preview, StoredRequest } from './types';
 
@@ -38,6 +38,16 @@ function base(request: StoredRequest, actor: Actor) {
   };
 }
 
+/** Each safe's outcome and reason codes: what the log keeps of a decision (messages stay out). */
+export function safesSummary(decision: Decision): Record<string, { outcome: string; codes: string[] }> {
+  return Object.fromEntries(
+    Object.entries(decision.safes).map(([safe, result]) => [
+      safe,
+      { outcome: result.outcome, codes: result.reasons.map((r) => r.code) },
+    ]),
+  );
+}
+
 export function decisionEvent(request: StoredRequest, actor: Actor, identifierKey: Buffer): AuditEventInput {
   const { decision, input } = request;
   return {
@@ -47,12 +57,7 @@ export function decisionEvent(request: StoredRequest, actor: Actor, identifierKe
     data: {
       policyDigest: decision.policyDigest,
       agreementVersion: decision.agreementVersion,
-      safes: Object.fromEntries(
-        Object.entries(decision.safes).map(([safe, result]) => [
-          safe,
-          { outcome: result.outcome, codes: result.reasons.map((r) => r.code) },
-        ]),
-      ),
+      safes: safesSummary(decision),
       providerId: input.providerId,
       datasetId: input.datasetId,
       purpose: input.purpose,
