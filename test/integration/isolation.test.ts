@@ -40,6 +40,8 @@ const ROUTE_CALLS: [method: 'get' | 'post', path: string, body?: object][] = [
   ['post', '/api/v1/requests/:id/approve'],
   ['post', '/api/v1/requests/:id/decline', { reason: 'not ours to answer' }],
   ['post', '/api/v1/requests/:id/withdraw'],
+  ['post', '/api/v1/requests/:id/answer/upload?adapter=boatreg-nl', vesselAnswer()],
+  ['get', '/api/v1/requests/:id/receipt'],
 ];
 
 describe('route guards', () => {
@@ -73,6 +75,14 @@ describe('route guards', () => {
 });
 
 describe('partner isolation', () => {
+  it('covers every request-scoped route', () => {
+    const scoped = gw.routes
+      .filter(({ route }) => route.path.includes(':id'))
+      .map(({ prefix, route }) => `${route.method} ${prefix}${route.path}`);
+    const covered = ROUTE_CALLS.map(([method, path]) => `${method} ${path.split('?')[0]}`);
+    expect(scoped.sort()).toEqual(covered.sort());
+  });
+
   // sven: another police force; dirk: a provider not addressed; iris: a provider of the same agreement;
   // dana: anna's own partner's DPO (not the requester); ada: the operator's admin.
   const outsiders = ['sven', 'dirk', 'iris', 'dana', 'sam', 'ada'];
