@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import type { AuditEventInput } from '../audit/types';
 import type { Identity } from '../auth/identity';
 import { keyedHash, type Secrets } from '../config/secrets';
-import { problems } from '../http/problem';
+import { ProblemError, problems } from '../http/problem';
 import { identifierKey } from '../identifiers';
 import { mapStream } from '../mapping';
 import type { InputFormat, QuarantineEntry } from '../mapping/types';
@@ -30,6 +30,8 @@ export interface DatasetServiceDeps {
 }
 
 export interface MappedUpload {
+  /** The input broke off: rows after the last one read were never seen. */
+  truncated: boolean;
   records: DatasetRecord[];
   quarantine: QuarantineEntry[];
   read: number;
@@ -58,10 +60,18 @@ export class DatasetService {
     refScope: { providerId: string; datasetId: string },
   ): Promise<MappedUpload> {
     const adapter = partnerAdapter(identity, adapterId, format);
-    const out: MappedUpload = { records: [], quarantine: [], read: 0, mapped: 0, quarantined: 0 };
+    const out: MappedUpload = {
+      truncated: false,
+      records: [],
+      quarantine: [],
+      read: 0,
+      mapped: 0,
+      quarantined: 0,
+    };
     for await (const event of mapStream(adapter, input, format)) {
       out.read += 1;
       if (event.kind === 'quarantine') {
+        out.truncated ||= event.truncated === true;
         out.quarantined += 1;
         out.quarantine.push(...event.entries);
         continue;
@@ -101,6 +111,23 @@ export class DatasetService {
     if (!allowed) throw problems.notFound(`Your organisation shares no dataset "${datasetId}".`);
     const scope = { providerId: identity.partnerId, datasetId };
     const mapped = await this.mapUpload(identity, adapterId, format, input, allowed, scope);
+    // A replace swaps the whole dataset: never for a file that broke off or mapped nothing at all.
+    if (mode === 'replace' && (mapped.truncated || (mapped.read > 0 && mapped.mapped === 0))) {
+      throw new ProblemError({
+        code: 'upload-refused',
+        title: 'Upload refused',
+        status: 422,
+        detail: mapped.truncated
+          ? 'The file broke off before its end; the dataset was left as it was.'
+          : 'No row of the file could be mapped; the dataset was left as it was.',
+        extensions: {
+          read: mapped.read,
+          mapped: mapped.mapped,
+          quarantined: mapped.quarantined,
+          quarantine: mapped.quarantine.slice(0, QUARANTINE_REPORT_LIMIT),
+        },
+      });
+    }
     const digests = mapped.records.map((r) => recordDigest(r.record));
     const upload: DatasetUpload = {
       id: crypto.randomUUID(),

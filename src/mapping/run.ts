@@ -21,7 +21,11 @@ import type { Adapter, InputFormat, MapSummary, MappedRow, QuarantineEntry, RowO
 
 export type MapEvent =
   | { kind: 'records'; row: number; records: CanonicalRecord[]; warnings: QuarantineEntry[] }
-  | { kind: 'quarantine'; entries: QuarantineEntry[] };
+  | {
+      kind: 'quarantine';
+      entries: QuarantineEntry[];
+      /** Nothing after this row could be read. */ truncated?: boolean;
+    };
 
 export interface MapOptions {
   /** Where identifiers already seen are kept (default: in memory). The caller closes what it passes. */
@@ -49,7 +53,10 @@ export async function* mapStream(
   try {
     for await (const item of readRows(input, format)) {
       if ('malformed' in item) {
-        yield quarantine({ row: item.row, field: null, code: 'ROW_MALFORMED', message: item.malformed });
+        yield quarantine(
+          { row: item.row, field: null, code: 'ROW_MALFORMED', message: item.malformed },
+          item.fatal === true,
+        );
         continue;
       }
       yield mapRow(adapter, item.value, item.row, seen);
@@ -148,8 +155,10 @@ export function mapRow(adapter: Adapter, value: unknown, row: number, seen: Seen
   };
 }
 
-function quarantine(entry: QuarantineEntry): MapEvent {
-  return { kind: 'quarantine', entries: [entry] };
+function quarantine(entry: QuarantineEntry, truncated = false): MapEvent {
+  return truncated
+    ? { kind: 'quarantine', entries: [entry], truncated }
+    : { kind: 'quarantine', entries: [entry] };
 }
 
 function describe(record: CanonicalRecord): string {

@@ -123,6 +123,33 @@ describe('shared datasets', () => {
     });
   });
 
+  it('refuses to replace a dataset with a file that broke off or mapped nothing, leaving it as it was', async () => {
+    const before = (await gw.http.get('/api/v1/datasets/vessels').set(bearer('bram'))).body.records;
+    const header = fixture('boatreg-nl', 'sample.csv').split('\n')[0];
+    const nothing = await upload(
+      'bram',
+      'vessels',
+      'boatreg-nl',
+      'text/csv',
+      `${header}\n,,,,,,,,,,,,,,,,\n`,
+    );
+    expect(nothing.status).toBe(422);
+    expect(nothing.body).toMatchObject({ read: 1, mapped: 0, quarantined: 1 });
+    const broken = await upload(
+      'iris',
+      'theft-claims',
+      'insureco',
+      'application/json',
+      '[{"claimId": "CLM-1", ',
+    );
+    expect(broken.status).toBe(422);
+    expect(broken.body.detail).toMatch(/broke off/);
+    expect((await gw.http.get('/api/v1/datasets/vessels').set(bearer('bram'))).body.records).toBe(before);
+    expect(
+      (await gw.http.get('/api/v1/datasets/theft-claims').set(bearer('iris'))).body.records,
+    ).toBeGreaterThan(0);
+  });
+
   it('refuses the wrong media type, an unknown adapter and a bad mode with problem+json', async () => {
     expect((await upload('bram', 'vessels', 'boatreg-nl', 'text/plain', 'x')).status).toBe(415);
     expect((await upload('bram', 'vessels', 'nobody', 'text/csv', 'x')).status).toBe(400);
