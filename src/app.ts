@@ -22,10 +22,11 @@ import { mountRoutes, type RouteSpec } from './http/routes';
 import type { Bundle } from './policy/types';
 import { requestRoutes } from './requests/routes';
 import { RequestService } from './requests/service';
+import { createPortal } from './portal/portal';
 import type { Store } from './store/port';
 
 export interface AppDeps {
-  config: Pick<GatewayConfig, 'server'>;
+  config: Pick<GatewayConfig, 'server'> & Partial<Pick<GatewayConfig, 'demo' | 'auth'>>;
   bundle: () => Bundle;
   store: Store;
   verifier: TokenVerifier;
@@ -64,6 +65,17 @@ export function createApp(deps: AppDeps): Gateway {
   const datasets = new DatasetService(deps);
   const lookups = new LookupService(deps);
   const guard = createGuardMiddleware(deps);
+  const portal = createPortal({
+    bundle: deps.bundle,
+    store: deps.store,
+    verifier: deps.verifier,
+    clock: deps.clock,
+    demo: deps.config.demo,
+    audience: deps.config.auth?.audience,
+    uploadLimit: deps.config.server.uploadLimit,
+    apiGuard: guard,
+    services: { requests, lookups, datasets, accreditations, audit },
+  });
   const groups: { prefix: string; routes: RouteSpec[] }[] = [
     { prefix: '', routes: healthRoutes(deps.store, deps.bundle) },
     {
@@ -76,9 +88,14 @@ export function createApp(deps: AppDeps): Gateway {
         ...auditRoutes(audit),
       ],
     },
+    // The web portal: its own CSP, a session guard in front of the same API guard.
+    { prefix: '/portal', routes: portal.routes },
   ];
-  for (const group of groups)
-    app.use(group.prefix || '/', mountRoutes(group.routes, guard, deps.config.server.bodyLimit));
+  app.use('/portal', portal.middleware);
+  for (const group of groups) {
+    const groupGuard = group.prefix === '/portal' ? portal.guard : guard;
+    app.use(group.prefix || '/', mountRoutes(group.routes, groupGuard, deps.config.server.bodyLimit));
+  }
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
 

@@ -35,24 +35,34 @@ export function buildCli(): Command {
     )
     .action(async () => {
       const cfg = config();
-      const running = await startGateway(cfg);
-      process.stdout.write(`Five Safes Gateway listening on ${running.url} (data in ${cfg.dataDir})\n`);
-      if (cfg.demo.enabled) {
-        process.stdout.write(
-          'Demo mode. Get a token for a demo user (anna, tom, sven, bram, dirk, iris, dana, sam, ada):\n' +
-            '  TOKEN=$(npx fsg token --user anna --mfa)\n' +
-            `  curl -H "Authorization: Bearer $TOKEN" ${running.url}/api/v1/requests\n`,
-        );
-      }
+      // Handlers first: a signal that arrives while the banner is being read must not kill the
+      // process before it can close the store and write its final checkpoint.
+      const state: { running?: Awaited<ReturnType<typeof startGateway>>; stopping: boolean } = {
+        stopping: false,
+      };
       const stop = (signal: string) => {
+        if (state.stopping) return;
+        state.stopping = true;
         process.stdout.write(`${signal}: shutting down\n`);
-        running.close().then(
+        (state.running ? state.running.close() : Promise.resolve()).then(
           () => process.exit(0),
           () => process.exit(1),
         );
       };
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
+      const running = await startGateway(cfg);
+      state.running = running;
+      if (state.stopping) return void running.close().then(() => process.exit(0));
+      process.stdout.write(`Five Safes Gateway listening on ${running.url} (data in ${cfg.dataDir})\n`);
+      if (cfg.demo.enabled) {
+        process.stdout.write(
+          'Demo mode. Get a token for a demo user (anna, tom, sven, bram, dirk, iris, dana, sam, ada):\n' +
+            '  TOKEN=$(npx fsg token --user anna --mfa)\n' +
+            `  curl -H "Authorization: Bearer $TOKEN" ${running.url}/api/v1/requests\n` +
+            `  or sign in to the portal at ${running.url}/portal\n`,
+        );
+      }
     });
 
   program
@@ -188,6 +198,9 @@ export function buildCli(): Command {
     });
 
   registerMapCommand(program);
+  // `fsg bench` (bench/command.ts): its benchmarks are loaded only when it runs.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('../bench/command') as typeof import('../bench/command')).registerBenchCommand(program);
 
   return program;
 }

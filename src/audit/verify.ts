@@ -126,6 +126,8 @@ function checkRow(row: RawAuditRow, prevSeq: number | null, prevHash: string): s
   return computed;
 }
 
+const SORTED_BODY_FIELDS: readonly string[] = [...BODY_FIELDS].sort();
+
 /** Parses a stored body strictly (exact fields, types, canonical form); throws Broken otherwise. */
 export function parseBody(text: string): Record<string, unknown> {
   let body: unknown;
@@ -139,7 +141,7 @@ export function parseBody(text: string): Record<string, unknown> {
   }
   const record = body as Record<string, unknown>;
   const keys = Object.keys(record).sort();
-  const expected = [...BODY_FIELDS].sort();
+  const expected = SORTED_BODY_FIELDS;
   if (keys.length !== expected.length || keys.some((key, i) => key !== expected[i])) {
     throw new Broken('malformed', `body fields are [${keys.join(', ')}], expected [${expected.join(', ')}]`);
   }

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Identity } from '../auth/identity';
 import type { TokenVerifier } from '../auth/verifier';
+import { allows } from '../policy/enforce';
 import type { Bundle } from '../policy/types';
 import type { Accreditation } from '../records/accreditation';
 import type { Store } from '../store/port';
@@ -55,7 +56,7 @@ export function createGuardMiddleware(deps: GuardDeps): GuardMiddleware {
     }
     const enforcer = deps.bundle().enforcer;
     const allowed = accreditation.roles.some((role) =>
-      guard.actions.some((action) => enforcer.enforceSync(role, identity.partnerId, action)),
+      guard.actions.some((action) => allows(enforcer, role, identity.partnerId, action)),
     );
     if (!allowed) throw problems.forbidden('Your role does not allow this action.');
     res.locals.accreditation = accreditation;

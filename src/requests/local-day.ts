@@ -1,7 +1,16 @@
+/** Formatters per time zone: building one costs far more than using it. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+/** The last answer per zone, by UTC second (the answer depends on `now` only to the second). */
+const last = new Map<string, { second: number; start: number }>();
+
 /** The instant local midnight began, on `now`'s date in `timeZone` (for per-day quotas). */
 export function startOfLocalDay(now: Date, timeZone: string): Date {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', {
+  const second = Math.floor(now.getTime() / 1000);
+  const known = last.get(timeZone);
+  if (known && known.second === second) return new Date(known.start);
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', {
       timeZone,
       hourCycle: 'h23',
       year: 'numeric',
@@ -10,10 +19,10 @@ export function startOfLocalDay(now: Date, timeZone: string): Date {
       hour: '2-digit',
       minute: '2-digit',
       second: '2-digit',
-    })
-      .formatToParts(now)
-      .map((p) => [p.type, p.value]),
-  );
+    });
+    formatters.set(timeZone, format);
+  }
+  const parts = Object.fromEntries(format.formatToParts(now).map((p) => [p.type, p.value]));
   const localAsUtc = Date.UTC(
     +parts.year,
     +parts.month - 1,
@@ -22,6 +31,8 @@ export function startOfLocalDay(now: Date, timeZone: string): Date {
     +parts.minute,
     +parts.second,
   );
-  const offsetMs = localAsUtc - Math.floor(now.getTime() / 1000) * 1000;
-  return new Date(Date.UTC(+parts.year, +parts.month - 1, +parts.day) - offsetMs);
+  const offsetMs = localAsUtc - second * 1000;
+  const start = Date.UTC(+parts.year, +parts.month - 1, +parts.day) - offsetMs;
+  last.set(timeZone, { second, start });
+  return new Date(start);
 }

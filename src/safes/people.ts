@@ -2,6 +2,7 @@
  * Safe people: is this user authorised and trusted? Checked against the gateway's own accreditation
  * registry (never the token's claims) and the casbin policy for the user's partner.
  */
+import { allows } from '../policy/enforce';
 import type { Bundle, Role } from '../policy/types';
 import type { Identity } from '../auth/identity';
 import type { DecisionContext, Reason, RequestInput, SafeResult } from './types';
@@ -64,7 +65,7 @@ export function checkPeople(
 
 function enforces(bundle: Bundle, role: Role, partnerId: string, action: string): boolean {
   try {
-    return bundle.enforcer.enforceSync(role, partnerId, action) === true;
+    return allows(bundle.enforcer, role, partnerId, action);
   } catch {
     return false; // a broken policy denies
   }

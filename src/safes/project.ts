@@ -61,13 +61,23 @@ export function checkProject(
   return { outcome: reasons.length ? 'fail' : 'pass', reasons };
 }
 
+/** Compiled case-reference patterns (they come from the bundle: few); null for one that does not compile. */
+const patterns = new Map<string, RegExp | null>();
+const MAX_PATTERNS = 10_000;
+
 /** The whole reference must match; no pattern for the partner, or a broken one, matches nothing. */
 function caseRefMatches(caseRef: string, pattern: string | undefined): boolean {
   if (pattern === undefined || typeof caseRef !== 'string' || caseRef.length > MAX_CASE_REF_LENGTH)
     return false;
-  try {
-    return new RegExp(`^(?:${pattern})$`).test(caseRef);
-  } catch {
-    return false;
+  let compiled = patterns.get(pattern);
+  if (compiled === undefined) {
+    try {
+      compiled = new RegExp(`^(?:${pattern})$`);
+    } catch {
+      compiled = null;
+    }
+    if (patterns.size >= MAX_PATTERNS) patterns.clear();
+    patterns.set(pattern, compiled);
   }
+  return compiled !== null && compiled.test(caseRef);
 }

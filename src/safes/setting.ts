@@ -67,13 +67,24 @@ export function parseAddress(raw: string): Address | undefined {
   return undefined;
 }
 
+/** Parsed CIDR ranges (they come from the bundle: few); null for a malformed one. */
+const ranges = new Map<string, [Address, number] | null>();
+const MAX_RANGES = 10_000;
+
 function inNetwork(address: Address, cidr: string): boolean {
-  try {
-    const [range, bits] = ipaddr.parseCIDR(cidr);
-    return range.kind() === address.kind() && address.match(range, bits);
-  } catch {
-    return false; // a malformed range admits nobody
+  let parsed = ranges.get(cidr);
+  if (parsed === undefined) {
+    try {
+      parsed = ipaddr.parseCIDR(cidr);
+    } catch {
+      parsed = null; // a malformed range admits nobody
+    }
+    if (ranges.size >= MAX_RANGES) ranges.clear();
+    ranges.set(cidr, parsed);
   }
+  if (parsed === null) return false;
+  const [range, bits] = parsed;
+  return range.kind() === address.kind() && address.match(range, bits);
 }
 
 /** Undefined when `now` is inside the window, else a short detail for the reason. */
@@ -121,8 +132,24 @@ const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 
 // Building a DateTimeFormat is costly; the set of agreement time zones is small.
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
+/**
+ * The last reading per zone, by UTC second: a reading changes at most once a second (zone offsets are
+ * whole seconds), and a decision asks for the same one several times (people, project, setting).
+ */
+const lastReading = new Map<string, { second: number; clock: ZonedClock }>();
+
 /** Wall-clock reading of `now` in an IANA time zone. Throws RangeError for an unknown zone. */
 export function zonedClock(now: Date, timeZone: string): ZonedClock {
+  const second = Math.floor(now.getTime() / 1000);
+  const last = lastReading.get(timeZone);
+  if (last && last.second === second) return { ...last.clock };
+  const clock = readClock(now, timeZone);
+  if (lastReading.size >= formatters.size + 16) lastReading.clear();
+  lastReading.set(timeZone, { second, clock });
+  return { ...clock };
+}
+
+function readClock(now: Date, timeZone: string): ZonedClock {
   let fmt = formatters.get(timeZone);
   if (!fmt) {
     fmt = new Intl.DateTimeFormat('en-US', {

@@ -5,6 +5,7 @@ import type { Role } from '../../policy/types';
 import type { Accreditation } from '../../records/accreditation';
 import type { AccreditationStore } from '../port';
 import type { AppendInTx } from './audit';
+import type { RunUnit } from './group-commit';
 
 interface AccreditationRow {
   user_id: string;
@@ -52,7 +53,11 @@ function fromRow(row: AccreditationRow): Accreditation {
   return entry;
 }
 
-export function createAccreditations(db: Database.Database, appendInTx: AppendInTx): AccreditationStore {
+export function createAccreditations(
+  db: Database.Database,
+  appendInTx: AppendInTx,
+  unit: RunUnit,
+): AccreditationStore {
   const getStmt = db.prepare<[string], AccreditationRow>('SELECT * FROM accreditations WHERE user_id = ?');
   const listAll = db.prepare<[], AccreditationRow>(
     'SELECT * FROM accreditations ORDER BY partner_id, user_id',
@@ -69,19 +74,17 @@ export function createAccreditations(db: Database.Database, appendInTx: AppendIn
   );
   const insertNew = db.prepare(INSERT + ' ON CONFLICT (user_id) DO NOTHING');
 
-  const put = db.transaction((entry: Accreditation, events: AuditEventInput[]) => {
+  const put = (entry: Accreditation, events: AuditEventInput[]) => {
     upsert.run(toRow(entry));
     appendInTx(events);
-  });
+  };
 
-  const seed = db.transaction(
-    (entries: Accreditation[], events: (added: Accreditation[]) => AuditEventInput[]) => {
-      const added = entries.filter((entry) => insertNew.run(toRow(entry)).changes === 1);
-      // Nothing added, nothing to log: re-seeding at every start-up leaves the log alone.
-      if (added.length > 0) appendInTx(events(added));
-      return added.length;
-    },
-  );
+  const seed = (entries: Accreditation[], events: (added: Accreditation[]) => AuditEventInput[]) => {
+    const added = entries.filter((entry) => insertNew.run(toRow(entry)).changes === 1);
+    // Nothing added, nothing to log: re-seeding at every start-up leaves the log alone.
+    if (added.length > 0) appendInTx(events(added));
+    return added.length;
+  };
 
   return {
     async get(userId) {
@@ -92,11 +95,11 @@ export function createAccreditations(db: Database.Database, appendInTx: AppendIn
       const rows = partnerId === undefined ? listAll.all() : listPartner.all(partnerId);
       return rows.map(fromRow);
     },
-    async put(entry, events) {
-      put.immediate(entry, events);
+    put(entry, events) {
+      return unit(() => put(entry, events));
     },
-    async seed(entries, events) {
-      return seed.immediate(entries, events);
+    seed(entries, events) {
+      return unit(() => seed(entries, events));
     },
   };
 }

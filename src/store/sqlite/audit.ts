@@ -24,6 +24,12 @@ export type AppendInTx = (events: AuditEventInput[]) => AuditEntry[];
 export interface SqliteAudit {
   appendInTx: AppendInTx;
   store: AuditStore;
+  /**
+   * The chain head and the Merkle tree's right edge, kept in memory so an append reads nothing back.
+   * The group committer saves it before each unit and restores it when a unit or a transaction is
+   * rolled back; `begin` (after BEGIN IMMEDIATE) drops it when another connection wrote meanwhile.
+   */
+  memory: { save(): unknown; restore(saved: unknown): void; begin(): void };
 }
 
 interface HeadRow {
@@ -36,15 +42,32 @@ interface BodyRow {
   hash: string;
 }
 
+/** The newest node written at one level of the tree: the left sibling the next right child needs. */
+interface EdgeNode {
+  index: number;
+  hash: Buffer;
+}
+
+/** What appends need to know of the log, immutable: a unit's rollback restores the old object. */
+interface Tip {
+  seq: number;
+  hash: string;
+  /** edge[level]: the last node written at that level (undefined: read it from audit_tree). */
+  edge: readonly (EdgeNode | undefined)[];
+}
+
 const DERIVED_BATCH = 1000;
 
-export function createAudit(db: Database.Database, now: () => Date): SqliteAudit {
+export function createAudit(
+  db: Database.Database,
+  now: () => Date,
+  runUnit: <T>(unit: () => T) => Promise<T>,
+): SqliteAudit {
   const headStmt = db.prepare<[], HeadRow>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
   const insertEntry = db.prepare(
     `INSERT INTO audit_log (seq, ts, type, actor_user, actor_partner, partners, request_id, agreement_id,
                             outcome, body, prev_hash, hash)
-     VALUES (@seq, @ts, @type, @actorUser, @actorPartner, @partners, @requestId, @agreementId,
-             @outcome, @body, @prevHash, @hash)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertPartner = db.prepare('INSERT INTO audit_partners (partner, seq) VALUES (?, ?)');
   const insertHash = db.prepare('INSERT INTO audit_hashes (hash, seq) VALUES (?, ?)');
@@ -66,20 +89,38 @@ export function createAudit(db: Database.Database, now: () => Date): SqliteAudit
     return row.hash;
   };
 
-  /** The leaf of entry `seq`, the tree nodes it completes, and its keyed-hash index rows. */
-  const addDerived = (seq: number, body: string, data: unknown) => {
+  /**
+   * The leaf of entry `seq`, the tree nodes it completes, and its keyed-hash index rows. A left
+   * sibling comes from `edge` when it holds it, else from the table; returns the new edge.
+   */
+  const addDerived = (
+    seq: number,
+    body: string,
+    data: unknown,
+    edge: readonly (EdgeNode | undefined)[] = [],
+  ): (EdgeNode | undefined)[] => {
+    const next = edge.slice();
     let index = seq - 1;
     let level = 0;
     let hash = leafHash(body);
-    insertNode.run(level, index, hash);
-    // A right child completes its parent: climb while the node just written is one.
-    while (index % 2 === 1) {
-      hash = nodeHash(nodes(level, index - 1), hash);
+    for (;;) {
+      insertNode.run(level, index, hash);
+      // A right child completes its parent: climb while the node just written is one.
+      const known = next[level];
+      const left =
+        index % 2 === 0
+          ? undefined
+          : known && known.index === index - 1
+            ? known.hash
+            : nodes(level, index - 1);
+      next[level] = { index, hash };
+      if (left === undefined) break;
+      hash = nodeHash(left, hash);
       index = (index - 1) / 2;
       level++;
-      insertNode.run(level, index, hash);
     }
     for (const keyed of searchableHashes(data)) insertHash.run(keyed, seq);
+    return next;
   };
 
   const listeners = new Set<(headSeq: number) => void>();
@@ -96,29 +137,64 @@ export function createAudit(db: Database.Database, now: () => Date): SqliteAudit
     });
   };
 
+  /** undefined: not known in memory, read the head from the table at the next append. */
+  let tip: Tip | undefined;
+  let dataVersion: number | undefined;
+  // Prepared once: db.pragma() would compile the statement at every transaction.
+  const dataVersionStmt = db.prepare<[], number>('PRAGMA data_version').pluck();
+  const readDataVersion = () => dataVersionStmt.get()!;
+
   const appendInTx: AppendInTx = (events) => {
     // The head is read inside the write transaction, so no other writer can slip in between.
     if (!db.inTransaction) throw new Error('audit append must run inside the transaction of its change');
     if (events.length === 0) return [];
-    const head = headStmt.get();
-    let seq = head?.seq ?? 0;
-    let prevHash = head?.hash ?? GENESIS_HASH;
+    if (!tip) {
+      const head = headStmt.get();
+      tip = { seq: head?.seq ?? 0, hash: head?.hash ?? GENESIS_HASH, edge: [] };
+    }
+    let { seq, hash: prevHash, edge } = tip;
     const ts = now().toISOString();
     const written: AuditEntry[] = [];
     for (const event of events) {
       const { body, ...entry } = buildEntry(event, ++seq, ts, prevHash);
-      insertEntry.run({ ...entry, partners: canonicalJson(entry.partners), body });
+      insertEntry.run(
+        entry.seq,
+        entry.ts,
+        entry.type,
+        entry.actorUser,
+        entry.actorPartner,
+        canonicalJson(entry.partners),
+        entry.requestId,
+        entry.agreementId,
+        entry.outcome,
+        body,
+        entry.prevHash,
+        entry.hash,
+      );
       for (const partner of entry.partners) insertPartner.run(partner, entry.seq);
-      addDerived(entry.seq, body, entry.data);
+      edge = addDerived(entry.seq, body, entry.data, edge);
       written.push(entry);
       prevHash = entry.hash;
     }
+    tip = { seq, hash: prevHash, edge };
     announce();
     return written;
   };
 
-  backfillDerived(db, addDerived);
-  const appendAlone = db.transaction(appendInTx);
+  const memory: SqliteAudit['memory'] = {
+    save: () => tip,
+    restore: (saved) => {
+      tip = saved as Tip | undefined;
+    },
+    begin: () => {
+      // Another connection (another process's store) committed since our last transaction: forget.
+      const version = readDataVersion();
+      if (version !== dataVersion) tip = undefined;
+      dataVersion = version;
+    },
+  };
+
+  backfillDerived(db, (seq, body, data) => void addDerived(seq, body, data));
   const checkpoints = createCheckpoints(db, nodes);
   const queries = new Map<string, Database.Statement>();
 
@@ -135,8 +211,8 @@ export function createAudit(db: Database.Database, now: () => Date): SqliteAudit
   const headSeq = () => headStmt.get()?.seq ?? 0;
 
   const store: AuditStore = {
-    async append(events) {
-      return appendAlone.immediate(events);
+    append(events) {
+      return runUnit(() => appendInTx(events));
     },
     async read(fromSeq, limit) {
       if (limit <= 0) return [];
@@ -186,7 +262,7 @@ export function createAudit(db: Database.Database, now: () => Date): SqliteAudit
     },
   };
 
-  return { appendInTx, store };
+  return { appendInTx, store, memory };
 }
 
 /**

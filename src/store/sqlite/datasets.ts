@@ -4,6 +4,7 @@ import type { AuditEventInput } from '../../audit/types';
 import type { DatasetRecord, DatasetUpload, Hit, StoredLookup } from '../../datasets/types';
 import type { DatasetStore, LookupStore } from '../port';
 import type { AppendInTx } from './audit';
+import type { RunUnit } from './group-commit';
 
 interface RecordRow {
   identifier_key: string;
@@ -25,7 +26,13 @@ const fromRow = (r: RecordRow): DatasetRecord => ({
   record: JSON.parse(r.record) as DatasetRecord['record'],
 });
 
-export function createDatasets(db: Database.Database, appendInTx: AppendInTx): DatasetStore {
+/** `reader`: the connection lookups read through (a memory-mapped read-only one, or `db` itself). */
+export function createDatasets(
+  db: Database.Database,
+  appendInTx: AppendInTx,
+  unit: RunUnit,
+  reader: Database.Database = db,
+): DatasetStore {
   const clear = db.prepare('DELETE FROM dataset_records WHERE provider_id = ? AND dataset_id = ?');
   const put = db.prepare(
     `INSERT INTO dataset_records (provider_id, dataset_id, identifier_key, identifier_type, object_type,
@@ -47,19 +54,25 @@ export function createDatasets(db: Database.Database, appendInTx: AppendInTx): D
     `SELECT body FROM dataset_uploads WHERE provider_id = ? AND dataset_id = ?
      ORDER BY uploaded_at DESC, rowid DESC LIMIT 1`,
   );
-  // Keys and scopes arrive as JSON parameters so the statement text never changes.
-  const lookup = db.prepare<[string, string], Omit<Hit, 'identifierKey'> & { identifierKey: string }>(
+  // Keys and scopes arrive as JSON parameters so the statement text never changes. CROSS JOIN fixes
+  // the order: every (key, scope) pair is one search of the primary key, so a lookup costs the same
+  // whatever the size of the dataset (a plain JOIN let the planner scan a whole scope per lookup).
+  const lookup = reader.prepare<[string, string], Omit<Hit, 'identifierKey'> & { identifierKey: string }>(
     `SELECT r.provider_id AS providerId, r.dataset_id AS datasetId, r.object_type AS objectType,
        r.identifier_type AS identifierType, r.identifier_key AS identifierKey, r.record_ref AS recordRef
      FROM json_each(?) AS k
-     JOIN dataset_records AS r ON r.identifier_key = k.value
-     JOIN json_each(?) AS s
-       ON r.provider_id = json_extract(s.value, '$.providerId') AND r.dataset_id = json_extract(s.value, '$.datasetId')
+     CROSS JOIN json_each(?) AS s
+     CROSS JOIN dataset_records AS r
+     WHERE r.provider_id = json_extract(s.value, '$.providerId')
+       AND r.dataset_id = json_extract(s.value, '$.datasetId')
+       AND r.identifier_key = k.value
      ORDER BY k.key, r.provider_id, r.dataset_id`,
   );
+  // Reference first, then its index (provider, dataset, record_ref): cost independent of dataset size.
   const resolve = db.prepare<[string, string, string], RecordRow>(
     `SELECT r.* FROM json_each(?) AS k
-     JOIN dataset_records AS r ON r.provider_id = ? AND r.dataset_id = ? AND r.record_ref = k.value
+     CROSS JOIN dataset_records AS r INDEXED BY dataset_records_ref
+     WHERE r.provider_id = ? AND r.dataset_id = ? AND r.record_ref = k.value
      ORDER BY r.source_ref, r.identifier_key`,
   );
 
@@ -67,38 +80,30 @@ export function createDatasets(db: Database.Database, appendInTx: AppendInTx): D
     'SELECT * FROM dataset_records WHERE provider_id = ? AND dataset_id = ? ORDER BY identifier_key',
   );
 
-  const write = db.transaction(
-    (upload: DatasetUpload, records: DatasetRecord[], events: AuditEventInput[]) => {
-      if (upload.mode === 'replace') clear.run(upload.providerId, upload.datasetId);
-      for (const r of records) {
-        put.run({
-          providerId: upload.providerId,
-          datasetId: upload.datasetId,
-          identifierKey: r.identifierKey,
-          identifierType: r.identifierType,
-          objectType: r.objectType,
-          recordRef: r.recordRef,
-          sourceRef: r.sourceRef,
-          linkId: r.linkId,
-          record: JSON.stringify(r.record),
-          uploadId: upload.id,
-        });
-      }
-      saveUpload.run(
-        upload.id,
-        upload.providerId,
-        upload.datasetId,
-        upload.uploadedAt,
-        JSON.stringify(upload),
-      );
-      appendInTx(events);
-      return count.get(upload.providerId, upload.datasetId)!.n;
-    },
-  );
+  const write = (upload: DatasetUpload, records: DatasetRecord[], events: AuditEventInput[]) => {
+    if (upload.mode === 'replace') clear.run(upload.providerId, upload.datasetId);
+    for (const r of records) {
+      put.run({
+        providerId: upload.providerId,
+        datasetId: upload.datasetId,
+        identifierKey: r.identifierKey,
+        identifierType: r.identifierType,
+        objectType: r.objectType,
+        recordRef: r.recordRef,
+        sourceRef: r.sourceRef,
+        linkId: r.linkId,
+        record: JSON.stringify(r.record),
+        uploadId: upload.id,
+      });
+    }
+    saveUpload.run(upload.id, upload.providerId, upload.datasetId, upload.uploadedAt, JSON.stringify(upload));
+    appendInTx(events);
+    return count.get(upload.providerId, upload.datasetId)!.n;
+  };
 
   return {
-    async write(upload, records, events) {
-      return write.immediate(upload, records, events);
+    write(upload, records, events) {
+      return unit(() => write(upload, records, events));
     },
     async lookup(keys, scopes) {
       if (!keys.length || !scopes.length) return [];
@@ -121,7 +126,7 @@ export function createDatasets(db: Database.Database, appendInTx: AppendInTx): D
   };
 }
 
-export function createLookups(db: Database.Database, appendInTx: AppendInTx): LookupStore {
+export function createLookups(db: Database.Database, appendInTx: AppendInTx, unit: RunUnit): LookupStore {
   const insert = db.prepare(
     `INSERT INTO lookups (id, agreement_id, requester_user, requester_partner, outcome, hits, created_at)
      VALUES (@id, @agreementId, @requesterUser, @requesterPartner, @outcome, @hits, @createdAt)`,
@@ -129,13 +134,13 @@ export function createLookups(db: Database.Database, appendInTx: AppendInTx): Lo
   const since = db.prepare<[string, string, string], { n: number }>(
     'SELECT count(*) AS n FROM lookups WHERE requester_user = ? AND agreement_id = ? AND created_at >= ?',
   );
-  const create = db.transaction((lookup: StoredLookup, events: AuditEventInput[]) => {
+  const create = (lookup: StoredLookup, events: AuditEventInput[]) => {
     insert.run({ ...lookup, createdAt: new Date(lookup.createdAt).toISOString() });
     appendInTx(events);
-  });
+  };
   return {
     async create(lookup, events) {
-      create.immediate(lookup, events);
+      await unit(() => create(lookup, events));
     },
     async countSince(userId, agreementId, from) {
       return since.get(userId, agreementId, from.toISOString())!.n;

@@ -6,17 +6,26 @@ import type { Store } from '../port';
 import { createAccreditations } from './accreditations';
 import { createAudit } from './audit';
 import { createDatasets, createLookups } from './datasets';
+import { createGroupCommitter, type CommitInfo } from './group-commit';
 import { migrate } from './migrations';
 import { createRequests } from './requests';
 
 export { readRawAuditRows, readRawCheckpoints } from './audit';
 export { LATEST_VERSION, MIGRATIONS } from './migrations';
+export type { CommitInfo } from './group-commit';
 
 export interface SqliteStoreOptions {
   /** Path of the database file (its folder is created), or ':memory:'. */
   file: string;
   /** Clock for audit timestamps and updatedAt; tests pin it. */
   now?: () => Date;
+  /**
+   * Called after each group commit (one transaction, one fsync, many writes), before any of its
+   * writers hears back: tests and benchmarks count transactions with it.
+   */
+  onCommit?: (info: CommitInfo) => void;
+  /** Most writes in one group transaction (default 1,000). */
+  maxBatch?: number;
 }
 
 export function openSqliteStore(opts: SqliteStoreOptions): Store {
@@ -33,19 +42,35 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
+    // Each write of a group commit runs under its own SAVEPOINT; its statement journal stays in memory
+    // instead of a temporary file (temporary tables and sorts too: they are small here).
+    db.pragma('temp_store = MEMORY');
     migrate(db);
   } catch (err) {
     db.close();
     throw err;
   }
 
-  const audit = createAudit(db, now);
+  // Every write goes through the group committer: concurrent writes share one transaction and one
+  // fsync, and none is acknowledged before that transaction has committed.
+  const group = createGroupCommitter(db, {
+    maxBatch: opts.maxBatch,
+    onCommit: opts.onCommit,
+    memory: {
+      save: () => audit.memory.save(),
+      restore: (s) => audit.memory.restore(s),
+      begin: () => audit.memory.begin(),
+    },
+  });
+  const unit = group.run.bind(group) as <T>(fn: () => T) => Promise<T>;
+  const audit = createAudit(db, now, unit);
+  const lookupReader = openLookupReader(opts.file);
   return {
     kind: 'sqlite',
-    accreditations: createAccreditations(db, audit.appendInTx),
-    requests: createRequests(db, audit.appendInTx, now),
-    datasets: createDatasets(db, audit.appendInTx),
-    lookups: createLookups(db, audit.appendInTx),
+    accreditations: createAccreditations(db, audit.appendInTx, unit),
+    requests: createRequests(db, audit.appendInTx, now, unit),
+    datasets: createDatasets(db, audit.appendInTx, unit, lookupReader ?? db),
+    lookups: createLookups(db, audit.appendInTx, unit),
     audit: audit.store,
     async ping() {
       try {
@@ -55,7 +80,35 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
       }
     },
     async close() {
+      // Writes already asked for are committed (and acknowledged) before the file closes.
+      if (db.open) group.flushNow();
+      if (lookupReader?.open) lookupReader.close();
       if (db.open) db.close();
     },
   };
+}
+
+/** Largest part of the file the lookup reader maps into memory (SQLite caps it at its own maximum). */
+const LOOKUP_MMAP_BYTES = 2 ** 31;
+
+/**
+ * A read-only connection for hit/no-hit lookups, the hot read over the largest table: it maps the
+ * file into memory (mmap_size), so a lookup's B-tree pages are read without a system call each and
+ * its cost barely grows with the dataset. Only this connection maps the file, so the memory of an
+ * export or a verification through the store stays flat. Each lookup reads the last committed state
+ * (WAL), which is all a lookup may see anyway: writes are acknowledged only once committed. None for an
+ * in-memory database (another connection could not see it).
+ */
+function openLookupReader(file: string): Database.Database | undefined {
+  if (file === ':memory:' || file.startsWith('file:')) return undefined;
+  const reader = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    reader.pragma('busy_timeout = 5000');
+    // PRAGMA takes no bound parameters; the value is a constant of this file.
+    reader.pragma(`mmap_size = ${LOOKUP_MMAP_BYTES}`);
+    return reader;
+  } catch (error) {
+    reader.close();
+    throw error;
+  }
 }

@@ -4,6 +4,7 @@ import type { AuditEventInput } from '../../audit/types';
 import type { StoredRequest, RequestState } from '../../requests/types';
 import type { RequestPatch, RequestStore } from '../port';
 import type { AppendInTx } from './audit';
+import type { RunUnit } from './group-commit';
 
 interface RequestRow {
   id: string;
@@ -111,7 +112,12 @@ function patchParams(id: string, from: RequestState[], patch: RequestPatch, now:
   };
 }
 
-export function createRequests(db: Database.Database, appendInTx: AppendInTx, now: () => Date): RequestStore {
+export function createRequests(
+  db: Database.Database,
+  appendInTx: AppendInTx,
+  now: () => Date,
+  unit: RunUnit,
+): RequestStore {
   const insert = db.prepare<[RequestRow]>(
     `INSERT INTO requests (id, agreement_id, provider_id, dataset_id, requester_user, requester_partner, state,
        created_at, updated_at, expires_at, disclosed_at, purged_at, decline_reason, input, decision, preview,
@@ -160,30 +166,28 @@ export function createRequests(db: Database.Database, appendInTx: AppendInTx, no
     return row ? fromRow(row) : undefined;
   };
 
-  const create = db.transaction((request: StoredRequest, events: AuditEventInput[]) => {
-    insert.run(toRow(request));
-    appendInTx(events);
-  });
-
-  const transition = db.transaction(
-    (
-      id: string,
-      from: RequestState[],
-      patch: RequestPatch,
-      events: (updated: StoredRequest) => AuditEventInput[],
-    ): StoredRequest | undefined => {
-      // Compare-and-set: zero rows changed means someone else moved the request first; log nothing.
-      if (update.run(patchParams(id, from, patch, now().toISOString())).changes === 0) return undefined;
-      const updated = getSync(id);
-      if (!updated) throw new Error(`request ${id} vanished inside its own transaction`);
-      appendInTx(events(updated));
-      return updated;
-    },
-  );
+  const transition = (
+    id: string,
+    from: RequestState[],
+    patch: RequestPatch,
+    events: (updated: StoredRequest) => AuditEventInput[],
+  ): StoredRequest | undefined => {
+    // Compare-and-set: zero rows changed means someone else moved the request first; log nothing.
+    if (update.run(patchParams(id, from, patch, now().toISOString())).changes === 0) return undefined;
+    const updated = getSync(id);
+    if (!updated) throw new Error(`request ${id} vanished inside its own transaction`);
+    appendInTx(events(updated));
+    return updated;
+  };
 
   return {
     async create(request, events) {
-      create.immediate(request, events);
+      // toRow checks the timestamps now, so a malformed one fails the call, not the group.
+      const row = toRow(request);
+      return unit(() => {
+        insert.run(row);
+        appendInTx(events);
+      });
     },
     async get(id) {
       return getSync(id);
@@ -198,7 +202,7 @@ export function createRequests(db: Database.Database, appendInTx: AppendInTx, no
     },
     async transition(id, from, patch, events) {
       if (from.length === 0) return undefined;
-      return transition.immediate(id, from, patch, events);
+      return unit(() => transition(id, from, patch, events));
     },
     async countSince(userId, agreementId, since) {
       return countStmt.get(userId, agreementId, since.toISOString())?.n ?? 0;

@@ -1,0 +1,226 @@
+/**
+ * What the benchmarks run in a process of their own (so that the load generator and the measured
+ * code do not share one event loop, and memory is the child's own):
+ *
+ *   node child.js gateway <workDir> <records> <analysts>  the real gateway (startGateway) on 127.0.0.1:0
+ *   node child.js express <bodyBytes>            a bare express 5 endpoint answering a fixed JSON body
+ *   node child.js map <csvFile>                  `fsg map --adapter boatreg-nl <csvFile> --out /dev/null`
+ *   node child.js csv-parse <csvFile>            csv-parse alone, same options as the CSV reader
+ *
+ * Servers report {url, tokens?} over the IPC channel and stop on "stop" or when the parent goes away.
+ * The others print one JSON line with their figures and exit.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parseCsv } from 'csv-parse';
+import express from 'express';
+import { buildCli } from '../src/cli';
+import { issueDemoToken } from '../src/auth/demo-tokens';
+import { loadConfig, PROJECT_ROOT } from '../src/config/load';
+import { startGateway, storeFile } from '../src/gateway';
+import { loadBundle } from '../src/policy/load';
+import type { Accreditation } from '../src/records/accreditation';
+import { openSqliteStore } from '../src/store/sqlite';
+import { fillDataset } from './lib/records';
+
+/** Reports to the parent; `last`: then lets go of the channel, so the process can end. */
+function send(message: unknown, last = false): void {
+  if (!process.send) {
+    process.stdout.write(`${JSON.stringify(message)}\n`);
+    return;
+  }
+  process.send(message, () => {
+    if (last) process.disconnect();
+  });
+}
+
+/** Stops on "stop" from the parent, or when the parent's channel closes (it died). */
+function onStop(stop: () => Promise<void>): void {
+  let stopping = false;
+  const go = () => {
+    if (stopping) return;
+    stopping = true;
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('message', (m) => m === 'stop' && go());
+  process.on('disconnect', go);
+  process.on('SIGTERM', go);
+}
+
+/**
+ * The policy bundle as shipped, with issuer key paths made absolute for the copy and the daily quota of
+ * stolen-boats raised from 50 to 1,000 lookups per analyst (the benchmark spreads its lookups over
+ * many analysts, each still well under that).
+ */
+function benchBundle(dir: string): string {
+  const target = path.join(dir, 'policies');
+  fs.cpSync(path.join(PROJECT_ROOT, 'policies'), target, { recursive: true });
+  const partners = path.join(target, 'partners.yaml');
+  fs.writeFileSync(
+    partners,
+    fs
+      .readFileSync(partners, 'utf8')
+      .replaceAll('../config/demo/', `${path.join(PROJECT_ROOT, 'config', 'demo')}/`),
+  );
+  const boats = path.join(target, 'agreements', 'stolen-boats.yaml');
+  fs.writeFileSync(
+    boats,
+    fs.readFileSync(boats, 'utf8').replace(/dailyQuotaPerUser: \d+/, 'dailyQuotaPerUser: 1000'),
+  );
+  return target;
+}
+
+/** Accredited police-nl analysts, like the demo's anna, one token each. */
+function benchAnalysts(count: number, now: Date): Accreditation[] {
+  const day = (offset: number) => new Date(now.getTime() + offset * 86_400_000).toISOString().slice(0, 10);
+  return Array.from({ length: count }, (_, i) => ({
+    userId: `bench-analyst-${String(i).padStart(4, '0')}`,
+    partnerId: 'police-nl',
+    displayName: `Bench analyst ${i}`,
+    roles: ['analyst'],
+    vettingLevel: 2,
+    trainedOn: day(-30),
+    expiresOn: day(365),
+    suspended: false,
+  }));
+}
+
+async function gateway(workDir: string, records: number, analysts: number): Promise<void> {
+  const env = {
+    FSG_DATA_DIR: path.join(workDir, 'data'),
+    FSG_POLICY_DIR: benchBundle(workDir),
+    FSG_HOST: '127.0.0.1',
+    FSG_PORT: '0',
+    FSG_DEMO: 'true',
+    FSG_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+  };
+  const config = loadConfig(env, workDir);
+  // The shared dataset the lookups search, and the analysts, stored before the gateway starts.
+  const store = openSqliteStore({ file: storeFile(config) });
+  await fillDataset(store, records, () => undefined);
+  const users = benchAnalysts(analysts, new Date());
+  await store.accreditations.seed(users, (added) => [
+    {
+      type: 'accreditation.change',
+      actor: 'system',
+      partners: ['police-nl'],
+      outcome: 'create',
+      data: { added: added.length },
+    },
+  ]);
+  await store.close();
+  const running = await startGateway(config);
+  const bundle = await loadBundle(config.policyDir);
+  const partner = bundle.partners.get('police-nl')!;
+  const tokens: string[] = [];
+  for (const user of users) {
+    tokens.push(
+      await issueDemoToken({
+        userId: user.userId,
+        partner,
+        bundleDir: bundle.dir,
+        audience: config.auth.audience,
+        ttlSeconds: 3600,
+        mfa: true,
+      }),
+    );
+  }
+  onStop(() => running.close());
+  send({ url: running.url, tokens });
+}
+
+async function bareExpress(bodyBytes: number): Promise<void> {
+  const app = express();
+  // A JSON body of the gateway's answer size: an id and padding.
+  const base = { id: crypto.randomUUID(), pad: '' };
+  base.pad = 'x'.repeat(Math.max(0, bodyBytes - JSON.stringify(base).length));
+  app.post('/api/v1/lookups', (_req, res) => {
+    res.json(base);
+  });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  onStop(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  send({ url: `http://127.0.0.1:${port}` });
+}
+
+/**
+ * `fsg map` as a user runs it (the CLI's own argument parsing), in this process so that its peak RSS
+ * is this process's. The summary line it writes to stderr is read back for the counts.
+ */
+async function map(file: string): Promise<void> {
+  const captured: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  }) as typeof process.stderr.write;
+  const started = process.hrtime.bigint();
+  try {
+    await buildCli().parseAsync([
+      'node',
+      'fsg',
+      'map',
+      '--adapter',
+      'boatreg-nl',
+      file,
+      '--out',
+      '/dev/null',
+    ]);
+  } finally {
+    process.stderr.write = write;
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const text = captured.join('');
+  const read = /read (\d+), mapped (\d+), quarantined (\d+), records (\d+)/.exec(text);
+  if (process.exitCode || !read) throw new Error(`fsg map failed (${process.exitCode}): ${text}`);
+  send(
+    {
+      rows: Number(read[1]),
+      mapped: Number(read[2]),
+      quarantined: Number(read[3]),
+      records: Number(read[4]),
+      seconds,
+      maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    },
+    true,
+  );
+}
+
+async function csvParseAlone(file: string): Promise<void> {
+  const started = process.hrtime.bigint();
+  const parser = parseCsv({
+    columns: true,
+    bom: true,
+    record_delimiter: ['\r\n', '\n'],
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+  });
+  fs.createReadStream(file, { highWaterMark: 256 * 1024 }).pipe(parser);
+  let rows = 0;
+  for await (const record of parser as AsyncIterable<Record<string, string>>) if (record) rows++;
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  send({ rows, seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024 }, true);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [mode, a, b, c] = argv;
+  if (mode === 'gateway') return gateway(a, Number(b), Number(c ?? '1000'));
+  if (mode === 'express') return bareExpress(Number(a));
+  if (mode === 'map') return map(a);
+  if (mode === 'csv-parse') return csvParseAlone(a);
+  throw new Error(`unknown child mode ${mode}`);
+}
+
+main(process.argv.slice(2)).catch((error: Error) => {
+  process.stderr.write(`${error.stack ?? error.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,71 @@
+/** Form bodies of the portal: urlencoded or multipart (uploads), read with a size limit after the guard. */
+import type { Request } from 'express';
+import busboy from 'busboy';
+import { problems } from '../http/problem';
+
+export interface FormData {
+  fields: Record<string, string[]>;
+  file?: { name: string; type: string; data: Buffer };
+}
+
+const FORM_LIMIT = 64 * 1024;
+
+function readAll(req: Request, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        reject(problems.tooLarge(`The form exceeds ${maxBytes} bytes.`));
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function readMultipart(req: Request, maxFileBytes: number): Promise<FormData> {
+  return new Promise((resolve, reject) => {
+    const form: FormData = { fields: {} };
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        headers: req.headers,
+        limits: { files: 1, fields: 50, fieldSize: FORM_LIMIT, fileSize: maxFileBytes },
+      });
+    } catch {
+      reject(problems.badRequest('The form could not be read.'));
+      return;
+    }
+    parser.on('field', (name: string, value: string) => void (form.fields[name] ??= []).push(value));
+    parser.on('file', (_name, stream, info) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('limit', () => reject(problems.tooLarge(`The file exceeds ${maxFileBytes} bytes.`)));
+      stream.on('end', () => {
+        form.file = { name: info.filename ?? '', type: info.mimeType ?? '', data: Buffer.concat(chunks) };
+      });
+    });
+    parser.on('error', () => reject(problems.badRequest('The form could not be read.')));
+    parser.on('close', () => resolve(form));
+    req.pipe(parser);
+  });
+}
+
+export async function readForm(req: Request, maxFileBytes: number): Promise<FormData> {
+  const type = (req.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  if (type === 'multipart/form-data') return readMultipart(req, maxFileBytes);
+  if (type !== 'application/x-www-form-urlencoded' && type !== '') {
+    throw problems.unsupportedMedia('Forms are sent urlencoded or as multipart.');
+  }
+  const body = (await readAll(req, FORM_LIMIT)).toString('utf8');
+  const fields: Record<string, string[]> = {};
+  for (const [name, value] of new URLSearchParams(body)) (fields[name] ??= []).push(value);
+  return { fields };
+}
+
+export const one = (form: FormData, name: string): string => (form.fields[name]?.[0] ?? '').trim();
+export const all = (form: FormData, name: string): string[] =>
+  (form.fields[name] ?? []).map((v) => v.trim()).filter(Boolean);

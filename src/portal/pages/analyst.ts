@@ -1,0 +1,449 @@
+/** Analyst pages: hit/no-hit search, a guided detail request, my requests, the disclosure. */
+import { guards } from '../../http/routes';
+import { bodyValidator, schemas } from '../../http/validate';
+import lookupSchema from '../../../schemas/api/lookup.schema.json';
+import type { LookupInput } from '../../lookups/service';
+import { handlingOf, handlingView } from '../../requests/handling';
+import type { RequestInput } from '../../safes/types';
+import { problems } from '../../http/problem';
+import { all, one } from '../forms';
+import { html } from '../html';
+import { csrfField } from '../layout';
+import type { Ctx, PortalRoute } from '../portal';
+import { decisionView, recordsTable, stateLabel, timeLeft } from '../views';
+import { providerView } from './responder';
+
+const validateCreate = bodyValidator<RequestInput>(schemas.requestCreate);
+const validateLookup = bodyValidator<LookupInput>(lookupSchema);
+
+export const IDENTIFIER_TYPES = [
+  'hin',
+  'boat-registration',
+  'vin',
+  'vehicle-registration',
+  'engine-serial',
+  'part-serial',
+];
+
+/** "type:value" lines → identifiers; a line without a known type is a form error. */
+function parseIdentifiers(text: string) {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((line) => {
+      const colon = line.indexOf(':');
+      const type = colon > 0 ? line.slice(0, colon).trim() : '';
+      if (!IDENTIFIER_TYPES.includes(type))
+        throw problems.badRequest(
+          `Write each identifier as type:value (types: ${IDENTIFIER_TYPES.join(', ')}).`,
+        );
+      return { type, value: line.slice(colon + 1).trim() };
+    });
+}
+
+const agreementsFor = (ctx: Ctx) =>
+  [...ctx.deps.bundle().agreements.values()].filter((a) =>
+    a.parties.requesters.includes(ctx.identity.partnerId),
+  );
+
+const caseHint = (ctx: Ctx, agreementId: string) => {
+  const pattern = ctx.deps.bundle().agreements.get(agreementId)?.safes.project.caseRefPatterns[
+    ctx.identity.partnerId
+  ];
+  return pattern ? `Must match the agreed form ${pattern}` : 'Your case reference';
+};
+
+export function analystRoutes(): PortalRoute[] {
+  return [
+    {
+      method: 'get',
+      path: '/lookup',
+      guard: guards.authenticated,
+      handler: async (ctx) => ctx.render('Hit/no-hit search', lookupForm(ctx)),
+    },
+    {
+      method: 'post',
+      path: '/lookup',
+      guard: guards.authenticated,
+      handler: async (ctx) => {
+        const input = validateLookup({
+          agreementId: one(ctx.form, 'agreementId'),
+          identifiers: parseIdentifiers(one(ctx.form, 'identifiers')),
+          purpose: one(ctx.form, 'purpose'),
+          caseRef: one(ctx.form, 'caseRef'),
+        });
+        const result = await ctx.deps.services.lookups.lookup(ctx.identity, input, {
+          sourceIp: ctx.req.ip ?? '',
+          tls: ctx.req.secure,
+        });
+        if (result.decision.outcome === 'deny') {
+          return ctx.render(
+            'Search refused',
+            html`${decisionView(result.decision)}
+              <p><a href="/portal/lookup">Search again</a></p>`,
+            403,
+          );
+        }
+        const rows = result.hits.map(
+          (h) =>
+            html`<tr>
+              <td>${input.identifiers[h.query].type}:${input.identifiers[h.query].value}</td>
+              <td>${h.providerId}</td>
+              <td>${h.objectType}</td>
+              <td>
+                <a
+                  href="/portal/requests/new?agreement=${encodeURIComponent(input.agreementId)}&amp;provider=${encodeURIComponent(h.providerId)}&amp;ref=${encodeURIComponent(h.recordRef)}"
+                  >Request details</a
+                >
+              </td>
+            </tr>`,
+        );
+        ctx.render(
+          'Search results',
+          html`<p class="ok" role="status">
+              ${result.hits.length ? `${result.hits.length} hit(s)` : 'No hit'} for
+              ${input.identifiers.length} identifier(s). Hits name who holds a record, never its content.
+            </p>
+            ${
+              result.hits.length
+                ? html`<div class="table-wrap">
+                    <table>
+                      <thead>
+                        <tr>
+                          <th scope="col">Identifier</th>
+                          <th scope="col">Held by</th>
+                          <th scope="col">Object</th>
+                          <th scope="col">Next</th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        ${rows}
+                      </tbody>
+                    </table>
+                  </div>`
+                : ''
+            }
+            <p><a href="/portal/lookup">New search</a></p>`,
+        );
+      },
+    },
+    {
+      method: 'get',
+      path: '/requests/new',
+      guard: guards.authenticated,
+      handler: async (ctx) => ctx.render('New detail request', newRequestForm(ctx)),
+    },
+    {
+      method: 'post',
+      path: '/requests',
+      guard: guards.authenticated,
+      handler: async (ctx) => {
+        const [providerId, datasetId] = one(ctx.form, 'dataset').split('/');
+        const input = validateCreate({
+          agreementId: one(ctx.form, 'agreementId'),
+          providerId: providerId ?? '',
+          datasetId: datasetId ?? '',
+          identifiers: parseIdentifiers(one(ctx.form, 'identifiers')),
+          recordRefs: all(ctx.form, 'recordRefs')
+            .flatMap((v) => v.split(/\s+/))
+            .filter(Boolean),
+          fields: all(ctx.form, 'fields'),
+          purpose: one(ctx.form, 'purpose'),
+          caseRef: one(ctx.form, 'caseRef'),
+        });
+        const request = await ctx.deps.services.requests.create(ctx.identity, input, {
+          sourceIp: ctx.req.ip ?? '',
+          tls: ctx.req.secure,
+        });
+        if (request.state === 'denied') {
+          return ctx.render(
+            'Request refused',
+            html`${decisionView(request.decision)}
+              <p class="hint">Request ${request.id} was recorded as denied.</p>
+              <p>
+                <a href="/portal/requests/new?agreement=${encodeURIComponent(input.agreementId)}"
+                  >Start a new request</a
+                >
+              </p>`,
+            403,
+          );
+        }
+        ctx.redirect(`/portal/requests/${request.id}`, 'Request sent: it is now in the provider’s inbox.');
+      },
+    },
+    {
+      method: 'get',
+      path: '/requests',
+      guard: guards.anyOf('requests:read-own'),
+      handler: async (ctx) => {
+        const items = await ctx.deps.services.requests.listOwn(ctx.identity);
+        ctx.render(
+          'My requests',
+          items.length
+            ? html`<div class="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Created</th>
+                      <th scope="col">Case</th>
+                      <th scope="col">Agreement</th>
+                      <th scope="col">Provider / dataset</th>
+                      <th scope="col">State</th>
+                      <th scope="col">Expires</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${items.map(
+                      (r) =>
+                        html`<tr>
+                          <td><a href="/portal/requests/${r.id}">${r.createdAt}</a></td>
+                          <td>${r.input.caseRef}</td>
+                          <td>${r.input.agreementId}</td>
+                          <td>${r.input.providerId} / ${r.input.datasetId}</td>
+                          <td>${stateLabel(r.state)}</td>
+                          <td>${r.expiresAt ?? ''}</td>
+                        </tr>`,
+                    )}
+                  </tbody>
+                </table>
+              </div>`
+            : html`<p>No requests yet. <a href="/portal/requests/new">Make one</a>.</p>`,
+        );
+      },
+    },
+    {
+      method: 'get',
+      path: '/requests/:id',
+      guard: guards.anyOf('requests:read-own', 'inbox:read'),
+      handler: async (ctx) => {
+        const { request, side } = await ctx.deps.services.requests.get(ctx.identity, idOf(ctx));
+        if (side === 'provider') return providerView(ctx, request);
+        const h = handlingView(handlingOf(request));
+        ctx.render(
+          `Request ${request.input.caseRef}`,
+          html`<dl class="facts">
+              <dt>State</dt>
+              <dd>${stateLabel(request.state)}</dd>
+              <dt>Agreement</dt>
+              <dd>${request.input.agreementId}</dd>
+              <dt>Provider / dataset</dt>
+              <dd>${request.input.providerId} / ${request.input.datasetId}</dd>
+              <dt>Purpose</dt>
+              <dd>${request.input.purpose}</dd>
+              <dt>Fields</dt>
+              <dd>${request.input.fields.join(', ')}</dd>
+              <dt>Identifiers</dt>
+              <dd>${request.input.identifiers.map((i) => `${i.type}:${i.value}`).join(', ') || '—'}</dd>
+              <dt>Handling</dt>
+              <dd>TLP:${h.tlp}</dd>
+              ${
+                request.declineReason
+                  ? html`<dt>Provider’s reason</dt>
+                      <dd class="decline-reason">${request.declineReason}</dd>`
+                  : ''
+              }
+            </dl>
+            ${request.state === 'disclosed' ? html`<p><a class="button" href="/portal/requests/${request.id}/disclosure">Read the disclosure</a> <span class="hint">Time left: ${timeLeft(request.expiresAt, ctx.deps.clock())}</span></p>` : ''}
+            ${
+              ['awaiting_provider', 'answered', 'withheld'].includes(request.state)
+                ? html`<form method="post" action="/portal/requests/${request.id}/withdraw">
+                    ${csrfField(ctx.user.csrf)}<button type="submit" class="secondary">
+                      Withdraw this request
+                    </button>
+                  </form>`
+                : ''
+            }
+            <h2>Decision</h2>
+            ${decisionView(request.decision)}`,
+        );
+      },
+    },
+    {
+      method: 'post',
+      path: '/requests/:id/withdraw',
+      guard: guards.anyOf('requests:withdraw'),
+      handler: async (ctx) => {
+        const request = await ctx.deps.services.requests.withdraw(ctx.identity, idOf(ctx));
+        ctx.redirect(`/portal/requests/${request.id}`, 'Request withdrawn.');
+      },
+    },
+    {
+      method: 'get',
+      path: '/requests/:id/disclosure',
+      guard: guards.anyOf('disclosures:read'),
+      handler: async (ctx) => {
+        const request = await ctx.deps.services.requests.readDisclosure(ctx.identity, idOf(ctx));
+        const h = handlingView(handlingOf(request));
+        const records = Array.isArray(request.disclosure) ? request.disclosure : [];
+        ctx.render(
+          `Disclosure for ${request.input.caseRef}`,
+          html`<section class="banner tlp-${h.tlp}" aria-label="Handling">
+              <p><strong>TLP:${h.tlp}</strong> — ${h.meaning}</p>
+              ${
+                h.conditions.length
+                  ? html`<ul>
+                      ${h.conditions.map((c) => html`<li>${c}</li>`)}
+                    </ul>`
+                  : ''
+              }
+              <p>
+                Time left:
+                <strong class="time-left">${timeLeft(request.expiresAt, ctx.deps.clock())}</strong> (until
+                ${request.expiresAt ?? '—'}); then the records are purged. This reading is logged.
+              </p>
+            </section>
+            ${recordsTable(records, 'Released records')}
+            <p><a href="/portal/requests/${request.id}">Back to the request</a></p>`,
+        );
+      },
+    },
+  ];
+}
+
+export function idOf(ctx: Ctx): string {
+  const id = String(ctx.req.params.id);
+  if (!/^[0-9a-f-]{36}$/.test(id)) throw problems.notFound('No such request.');
+  return id;
+}
+
+function purposeOptions(purposes: string[]) {
+  return purposes.map((p) => html`<option value="${p}">${p}</option>`);
+}
+
+function lookupForm(ctx: Ctx) {
+  const agreements = agreementsFor(ctx);
+  const purposes = [...new Set(agreements.flatMap((a) => a.purposes))];
+  return html`<form class="stack" method="post" action="/portal/lookup">
+    ${csrfField(ctx.user.csrf)}
+    <div>
+      <label for="agreementId">Agreement</label
+      ><select id="agreementId" name="agreementId" required>
+        ${agreements.map((a) => html`<option value="${a.id}">${a.title} (${a.id})</option>`)}
+      </select>
+    </div>
+    <div>
+      <label for="identifiers">Identifiers, one per line as type:value</label>
+      <textarea
+        id="identifiers"
+        name="identifiers"
+        rows="4"
+        required
+        aria-describedby="identifiers-hint"
+      ></textarea>
+      <p class="hint" id="identifiers-hint">
+        Types: ${IDENTIFIER_TYPES.join(', ')}. Example: hin:NL-HXAB7A33G293
+      </p>
+    </div>
+    <div>
+      <label for="purpose">Purpose</label
+      ><select id="purpose" name="purpose" required>
+        ${purposeOptions(purposes)}
+      </select>
+    </div>
+    <div>
+      <label for="caseRef">Case reference</label
+      ><input type="text" id="caseRef" name="caseRef" required aria-describedby="caseRef-hint" />
+      <p class="hint" id="caseRef-hint">${agreements[0] ? caseHint(ctx, agreements[0].id) : ''}</p>
+    </div>
+    <div><button type="submit">Search</button></div>
+  </form>`;
+}
+
+/** Step by step: the agreement, then a dataset the agreement shares, then the fields it allows. */
+function newRequestForm(ctx: Ctx) {
+  const q = (name: string) =>
+    typeof ctx.req.query[name] === 'string' ? (ctx.req.query[name] as string) : '';
+  const agreements = agreementsFor(ctx);
+  const agreement = agreements.find((a) => a.id === q('agreement'));
+  const ref = q('ref');
+  if (!agreement) {
+    if (!agreements.length)
+      return html`<p class="error">Your organisation is not a requester in any agreement.</p>`;
+    return html`<form class="stack" method="get" action="/portal/requests/new">
+      <div>
+        <label for="agreement">1. Agreement</label
+        ><select id="agreement" name="agreement" required>
+          ${agreements.map((a) => html`<option value="${a.id}">${a.title} (${a.id})</option>`)}
+        </select>
+      </div>
+      <div><button type="submit">Continue</button></div>
+    </form>`;
+  }
+  const provider = q('provider');
+  const datasets = agreement.datasets.filter((d) => !provider || d.provider === provider);
+  const chosen =
+    datasets.find((d) => `${d.provider}/${d.id}` === q('dataset')) ??
+    (datasets.length === 1 ? datasets[0] : undefined);
+  const summary = html`<p>
+    Agreement: <strong>${agreement.title}</strong> (${agreement.id}) ·
+    <a href="/portal/requests/new">change</a>
+  </p>`;
+  if (!chosen) {
+    return html`${summary}
+      <form class="stack" method="get" action="/portal/requests/new">
+        <input
+          type="hidden"
+          name="agreement"
+          value="${agreement.id}"
+        />${ref ? html`<input type="hidden" name="ref" value="${ref}" />` : ''}
+        <div>
+          <label for="dataset">2. Provider and dataset</label
+          ><select id="dataset" name="dataset" required>
+            ${datasets.map(
+              (d) =>
+                html`<option value="${d.provider}/${d.id}">
+                  ${d.provider} — ${d.id} (${d.objectTypes.join(', ')})
+                </option>`,
+            )}
+          </select>
+        </div>
+        <div><button type="submit">Continue</button></div>
+      </form>`;
+  }
+  return html`${summary}
+    <form class="stack" method="post" action="/portal/requests">
+      ${csrfField(ctx.user.csrf)}
+      <input type="hidden" name="agreementId" value="${agreement.id}" />
+      <input type="hidden" name="dataset" value="${chosen.provider}/${chosen.id}" />
+      <p>
+        Provider and dataset: <strong>${chosen.provider} — ${chosen.id}</strong> (classification
+        ${chosen.classification})
+      </p>
+      <fieldset>
+        <legend>3. Fields the agreement allows</legend>
+        ${chosen.fields.map(
+          (f, i) =>
+            html`<div class="check">
+              <input type="checkbox" id="field-${i}" name="fields" value="${f}" checked /><label
+                for="field-${i}"
+                >${f}${chosen.pseudonymise.includes(f) ? ' (pseudonymised)' : ''}${chosen.generalise?.[f] ? ` (generalised to ${chosen.generalise[f]})` : ''}</label
+              >
+            </div>`,
+        )}
+      </fieldset>
+      <div>
+        <label for="identifiers">Identifiers, one per line as type:value</label>
+        <textarea id="identifiers" name="identifiers" rows="3" aria-describedby="identifiers-hint"></textarea>
+        <p class="hint" id="identifiers-hint">
+          Types: ${IDENTIFIER_TYPES.join(', ')}. Give identifiers, or a record reference from a hit, or both.
+        </p>
+      </div>
+      <div>
+        <label for="recordRefs">Record references from hits (optional)</label
+        ><input type="text" id="recordRefs" name="recordRefs" value="${ref}" />
+      </div>
+      <div>
+        <label for="purpose">Purpose</label
+        ><select id="purpose" name="purpose" required>
+          ${purposeOptions(agreement.purposes)}
+        </select>
+      </div>
+      <div>
+        <label for="caseRef">Case reference</label
+        ><input type="text" id="caseRef" name="caseRef" required aria-describedby="caseRef-hint" />
+        <p class="hint" id="caseRef-hint">${caseHint(ctx, agreement.id)}</p>
+      </div>
+      <div><button type="submit">Send the request</button></div>
+    </form>`;
+}

@@ -1,0 +1,317 @@
+/** Responder pages: the inbox, answering through the partner's adapter with a preview, datasets. */
+import { adapters } from '../../mapping';
+import { guards } from '../../http/routes';
+import { problems } from '../../http/problem';
+import { handlingOf, handlingView } from '../../requests/handling';
+import type { StoredRequest } from '../../requests/types';
+import type { UploadMode } from '../../datasets/types';
+import type { QuarantineEntry } from '../../mapping/types';
+import { one } from '../forms';
+import { html } from '../html';
+import { csrfField } from '../layout';
+import { formatOf, streamOf, type Ctx, type PortalRoute } from '../portal';
+import { recordsTable, stateLabel } from '../views';
+import { idOf } from './analyst';
+
+const adaptersOf = (partnerId: string) => [...adapters.values()].filter((a) => a.partnerId === partnerId);
+
+function quarantineTable(entries: QuarantineEntry[]) {
+  if (!entries.length) return html`<p class="hint">Quarantined rows: none.</p>`;
+  return html`<div class="table-wrap">
+    <table>
+      <caption>
+        Quarantined rows (${entries.length}): not mapped, will not leave
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">Row</th>
+          <th scope="col">Field</th>
+          <th scope="col">Code</th>
+          <th scope="col">Reason</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${entries.map(
+          (q) =>
+            html`<tr>
+              <td>${q.row}</td>
+              <td>${q.field ?? '—'}</td>
+              <td>${q.code}</td>
+              <td>${q.message}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </div>`;
+}
+
+function uploadForm(ctx: Ctx, action: string, extra = html``) {
+  const own = adaptersOf(ctx.identity.partnerId);
+  return html`<form class="stack" method="post" action="${action}" enctype="multipart/form-data">
+    ${csrfField(ctx.user.csrf)}
+    <div>
+      <label for="adapter">Adapter (your organisation's format)</label
+      ><select id="adapter" name="adapter" required>
+        ${own.map((a) => html`<option value="${a.id}">${a.id} (${a.formats.join(', ')})</option>`)}
+      </select>
+    </div>
+    ${extra}
+    <div>
+      <label for="file">File (.csv, .json or .ndjson)</label
+      ><input type="file" id="file" name="file" accept=".csv,.json,.ndjson,.jsonl" required />
+    </div>
+    <div><button type="submit">Upload and preview</button></div>
+  </form>`;
+}
+
+export async function providerView(ctx: Ctx, request: StoredRequest): Promise<void> {
+  const agreement = ctx.deps.bundle().agreements.get(request.input.agreementId);
+  const hits = await ctx.deps.services.requests.hitRecords(request);
+  const preview = request.preview;
+  const h = handlingView(handlingOf(request));
+  const open = ['awaiting_provider', 'answered', 'withheld'].includes(request.state);
+  ctx.render(
+    `Request from ${request.requesterPartner}`,
+    html`<dl class="facts">
+        <dt>State</dt>
+        <dd>${stateLabel(request.state)}</dd>
+        <dt>Purpose</dt>
+        <dd>${request.input.purpose}</dd>
+        <dt>Legal basis</dt>
+        <dd>${agreement?.legalBasis ?? '—'}</dd>
+        <dt>Case reference</dt>
+        <dd>${request.input.caseRef}</dd>
+        <dt>Agreement</dt>
+        <dd>${request.input.agreementId}</dd>
+        <dt>Dataset</dt>
+        <dd>${request.input.datasetId}</dd>
+        <dt>Fields asked</dt>
+        <dd>${request.input.fields.join(', ')}</dd>
+        <dt>Identifiers</dt>
+        <dd>${request.input.identifiers.map((i) => `${i.type}:${i.value}`).join(', ') || '—'}</dd>
+        <dt>Your records hit</dt>
+        <dd>
+          ${hits.length ? [...new Set(hits.map((r) => `${r.sourceRef} (${r.objectType})`))].join(', ') : '—'}
+        </dd>
+        <dt>Handling</dt>
+        <dd>TLP:${h.tlp} — ${h.meaning}</dd>
+        ${
+          request.declineReason
+            ? html`<dt>Decline reason</dt>
+                <dd>${request.declineReason}</dd>`
+            : ''
+        }
+      </dl>
+      ${
+        preview
+          ? html`<h2>Preview: exactly what will leave</h2>
+              <p class="${preview.outputCheck.outcome === 'pass' ? 'ok' : 'error'}" role="status">
+                Output check:
+                <strong class="output-check">${preview.outputCheck.outcome}</strong
+                >${preview.outputCheck.reasons.map((r) => html` — ${r.message}`)}
+              </p>
+              ${recordsTable(preview.records, 'Records that will be released')}
+              ${quarantineTable(preview.quarantine)}`
+          : ''
+      }
+      ${
+        request.state === 'answered'
+          ? html`<div class="actions">
+              <form method="post" action="/portal/requests/${request.id}/approve">
+                ${csrfField(ctx.user.csrf)}
+                ${preview?.outputCheck.outcome === 'review' ? html`<label for="approve-reason">Reason for the exception</label><textarea id="approve-reason" name="reason" rows="2" required></textarea>` : ''}
+                <button type="submit">Approve and release</button>
+              </form>
+            </div>`
+          : ''
+      }
+      ${
+        open
+          ? html`<h2>${preview ? 'Upload a corrected answer' : 'Answer'}</h2>
+              ${uploadForm(ctx, `/portal/requests/${request.id}/answer`)}
+              <h2>Decline</h2>
+              <form class="stack" method="post" action="/portal/requests/${request.id}/decline">
+                ${csrfField(ctx.user.csrf)}
+                <div>
+                  <label for="decline-reason">Reason for declining</label
+                  ><textarea id="decline-reason" name="reason" rows="2" minlength="3" required></textarea>
+                </div>
+                <div><button type="submit" class="danger">Decline</button></div>
+              </form>`
+          : ''
+      }
+      <p><a href="/portal/inbox">Back to the inbox</a></p>`,
+  );
+}
+
+export function responderRoutes(): PortalRoute[] {
+  return [
+    {
+      method: 'get',
+      path: '/inbox',
+      guard: guards.anyOf('inbox:read'),
+      handler: async (ctx) => {
+        const items = await ctx.deps.services.requests.inbox(ctx.identity);
+        const rows = await Promise.all(
+          items.map(async (r) => {
+            const hits = await ctx.deps.services.requests.hitRecords(r);
+            const legal = ctx.deps.bundle().agreements.get(r.input.agreementId)?.legalBasis ?? '—';
+            return html`<tr>
+              <td><a href="/portal/requests/${r.id}">${r.input.caseRef}</a></td>
+              <td>${r.requesterPartner}</td>
+              <td>${r.input.purpose}</td>
+              <td>${legal}</td>
+              <td>${r.input.fields.join(', ')}</td>
+              <td>${[...new Set(hits.map((x) => x.sourceRef))].join(', ') || '—'}</td>
+              <td>${stateLabel(r.state)}</td>
+            </tr>`;
+          }),
+        );
+        ctx.render(
+          'Inbox',
+          items.length
+            ? html`<div class="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Case</th>
+                      <th scope="col">From</th>
+                      <th scope="col">Purpose</th>
+                      <th scope="col">Legal basis</th>
+                      <th scope="col">Fields asked</th>
+                      <th scope="col">Our records hit</th>
+                      <th scope="col">State</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${rows}
+                  </tbody>
+                </table>
+              </div>`
+            : html`<p>No open requests.</p>`,
+        );
+      },
+    },
+    {
+      method: 'post',
+      path: '/requests/:id/answer',
+      guard: guards.anyOf('requests:answer'),
+      handler: async (ctx) => {
+        // Whose request it is comes first: a stranger learns nothing, not even that a file is missing.
+        const { side } = await ctx.deps.services.requests.get(ctx.identity, idOf(ctx));
+        if (side !== 'provider') throw problems.forbidden('Only the provider answers a request.');
+        const file = ctx.form.file;
+        if (!file || !file.data.length) throw problems.badRequest('Choose a file to upload.');
+        const request = await ctx.deps.services.requests.answerUpload(
+          ctx.identity,
+          idOf(ctx),
+          one(ctx.form, 'adapter'),
+          formatOf(file),
+          streamOf(file.data),
+        );
+        ctx.redirect(
+          `/portal/requests/${request.id}`,
+          `Answer mapped: ${request.preview?.records.length ?? 0} record(s) in the preview, ${request.preview?.quarantine.length ?? 0} quarantined. Nothing has left yet.`,
+        );
+      },
+    },
+    {
+      method: 'post',
+      path: '/requests/:id/approve',
+      guard: guards.anyOf('requests:answer'),
+      handler: async (ctx) => {
+        const reason = one(ctx.form, 'reason') || undefined;
+        const request = await ctx.deps.services.requests.approve(ctx.identity, idOf(ctx), reason);
+        ctx.redirect(
+          `/portal/requests/${request.id}`,
+          `Released to ${request.requesterPartner}, until ${request.expiresAt}.`,
+        );
+      },
+    },
+    {
+      method: 'post',
+      path: '/requests/:id/decline',
+      guard: guards.anyOf('requests:answer'),
+      handler: async (ctx) => {
+        const reason = one(ctx.form, 'reason');
+        if (reason.length < 3 || reason.length > 2000)
+          throw problems.badRequest('Give a reason (3 to 2000 characters).');
+        const request = await ctx.deps.services.requests.decline(ctx.identity, idOf(ctx), reason);
+        ctx.redirect(`/portal/requests/${request.id}`, 'Request declined.');
+      },
+    },
+    {
+      method: 'get',
+      path: '/datasets',
+      guard: guards.anyOf('datasets:write'),
+      handler: async (ctx) => {
+        const items = await ctx.deps.services.datasets.list(ctx.identity);
+        ctx.render(
+          'Shared datasets',
+          html`${items.map(
+            (d) =>
+              html`<section aria-labelledby="ds-${d.datasetId}">
+                <h2 id="ds-${d.datasetId}">${d.datasetId}</h2>
+                <p>${d.records} record(s) indexed for hit/no-hit.</p>
+                ${
+                  d.lastUpload
+                    ? html`<dl class="facts">
+                          <dt>Last upload</dt>
+                          <dd>
+                            ${d.lastUpload.uploadedAt} by ${d.lastUpload.uploadedBy}
+                            (${d.lastUpload.adapterId}, ${d.lastUpload.mode})
+                          </dd>
+                          <dt>Rows read</dt>
+                          <dd>${d.lastUpload.read}</dd>
+                          <dt>Mapped</dt>
+                          <dd>${d.lastUpload.mapped}</dd>
+                          <dt>Quarantined</dt>
+                          <dd>${d.lastUpload.quarantined}</dd>
+                        </dl>
+                        ${quarantineTable(d.lastUpload.quarantine ?? [])}`
+                    : html`<p class="hint">Nothing uploaded yet.</p>`
+                }
+                <h3>Upload</h3>
+                ${uploadForm(
+                  ctx,
+                  `/portal/datasets/${d.datasetId}`,
+                  html`<div>
+                    <label for="mode-${d.datasetId}">Mode</label
+                    ><select id="mode-${d.datasetId}" name="mode">
+                      <option value="replace">replace the dataset</option>
+                      <option value="upsert">add or update records</option>
+                    </select>
+                  </div>`,
+                )}
+              </section>`,
+          )}${items.length ? '' : html`<p>Your organisation shares no dataset.</p>`}`,
+        );
+      },
+    },
+    {
+      method: 'post',
+      path: '/datasets/:datasetId',
+      guard: guards.anyOf('datasets:write'),
+      handler: async (ctx) => {
+        const file = ctx.form.file;
+        if (!file || !file.data.length) throw problems.badRequest('Choose a file to upload.');
+        const datasetId = String(ctx.req.params.datasetId);
+        if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(datasetId)) throw problems.notFound('No such dataset.');
+        const mode = one(ctx.form, 'mode') as UploadMode;
+        if (mode !== 'replace' && mode !== 'upsert') throw problems.badRequest('Mode is replace or upsert.');
+        const upload = await ctx.deps.services.datasets.upload(
+          ctx.identity,
+          datasetId,
+          one(ctx.form, 'adapter'),
+          formatOf(file),
+          mode,
+          streamOf(file.data),
+        );
+        ctx.redirect(
+          '/portal/datasets',
+          `Uploaded ${datasetId}: ${upload.read} read, ${upload.mapped} mapped, ${upload.quarantined} quarantined.`,
+        );
+      },
+    },
+  ];
+}

@@ -1,0 +1,427 @@
+/**
+ * The web portal under /portal: server-rendered pages for analysts, responders, DPOs and admins that
+ * call the same services as the API, in-process. Every route is a RouteSpec with its guard; the
+ * session guard puts the session's bearer token in front of the API's own guard, so the same token
+ * verification, accreditation and casbin checks apply. Every POST carries the session's CSRF token.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import type { Request, RequestHandler, Response } from 'express';
+import type { AccreditationService } from '../accreditations/service';
+import { readDemoUsers } from '../accreditations/demo-seed';
+import type { AuditService } from '../audit/service';
+import { issueDemoToken } from '../auth/demo-tokens';
+import type { Identity } from '../auth/identity';
+import type { TokenVerifier } from '../auth/verifier';
+import type { DatasetService } from '../datasets/service';
+import type { LookupService } from '../lookups/service';
+import { parseSize } from '../http/body-stream';
+import { ProblemError, problems } from '../http/problem';
+import { guards, type Guard, type GuardMiddleware, type RouteSpec } from '../http/routes';
+import type { Bundle, Role } from '../policy/types';
+import type { RequestService } from '../requests/service';
+import type { Store } from '../store/port';
+import type { InputFormat } from '../mapping/types';
+import { readForm, type FormData } from './forms';
+import { html, type Html } from './html';
+import { page, type PageUser } from './layout';
+import { csrfMatches, SessionStore, setSessionCookie, type Session } from './session';
+import { analystRoutes } from './pages/analyst';
+import { responderRoutes } from './pages/responder';
+import { dpoRoutes } from './pages/dpo';
+import { adminRoutes } from './pages/admin';
+
+export interface PortalDeps {
+  bundle: () => Bundle;
+  store: Store;
+  verifier: TokenVerifier;
+  clock: () => Date;
+  demo?: { enabled: boolean; accreditations: string };
+  audience?: string;
+  uploadLimit: string;
+  apiGuard: GuardMiddleware;
+  services: {
+    requests: RequestService;
+    lookups: LookupService;
+    datasets: DatasetService;
+    accreditations: AccreditationService;
+    audit: AuditService;
+  };
+}
+
+/** What a portal handler gets: the signed-in user, the session and (for POSTs) the checked form. */
+export interface Ctx {
+  req: Request;
+  res: Response;
+  session: Session;
+  identity: Identity;
+  user: PageUser;
+  form: FormData;
+  deps: PortalDeps;
+  render(title: string, body: Html, status?: number): void;
+  redirect(to: string, flash?: string): void;
+}
+
+export type PortalHandler = (ctx: Ctx) => Promise<void>;
+
+export interface PortalRoute {
+  method: 'get' | 'post';
+  path: string;
+  guard: Guard;
+  handler: PortalHandler;
+}
+
+export const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join('; ');
+
+const ASSETS: Record<string, string> = { 'portal.css': 'text/css; charset=utf-8' };
+
+/** The project root (where package.json is), from src/portal or dist/src/portal alike. */
+function projectRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('cannot find the project root from ' + __dirname);
+    dir = up;
+  }
+  return dir;
+}
+export const ASSET_DIR = path.join(projectRoot(), 'src', 'portal', 'assets');
+
+const wantsHtml = (req: Request) => (req.get('accept') ?? '').includes('text/html');
+
+export interface Portal {
+  /** Runs before the portal's routes: its own Content-Security-Policy. */
+  middleware: RequestHandler;
+  guard: GuardMiddleware;
+  routes: RouteSpec[];
+  sessions: SessionStore;
+}
+
+export function createPortal(deps: PortalDeps): Portal {
+  const sessions = new SessionStore();
+  const uploadBytes = parseSize(deps.uploadLimit);
+
+  const middleware: RequestHandler = (_req, res, next) => {
+    res.setHeader('Content-Security-Policy', CSP);
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    next();
+  };
+
+  const errorPage = (res: Response, status: number, detail: string, user?: PageUser) => {
+    res
+      .status(status)
+      .type('html')
+      .send(
+        page(
+          status === 403 ? 'Not allowed' : 'Something went wrong',
+          user,
+          html`<p class="error" role="alert">${detail}</p>
+            <p><a href="/portal/">Back to the start page</a></p>`,
+        ),
+      );
+  };
+
+  /** Session first, then the API's guard with the session's token: one set of checks for both. */
+  const guard: GuardMiddleware = (g) => {
+    const api = deps.apiGuard(g);
+    return (req, res, next) => {
+      if (g.kind === 'public') return next();
+      // The portal is reached with its session only; a bearer token of the caller's own counts for nothing.
+      delete req.headers.authorization;
+      const session = sessions.get(req);
+      if (!session?.identity || !session.token) {
+        if (wantsHtml(req)) return void res.redirect(303, '/portal/sign-in');
+        return api(req, res, next);
+      }
+      req.headers.authorization = `Bearer ${session.token}`;
+      res.locals.session = session;
+      const json = res.json.bind(res);
+      // The API guard answers problem+json; a signed-in browser gets a page instead.
+      res.json = ((body: { detail?: string; status?: number }) => {
+        res.json = json;
+        if (res.statusCode === 401) {
+          sessions.destroy(session);
+          setSessionCookie(req, res, undefined);
+          res.status(303).redirect('/portal/sign-in');
+          return res;
+        }
+        errorPage(res, res.statusCode, body?.detail ?? 'Refused.', {
+          userId: session.identity!.userId,
+          displayName: session.identity!.userId,
+          partnerId: session.identity!.partnerId,
+          roles: [],
+          csrf: session.csrf,
+        });
+        return res;
+      }) as Response['json'];
+      api(req, res, (error?: unknown) => {
+        res.json = json;
+        delete req.headers.authorization;
+        next(error);
+      });
+    };
+  };
+
+  async function pageUser(session: Session, res: Response): Promise<PageUser> {
+    const identity = session.identity!;
+    const entry =
+      (res.locals.accreditation as Awaited<ReturnType<Store['accreditations']['get']>>) ??
+      (await deps.store.accreditations.get(identity.userId));
+    const usable = entry && entry.partnerId === identity.partnerId && !entry.suspended;
+    return {
+      userId: identity.userId,
+      displayName: entry?.displayName ?? identity.userId,
+      partnerId: identity.partnerId,
+      roles: usable ? (entry.roles as Role[]) : [],
+      csrf: session.csrf,
+    };
+  }
+
+  function wrap(route: PortalRoute): RouteSpec {
+    return {
+      method: route.method,
+      path: route.path,
+      guard: route.guard,
+      body: route.method === 'post' ? 'stream' : undefined,
+      handler: async (req, res) => {
+        const session = res.locals.session as Session;
+        let user: PageUser | undefined;
+        try {
+          user = await pageUser(session, res);
+          const form: FormData = route.method === 'post' ? await readForm(req, uploadBytes) : { fields: {} };
+          if (route.method === 'post' && !csrfMatches(session, form.fields._csrf?.[0])) {
+            throw problems.forbidden(
+              'The form is missing its security token or it has expired. Reload the page and try again.',
+            );
+          }
+          const pageUserNow = user;
+          await route.handler({
+            req,
+            res,
+            session,
+            identity: res.locals.identity as Identity,
+            user: pageUserNow,
+            form,
+            deps,
+            render: (title, body, status = 200) => {
+              const flash = session.flash;
+              delete session.flash;
+              res
+                .status(status)
+                .type('html')
+                .send(page(title, pageUserNow, body, flash));
+            },
+            redirect: (to, flash) => {
+              if (flash) session.flash = flash;
+              res.redirect(303, to);
+            },
+          });
+        } catch (error) {
+          if (!(error instanceof ProblemError)) throw error;
+          if (res.headersSent) return void res.destroy();
+          const errors = (error.extensions.errors as { pointer: string; detail: string }[] | undefined) ?? [];
+          const detail = [
+            error.detail ?? error.title,
+            ...errors.map((e) => `${e.pointer || '(form)'}: ${e.detail}`),
+          ].join(' ');
+          errorPage(res, error.status, detail, user);
+        }
+      },
+    };
+  }
+
+  const publicRoutes: RouteSpec[] = [
+    {
+      method: 'get',
+      path: '/assets/:name',
+      guard: guards.public,
+      handler: (req, res) => {
+        const name = String(req.params.name);
+        const type = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
+        if (!type) return errorPage(res, 404, 'No such file.');
+        res.setHeader('Cache-Control', 'public, max-age=300');
+        res.type(type).send(fs.readFileSync(path.join(ASSET_DIR, name)));
+      },
+    },
+    {
+      method: 'get',
+      path: '/sign-in',
+      guard: guards.public,
+      handler: (req, res) => {
+        const session = sessions.get(req) ?? sessions.create();
+        if (session.identity) return void res.redirect(303, '/portal/');
+        setSessionCookie(req, res, session);
+        res.type('html').send(signInPage(session, deps));
+      },
+    },
+    {
+      method: 'post',
+      path: '/sign-in',
+      guard: guards.public,
+      body: 'stream',
+      handler: async (req, res) => {
+        const anonymous = sessions.get(req);
+        const form = await readForm(req, 64 * 1024).catch(() => ({ fields: {} }) as FormData);
+        if (!anonymous || !csrfMatches(anonymous, form.fields._csrf?.[0])) {
+          return errorPage(
+            res,
+            403,
+            'The sign-in form has expired or lost its security token. Reload it and try again.',
+          );
+        }
+        const fail = (message: string) =>
+          void res
+            .status(401)
+            .type('html')
+            .send(signInPage(anonymous, deps, message));
+        let token = (form.fields.token?.[0] ?? '').trim();
+        const demoUser = (form.fields.user?.[0] ?? '').trim();
+        try {
+          if (!token && demoUser && deps.demo?.enabled) token = await demoToken(deps, demoUser);
+          if (!token) return fail('Paste a token from your identity provider.');
+          const identity = await deps.verifier.verify(token);
+          sessions.destroy(anonymous);
+          // A new id on sign-in: a session id known before cannot be carried into the signed-in session.
+          const session = sessions.create({ identity, token, expiresAt: identity.expiresAt * 1000 });
+          setSessionCookie(req, res, session);
+          return res.redirect(303, '/portal/');
+        } catch (error) {
+          if (error instanceof ProblemError) return fail(error.detail ?? 'The token could not be verified.');
+          if (error instanceof Error && demoUser) return fail('That demo user cannot sign in.');
+          throw error;
+        }
+      },
+    },
+  ];
+
+  const portalRoutes: PortalRoute[] = [
+    {
+      method: 'get',
+      path: '/',
+      guard: guards.authenticated,
+      handler: async (ctx) => ctx.render(`Welcome, ${ctx.user.displayName}`, homeBody(ctx.user)),
+    },
+    {
+      method: 'post',
+      path: '/sign-out',
+      guard: guards.authenticated,
+      handler: async (ctx) => {
+        sessions.destroy(ctx.session);
+        setSessionCookie(ctx.req, ctx.res, undefined);
+        ctx.res.redirect(303, '/portal/sign-in');
+      },
+    },
+    ...analystRoutes(),
+    ...responderRoutes(),
+    ...dpoRoutes(),
+    ...adminRoutes(),
+  ];
+
+  return { middleware, guard, routes: [...publicRoutes, ...portalRoutes.map(wrap)], sessions };
+}
+
+async function demoToken(deps: PortalDeps, userId: string): Promise<string> {
+  const users = readDemoUsers(deps.demo!.accreditations);
+  const user = users.find((u) => u.userId === userId);
+  const partner = user && deps.bundle().partners.get(user.partnerId);
+  if (!user || !partner) throw problems.unauthenticated('No such demo user.');
+  return issueDemoToken({
+    userId,
+    partner,
+    bundleDir: deps.bundle().dir,
+    audience: deps.audience ?? 'five-safes-gateway',
+    ttlSeconds: 8 * 60 * 60,
+    mfa: true,
+  });
+}
+
+function signInPage(session: Session, deps: PortalDeps, message?: string): string {
+  const demo = deps.demo?.enabled ? readDemoUsers(deps.demo.accreditations) : [];
+  const csrf = html`<input type="hidden" name="_csrf" value="${session.csrf}" />`;
+  return page(
+    'Sign in',
+    undefined,
+    html` ${message ? html`<p class="error" role="alert">${message}</p>` : ''}
+      ${
+        demo.length
+          ? html`<section aria-labelledby="demo-h">
+              <h2 id="demo-h">Demo users</h2>
+              <p class="hint">
+                Demo mode: sign in as one of these users, with a second factor (MFA). Never in production.
+              </p>
+              <ul class="users">
+                ${demo.map(
+                  (u) =>
+                    html`<li>
+                      <form method="post" action="/portal/sign-in">
+                        ${csrf}<input type="hidden" name="user" value="${u.userId}" />
+                        <button type="submit" class="secondary" data-user="${u.userId}">
+                          <strong>${u.displayName}</strong><br />${u.userId} · ${u.roles.join(', ')} ·
+                          ${u.partnerId}
+                        </button>
+                      </form>
+                    </li>`,
+                )}
+              </ul>
+            </section>`
+          : ''
+      }
+      <section aria-labelledby="token-h">
+        <h2 id="token-h">Sign in with a token</h2>
+        <form class="stack" method="post" action="/portal/sign-in">
+          ${csrf}
+          <div>
+            <label for="token">Token from your organisation's identity provider</label>
+            <textarea
+              id="token"
+              name="token"
+              rows="4"
+              autocomplete="off"
+              spellcheck="false"
+              required
+            ></textarea>
+          </div>
+          <div><button type="submit">Sign in</button></div>
+        </form>
+      </section>`,
+  );
+}
+
+function homeBody(user: PageUser): Html {
+  const tasks: Record<Role, Html> = {
+    analyst: html`<li><a href="/portal/lookup">Search identifiers (hit/no-hit)</a></li>
+      <li><a href="/portal/requests/new">Request details from a provider</a></li>
+      <li><a href="/portal/requests">My requests and disclosures</a></li>`,
+    responder: html`<li><a href="/portal/inbox">Requests addressed to ${user.partnerId}</a></li>
+      <li><a href="/portal/datasets">Shared datasets</a></li>`,
+    dpo: html`<li><a href="/portal/log">Review the disclosure log</a></li>`,
+    admin: html`<li><a href="/portal/admin/accreditations">Users' accreditations</a></li>
+      <li><a href="/portal/admin/partners">Partners</a></li>
+      <li><a href="/portal/admin/agreements">Agreements</a></li>`,
+  };
+  if (!user.roles.length) return html`<p class="error">Your accreditation does not allow any task today.</p>`;
+  return html`<ul>
+    ${user.roles.map((r) => tasks[r])}
+  </ul>`;
+}
+
+/** A Readable of a buffer, for services that take a stream. */
+export const streamOf = (data: Buffer): Readable => Readable.from([data]);
+
+/** The upload format from a file's name or declared type. */
+export function formatOf(file: { name: string; type: string }): InputFormat {
+  const name = file.name.toLowerCase();
+  if (name.endsWith('.csv') || file.type === 'text/csv') return 'csv';
+  if (name.endsWith('.ndjson') || name.endsWith('.jsonl')) return 'ndjson';
+  if (name.endsWith('.json') || file.type === 'application/json') return 'json';
+  throw problems.unsupportedMedia('Upload a .csv, .json or .ndjson file.');
+}

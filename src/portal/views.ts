@@ -1,0 +1,119 @@
+/** Small view helpers shared by the portal's pages. */
+import { SAFE_NAMES, type Decision } from '../safes/types';
+import { html, type Html } from './html';
+
+export const SAFE_QUESTIONS: Record<string, string> = {
+  people: 'Safe people: is this user authorised and trusted?',
+  project: 'Safe project: is this use appropriate under the agreement?',
+  setting: 'Safe setting: does the access environment prevent misuse?',
+  data: 'Safe data: is the data itself safe to release?',
+  output: 'Safe output: is what leaves non-disclosive, and to whom?',
+};
+
+export const STATE_LABELS: Record<string, string> = {
+  awaiting_provider: 'Awaiting the provider',
+  answered: 'Answered (preview, not yet released)',
+  disclosed: 'Disclosed',
+  expired: 'Expired (records purged)',
+  denied: 'Denied by the Five Safes',
+  declined: 'Declined by the provider',
+  withdrawn: 'Withdrawn',
+  withheld: 'Withheld (failed the output check)',
+};
+
+export function stateLabel(state: string): Html {
+  return html`<span class="state state-${state}">${STATE_LABELS[state] ?? state}</span>`;
+}
+
+/** Every safe with its outcome; failing ones with their reasons in plain words. */
+export function decisionView(decision: Decision): Html {
+  const failed = SAFE_NAMES.filter((s) => decision.safes[s]?.outcome === 'fail');
+  return html` ${
+      failed.length
+        ? html`<div class="error" role="alert">
+            <p>
+              <strong>Refused.</strong> ${failed.length === 1 ? 'One safe' : `${failed.length} safes`} failed:
+            </p>
+            <ul>
+              ${failed.map(
+                (s) =>
+                  html`<li>
+                    <strong>${SAFE_QUESTIONS[s]}</strong>
+                    <ul>
+                      ${decision.safes[s].reasons.map(
+                        (r) => html`<li>${r.message} <span class="hint">(${r.code})</span></li>`,
+                      )}
+                    </ul>
+                  </li>`,
+              )}
+            </ul>
+          </div>`
+        : html`<p class="ok">Permitted: all five safes passed.</p>`
+    }
+    <div class="table-wrap">
+      <table>
+        <caption class="hint">
+          Decision under policy ${decision.policyDigest.slice(0, 16)}…, ${decision.decidedAt}
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Safe</th>
+            <th scope="col">Outcome</th>
+            <th scope="col">Reasons</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${SAFE_NAMES.map(
+            (s) =>
+              html`<tr>
+                <th scope="row">${s}</th>
+                <td>${decision.safes[s]?.outcome ?? '—'}</td>
+                <td>${(decision.safes[s]?.reasons ?? []).map((r) => r.message).join(' ')}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+    </div>`;
+}
+
+/** A cell value: nested values as compact JSON text (escaped like everything else). */
+export function cell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+/** A table of records: one column per field seen, in first-seen order. */
+export function recordsTable(records: Record<string, unknown>[], caption: string): Html {
+  if (!records.length) return html`<p class="hint">${caption}: none.</p>`;
+  const columns = [...new Set(records.flatMap((r) => Object.keys(r)))];
+  return html`<div class="table-wrap">
+    <table>
+      <caption>
+        ${caption} (${records.length})
+      </caption>
+      <thead>
+        <tr>
+          ${columns.map((c) => html`<th scope="col">${c}</th>`)}
+        </tr>
+      </thead>
+      <tbody>
+        ${records.map(
+          (r) =>
+            html`<tr>
+              ${columns.map((c) => html`<td>${cell(r[c])}</td>`)}
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </div>`;
+}
+
+export function timeLeft(expiresAt: string | null, now: Date): string {
+  if (!expiresAt) return 'no expiry set';
+  const ms = new Date(expiresAt).getTime() - now.getTime();
+  if (ms <= 0) return 'expired';
+  const days = Math.floor(ms / 86_400_000);
+  const hours = Math.floor((ms % 86_400_000) / 3_600_000);
+  const minutes = Math.floor((ms % 3_600_000) / 60_000);
+  return days > 0 ? `${days} days ${hours} hours` : `${hours} hours ${minutes} minutes`;
+}

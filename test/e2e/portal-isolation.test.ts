@@ -1,0 +1,98 @@
+/**
+ * The portal's request-scoped routes, without a browser: another partner's user learns nothing about a
+ * request, a session is needed for every guarded route, and every POST needs its CSRF token.
+ */
+import { boatRequest, createTestGateway, vesselAnswer, type TestGateway } from '../helpers/gateway';
+
+let gw: TestGateway;
+let openId: string;
+let disclosedId: string;
+const CASE = 'NL-2026-000998';
+
+/** Signs in through the sign-in form; returns the session cookie and its CSRF token. */
+async function session(user: string): Promise<{ cookie: string; csrf: string }> {
+  const form = await gw.http.get('/portal/sign-in');
+  const anon = String(form.headers['set-cookie'][0]).split(';')[0];
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1];
+  const signed = await gw.http
+    .post('/portal/sign-in')
+    .set('Cookie', anon)
+    .type('form')
+    .send({ _csrf: csrf, user });
+  expect(signed.status).toBe(303);
+  const cookie = String(signed.headers['set-cookie'][0]).split(';')[0];
+  const home = await gw.http.get('/portal/').set('Cookie', cookie);
+  return { cookie, csrf: /name="_csrf" value="([^"]+)"/.exec(home.text)![1] };
+}
+
+beforeAll(async () => {
+  gw = await createTestGateway();
+  const anna = { Authorization: `Bearer ${await gw.token('anna')}` };
+  const bram = { Authorization: `Bearer ${await gw.token('bram')}` };
+  const create = () =>
+    gw.http
+      .post('/api/v1/requests')
+      .set(anna)
+      .send(boatRequest({ caseRef: CASE }));
+  disclosedId = (await create()).body.id;
+  await gw.http.post(`/api/v1/requests/${disclosedId}/answer`).set(bram).send(vesselAnswer());
+  await gw.http.post(`/api/v1/requests/${disclosedId}/approve`).set(bram);
+  openId = (await create()).body.id;
+});
+afterAll(() => gw.close());
+
+const CALLS: [method: 'get' | 'post', path: string][] = [
+  ['get', '/portal/requests/:id'],
+  ['get', '/portal/requests/:id/disclosure'],
+  ['post', '/portal/requests/:id/answer'],
+  ['post', '/portal/requests/:id/approve'],
+  ['post', '/portal/requests/:id/decline'],
+  ['post', '/portal/requests/:id/withdraw'],
+];
+
+it('covers every request-scoped portal route', () => {
+  const scoped = gw.routes
+    .filter(({ prefix, route }) => prefix === '/portal' && route.path.includes(':id'))
+    .map(({ route }) => `${route.method} /portal${route.path}`);
+  expect(scoped.sort()).toEqual(CALLS.map(([m, p]) => `${m} ${p}`).sort());
+});
+
+it.each(['sven', 'dirk', 'iris', 'dana', 'sam', 'ada'])(
+  '%s learns nothing about another partner’s request through the portal',
+  async (user) => {
+    const { cookie, csrf } = await session(user);
+    for (const id of [disclosedId, openId]) {
+      for (const [method, path] of CALLS) {
+        const res = await gw.http[method](path.replace(':id', id))
+          .set('Cookie', cookie)
+          .type('form')
+          .send(method === 'post' ? { _csrf: csrf, reason: 'not ours to answer' } : {});
+        expect([user, path, [403, 404].includes(res.status)]).toEqual([user, path, true]);
+        for (const secret of [CASE, 'NL-HXAB7A33G293', 'psn_', 'stolen-boats', id])
+          expect(res.text).not.toContain(secret);
+      }
+    }
+  },
+);
+
+it('redirects a browser without a session to sign-in and refuses a POST without its CSRF token', async () => {
+  const browser = await gw.http.get('/portal/requests').set('Accept', 'text/html');
+  expect([browser.status, browser.headers.location]).toEqual([303, '/portal/sign-in']);
+  const { cookie } = await session('bram');
+  const res = await gw.http
+    .post(`/portal/requests/${openId}/decline`)
+    .set('Cookie', cookie)
+    .type('form')
+    .send({ reason: 'no token here' });
+  expect(res.status).toBe(403);
+  const still = await gw.http
+    .get(`/api/v1/requests/${openId}`)
+    .set('Authorization', `Bearer ${await gw.token('bram')}`);
+  expect(still.body.state).toBe('awaiting_provider');
+  // The portal's CSP, and the session cookie's attributes.
+  const page = await gw.http.get('/portal/sign-in');
+  expect(page.headers['content-security-policy']).toMatch(
+    /default-src 'none'.*script-src 'self'.*style-src 'self'/,
+  );
+  expect(String(page.headers['set-cookie'][0])).toMatch(/HttpOnly; SameSite=Strict/);
+});

@@ -1,0 +1,81 @@
+/**
+ * A real browser for the portal's end-to-end tests: Debian's chromium driven by playwright-core, with a
+ * fresh profile. A missing chromium is a failure with a clear message, never a skip.
+ */
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { createTestGateway, type TestGateway } from './gateway';
+
+export const CHROMIUM = process.env.FSG_CHROMIUM ?? '/usr/bin/chromium';
+export const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts');
+
+export interface PortalHarness {
+  gw: TestGateway;
+  baseUrl: string;
+  context: BrowserContext;
+  newPage(viewport?: { width: number; height: number }): Promise<Page>;
+  close(): Promise<void>;
+}
+
+export async function startPortal(): Promise<PortalHarness> {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install it with "apt-get update && apt-get install -y chromium" (.ci/run does).`,
+    );
+  }
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const gw = await createTestGateway();
+  const server: Server = await new Promise((resolve) => {
+    const s = gw.app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'fsg-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+    viewport: { width: 1280, height: 800 },
+    acceptDownloads: true,
+  });
+  context.setDefaultTimeout(10_000);
+  return {
+    gw,
+    baseUrl,
+    context,
+    newPage: async (viewport) => {
+      const page = await context.newPage();
+      if (viewport) await page.setViewportSize(viewport);
+      return page;
+    },
+    close: async () => {
+      await context.close().catch(() => undefined);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await gw.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** Signs in as a demo user by clicking their button on the sign-in page. */
+export async function signIn(page: Page, baseUrl: string, userId: string): Promise<void> {
+  await page.context().clearCookies();
+  await page.goto(`${baseUrl}/portal/sign-in`);
+  await page.click(`button[data-user="${userId}"]`);
+  await page.waitForURL(`${baseUrl}/portal/`);
+}
