@@ -11,7 +11,7 @@ import type { Accreditation } from '../src/records/accreditation';
 import { decide } from '../src/safes/decide';
 import type { DecisionContext, RequestInput } from '../src/safes/types';
 import { writeBundle } from './lib/bundle';
-import { percentile, timeCalls } from './lib/stats';
+import { collectGarbage, percentile, timeCalls } from './lib/stats';
 import { row, type Benchmark, type ResultRow } from './lib/types';
 
 /** mulberry32: a deterministic sequence, the same for the gateway and its baseline. */
@@ -104,13 +104,19 @@ async function measure(dir: string, agreements: number, calls: number, seconds: 
     gatewayCall(i);
     baselineCall(i);
   }
-  // Alternate halves so that neither side gets the machine in a better moment.
+  // Alternate halves so that neither side gets the machine in a better moment; a full collection
+  // before each, so that neither pays for the other's garbage.
   const half = Math.ceil(calls / 2);
-  const parts = [timeCalls(baselineCall, half, seconds / 2), timeCalls(gatewayCall, half, seconds / 2)];
-  parts.push(
-    timeCalls((i) => baselineCall(i + half), half, seconds / 2),
-    timeCalls((i) => gatewayCall(i + half), half, seconds / 2),
-  );
+  const timed = (fn: (i: number) => unknown, offset: number) => {
+    collectGarbage();
+    return timeCalls((i) => fn(i + offset), half, seconds / 2);
+  };
+  const parts = [
+    timed(baselineCall, 0),
+    timed(gatewayCall, 0),
+    timed(baselineCall, half),
+    timed(gatewayCall, half),
+  ];
   const sum = (a: (typeof parts)[number], b: (typeof parts)[number]) => {
     const latencies = a.latencies.concat(b.latencies);
     return {

@@ -2,8 +2,10 @@
  * Hit/no-hit lookups over HTTP against the real gateway (startGateway: token verification, the Five
  * Safes decision, the index lookup, the log entry made durable before the answer, request logging as
  * configured by default) and against a bare express 5 endpoint that answers a JSON body of the same
- * size. Same autocannon settings for both, load on 127.0.0.1 only, bounded in time; each server runs
- * in its own process, autocannon in this one.
+ * size. Same autocannon settings and the very same requests for both (1,000 accredited analysts, each
+ * with a token of its own, alternating a lookup that hits a record of a 10,000-record dataset and one
+ * that hits nothing), load on 127.0.0.1 only, bounded in time; each server runs in its own process,
+ * autocannon in this one. Figures: requests/s and p99 latency of the measured run, after a warm-up.
  */
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -13,8 +15,11 @@ import { row, type Benchmark, type ResultRow } from './lib/types';
 
 interface Settings {
   connections: number;
+  /** Seconds of the measured run (and of the warm-up before it). */
   duration: number;
   warmup: number;
+  /** Instead of a duration: this many requests (the smoke run). */
+  amount?: number;
 }
 
 interface LoadResult {
@@ -39,7 +44,7 @@ async function load(
     method: 'POST',
     connections: settings.connections,
     pipelining: 1,
-    duration: seconds,
+    ...(settings.amount ? { amount: settings.amount } : { duration: seconds }),
     timeout: 10,
     requests,
   });
@@ -57,7 +62,7 @@ async function load(
 
 /** Warm-up (discarded), then the measured run. */
 async function measure(url: string, requests: autocannon.Request[], settings: Settings): Promise<LoadResult> {
-  await load(url, requests, settings, settings.warmup);
+  if (settings.warmup > 0) await load(url, requests, { ...settings, amount: undefined }, settings.warmup);
   const result = await load(url, requests, settings, settings.duration);
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
     throw new Error(
@@ -86,7 +91,7 @@ export const httpLookupBenchmark: Benchmark = {
   title: 'hit/no-hit lookup over HTTP vs a bare express 5 endpoint',
   async run(ctx) {
     const settings: Settings = ctx.smoke
-      ? { connections: 4, duration: 1, warmup: 0.5 }
+      ? { connections: 4, duration: 1, warmup: 0, amount: 100 }
       : { connections: 10, duration: 10, warmup: 3 };
     const records = ctx.smoke ? 100 : 10_000;
     const analysts = ctx.smoke ? 10 : 1_000;

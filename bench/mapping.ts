@@ -2,7 +2,7 @@
  * Adapter mapping and validation (`fsg map --adapter boatreg-nl`, duplicate check on disk as by
  * default, records to /dev/null) of a generated 1,000,000-row boatreg-nl CSV, against csv-parse alone on the same file
  * with the options the CSV reader uses. Each runs in a fresh process; memory is that process's peak
- * RSS (getrusage), compared with the same command on the file's first tenth to show it stays flat.
+ * RSS (VmHWM), compared with the same command on the file's first tenth to show it stays flat.
  */
 import fs from 'node:fs';
 import path from 'node:path';

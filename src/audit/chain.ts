@@ -124,11 +124,15 @@ export function entryBody(entry: UnhashedEntry): string {
 }
 
 /** sha256 hex of the body's UTF-8 bytes (one-shot crypto.hash where Node has it: Node ≥ 20.12). */
-export function entryHash(body: string): string {
-  return oneShot ? oneShot('sha256', body, 'hex') : createHash('sha256').update(body, 'utf8').digest('hex');
+export function entryHash(body: string | Buffer): string {
+  if (oneShot) return oneShot('sha256', body, 'hex');
+  return typeof body === 'string'
+    ? createHash('sha256').update(body, 'utf8').digest('hex')
+    : createHash('sha256').update(body).digest('hex');
 }
 
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+const oneShot = (crypto as { hash?: (algorithm: string, data: string | Buffer, encoding: 'hex') => string })
+  .hash;
 
 /**
  * Turns a service's event into the next entry of the chain. Optional ids become null, partners are
@@ -141,30 +145,52 @@ export function buildEntry(
   ts: string,
   prevHash: string,
 ): AuditEntry & { body: string } {
+  const { entry, body } = buildEntryParts(event, seq, ts, prevHash);
+  return { ...entry, body };
+}
+
+/** What the store writes for an entry: the entry, its body as text and as UTF-8 bytes (hashed once
+ * each for the entry hash and the Merkle leaf), and the canonical partners column. */
+export interface EntryParts {
+  entry: AuditEntry;
+  body: string;
+  bytes: Buffer;
+  partnersText: string;
+}
+
+/** buildEntry, with the pieces the store needs kept apart so nothing is encoded twice. */
+export function buildEntryParts(
+  event: AuditEventInput,
+  seq: number,
+  ts: string,
+  prevHash: string,
+): EntryParts {
   if (!Number.isSafeInteger(seq) || seq < 1)
     throw new RangeError(`audit seq must be a positive integer: ${seq}`);
   if (!isHash(prevHash)) throw new TypeError('audit prevHash must be a sha256 hex digest');
   const actor = event.actor === 'system' ? null : event.actor;
   const dataText = canonicalJson(event.data ?? {});
-  const unhashed: UnhashedEntry = {
+  const partners = [...new Set(event.partners)].sort();
+  const partnersText = canonicalJson(partners);
+  const entry: AuditEntry = {
     seq,
     ts,
     type: event.type,
     // The system acts as user "system" of no partner, so the DPO sees who acted on every entry.
     actorUser: actor ? actor.userId : 'system',
     actorPartner: actor ? actor.partnerId : null,
-    partners: [...new Set(event.partners)].sort(),
+    partners,
     requestId: event.requestId ?? null,
     agreementId: event.agreementId ?? null,
     outcome: event.outcome ?? null,
     data: JSON.parse(dataText) as Record<string, unknown>,
     prevHash,
+    hash: '',
   };
-  const body = composeBody(unhashed, dataText);
-  const entry = unhashed as AuditEntry & { body: string };
-  entry.hash = entryHash(body);
-  entry.body = body;
-  return entry;
+  const body = composeBody(entry, dataText, partnersText);
+  const bytes = Buffer.from(body, 'utf8');
+  entry.hash = entryHash(bytes);
+  return { entry, body, bytes, partnersText };
 }
 
 /**
@@ -173,11 +199,11 @@ export function buildEntry(
  * by UTF-16 code units), each value by the same canonicalizer; canonical text parsed and written again
  * gives the same text, so this equals entryBody (a unit test holds the two side by side).
  */
-function composeBody(e: UnhashedEntry, dataText: string): string {
+function composeBody(e: UnhashedEntry, dataText: string, partnersText: string): string {
   return (
     `{"actorPartner":${canonicalJson(e.actorPartner)},"actorUser":${canonicalJson(e.actorUser)}` +
     `,"agreementId":${canonicalJson(e.agreementId)},"data":${dataText},"outcome":${canonicalJson(e.outcome)}` +
-    `,"partners":${canonicalJson(e.partners)},"prevHash":${canonicalJson(e.prevHash)}` +
+    `,"partners":${partnersText},"prevHash":${canonicalJson(e.prevHash)}` +
     `,"requestId":${canonicalJson(e.requestId)},"seq":${canonicalJson(e.seq)},"ts":${canonicalJson(e.ts)}` +
     `,"type":${canonicalJson(e.type)}}`
   );

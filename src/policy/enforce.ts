@@ -9,21 +9,38 @@
 import type { Enforcer } from 'casbin';
 
 const MAX_ANSWERS = 100_000;
-const answers = new WeakMap<Enforcer, Map<string, boolean>>();
+/** enforcer → role → partner → action → answer (nested maps: no key string built per question). */
+const answers = new WeakMap<
+  Enforcer,
+  { size: number; byRole: Map<string, Map<string, Map<string, boolean>>> }
+>();
 
 /** enforcer.enforceSync(role, partnerId, action) === true, asked once per enforcer and question. */
 export function allows(enforcer: Enforcer, role: string, partnerId: string, action: string): boolean {
   let known = answers.get(enforcer);
   if (!known) {
-    known = new Map();
+    known = { size: 0, byRole: new Map() };
     answers.set(enforcer, known);
   }
-  const key = `${role}\u0000${partnerId}\u0000${action}`;
-  let answer = known.get(key);
+  let byPartner = known.byRole.get(role);
+  if (!byPartner) {
+    byPartner = new Map();
+    known.byRole.set(role, byPartner);
+  }
+  let byAction = byPartner.get(partnerId);
+  if (!byAction) {
+    byAction = new Map();
+    byPartner.set(partnerId, byAction);
+  }
+  let answer = byAction.get(action);
   if (answer === undefined) {
     answer = enforcer.enforceSync(role, partnerId, action) === true;
-    if (known.size >= MAX_ANSWERS) known.clear();
-    known.set(key, answer);
+    if (known.size >= MAX_ANSWERS) {
+      known.byRole.clear();
+      known.size = 0;
+    }
+    byAction.set(action, answer);
+    known.size++;
   }
   return answer;
 }

@@ -4,7 +4,7 @@
  * API, Merkle proofs, and raw read-only readers for the offline verifier.
  */
 import Database from 'better-sqlite3';
-import { GENESIS_HASH, buildEntry, canonicalJson, entryFromBody, searchableHashes } from '../../audit/chain';
+import { GENESIS_HASH, buildEntryParts, entryFromBody, searchableHashes } from '../../audit/chain';
 import {
   consistencyProof,
   inclusionProof,
@@ -95,7 +95,7 @@ export function createAudit(
    */
   const addDerived = (
     seq: number,
-    body: string,
+    body: string | Uint8Array,
     data: unknown,
     edge: readonly (EdgeNode | undefined)[] = [],
   ): (EdgeNode | undefined)[] => {
@@ -156,14 +156,14 @@ export function createAudit(
     const ts = now().toISOString();
     const written: AuditEntry[] = [];
     for (const event of events) {
-      const { body, ...entry } = buildEntry(event, ++seq, ts, prevHash);
+      const { entry, body, bytes, partnersText } = buildEntryParts(event, ++seq, ts, prevHash);
       insertEntry.run(
         entry.seq,
         entry.ts,
         entry.type,
         entry.actorUser,
         entry.actorPartner,
-        canonicalJson(entry.partners),
+        partnersText,
         entry.requestId,
         entry.agreementId,
         entry.outcome,
@@ -172,7 +172,7 @@ export function createAudit(
         entry.hash,
       );
       for (const partner of entry.partners) insertPartner.run(partner, entry.seq);
-      edge = addDerived(entry.seq, body, entry.data, edge);
+      edge = addDerived(entry.seq, bytes, entry.data, edge);
       written.push(entry);
       prevHash = entry.hash;
     }
