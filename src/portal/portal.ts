@@ -107,7 +107,7 @@ export interface Portal {
 }
 
 export function createPortal(deps: PortalDeps): Portal {
-  const sessions = new SessionStore();
+  const sessions = new SessionStore(deps.store.portalSessions);
   const uploadBytes = parseSize(deps.uploadLimit);
 
   const middleware: RequestHandler = (_req, res, next) => {
@@ -133,11 +133,11 @@ export function createPortal(deps: PortalDeps): Portal {
   /** Session first, then the API's guard with the session's token: one set of checks for both. */
   const guard: GuardMiddleware = (g) => {
     const api = deps.apiGuard(g);
-    return (req, res, next) => {
+    return async (req, res, next) => {
       if (g.kind === 'public') return next();
       // The portal is reached with its session only; a bearer token of the caller's own counts for nothing.
       delete req.headers.authorization;
-      const session = sessions.get(req);
+      const session = await sessions.get(req);
       if (!session?.identity || !session.token) {
         if (wantsHtml(req)) return void res.redirect(303, '/portal/sign-in');
         return api(req, res, next);
@@ -149,9 +149,10 @@ export function createPortal(deps: PortalDeps): Portal {
       res.json = ((body: { detail?: string; status?: number }) => {
         res.json = json;
         if (res.statusCode === 401) {
-          sessions.destroy(session);
           setSessionCookie(req, res, undefined);
           res.status(303).redirect('/portal/sign-in');
+          // The cookie is cleared at once; the stored session goes as soon as the store can.
+          sessions.destroy(session).catch(() => undefined);
           return res;
         }
         errorPage(res, res.statusCode, body?.detail ?? 'Refused.', {
@@ -256,8 +257,8 @@ export function createPortal(deps: PortalDeps): Portal {
       method: 'get',
       path: '/sign-in',
       guard: guards.public,
-      handler: (req, res) => {
-        const session = sessions.get(req) ?? sessions.create();
+      handler: async (req, res) => {
+        const session = (await sessions.get(req)) ?? (await sessions.create());
         if (session.identity) return void res.redirect(303, '/portal/');
         setSessionCookie(req, res, session);
         res.type('html').send(signInPage(session, deps));
@@ -269,7 +270,7 @@ export function createPortal(deps: PortalDeps): Portal {
       guard: guards.public,
       body: 'stream',
       handler: async (req, res) => {
-        const anonymous = sessions.get(req);
+        const anonymous = await sessions.get(req);
         const form = await readForm(req, 64 * 1024).catch(() => ({ fields: {} }) as FormData);
         if (!anonymous || !csrfMatches(anonymous, form.fields._csrf?.[0])) {
           return errorPage(
@@ -289,9 +290,9 @@ export function createPortal(deps: PortalDeps): Portal {
           if (!token && demoUser && deps.demo?.enabled) token = await demoToken(deps, demoUser);
           if (!token) return fail('Paste a token from your identity provider.');
           const identity = await deps.verifier.verify(token);
-          sessions.destroy(anonymous);
+          await sessions.destroy(anonymous);
           // A new id on sign-in: a session id known before cannot be carried into the signed-in session.
-          const session = sessions.create({ identity, token, expiresAt: identity.expiresAt * 1000 });
+          const session = await sessions.create({ identity, token, expiresAt: identity.expiresAt * 1000 });
           setSessionCookie(req, res, session);
           return res.redirect(303, '/portal/');
         } catch (error) {
@@ -315,7 +316,7 @@ export function createPortal(deps: PortalDeps): Portal {
       path: '/sign-out',
       guard: guards.authenticated,
       handler: async (ctx) => {
-        sessions.destroy(ctx.session);
+        await sessions.destroy(ctx.session);
         setSessionCookie(ctx.req, ctx.res, undefined);
         ctx.res.redirect(303, '/portal/sign-in');
       },

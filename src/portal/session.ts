@@ -1,15 +1,25 @@
 /**
  * Portal sessions: an opaque random id in an httpOnly, SameSite=Strict cookie (Secure under TLS); the
  * verified identity, the bearer token used to call the services and the CSRF token stay server-side.
+ *
+ * Signed-in sessions are kept in the store too, so a restart does not sign everyone out. The store
+ * holds SHA-256(id) and the contents sealed (AES-256-GCM) with a key derived from the id (HKDF): the
+ * database alone gives neither a cookie that works nor a token. The anonymous session that only
+ * carries the sign-in form's CSRF token lives in memory.
  */
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Identity } from '../auth/identity';
+import type { PortalSessionStore } from '../store/port';
 
 export const COOKIE = 'fsg_portal';
 /** A session ends after this long without a request, and at the latest when its token expires. */
 export const IDLE_MS = 30 * 60 * 1000;
 export const ABSOLUTE_MS = 8 * 60 * 60 * 1000;
+/** The stored last-seen time is moved on at most this often (a write per page would be wasteful);
+ * after a restart a session may therefore idle out up to this much early. */
+export const TOUCH_EVERY_MS = 60 * 1000;
+const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
 export interface Session {
   id: string;
@@ -23,16 +33,62 @@ export interface Session {
   flash?: string;
 }
 
+/** What is sealed in the store: everything a session holds that is not its timing. */
+interface Sealed {
+  csrf: string;
+  identity: Identity;
+  token: string;
+}
+
 const randomId = () => crypto.randomBytes(32).toString('base64url');
+const ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+function keysOf(id: string): { idHash: Buffer; key: Buffer } {
+  const ikm = Buffer.from(id, 'base64url');
+  return {
+    idHash: crypto.createHash('sha256').update(ikm).digest(),
+    key: Buffer.from(crypto.hkdfSync('sha256', ikm, 'fsg-portal-session', 'seal', 32)),
+  };
+}
+
+export function seal(id: string, contents: Sealed): { idHash: Buffer; sealed: Buffer } {
+  const { idHash, key } = keysOf(id);
+  const iv = crypto.randomBytes(12);
+  const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(idHash);
+  const body = Buffer.concat([cipher.update(JSON.stringify(contents), 'utf8'), cipher.final()]);
+  return { idHash, sealed: Buffer.concat([iv, body, cipher.getAuthTag()]) };
+}
+
+/** The sealed contents, or undefined when they do not open with this id's key (altered or not ours). */
+export function unseal(id: string, sealed: Buffer): Sealed | undefined {
+  if (sealed.length < 12 + 16 + 2) return undefined;
+  const { idHash, key } = keysOf(id);
+  try {
+    const decipher = crypto.createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
+    decipher.setAAD(idHash);
+    decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+    const text = Buffer.concat([decipher.update(sealed.subarray(12, sealed.length - 16)), decipher.final()]);
+    return JSON.parse(text.toString('utf8')) as Sealed;
+  } catch {
+    return undefined;
+  }
+}
 
 export class SessionStore {
+  /** Live sessions of this process by id: a cache of the stored ones, and the anonymous ones. */
   private readonly sessions = new Map<string, Session>();
+  private readonly storedLastSeen = new Map<string, number>();
   private static readonly MAX = 10_000;
+  private lastPrune = 0;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly backing?: PortalSessionStore,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  create(fields: Partial<Pick<Session, 'identity' | 'token' | 'expiresAt'>> = {}): Session {
-    this.prune();
+  async create(fields: Partial<Pick<Session, 'identity' | 'token' | 'expiresAt'>> = {}): Promise<Session> {
+    await this.prune();
     const now = this.now();
     const session: Session = {
       id: randomId(),
@@ -42,38 +98,87 @@ export class SessionStore {
       expiresAt: Math.min(fields.expiresAt ?? Infinity, now + ABSOLUTE_MS),
       ...(fields.identity ? { identity: fields.identity, token: fields.token } : {}),
     };
+    if (this.backing && session.identity && session.token) {
+      const { idHash, sealed } = seal(session.id, {
+        csrf: session.csrf,
+        identity: session.identity,
+        token: session.token,
+      });
+      await this.backing.put({ idHash, sealed, createdAt: now, lastSeen: now, expiresAt: session.expiresAt });
+      this.storedLastSeen.set(session.id, now);
+    }
     this.sessions.set(session.id, session);
     return session;
   }
 
   /** The live session named by the request's cookie; an expired one is dropped. */
-  get(req: Request): Session | undefined {
+  async get(req: Request): Promise<Session | undefined> {
     const id = readCookie(req, COOKIE);
-    if (!id) return undefined;
-    const session = this.sessions.get(id);
+    if (!id || !ID_PATTERN.test(id)) return undefined;
+    const session = this.sessions.get(id) ?? (await this.load(id));
     if (!session) return undefined;
     const now = this.now();
     if (now >= session.expiresAt || now - session.lastSeen >= IDLE_MS) {
-      this.sessions.delete(id);
+      await this.destroy(session);
       return undefined;
     }
     session.lastSeen = now;
+    const stored = this.storedLastSeen.get(id);
+    if (this.backing && stored !== undefined && now - stored >= TOUCH_EVERY_MS) {
+      this.storedLastSeen.set(id, now);
+      await this.backing.touch(keysOf(id).idHash, now);
+    }
     return session;
   }
 
-  destroy(session: Session): void {
+  async destroy(session: Session): Promise<void> {
     this.sessions.delete(session.id);
+    this.storedLastSeen.delete(session.id);
+    if (this.backing && session.identity) await this.backing.delete(keysOf(session.id).idHash);
   }
 
-  private prune(): void {
+  /** A signed-in session from the store (after a restart, or from another process). */
+  private async load(id: string): Promise<Session | undefined> {
+    if (!this.backing) return undefined;
+    const row = await this.backing.get(keysOf(id).idHash);
+    const contents = row && unseal(id, row.sealed);
+    if (!row || !contents) return undefined;
+    const session: Session = {
+      id,
+      csrf: contents.csrf,
+      identity: contents.identity,
+      token: contents.token,
+      createdAt: row.createdAt,
+      lastSeen: row.lastSeen,
+      expiresAt: row.expiresAt,
+    };
+    this.evictIfFull();
+    this.sessions.set(id, session);
+    this.storedLastSeen.set(id, row.lastSeen);
+    return session;
+  }
+
+  private async prune(): Promise<void> {
     const now = this.now();
     for (const [id, s] of this.sessions) {
-      if (now >= s.expiresAt || now - s.lastSeen >= IDLE_MS) this.sessions.delete(id);
+      if (now >= s.expiresAt || now - s.lastSeen >= IDLE_MS) {
+        this.sessions.delete(id);
+        this.storedLastSeen.delete(id);
+      }
     }
-    // Bounded memory: the oldest sessions go first.
+    this.evictIfFull();
+    if (this.backing && now - this.lastPrune >= PRUNE_EVERY_MS) {
+      this.lastPrune = now;
+      await this.backing.prune(now, IDLE_MS);
+    }
+  }
+
+  /** Bounded memory: the oldest sessions leave the cache first (stored ones can be loaded again). */
+  private evictIfFull(): void {
     while (this.sessions.size >= SessionStore.MAX) {
       const oldest = this.sessions.keys().next().value as string;
       this.sessions.delete(oldest);
+      this.storedLastSeen.delete(oldest);
     }
   }
 }

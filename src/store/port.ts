@@ -117,6 +117,25 @@ export interface AuditStore {
   readRawCheckpoints(): Promise<string[]>;
 }
 
+/** A signed-in portal session as stored: found by the hash of its id, its contents sealed. */
+export interface StoredPortalSession {
+  idHash: Buffer;
+  sealed: Buffer;
+  createdAt: number;
+  lastSeen: number;
+  expiresAt: number;
+}
+
+/** Portal sessions that outlive a restart. Not logged: signing in is not a disclosure. */
+export interface PortalSessionStore {
+  put(session: StoredPortalSession): Promise<void>;
+  get(idHash: Buffer): Promise<StoredPortalSession | undefined>;
+  touch(idHash: Buffer, lastSeen: number): Promise<void>;
+  delete(idHash: Buffer): Promise<void>;
+  /** Deletes every session that expired or idled out before `now`; returns how many. */
+  prune(now: number, idleMs: number): Promise<number>;
+}
+
 export interface Store {
   readonly kind: string;
   accreditations: AccreditationStore;
@@ -124,6 +143,7 @@ export interface Store {
   datasets: DatasetStore;
   lookups: LookupStore;
   audit: AuditStore;
+  portalSessions: PortalSessionStore;
   /** True when the store answers a trivial query. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

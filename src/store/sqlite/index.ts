@@ -8,6 +8,7 @@ import { createAudit } from './audit';
 import { createDatasets, createLookups } from './datasets';
 import { createGroupCommitter, type CommitInfo } from './group-commit';
 import { migrate } from './migrations';
+import { createPortalSessions } from './portal-sessions';
 import { createRequests } from './requests';
 
 export { readRawAuditRows, readRawCheckpoints } from './audit';
@@ -72,6 +73,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     datasets: createDatasets(db, audit.appendInTx, unit, lookupReader ?? db),
     lookups: createLookups(db, audit.appendInTx, unit),
     audit: audit.store,
+    portalSessions: createPortalSessions(db, unit),
     async ping() {
       try {
         return db.prepare('SELECT 1 AS ok').get() !== undefined;

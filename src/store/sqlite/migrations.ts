@@ -179,6 +179,23 @@ export const MIGRATIONS: readonly Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
     `,
   },
+  {
+    version: 4,
+    name: 'portal sessions',
+    sql: `
+      -- Signed-in portal sessions, so a restart does not sign everyone out. The row is found by the
+      -- SHA-256 of the cookie's id and its contents (token, CSRF token, identity) are sealed with a key
+      -- derived from that id: the database alone neither names a live cookie nor yields a token.
+      CREATE TABLE portal_sessions (
+        id_hash    BLOB PRIMARY KEY,
+        sealed     BLOB NOT NULL,
+        created_at INTEGER NOT NULL,  -- ms since epoch
+        last_seen  INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX portal_sessions_expiry ON portal_sessions (expires_at);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
