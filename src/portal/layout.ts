@@ -26,7 +26,13 @@ const NAV: { role: Role; links: [string, string][] }[] = [
       ['/portal/datasets', 'Datasets'],
     ],
   },
-  { role: 'dpo', links: [['/portal/log', 'Disclosure log']] },
+  {
+    role: 'dpo',
+    links: [
+      ['/portal/log', 'Disclosure log'],
+      ['/portal/log/activity', 'Activity'],
+    ],
+  },
   {
     role: 'admin',
     links: [

@@ -404,7 +404,8 @@ function homeBody(user: PageUser): Html {
       <li><a href="/portal/requests">My requests and disclosures</a></li>`,
     responder: html`<li><a href="/portal/inbox">Requests addressed to ${user.partnerId}</a></li>
       <li><a href="/portal/datasets">Shared datasets</a></li>`,
-    dpo: html`<li><a href="/portal/log">Review the disclosure log</a></li>`,
+    dpo: html`<li><a href="/portal/log">Review the disclosure log</a></li>
+      <li><a href="/portal/log/activity">Activity by agreement: requests, permits, denials by safe</a></li>`,
     admin: html`<li><a href="/portal/admin/accreditations">Users' accreditations</a></li>
       <li><a href="/portal/admin/partners">Partners</a></li>
       <li><a href="/portal/admin/agreements">Agreements</a></li>`,

@@ -3,27 +3,14 @@
  * request, a session is needed for every guarded route, and every POST needs its CSRF token.
  */
 import { boatRequest, createTestGateway, vesselAnswer, type TestGateway } from '../helpers/gateway';
+import { portalSession } from '../helpers/portal-session';
 
 let gw: TestGateway;
 let openId: string;
 let disclosedId: string;
 const CASE = 'NL-2026-000998';
 
-/** Signs in through the sign-in form; returns the session cookie and its CSRF token. */
-async function session(user: string): Promise<{ cookie: string; csrf: string }> {
-  const form = await gw.http.get('/portal/sign-in');
-  const anon = String(form.headers['set-cookie'][0]).split(';')[0];
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1];
-  const signed = await gw.http
-    .post('/portal/sign-in')
-    .set('Cookie', anon)
-    .type('form')
-    .send({ _csrf: csrf, user });
-  expect(signed.status).toBe(303);
-  const cookie = String(signed.headers['set-cookie'][0]).split(';')[0];
-  const home = await gw.http.get('/portal/').set('Cookie', cookie);
-  return { cookie, csrf: /name="_csrf" value="([^"]+)"/.exec(home.text)![1] };
-}
+const session = (user: string) => portalSession(gw.http, user);
 
 beforeAll(async () => {
   gw = await createTestGateway();

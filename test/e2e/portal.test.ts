@@ -118,6 +118,44 @@ describe('portal, role by role', () => {
     await screenshot(page, 'dpo-log');
     await page.click('button:has-text("Verify the log now")');
     expect((await page.locator('.verify-result').innerText()).trim()).toBe('Intact');
+
+    // Today's export for police-nl, downloaded from the filtered export form.
+    await page.click('nav >> text=Disclosure log');
+    const today = new Date().toISOString().slice(0, 10);
+    await page.fill('#x-from', today);
+    await page.fill('#x-to', today);
+    await page.fill('#x-partner', 'police-nl');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('button:has-text("Export JSON Lines")'),
+    ]);
+    const lines = fs
+      .readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split('\n');
+    const entries = lines.map((l) => JSON.parse(l) as { seq?: number; ts?: string; partners?: string[] });
+    expect(entries.filter((e) => e.seq !== undefined).length).toBeGreaterThan(0);
+    for (const e of entries.filter((x) => x.seq !== undefined)) {
+      expect([e.ts!.slice(0, 10), e.partners!.includes('police-nl')]).toEqual([today, true]);
+    }
+
+    // Activity by agreement: the charts are drawn, coloured by the stylesheet the CSP allows.
+    await page.click('nav >> text=Activity');
+    const section = page.locator('section.activity', { hasText: 'stolen-boats' });
+    expect(await section.locator('p').first().innerText()).toMatch(
+      /\d+ decisions: \d+ permitted, [1-9]\d* denied/,
+    );
+    const fill = await section
+      .locator('rect.bar-permit')
+      .first()
+      .evaluate(
+        (el) =>
+          (globalThis as unknown as { getComputedStyle(e: unknown): { fill: string } }).getComputedStyle(el)
+            .fill,
+      );
+    expect(fill).toBe('rgb(0, 158, 115)');
+    expect(await section.locator('svg[role=img]').count()).toBe(2);
+    await screenshot(page, 'dpo-activity');
   });
 
   it('admin: suspends a user, who then can do nothing', async () => {

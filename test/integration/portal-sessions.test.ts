@@ -10,6 +10,7 @@ import supertest from 'supertest';
 import type { Request } from 'express';
 import { loadConfig } from '../../src/config/load';
 import { assemble, storeFile } from '../../src/gateway';
+import { csrfOf, portalSession } from '../helpers/portal-session';
 import { openSqliteStore } from '../../src/store/sqlite';
 import type { Store } from '../../src/store/port';
 import { COOKIE, IDLE_MS, seal, SessionStore, TOUCH_EVERY_MS, unseal } from '../../src/portal/session';
@@ -130,16 +131,7 @@ describe('the portal across a restart', () => {
     try {
       const first = await assemble(config);
       const http = supertest(first.app);
-      const form = await http.get('/portal/sign-in');
-      const anon = String(form.headers['set-cookie'][0]).split(';')[0];
-      const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1];
-      const signed = await http
-        .post('/portal/sign-in')
-        .set('Cookie', anon)
-        .type('form')
-        .send({ _csrf: csrf, user: 'anna' });
-      expect(signed.status).toBe(303);
-      const cookie = String(signed.headers['set-cookie'][0]).split(';')[0];
+      const { cookie } = await portalSession(http, 'anna');
       const before = await http.get('/portal/').set('Cookie', cookie);
       expect(before.status).toBe(200);
       await first.store.close();
@@ -152,8 +144,8 @@ describe('the portal across a restart', () => {
         .set('Accept', 'text/html');
       expect(after.status).toBe(200);
       expect(after.text).toContain('Welcome');
-      const csrfAfter = /name="_csrf" value="([^"]+)"/.exec(after.text)![1];
-      expect(csrfAfter).toBe(/name="_csrf" value="([^"]+)"/.exec(before.text)![1]);
+      const csrfAfter = csrfOf(after.text);
+      expect(csrfAfter).toBe(csrfOf(before.text));
 
       const out = await supertest(second.app)
         .post('/portal/sign-out')

@@ -3,7 +3,9 @@ import { PassThrough } from 'node:stream';
 import { guards } from '../../http/routes';
 import { problems, ProblemError } from '../../http/problem';
 import { CONTENT_TYPES, type ExportFormat } from '../../audit/export';
-import type { EventFilter } from '../../audit/service';
+import type { EventFilter, StatsRow } from '../../audit/service';
+import { SAFE_NAMES } from '../../safes/types';
+import { daysBetween, stackedBarChart } from '../charts';
 import { one } from '../forms';
 import { html } from '../html';
 import { csrfField } from '../layout';
@@ -31,6 +33,140 @@ function filterOf(ctx: Ctx): { filter: EventFilter; values: Record<string, strin
   }
   const { type, ...rest } = values;
   return { filter: { ...rest, ...(type ? { types: type.split(',') } : {}) }, values };
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const PARTNER = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** A YYYY-MM-DD that is a real day, or a 400 naming the field. */
+function dayField(value: string | undefined, label: string): string | undefined {
+  const v = value?.trim();
+  if (!v) return undefined;
+  const t = Date.parse(`${v}T00:00:00Z`);
+  if (!DAY.test(v) || Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== v) {
+    throw problems.badRequest(`${label}: not a day (YYYY-MM-DD).`);
+  }
+  return v;
+}
+
+function exportFilterOf(ctx: Ctx): { from?: string; to?: string; partner?: string } {
+  const from = dayField(one(ctx.form, 'from'), 'From');
+  const to = dayField(one(ctx.form, 'to'), 'To');
+  const partner = one(ctx.form, 'partner')?.trim();
+  if (from && to && from > to) throw problems.badRequest('From: comes after To.');
+  if (partner && !PARTNER.test(partner)) throw problems.badRequest('Partner: not a partner id.');
+  return {
+    ...(from ? { from: `${from}T00:00:00.000Z` } : {}),
+    ...(to ? { to: `${to}T23:59:59.999Z` } : {}),
+    ...(partner ? { partner } : {}),
+  };
+}
+
+const MAX_DAYS = 366;
+const DEFAULT_DAYS = 30;
+/** Stats are asked with this margin around the days shown: a day is counted in the agreement's own time zone. */
+const ZONE_MARGIN_MS = 15 * 60 * 60 * 1000;
+
+function activityRange(ctx: Ctx): { from: string; to: string } {
+  const q = ctx.req.query;
+  const today = ctx.deps.clock().toISOString().slice(0, 10);
+  const to = dayField(typeof q.to === 'string' ? q.to : undefined, 'To') ?? today;
+  const from =
+    dayField(typeof q.from === 'string' ? q.from : undefined, 'From') ??
+    new Date(Date.parse(`${to}T00:00:00Z`) - (DEFAULT_DAYS - 1) * 86_400_000).toISOString().slice(0, 10);
+  if (from > to) throw problems.badRequest('From: comes after To.');
+  if (daysBetween(from, to).length > MAX_DAYS) throw problems.badRequest(`Show at most ${MAX_DAYS} days.`);
+  return { from, to };
+}
+
+const SAFE_LABELS: Record<string, string> = {
+  people: 'People',
+  project: 'Project',
+  setting: 'Setting',
+  data: 'Data',
+  output: 'Output',
+};
+
+function agreementActivity(agreementId: string, rows: StatsRow[], days: string[]) {
+  const byDay = new Map(rows.map((r) => [r.day, r]));
+  const at = (day: string) => byDay.get(day);
+  const sum = (f: (r: StatsRow) => number) => rows.reduce((n, r) => n + f(r), 0);
+  const safes = SAFE_NAMES.filter((safe) => rows.some((r) => r.deniedBySafe[safe]));
+  const reasons = new Map<string, number>();
+  for (const r of rows)
+    for (const [code, n] of Object.entries(r.denialReasons)) reasons.set(code, (reasons.get(code) ?? 0) + n);
+  return html`<section class="activity" aria-labelledby="a-${agreementId}">
+    <h2 id="a-${agreementId}">${agreementId}</h2>
+    <p>
+      <strong>${sum((r) => r.requests)}</strong> decisions:
+      <strong>${sum((r) => r.permits)}</strong> permitted, <strong>${sum((r) => r.denials)}</strong> denied;
+      <strong>${sum((r) => r.disclosures)}</strong> disclosures releasing
+      <strong>${sum((r) => r.recordsReleased)}</strong> records.
+    </p>
+    <h3>Decisions per day</h3>
+    ${stackedBarChart({
+      title: `${agreementId}: decisions per day, permitted and denied`,
+      labels: days,
+      series: [
+        { key: 'permit', label: 'Permitted' },
+        { key: 'deny', label: 'Denied' },
+      ],
+      values: [days.map((d) => at(d)?.permits ?? 0), days.map((d) => at(d)?.denials ?? 0)],
+    })}
+    <h3>Denials per day, by the safe that failed</h3>
+    ${
+      safes.length
+        ? stackedBarChart({
+            title: `${agreementId}: denials per day by the safe that failed`,
+            labels: days,
+            series: safes.map((safe) => ({ key: safe, label: `${SAFE_LABELS[safe]} failed` })),
+            values: safes.map((safe) => days.map((d) => at(d)?.deniedBySafe[safe] ?? 0)),
+          })
+        : html`<p class="hint">No denials in this period.</p>`
+    }
+    ${
+      reasons.size
+        ? html`<p>
+            Denial reasons:
+            ${[...reasons]
+              .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+              .map(([code, n], i) => html`${i ? ', ' : ''}<code>${code}</code> × ${n}`)}
+          </p>`
+        : ''
+    }
+    <details>
+      <summary>Figures per day</summary>
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Day</th>
+              <th scope="col">Decisions</th>
+              <th scope="col">Permitted</th>
+              <th scope="col">Denied</th>
+              ${SAFE_NAMES.map((safe) => html`<th scope="col">${SAFE_LABELS[safe]} failed</th>`)}
+              <th scope="col">Disclosures</th>
+              <th scope="col">Records released</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${rows.map(
+              (r) =>
+                html`<tr>
+                  <th scope="row">${r.day}</th>
+                  <td>${r.requests}</td>
+                  <td>${r.permits}</td>
+                  <td>${r.denials}</td>
+                  ${SAFE_NAMES.map((safe) => html`<td>${r.deniedBySafe[safe] ?? 0}</td>`)}
+                  <td>${r.disclosures}</td>
+                  <td>${r.recordsReleased}</td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>
+    </details>
+  </section>`;
 }
 
 export function dpoRoutes(): PortalRoute[] {
@@ -65,23 +201,34 @@ export function dpoRoutes(): PortalRoute[] {
                 <form method="post" action="/portal/log/verify">
                   ${csrfField(ctx.user.csrf)}<button type="submit">Verify the log now</button>
                 </form>
-                <form method="post" action="/portal/log/export">
-                  ${csrfField(ctx.user.csrf)}<input type="hidden" name="format" value="jsonl" /><button
-                    type="submit"
-                    class="secondary"
-                  >
+                <a href="/portal/log/activity">Activity by agreement (charts)</a>
+              </div>
+            </section>
+            <section aria-labelledby="export-h">
+              <h2 id="export-h">Export</h2>
+              <form method="post" action="/portal/log/export" class="filters">
+                ${csrfField(ctx.user.csrf)}
+                <div>
+                  <label for="x-from">From (day, UTC)</label><input type="date" id="x-from" name="from" />
+                </div>
+                <div>
+                  <label for="x-to">To (day, UTC, inclusive)</label><input type="date" id="x-to" name="to" />
+                </div>
+                <div>
+                  <label for="x-partner">Only entries involving partner</label
+                  ><input type="text" id="x-partner" name="partner" pattern="[A-Za-z0-9._-]{1,64}" />
+                </div>
+                <div>
+                  <button type="submit" name="format" value="jsonl" class="secondary">
                     Export JSON Lines
                   </button>
-                </form>
-                <form method="post" action="/portal/log/export">
-                  ${csrfField(ctx.user.csrf)}<input type="hidden" name="format" value="csv" /><button
-                    type="submit"
-                    class="secondary"
-                  >
-                    Export CSV
-                  </button>
-                </form>
-              </div>
+                  <button type="submit" name="format" value="csv" class="secondary">Export CSV</button>
+                </div>
+              </form>
+              <p class="hint">
+                Empty fields mean no limit. The export itself is logged. JSON Lines ends with a line that says
+                how many entries it holds, so a cut-off file is recognised.
+              </p>
             </section>
             <section aria-labelledby="filter-h">
               <h2 id="filter-h">Search</h2>
@@ -138,6 +285,64 @@ export function dpoRoutes(): PortalRoute[] {
       },
     },
     {
+      method: 'get',
+      path: '/log/activity',
+      guard: guards.anyOf('audit:read'),
+      handler: async (ctx) => {
+        const { from, to } = activityRange(ctx);
+        const chosen = typeof ctx.req.query.agreement === 'string' ? ctx.req.query.agreement : '';
+        const days = daysBetween(from, to);
+        const all = await ctx.deps.services.audit.stats(ctx.identity, {
+          from: new Date(Date.parse(`${from}T00:00:00Z`) - ZONE_MARGIN_MS).toISOString(),
+          to: new Date(Date.parse(`${to}T23:59:59.999Z`) + ZONE_MARGIN_MS).toISOString(),
+        });
+        // Only the days asked for (the margin was for time zones), and only agreements this DPO may see:
+        // the stats are already scoped to entries involving the DPO's partner.
+        const rows = all.filter((r) => r.agreementId && r.day >= from && r.day <= to);
+        const agreements = [...new Set(rows.map((r) => r.agreementId!))].sort();
+        const shown = chosen ? agreements.filter((a) => a === chosen) : agreements;
+        ctx.render(
+          'Activity by agreement',
+          html`<form method="get" action="/portal/log/activity" class="filters">
+              <div>
+                <label for="a-from">From (day)</label
+                ><input type="date" id="a-from" name="from" value="${from}" required />
+              </div>
+              <div>
+                <label for="a-to">To (day, inclusive)</label
+                ><input type="date" id="a-to" name="to" value="${to}" required />
+              </div>
+              <div>
+                <label for="a-agreement">Agreement</label>
+                <select id="a-agreement" name="agreement">
+                  <option value="">All with activity</option>
+                  ${agreements.map(
+                    (a) => html`<option value="${a}" ${a === chosen ? html`selected` : ''}>${a}</option>`,
+                  )}
+                </select>
+              </div>
+              <div><button type="submit">Show</button> <a href="/portal/log">Back to the log</a></div>
+            </form>
+            <p class="hint">
+              Decisions (detail requests, aggregate requests and hit/no-hit lookups), permits and denials per
+              day, each day in the agreement's own time zone; a denial counts once under every safe that
+              failed.
+            </p>
+            ${
+              shown.length
+                ? shown.map((a) =>
+                    agreementActivity(
+                      a,
+                      rows.filter((r) => r.agreementId === a),
+                      days,
+                    ),
+                  )
+                : html`<p>No decisions from ${from} to ${to}${chosen ? html` under ${chosen}` : ''}.</p>`
+            }`,
+        );
+      },
+    },
+    {
       method: 'post',
       path: '/log/verify',
       guard: guards.anyOf('audit:read'),
@@ -164,6 +369,7 @@ export function dpoRoutes(): PortalRoute[] {
       handler: async (ctx) => {
         const format = one(ctx.form, 'format') as ExportFormat;
         if (format !== 'jsonl' && format !== 'csv') throw problems.badRequest('Export as jsonl or csv.');
+        const filter = exportFilterOf(ctx);
         // Buffered through a pass-through so an error before the first byte still renders a page.
         const out = new PassThrough();
         const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -171,7 +377,7 @@ export function dpoRoutes(): PortalRoute[] {
         ctx.res.setHeader('Content-Disposition', `attachment; filename="fsg-audit-${stamp}.${format}"`);
         out.pipe(ctx.res);
         try {
-          await ctx.deps.services.audit.export(ctx.identity, {}, format, out);
+          await ctx.deps.services.audit.export(ctx.identity, filter, format, out);
           out.end();
         } catch (error) {
           out.destroy();
