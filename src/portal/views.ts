@@ -82,10 +82,38 @@ export function cell(value: unknown): string {
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
-/** A table of records: one column per field seen, in first-seen order. */
+/**
+ * A record as table columns: nested objects become dotted columns (owner.name, identifier.value), so
+ * a responder reads each value that will leave under its own heading; lists are joined.
+ */
+export function flattenRecord(record: Record<string, unknown>, prefix = ''): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(record)) {
+    const name = prefix + key;
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      Object.assign(out, flattenRecord(value as Record<string, unknown>, `${name}.`));
+    } else if (Array.isArray(value)) {
+      out[name] = value
+        .map((v) =>
+          v && typeof v === 'object'
+            ? Object.entries(flattenRecord(v as Record<string, unknown>))
+                .map(([k, x]) => `${k}: ${x}`)
+                .join(', ')
+            : cell(v),
+        )
+        .join(' · ');
+    } else {
+      out[name] = cell(value);
+    }
+  }
+  return out;
+}
+
+/** A table of records: one column per (flattened) field seen, in first-seen order. */
 export function recordsTable(records: Record<string, unknown>[], caption: string): Html {
   if (!records.length) return html`<p class="hint">${caption}: none.</p>`;
-  const columns = [...new Set(records.flatMap((r) => Object.keys(r)))];
+  const rows = records.map((r) => flattenRecord(r));
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   return html`<div class="table-wrap">
     <table>
       <caption>
@@ -97,10 +125,10 @@ export function recordsTable(records: Record<string, unknown>[], caption: string
         </tr>
       </thead>
       <tbody>
-        ${records.map(
+        ${rows.map(
           (r) =>
             html`<tr>
-              ${columns.map((c) => html`<td>${cell(r[c])}</td>`)}
+              ${columns.map((c) => html`<td>${r[c] ?? ''}</td>`)}
             </tr>`,
         )}
       </tbody>
