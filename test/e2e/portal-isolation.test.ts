@@ -83,3 +83,28 @@ it('redirects a browser without a session to sign-in and refuses a POST without 
   );
   expect(String(page.headers['set-cookie'][0])).toMatch(/HttpOnly; SameSite=Strict/);
 });
+
+it('offers a responder the example files of its own adapters only', async () => {
+  const bram = await session('bram');
+  const inbox = await gw.http.get(`/portal/requests/${openId}`).set('Cookie', bram.cookie);
+  expect(inbox.text).toContain('href="/portal/samples/boatreg-nl/sample.csv"');
+  const file = await gw.http.get('/portal/samples/boatreg-nl/sample.csv').set('Cookie', bram.cookie);
+  expect(file.status).toBe(200);
+  expect(file.headers['content-disposition']).toContain('boatreg-nl-sample.csv');
+  expect(file.text.split('\n')[0]).toMatch(/hull/i);
+  for (const path of [
+    '/portal/samples/boatreg-nl/broken.csv',
+    '/portal/samples/boatreg-nl/..%2F..%2Fpackage.json',
+    '/portal/samples/autodealers-nl/sample.csv',
+  ]) {
+    expect((await gw.http.get(path).set('Cookie', bram.cookie)).status).toBe(404);
+  }
+  const dirk = await session('dirk');
+  expect((await gw.http.get('/portal/samples/boatreg-nl/sample.csv').set('Cookie', dirk.cookie)).status).toBe(
+    404,
+  );
+  const anna = await session('anna');
+  expect((await gw.http.get('/portal/samples/boatreg-nl/sample.csv').set('Cookie', anna.cookie)).status).toBe(
+    403,
+  );
+});

@@ -1,4 +1,6 @@
 /** Responder pages: the inbox, answering through the partner's adapter with a preview, datasets. */
+import fs from 'node:fs';
+import path from 'node:path';
 import { adapters } from '../../mapping';
 import { guards } from '../../http/routes';
 import { problems } from '../../http/problem';
@@ -9,11 +11,40 @@ import type { QuarantineEntry } from '../../mapping/types';
 import { one } from '../forms';
 import { html } from '../html';
 import { csrfField } from '../layout';
-import { formatOf, streamOf, type Ctx, type PortalRoute } from '../portal';
+import { formatOf, projectRoot, streamOf, type Ctx, type PortalRoute } from '../portal';
 import { recordsTable, stateLabel } from '../views';
 import { idOf } from './analyst';
 
 const adaptersOf = (partnerId: string) => [...adapters.values()].filter((a) => a.partnerId === partnerId);
+
+/** The example files an adapter ships (adapters/<id>/fixtures/sample.*): demo data, offered in demo mode. */
+const SAMPLE = /^sample\.(csv|json|ndjson)$/;
+const SAMPLE_TYPES: Record<string, string> = {
+  csv: 'text/csv; charset=utf-8',
+  json: 'application/json',
+  ndjson: 'application/x-ndjson',
+};
+function samplesOf(adapterId: string): string[] {
+  const dir = path.join(projectRoot(), 'adapters', adapterId, 'fixtures');
+  return fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((f) => SAMPLE.test(f))
+        .sort()
+    : [];
+}
+
+function samplesHint(ctx: Ctx) {
+  if (!ctx.deps.demo?.enabled) return '';
+  const links = adaptersOf(ctx.identity.partnerId).flatMap((a) =>
+    samplesOf(a.id).map((f) => html`<a href="/portal/samples/${a.id}/${f}" download>${a.id}/${f}</a> `),
+  );
+  return links.length
+    ? html`<p class="hint">
+        Demo mode: example files in your adapter's format (one row will be quarantined): ${links}
+      </p>`
+    : '';
+}
 
 function quarantineTable(entries: QuarantineEntry[]) {
   if (!entries.length) return html`<p class="hint">Quarantined rows: none.</p>`;
@@ -48,20 +79,21 @@ function quarantineTable(entries: QuarantineEntry[]) {
 function uploadForm(ctx: Ctx, action: string, extra = html``) {
   const own = adaptersOf(ctx.identity.partnerId);
   return html`<form class="stack" method="post" action="${action}" enctype="multipart/form-data">
-    ${csrfField(ctx.user.csrf)}
-    <div>
-      <label for="adapter">Adapter (your organisation's format)</label
-      ><select id="adapter" name="adapter" required>
-        ${own.map((a) => html`<option value="${a.id}">${a.id} (${a.formats.join(', ')})</option>`)}
-      </select>
-    </div>
-    ${extra}
-    <div>
-      <label for="file">File (.csv, .json or .ndjson)</label
-      ><input type="file" id="file" name="file" accept=".csv,.json,.ndjson,.jsonl" required />
-    </div>
-    <div><button type="submit">Upload and preview</button></div>
-  </form>`;
+      ${csrfField(ctx.user.csrf)}
+      <div>
+        <label for="adapter">Adapter (your organisation's format)</label
+        ><select id="adapter" name="adapter" required>
+          ${own.map((a) => html`<option value="${a.id}">${a.id} (${a.formats.join(', ')})</option>`)}
+        </select>
+      </div>
+      ${extra}
+      <div>
+        <label for="file">File (.csv, .json or .ndjson)</label
+        ><input type="file" id="file" name="file" accept=".csv,.json,.ndjson,.jsonl" required />
+      </div>
+      <div><button type="submit">Upload and preview</button></div>
+    </form>
+    ${samplesHint(ctx)}`;
 }
 
 export async function providerView(ctx: Ctx, request: StoredRequest): Promise<void> {
@@ -146,6 +178,23 @@ export async function providerView(ctx: Ctx, request: StoredRequest): Promise<vo
 
 export function responderRoutes(): PortalRoute[] {
   return [
+    {
+      method: 'get',
+      path: '/samples/:adapter/:file',
+      guard: guards.anyOf('requests:answer', 'datasets:write'),
+      handler: async (ctx) => {
+        const adapterId = String(ctx.req.params.adapter);
+        const file = String(ctx.req.params.file);
+        const own = adaptersOf(ctx.identity.partnerId).some((a) => a.id === adapterId);
+        if (!ctx.deps.demo?.enabled || !own || !samplesOf(adapterId).includes(file)) {
+          throw problems.notFound('No such example file.');
+        }
+        ctx.res.setHeader('Content-Disposition', `attachment; filename="${adapterId}-${file}"`);
+        ctx.res
+          .type(SAMPLE_TYPES[file.slice(file.indexOf('.') + 1)])
+          .send(fs.readFileSync(path.join(projectRoot(), 'adapters', adapterId, 'fixtures', file)));
+      },
+    },
     {
       method: 'get',
       path: '/inbox',
