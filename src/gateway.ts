@@ -9,8 +9,10 @@ import { createApp, type Gateway } from './app';
 import { loadOrCreateCheckpointKey } from './audit/checkpoint';
 import { Checkpointer } from './audit/checkpointer';
 import { createTokenVerifier } from './auth/verifier';
-import type { GatewayConfig } from './config/load';
+import { PROJECT_ROOT, type GatewayConfig } from './config/load';
 import { loadOrCreateSecrets } from './config/secrets';
+import { seedDemoDatasets } from './datasets/demo-seed';
+import { DatasetService } from './datasets/service';
 import { createLogger, type Logger } from './http/logger';
 import { loadBundle } from './policy/load';
 import type { Bundle } from './policy/types';
@@ -63,6 +65,12 @@ export async function assemble(
     clock,
     checkpointer,
   });
+  if (config.demo.enabled && config.demo.datasets) {
+    const datasets = new DatasetService({ store, bundle: () => bundle, secrets, clock });
+    for (const d of await seedDemoDatasets(bundle, store, datasets, PROJECT_ROOT)) {
+      logger.info('demo dataset seeded', { ...d });
+    }
+  }
   return { ...gateway, store, bundle, logger, checkpointer };
 }
 

@@ -22,7 +22,11 @@ export interface GatewayConfig {
   store: { kind: 'sqlite'; file: string };
   policyDir: string;
   auth: { audience: string; clockSkewSeconds: number };
-  demo: { enabled: boolean; accreditations: string };
+  demo: {
+    enabled: boolean;
+    accreditations: string;
+    /** Seed the shared datasets with the adapters' example files. */ datasets?: boolean;
+  };
   retention: { sweepIntervalSeconds: number };
   audit: { checkpoint: { everyEntries: number; everySeconds: number } };
   log: { level: 'error' | 'warn' | 'info' | 'debug' | 'silent' };
@@ -51,6 +55,7 @@ const ENV_KEYS: Record<string, string[]> = {
   FSG_POLICY_DIR: ['policyDir'],
   FSG_AUDIENCE: ['auth', 'audience'],
   FSG_DEMO: ['demo', 'enabled'],
+  FSG_DEMO_DATASETS: ['demo', 'datasets'],
   FSG_LOG_LEVEL: ['log', 'level'],
   FSG_CHECKPOINT_EVERY_ENTRIES: ['audit', 'checkpoint', 'everyEntries'],
   FSG_CHECKPOINT_EVERY_SECONDS: ['audit', 'checkpoint', 'everySeconds'],

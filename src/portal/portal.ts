@@ -85,7 +85,7 @@ export const CSP = [
 const ASSETS: Record<string, string> = { 'portal.css': 'text/css; charset=utf-8' };
 
 /** The project root (where package.json is), from src/portal or dist/src/portal alike. */
-export function projectRoot(): string {
+function projectRoot(): string {
   let dir = __dirname;
   while (!fs.existsSync(path.join(dir, 'package.json'))) {
     const up = path.dirname(dir);

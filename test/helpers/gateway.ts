@@ -20,7 +20,12 @@ export interface TestGateway extends Assembled {
 
 export async function createTestGateway(env: NodeJS.ProcessEnv = {}): Promise<TestGateway> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsg-test-'));
-  const config = loadConfig({ FSG_DATA_DIR: dataDir, FSG_LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({
+    FSG_DATA_DIR: dataDir,
+    FSG_LOG_LEVEL: 'silent',
+    FSG_DEMO_DATASETS: 'false',
+    ...env,
+  });
   let offsetMs = 0;
   const gateway = await assemble(config, () => new Date(Date.now() + offsetMs));
   const users = readDemoUsers(config.demo.accreditations);

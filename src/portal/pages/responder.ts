@@ -11,7 +11,8 @@ import type { QuarantineEntry } from '../../mapping/types';
 import { one } from '../forms';
 import { html } from '../html';
 import { csrfField } from '../layout';
-import { formatOf, projectRoot, streamOf, type Ctx, type PortalRoute } from '../portal';
+import { PROJECT_ROOT } from '../../config/load';
+import { formatOf, streamOf, type Ctx, type PortalRoute } from '../portal';
 import { recordsTable, stateLabel } from '../views';
 import { idOf } from './analyst';
 
@@ -25,7 +26,7 @@ const SAMPLE_TYPES: Record<string, string> = {
   ndjson: 'application/x-ndjson',
 };
 function samplesOf(adapterId: string): string[] {
-  const dir = path.join(projectRoot(), 'adapters', adapterId, 'fixtures');
+  const dir = path.join(PROJECT_ROOT, 'adapters', adapterId, 'fixtures');
   return fs.existsSync(dir)
     ? fs
         .readdirSync(dir)
@@ -192,7 +193,7 @@ export function responderRoutes(): PortalRoute[] {
         ctx.res.setHeader('Content-Disposition', `attachment; filename="${adapterId}-${file}"`);
         ctx.res
           .type(SAMPLE_TYPES[file.slice(file.indexOf('.') + 1)])
-          .send(fs.readFileSync(path.join(projectRoot(), 'adapters', adapterId, 'fixtures', file)));
+          .send(fs.readFileSync(path.join(PROJECT_ROOT, 'adapters', adapterId, 'fixtures', file)));
       },
     },
     {

@@ -1,0 +1,80 @@
+/**
+ * Demo mode: each dataset the agreements share for hit/no-hit lookups starts with its provider's
+ * example file (adapters/<id>/fixtures/sample.*, invented people and objects), uploaded through the
+ * provider's adapter like any upload and logged as one. A dataset that has had an upload is left alone.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Identity } from '../auth/identity';
+import { adapters } from '../mapping';
+import type { InputFormat } from '../mapping/types';
+import type { Bundle } from '../policy/types';
+import type { Store } from '../store/port';
+import type { DatasetService } from './service';
+
+export interface SeededDataset {
+  providerId: string;
+  datasetId: string;
+  file: string;
+  read: number;
+  mapped: number;
+  quarantined: number;
+}
+
+/** The first example file of a provider's adapters, CSV before JSON. */
+function sampleOf(projectRoot: string, providerId: string): { adapterId: string; file: string } | undefined {
+  for (const adapter of adapters.values()) {
+    if (adapter.partnerId !== providerId) continue;
+    for (const name of ['sample.csv', 'sample.json', 'sample.ndjson']) {
+      const file = path.join(projectRoot, 'adapters', adapter.id, 'fixtures', name);
+      if (fs.existsSync(file)) return { adapterId: adapter.id, file };
+    }
+  }
+  return undefined;
+}
+
+export async function seedDemoDatasets(
+  bundle: Bundle,
+  store: Store,
+  datasets: DatasetService,
+  projectRoot: string,
+): Promise<SeededDataset[]> {
+  const shared = new Map<string, { providerId: string; datasetId: string }>();
+  for (const agreement of bundle.agreements.values()) {
+    for (const d of agreement.datasets) {
+      if (d.lookup) shared.set(`${d.provider}/${d.id}`, { providerId: d.provider, datasetId: d.id });
+    }
+  }
+  const seeded: SeededDataset[] = [];
+  for (const { providerId, datasetId } of shared.values()) {
+    if ((await store.datasets.status(providerId, datasetId)).lastUpload) continue;
+    const sample = sampleOf(projectRoot, providerId);
+    if (!sample) continue;
+    // The upload is the system's, on the provider's behalf: the log names "demo-seed" as the actor.
+    const identity: Identity = {
+      userId: 'demo-seed',
+      partnerId: providerId,
+      issuer: 'demo-seed',
+      amr: [],
+      expiresAt: Number.MAX_SAFE_INTEGER,
+    };
+    const format = path.extname(sample.file).slice(1) as InputFormat;
+    const upload = await datasets.upload(
+      identity,
+      datasetId,
+      sample.adapterId,
+      format,
+      'replace',
+      fs.createReadStream(sample.file),
+    );
+    seeded.push({
+      providerId,
+      datasetId,
+      file: path.relative(projectRoot, sample.file),
+      read: upload.read,
+      mapped: upload.mapped,
+      quarantined: upload.quarantined,
+    });
+  }
+  return seeded;
+}
