@@ -32,6 +32,7 @@ const CALLS: [method: 'get' | 'post', path: string][] = [
   ['get', '/portal/requests/:id'],
   ['get', '/portal/requests/:id/disclosure'],
   ['post', '/portal/requests/:id/answer'],
+  ['post', '/portal/requests/:id/answer-shared'],
   ['post', '/portal/requests/:id/approve'],
   ['post', '/portal/requests/:id/decline'],
   ['post', '/portal/requests/:id/withdraw'],

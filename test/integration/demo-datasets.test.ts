@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load';
 import { assemble } from '../../src/gateway';
-import { createTestGateway, type TestGateway } from '../helpers/gateway';
+import { boatRequest, createTestGateway, type TestGateway } from '../helpers/gateway';
+import { portalSession } from '../helpers/portal-session';
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -51,6 +52,56 @@ it('seeds every dataset shared for lookups, so a demo lookup hits', async () => 
     'boatreg-nl',
     'insureco',
   ]);
+});
+
+it('lets the responder answer a request that cites a hit with the records hit, after a preview', async () => {
+  const anna = { Authorization: `Bearer ${await gw.token('anna')}` };
+  const found = await gw.http
+    .post('/api/v1/lookups')
+    .set(anna)
+    .send({
+      agreementId: 'stolen-boats',
+      purpose: 'stolen-property-investigation',
+      caseRef: 'NL-2026-000321',
+      identifiers: [{ type: 'hin', value: 'NL-HXAB7A33G293' }],
+    });
+  const ref = found.body.hits.find((h: { providerId: string }) => h.providerId === 'boatreg-nl').recordRef;
+  const created = await gw.http
+    .post('/api/v1/requests')
+    .set(anna)
+    .send(boatRequest({ identifiers: [], recordRefs: [ref] }));
+  expect(created.status).toBe(201);
+
+  const bram = await portalSession(gw.http, 'bram');
+  const page = await gw.http.get(`/portal/requests/${created.body.id}`).set('Cookie', bram.cookie);
+  expect(page.text).toContain('Answer with the records hit');
+  const answered = await gw.http
+    .post(`/portal/requests/${created.body.id}/answer-shared`)
+    .set('Cookie', bram.cookie)
+    .type('form')
+    .send({ _csrf: bram.csrf });
+  expect(answered.status).toBe(303);
+  const preview = await gw.http.get(`/portal/requests/${created.body.id}`).set('Cookie', bram.cookie);
+  expect(preview.text).toMatch(/Output check:\s*<strong class="output-check">pass<\/strong\s*>/);
+  expect(preview.text).toContain('NL-HXAB7A33G293');
+  const state = await gw.http
+    .get(`/api/v1/requests/${created.body.id}`)
+    .set('Authorization', `Bearer ${await gw.token('bram')}`);
+  expect(state.body.state).toBe('answered');
+
+  // Without its CSRF token, or from another provider, nothing happens.
+  const dirk = await portalSession(gw.http, 'dirk');
+  for (const [cookie, csrf] of [
+    [bram.cookie, 'wrong'],
+    [dirk.cookie, dirk.csrf],
+  ]) {
+    const refused = await gw.http
+      .post(`/portal/requests/${created.body.id}/answer-shared`)
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ _csrf: csrf });
+    expect([403, 404]).toContain(refused.status);
+  }
 });
 
 it('does not seed again on restart, nor over a partner’s own upload', async () => {

@@ -41,9 +41,7 @@ function samplesHint(ctx: Ctx) {
     samplesOf(a.id).map((f) => html`<a href="/portal/samples/${a.id}/${f}" download>${a.id}/${f}</a> `),
   );
   return links.length
-    ? html`<p class="hint">
-        Demo mode: example files in your adapter's format (one row will be quarantined): ${links}
-      </p>`
+    ? html`<p class="hint">Demo mode: example files in your adapter's format: ${links}</p>`
     : '';
 }
 
@@ -161,6 +159,24 @@ export async function providerView(ctx: Ctx, request: StoredRequest): Promise<vo
       ${
         open
           ? html`<h2>${preview ? 'Upload a corrected answer' : 'Answer'}</h2>
+              ${
+                hits.length
+                  ? html`<form
+                      method="post"
+                      action="/portal/requests/${request.id}/answer-shared"
+                      class="stack"
+                    >
+                      ${csrfField(ctx.user.csrf)}
+                      <p>
+                        The request cites ${hits.length} record(s) of your shared dataset
+                        <strong>${request.input.datasetId}</strong>. You can answer with them as they were
+                        last uploaded, or upload a file below. Either way you see the preview before anything
+                        leaves.
+                      </p>
+                      <div><button type="submit">Answer with the records hit</button></div>
+                    </form>`
+                  : ''
+              }
               ${uploadForm(ctx, `/portal/requests/${request.id}/answer`)}
               <h2>Decline</h2>
               <form class="stack" method="post" action="/portal/requests/${request.id}/decline">
@@ -262,6 +278,26 @@ export function responderRoutes(): PortalRoute[] {
         ctx.redirect(
           `/portal/requests/${request.id}`,
           `Answer mapped: ${request.preview?.records.length ?? 0} record(s) in the preview, ${request.preview?.quarantine.length ?? 0} quarantined. Nothing has left yet.`,
+        );
+      },
+    },
+    {
+      method: 'post',
+      path: '/requests/:id/answer-shared',
+      guard: guards.anyOf('requests:answer'),
+      handler: async (ctx) => {
+        const { request: asked, side } = await ctx.deps.services.requests.get(ctx.identity, idOf(ctx));
+        if (side !== 'provider') throw problems.forbidden('Only the provider answers a request.');
+        const hits = await ctx.deps.services.requests.hitRecords(asked);
+        if (!hits.length) throw problems.badRequest('This request cites none of your shared records.');
+        const request = await ctx.deps.services.requests.answer(
+          ctx.identity,
+          asked.id,
+          hits.map((h) => h.record),
+        );
+        ctx.redirect(
+          `/portal/requests/${request.id}`,
+          `Answered with ${hits.length} record(s) of your shared dataset: ${request.preview?.records.length ?? 0} in the preview. Nothing has left yet.`,
         );
       },
     },
