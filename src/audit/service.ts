@@ -46,7 +46,10 @@ export interface StatsRow {
   agreementId: string | null;
   /** The day in the agreement's time zone (UTC for entries without a known agreement). */
   day: string;
+  /** Detail and aggregate requests decided. */
   requests: number;
+  /** Hit/no-hit lookups decided. Permits, denials and the safes count both. */
+  lookups: number;
   permits: number;
   denials: number;
   deniedBySafe: Record<string, number>;
@@ -200,7 +203,7 @@ export class AuditService {
     return buildReceipt(entry, checkpoint, proof);
   }
 
-  /** Per agreement and day: requests, permits, denials by safe and reason code, disclosures, records released. */
+  /** Per agreement and day: requests, lookups, permits, denials by safe and reason code, disclosures, records released. */
   async stats(
     identity: Identity,
     filter: { from?: string; to?: string; agreement?: string },
@@ -211,7 +214,7 @@ export class AuditService {
       ...(filter.from ? { from: filter.from } : {}),
       ...(filter.to ? { to: filter.to } : {}),
       ...(filter.agreement ? { agreement: filter.agreement } : {}),
-      types: ['decision', 'disclosure'],
+      types: ['decision', 'lookup', 'disclosure'],
     };
     const rows = new Map<string, StatsRow>();
     let after: number | undefined;
@@ -236,6 +239,7 @@ export class AuditService {
         agreementId: entry.agreementId,
         day,
         requests: 0,
+        lookups: 0,
         permits: 0,
         denials: 0,
         deniedBySafe: {},
@@ -245,8 +249,9 @@ export class AuditService {
       };
       rows.set(key, row);
     }
-    if (entry.type === 'decision') {
-      row.requests++;
+    if (entry.type === 'decision' || entry.type === 'lookup') {
+      if (entry.type === 'decision') row.requests++;
+      else row.lookups++;
       if (entry.outcome === 'permit') row.permits++;
       if (entry.outcome === 'deny') {
         row.denials++;

@@ -56,6 +56,7 @@ export function page(title: string, user: PageUser | undefined, body: Html, flas
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${title} · Five Safes Gateway</title>
         <link rel="stylesheet" href="/portal/assets/portal.css" />
+        <link rel="icon" href="/portal/assets/favicon.svg" type="image/svg+xml" />
       </head>
       <body>
         <a class="skip" href="#main">Skip to content</a>

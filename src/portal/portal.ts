@@ -82,7 +82,10 @@ export const CSP = [
   "base-uri 'none'",
 ].join('; ');
 
-const ASSETS: Record<string, string> = { 'portal.css': 'text/css; charset=utf-8' };
+const ASSETS: Record<string, string> = {
+  'portal.css': 'text/css; charset=utf-8',
+  'favicon.svg': 'image/svg+xml',
+};
 
 /** The project root (where package.json is), from src/portal or dist/src/portal alike. */
 function projectRoot(): string {

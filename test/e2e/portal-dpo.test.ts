@@ -37,14 +37,14 @@ describe('activity by agreement', () => {
     const text = res.text.replace(/\s+/g, ' ').replace(/> </g, '><');
     expect(text).toContain('<h2 id="a-stolen-boats">stolen-boats</h2>');
     expect(text).toMatch(
-      /<strong>3<\/strong> decisions: <strong>2<\/strong> permitted, <strong>1<\/strong> denied/,
+      /<strong>3<\/strong> requests and <strong>0<\/strong> hit\/no-hit lookups decided: <strong>2<\/strong> permitted, <strong>1<\/strong> denied/,
     );
     // The day's bar: its title names the figures, and it has a permit and a deny segment.
     expect(text).toContain(`<title>${today}: 2 permitted, 1 denied</title>`);
     expect(text).toMatch(/class="bar-permit"/);
     expect(text).toMatch(/class="bar-deny"/);
     expect(text).toContain(`<title>${today}: 1 people failed</title>`);
-    expect(text).toMatch(`<th scope="row">${today}</th><td>3</td><td>2</td><td>1</td><td>1</td>`);
+    expect(text).toMatch(`<th scope="row">${today}</th><td>3</td><td>0</td><td>2</td><td>1</td><td>1</td>`);
     expect(text).toMatch(/<code>[A-Z_]+<\/code> × 1/);
     // 30 days by default: 30 bars.
     expect(res.text.match(/class="bar-hit"/g)).toHaveLength(60);

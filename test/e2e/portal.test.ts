@@ -143,7 +143,7 @@ describe('portal, role by role', () => {
     await page.click('nav >> text=Activity');
     const section = page.locator('section.activity', { hasText: 'stolen-boats' });
     expect(await section.locator('p').first().innerText()).toMatch(
-      /\d+ decisions: \d+ permitted, [1-9]\d* denied/,
+      /\d+ requests? and \d+ hit\/no-hit lookups? decided: \d+ permitted, [1-9]\d* denied/,
     );
     const fill = await section
       .locator('rect.bar-permit')

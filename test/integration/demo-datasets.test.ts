@@ -104,6 +104,23 @@ it('lets the responder answer a request that cites a hit with the records hit, a
   }
 });
 
+it('counts hit/no-hit lookups in the statistics beside requests', async () => {
+  const items = (
+    await gw.http.get('/api/v1/audit/stats').set('Authorization', `Bearer ${await gw.token('sam')}`)
+  ).body.items as {
+    agreementId: string;
+    requests: number;
+    lookups: number;
+    permits: number;
+    denials: number;
+  }[];
+  const boats = items.filter((r) => r.agreementId === 'stolen-boats');
+  const total = (f: (r: (typeof boats)[number]) => number) => boats.reduce((n, r) => n + f(r), 0);
+  expect(total((r) => r.lookups)).toBe(2);
+  expect(total((r) => r.requests)).toBe(1);
+  expect(total((r) => r.requests + r.lookups)).toBe(total((r) => r.permits + r.denials));
+});
+
 it('does not seed again on restart, nor over a partner’s own upload', async () => {
   const before = await uploads();
   const csv = fs.readFileSync(

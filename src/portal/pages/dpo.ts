@@ -87,6 +87,8 @@ const SAFE_LABELS: Record<string, string> = {
   output: 'Output',
 };
 
+const plural = (n: number, noun: string) => html`<strong>${n}</strong> ${noun}${n === 1 ? '' : 's'}`;
+
 function agreementActivity(agreementId: string, rows: StatsRow[], days: string[]) {
   const byDay = new Map(rows.map((r) => [r.day, r]));
   const at = (day: string) => byDay.get(day);
@@ -98,10 +100,26 @@ function agreementActivity(agreementId: string, rows: StatsRow[], days: string[]
   return html`<section class="activity" aria-labelledby="a-${agreementId}">
     <h2 id="a-${agreementId}">${agreementId}</h2>
     <p>
-      <strong>${sum((r) => r.requests)}</strong> decisions:
-      <strong>${sum((r) => r.permits)}</strong> permitted, <strong>${sum((r) => r.denials)}</strong> denied;
-      <strong>${sum((r) => r.disclosures)}</strong> disclosures releasing
-      <strong>${sum((r) => r.recordsReleased)}</strong> records.
+      ${plural(
+        sum((r) => r.requests),
+        'request',
+      )}
+      and
+      ${plural(
+        sum((r) => r.lookups),
+        'hit/no-hit lookup',
+      )}
+      decided: <strong>${sum((r) => r.permits)}</strong> permitted, <strong>${sum((r) => r.denials)}</strong>
+      denied;
+      ${plural(
+        sum((r) => r.disclosures),
+        'disclosure',
+      )}
+      releasing
+      ${plural(
+        sum((r) => r.recordsReleased),
+        'record',
+      )}.
     </p>
     <h3>Decisions per day</h3>
     ${stackedBarChart({
@@ -141,7 +159,8 @@ function agreementActivity(agreementId: string, rows: StatsRow[], days: string[]
           <thead>
             <tr>
               <th scope="col">Day</th>
-              <th scope="col">Decisions</th>
+              <th scope="col">Requests</th>
+              <th scope="col">Lookups</th>
               <th scope="col">Permitted</th>
               <th scope="col">Denied</th>
               ${SAFE_NAMES.map((safe) => html`<th scope="col">${SAFE_LABELS[safe]} failed</th>`)}
@@ -155,6 +174,7 @@ function agreementActivity(agreementId: string, rows: StatsRow[], days: string[]
                 html`<tr>
                   <th scope="row">${r.day}</th>
                   <td>${r.requests}</td>
+                  <td>${r.lookups}</td>
                   <td>${r.permits}</td>
                   <td>${r.denials}</td>
                   ${SAFE_NAMES.map((safe) => html`<td>${r.deniedBySafe[safe] ?? 0}</td>`)}
@@ -324,7 +344,7 @@ export function dpoRoutes(): PortalRoute[] {
               <div><button type="submit">Show</button> <a href="/portal/log">Back to the log</a></div>
             </form>
             <p class="hint">
-              Decisions (detail requests, aggregate requests and hit/no-hit lookups), permits and denials per
+              Decisions on detail and aggregate requests and on hit/no-hit lookups, permitted and denied, per
               day, each day in the agreement's own time zone; a denial counts once under every safe that
               failed.
             </p>
