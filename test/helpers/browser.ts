@@ -21,14 +21,14 @@ export interface PortalHarness {
   close(): Promise<void>;
 }
 
-export async function startPortal(): Promise<PortalHarness> {
+export async function startPortal(env: NodeJS.ProcessEnv = {}): Promise<PortalHarness> {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(
       `Chromium not found at ${CHROMIUM}: install it with "apt-get update && apt-get install -y chromium" (.ci/run does).`,
     );
   }
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const gw = await createTestGateway();
+  const gw = await createTestGateway(env);
   const server: Server = await new Promise((resolve) => {
     const s = gw.app.listen(0, '127.0.0.1', () => resolve(s));
   });
