@@ -9,7 +9,8 @@ const validateEntry = bodyValidator<AccreditationFields>(accreditationSchema);
 // The same fields, none required: a PATCH names only what changes.
 const { $id: _entryId, ...entryFields } = accreditationSchema;
 const validatePatch = bodyValidator<Partial<AccreditationFields>>({ ...entryFields, required: [] });
-const validateReason = reasonValidator(500);
+/** Suspensions and reinstatements give a written reason (API and portal alike). */
+export const validateReason = reasonValidator(500);
 
 const adminOf = (res: Response): Identity => res.locals.identity as Identity;
 const userOf = (req: Request): string => String(req.params.userId);

@@ -16,7 +16,8 @@ import { detail, summary } from './views';
 
 const validateCreate = bodyValidator<RequestInput>(schemas.requestCreate);
 const validateAnswer = bodyValidator<{ records: CanonicalRecord[] }>(schemas.answer);
-const validateDecline = reasonValidator(2000);
+/** A decline gives a written reason (API and portal alike). */
+export const validateDecline = reasonValidator(2000);
 // Approval takes a reason only for a table under review (the service says when it is required).
 const validateApprove = bodyValidator<{ reason?: string; handling?: Handling }>({
   type: 'object',

@@ -109,3 +109,22 @@ it('offers a responder the example files of its own adapters only', async () => 
     403,
   );
 });
+
+it('checks a decline’s and a suspension’s reason as the API does', async () => {
+  const bram = await session('bram');
+  const short = await gw.http
+    .post(`/portal/requests/${openId}/decline`)
+    .set('Cookie', bram.cookie)
+    .type('form')
+    .send({ _csrf: bram.csrf, reason: 'no' });
+  expect(short.status).toBe(400);
+  expect(short.text).toMatch(/\/reason: must NOT have fewer than 3 characters/);
+  const ada = await session('ada');
+  const long = await gw.http
+    .post('/portal/admin/accreditations/tom/suspend')
+    .set('Cookie', ada.cookie)
+    .type('form')
+    .send({ _csrf: ada.csrf, reason: 'x'.repeat(501) });
+  expect(long.status).toBe(400);
+  expect(long.text).toMatch(/\/reason: must NOT have more than 500 characters/);
+});

@@ -1,5 +1,6 @@
 /** Admin pages: partners, agreements (read-only, with the bundle digest), users' accreditations. */
 import { guards } from '../../http/routes';
+import { validateReason } from '../../accreditations/routes';
 import { bodyValidator } from '../../http/validate';
 import { problems } from '../../http/problem';
 import accreditationSchema from '../../../schemas/api/accreditation.schema.json';
@@ -17,9 +18,7 @@ const userOf = (ctx: Ctx) => {
   return id;
 };
 const reasonOf = (ctx: Ctx) => {
-  const reason = one(ctx.form, 'reason');
-  if (reason.length < 3 || reason.length > 500)
-    throw problems.badRequest('Give a reason (3 to 500 characters).');
+  const { reason } = validateReason({ reason: one(ctx.form, 'reason') });
   return reason;
 };
 

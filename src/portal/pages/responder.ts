@@ -14,6 +14,7 @@ import { csrfField } from '../layout';
 import { PROJECT_ROOT } from '../../config/load';
 import { formatOf, streamOf, type Ctx, type PortalRoute } from '../portal';
 import { recordsTable, stateLabel } from '../views';
+import { validateDecline } from '../../requests/routes';
 import { idOf } from './analyst';
 
 const adaptersOf = (partnerId: string) => [...adapters.values()].filter((a) => a.partnerId === partnerId);
@@ -319,9 +320,7 @@ export function responderRoutes(): PortalRoute[] {
       path: '/requests/:id/decline',
       guard: guards.anyOf('requests:answer'),
       handler: async (ctx) => {
-        const reason = one(ctx.form, 'reason');
-        if (reason.length < 3 || reason.length > 2000)
-          throw problems.badRequest('Give a reason (3 to 2000 characters).');
+        const { reason } = validateDecline({ reason: one(ctx.form, 'reason') });
         const request = await ctx.deps.services.requests.decline(ctx.identity, idOf(ctx), reason);
         ctx.redirect(`/portal/requests/${request.id}`, 'Request declined.');
       },
