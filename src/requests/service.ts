@@ -337,15 +337,20 @@ export class RequestService {
         preview: null,
         purgedAt: now.toISOString(),
       };
-      const done = await this.deps.store.requests.transition(request.id, ['disclosed'], patch, (updated) => [
-        stateEvent(updated, 'system', 'disclosed', { recordDigests: updated.recordDigests }),
-        {
-          ...stateEvent(updated, 'system', 'disclosed'),
-          type: 'purge',
-          outcome: 'purged',
-          data: { recordDigests: updated.recordDigests },
-        },
-      ]);
+      const done = await this.deps.store.requests.transition(
+        request.id,
+        ['disclosed'],
+        patch,
+        (updated, previous) => [
+          stateEvent(updated, 'system', previous, { recordDigests: updated.recordDigests }),
+          {
+            ...stateEvent(updated, 'system', previous),
+            type: 'purge',
+            outcome: 'purged',
+            data: { recordDigests: updated.recordDigests },
+          },
+        ],
+      );
       if (done) purged += 1;
     }
     return purged;
@@ -380,8 +385,8 @@ export class RequestService {
     data: Record<string, unknown> = {},
     extra: (updated: StoredRequest) => ReturnType<typeof stateEvent>[] = () => [],
   ): Promise<StoredRequest> {
-    const updated = await this.deps.store.requests.transition(request.id, from, patch, (next) => [
-      stateEvent(next, actorOf(identity), request.state, data),
+    const updated = await this.deps.store.requests.transition(request.id, from, patch, (next, previous) => [
+      stateEvent(next, actorOf(identity), previous, data),
       ...extra(next),
     ]);
     if (!updated) {

@@ -46,12 +46,14 @@ export interface RequestStore {
   /**
    * Compare-and-set: applies `patch` only if the request is still in one of `from`, logging `events`
    * in the same transaction. Returns the updated request, or undefined when the state had moved on.
+   * `events` gets the request as updated and the state it was in just before, read in the same
+   * transaction (so a log entry's `from` is the state actually left, even under a race).
    */
   transition(
     id: string,
     from: RequestState[],
     patch: RequestPatch,
-    events: (updated: StoredRequest) => AuditEventInput[],
+    events: (updated: StoredRequest, previous: RequestState) => AuditEventInput[],
   ): Promise<StoredRequest | undefined>;
   /** Requests by this user under this agreement created at or after `since` (quota). */
   countSince(userId: string, agreementId: string, since: Date): Promise<number>;

@@ -227,6 +227,30 @@ describe('requests', () => {
     expect(await ids([])).toEqual([]);
   });
 
+  it('hands the events the state the request was in just before the move, read in the same transaction', async () => {
+    const r = request('race');
+    await store.requests.create(r, created(r));
+    // The caller last saw "awaiting_provider"; meanwhile the request was answered.
+    await store.requests.transition(
+      'race',
+      ['awaiting_provider'],
+      { state: 'answered', preview },
+      stateEvent,
+    );
+    const seen: string[] = [];
+    const withdrawn = await store.requests.transition(
+      'race',
+      ['awaiting_provider', 'answered'],
+      { state: 'withdrawn' },
+      (updated, previous) => {
+        seen.push(previous);
+        return stateEvent(updated);
+      },
+    );
+    expect(withdrawn?.state).toBe('withdrawn');
+    expect(seen).toEqual(['answered']);
+  });
+
   it('transitions by compare-and-set, logging only the move that happened', async () => {
     const r = request('r1');
     await store.requests.create(r, created(r));

@@ -170,13 +170,15 @@ export function createRequests(
     id: string,
     from: RequestState[],
     patch: RequestPatch,
-    events: (updated: StoredRequest) => AuditEventInput[],
+    events: (updated: StoredRequest, previous: RequestState) => AuditEventInput[],
   ): StoredRequest | undefined => {
+    // Read inside the write transaction: no other writer can move the request between this and the CAS.
+    const previous = getSync(id)?.state;
     // Compare-and-set: zero rows changed means someone else moved the request first; log nothing.
     if (update.run(patchParams(id, from, patch, now().toISOString())).changes === 0) return undefined;
     const updated = getSync(id);
-    if (!updated) throw new Error(`request ${id} vanished inside its own transaction`);
-    appendInTx(events(updated));
+    if (!updated || !previous) throw new Error(`request ${id} vanished inside its own transaction`);
+    appendInTx(events(updated, previous));
     return updated;
   };
 
