@@ -10,6 +10,7 @@ import { checkpointKeyFiles, loadOrCreateCheckpointKey, readPublicKey } from './
 import { Checkpointer } from './checkpointer';
 import { EXPORT_FORMATS, verifyExportFile, writeExport, type ExportFormat } from './export';
 import { RECEIPT_TYPE, verifyReceipt } from './receipts';
+import { verifyLogFast, type FastVerifyReport } from './verify-fast';
 import type { LogVerifyReport } from './verify-log';
 import { verifyLog } from './verify-log';
 
@@ -24,6 +25,8 @@ export interface VerifyCommand {
   pubkey?: string;
   /** Files holding a checkpoint, a receipt, or a list of checkpoints, kept outside the log. */
   checkpoints?: string[];
+  /** Chain and Merkle roots only, from the stored bytes, on every core (verify-fast.ts). */
+  fast?: boolean;
   configuredDb: string;
   dataDir: string;
 }
@@ -107,6 +110,7 @@ export async function runVerify(opts: VerifyCommand, print: Print): Promise<numb
   const external = readExternal(opts.checkpoints ?? []);
   if (external.length > 0 && !publicKey)
     throw new Error('--checkpoint needs --pubkey to check who signed it');
+  if (opts.fast && opts.exportFile) throw new Error('--fast verifies a database, not an export');
 
   if (opts.exportFile) {
     if (!fs.existsSync(opts.exportFile)) throw new Error(`${opts.exportFile}: no such file`);
@@ -138,13 +142,24 @@ export async function runVerify(opts: VerifyCommand, print: Print): Promise<numb
 
   const file = opts.db ?? opts.configuredDb;
   if (!fs.existsSync(file)) throw new Error(`${file}: no such database.`);
-  const report = await verifyLog({
-    rows: readRawAuditRows(file),
-    checkpoints: readRawCheckpoints(file),
-    external,
-    publicKey,
-  });
+  const checkpoints = readRawCheckpoints(file);
+  let report: LogVerifyReport;
+  if (opts.fast) {
+    const fast: FastVerifyReport = await verifyLogFast({ file, checkpoints, external, publicKey });
+    if (fast.scope === 'full') {
+      print(`the fast check stopped (${fast.fellBack ?? 'a problem'}); the full verifier ran:`);
+    }
+    report = fast;
+  } else {
+    report = await verifyLog({ rows: readRawAuditRows(file), checkpoints, external, publicKey });
+  }
   printLog(report, print);
+  if (opts.fast && report.ok && (report as FastVerifyReport).scope === 'chain+merkle') {
+    print(
+      '--fast: hash chain and Merkle roots checked; NOT checked: canonical form of the bodies, the columns, ' +
+        'and the partner and keyed-hash indexes that DPO filters use (run without --fast for those)',
+    );
+  }
   if (live) {
     // A verification run of the live log is itself logged.
     const store = openSqliteStore({ file });
@@ -162,6 +177,7 @@ export async function runVerify(opts: VerifyCommand, print: Print): Promise<numb
               ? { seq: report.firstBroken.seq, reason: report.firstBroken.reason }
               : null,
             checkpoints: report.checkpoints.total,
+            ...(opts.fast ? { checks: (report as FastVerifyReport).scope } : {}),
           },
         },
       ]);
