@@ -138,8 +138,8 @@ export function buildCli(): Command {
     .option('--checkpoint <file>', 'a checkpoint or receipt kept outside the log (repeatable)', collect)
     .option(
       '--fast',
-      'hash chain and Merkle roots only, from the stored bytes, on every core; skips the canonical form, ' +
-        'columns and indexes (a problem found is still named by the full verifier)',
+      'hash chain and Merkle roots only (the default adds the canonical form, columns and indexes); skips ' +
+        'those, not the naming: a problem found is named by the full verifier',
     )
     .action(
       async (opts: {

@@ -1,13 +1,16 @@
 /**
- * One job of the fast verifier (verify-fast.ts): the entries `from..to` of a log, read straight from the
- * database as bytes, checked for the hash chain and reduced to the Merkle subtrees they make. Runs in a
+ * One job of the parallel verifier (verify-fast.ts): the entries `from..to` of a log, read with one plain
+ * range query, checked for the hash chain and reduced to the Merkle subtrees they make. Runs in a
  * worker thread (verify-fast-worker.ts) or in the caller's thread; it reads, hashes and answers, and
  * never decides: the caller stitches the jobs together and compares with the signed checkpoints.
  *
- * Per entry: the seq column is the entry's position, body and hash are TEXT, the body's bytes are valid
- * UTF-8 (so they are exactly the bytes the writer hashed from its string), sha256(body) is the stored
- * hash, the body's own seq is the position and its prevHash is the hash of the entry before it (within
- * the job; the first entry's prevHash goes back to the caller), and the leaf SHA-256(0x00 ‖ body).
+ * Per entry: the seq column is the entry's position, body and hash are text (read as the full verifier
+ * reads them, so both hash the same UTF-8 bytes), sha256(body) is the stored hash, the body's own seq is
+ * the position and its prevHash is the hash of the entry before it (within the job; the first entry's
+ * prevHash goes back to the caller), and the leaf SHA-256(0x00 ‖ body). With `deep` (the default run of
+ * `fsg audit verify`), also the full verifier's own row checks, the very functions: the body parsed
+ * strictly and in canonical form (parseBody), the columns and the partner and keyed-hash indexes equal
+ * to what the body says (checkColumns), the indexes read per job with one grouped range query each.
  *
  * seq and prevHash are found in the bytes without parsing the JSON. A body the gateway writes is the
  * RFC 8785 form of exactly BODY_FIELDS, keys sorted: `…,"data":{…},"outcome":…,"partners":[…],
@@ -23,8 +26,8 @@
  * because the leaves are hashes of the exact bytes.
  */
 import crypto from 'node:crypto';
-import { isUtf8 } from 'node:buffer';
 import Database from 'better-sqlite3';
+import { Broken, checkColumns, parseBody, type RawAuditRow } from './verify';
 
 /** A perfect subtree of the Merkle tree: its root and its number of leaves (a power of two). */
 export interface Subtree {
@@ -57,23 +60,62 @@ export interface ChunkResult {
   at: { size: number; head: string; range: Subtree[] }[];
 }
 
-/** Reads the rows of a job: [seq, hash, 0x00 ‖ body as bytes, 1 when body and hash are TEXT]. */
-export type ChunkReader = (from: number, to: number) => unknown[][];
-
-export function openChunkReader(file: string): { read: ChunkReader; close: () => void } {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  // The leaf's input straight from SQLite: the prefix byte and the stored UTF-8 bytes, no JS string.
-  const stmt = db
-    .prepare<[number, number], unknown[]>(
-      `SELECT seq, hash, CAST(x'00' || body AS BLOB), typeof(body) = 'text' AND typeof(hash) = 'text'
-         FROM audit_log WHERE seq >= ? AND seq <= ? ORDER BY seq`,
-    )
-    .raw(true);
-  return { read: (from, to) => stmt.all(from, to), close: () => db.close() };
+/** The rows of a job, in seq order: [seq, hash, body] (fast), or the whole raw row with its indexes (deep). */
+export interface ChunkReader {
+  read(from: number, to: number): unknown[][];
+  readDeep(from: number, to: number): RawAuditRow[];
+  close(): void;
 }
 
-const sha256 = (data: Uint8Array): Buffer => crypto.hash('sha256', data, 'buffer');
-const sha256hex = (data: Uint8Array): string => crypto.hash('sha256', data, 'hex');
+function hasTable(db: Database.Database, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
+
+export function openChunkReader(file: string): ChunkReader {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  const fast = db
+    .prepare<[number, number], unknown[]>(
+      'SELECT seq, hash, body FROM audit_log WHERE seq >= ? AND seq <= ? ORDER BY seq',
+    )
+    .raw(true);
+  const rows = db.prepare<[number, number], RawAuditRow>(
+    `SELECT seq, ts, type, actor_user, actor_partner, partners, request_id, agreement_id, outcome, body,
+            prev_hash, hash FROM audit_log WHERE seq >= ? AND seq <= ? ORDER BY seq`,
+  );
+  // The same JSON arrays as the full verifier's correlated subqueries ('[]' where a seq has no row).
+  const partners = db
+    .prepare<[number, number], [number, string]>(
+      `SELECT seq, json_group_array(partner) FROM audit_partners
+        WHERE seq >= ? AND seq <= ? GROUP BY seq ORDER BY seq`,
+    )
+    .raw(true);
+  const hashes = hasTable(db, 'audit_hashes')
+    ? db
+        .prepare<[number, number], [number, string]>(
+          `SELECT seq, json_group_array(hash) FROM audit_hashes
+            WHERE seq >= ? AND seq <= ? GROUP BY seq ORDER BY seq`,
+        )
+        .raw(true)
+    : undefined;
+  const byIndex = (found: [number, string][]) => new Map(found);
+  return {
+    read: (from, to) => fast.all(from, to),
+    readDeep(from, to) {
+      const list = rows.all(from, to);
+      const p = byIndex(partners.all(from, to));
+      const h = hashes && byIndex(hashes.all(from, to));
+      for (const row of list) {
+        row.partner_index = p.get(row.seq) ?? '[]';
+        if (h) row.hash_index = h.get(row.seq) ?? '[]';
+      }
+      return list;
+    },
+    close: () => db.close(),
+  };
+}
+
+const sha256 = (data: Uint8Array | string): Buffer => crypto.hash('sha256', data, 'buffer');
+const sha256hex = (data: string): string => crypto.hash('sha256', data, 'hex');
 
 const scratch = Buffer.alloc(65);
 scratch[0] = 0x01;
@@ -84,33 +126,24 @@ export function node(left: Buffer, right: Buffer): Buffer {
   return sha256(scratch);
 }
 
-const PREV_KEY = Buffer.from('"prevHash":"');
-const AFTER_PREV = Buffer.from('","requestId":');
-const SEQ_KEY = Buffer.from(',"seq":');
-const AFTER_SEQ = Buffer.from(',"ts":"');
-
-function startsAt(bytes: Buffer, at: number, what: Buffer): boolean {
-  return (
-    at >= 0 &&
-    at + what.length <= bytes.length &&
-    bytes.compare(what, 0, what.length, at, at + what.length) === 0
-  );
-}
+const PREV_KEY = '"prevHash":"';
+const AFTER_PREV = '","requestId":';
+const SEQ_KEY = ',"seq":';
+const AFTER_SEQ = ',"ts":"';
 
 /** The 64 characters written as the top-level prevHash of a body whose seq is `seq`; else undefined. */
-export function prevHashOf(body: Buffer, seq: number): string | undefined {
+export function prevHashOf(body: string, seq: number): string | undefined {
   const key = body.lastIndexOf(PREV_KEY);
   if (key < 0) return undefined;
   const start = key + PREV_KEY.length;
   const end = start + 64;
-  if (!startsAt(body, end, AFTER_PREV)) return undefined;
+  if (!body.startsWith(AFTER_PREV, end)) return undefined;
   const seqKey = body.lastIndexOf(SEQ_KEY);
   if (seqKey < end) return undefined;
   const digits = String(seq);
   const at = seqKey + SEQ_KEY.length;
-  if (body.toString('latin1', at, at + digits.length) !== digits) return undefined;
-  if (!startsAt(body, at + digits.length, AFTER_SEQ)) return undefined;
-  return body.toString('latin1', start, end);
+  if (!body.startsWith(digits, at) || !body.startsWith(AFTER_SEQ, at + digits.length)) return undefined;
+  return body.slice(start, end);
 }
 
 type Stack = { hash: Buffer; size: number }[];
@@ -118,11 +151,15 @@ type Stack = { hash: Buffer; size: number }[];
 const hexRange = (stack: Stack): Subtree[] =>
   stack.map((s) => ({ hash: s.hash.toString('hex'), size: s.size }));
 
-/** Checks entries from..to (a job aligned on a power-of-two boundary of the tree; see verify-fast.ts). */
-export function verifyChunk(read: ChunkReader, job: ChunkJob): ChunkResult {
+/**
+ * Checks entries from..to (a job aligned on a power-of-two boundary of the tree; see verify-fast.ts);
+ * with `deep`, also each row as the full verifier does (parseBody, checkColumns).
+ */
+export function verifyChunk(reader: ChunkReader, job: ChunkJob, deep = false): ChunkResult {
   const { id, from, to } = job;
   const result: ChunkResult = { id, from, to, range: [], at: [] };
-  const rows = read(from, to);
+  const full = deep ? reader.readDeep(from, to) : undefined;
+  const rows = full ? full.map((r) => [r.seq, r.hash, r.body]) : reader.read(from, to);
   const stack: Stack = [];
   const sizes = new Set(job.sizes);
   let prev: string | undefined;
@@ -131,10 +168,8 @@ export function verifyChunk(read: ChunkReader, job: ChunkJob): ChunkResult {
     const row = rows[i];
     const fail = (what: string): ChunkResult => ({ ...result, problem: { seq, what } });
     if (row === undefined || row[0] !== seq) return fail('seq');
-    if (row[3] !== 1 || !Buffer.isBuffer(row[2]) || typeof row[1] !== 'string') return fail('type');
-    const leafInput = row[2];
-    const body = leafInput.subarray(1);
-    if (!isUtf8(body)) return fail('utf-8');
+    const body = row[2];
+    if (typeof body !== 'string' || typeof row[1] !== 'string') return fail('type');
     const hash = sha256hex(body);
     if (hash !== row[1]) return fail('hash');
     const prevHash = prevHashOf(body, seq);
@@ -143,8 +178,18 @@ export function verifyChunk(read: ChunkReader, job: ChunkJob): ChunkResult {
     if (i === 0) result.firstPrevHash = prevHash;
     else if (prevHash !== prev) return fail('link');
     prev = hash;
+    if (full) {
+      try {
+        const parsed = parseBody(body);
+        if (parsed.seq !== seq || parsed.prevHash !== prevHash) return fail('form');
+        checkColumns(full[i], parsed);
+      } catch (error) {
+        if (!(error instanceof Broken)) throw error;
+        return fail(error.reason);
+      }
+    }
 
-    let subtree = { hash: sha256(leafInput), size: 1 };
+    let subtree = { hash: sha256('\0' + body), size: 1 };
     while (stack.length > 0 && stack[stack.length - 1].size === subtree.size) {
       const left = stack.pop()!;
       subtree = { hash: node(left.hash, subtree.hash), size: subtree.size * 2 };

@@ -7,12 +7,13 @@ import { openChunkReader, verifyChunk, type ChunkJob } from './verify-chunk';
 
 const port = parentPort;
 if (!port) throw new Error('verify-fast-worker runs as a worker thread');
-const reader = openChunkReader((workerData as { file: string }).file);
+const { file, deep } = workerData as { file: string; deep: boolean };
+const reader = openChunkReader(file);
 port.on('message', (job: ChunkJob | 'close') => {
   if (job === 'close') {
     reader.close();
     port.close();
     return;
   }
-  port.postMessage(verifyChunk(reader.read, job));
+  port.postMessage(verifyChunk(reader, job, deep));
 });

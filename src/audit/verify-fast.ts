@@ -41,6 +41,8 @@ export const CHUNK = 4096;
 export interface FastVerifyInput extends Omit<LogVerifyInput, 'rows'> {
   /** The SQLite database of the log. */
   file: string;
+  /** Also the full verifier's row checks (canonical form, columns, indexes) in the same pass. */
+  deep?: boolean;
   /** Worker threads; 0 runs the jobs in this thread. Default: one per core, at most 2. */
   threads?: number;
   /** Entries per job (a power of two); tests make it small. */
@@ -50,8 +52,9 @@ export interface FastVerifyInput extends Omit<LogVerifyInput, 'rows'> {
 }
 
 export interface FastVerifyReport extends LogVerifyReport {
-  /** 'chain+merkle': the fast pass found the log intact; 'full': the full verifier ran (and why). */
+  /** What was checked: the chain and the roots only, or everything the full verifier checks. */
   scope: 'chain+merkle' | 'full';
+  /** Set when the parallel pass stopped at a problem and the full verifier ran to name it: why. */
   fellBack?: string;
 }
 
@@ -70,13 +73,13 @@ interface Runner {
   close(): Promise<void>;
 }
 
-function inThread(file: string): Runner {
+function inThread(file: string, deep: boolean): Runner {
   const reader = openChunkReader(file);
   return {
     async run(job) {
       // Let other work run between jobs of a long verification.
       await new Promise<void>((resolve) => setImmediate(resolve));
-      return verifyChunk(reader.read, job);
+      return verifyChunk(reader, job, deep);
     },
     async close() {
       reader.close();
@@ -84,7 +87,7 @@ function inThread(file: string): Runner {
   };
 }
 
-function inWorkers(file: string, threads: number, workerFile: string): Runner {
+function inWorkers(file: string, deep: boolean, threads: number, workerFile: string): Runner {
   const waiting = new Map<number, { resolve: (r: ChunkResult) => void; reject: (e: unknown) => void }>();
   let failure: unknown;
   const fail = (error: unknown) => {
@@ -93,7 +96,7 @@ function inWorkers(file: string, threads: number, workerFile: string): Runner {
     waiting.clear();
   };
   const workers = Array.from({ length: threads }, () => {
-    const worker = new Worker(workerFile, { workerData: { file } });
+    const worker = new Worker(workerFile, { workerData: { file, deep } });
     worker.on('message', (result: ChunkResult) => {
       const w = waiting.get(result.id);
       waiting.delete(result.id);
@@ -174,10 +177,11 @@ export async function verifyLogFast(input: FastVerifyInput): Promise<FastVerifyR
   if (!Number.isSafeInteger(chunk) || chunk < 1 || (chunk & (chunk - 1)) !== 0) {
     throw new RangeError(`chunk must be a power of two: ${chunk}`);
   }
+  const deep = input.deep ?? false;
   const threads = input.threads ?? defaultThreads();
   const workerFile = input.workerFile ?? defaultWorkerFile();
   const runner =
-    threads > 0 && workerFile ? inWorkers(input.file, threads, workerFile) : inThread(input.file);
+    threads > 0 && workerFile ? inWorkers(input.file, deep, threads, workerFile) : inThread(input.file, deep);
 
   const jobs = Math.ceil(n / chunk);
   const window = Math.max(2, threads * 2);
@@ -244,6 +248,6 @@ export async function verifyLogFast(input: FastVerifyInput): Promise<FastVerifyR
       invalid: [],
     },
     unsigned: n - (latest?.treeSize ?? 0),
-    scope: 'chain+merkle',
+    scope: deep ? 'full' : 'chain+merkle',
   };
 }

@@ -94,7 +94,7 @@ describe('fsg audit', () => {
     sql.close();
     const res = fsg(['audit', 'verify', '--db', altered, '--pubkey', pubkey, '--fast']);
     expect(res.code).toBe(1);
-    expect(res.out).toContain(`the fast check stopped (entry #${disclosureSeq}: hash)`);
+    expect(res.out).toContain(`the parallel check stopped (entry #${disclosureSeq}: hash)`);
     expect(res.out).toContain(`FAILED at entry #${disclosureSeq} (hash-mismatch)`);
     const full = fsg(['audit', 'verify', '--db', altered, '--pubkey', pubkey]);
     expect(res.out).toContain(full.out);
