@@ -9,6 +9,7 @@ const port = parentPort;
 if (!port) throw new Error('verify-fast-worker runs as a worker thread');
 const { file, deep } = workerData as { file: string; deep: boolean };
 const reader = openChunkReader(file);
+port.postMessage('ready');
 port.on('message', (job: ChunkJob | 'close') => {
   if (job === 'close') {
     reader.close();

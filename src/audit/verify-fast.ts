@@ -68,58 +68,93 @@ export function defaultThreads(): number {
   return Math.min(2, os.availableParallelism());
 }
 
-interface Runner {
-  run(job: ChunkJob): Promise<ChunkResult>;
-  close(): Promise<void>;
-}
+/**
+ * Runs jobs on worker threads and on this thread, hands results back in job order. Workers take jobs
+ * once they are up (starting one costs tens of milliseconds, more on a busy machine); meanwhile, and
+ * whenever the next result is not there yet, this thread runs the next job itself. At most `window`
+ * jobs past the one awaited are handed out, so memory does not grow with the log.
+ */
+class Pool {
+  private readonly results = new Map<number, ChunkResult>();
+  private readonly idle: Worker[] = [];
+  private readonly workers: Worker[] = [];
+  private readonly reader: ReturnType<typeof openChunkReader>;
+  private next = 0;
+  private awaited = 0;
+  private failure: unknown;
+  private wake: (() => void) | undefined;
 
-function inThread(file: string, deep: boolean): Runner {
-  const reader = openChunkReader(file);
-  return {
-    async run(job) {
-      // Let other work run between jobs of a long verification.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      return verifyChunk(reader, job, deep);
-    },
-    async close() {
-      reader.close();
-    },
-  };
-}
-
-function inWorkers(file: string, deep: boolean, threads: number, workerFile: string): Runner {
-  const waiting = new Map<number, { resolve: (r: ChunkResult) => void; reject: (e: unknown) => void }>();
-  let failure: unknown;
-  const fail = (error: unknown) => {
-    failure ??= error;
-    for (const w of waiting.values()) w.reject(failure);
-    waiting.clear();
-  };
-  const workers = Array.from({ length: threads }, () => {
-    const worker = new Worker(workerFile, { workerData: { file, deep } });
-    worker.on('message', (result: ChunkResult) => {
-      const w = waiting.get(result.id);
-      waiting.delete(result.id);
-      w?.resolve(result);
-    });
-    worker.on('error', fail);
-    worker.on('exit', (code) => {
-      if (waiting.size > 0) fail(new Error(`a verifier thread stopped (exit code ${code})`));
-    });
-    return worker;
-  });
-  return {
-    run(job) {
-      if (failure) return Promise.reject(failure);
-      return new Promise((resolve, reject) => {
-        waiting.set(job.id, { resolve, reject });
-        workers[job.id % workers.length].postMessage(job);
+  constructor(
+    file: string,
+    private readonly deep: boolean,
+    private readonly job: (id: number) => ChunkJob,
+    private readonly jobs: number,
+    private readonly window: number,
+    threads: number,
+    workerFile: string | undefined,
+  ) {
+    this.reader = openChunkReader(file);
+    for (let i = 0; workerFile && i < threads; i++) {
+      const worker = new Worker(workerFile, { workerData: { file, deep } });
+      worker.on('message', (message: ChunkResult | 'ready') => {
+        if (message !== 'ready') this.results.set(message.id, message);
+        this.idle.push(worker);
+        this.pump();
+        this.notify();
       });
-    },
-    async close() {
-      await Promise.all(workers.map((w) => w.terminate()));
-    },
-  };
+      worker.on('error', (error) => this.fail(error));
+      worker.on('exit', (code) => {
+        if (this.workers.includes(worker))
+          this.fail(new Error(`a verifier thread stopped (exit code ${code})`));
+      });
+      this.workers.push(worker);
+    }
+  }
+
+  private fail(error: unknown): void {
+    this.failure ??= error;
+    this.notify();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private pump(): void {
+    while (this.idle.length > 0 && this.next < this.jobs && this.next < this.awaited + this.window) {
+      this.idle.pop()!.postMessage(this.job(this.next++));
+    }
+  }
+
+  /** The result of job `id` (asked in order 0, 1, 2, …). */
+  async take(id: number): Promise<ChunkResult> {
+    this.awaited = id;
+    this.pump();
+    for (;;) {
+      if (this.failure) throw this.failure;
+      const result = this.results.get(id);
+      if (result) {
+        this.results.delete(id);
+        return result;
+      }
+      if (this.next < this.jobs && this.next < id + this.window) {
+        const own = this.next++;
+        this.results.set(own, verifyChunk(this.reader, this.job(own), this.deep));
+        // Let the workers' results (and anything else) in between jobs of a long verification.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  async close(): Promise<void> {
+    const workers = this.workers.splice(0);
+    this.reader.close();
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
 }
 
 /** The tree's compact range as jobs arrive, in order (each job's subtrees are aligned). */
@@ -179,36 +214,34 @@ export async function verifyLogFast(input: FastVerifyInput): Promise<FastVerifyR
   }
   const deep = input.deep ?? false;
   const threads = input.threads ?? defaultThreads();
-  const workerFile = input.workerFile ?? defaultWorkerFile();
-  const runner =
-    threads > 0 && workerFile ? inWorkers(input.file, deep, threads, workerFile) : inThread(input.file, deep);
-
   const jobs = Math.ceil(n / chunk);
-  const window = Math.max(2, threads * 2);
-  const inFlight: Promise<ChunkResult>[] = [];
-  let submitted = 0;
-  let c = 0;
-  const submit = () => {
-    while (submitted < jobs && inFlight.length < window) {
-      const from = submitted * chunk + 1;
-      const to = Math.min(n, from + chunk - 1);
-      const sizes: number[] = [];
-      while (c < checkpoints.length && checkpoints[c].treeSize <= to) sizes.push(checkpoints[c++].treeSize);
-      const job = runner.run({ id: submitted++, from, to, sizes });
-      job.catch(() => undefined); // awaited in order below; a failure surfaces there
-      inFlight.push(job);
-    }
+  // The checkpoint sizes that fall in a job (ascending, as checkpoints are sorted).
+  const sizesOf = (from: number, to: number) =>
+    checkpoints.filter((cp) => cp.treeSize >= from && cp.treeSize <= to).map((cp) => cp.treeSize);
+  const job = (id: number): ChunkJob => {
+    const from = id * chunk + 1;
+    const to = Math.min(n, from + chunk - 1);
+    return { id, from, to, sizes: sizesOf(from, to) };
   };
+  // Starting threads does not pay for a log of a few jobs.
+  const useThreads = jobs > 2 ? threads : 0;
+  const pool = new Pool(
+    input.file,
+    deep,
+    job,
+    jobs,
+    Math.max(2, 2 * (useThreads + 1)),
+    useThreads,
+    input.workerFile ?? defaultWorkerFile(),
+  );
 
   const edge = new Edge();
   const bySize = new Map(checkpoints.map((cp) => [cp.treeSize, cp]));
   let prevHash = GENESIS_HASH;
   let problem: string | undefined;
   try {
-    submit();
-    while (inFlight.length > 0 && problem === undefined) {
-      const result = await inFlight.shift()!;
-      submit();
+    for (let id = 0; id < jobs && problem === undefined; id++) {
+      const result = await pool.take(id);
       if (result.problem) {
         problem = `entry #${result.problem.seq}: ${result.problem.what}`;
         break;
@@ -228,7 +261,7 @@ export async function verifyLogFast(input: FastVerifyInput): Promise<FastVerifyR
       prevHash = result.lastHash!;
     }
   } finally {
-    await runner.close();
+    await pool.close();
   }
   if (problem !== undefined) return fallBack(problem);
 
