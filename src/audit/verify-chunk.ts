@@ -114,8 +114,18 @@ export function openChunkReader(file: string): ChunkReader {
   };
 }
 
-const sha256 = (data: Uint8Array | string): Buffer => crypto.hash('sha256', data, 'buffer');
-const sha256hex = (data: string): string => crypto.hash('sha256', data, 'hex');
+const sha256 = (data: Uint8Array): Buffer => crypto.hash('sha256', data, 'buffer');
+const sha256hex = (data: Uint8Array): string => crypto.hash('sha256', data, 'hex');
+
+let utf8 = Buffer.alloc(64 * 1024);
+/** 0x00 followed by the UTF-8 of `text` (what Buffer.from(text) gives), in a buffer reused until the next call. */
+function utf8WithPrefix(text: string): Buffer {
+  // At most 3 bytes per UTF-16 unit, so the encoding is never cut short.
+  if (utf8.length < 3 * text.length + 1) utf8 = Buffer.alloc(3 * text.length + 1);
+  utf8[0] = 0x00;
+  const length = utf8.write(text, 1, 'utf8');
+  return utf8.subarray(0, length + 1);
+}
 
 const scratch = Buffer.alloc(65);
 scratch[0] = 0x01;
@@ -170,7 +180,9 @@ export function verifyChunk(reader: ChunkReader, job: ChunkJob, deep = false): C
     if (row === undefined || row[0] !== seq) return fail('seq');
     const body = row[2];
     if (typeof body !== 'string' || typeof row[1] !== 'string') return fail('type');
-    const hash = sha256hex(body);
+    // The body's UTF-8 bytes once, after a 0x00: the leaf hashes all of it, the entry hash the rest.
+    const bytes = utf8WithPrefix(body);
+    const hash = sha256hex(bytes.subarray(1));
     if (hash !== row[1]) return fail('hash');
     const prevHash = prevHashOf(body, seq);
     if (prevHash === undefined) return fail('form');
@@ -189,7 +201,7 @@ export function verifyChunk(reader: ChunkReader, job: ChunkJob, deep = false): C
       }
     }
 
-    let subtree = { hash: sha256('\0' + body), size: 1 };
+    let subtree = { hash: sha256(bytes), size: 1 };
     while (stack.length > 0 && stack[stack.length - 1].size === subtree.size) {
       const left = stack.pop()!;
       subtree = { hash: node(left.hash, subtree.hash), size: subtree.size * 2 };
