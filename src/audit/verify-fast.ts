@@ -70,9 +70,9 @@ export function defaultThreads(): number {
 
 /**
  * Runs jobs on worker threads and on this thread, hands results back in job order. Workers take jobs
- * once they are up (starting one costs tens of milliseconds, more on a busy machine); meanwhile, and
- * whenever the next result is not there yet, this thread runs the next job itself. At most `window`
- * jobs past the one awaited are handed out, so memory does not grow with the log.
+ * once they are up (starting one costs tens of milliseconds, more on a busy machine); until then, and
+ * whenever no worker has the job awaited, this thread runs it itself. At most `window` jobs past the
+ * one awaited are handed out, so memory does not grow with the log.
  */
 class Pool {
   private readonly results = new Map<number, ChunkResult>();
@@ -97,8 +97,12 @@ class Pool {
     for (let i = 0; workerFile && i < threads; i++) {
       const worker = new Worker(workerFile, { workerData: { file, deep } });
       worker.on('message', (message: ChunkResult | 'ready') => {
-        if (message !== 'ready') this.results.set(message.id, message);
-        this.idle.push(worker);
+        // Two jobs per worker at a time, so it has the next one while this thread is busy.
+        if (message === 'ready') this.idle.push(worker, worker);
+        else {
+          this.results.set(message.id, message);
+          this.idle.push(worker);
+        }
         this.pump();
         this.notify();
       });
@@ -139,7 +143,8 @@ class Pool {
         this.results.delete(id);
         return result;
       }
-      if (this.next < this.jobs && this.next < id + this.window) {
+      if (this.next === id) {
+        // Nobody has the job awaited (no worker is up yet, or there are none): run it here.
         const own = this.next++;
         this.results.set(own, verifyChunk(this.reader, this.job(own), this.deep));
         // Let the workers' results (and anything else) in between jobs of a long verification.
