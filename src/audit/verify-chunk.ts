@@ -136,6 +136,9 @@ export function node(left: Buffer, right: Buffer): Buffer {
   return sha256(scratch);
 }
 
+/** Rows read per query within a job. */
+const READ_BATCH = 512;
+
 const PREV_KEY = '"prevHash":"';
 const AFTER_PREV = '","requestId":';
 const SEQ_KEY = ',"seq":';
@@ -168,36 +171,48 @@ const hexRange = (stack: Stack): Subtree[] =>
 export function verifyChunk(reader: ChunkReader, job: ChunkJob, deep = false): ChunkResult {
   const { id, from, to } = job;
   const result: ChunkResult = { id, from, to, range: [], at: [] };
-  const full = deep ? reader.readDeep(from, to) : undefined;
-  const rows = full ? full.map((r) => [r.seq, r.hash, r.body]) : reader.read(from, to);
   const stack: Stack = [];
   const sizes = new Set(job.sizes);
   let prev: string | undefined;
-  for (let i = 0; i <= to - from; i++) {
-    const seq = from + i;
-    const row = rows[i];
-    const fail = (what: string): ChunkResult => ({ ...result, problem: { seq, what } });
-    if (row === undefined || row[0] !== seq) return fail('seq');
+  // Read in batches: fewer rows alive at once means less for the garbage collector to copy.
+  let batchFrom = from;
+  let full: RawAuditRow[] | undefined;
+  let rows: unknown[][] = [];
+  const fail = (seq: number, what: string): ChunkResult => ({ ...result, problem: { seq, what } });
+  for (let seq = from; seq <= to; seq++) {
+    const i = seq - batchFrom;
+    if (seq === from || i === READ_BATCH) {
+      batchFrom = seq;
+      const batchTo = Math.min(to, seq + READ_BATCH - 1);
+      full = deep ? reader.readDeep(seq, batchTo) : undefined;
+      rows = full ? full.map((r) => [r.seq, r.hash, r.body]) : reader.read(seq, batchTo);
+      if (rows.length !== batchTo - seq + 1) {
+        const missing = rows.findIndex((row, k) => row[0] !== seq + k);
+        return fail(missing < 0 ? seq + rows.length : seq + missing, 'seq');
+      }
+    }
+    const row = rows[seq - batchFrom];
+    if (row === undefined || row[0] !== seq) return fail(seq, 'seq');
     const body = row[2];
-    if (typeof body !== 'string' || typeof row[1] !== 'string') return fail('type');
+    if (typeof body !== 'string' || typeof row[1] !== 'string') return fail(seq, 'type');
     // The body's UTF-8 bytes once, after a 0x00: the leaf hashes all of it, the entry hash the rest.
     const bytes = utf8WithPrefix(body);
     const hash = sha256hex(bytes.subarray(1));
-    if (hash !== row[1]) return fail('hash');
+    if (hash !== row[1]) return fail(seq, 'hash');
     const prevHash = prevHashOf(body, seq);
-    if (prevHash === undefined) return fail('form');
+    if (prevHash === undefined) return fail(seq, 'form');
     // The caller compares the first one with the hash of the job before (a hash it computed).
-    if (i === 0) result.firstPrevHash = prevHash;
-    else if (prevHash !== prev) return fail('link');
+    if (seq === from) result.firstPrevHash = prevHash;
+    else if (prevHash !== prev) return fail(seq, 'link');
     prev = hash;
     if (full) {
       try {
         const parsed = parseBody(body);
-        if (parsed.seq !== seq || parsed.prevHash !== prevHash) return fail('form');
-        checkColumns(full[i], parsed);
+        if (parsed.seq !== seq || parsed.prevHash !== prevHash) return fail(seq, 'form');
+        checkColumns(full[seq - batchFrom], parsed);
       } catch (error) {
         if (!(error instanceof Broken)) throw error;
-        return fail(error.reason);
+        return fail(seq, error.reason);
       }
     }
 
@@ -209,7 +224,6 @@ export function verifyChunk(reader: ChunkReader, job: ChunkJob, deep = false): C
     stack.push(subtree);
     if (sizes.has(seq)) result.at.push({ size: seq, head: hash, range: hexRange(stack) });
   }
-  if (rows.length !== to - from + 1) return { ...result, problem: { seq: to + 1, what: 'seq' } };
   result.lastHash = prev;
   result.range = hexRange(stack);
   return result;
