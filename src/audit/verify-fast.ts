@@ -1,20 +1,22 @@
 /**
- * The fast verification of a log database: the hash chain and the Merkle roots against every signed
- * checkpoint, from the stored bytes, on every core. What it checks and how: verify-chunk.ts.
+ * The parallel verification of a log database (what `fsg audit verify` runs): the hash chain and the
+ * Merkle roots against every signed checkpoint, on every core, and with `deep` (the default of the
+ * command) the full verifier's checks of every row. What a job checks and how: verify-chunk.ts.
  *
  * The log is cut into jobs of CHUNK entries (a power of two, so each job's leaves are aligned perfect
- * subtrees of the RFC 9162 tree), verified by worker threads, each with its own read-only connection and
- * one plain range query per job. This thread takes the results in seq order (a bounded window of jobs in
- * flight, so memory does not grow with the log), checks the links between jobs, pushes each job's
- * subtrees onto the tree's compact range, and compares the root and head of every checkpoint.
+ * subtrees of the RFC 9162 tree), verified by worker threads (and this one, see Pool), each with its own
+ * read-only connection and plain range queries. This thread takes the results in seq order (a bounded
+ * window of jobs in flight, so memory does not grow with the log), checks the links between jobs, pushes
+ * each job's subtrees onto the tree's compact range, and compares the root and head of every checkpoint.
  *
  * It decides only "intact". At the first thing that does not check out (a hash, a link, a seq, a root,
- * a checkpoint beyond the end, a refused checkpoint), it runs the full verifier (verify-log.ts) over the
- * same file, which names the first bad entry and how it was changed: a finding always comes from there.
+ * a checkpoint beyond the end, a refused checkpoint, a deep check), it runs the full verifier
+ * (verify-log.ts) over the same file, which names the first bad entry and how it was changed: a finding
+ * always comes from there, so the reports are the same as the sequential verifier's.
  *
- * What it does not check (the full verifier's deep checks, `scope: 'full'`): that each body is canonical
- * JSON of the exact fields and types, that the denormalised columns say what the body says, and that the
- * partner and keyed-hash indexes (what a DPO's filters use) hold exactly the body's partners and hashes.
+ * Without `deep` (`--fast`, scope 'chain+merkle') it does not check that each body is canonical JSON of
+ * the exact fields and types, that the denormalised columns say what the body says, nor that the partner
+ * and keyed-hash indexes (what a DPO's filters use) hold exactly the body's partners and hashes.
  */
 import fs from 'node:fs';
 import os from 'node:os';
