@@ -100,6 +100,11 @@ export function formatNumber(value: number): string {
   return value.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
+/** A row shown for information (no target) is neither met nor missed. */
+function hasTarget(r: ResultRow): boolean {
+  return r.target.min !== undefined || r.target.max !== undefined;
+}
+
 export function formatTable(result: BenchResult): string {
   const m = result.machine;
   const header = ['figure', 'gateway', 'baseline', 'ratio', 'target', 'met?'];
@@ -109,8 +114,9 @@ export function formatTable(result: BenchResult): string {
     `${formatNumber(r.baseline)} ${r.unit}`,
     `${r.ratio.toFixed(2)}×`,
     targetText(r.target),
-    r.met ? 'yes' : 'NO',
+    hasTarget(r) ? (r.met ? 'yes' : 'NO') : '-',
   ]);
+  const targeted = result.rows.filter(hasTarget);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   const out = [
@@ -122,7 +128,11 @@ export function formatTable(result: BenchResult): string {
     `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
     ...lines.map(fmt),
     '',
-    `${result.rows.filter((r) => r.met).length} of ${result.rows.length} targets met; ${result.seconds.toFixed(0)} s in all.`,
+    `${targeted.filter((r) => r.met).length} of ${targeted.length} targets met` +
+      (targeted.length < result.rows.length
+        ? ` (${result.rows.length - targeted.length} rows shown without a target)`
+        : '') +
+      `; ${result.seconds.toFixed(0)} s in all.`,
   ];
   for (const f of result.failures) out.push(`FAILED to run: ${f.benchmark}: ${f.error.split('\n')[0]}`);
   return out.join('\n') + '\n';

@@ -136,20 +136,34 @@ export function buildCli(): Command {
       "the gateway's checkpoint public key, PEM (default for the configured store: its own)",
     )
     .option('--checkpoint <file>', 'a checkpoint or receipt kept outside the log (repeatable)', collect)
-    .action(async (opts: { db?: string; export?: string; pubkey?: string; checkpoint?: string[] }) => {
-      const cfg = opts.db || opts.export ? undefined : config();
-      process.exitCode = await runVerify(
-        {
-          db: opts.db && path.resolve(opts.db),
-          exportFile: opts.export && path.resolve(opts.export),
-          pubkey: opts.pubkey && path.resolve(opts.pubkey),
-          checkpoints: opts.checkpoint?.map((f) => path.resolve(f)),
-          configuredDb: cfg ? storeFile(cfg) : '',
-          dataDir: cfg?.dataDir ?? '',
-        },
-        print,
-      );
-    });
+    .option(
+      '--fast',
+      'hash chain and Merkle roots only (the default adds the canonical form, columns and indexes); skips ' +
+        'those, not the naming: a problem found is named by the full verifier',
+    )
+    .action(
+      async (opts: {
+        db?: string;
+        export?: string;
+        pubkey?: string;
+        checkpoint?: string[];
+        fast?: boolean;
+      }) => {
+        const cfg = opts.db || opts.export ? undefined : config();
+        process.exitCode = await runVerify(
+          {
+            db: opts.db && path.resolve(opts.db),
+            exportFile: opts.export && path.resolve(opts.export),
+            pubkey: opts.pubkey && path.resolve(opts.pubkey),
+            checkpoints: opts.checkpoint?.map((f) => path.resolve(f)),
+            fast: opts.fast === true,
+            configuredDb: cfg ? storeFile(cfg) : '',
+            dataDir: cfg?.dataDir ?? '',
+          },
+          print,
+        );
+      },
+    );
   audit
     .command('export')
     .description('Stream the log as JSON Lines or CSV (constant memory); the export is itself logged.')

@@ -72,8 +72,10 @@ describe('fsg bench --smoke', () => {
       }
       expect(row.ratio).toBeCloseTo(row.gateway / row.baseline, 6);
       const bounds = [row.target.min, row.target.max].filter((b) => b !== undefined);
-      expect(bounds).toHaveLength(1);
-      expect(bounds[0]).toBeGreaterThan(0);
+      // One bound, or none for a row shown for information (log-verify's full run).
+      expect(bounds.length).toBeLessThanOrEqual(1);
+      for (const bound of bounds) expect(bound).toBeGreaterThan(0);
+      if (bounds.length === 0) expect(row.benchmark).toBe('log-verify');
       expect(typeof row.met).toBe('boolean');
     }
   });

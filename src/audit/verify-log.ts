@@ -179,7 +179,8 @@ function resolve(pending: Pending, next: RawAuditRow | undefined): Finding {
   };
 }
 
-function prepareCheckpoints(input: LogVerifyInput) {
+/** The valid checkpoints, one per tree size, smallest first, and those refused (with why). */
+export function prepareCheckpoints(input: Omit<LogVerifyInput, 'rows'>) {
   const invalid: CheckpointSummary['invalid'] = [];
   const bySize = new Map<number, Checkpoint>();
   const lists: [string, readonly unknown[]][] = [

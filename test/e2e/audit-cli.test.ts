@@ -74,6 +74,32 @@ describe('fsg audit', () => {
     expect(unpinned.out).toContain('signatures NOT checked');
   });
 
+  it('verify --fast checks the chain and the roots on worker threads and says what it skipped', () => {
+    const res = fsg(['audit', 'verify', '--db', db, '--pubkey', pubkey, '--fast']);
+    expect(res.code).toBe(0);
+    const full = fsg(['audit', 'verify', '--db', db, '--pubkey', pubkey]);
+    // Same verdict, head and checkpoints as the full run; plus what --fast did not look at.
+    expect(res.out.startsWith(full.out)).toBe(true);
+    expect(res.out).toContain('NOT checked: canonical form of the bodies, the columns');
+    expect(fsg(['audit', 'verify', '--export', db, '--fast']).err).toMatch(/--fast verifies a database/);
+  });
+
+  it('verify --fast names an altered entry and a truncated log as the full run does', () => {
+    const altered = path.join(dir, 'altered.sqlite');
+    fs.copyFileSync(db, altered);
+    const sql = new Database(altered);
+    sql.exec('DROP TRIGGER audit_log_no_update');
+    const change = sql.prepare('UPDATE audit_log SET body = replace(body, ?, ?) WHERE seq = ?');
+    expect(change.run('"tlp":"AMBER"', '"tlp":"CLEAR"', disclosureSeq).changes).toBe(1);
+    sql.close();
+    const res = fsg(['audit', 'verify', '--db', altered, '--pubkey', pubkey, '--fast']);
+    expect(res.code).toBe(1);
+    expect(res.out).toContain(`the parallel check stopped (entry #${disclosureSeq}: hash)`);
+    expect(res.out).toContain(`FAILED at entry #${disclosureSeq} (hash-mismatch)`);
+    const full = fsg(['audit', 'verify', '--db', altered, '--pubkey', pubkey]);
+    expect(res.out).toContain(full.out);
+  });
+
   it('verify-receipt checks a receipt offline, and fails once a byte of it changes', () => {
     const ok = fsg(['audit', 'verify-receipt', receiptFile, '--pubkey', pubkey]);
     expect(ok.code).toBe(0);
@@ -152,6 +178,19 @@ describe('fsg audit', () => {
     const res = fsg(['audit', 'verify', '--db', file, '--pubkey', pubkey, '--checkpoint', receiptFile]);
     expect(res.code).toBe(1);
     expect(res.out).toContain(`FAILED at entry #${disclosureSeq} (truncated)`);
+    const fast = fsg([
+      'audit',
+      'verify',
+      '--db',
+      file,
+      '--pubkey',
+      pubkey,
+      '--checkpoint',
+      receiptFile,
+      '--fast',
+    ]);
+    expect(fast.code).toBe(1);
+    expect(fast.out).toContain(`FAILED at entry #${disclosureSeq} (truncated)`);
   });
 
   it('serve signs a checkpoint at shutdown, and checkpoint and verify work on the configured store', async () => {

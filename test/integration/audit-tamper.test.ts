@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { buildEntry, canonicalJson, entryBody, entryHash } from '../../src/audit/chain';
 import { verifyExportFile, writeExport } from '../../src/audit/export';
 import type { Checkpoint } from '../../src/audit/types';
+import { CHUNK, verifyLogFast } from '../../src/audit/verify-fast';
 import { verifyLog } from '../../src/audit/verify-log';
 import { readRawAuditRows, readRawCheckpoints } from '../../src/store/sqlite';
 import { boatRequest, createTestGateway, vesselAnswer, type TestGateway } from '../helpers/gateway';
@@ -76,13 +77,31 @@ function tampered(attack: (db: Database.Database) => void): string {
   return file;
 }
 
-const verify = (file: string, external: unknown[] = []) =>
-  verifyLog({
-    rows: readRawAuditRows(file),
+/**
+ * The full verifier's report, after checking that the parallel one (verify-fast.ts, in this thread; the
+ * worker threads run in test/e2e/audit-cli.test.ts), with and without the deep checks, gives the very
+ * same: from its own pass when the log is intact, from the full verifier it falls back to otherwise.
+ * Jobs of 4 entries put checkpoints inside jobs and links across them.
+ */
+async function verify(file: string, external: unknown[] = []) {
+  const input = {
     checkpoints: readRawCheckpoints(file),
     external,
     publicKey: gw.checkpointer.signer.publicKey,
-  });
+  };
+  const report = await verifyLog({ rows: readRawAuditRows(file), ...input });
+  for (const chunk of [4, CHUNK]) {
+    for (const deep of [false, true]) {
+      const { scope, fellBack, ...fast } = await verifyLogFast({ file, ...input, threads: 0, chunk, deep });
+      expect(fast).toEqual(report);
+      expect({ scope, fellBack: fellBack !== undefined }).toEqual({
+        scope: report.ok && !deep ? 'chain+merkle' : 'full',
+        fellBack: !report.ok,
+      });
+    }
+  }
+  return report;
+}
 
 const INDEX_TABLES = ['audit_partners', 'audit_hashes'];
 /** Moves every row of entry `from` to `to` in the log and its index tables (PKs dodged via negatives). */
@@ -246,6 +265,32 @@ describe('tampering with the database (plain SQL)', () => {
     const report = await verify(file);
     expect(report.firstBroken).toMatchObject({ seq: s, reason: 'altered' });
     expect(report.firstBroken?.message).toMatch(/signed/);
+  });
+
+  it('names a changed column or index in the default run; the --fast run does not look at them', async () => {
+    const partnerIndex = tampered((db) =>
+      db.prepare("DELETE FROM audit_partners WHERE seq = ? AND partner = 'police-nl'").run(disclosureSeq),
+    );
+    const column = tampered((db) =>
+      db.prepare("UPDATE audit_log SET agreement_id = 'other' WHERE seq = ?").run(disclosureSeq),
+    );
+    const keyedHash = tampered((db) =>
+      db.prepare('DELETE FROM audit_hashes WHERE seq = ?').run(disclosureSeq),
+    );
+    for (const file of [partnerIndex, column, keyedHash]) {
+      const input = { checkpoints: readRawCheckpoints(file), publicKey: gw.checkpointer.signer.publicKey };
+      const full = await verifyLog({ rows: readRawAuditRows(file), ...input });
+      expect(full.firstBroken).toMatchObject({ seq: disclosureSeq, reason: 'column-mismatch' });
+      const { scope, fellBack, ...deep } = await verifyLogFast({ file, ...input, threads: 0, deep: true });
+      expect(deep).toEqual(full);
+      expect({ scope, fellBack }).toEqual({
+        scope: 'full',
+        fellBack: `entry #${disclosureSeq}: column-mismatch`,
+      });
+      // Hidden from a DPO's filter, yet the bodies, chain and roots are intact: why the default is deep.
+      const fast = await verifyLogFast({ file, ...input, threads: 0 });
+      expect(fast).toMatchObject({ ok: true, scope: 'chain+merkle', checked: n });
+    }
   });
 
   it('refuses a forged checkpoint', async () => {

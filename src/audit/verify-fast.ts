@@ -1,0 +1,293 @@
+/**
+ * The parallel verification of a log database (what `fsg audit verify` runs): the hash chain and the
+ * Merkle roots against every signed checkpoint, on every core, and with `deep` (the default of the
+ * command) the full verifier's checks of every row. What a job checks and how: verify-chunk.ts.
+ *
+ * The log is cut into jobs of CHUNK entries (a power of two, so each job's leaves are aligned perfect
+ * subtrees of the RFC 9162 tree), verified by worker threads (and this one, see Pool), each with its own
+ * read-only connection and plain range queries. This thread takes the results in seq order (a bounded
+ * window of jobs in flight, so memory does not grow with the log), checks the links between jobs, pushes
+ * each job's subtrees onto the tree's compact range, and compares the root and head of every checkpoint.
+ *
+ * It decides only "intact". At the first thing that does not check out (a hash, a link, a seq, a root,
+ * a checkpoint beyond the end, a refused checkpoint, a deep check), it runs the full verifier
+ * (verify-log.ts) over the same file, which names the first bad entry and how it was changed: a finding
+ * always comes from there, so the reports are the same as the sequential verifier's.
+ *
+ * Without `deep` (`--fast`, scope 'chain+merkle') it does not check that each body is canonical JSON of
+ * the exact fields and types, that the denormalised columns say what the body says, nor that the partner
+ * and keyed-hash indexes (what a DPO's filters use) hold exactly the body's partners and hashes.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { GENESIS_HASH } from './chain';
+import { keyIdOf } from './checkpoint';
+import { EMPTY_ROOT } from './merkle';
+import {
+  openChunkReader,
+  node,
+  verifyChunk,
+  type ChunkJob,
+  type ChunkResult,
+  type Subtree,
+} from './verify-chunk';
+import { prepareCheckpoints, verifyLog, type LogVerifyInput, type LogVerifyReport } from './verify-log';
+import { readRawAuditRows } from '../store/sqlite';
+
+/** Entries per job: a power of two (alignment), large enough that messages cost nothing per entry. */
+export const CHUNK = 4096;
+
+export interface FastVerifyInput extends Omit<LogVerifyInput, 'rows'> {
+  /** The SQLite database of the log. */
+  file: string;
+  /** Also the full verifier's row checks (canonical form, columns, indexes) in the same pass. */
+  deep?: boolean;
+  /** Worker threads; 0 runs the jobs in this thread. Default: one per core, at most 2. */
+  threads?: number;
+  /** Entries per job (a power of two); tests make it small. */
+  chunk?: number;
+  /** The compiled worker script; default: verify-fast-worker.js beside this file (in dist/). */
+  workerFile?: string;
+}
+
+export interface FastVerifyReport extends LogVerifyReport {
+  /** What was checked: the chain and the roots only, or everything the full verifier checks. */
+  scope: 'chain+merkle' | 'full';
+  /** Set when the parallel pass stopped at a problem and the full verifier ran to name it: why. */
+  fellBack?: string;
+}
+
+/** The compiled worker beside this module; undefined under ts-node/ts-jest (no .js next to the .ts). */
+export function defaultWorkerFile(): string | undefined {
+  const file = path.join(__dirname, 'verify-fast-worker.js');
+  return fs.existsSync(file) ? file : undefined;
+}
+
+export function defaultThreads(): number {
+  return Math.min(2, os.availableParallelism());
+}
+
+/**
+ * Runs jobs on worker threads and on this thread, hands results back in job order. Workers take jobs
+ * once they are up (starting one costs tens of milliseconds, more on a busy machine); until then, and
+ * whenever no worker has the job awaited, this thread runs it itself. At most `window` jobs past the
+ * one awaited are handed out, so memory does not grow with the log.
+ */
+class Pool {
+  private readonly results = new Map<number, ChunkResult>();
+  private readonly idle: Worker[] = [];
+  private readonly workers: Worker[] = [];
+  private readonly reader: ReturnType<typeof openChunkReader>;
+  private next = 0;
+  private awaited = 0;
+  private failure: unknown;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    file: string,
+    private readonly deep: boolean,
+    private readonly job: (id: number) => ChunkJob,
+    private readonly jobs: number,
+    private readonly window: number,
+    threads: number,
+    workerFile: string | undefined,
+  ) {
+    this.reader = openChunkReader(file);
+    for (let i = 0; workerFile && i < threads; i++) {
+      const worker = new Worker(workerFile, { workerData: { file, deep } });
+      worker.on('message', (message: ChunkResult | 'ready') => {
+        // Two jobs per worker at a time, so it has the next one while this thread is busy.
+        if (message === 'ready') this.idle.push(worker, worker);
+        else {
+          this.results.set(message.id, message);
+          this.idle.push(worker);
+        }
+        this.pump();
+        this.notify();
+      });
+      worker.on('error', (error) => this.fail(error));
+      worker.on('exit', (code) => {
+        if (this.workers.includes(worker))
+          this.fail(new Error(`a verifier thread stopped (exit code ${code})`));
+      });
+      this.workers.push(worker);
+    }
+  }
+
+  private fail(error: unknown): void {
+    this.failure ??= error;
+    this.notify();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private pump(): void {
+    while (this.idle.length > 0 && this.next < this.jobs && this.next < this.awaited + this.window) {
+      this.idle.pop()!.postMessage(this.job(this.next++));
+    }
+  }
+
+  /** The result of job `id` (asked in order 0, 1, 2, …). */
+  async take(id: number): Promise<ChunkResult> {
+    this.awaited = id;
+    this.pump();
+    for (;;) {
+      if (this.failure) throw this.failure;
+      const result = this.results.get(id);
+      if (result) {
+        this.results.delete(id);
+        return result;
+      }
+      if (this.next === id) {
+        // Nobody has the job awaited (no worker is up yet, or there are none): run it here.
+        const own = this.next++;
+        this.results.set(own, verifyChunk(this.reader, this.job(own), this.deep));
+        // Let the workers' results (and anything else) in between jobs of a long verification.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  async close(): Promise<void> {
+    const workers = this.workers.splice(0);
+    this.reader.close();
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+/** The tree's compact range as jobs arrive, in order (each job's subtrees are aligned). */
+class Edge {
+  private readonly stack: { hash: Buffer; size: number }[] = [];
+
+  push(range: readonly Subtree[]): void {
+    for (const s of range) {
+      let hash: Buffer = Buffer.from(s.hash, 'hex');
+      let size = s.size;
+      while (this.stack.length > 0 && this.stack[this.stack.length - 1].size === size) {
+        hash = node(this.stack.pop()!.hash, hash);
+        size *= 2;
+      }
+      this.stack.push({ hash, size });
+    }
+  }
+
+  /** MTH of what was pushed followed by `more` (the compact range of a partial job). */
+  rootWith(more: readonly Subtree[]): string {
+    const hashes = [...this.stack.map((s) => s.hash), ...more.map((s) => Buffer.from(s.hash, 'hex'))];
+    if (hashes.length === 0) return EMPTY_ROOT.toString('hex');
+    let acc = hashes[hashes.length - 1];
+    for (let i = hashes.length - 2; i >= 0; i--) acc = node(hashes[i], acc);
+    return acc.toString('hex');
+  }
+}
+
+/** Verifies the log in `file`: fast when it is intact, the full verifier's findings when not. */
+export async function verifyLogFast(input: FastVerifyInput): Promise<FastVerifyReport> {
+  const fallBack = async (why: string): Promise<FastVerifyReport> => {
+    const full = await verifyLog({ ...input, rows: readRawAuditRows(input.file) });
+    return { ...full, scope: 'full', fellBack: why };
+  };
+  const { invalid, list: checkpoints } = prepareCheckpoints(input);
+  if (invalid.length > 0) return fallBack('a checkpoint was refused');
+
+  const db = new Database(input.file, { readonly: true, fileMustExist: true });
+  let n: number;
+  try {
+    if (db.pragma('encoding', { simple: true }) !== 'UTF-8') return fallBack('the database is not UTF-8');
+    const span = db.prepare<[], { lo: number | null; hi: number | null }>(
+      'SELECT min(seq) AS lo, max(seq) AS hi FROM audit_log',
+    );
+    const { lo, hi } = span.get()!;
+    n = hi ?? 0;
+    if (hi !== null && lo !== 1) return fallBack('the first entry is not #1');
+  } finally {
+    db.close();
+  }
+  if (checkpoints.some((c) => c.treeSize > n))
+    return fallBack('a checkpoint covers more entries than the log has');
+
+  const chunk = input.chunk ?? CHUNK;
+  if (!Number.isSafeInteger(chunk) || chunk < 1 || (chunk & (chunk - 1)) !== 0) {
+    throw new RangeError(`chunk must be a power of two: ${chunk}`);
+  }
+  const deep = input.deep ?? false;
+  const threads = input.threads ?? defaultThreads();
+  const jobs = Math.ceil(n / chunk);
+  // The checkpoint sizes that fall in a job (ascending, as checkpoints are sorted).
+  const sizesOf = (from: number, to: number) =>
+    checkpoints.filter((cp) => cp.treeSize >= from && cp.treeSize <= to).map((cp) => cp.treeSize);
+  const job = (id: number): ChunkJob => {
+    const from = id * chunk + 1;
+    const to = Math.min(n, from + chunk - 1);
+    return { id, from, to, sizes: sizesOf(from, to) };
+  };
+  // Starting threads does not pay for a log of a few jobs.
+  const useThreads = jobs > 2 ? threads : 0;
+  const pool = new Pool(
+    input.file,
+    deep,
+    job,
+    jobs,
+    Math.max(2, 2 * (useThreads + 1)),
+    useThreads,
+    input.workerFile ?? defaultWorkerFile(),
+  );
+
+  const edge = new Edge();
+  const bySize = new Map(checkpoints.map((cp) => [cp.treeSize, cp]));
+  let prevHash = GENESIS_HASH;
+  let problem: string | undefined;
+  try {
+    for (let id = 0; id < jobs && problem === undefined; id++) {
+      const result = await pool.take(id);
+      if (result.problem) {
+        problem = `entry #${result.problem.seq}: ${result.problem.what}`;
+        break;
+      }
+      if (result.firstPrevHash !== prevHash) {
+        problem = `entry #${result.from}: link`;
+        break;
+      }
+      for (const at of result.at) {
+        const cp = bySize.get(at.size)!;
+        if (edge.rootWith(at.range) !== cp.rootHash || at.head !== cp.headHash) {
+          problem = `the checkpoint of tree size ${at.size}`;
+          break;
+        }
+      }
+      edge.push(result.range);
+      prevHash = result.lastHash!;
+    }
+  } finally {
+    await pool.close();
+  }
+  if (problem !== undefined) return fallBack(problem);
+
+  const latest = checkpoints.length > 0 ? checkpoints[checkpoints.length - 1] : null;
+  return {
+    ok: true,
+    checked: n,
+    headSeq: n === 0 ? null : n,
+    headHash: n === 0 ? null : prevHash,
+    entries: n,
+    checkpoints: {
+      total: checkpoints.length,
+      matched: checkpoints.length,
+      signaturesChecked: input.publicKey !== undefined,
+      keyId: input.publicKey ? keyIdOf(input.publicKey) : null,
+      latest,
+      invalid: [],
+    },
+    unsigned: n - (latest?.treeSize ?? 0),
+    scope: deep ? 'full' : 'chain+merkle',
+  };
+}
