@@ -5,6 +5,7 @@ import type { DatasetRecord, DatasetUpload, Hit, StoredLookup } from '../../data
 import type { DatasetStore, LookupStore } from '../port';
 import type { AppendInTx } from './audit';
 import type { RunUnit } from './group-commit';
+import type { LookupWriter } from './lookup-writer';
 
 interface RecordRow {
   identifier_key: string;
@@ -126,7 +127,13 @@ export function createDatasets(
   };
 }
 
-export function createLookups(db: Database.Database, appendInTx: AppendInTx, unit: RunUnit): LookupStore {
+/** `writer`: a worker thread that writes lookups on a connection of its own (lookup-writer.ts). */
+export function createLookups(
+  db: Database.Database,
+  appendInTx: AppendInTx,
+  unit: RunUnit,
+  writer?: LookupWriter,
+): LookupStore {
   const insert = db.prepare(
     `INSERT INTO lookups (id, agreement_id, requester_user, requester_partner, outcome, hits, created_at)
      VALUES (@id, @agreementId, @requesterUser, @requesterPartner, @outcome, @hits, @createdAt)`,
@@ -140,7 +147,8 @@ export function createLookups(db: Database.Database, appendInTx: AppendInTx, uni
   };
   return {
     async create(lookup, events) {
-      await unit(() => create(lookup, events));
+      if (writer) await writer.create(lookup, events);
+      else await unit(() => create(lookup, events));
     },
     async countSince(userId, agreementId, from) {
       return since.get(userId, agreementId, from.toISOString())!.n;
