@@ -15,15 +15,27 @@ import { createLookups } from './datasets';
 import { createGroupCommitter } from './group-commit';
 import { configureWriter } from './pragmas';
 
-/** Parent → worker. */
-export type WriterRequest =
-  { kind: 'lookup'; id: number; lookup: StoredLookup; events: AuditEventInput[] } | { kind: 'close' };
+/** One lookup to write. */
+export interface LookupUnit {
+  id: number;
+  lookup: StoredLookup;
+  events: AuditEventInput[];
+}
+
+/** How a lookup ended: written (no error), or refused with this error. */
+export interface LookupDone {
+  id: number;
+  error?: { name: string; message: string; code?: string };
+}
+
+/** Parent → worker: the lookups of one turn of the parent's event loop, in order; or close. */
+export type WriterRequest = { kind: 'lookups'; units: LookupUnit[] } | { kind: 'close' };
 
 /** Worker → parent. */
 export type WriterMessage =
   | { kind: 'ready' }
   | { kind: 'commit'; committed: number; failed: number; headSeq: number }
-  | { kind: 'done'; id: number; error?: { name: string; message: string; code?: string } }
+  | { kind: 'done'; results: LookupDone[] }
   | { kind: 'closed' };
 
 function main(): void {
@@ -54,33 +66,46 @@ function main(): void {
   };
   const lookups = createLookups(db, appendInTx, unit);
 
+  // The answers of one transaction go back in one message (they settle in the same turn).
+  let answers: LookupDone[] = [];
+  const flushAnswers = () => {
+    const results = answers;
+    answers = [];
+    if (results.length > 0) post({ kind: 'done', results });
+  };
+  const answer = (done: LookupDone) => {
+    if (answers.length === 0) setImmediate(flushAnswers);
+    answers.push(done);
+  };
+
   port.on('message', (request: WriterRequest) => {
     if (request.kind === 'close') {
       group.flushNow();
       // The answers of the last units are posted from promise callbacks: let them run first.
       setImmediate(() => {
+        flushAnswers();
         db.close();
         post({ kind: 'closed' });
         port.close();
       });
       return;
     }
-    const { id } = request;
-    lookups.create(request.lookup, request.events).then(
-      () => post({ kind: 'done', id }),
-      (error: unknown) => {
-        const e = error as { name?: string; message?: string; code?: unknown };
-        post({
-          kind: 'done',
-          id,
-          error: {
-            name: String(e?.name ?? 'Error'),
-            message: String(e?.message ?? error),
-            ...(typeof e?.code === 'string' ? { code: e.code } : {}),
-          },
-        });
-      },
-    );
+    for (const { id, lookup, events } of request.units) {
+      lookups.create(lookup, events).then(
+        () => answer({ id }),
+        (error: unknown) => {
+          const e = error as { name?: string; message?: string; code?: unknown };
+          answer({
+            id,
+            error: {
+              name: String(e?.name ?? 'Error'),
+              message: String(e?.message ?? error),
+              ...(typeof e?.code === 'string' ? { code: e.code } : {}),
+            },
+          });
+        },
+      );
+    }
   });
   post({ kind: 'ready' });
 }

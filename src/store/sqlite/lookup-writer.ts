@@ -19,7 +19,7 @@ import { Worker } from 'node:worker_threads';
 import type { AuditEventInput } from '../../audit/types';
 import type { StoredLookup } from '../../datasets/types';
 import type { CommitInfo } from './group-commit';
-import type { WriterMessage, WriterRequest } from './lookup-writer-worker';
+import type { LookupDone, LookupUnit, WriterMessage, WriterRequest } from './lookup-writer-worker';
 
 export interface LookupWriter {
   create(lookup: StoredLookup, events: AuditEventInput[]): Promise<void>;
@@ -57,6 +57,25 @@ export function startLookupWriter(opts: LookupWriterOptions): LookupWriter {
   let lastHead = 0;
   let exited = false;
 
+  const settle = (result: LookupDone) => {
+    const waiting = pending.get(result.id);
+    if (!waiting) return;
+    pending.delete(result.id);
+    if (!result.error) return waiting.resolve();
+    const error = new Error(result.error.message);
+    error.name = result.error.name;
+    if (result.error.code) (error as Error & { code?: string }).code = result.error.code;
+    waiting.reject(error);
+  };
+
+  // The lookups of one turn of the event loop go to the worker in one message.
+  let outbox: LookupUnit[] = [];
+  const send = () => {
+    const units = outbox;
+    outbox = [];
+    if (units.length > 0 && !exited) worker.postMessage({ kind: 'lookups', units } satisfies WriterRequest);
+  };
+
   const failAll = (error: Error) => {
     failure ??= error;
     for (const { reject } of pending.values()) reject(error);
@@ -74,19 +93,9 @@ export function startLookupWriter(opts: LookupWriterOptions): LookupWriter {
           opts.onAppend?.(message.headSeq);
         }
         break;
-      case 'done': {
-        const waiting = pending.get(message.id);
-        if (!waiting) break;
-        pending.delete(message.id);
-        if (!message.error) waiting.resolve();
-        else {
-          const error = new Error(message.error.message);
-          error.name = message.error.name;
-          if (message.error.code) (error as Error & { code?: string }).code = message.error.code;
-          waiting.reject(error);
-        }
+      case 'done':
+        for (const result of message.results) settle(result);
         break;
-      }
       case 'closed':
         failAll(new Error('the store is closed'));
         break;
@@ -104,14 +113,15 @@ export function startLookupWriter(opts: LookupWriterOptions): LookupWriter {
       const id = nextId++;
       return new Promise<void>((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        const request: WriterRequest = { kind: 'lookup', id, lookup, events };
-        worker.postMessage(request);
+        if (outbox.length === 0) setImmediate(send);
+        outbox.push({ id, lookup, events });
       });
     },
     close() {
       return (closing ??= new Promise<void>((resolve) => {
         if (exited) return resolve();
         worker.once('exit', () => resolve());
+        send(); // what was asked for before close() goes first
         if (failure) {
           void worker.terminate();
           return;
