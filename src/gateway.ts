@@ -39,7 +39,10 @@ export async function assemble(config: GatewayConfig, clock: () => Date = realCl
     now: clock,
     // Lookups are written by a thread of their own, so that their fsync does not hold up the event
     // loop (the compiled build; its log timestamps come from the real clock, hence not with a test's).
-    lookupWriter: clock === realClock && lookupWriterAvailable() ? 'worker' : 'inline',
+    lookupWriter:
+      (config.store.lookupWriter ?? 'worker') === 'worker' && clock === realClock && lookupWriterAvailable()
+        ? 'worker'
+        : 'inline',
   });
   const secrets = loadOrCreateSecrets(config.dataDir);
   const checkpointer = new Checkpointer({
