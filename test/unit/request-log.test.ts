@@ -6,16 +6,22 @@ import { createLogger, requestLog, type RequestLogFields } from '../../src/http/
 /** Lines written to stdout while `run` and the next turn of the event loop go. */
 async function captured(run: () => void): Promise<string[]> {
   const lines: string[] = [];
+  const take = (chunk: unknown) => lines.push(...String(chunk).split('\n').filter(Boolean));
   const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
+    take(chunk);
     return true;
   });
+  // winston's Console transport writes to console._stdout, which jest's console may lack.
+  const withStdout = console as unknown as { _stdout?: NodeJS.WriteStream };
+  const had = withStdout._stdout;
+  withStdout._stdout = process.stdout;
   try {
     run();
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // winston's streams take a few turns of the event loop.
+    await new Promise<void>((resolve) => setTimeout(resolve, 50));
   } finally {
     spy.mockRestore();
+    withStdout._stdout = had;
   }
   return lines;
 }
