@@ -18,6 +18,7 @@ import { lookupRoutes } from './lookups/routes';
 import { LookupService } from './lookups/service';
 import { errorHandler, notFoundHandler } from './http/problem-response';
 import { requestContext } from './http/request-context';
+import { staticHeaders } from './http/static-headers';
 import { mountRoutes, type RouteSpec } from './http/routes';
 import type { Bundle } from './policy/types';
 import { requestRoutes } from './requests/routes';
@@ -51,8 +52,13 @@ export function createApp(deps: AppDeps): Gateway {
   app.set('trust proxy', deps.config.server.trustProxy === false ? false : deps.config.server.trustProxy);
   app.set('query parser', 'simple');
   app.use(requestContext(deps.logger));
+  // helmet's headers do not depend on the request: computed once, set as they are on every response.
   app.use(
-    helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }),
+    staticHeaders(
+      helmet({
+        contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+      }),
+    ),
   );
   app.use((_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');

@@ -16,7 +16,7 @@ import { DatasetService } from './datasets/service';
 import { createLogger, type Logger } from './http/logger';
 import { loadBundle } from './policy/load';
 import type { Bundle } from './policy/types';
-import { openSqliteStore } from './store/sqlite';
+import { lookupWriterAvailable, openSqliteStore } from './store/sqlite';
 import type { Store } from './store/port';
 
 export interface Assembled extends Gateway {
@@ -30,14 +30,22 @@ export function storeFile(config: GatewayConfig): string {
   return path.resolve(config.dataDir, config.store.file);
 }
 
+const realClock = () => new Date();
+
 /** Everything but the listening socket. */
-export async function assemble(
-  config: GatewayConfig,
-  clock: () => Date = () => new Date(),
-): Promise<Assembled> {
+export async function assemble(config: GatewayConfig, clock: () => Date = realClock): Promise<Assembled> {
   const logger = createLogger(config.log.level);
   const bundle = await loadBundle(config.policyDir);
-  const store = openSqliteStore({ file: storeFile(config), now: clock });
+  const store = openSqliteStore({
+    file: storeFile(config),
+    now: clock,
+    // Lookups are written by a thread of their own, so that their fsync does not hold up the event
+    // loop (the compiled build; its log timestamps come from the real clock, hence not with a test's).
+    lookupWriter:
+      (config.store.lookupWriter ?? 'worker') === 'worker' && clock === realClock && lookupWriterAvailable()
+        ? 'worker'
+        : 'inline',
+  });
   const secrets = loadOrCreateSecrets(config.dataDir);
   const checkpointer = new Checkpointer({
     store,

@@ -29,7 +29,7 @@ export function startChild<T>(
   const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
   const child = fork(CHILD, args, {
     stdio: ['ignore', out, 'inherit', 'ipc'],
-    execArgv: opts.execArgv ?? [],
+    execArgv: opts.execArgv ?? profileArgs(),
     env: { ...process.env, ...opts.env },
   });
   if (typeof out === 'number') fs.closeSync(out);
@@ -63,6 +63,15 @@ export function startChild<T>(
       clearTimeout(kill);
     },
   };
+}
+
+/**
+ * BENCH_CPU_PROF=<folder>: every child writes a V8 CPU profile there (`node --cpu-prof`), which
+ * NODE_OPTIONS may not carry. Off by default.
+ */
+function profileArgs(): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
 /** Runs a child that answers once and exits; resolves with its answer. */

@@ -4,7 +4,7 @@
  * token: this is what stops `alg: none`, HS256-with-the-public-key and cross-partner impersonation.
  */
 import { readFileSync } from 'node:fs';
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import * as path from 'node:path';
 import { decodeJwt, errors, jwtVerify } from 'jose';
 import type { Identity } from './identity';
@@ -21,10 +21,19 @@ export interface VerifierOptions {
   clockSkewSeconds: number;
   /** Trust issuers marked `demo: true` (their private keys are public). */
   acceptDemoIssuers: boolean;
+  /**
+   * Verified tokens kept in memory so that a client's next request skips the signature check
+   * (default: 10,000 tokens for at most 60 s; `maxEntries: 0` turns the cache off). See `TokenCache`.
+   */
+  cache?: { maxEntries?: number; maxTtlSeconds?: number };
+  /** Milliseconds since the epoch (tests); default Date.now. Used by jose and by the cache alike. */
+  now?: () => number;
 }
 
 export interface TokenVerifier {
   verify(token: string): Promise<Identity>;
+  /** Tokens held by the verified-token cache now (tests, metrics). */
+  cachedTokens?(): number;
 }
 
 /** Upper bound on the clock tolerance: more would make expiry meaningless for short tokens. */
@@ -35,6 +44,73 @@ const MAX_TOKEN_LENGTH = 16 * 1024;
 /** Generic details: a 401 never echoes the token or any of its claims. */
 const NOT_VERIFIED = 'The token could not be verified.';
 const EXPIRED = 'The token has expired.';
+
+/** Defaults of the verified-token cache: short enough that it only spares repeated signature checks. */
+export const TOKEN_CACHE_DEFAULTS = { maxEntries: 10_000, maxTtlSeconds: 60 } as const;
+/** Upper bound of the cache's time to live, whatever the configuration says. */
+export const MAX_TOKEN_CACHE_TTL_SECONDS = 300;
+
+interface CachedToken {
+  identity: Identity;
+  exp: number;
+  nbf: number | undefined;
+  /** Milliseconds since the epoch after which the entry is dropped and the token verified again. */
+  until: number;
+}
+
+/**
+ * Tokens that passed the full verification (signature with the issuer's pinned algorithm and key,
+ * issuer, audience, expiry, required claims), by the SHA-256 of the whole token text: only the very
+ * same bytes, signature included, find an entry, so a cached token can never stand for another
+ * issuer, partner or subject. Nothing that failed is ever stored. An entry lives until the token's
+ * `exp` or `maxTtlSeconds`, whichever comes first, and `exp`/`nbf` are checked again (with the same
+ * skew as jose) on every use. Least recently used entries go first once `maxEntries` is reached.
+ */
+class TokenCache {
+  private readonly entries = new Map<string, CachedToken>();
+
+  constructor(
+    private readonly maxEntries: number,
+    private readonly maxTtlMs: number,
+  ) {}
+
+  static key(token: string): string {
+    return createHash('sha256').update(token).digest('base64');
+  }
+
+  get(key: string, nowMs: number): CachedToken | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    this.entries.delete(key);
+    if (nowMs >= entry.until) return undefined;
+    this.entries.set(key, entry); // most recently used last
+    return entry;
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
+  set(key: string, identity: Identity, exp: number, nbf: number | undefined, nowMs: number): void {
+    if (this.maxEntries <= 0) return;
+    const until = Math.min(exp * 1000, nowMs + this.maxTtlMs);
+    if (until <= nowMs) return;
+    this.entries.delete(key);
+    this.entries.set(key, { identity, exp, nbf, until });
+    while (this.entries.size > this.maxEntries) {
+      this.entries.delete(this.entries.keys().next().value as string);
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+/** A copy, so that nothing a request does to its identity reaches the cached one. */
+function copyIdentity(identity: Identity): Identity {
+  return { ...identity, amr: [...identity.amr] };
+}
 
 interface TrustedIssuer {
   partnerId: string;
@@ -133,11 +209,34 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
   }
   if (!opts.audience) throw new Error('The token audience must not be empty.');
   const issuers = loadIssuers(opts);
+  const now = opts.now ?? Date.now;
+  const maxEntries = Math.floor(opts.cache?.maxEntries ?? TOKEN_CACHE_DEFAULTS.maxEntries);
+  const ttl = opts.cache?.maxTtlSeconds ?? TOKEN_CACHE_DEFAULTS.maxTtlSeconds;
+  if (!Number.isFinite(ttl) || ttl < 0 || ttl > MAX_TOKEN_CACHE_TTL_SECONDS) {
+    throw new Error(`cache.maxTtlSeconds must be between 0 and ${MAX_TOKEN_CACHE_TTL_SECONDS}, got ${ttl}.`);
+  }
+  const cache = maxEntries > 0 && ttl > 0 ? new TokenCache(maxEntries, ttl * 1000) : undefined;
 
   return {
     async verify(token: string): Promise<Identity> {
       if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
         throw problems.unauthenticated(NOT_VERIFIED);
+      }
+      const nowMs = now();
+      const key = cache ? TokenCache.key(token) : '';
+      const hit = cache?.get(key, nowMs);
+      if (hit) {
+        // The same checks jose makes of exp and nbf, with the same tolerance, at every use.
+        const nowSec = Math.floor(nowMs / 1000);
+        if (hit.exp <= nowSec - skew) {
+          cache!.delete(key);
+          throw problems.unauthenticated(EXPIRED);
+        }
+        if (hit.nbf !== undefined && hit.nbf > nowSec + skew) {
+          cache!.delete(key);
+          throw problems.unauthenticated(NOT_VERIFIED);
+        }
+        return copyIdentity(hit.identity);
       }
       const trusted = issuers.get(unverifiedIssuer(token));
       if (!trusted) throw problems.unauthenticated(NOT_VERIFIED);
@@ -149,6 +248,7 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
           issuer: trusted.config.iss,
           audience: opts.audience,
           clockTolerance: skew,
+          currentDate: new Date(nowMs),
           requiredClaims: ['iss', 'aud', 'exp', 'sub'],
         }));
       } catch (err) {
@@ -170,8 +270,11 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
       if (typeof payload.auth_time === 'number' && Number.isFinite(payload.auth_time)) {
         identity.authTime = payload.auth_time;
       }
+      const nbf = typeof payload.nbf === 'number' ? payload.nbf : undefined;
+      cache?.set(key, copyIdentity(identity), exp, nbf, nowMs);
       return identity;
     },
+    cachedTokens: () => cache?.size ?? 0,
   };
 }
 

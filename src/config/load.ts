@@ -19,7 +19,11 @@ export interface GatewayConfig {
     uploadLimit: string;
   };
   dataDir: string;
-  store: { kind: 'sqlite'; file: string };
+  /**
+   * lookupWriter: `worker` (default) writes lookups from a thread of their own so their fsync does
+   * not block the event loop; `inline` writes them on the main connection like every other write.
+   */
+  store: { kind: 'sqlite'; file: string; lookupWriter?: 'worker' | 'inline' };
   policyDir: string;
   auth: { audience: string; clockSkewSeconds: number };
   demo: {
@@ -57,6 +61,7 @@ const ENV_KEYS: Record<string, string[]> = {
   FSG_DEMO: ['demo', 'enabled'],
   FSG_DEMO_DATASETS: ['demo', 'datasets'],
   FSG_LOG_LEVEL: ['log', 'level'],
+  FSG_STORE_LOOKUP_WRITER: ['store', 'lookupWriter'],
   FSG_CHECKPOINT_EVERY_ENTRIES: ['audit', 'checkpoint', 'everyEntries'],
   FSG_CHECKPOINT_EVERY_SECONDS: ['audit', 'checkpoint', 'everySeconds'],
 };

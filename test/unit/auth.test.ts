@@ -298,6 +298,105 @@ describe('createTokenVerifier: rejected tokens', () => {
   );
 });
 
+describe('createTokenVerifier: verified-token cache', () => {
+  /** A verifier on a clock the test moves (ms since the epoch). */
+  function clocked(opts: Partial<VerifierOptions> = {}) {
+    const clock = { ms: Date.now() };
+    return { clock, v: verifier({ now: () => clock.ms, ...opts }) };
+  }
+  const tokenOf = (claims: JWTPayload, id = 'police-nl') => {
+    const alg = partner(id).issuers[0].algorithm;
+    return sign(claims, privateKey(id), alg);
+  };
+
+  it('serves a second use of the same token from the cache, as a copy', async () => {
+    const { v } = clocked();
+    const token = await tokenOf({ ...baseClaims(), amr: ['pwd', 'otp'] });
+    const first = await v.verify(token);
+    expect(v.cachedTokens?.()).toBe(1);
+    first.amr.push('tampered');
+    first.partnerId = 'boatreg-nl';
+    const second = await v.verify(token);
+    expect(second).toEqual({ ...first, partnerId: 'police-nl', amr: ['pwd', 'otp'] });
+    expect(v.cachedTokens?.()).toBe(1);
+  });
+
+  it('refuses a cached token once it has expired (beyond the skew), as expired', async () => {
+    const { clock, v } = clocked({ clockSkewSeconds: 60 });
+    const exp = Math.floor(clock.ms / 1000) + 30;
+    const token = await tokenOf({ ...baseClaims(), exp });
+    await expect(v.verify(token)).resolves.toMatchObject({ userId: 'user-1', expiresAt: exp });
+    clock.ms = (exp + 59) * 1000; // past exp, within the skew: accepted, like jose does
+    await expect(v.verify(token)).resolves.toMatchObject({ userId: 'user-1' });
+    clock.ms = (exp + 60) * 1000;
+    const err = await v.verify(token).then(
+      () => undefined,
+      (e: ProblemError) => e,
+    );
+    expect(err?.status).toBe(401);
+    expect(err?.detail).toBe('The token has expired.');
+    clock.ms = (exp + 3600) * 1000;
+    await expect(v.verify(token)).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('keeps an entry no longer than maxTtlSeconds, then verifies again', async () => {
+    const { clock, v } = clocked({ cache: { maxTtlSeconds: 10 } });
+    const token = await tokenOf(baseClaims());
+    await v.verify(token);
+    expect(v.cachedTokens?.()).toBe(1);
+    clock.ms += 10_000;
+    await expect(v.verify(token)).resolves.toMatchObject({ userId: 'user-1' });
+    expect(v.cachedTokens?.()).toBe(1); // verified afresh and stored again
+  });
+
+  it('never caches a failure: wrong issuer, wrong key, wrong audience stay refused', async () => {
+    const { v } = clocked();
+    const tokens = [
+      await tokenOf({ ...baseClaims(), iss: 'https://evil.test' }),
+      await sign(baseClaims('police-nl'), privateKey('police-se'), 'RS256'),
+      await tokenOf({ ...baseClaims(), aud: 'https://other.test' }),
+    ];
+    for (const token of tokens) {
+      for (let i = 0; i < 2; i++) await expect(v.verify(token)).rejects.toMatchObject({ status: 401 });
+    }
+    expect(v.cachedTokens?.()).toBe(0);
+  });
+
+  it('binds a cached token to its own partner: no other token, however alike, finds it', async () => {
+    const { v } = clocked();
+    const nl = await tokenOf(baseClaims('police-nl'), 'police-nl');
+    const se = await tokenOf(baseClaims('police-se'), 'police-se');
+    expect(await v.verify(nl)).toMatchObject({ userId: 'user-1', partnerId: 'police-nl' });
+    expect(await v.verify(se)).toMatchObject({ userId: 'user-1', partnerId: 'police-se' });
+    expect(await v.verify(nl)).toMatchObject({ partnerId: 'police-nl' });
+    expect(await v.verify(se)).toMatchObject({ partnerId: 'police-se' });
+    // police-nl's cached signature under another partner's claims, or another header: refused.
+    const [h, , s] = nl.split('.');
+    await expect(v.verify(`${h}.${se.split('.')[1]}.${s}`)).rejects.toMatchObject({ status: 401 });
+    await expect(v.verify(`${se.split('.')[0]}.${nl.split('.')[1]}.${s}`)).rejects.toMatchObject({
+      status: 401,
+    });
+    expect(v.cachedTokens?.()).toBe(2);
+  });
+
+  it('holds at most maxEntries tokens, dropping the least recently used', async () => {
+    const { v } = clocked({ cache: { maxEntries: 2 } });
+    const tokens = await Promise.all(['a', 'b', 'c'].map((sub) => tokenOf({ ...baseClaims(), sub })));
+    for (const token of tokens) await v.verify(token);
+    expect(v.cachedTokens?.()).toBe(2);
+  });
+
+  it('can be turned off', async () => {
+    const { v } = clocked({ cache: { maxEntries: 0 } });
+    await v.verify(await tokenOf(baseClaims()));
+    expect(v.cachedTokens?.()).toBe(0);
+  });
+
+  it.each([301, -1, Number.NaN])('rejects cache.maxTtlSeconds %p', (maxTtlSeconds) => {
+    expect(() => verifier({ cache: { maxTtlSeconds } })).toThrow(/maxTtlSeconds/);
+  });
+});
+
 describe('createTokenVerifier: configuration', () => {
   it('does not even load demo keys when demo issuers are refused', () => {
     expect(() => verifier({ bundleDir: '/nonexistent', acceptDemoIssuers: false })).not.toThrow();

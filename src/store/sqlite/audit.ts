@@ -30,6 +30,8 @@ export interface SqliteAudit {
    * rolled back; `begin` (after BEGIN IMMEDIATE) drops it when another connection wrote meanwhile.
    */
   memory: { save(): unknown; restore(saved: unknown): void; begin(): void };
+  /** Another connection of this process appended and committed: tell the listeners (onAppend). */
+  notifyAppended(): void;
 }
 
 interface HeadRow {
@@ -262,7 +264,7 @@ export function createAudit(
     },
   };
 
-  return { appendInTx, store, memory };
+  return { appendInTx, store, memory, notifyAppended: announce };
 }
 
 /**

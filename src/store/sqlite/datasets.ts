@@ -5,6 +5,7 @@ import type { DatasetRecord, DatasetUpload, Hit, StoredLookup } from '../../data
 import type { DatasetStore, LookupStore } from '../port';
 import type { AppendInTx } from './audit';
 import type { RunUnit } from './group-commit';
+import type { LookupWriter } from './lookup-writer';
 
 interface RecordRow {
   identifier_key: string;
@@ -25,6 +26,14 @@ const fromRow = (r: RecordRow): DatasetRecord => ({
   linkId: r.link_id,
   record: JSON.parse(r.record) as DatasetRecord['record'],
 });
+
+/** Up to this many (identifier, scope) pairs a lookup is made of single-row searches. */
+const DIRECT_LOOKUP_PAIRS = 32;
+
+/** SQLite's BINARY order of (provider_id, dataset_id): code units compare like UTF-8 bytes for ASCII ids. */
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const byScope = (a: Hit, b: Hit) =>
+  compareText(a.providerId, b.providerId) || compareText(a.datasetId, b.datasetId);
 
 /** `reader`: the connection lookups read through (a memory-mapped read-only one, or `db` itself). */
 export function createDatasets(
@@ -68,6 +77,29 @@ export function createDatasets(
        AND r.identifier_key = k.value
      ORDER BY k.key, r.provider_id, r.dataset_id`,
   );
+  // The usual lookup (one identifier, a few scopes): one primary-key search per (key, scope) with a
+  // plain statement, which costs a fraction of the JSON one's parsing of its two arguments.
+  const lookupOne = reader.prepare<[string, string, string], Hit>(
+    `SELECT provider_id AS providerId, dataset_id AS datasetId, object_type AS objectType,
+       identifier_type AS identifierType, identifier_key AS identifierKey, record_ref AS recordRef
+     FROM dataset_records WHERE provider_id = ? AND dataset_id = ? AND identifier_key = ?`,
+  );
+  /** The same rows, in the same order (key's position, provider, dataset), as `lookup`. */
+  const lookupByKey = (keys: string[], scopes: { providerId: string; datasetId: string }[]): Hit[] => {
+    const hits: Hit[] = [];
+    for (const key of keys) {
+      const start = hits.length;
+      for (const scope of scopes) {
+        const hit = lookupOne.get(scope.providerId, scope.datasetId, key);
+        if (hit) hits.push(hit);
+      }
+      if (hits.length - start > 1) {
+        const mine = hits.splice(start).sort(byScope);
+        hits.push(...mine);
+      }
+    }
+    return hits;
+  };
   // Reference first, then its index (provider, dataset, record_ref): cost independent of dataset size.
   const resolve = db.prepare<[string, string, string], RecordRow>(
     `SELECT r.* FROM json_each(?) AS k
@@ -107,6 +139,7 @@ export function createDatasets(
     },
     async lookup(keys, scopes) {
       if (!keys.length || !scopes.length) return [];
+      if (keys.length * scopes.length <= DIRECT_LOOKUP_PAIRS) return lookupByKey(keys, scopes);
       return lookup.all(JSON.stringify(keys), JSON.stringify(scopes));
     },
     async resolve(providerId, datasetId, recordRefs) {
@@ -126,7 +159,13 @@ export function createDatasets(
   };
 }
 
-export function createLookups(db: Database.Database, appendInTx: AppendInTx, unit: RunUnit): LookupStore {
+/** `writer`: a worker thread that writes lookups on a connection of its own (lookup-writer.ts). */
+export function createLookups(
+  db: Database.Database,
+  appendInTx: AppendInTx,
+  unit: RunUnit,
+  writer?: LookupWriter,
+): LookupStore {
   const insert = db.prepare(
     `INSERT INTO lookups (id, agreement_id, requester_user, requester_partner, outcome, hits, created_at)
      VALUES (@id, @agreementId, @requesterUser, @requesterPartner, @outcome, @hits, @createdAt)`,
@@ -140,7 +179,8 @@ export function createLookups(db: Database.Database, appendInTx: AppendInTx, uni
   };
   return {
     async create(lookup, events) {
-      await unit(() => create(lookup, events));
+      if (writer) await writer.create(lookup, events);
+      else await unit(() => create(lookup, events));
     },
     async countSince(userId, agreementId, from) {
       return since.get(userId, agreementId, from.toISOString())!.n;

@@ -7,13 +7,16 @@ import { createAccreditations } from './accreditations';
 import { createAudit } from './audit';
 import { createDatasets, createLookups } from './datasets';
 import { createGroupCommitter, type CommitInfo } from './group-commit';
+import { startLookupWriter, type LookupWriter } from './lookup-writer';
 import { migrate } from './migrations';
 import { createPortalSessions } from './portal-sessions';
+import { configureWriter } from './pragmas';
 import { createRequests } from './requests';
 
 export { readRawAuditRows, readRawCheckpoints } from './audit';
 export { LATEST_VERSION, MIGRATIONS } from './migrations';
 export type { CommitInfo } from './group-commit';
+export { lookupWriterAvailable } from './lookup-writer';
 
 export interface SqliteStoreOptions {
   /** Path of the database file (its folder is created), or ':memory:'. */
@@ -27,6 +30,13 @@ export interface SqliteStoreOptions {
   onCommit?: (info: CommitInfo) => void;
   /** Most writes in one group transaction (default 1,000). */
   maxBatch?: number;
+  /**
+   * Where lookups (their row and log entry) are written: on this thread's connection (`inline`, the
+   * default), or by a worker thread with a connection of its own (`worker`: the fsync of their
+   * commits no longer blocks the event loop; lookup-writer.ts). `worker` needs the compiled build
+   * (`lookupWriterAvailable()`) and a file, and takes its audit timestamps from the real clock.
+   */
+  lookupWriter?: 'inline' | 'worker';
 }
 
 export function openSqliteStore(opts: SqliteStoreOptions): Store {
@@ -36,16 +46,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   }
   const db = new Database(opts.file);
   try {
-    // busy_timeout first: switching to WAL itself waits for a lock another process may hold.
-    db.pragma('busy_timeout = 5000');
-    // WAL lets the verifier and readers run beside the writer; FULL makes a commit survive power loss,
-    // which a log that promises "no change without its entry" needs.
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
-    // Each write of a group commit runs under its own SAVEPOINT; its statement journal stays in memory
-    // instead of a temporary file (temporary tables and sorts too: they are small here).
-    db.pragma('temp_store = MEMORY');
+    configureWriter(db);
     migrate(db);
   } catch (err) {
     db.close();
@@ -66,12 +67,21 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   const unit = group.run.bind(group) as <T>(fn: () => T) => Promise<T>;
   const audit = createAudit(db, now, unit);
   const lookupReader = openLookupReader(opts.file);
+  let lookupWriter: LookupWriter | undefined;
+  if (opts.lookupWriter === 'worker') {
+    if (!lookupReader) throw new Error('a lookup writer thread needs a database file');
+    lookupWriter = startLookupWriter({
+      file: opts.file,
+      onCommit: opts.onCommit,
+      onAppend: () => audit.notifyAppended(),
+    });
+  }
   return {
     kind: 'sqlite',
     accreditations: createAccreditations(db, audit.appendInTx, unit),
     requests: createRequests(db, audit.appendInTx, now, unit),
     datasets: createDatasets(db, audit.appendInTx, unit, lookupReader ?? db),
-    lookups: createLookups(db, audit.appendInTx, unit),
+    lookups: createLookups(db, audit.appendInTx, unit, lookupWriter),
     audit: audit.store,
     portalSessions: createPortalSessions(db, unit),
     async ping() {
@@ -84,6 +94,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     async close() {
       // Writes already asked for are committed (and acknowledged) before the file closes.
       if (db.open) group.flushNow();
+      await lookupWriter?.close();
       if (lookupReader?.open) lookupReader.close();
       if (db.open) db.close();
     },

@@ -1,0 +1,44 @@
+import type { Request, RequestHandler, Response } from 'express';
+
+type HeaderStep = { set: string; value: string | number | readonly string[] } | { remove: string };
+
+/**
+ * The headers a middleware sets whatever the request (helmet with fixed options): it is run once,
+ * here, against a recording response, and the middleware returned sets the very same headers, in the
+ * same order, without going through it again (helmet calls 13 nested middlewares per request).
+ * Throws at start-up if the middleware does anything but set or remove headers and call `next()`
+ * at once, so a configuration that depends on the request can never be frozen by mistake.
+ */
+export function staticHeaders(middleware: RequestHandler): RequestHandler {
+  const steps: HeaderStep[] = [];
+  const recorder = {
+    setHeader(name: string, value: string | number | readonly string[]) {
+      steps.push({ set: name, value });
+      return recorder;
+    },
+    removeHeader(name: string) {
+      steps.push({ remove: name });
+    },
+  };
+  const request = new Proxy(
+    {},
+    {
+      get(_target, property) {
+        throw new Error(`staticHeaders: the middleware read request.${String(property)}`);
+      },
+    },
+  );
+  let called = false;
+  void middleware(request as Request, recorder as unknown as Response, (error?: unknown) => {
+    if (error) throw new Error('staticHeaders: the middleware failed', { cause: error });
+    called = true;
+  });
+  if (!called) throw new Error('staticHeaders: the middleware did not call next() at once');
+  return (_req, res, next) => {
+    for (const step of steps) {
+      if ('set' in step) res.setHeader(step.set, step.value);
+      else res.removeHeader(step.remove);
+    }
+    next();
+  };
+}

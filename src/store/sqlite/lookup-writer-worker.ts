@@ -1,0 +1,113 @@
+/**
+ * The lookup writer's thread (see lookup-writer.ts): its own connection to the store's file, WAL and
+ * synchronous=FULL like the main one, its own group committer and log appender. It takes lookups as
+ * data ({lookup, events}), runs each as one unit (the lookup row and its log entries under one
+ * SAVEPOINT) in the next group transaction, and answers each only after that transaction's COMMIT
+ * (and so its fsync) has returned. The head of the log is read inside every BEGIN IMMEDIATE when
+ * another connection wrote since (PRAGMA data_version), so the chain stays one chain.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import type { AuditEventInput } from '../../audit/types';
+import type { StoredLookup } from '../../datasets/types';
+import { createAudit } from './audit';
+import { createLookups } from './datasets';
+import { createGroupCommitter } from './group-commit';
+import { configureWriter } from './pragmas';
+
+/** One lookup to write. */
+export interface LookupUnit {
+  id: number;
+  lookup: StoredLookup;
+  events: AuditEventInput[];
+}
+
+/** How a lookup ended: written (no error), or refused with this error. */
+export interface LookupDone {
+  id: number;
+  error?: { name: string; message: string; code?: string };
+}
+
+/** Parent → worker: the lookups of one turn of the parent's event loop, in order; or close. */
+export type WriterRequest = { kind: 'lookups'; units: LookupUnit[] } | { kind: 'close' };
+
+/** Worker → parent. */
+export type WriterMessage =
+  | { kind: 'ready' }
+  | { kind: 'commit'; committed: number; failed: number; headSeq: number }
+  | { kind: 'done'; results: LookupDone[] }
+  | { kind: 'closed' };
+
+function main(): void {
+  const port = parentPort;
+  if (!port) throw new Error('lookup-writer-worker runs as a worker thread');
+  const { file } = workerData as { file: string };
+  const db = new Database(file, { fileMustExist: true });
+  configureWriter(db);
+  const post = (message: WriterMessage) => port.postMessage(message);
+
+  let headSeq = 0;
+  const group = createGroupCommitter(db, {
+    memory: {
+      save: () => audit.memory.save(),
+      restore: (s) => audit.memory.restore(s),
+      begin: () => audit.memory.begin(),
+    },
+    // Right after COMMIT returned, before any unit of it is answered: the parent reports the commit
+    // (onCommit) and tells the log's listeners, in that order, before it hears of the units.
+    onCommit: (info) => post({ kind: 'commit', ...info, headSeq }),
+  });
+  const unit = group.run.bind(group) as <T>(fn: () => T) => Promise<T>;
+  const audit = createAudit(db, () => new Date(), unit);
+  const appendInTx: typeof audit.appendInTx = (events) => {
+    const written = audit.appendInTx(events);
+    if (written.length > 0) headSeq = written[written.length - 1].seq;
+    return written;
+  };
+  const lookups = createLookups(db, appendInTx, unit);
+
+  // The answers of one transaction go back in one message (they settle in the same turn).
+  let answers: LookupDone[] = [];
+  const flushAnswers = () => {
+    const results = answers;
+    answers = [];
+    if (results.length > 0) post({ kind: 'done', results });
+  };
+  const answer = (done: LookupDone) => {
+    if (answers.length === 0) setImmediate(flushAnswers);
+    answers.push(done);
+  };
+
+  port.on('message', (request: WriterRequest) => {
+    if (request.kind === 'close') {
+      group.flushNow();
+      // The answers of the last units are posted from promise callbacks: let them run first.
+      setImmediate(() => {
+        flushAnswers();
+        db.close();
+        post({ kind: 'closed' });
+        port.close();
+      });
+      return;
+    }
+    for (const { id, lookup, events } of request.units) {
+      lookups.create(lookup, events).then(
+        () => answer({ id }),
+        (error: unknown) => {
+          const e = error as { name?: string; message?: string; code?: unknown };
+          answer({
+            id,
+            error: {
+              name: String(e?.name ?? 'Error'),
+              message: String(e?.message ?? error),
+              ...(typeof e?.code === 'string' ? { code: e.code } : {}),
+            },
+          });
+        },
+      );
+    }
+  });
+  post({ kind: 'ready' });
+}
+
+main();

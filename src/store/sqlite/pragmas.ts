@@ -1,0 +1,15 @@
+/** The settings of every connection that writes the store (the main one and the lookup writer's). */
+import type Database from 'better-sqlite3';
+
+export function configureWriter(db: Database.Database): void {
+  // busy_timeout first: switching to WAL itself waits for a lock another process may hold.
+  db.pragma('busy_timeout = 5000');
+  // WAL lets the verifier and readers run beside the writer; FULL makes a commit survive power loss,
+  // which a log that promises "no change without its entry" needs.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  // Each write of a group commit runs under its own SAVEPOINT; its statement journal stays in memory
+  // instead of a temporary file (temporary tables and sorts too: they are small here).
+  db.pragma('temp_store = MEMORY');
+}

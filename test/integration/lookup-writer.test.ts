@@ -1,0 +1,186 @@
+/**
+ * Lookups written by the worker thread (lookup-writer.ts), beside the main connection's writes: one
+ * chain and one Merkle tree, nothing acknowledged before its commit, a failing lookup refused alone,
+ * the log's listeners told, and what was sent committed when the store closes. The worker runs the
+ * compiled build (a worker thread cannot load TypeScript): `npm test` builds it first.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { createSigner } from '../../src/audit/checkpoint';
+import type { AuditEventInput } from '../../src/audit/types';
+import { verifyLog } from '../../src/audit/verify-log';
+import type { StoredLookup } from '../../src/datasets/types';
+import type { Store } from '../../src/store/port';
+import type * as SqliteModule from '../../src/store/sqlite';
+import type { CommitInfo } from '../../src/store/sqlite';
+
+const COMPILED = path.resolve(__dirname, '../../dist/src/store/sqlite/index.js');
+if (!fs.existsSync(COMPILED)) throw new Error(`${COMPILED} is missing: run npm run build first`);
+// The compiled store, so that its lookup writer finds its compiled worker script.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const compiled = require(COMPILED) as typeof SqliteModule;
+
+let dir: string;
+let file: string;
+let commits: CommitInfo[];
+let onCommit: (info: CommitInfo) => void;
+let store: Store;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsg-lookup-writer-'));
+  file = path.join(dir, 'gateway.db');
+  commits = [];
+  onCommit = () => undefined;
+  store = compiled.openSqliteStore({
+    file,
+    lookupWriter: 'worker',
+    onCommit: (info) => {
+      commits.push(info);
+      onCommit(info);
+    },
+  });
+});
+
+afterEach(async () => {
+  await store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const lookup = (id: string): StoredLookup => ({
+  id,
+  agreementId: 'stolen-boats',
+  requesterUser: 'anna',
+  requesterPartner: 'police-nl',
+  outcome: 'permit',
+  hits: 0,
+  createdAt: new Date().toISOString(),
+});
+
+const lookupEvent = (id: string): AuditEventInput => ({
+  type: 'lookup',
+  actor: { userId: 'anna', partnerId: 'police-nl' },
+  partners: ['police-nl'],
+  data: { lookupId: id },
+});
+
+const event = (i: number): AuditEventInput => ({
+  type: 'test',
+  actor: 'system',
+  partners: ['police-nl'],
+  data: { i },
+});
+
+/** What another connection sees. */
+function onDisk<T>(sql: string): T[] {
+  const reader = new Database(file, { readonly: true });
+  try {
+    return reader.prepare<[], T>(sql).all();
+  } finally {
+    reader.close();
+  }
+}
+
+async function logIsIntact(): Promise<number> {
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519');
+  const signer = createSigner(privateKey);
+  await store.audit.checkpoint((head) => signer.sign(head, new Date().toISOString()));
+  const report = await verifyLog({
+    rows: compiled.readRawAuditRows(file),
+    checkpoints: compiled.readRawCheckpoints(file),
+    publicKey,
+  });
+  expect(report.firstBroken).toBeUndefined();
+  expect(report.checkpoints.matched).toBe(1);
+  const head = (await store.audit.head())!;
+  for (let seq = 1; seq <= head.seq; seq++) await store.audit.inclusionProof(seq, head.seq);
+  return head.seq;
+}
+
+describe('lookup writer thread', () => {
+  it('keeps one chain and one tree while lookups and other writes commit side by side', async () => {
+    const n = 150;
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < n; i++) {
+      writes.push(store.lookups.create(lookup(`l${i}`), [lookupEvent(`l${i}`)]));
+      if (i % 3 === 0) writes.push(store.audit.append([event(i)]));
+      if (i % 10 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(writes);
+    expect(onDisk<{ n: number }>('SELECT count(*) AS n FROM lookups')[0].n).toBe(n);
+    const entries = onDisk<{ seq: number; type: string }>('SELECT seq, type FROM audit_log ORDER BY seq');
+    expect(entries.map((e) => e.seq)).toEqual(entries.map((_, k) => k + 1));
+    expect(entries.filter((e) => e.type === 'lookup')).toHaveLength(n);
+    expect(entries.filter((e) => e.type === 'test')).toHaveLength(n / 3);
+    // Fewer transactions than writes: the worker batches too.
+    expect(commits.length).toBeLessThan(writes.length);
+    expect(commits.reduce((sum, c) => sum + c.committed, 0)).toBe(writes.length);
+    expect(await logIsIntact()).toBe(entries.length);
+  });
+
+  it('acknowledges a lookup only after its transaction has committed', async () => {
+    let acknowledged = 0;
+    const seenAtCommit: number[] = [];
+    onCommit = () => seenAtCommit.push(acknowledged);
+    const n = 40;
+    await Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        await new Promise<void>((resolve) => setTimeout(resolve, i % 4));
+        await store.lookups.create(lookup(`a${i}`), [lookupEvent(`a${i}`)]);
+        acknowledged++;
+        // Once acknowledged, another connection sees the lookup and its entry.
+        expect(onDisk(`SELECT id FROM lookups WHERE id = 'a${i}'`)).toHaveLength(1);
+        const committed = commits.reduce((sum, c) => sum + c.committed, 0);
+        expect(committed).toBeGreaterThanOrEqual(acknowledged);
+      }),
+    );
+    let before = 0;
+    commits.forEach((c, k) => {
+      expect(seenAtCommit[k]).toBe(before);
+      before += c.committed;
+    });
+  });
+
+  it('refuses a failing lookup alone', async () => {
+    await store.lookups.create(lookup('taken'), [lookupEvent('taken')]);
+    const results = await Promise.allSettled([
+      store.lookups.create(lookup('a'), [lookupEvent('a')]),
+      store.lookups.create(lookup('taken'), [lookupEvent('taken-again')]),
+      store.lookups.create(lookup('b'), [lookupEvent('b')]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({
+      code: 'SQLITE_CONSTRAINT_PRIMARYKEY',
+    });
+    const ids = onDisk<{ id: string }>('SELECT id FROM lookups ORDER BY id').map((r) => r.id);
+    expect(ids).toEqual(['a', 'b', 'taken']);
+    const data = onDisk<{ body: string }>('SELECT body FROM audit_log ORDER BY seq').map(
+      (r) => (JSON.parse(r.body) as { data: { lookupId: string } }).data.lookupId,
+    );
+    expect(data).toEqual(['taken', 'a', 'b']);
+    await logIsIntact();
+  });
+
+  it("tells the log's listeners of the worker's appends (checkpoints count them)", async () => {
+    const heads: number[] = [];
+    store.audit.onAppend((seq) => heads.push(seq));
+    await Promise.all(
+      Array.from({ length: 5 }, (_, i) => store.lookups.create(lookup(`n${i}`), [lookupEvent(`n${i}`)])),
+    );
+    await new Promise<void>((resolve) => setTimeout(resolve, 20));
+    expect(heads.length).toBeGreaterThan(0);
+    expect(Math.max(...heads)).toBe(5);
+  });
+
+  it('commits what was sent before the store closes, and refuses lookups after', async () => {
+    const pending = Array.from({ length: 20 }, (_, i) =>
+      store.lookups.create(lookup(`c${i}`), [lookupEvent(`c${i}`)]),
+    );
+    await store.close();
+    await expect(Promise.all(pending)).resolves.toHaveLength(20);
+    expect(onDisk<{ n: number }>('SELECT count(*) AS n FROM lookups')[0].n).toBe(20);
+    await expect(store.lookups.create(lookup('late'), [lookupEvent('late')])).rejects.toThrow(/closed/);
+  });
+});
