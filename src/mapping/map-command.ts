@@ -22,6 +22,8 @@ export interface MapCommandOptions {
   quarantine?: string;
   /** Keep seen identifiers in memory: faster, but memory grows with the input (small files only). */
   inMemoryDedupe?: boolean;
+  /** Map in this thread only (by default a CSV file is parsed and adapted in a worker thread). */
+  singleThread?: boolean;
   progress?: boolean;
 }
 
@@ -71,7 +73,8 @@ export async function runMapCommand(opts: MapCommandOptions, io: MapCommandIo): 
       io.stderr.write(tty ? `\r${text}${final ? '\n' : ''}` : `${text}\n`);
     };
 
-    for await (const event of mapStream(adapter, input, format, { seen })) {
+    const parallel = opts.singleThread !== true;
+    for await (const event of mapStream(adapter, input, format, { seen, parallel })) {
       summary.add(event);
       // Appends are synchronous; only a full chunk waits (for the output to drain, when it asks to).
       if (event.kind === 'records') {
@@ -229,6 +232,11 @@ export function registerMapCommand(
     .option(
       '--in-memory-dedupe',
       'keep seen identifiers in memory instead of a temporary SQLite file (a little faster; memory grows with the input)',
+      false,
+    )
+    .option(
+      '--single-thread',
+      'parse and map in one thread (by default a CSV file is parsed and adapted in a worker thread; same output)',
       false,
     )
     .option('--progress', 'progress line on stderr even when stderr is not a terminal', false)

@@ -1,0 +1,123 @@
+/**
+ * CSV parsing and the adapter in a worker thread (src/mapping/worker.ts), so that the mapping of a
+ * large file uses a second core: the worker turns input chunks into adapter outcomes, this thread
+ * validates them, checks duplicates and writes. Rows keep their order and numbers: the worker runs the
+ * same reader (readCsv) and the same adapter step (adaptRow) as the single-threaded path, on the same
+ * bytes, and hands back its results in order.
+ *
+ * Memory stays flat: at most a few input chunks are unacknowledged by the worker, and no new chunk is
+ * sent while the results not yet consumed here pile up (the consumer's pace reaches the file).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import { getAdapter } from './registry';
+import type { MapEvent } from './run';
+import type { Adapter, RowOutcome } from './types';
+
+/** One row as the worker hands it back. */
+export type WorkerItem =
+  | { row: number; outcome: RowOutcome }
+  | { row: number; event: MapEvent }
+  | { row: number; malformed: string; fatal?: boolean };
+
+/** Messages of the worker. */
+export type FromWorker = { items: WorkerItem[] } | { ack: true } | { done: true } | { error: string };
+
+/** Messages to the worker. */
+export type ToWorker = { chunk: Uint8Array | string } | { end: true };
+
+const WORKER_FILE = path.join(__dirname, 'worker.js');
+/** Input chunks sent but not yet taken by the worker's parser. */
+const MAX_CHUNKS_IN_FLIGHT = 3;
+/** Batches of results received but not yet consumed here. */
+const MAX_BATCHES_WAITING = 8;
+
+/** True when this adapter can run in the worker: the compiled build, and an adapter of the registry. */
+export function canAdaptCsvInWorker(adapter: Adapter): boolean {
+  return __filename.endsWith('.js') && getAdapter(adapter.id) === adapter && fs.existsSync(WORKER_FILE);
+}
+
+export async function* adaptCsvInWorker(adapter: Adapter, input: Readable): AsyncGenerator<WorkerItem> {
+  const worker = new Worker(WORKER_FILE, { workerData: { adapterId: adapter.id } });
+  const queue: (FromWorker | { crash: Error } | { exit: number })[] = [];
+  let waiters: (() => void)[] = [];
+  const notify = () => {
+    const wake = waiters;
+    waiters = [];
+    for (const w of wake) w();
+  };
+  const until = async (ready: () => boolean) => {
+    while (!ready()) await new Promise<void>((resolve) => waiters.push(resolve));
+  };
+  let sent = 0;
+  let acked = 0;
+  let stopped = false;
+  let inputFailed = false;
+  let inputError: unknown;
+
+  worker.on('message', (message: FromWorker) => {
+    if ('ack' in message) acked++;
+    else queue.push(message);
+    notify();
+  });
+  worker.on('error', (error: Error) => {
+    queue.push({ crash: error });
+    notify();
+  });
+  worker.on('exit', (code: number) => {
+    queue.push({ exit: code });
+    notify();
+  });
+
+  const send = (message: ToWorker) => worker.postMessage(message);
+  const pump = async () => {
+    try {
+      for await (const chunk of input as AsyncIterable<Buffer | string>) {
+        if (stopped) return;
+        send({ chunk });
+        sent++;
+        await until(
+          () => stopped || (sent - acked < MAX_CHUNKS_IN_FLIGHT && queue.length < MAX_BATCHES_WAITING),
+        );
+      }
+      if (!stopped) send({ end: true });
+    } catch (error) {
+      // As in the single-threaded read: an input error ends the read and is not swallowed.
+      inputFailed = true;
+      inputError = error;
+      notify();
+    }
+  };
+  const pumping = pump();
+
+  try {
+    for (;;) {
+      if (inputFailed) throw inputError;
+      const message = queue.shift();
+      if (message === undefined) {
+        await until(() => queue.length > 0 || inputFailed);
+        continue;
+      }
+      notify();
+      if ('items' in message) {
+        for (const item of message.items) yield item;
+      } else if ('done' in message) {
+        return;
+      } else if ('error' in message) {
+        throw new Error(message.error);
+      } else if ('crash' in message) {
+        throw message.crash;
+      } else if ('exit' in message) {
+        throw new Error(`the mapping worker stopped (exit code ${message.exit})`);
+      }
+    }
+  } finally {
+    stopped = true;
+    notify();
+    await worker.terminate();
+    if (!input.destroyed) input.destroy();
+    await pumping;
+  }
+}

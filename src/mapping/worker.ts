@@ -1,0 +1,68 @@
+/**
+ * The mapping worker (see parallel.ts): reads CSV chunks from the parent thread with the same reader
+ * as the single-threaded path and runs each row through the adapter; the results go back in order,
+ * in batches.
+ */
+import { PassThrough } from 'node:stream';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { FromWorker, ToWorker, WorkerItem } from './parallel';
+import { readCsv } from './readers';
+import { getAdapter } from './registry';
+import { adaptRow } from './run';
+
+const BATCH = 256;
+
+async function main(): Promise<void> {
+  const port = parentPort!;
+  const post = (message: FromWorker) => port.postMessage(message);
+  const { adapterId } = workerData as { adapterId: string };
+  const adapter = getAdapter(adapterId);
+  if (!adapter) throw new Error(`unknown adapter "${adapterId}"`);
+
+  const feed = new PassThrough();
+  port.on('message', (message: ToWorker) => {
+    if ('chunk' in message) {
+      // Acknowledged once the parser has taken it: the parent sends more only then.
+      feed.write(message.chunk, () => post({ ack: true }));
+    } else {
+      feed.end();
+    }
+  });
+
+  let batch: WorkerItem[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (batch.length === 0) return;
+    post({ items: batch });
+    batch = [];
+  };
+  try {
+    for await (const item of readCsv(feed)) {
+      if ('malformed' in item) {
+        batch.push(item);
+      } else {
+        const adapted = adaptRow(adapter, item.value, item.row);
+        batch.push(
+          'event' in adapted
+            ? { row: item.row, event: adapted.event }
+            : { row: item.row, outcome: adapted.outcome },
+        );
+      }
+      if (batch.length >= BATCH) flush();
+      else if (!scheduled) {
+        // Whatever is parsed when the reader waits for input goes out then.
+        scheduled = true;
+        setImmediate(flush);
+      }
+    }
+    flush();
+    post({ done: true });
+  } catch (error) {
+    flush();
+    post({ error: error instanceof Error ? error.message : String(error) });
+  }
+  port.close();
+}
+
+void main();
