@@ -5,7 +5,6 @@
  */
 import type { ErrorObject } from 'ajv';
 import { createAjv } from '../config/ajv';
-import { compileFastCheck } from '../config/fast-schema';
 import type { IdentifierCheck } from '../identifiers';
 import type { CanonicalRecord } from '../records/canonical';
 import type { QuarantineEntry } from './types';
@@ -42,12 +41,9 @@ export type SourceCheck = (row: unknown, rowNumber: number, name?: FieldNamer) =
 
 /** Compiles a source schema once; the check returns one entry per problem (all problems of the row). */
 export function compileSourceSchema(schema: object): SourceCheck {
-  const ajv = createAjv();
-  const validate = ajv.compile(schema);
-  // A quick check that only ever says "valid" when ajv would; otherwise ajv decides and explains.
-  const certainlyValid = compileFastCheck(schema, { ajv });
+  const validate = createAjv().compile(schema);
   return (row, rowNumber, name = jsonPath) => {
-    if (certainlyValid(row) || validate(row)) return [];
+    if (validate(row)) return [];
     const seen = new Set<string>();
     const entries: QuarantineEntry[] = [];
     for (const error of validate.errors ?? []) {

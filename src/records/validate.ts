@@ -1,7 +1,6 @@
 /** Canonical records validated against schemas/sis (compiled once), with every problem's JSON pointer. */
 import type { ValidateFunction } from 'ajv';
 import { createAjv } from '../config/ajv';
-import { compileFastCheck } from '../config/fast-schema';
 import { ajvPointer } from '../config/schema-errors';
 import boatEngineSchema from '../../schemas/sis/boat-engine.schema.json';
 import boatSchema from '../../schemas/sis/boat.schema.json';
@@ -19,13 +18,6 @@ const byType: Record<ObjectType, ValidateFunction<CanonicalRecord>> = {
   'vehicle-part': ajv.compile(vehiclePartSchema),
 };
 const common = ajv.getSchema<CanonicalRecord>(recordSchema.$id)!;
-/** "Certainly valid" checks compiled from the same schemas: when one says no, ajv decides. */
-const fastByType: Record<ObjectType, (record: unknown) => boolean> = {
-  boat: compileFastCheck(boatSchema, { ajv, schemas: [recordSchema] }),
-  'boat-engine': compileFastCheck(boatEngineSchema, { ajv, schemas: [recordSchema] }),
-  vehicle: compileFastCheck(vehicleSchema, { ajv, schemas: [recordSchema] }),
-  'vehicle-part': compileFastCheck(vehiclePartSchema, { ajv, schemas: [recordSchema] }),
-};
 
 export interface RecordProblem {
   pointer: string;
@@ -37,7 +29,6 @@ export function recordProblems(record: unknown): RecordProblem[] {
   const objectType = (record as { objectType?: unknown })?.objectType;
   // Own keys only: "constructor" or "toString" must not pick a function of Object.prototype.
   const known = typeof objectType === 'string' && Object.prototype.hasOwnProperty.call(byType, objectType);
-  if (known && fastByType[objectType as ObjectType](record)) return [];
   const validate = known ? byType[objectType as ObjectType] : common;
   if (validate(record)) return [];
   return (validate.errors ?? [])
