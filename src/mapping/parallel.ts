@@ -1,9 +1,10 @@
 /**
- * CSV parsing and the adapter in a worker thread (src/mapping/worker.ts), so that the mapping of a
- * large file uses a second core: the worker turns input chunks into adapter outcomes, this thread
- * validates them, checks duplicates and writes. Rows keep their order and numbers: the worker runs the
- * same reader (readCsv) and the same adapter step (adaptRow) as the single-threaded path, on the same
- * bytes, and hands back its results in order.
+ * CSV parsing, the adapter and record validation in a worker thread (src/mapping/worker.ts), so that
+ * the mapping of a large file uses a second core: the worker turns input chunks into validated records
+ * with their identifier keys (or quarantine events), this thread checks duplicates and writes. Rows
+ * keep their order and numbers: the worker runs the same reader (readCsv) and the same steps
+ * (adaptRow, checkOutcome) as the single-threaded path, on the same bytes, and hands back its results
+ * in order; only the duplicate check (claimRow), which needs every earlier row, stays here.
  *
  * Memory stays flat: at most a few input chunks are unacknowledged by the worker, and no new chunk is
  * sent while the results not yet consumed here pile up (the consumer's pace reaches the file).
@@ -14,11 +15,12 @@ import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { getAdapter } from './registry';
 import type { MapEvent } from './run';
-import type { Adapter, RowOutcome } from './types';
+import type { Adapter, MappedRow } from './types';
 
 /** One row as the worker hands it back. */
 export type WorkerItem =
-  | { row: number; outcome: RowOutcome }
+  /** A row mapped to valid records (not yet checked for duplicates), with their identifier keys. */
+  | { row: number; mapped: MappedRow; keys: string[] }
   | { row: number; event: MapEvent }
   | { row: number; malformed: string; fatal?: boolean };
 

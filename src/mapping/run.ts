@@ -68,7 +68,7 @@ export async function* mapStream(
         } else if ('event' in item) {
           yield item.event;
         } else {
-          yield settleRow(item.outcome, item.row, seen);
+          yield claimRow(item.mapped, item.keys, item.row, seen);
         }
       }
       return;
@@ -132,6 +132,19 @@ export function adaptRow(
 
 /** The rest of a row once the adapter has mapped it: record validation, then the duplicate check. */
 export function settleRow(outcome: RowOutcome, row: number, seen: SeenIdentifiers): MapEvent {
+  const checked = checkOutcome(outcome, row);
+  return 'event' in checked ? checked.event : claimRow(checked.mapped, checked.keys, row, seen);
+}
+
+/**
+ * The part of settling a row that depends on nothing but the row (so it may run in another thread):
+ * the row's quarantine event when the adapter quarantined it or a record is invalid, otherwise the
+ * identifier key of each record.
+ */
+export function checkOutcome(
+  outcome: RowOutcome,
+  row: number,
+): { event: MapEvent } | { mapped: MappedRow; keys: string[] } {
   if ('quarantine' in outcome) {
     const entries = outcome.quarantine.length
       ? outcome.quarantine.map((e) => ({ ...e, row }))
@@ -143,7 +156,7 @@ export function settleRow(outcome: RowOutcome, row: number, seen: SeenIdentifier
             message: 'the adapter quarantined the row without a reason',
           },
         ];
-    return { kind: 'quarantine', entries };
+    return { event: { kind: 'quarantine', entries } };
   }
   const { records } = outcome;
   const fields = (outcome as MappedRow).fields;
@@ -159,41 +172,42 @@ export function settleRow(outcome: RowOutcome, row: number, seen: SeenIdentifier
       });
     }
   });
-  if (invalid.length) return { kind: 'quarantine', entries: invalid };
+  if (invalid.length) return { event: { kind: 'quarantine', entries: invalid } };
+  return {
+    mapped: outcome as MappedRow,
+    keys: records.map((r) => identifierKey(r.identifier.type, r.identifier.value)),
+  };
+}
 
-  const duplicates: QuarantineEntry[] = [];
-  const keys = records.map((r) => identifierKey(r.identifier.type, r.identifier.value));
-  const inRow = new Map<string, number>();
-  keys.forEach((key, i) => {
-    const field = fields?.[i] ?? `identifier ${records[i]!.identifier.type}`;
-    const earlierInRow = inRow.get(key);
+/** The duplicate check of a row whose records are valid: first occurrence wins. */
+export function claimRow(mapped: MappedRow, keys: string[], row: number, seen: SeenIdentifiers): MapEvent {
+  const { records, fields } = mapped;
+  let duplicates: QuarantineEntry[] | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     const first = seen.firstRow(key);
-    if (first !== undefined) {
-      duplicates.push({
-        row,
-        field,
-        code: 'DUPLICATE_IDENTIFIER',
-        message: `${records[i]!.identifier.type} already seen at row ${first} (first occurrence wins)`,
-      });
-    } else if (earlierInRow !== undefined) {
-      duplicates.push({
-        row,
-        field,
-        code: 'DUPLICATE_IDENTIFIER',
-        message: `${records[i]!.identifier.type} appears twice in this row (also ${fields?.[earlierInRow] ?? `record ${earlierInRow + 1}`})`,
-      });
-    } else {
-      inRow.set(key, i);
-    }
-  });
-  if (duplicates.length) return { kind: 'quarantine', entries: duplicates };
+    // The earlier record of this row with the same key (the first one: it claimed the key).
+    const earlierInRow = first === undefined ? keys.indexOf(key) : i;
+    if (first === undefined && earlierInRow === i) continue;
+    const field = fields?.[i] ?? `identifier ${records[i]!.identifier.type}`;
+    (duplicates ??= []).push({
+      row,
+      field,
+      code: 'DUPLICATE_IDENTIFIER',
+      message:
+        first !== undefined
+          ? `${records[i]!.identifier.type} already seen at row ${first} (first occurrence wins)`
+          : `${records[i]!.identifier.type} appears twice in this row (also ${fields?.[earlierInRow] ?? `record ${earlierInRow + 1}`})`,
+    });
+  }
+  if (duplicates) return { kind: 'quarantine', entries: duplicates };
 
   for (const key of keys) seen.add(key, row);
   return {
     kind: 'records',
     row,
     records,
-    warnings: (outcome.warnings ?? []).map((w) => ({ ...w, row })),
+    warnings: (mapped.warnings ?? []).map((w) => ({ ...w, row })),
   };
 }
 

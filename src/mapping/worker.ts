@@ -1,14 +1,14 @@
 /**
  * The mapping worker (see parallel.ts): reads CSV chunks from the parent thread with the same reader
- * as the single-threaded path and runs each row through the adapter; the results go back in order,
- * in batches.
+ * as the single-threaded path, runs each row through the adapter and validates its records; the
+ * results go back in order, in batches.
  */
 import { PassThrough } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FromWorker, ToWorker, WorkerItem } from './parallel';
 import { readCsv } from './readers';
 import { getAdapter } from './registry';
-import { adaptRow } from './run';
+import { adaptRow, checkOutcome } from './run';
 
 const BATCH = 256;
 
@@ -43,10 +43,11 @@ async function main(): Promise<void> {
         batch.push(item);
       } else {
         const adapted = adaptRow(adapter, item.value, item.row);
+        const checked = 'event' in adapted ? adapted : checkOutcome(adapted.outcome, item.row);
         batch.push(
-          'event' in adapted
-            ? { row: item.row, event: adapted.event }
-            : { row: item.row, outcome: adapted.outcome },
+          'event' in checked
+            ? { row: item.row, event: checked.event }
+            : { row: item.row, mapped: checked.mapped, keys: checked.keys },
         );
       }
       if (batch.length >= BATCH) flush();
