@@ -9,6 +9,7 @@ import type { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { openDiskSeenIdentifiers } from '../store/sqlite/seen-identifiers';
 import { formatFromFileName, INPUT_FORMATS } from './readers';
+import { canAdaptCsvInWorker, mapCsvInWorker } from './parallel';
 import { adapters, getAdapter } from './registry';
 import { createSummary, mapStream } from './run';
 import { createMemorySeenIdentifiers, type SeenIdentifiers } from './seen';
@@ -73,12 +74,17 @@ export async function runMapCommand(opts: MapCommandOptions, io: MapCommandIo): 
       io.stderr.write(tty ? `\r${text}${final ? '\n' : ''}` : `${text}\n`);
     };
 
-    const parallel = opts.singleThread !== true;
-    for await (const event of mapStream(adapter, input, format, { seen, parallel })) {
+    // A CSV file is parsed, mapped and validated in a worker thread when it can be (same output).
+    const events =
+      opts.singleThread !== true && format === 'csv' && canAdaptCsvInWorker(adapter)
+        ? mapCsvInWorker(adapter, input, seen)
+        : mapStream(adapter, input, format, { seen });
+    for await (const event of events) {
       summary.add(event);
       // Appends are synchronous; only a full chunk waits (for the output to drain, when it asks to).
-      if (event.kind === 'records') {
-        for (const record of event.records) records.push(`${JSON.stringify(record)}\n`);
+      if (event.kind === 'records' || event.kind === 'lines') {
+        if (event.kind === 'lines') records.push(event.jsonl);
+        else for (const record of event.records) records.push(`${JSON.stringify(record)}\n`);
         if (entries)
           for (const w of event.warnings) entries.push(`${JSON.stringify({ ...w, warning: true })}\n`);
         warnings += event.warnings.length;

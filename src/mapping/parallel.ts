@@ -14,18 +14,33 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { getAdapter } from './registry';
-import type { MapEvent } from './run';
-import type { Adapter, MappedRow } from './types';
+import { claimKeys, quarantine, type LinesEvent, type MapEvent } from './run';
+import type { SeenIdentifiers } from './seen';
+import type { Adapter, QuarantineEntry } from './types';
 
 /** One row as the worker hands it back. */
 export type WorkerItem =
-  /** A row mapped to valid records (not yet checked for duplicates), with their identifier keys. */
-  | { row: number; mapped: MappedRow; keys: string[] }
+  /** A row mapped to valid records (not yet checked for duplicates): their keys and JSON Lines. */
+  | {
+      row: number;
+      keys: string[];
+      types: string[];
+      fields?: string[];
+      count: number;
+      /** Characters of the batch's text that are this row's JSON Lines. */
+      length: number;
+      warnings: QuarantineEntry[];
+    }
   | { row: number; event: MapEvent }
   | { row: number; malformed: string; fatal?: boolean };
 
 /** Messages of the worker. */
-export type FromWorker = { items: WorkerItem[] } | { ack: true } | { done: true } | { error: string };
+/**
+ * A batch is two strings, cheap to pass between threads: `items` is the JSON of the WorkerItems and
+ * `text` the JSON Lines of their mapped rows, one after the other (WorkerItem.length each). JSON is
+ * exact here: the items only ever reach JSON output (quarantine entries, warnings) or are strings.
+ */
+export type FromWorker = { items: string; text: string } | { ack: true } | { done: true } | { error: string };
 
 /** Messages to the worker. */
 export type ToWorker = { chunk: Uint8Array | string } | { end: true };
@@ -41,7 +56,36 @@ export function canAdaptCsvInWorker(adapter: Adapter): boolean {
   return __filename.endsWith('.js') && getAdapter(adapter.id) === adapter && fs.existsSync(WORKER_FILE);
 }
 
-export async function* adaptCsvInWorker(adapter: Adapter, input: Readable): AsyncGenerator<WorkerItem> {
+/**
+ * The parallel `fsg map` of a CSV input: the events of mapStream in the same order, except that a
+ * mapped row comes as a LinesEvent (its records already as the JSON Lines the command writes).
+ */
+export async function* mapCsvInWorker(
+  adapter: Adapter,
+  input: Readable,
+  seen: SeenIdentifiers,
+): AsyncGenerator<MapEvent | LinesEvent> {
+  for await (const item of adaptCsvInWorker(adapter, input)) {
+    if ('malformed' in item) {
+      yield quarantine(
+        { row: item.row, field: null, code: 'ROW_MALFORMED', message: item.malformed },
+        item.fatal === true,
+      );
+    } else if ('event' in item) {
+      yield item.event;
+    } else {
+      const duplicates = claimKeys(item.types, item.fields, item.keys, item.row, seen);
+      yield duplicates
+        ? { kind: 'quarantine', entries: duplicates }
+        : { kind: 'lines', row: item.row, count: item.count, jsonl: item.jsonl, warnings: item.warnings };
+    }
+  }
+}
+
+async function* adaptCsvInWorker(
+  adapter: Adapter,
+  input: Readable,
+): AsyncGenerator<Exclude<WorkerItem, { length: number }> | (WorkerItem & { jsonl: string })> {
   const worker = new Worker(WORKER_FILE, { workerData: { adapterId: adapter.id } });
   const queue: (FromWorker | { crash: Error } | { exit: number })[] = [];
   let waiters: (() => void)[] = [];
@@ -104,7 +148,16 @@ export async function* adaptCsvInWorker(adapter: Adapter, input: Readable): Asyn
       }
       notify();
       if ('items' in message) {
-        for (const item of message.items) yield item;
+        const { text } = message;
+        let at = 0;
+        for (const item of JSON.parse(message.items) as WorkerItem[]) {
+          if ('length' in item) {
+            yield { ...item, jsonl: text.slice(at, at + item.length) };
+            at += item.length;
+          } else {
+            yield item;
+          }
+        }
       } else if ('done' in message) {
         return;
       } else if ('error' in message) {

@@ -15,7 +15,6 @@ import type { Readable } from 'node:stream';
 import { identifierKey } from '../identifiers';
 import type { CanonicalRecord } from '../records/canonical';
 import { recordProblems } from '../records/validate';
-import { adaptCsvInWorker, canAdaptCsvInWorker } from './parallel';
 import { readRows } from './readers';
 import { createMemorySeenIdentifiers, type SeenIdentifiers } from './seen';
 import type { Adapter, InputFormat, MapSummary, MappedRow, QuarantineEntry, RowOutcome } from './types';
@@ -28,15 +27,22 @@ export type MapEvent =
       /** Nothing after this row could be read. */ truncated?: boolean;
     };
 
+/**
+ * A mapped row whose records are already JSON Lines (the parallel map of src/mapping/parallel.ts, for
+ * `fsg map`): `jsonl` is exactly what writing `${JSON.stringify(record)}\n` for each record gives.
+ */
+export interface LinesEvent {
+  kind: 'lines';
+  row: number;
+  /** Number of records. */
+  count: number;
+  jsonl: string;
+  warnings: QuarantineEntry[];
+}
+
 export interface MapOptions {
   /** Where identifiers already seen are kept (default: in memory). The caller closes what it passes. */
   seen?: SeenIdentifiers;
-  /**
-   * Parse CSV and run the adapter in a worker thread, while this thread validates, checks duplicates
-   * and writes (default false). Same events in the same order; used only where it can be (a CSV
-   * input, an adapter of the registry, the compiled build), else the rows are mapped in this thread.
-   */
-  parallel?: boolean;
 }
 
 /** Quarantine codes the runtime itself produces (adapters and identifier checks add their own). */
@@ -58,21 +64,6 @@ export async function* mapStream(
   }
   const seen = options.seen ?? createMemorySeenIdentifiers();
   try {
-    if (options.parallel && format === 'csv' && canAdaptCsvInWorker(adapter)) {
-      for await (const item of adaptCsvInWorker(adapter, input)) {
-        if ('malformed' in item) {
-          yield quarantine(
-            { row: item.row, field: null, code: 'ROW_MALFORMED', message: item.malformed },
-            item.fatal === true,
-          );
-        } else if ('event' in item) {
-          yield item.event;
-        } else {
-          yield claimRow(item.mapped, item.keys, item.row, seen);
-        }
-      }
-      return;
-    }
     for await (const item of readRows(input, format)) {
       if ('malformed' in item) {
         yield quarantine(
@@ -181,7 +172,34 @@ export function checkOutcome(
 
 /** The duplicate check of a row whose records are valid: first occurrence wins. */
 export function claimRow(mapped: MappedRow, keys: string[], row: number, seen: SeenIdentifiers): MapEvent {
-  const { records, fields } = mapped;
+  const { records } = mapped;
+  const duplicates = claimKeys(
+    records.map((r) => r.identifier.type),
+    mapped.fields,
+    keys,
+    row,
+    seen,
+  );
+  if (duplicates) return { kind: 'quarantine', entries: duplicates };
+  return {
+    kind: 'records',
+    row,
+    records,
+    warnings: (mapped.warnings ?? []).map((w) => ({ ...w, row })),
+  };
+}
+
+/**
+ * The duplicate check itself, from the records' identifier types, source fields and keys: the
+ * DUPLICATE_IDENTIFIER entries of the row, or undefined when it claimed all of its keys.
+ */
+export function claimKeys(
+  types: string[],
+  fields: string[] | undefined,
+  keys: string[],
+  row: number,
+  seen: SeenIdentifiers,
+): QuarantineEntry[] | undefined {
   let duplicates: QuarantineEntry[] | undefined;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
@@ -189,26 +207,20 @@ export function claimRow(mapped: MappedRow, keys: string[], row: number, seen: S
     // The earlier record of this row with the same key (the first one: it claimed the key).
     const earlierInRow = first === undefined ? keys.indexOf(key) : i;
     if (first === undefined && earlierInRow === i) continue;
-    const field = fields?.[i] ?? `identifier ${records[i]!.identifier.type}`;
+    const field = fields?.[i] ?? `identifier ${types[i]!}`;
     (duplicates ??= []).push({
       row,
       field,
       code: 'DUPLICATE_IDENTIFIER',
       message:
         first !== undefined
-          ? `${records[i]!.identifier.type} already seen at row ${first} (first occurrence wins)`
-          : `${records[i]!.identifier.type} appears twice in this row (also ${fields?.[earlierInRow] ?? `record ${earlierInRow + 1}`})`,
+          ? `${types[i]!} already seen at row ${first} (first occurrence wins)`
+          : `${types[i]!} appears twice in this row (also ${fields?.[earlierInRow] ?? `record ${earlierInRow + 1}`})`,
     });
   }
-  if (duplicates) return { kind: 'quarantine', entries: duplicates };
-
+  if (duplicates) return duplicates;
   for (const key of keys) seen.add(key, row);
-  return {
-    kind: 'records',
-    row,
-    records,
-    warnings: (mapped.warnings ?? []).map((w) => ({ ...w, row })),
-  };
+  return undefined;
 }
 
 export function quarantine(entry: QuarantineEntry, truncated = false): MapEvent {
@@ -223,7 +235,7 @@ function describe(record: CanonicalRecord): string {
 }
 
 /** The running totals of a map: read = mapped + quarantined. */
-export function createSummary(): MapSummary & { add(event: MapEvent): void } {
+export function createSummary(): MapSummary & { add(event: MapEvent | LinesEvent): void } {
   return {
     read: 0,
     mapped: 0,
@@ -234,6 +246,9 @@ export function createSummary(): MapSummary & { add(event: MapEvent): void } {
       if (event.kind === 'records') {
         this.mapped++;
         this.records += event.records.length;
+      } else if (event.kind === 'lines') {
+        this.mapped++;
+        this.records += event.count;
       } else {
         this.quarantined++;
       }

@@ -30,12 +30,14 @@ async function main(): Promise<void> {
   });
 
   let batch: WorkerItem[] = [];
+  let text = '';
   let scheduled = false;
   const flush = () => {
     scheduled = false;
     if (batch.length === 0) return;
-    post({ items: batch });
+    post({ items: JSON.stringify(batch), text });
     batch = [];
+    text = '';
   };
   try {
     for await (const item of readCsv(feed)) {
@@ -44,11 +46,24 @@ async function main(): Promise<void> {
       } else {
         const adapted = adaptRow(adapter, item.value, item.row);
         const checked = 'event' in adapted ? adapted : checkOutcome(adapted.outcome, item.row);
-        batch.push(
-          'event' in checked
-            ? { row: item.row, event: checked.event }
-            : { row: item.row, mapped: checked.mapped, keys: checked.keys },
-        );
+        if ('event' in checked) {
+          batch.push({ row: item.row, event: checked.event });
+        } else {
+          const { records, fields, warnings } = checked.mapped;
+          let jsonl = '';
+          // What the command writes for each record, made here from the adapter's own objects.
+          for (const record of records) jsonl += `${JSON.stringify(record)}\n`;
+          batch.push({
+            row: item.row,
+            keys: checked.keys,
+            types: records.map((r) => r.identifier.type),
+            fields,
+            count: records.length,
+            length: jsonl.length,
+            warnings: (warnings ?? []).map((w) => ({ ...w, row: item.row })),
+          });
+          text += jsonl;
+        }
       }
       if (batch.length >= BATCH) flush();
       else if (!scheduled) {
