@@ -1,18 +1,19 @@
 /**
- * CSV parsing, the adapter and record validation in a worker thread (src/mapping/worker.ts), so that
- * the mapping of a large file uses a second core: the worker turns input chunks into validated records
- * with their identifier keys (or quarantine events), this thread checks duplicates and writes. Rows
- * keep their order and numbers: the worker runs the same reader (readCsv) and the same steps
- * (adaptRow, checkOutcome) as the single-threaded path, on the same bytes, and hands back its results
- * in order; only the duplicate check (claimRow), which needs every earlier row, stays here.
+ * The adapter, record validation and JSON serialisation in a worker thread (src/mapping/worker.ts), so
+ * that the mapping of a large CSV file uses a second core: this thread parses the CSV (the same
+ * reader, readCsv, as the single-threaded path) and sends the rows in batches; the worker runs the
+ * same steps (adaptRow, checkOutcome) and sends back, in order, each row's records as JSON Lines with
+ * their identifier keys (or the row's quarantine event); this thread then checks duplicates (claimKeys,
+ * which needs every earlier row) and writes.
  *
- * Memory stays flat: at most a few input chunks are unacknowledged by the worker, and no new chunk is
- * sent while the results not yet consumed here pile up (the consumer's pace reaches the file).
+ * Memory stays flat: at most a few batches of rows are unacknowledged by the worker, and no new batch
+ * is sent (nor the file read on) while the results not yet consumed here pile up.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
+import { readCsv, type SourceItem } from './readers';
 import { getAdapter } from './registry';
 import { claimKeys, quarantine, type LinesEvent, type MapEvent } from './run';
 import type { SeenIdentifiers } from './seen';
@@ -42,12 +43,14 @@ export type WorkerItem =
  */
 export type FromWorker = { items: string; text: string } | { ack: true } | { done: true } | { error: string };
 
-/** Messages to the worker. */
-export type ToWorker = { chunk: Uint8Array | string } | { end: true };
+/** Messages to the worker: `rows` is the JSON of a batch of SourceItems (CSV rows are all strings). */
+export type ToWorker = { rows: string } | { end: true };
 
 const WORKER_FILE = path.join(__dirname, 'worker.js');
-/** Input chunks sent but not yet taken by the worker's parser. */
-const MAX_CHUNKS_IN_FLIGHT = 3;
+/** Rows sent to the worker at a time. */
+const ROWS_PER_BATCH = 256;
+/** Batches of rows sent but not yet mapped by the worker. */
+const MAX_BATCHES_IN_FLIGHT = 4;
 /** Batches of results received but not yet consumed here. */
 const MAX_BATCHES_WAITING = 8;
 
@@ -120,15 +123,25 @@ async function* adaptCsvInWorker(
   const send = (message: ToWorker) => worker.postMessage(message);
   const pump = async () => {
     try {
-      for await (const chunk of input as AsyncIterable<Buffer | string>) {
-        if (stopped) return;
-        send({ chunk });
+      let batch: SourceItem[] = [];
+      const sendBatch = async () => {
+        send({ rows: JSON.stringify(batch) });
+        batch = [];
         sent++;
         await until(
-          () => stopped || (sent - acked < MAX_CHUNKS_IN_FLIGHT && queue.length < MAX_BATCHES_WAITING),
+          () => stopped || (sent - acked < MAX_BATCHES_IN_FLIGHT && queue.length < MAX_BATCHES_WAITING),
         );
+      };
+      // The same reader as the single-threaded path, here: csv-parse needs no more than this thread
+      // has to spare once the adapter, validation and serialisation are in the worker.
+      for await (const item of readCsv(input)) {
+        if (stopped) return;
+        batch.push(item);
+        if (batch.length >= ROWS_PER_BATCH) await sendBatch();
       }
-      if (!stopped) send({ end: true });
+      if (stopped) return;
+      if (batch.length) await sendBatch();
+      send({ end: true });
     } catch (error) {
       // As in the single-threaded read: an input error ends the read and is not swallowed.
       inputFailed = true;
