@@ -7,6 +7,7 @@ import { checkHin, checkRegistration, checkSerial } from '../../src/identifiers'
 import {
   cell,
   compactObject,
+  pruned,
   compileSourceSchema,
   identifierEntries,
   intCell,
@@ -66,7 +67,25 @@ const CSV_ONLY =
 const ENGINE_COLUMN = /^engine(\d+)_(make|serial|power_kw)$/;
 
 export function isCsvRow(row: Record<string, unknown>): boolean {
-  return Object.keys(row).some((key) => CSV_ONLY.test(key));
+  for (const key in row) if (Object.prototype.hasOwnProperty.call(row, key) && isCsvOnly(key)) return true;
+  return false;
+}
+
+/** What a column name means to the CSV reading (memoised: every row of a file has the same names). */
+const columnKinds = new Map<string, { csvOnly: boolean; engine?: number; part?: string }>();
+function columnKind(key: string): { csvOnly: boolean; engine?: number; part?: string } {
+  let kind = columnKinds.get(key);
+  if (kind === undefined) {
+    const m = ENGINE_COLUMN.exec(key);
+    kind = m
+      ? { csvOnly: CSV_ONLY.test(key), engine: Number(m[1]), part: m[2]! }
+      : { csvOnly: CSV_ONLY.test(key) };
+    if (columnKinds.size < 10_000) columnKinds.set(key, kind);
+  }
+  return kind;
+}
+function isCsvOnly(key: string): boolean {
+  return columnKind(key).csvOnly;
 }
 
 /** Reads a CSV row into the JSON form; `engineColumns[i]` is the column number N of engines[i]. */
@@ -75,13 +94,13 @@ export function fromCsv(row: Record<string, unknown>): {
   engineColumns: number[];
 } {
   const engines = new Map<number, Record<string, unknown>>();
-  for (const [key, value] of Object.entries(row)) {
-    const m = ENGINE_COLUMN.exec(key);
-    if (!m) continue;
-    const n = Number(m[1]);
+  for (const key of Object.keys(row)) {
+    const { engine: n, part } = columnKind(key);
+    if (n === undefined) continue;
+    const value = row[key];
     const engine = engines.get(n) ?? {};
-    if (m[2] === 'power_kw') engine.powerKw = numberCell(value);
-    else engine[m[2]!] = cell(value);
+    if (part === 'power_kw') engine.powerKw = numberCell(value);
+    else engine[part!] = cell(value);
     engines.set(n, engine);
   }
   const present = [...engines.entries()]
@@ -91,12 +110,12 @@ export function fromCsv(row: Record<string, unknown>): {
     ?.split(';')
     .map((h) => h.trim())
     .filter((h) => h !== '');
-  const owner = compactObject({
+  const owner = pruned({
     name: cell(row.owner_name),
     postcode: cell(row.owner_postcode),
     since: cell(row.owner_since),
   });
-  const source = compactObject({
+  const source = pruned({
     registrationNo: cell(row.registration_no),
     vesselName: cell(row.vessel_name),
     hullNumbers: hulls?.length ? hulls : undefined,
@@ -106,7 +125,7 @@ export function fromCsv(row: Record<string, unknown>): {
     buildYear: intCell(row.build_year),
     status: cell(row.status),
     owner: Object.keys(owner).length ? owner : undefined,
-    engines: present.length ? present.map(([, e]) => compactObject(e)) : undefined,
+    engines: present.length ? present.map(([, e]) => pruned(e)) : undefined,
   } as Record<string, unknown>);
   return { source, engineColumns: present.map(([n]) => n) };
 }
@@ -198,14 +217,14 @@ export function mapBoatreg(
 
   const ref = registration ? registration.value : hulls[0]!;
   const linkId = registration ? `${ADAPTER_ID}:${ref}` : `${ADAPTER_ID}:HIN:${ref}`;
-  const ownerFields = compactObject({
+  const ownerFields = pruned({
     name: cell(row.owner?.name),
     postcode: cell(row.owner?.postcode),
     since: cell(row.owner?.since),
   });
   const owner = Object.keys(ownerFields).length ? ownerFields : undefined;
   const boat = (type: 'hin' | 'boat-registration', value: string): CanonicalRecord =>
-    compactObject({
+    pruned({
       sourceRef: ref,
       linkId,
       objectType: 'boat',
@@ -231,7 +250,7 @@ export function mapBoatreg(
   }
   engines.forEach((engine, i) => {
     records.push(
-      compactObject({
+      pruned({
         sourceRef: `${ref}/E${i + 1}`,
         linkId,
         objectType: 'boat-engine',

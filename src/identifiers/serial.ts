@@ -2,7 +2,7 @@
  * Engine and part serials. A serial is only unique within its manufacturer, so the normalised value is
  * `MANUFACTURER:SERIAL`; without the manufacturer two makers' "12345" would collide in the index.
  */
-import { baseNormalise, compact, showChar, stripSeparators } from './normalise';
+import { baseNormalise, compact, isAscii, showChar, stripSeparators } from './normalise';
 import { issue, result } from './types';
 import type { IdentifierCheck, IdentifierIssue } from './types';
 
@@ -18,7 +18,9 @@ const APOSTROPHES = /['\u2018\u2019\u02BC]/g;
  * spaces, hyphens and apostrophes so spelling variants of one maker share a key.
  */
 export function normaliseManufacturer(raw: string): string {
-  const upper = baseNormalise(raw).normalize('NFKD').replace(COMBINING_MARKS, '').normalize('NFKC');
+  const base = baseNormalise(raw);
+  // ASCII has no combining marks and is its own NFKD and NFKC form.
+  const upper = isAscii(base) ? base : base.normalize('NFKD').replace(COMBINING_MARKS, '').normalize('NFKC');
   return stripSeparators(upper).replace(APOSTROPHES, '');
 }
 

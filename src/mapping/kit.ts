@@ -122,6 +122,20 @@ export function numberCell(value: unknown): number | string | undefined {
   return /^[+-]?(\d+\.?\d*|\.\d+)$/.test(normal) ? Number(normal) : text;
 }
 
+/**
+ * A copy of `value` without the keys whose value is undefined, in the same order: what compactObject
+ * leaves, but as a new object built by adding properties (deleting them would put the object in V8's
+ * slow dictionary mode, which every later read, validation and JSON.stringify of it pays for).
+ */
+export function pruned<T extends object>(value: T): T {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = v;
+  }
+  return out as T;
+}
+
 /** Drops the keys whose value is undefined (records and source rows never carry undefined). */
 export function compactObject<T extends object>(value: T): T {
   for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];

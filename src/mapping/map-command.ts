@@ -9,6 +9,7 @@ import type { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { openDiskSeenIdentifiers } from '../store/sqlite/seen-identifiers';
 import { formatFromFileName, INPUT_FORMATS } from './readers';
+import { canAdaptCsvInWorker, mapCsvInWorker } from './parallel';
 import { adapters, getAdapter } from './registry';
 import { createSummary, mapStream } from './run';
 import { createMemorySeenIdentifiers, type SeenIdentifiers } from './seen';
@@ -22,6 +23,8 @@ export interface MapCommandOptions {
   quarantine?: string;
   /** Keep seen identifiers in memory: faster, but memory grows with the input (small files only). */
   inMemoryDedupe?: boolean;
+  /** Map in this thread only (by default a CSV file is parsed and adapted in a worker thread). */
+  singleThread?: boolean;
   progress?: boolean;
 }
 
@@ -71,11 +74,17 @@ export async function runMapCommand(opts: MapCommandOptions, io: MapCommandIo): 
       io.stderr.write(tty ? `\r${text}${final ? '\n' : ''}` : `${text}\n`);
     };
 
-    for await (const event of mapStream(adapter, input, format, { seen })) {
+    // A CSV file is parsed, mapped and validated in a worker thread when it can be (same output).
+    const events =
+      opts.singleThread !== true && format === 'csv' && canAdaptCsvInWorker(adapter)
+        ? mapCsvInWorker(adapter, input, seen)
+        : mapStream(adapter, input, format, { seen });
+    for await (const event of events) {
       summary.add(event);
       // Appends are synchronous; only a full chunk waits (for the output to drain, when it asks to).
-      if (event.kind === 'records') {
-        for (const record of event.records) records.push(`${JSON.stringify(record)}\n`);
+      if (event.kind === 'records' || event.kind === 'lines') {
+        if (event.kind === 'lines') records.push(event.jsonl);
+        else for (const record of event.records) records.push(`${JSON.stringify(record)}\n`);
         if (entries)
           for (const w of event.warnings) entries.push(`${JSON.stringify({ ...w, warning: true })}\n`);
         warnings += event.warnings.length;
@@ -229,6 +238,11 @@ export function registerMapCommand(
     .option(
       '--in-memory-dedupe',
       'keep seen identifiers in memory instead of a temporary SQLite file (a little faster; memory grows with the input)',
+      false,
+    )
+    .option(
+      '--single-thread',
+      'parse and map in one thread (by default a CSV file is parsed and adapted in a worker thread; same output)',
       false,
     )
     .option('--progress', 'progress line on stderr even when stderr is not a terminal', false)

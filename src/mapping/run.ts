@@ -27,6 +27,19 @@ export type MapEvent =
       /** Nothing after this row could be read. */ truncated?: boolean;
     };
 
+/**
+ * A mapped row whose records are already JSON Lines (the parallel map of src/mapping/parallel.ts, for
+ * `fsg map`): `jsonl` is exactly what writing `${JSON.stringify(record)}\n` for each record gives.
+ */
+export interface LinesEvent {
+  kind: 'lines';
+  row: number;
+  /** Number of records. */
+  count: number;
+  jsonl: string;
+  warnings: QuarantineEntry[];
+}
+
 export interface MapOptions {
   /** Where identifiers already seen are kept (default: in memory). The caller closes what it passes. */
   seen?: SeenIdentifiers;
@@ -68,28 +81,61 @@ export async function* mapStream(
 
 /** Maps one parsed row: the adapter, then record validation, then the duplicate check. */
 export function mapRow(adapter: Adapter, value: unknown, row: number, seen: SeenIdentifiers): MapEvent {
+  const adapted = adaptRow(adapter, value, row);
+  return 'event' in adapted ? adapted.event : settleRow(adapted.outcome, row, seen);
+}
+
+/**
+ * The adapter's part of a row, which depends on nothing but the row (so it may run in another thread):
+ * the adapter's outcome, or the quarantine event that ends the row there.
+ */
+export function adaptRow(
+  adapter: Adapter,
+  value: unknown,
+  row: number,
+): { outcome: RowOutcome } | { event: MapEvent } {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const what = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
-    return quarantine({
-      row,
-      field: null,
-      code: 'ROW_MALFORMED',
-      message: `a row must be an object, got ${what}`,
-    });
+    return {
+      event: quarantine({
+        row,
+        field: null,
+        code: 'ROW_MALFORMED',
+        message: `a row must be an object, got ${what}`,
+      }),
+    };
   }
-  let outcome: RowOutcome;
   try {
-    outcome = adapter.map(value as Record<string, unknown>, row);
+    return { outcome: adapter.map(value as Record<string, unknown>, row) };
   } catch (error) {
     // An adapter must not throw for bad data; if it does anyway the row is still accounted for.
     const message = error instanceof Error ? error.message : String(error);
-    return quarantine({
-      row,
-      field: null,
-      code: 'ADAPTER_FAILED',
-      message: `the adapter failed: ${message}`,
-    });
+    return {
+      event: quarantine({
+        row,
+        field: null,
+        code: 'ADAPTER_FAILED',
+        message: `the adapter failed: ${message}`,
+      }),
+    };
   }
+}
+
+/** The rest of a row once the adapter has mapped it: record validation, then the duplicate check. */
+export function settleRow(outcome: RowOutcome, row: number, seen: SeenIdentifiers): MapEvent {
+  const checked = checkOutcome(outcome, row);
+  return 'event' in checked ? checked.event : claimRow(checked.mapped, checked.keys, row, seen);
+}
+
+/**
+ * The part of settling a row that depends on nothing but the row (so it may run in another thread):
+ * the row's quarantine event when the adapter quarantined it or a record is invalid, otherwise the
+ * identifier key of each record.
+ */
+export function checkOutcome(
+  outcome: RowOutcome,
+  row: number,
+): { event: MapEvent } | { mapped: MappedRow; keys: string[] } {
   if ('quarantine' in outcome) {
     const entries = outcome.quarantine.length
       ? outcome.quarantine.map((e) => ({ ...e, row }))
@@ -101,7 +147,7 @@ export function mapRow(adapter: Adapter, value: unknown, row: number, seen: Seen
             message: 'the adapter quarantined the row without a reason',
           },
         ];
-    return { kind: 'quarantine', entries };
+    return { event: { kind: 'quarantine', entries } };
   }
   const { records } = outcome;
   const fields = (outcome as MappedRow).fields;
@@ -117,45 +163,67 @@ export function mapRow(adapter: Adapter, value: unknown, row: number, seen: Seen
       });
     }
   });
-  if (invalid.length) return { kind: 'quarantine', entries: invalid };
+  if (invalid.length) return { event: { kind: 'quarantine', entries: invalid } };
+  return {
+    mapped: outcome as MappedRow,
+    keys: records.map((r) => identifierKey(r.identifier.type, r.identifier.value)),
+  };
+}
 
-  const duplicates: QuarantineEntry[] = [];
-  const keys = records.map((r) => identifierKey(r.identifier.type, r.identifier.value));
-  const inRow = new Map<string, number>();
-  keys.forEach((key, i) => {
-    const field = fields?.[i] ?? `identifier ${records[i]!.identifier.type}`;
-    const earlierInRow = inRow.get(key);
-    const first = seen.firstRow(key);
-    if (first !== undefined) {
-      duplicates.push({
-        row,
-        field,
-        code: 'DUPLICATE_IDENTIFIER',
-        message: `${records[i]!.identifier.type} already seen at row ${first} (first occurrence wins)`,
-      });
-    } else if (earlierInRow !== undefined) {
-      duplicates.push({
-        row,
-        field,
-        code: 'DUPLICATE_IDENTIFIER',
-        message: `${records[i]!.identifier.type} appears twice in this row (also ${fields?.[earlierInRow] ?? `record ${earlierInRow + 1}`})`,
-      });
-    } else {
-      inRow.set(key, i);
-    }
-  });
-  if (duplicates.length) return { kind: 'quarantine', entries: duplicates };
-
-  for (const key of keys) seen.add(key, row);
+/** The duplicate check of a row whose records are valid: first occurrence wins. */
+export function claimRow(mapped: MappedRow, keys: string[], row: number, seen: SeenIdentifiers): MapEvent {
+  const { records } = mapped;
+  const duplicates = claimKeys(
+    records.map((r) => r.identifier.type),
+    mapped.fields,
+    keys,
+    row,
+    seen,
+  );
+  if (duplicates) return { kind: 'quarantine', entries: duplicates };
   return {
     kind: 'records',
     row,
     records,
-    warnings: (outcome.warnings ?? []).map((w) => ({ ...w, row })),
+    warnings: (mapped.warnings ?? []).map((w) => ({ ...w, row })),
   };
 }
 
-function quarantine(entry: QuarantineEntry, truncated = false): MapEvent {
+/**
+ * The duplicate check itself, from the records' identifier types, source fields and keys: the
+ * DUPLICATE_IDENTIFIER entries of the row, or undefined when it claimed all of its keys.
+ */
+export function claimKeys(
+  types: string[],
+  fields: string[] | undefined,
+  keys: string[],
+  row: number,
+  seen: SeenIdentifiers,
+): QuarantineEntry[] | undefined {
+  let duplicates: QuarantineEntry[] | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const first = seen.firstRow(key);
+    // The earlier record of this row with the same key (the first one: it claimed the key).
+    const earlierInRow = first === undefined ? keys.indexOf(key) : i;
+    if (first === undefined && earlierInRow === i) continue;
+    const field = fields?.[i] ?? `identifier ${types[i]!}`;
+    (duplicates ??= []).push({
+      row,
+      field,
+      code: 'DUPLICATE_IDENTIFIER',
+      message:
+        first !== undefined
+          ? `${types[i]!} already seen at row ${first} (first occurrence wins)`
+          : `${types[i]!} appears twice in this row (also ${fields?.[earlierInRow] ?? `record ${earlierInRow + 1}`})`,
+    });
+  }
+  if (duplicates) return duplicates;
+  for (const key of keys) seen.add(key, row);
+  return undefined;
+}
+
+export function quarantine(entry: QuarantineEntry, truncated = false): MapEvent {
   return truncated
     ? { kind: 'quarantine', entries: [entry], truncated }
     : { kind: 'quarantine', entries: [entry] };
@@ -167,7 +235,7 @@ function describe(record: CanonicalRecord): string {
 }
 
 /** The running totals of a map: read = mapped + quarantined. */
-export function createSummary(): MapSummary & { add(event: MapEvent): void } {
+export function createSummary(): MapSummary & { add(event: MapEvent | LinesEvent): void } {
   return {
     read: 0,
     mapped: 0,
@@ -178,6 +246,9 @@ export function createSummary(): MapSummary & { add(event: MapEvent): void } {
       if (event.kind === 'records') {
         this.mapped++;
         this.records += event.records.length;
+      } else if (event.kind === 'lines') {
+        this.mapped++;
+        this.records += event.count;
       } else {
         this.quarantined++;
       }

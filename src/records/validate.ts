@@ -27,8 +27,9 @@ export interface RecordProblem {
 /** [] when the record is valid for its object type; otherwise every problem found. */
 export function recordProblems(record: unknown): RecordProblem[] {
   const objectType = (record as { objectType?: unknown })?.objectType;
-  const validate =
-    typeof objectType === 'string' && objectType in byType ? byType[objectType as ObjectType] : common;
+  // Own keys only: "constructor" or "toString" must not pick a function of Object.prototype.
+  const known = typeof objectType === 'string' && Object.prototype.hasOwnProperty.call(byType, objectType);
+  const validate = known ? byType[objectType as ObjectType] : common;
   if (validate(record)) return [];
   return (validate.errors ?? [])
     .filter((e) => e.keyword !== 'if' && e.keyword !== 'allOf')

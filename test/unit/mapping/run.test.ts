@@ -212,6 +212,30 @@ describe('on-disk seen identifiers', () => {
     expect(fs.existsSync(path.dirname(seen.file))).toBe(false);
   });
 
+  it.each([
+    ['a filter with few false positives', 16, 1000],
+    ['a tiny filter (almost every lookup reaches SQLite)', 1 / 8192, 7],
+    ['one batch per 256-row INSERT and a rest', 16, 300],
+  ])('answers exactly like the in-memory set with %s', (_what, filterMiB, batchSize) => {
+    const disk = openDiskSeenIdentifiers({ filterMiB, batchSize });
+    const memory = createMemorySeenIdentifiers();
+    try {
+      // Keys repeat at every distance, within and across batches (a row's key seen rows earlier).
+      let state = 12345;
+      for (let row = 1; row <= 5000; row++) {
+        state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+        const key = `hin:K${state % 3000}`;
+        expect(disk.firstRow(key)).toBe(memory.firstRow(key));
+        disk.add(key, row);
+        memory.add(key, row);
+        expect(disk.size).toBe(memory.size);
+      }
+      for (let k = 0; k < 3100; k++) expect(disk.firstRow(`hin:K${k}`)).toBe(memory.firstRow(`hin:K${k}`));
+    } finally {
+      disk.close();
+    }
+  });
+
   it('maps a boatreg file with the same outcome as the in-memory set', async () => {
     const csv = fs.readFileSync(path.join(ADAPTERS_DIR, 'boatreg-nl', 'fixtures', 'broken.csv'), 'utf8');
     const seen = openDiskSeenIdentifiers();
