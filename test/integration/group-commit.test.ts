@@ -173,6 +173,28 @@ describe('group commit', () => {
     await logIsIntact();
   });
 
+  it('rolls back two failing writes of one transaction alone, the second under its savepoint', async () => {
+    await store.lookups.create(lookup('taken'), [lookupEvent('taken')]);
+    commits = [];
+    const results = await Promise.allSettled([
+      store.audit.append([event(1)]),
+      store.lookups.create(lookup('taken'), [lookupEvent('again-1')]),
+      store.audit.append([event(2)]),
+      store.lookups.create(lookup('taken'), [lookupEvent('again-2')]),
+      store.audit.append([event(3)]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ]);
+    expect(commits).toEqual([{ committed: 3, failed: 2 }]);
+    expect(committedEntries().map((e) => e.data.lookupId ?? e.data.i)).toEqual(['taken', 1, 2, 3]);
+    await logIsIntact();
+  });
+
   it('undoes the change of a unit that throws after writing it', async () => {
     const db = new Database(file);
     db.prepare(

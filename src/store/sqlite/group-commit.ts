@@ -1,8 +1,8 @@
 /**
  * Group commit: every write of the store (a state change and its audit entries: a "unit") is queued,
- * and the queue is flushed in ONE transaction with ONE fsync (WAL, synchronous=FULL). Each unit runs
- * inside its own SAVEPOINT, so a unit that throws is rolled back alone and rejects only its own
- * promise. No promise settles before the transaction that holds its unit has ended: a resolved write
+ * and the queue is flushed in ONE transaction with ONE fsync (WAL, synchronous=FULL). A unit that
+ * throws is rolled back alone and rejects only its own promise: the batch runs again without it, each
+ * unit then under its own SAVEPOINT (the first pass has none: failures are rare, statements are not). No promise settles before the transaction that holds its unit has ended: a resolved write
  * is on disk. Units run in the order they were queued, so audit entries keep the order of the calls.
  *
  * A flush is scheduled with setImmediate when the queue goes from empty to non-empty: the writes that
@@ -81,8 +81,20 @@ export function createGroupCommitter(
     });
   };
 
-  /** Runs one unit under its savepoint; false when SQLite ended the whole transaction meanwhile. */
-  const runUnit = (unit: Unit): boolean => {
+  /**
+   * Runs one unit; false when it failed and the whole transaction must be rolled back and the batch
+   * run again (always without a savepoint; with one, only when SQLite itself ended the transaction).
+   */
+  const runUnit = (unit: Unit, withSavepoint: boolean): boolean => {
+    if (!withSavepoint) {
+      try {
+        unit.outcome = { ok: true, value: unit.fn() };
+        return true;
+      } catch (error) {
+        unit.outcome = { ok: false, error };
+        return false;
+      }
+    }
     const saved = memory.save();
     savepoint.run();
     try {
@@ -100,8 +112,14 @@ export function createGroupCommitter(
     }
   };
 
-  /** One transaction over `batch`; when SQLite aborts it, the failing unit is dropped and the rest re-run. */
+  /**
+   * One transaction over `batch`. Units first run without savepoints (two statements fewer per
+   * unit; units rarely fail); when one fails, the transaction is rolled back, that unit stays failed
+   * and the batch runs again, now each unit under its own savepoint so a further failure costs only
+   * itself. When SQLite aborts the transaction, the failing unit is dropped and the rest re-run.
+   */
   const transact = (batch: Unit[]): void => {
+    let withSavepoints = false;
     for (;;) {
       try {
         begin.run();
@@ -115,15 +133,17 @@ export function createGroupCommitter(
       let aborted = false;
       for (const unit of batch) {
         if (unit.outcome && !unit.outcome.ok) continue; // failed in an earlier pass: stays failed
-        if (!runUnit(unit)) {
+        if (!runUnit(unit, withSavepoints)) {
           aborted = true;
           break;
         }
       }
       if (aborted) {
-        // Everything before the failing unit was rolled back with it: run those again.
+        // Everything before the failing unit is rolled back with it: run those again.
+        if (db.inTransaction) rollback.run();
         memory.restore(saved);
         for (const unit of batch) if (unit.outcome?.ok) unit.outcome = undefined;
+        withSavepoints = true;
         continue;
       }
       try {
