@@ -92,7 +92,7 @@ export const httpLookupBenchmark: Benchmark = {
   async run(ctx) {
     const settings: Settings = ctx.smoke
       ? { connections: 4, duration: 1, warmup: 0, amount: 100 }
-      : { connections: 10, duration: 10, warmup: 3 };
+      : { connections: Number(process.env.BENCH_HTTP_CONNECTIONS ?? 10), duration: 10, warmup: 3 };
     const records = ctx.smoke ? 100 : 10_000;
     const analysts = ctx.smoke ? 10 : 1_000;
     ctx.log(
