@@ -15,6 +15,7 @@ import { Checkpointer } from '../../src/audit/checkpointer';
 import type * as FastModule from '../../src/audit/verify-fast';
 import { verifyLog } from '../../src/audit/verify-log';
 import { openSqliteStore, readRawAuditRows, readRawCheckpoints } from '../../src/store/sqlite';
+import { tamperedCopy } from '../helpers/tamper';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BUILT = path.join(ROOT, 'dist', 'src', 'audit', 'verify-fast.js');
@@ -53,20 +54,7 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-let copies = 0;
-function tampered(attack: (db: Database.Database) => void): string {
-  const file = path.join(dir, `copy-${++copies}.sqlite`);
-  fs.copyFileSync(pristine, file);
-  const db = new Database(file);
-  db.pragma('foreign_keys = OFF');
-  const triggers = db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all() as {
-    name: string;
-  }[];
-  for (const { name } of triggers) db.exec('DROP TRIGGER "' + name + '"');
-  attack(db);
-  db.close();
-  return file;
-}
+const tampered = (attack: (db: Database.Database) => void): string => tamperedCopy(pristine, dir, attack);
 
 async function compare(file: string) {
   const input = { checkpoints: readRawCheckpoints(file), publicKey: signer.publicKey };

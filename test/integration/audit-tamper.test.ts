@@ -13,6 +13,7 @@ import { CHUNK, verifyLogFast } from '../../src/audit/verify-fast';
 import { verifyLog } from '../../src/audit/verify-log';
 import { readRawAuditRows, readRawCheckpoints } from '../../src/store/sqlite';
 import { boatRequest, createTestGateway, vesselAnswer, type TestGateway } from '../helpers/gateway';
+import { tamperedCopy } from '../helpers/tamper';
 
 let gw: TestGateway;
 let dir: string;
@@ -61,21 +62,7 @@ beforeAll(async () => {
 });
 afterAll(() => gw.close());
 
-let copies = 0;
-/** A copy of the database, changed by `attack` over a plain connection with the triggers dropped. */
-function tampered(attack: (db: Database.Database) => void): string {
-  const file = path.join(dir, `copy-${++copies}.sqlite`);
-  fs.copyFileSync(pristine, file);
-  const db = new Database(file);
-  db.pragma('foreign_keys = OFF');
-  const triggers = db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all() as {
-    name: string;
-  }[];
-  for (const { name } of triggers) db.exec('DROP TRIGGER "' + name + '"');
-  attack(db);
-  db.close();
-  return file;
-}
+const tampered = (attack: (db: Database.Database) => void): string => tamperedCopy(pristine, dir, attack);
 
 /**
  * The full verifier's report, after checking that the parallel one (verify-fast.ts, in this thread; the

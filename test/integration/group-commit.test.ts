@@ -9,11 +9,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import crypto from 'node:crypto';
 import { createSigner } from '../../src/audit/checkpoint';
-import type { AuditEventInput } from '../../src/audit/types';
 import { verifyChain } from '../../src/audit/verify';
 import { verifyLog } from '../../src/audit/verify-log';
-import type { StoredLookup } from '../../src/datasets/types';
 import type { Store } from '../../src/store/port';
+import { event, lookup, lookupEvent } from '../helpers/store-writes';
 import {
   openSqliteStore,
   readRawAuditRows,
@@ -44,30 +43,6 @@ beforeEach(() => {
 afterEach(async () => {
   await store.close();
   fs.rmSync(dir, { recursive: true, force: true });
-});
-
-const event = (i: number): AuditEventInput => ({
-  type: 'test',
-  actor: 'system',
-  partners: ['police-nl'],
-  data: { i },
-});
-
-const lookup = (id: string): StoredLookup => ({
-  id,
-  agreementId: 'stolen-boats',
-  requesterUser: 'anna',
-  requesterPartner: 'police-nl',
-  outcome: 'permit',
-  hits: 0,
-  createdAt: '2026-06-15T10:00:00.000Z',
-});
-
-const lookupEvent = (id: string): AuditEventInput => ({
-  type: 'lookup',
-  actor: { userId: 'anna', partnerId: 'police-nl' },
-  partners: ['police-nl'],
-  data: { lookupId: id },
 });
 
 /** What another connection sees: the entries that are on disk, in seq order. */

@@ -10,12 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { createSigner } from '../../src/audit/checkpoint';
-import type { AuditEventInput } from '../../src/audit/types';
 import { verifyLog } from '../../src/audit/verify-log';
-import type { StoredLookup } from '../../src/datasets/types';
 import type { Store } from '../../src/store/port';
 import type * as SqliteModule from '../../src/store/sqlite';
 import type { CommitInfo } from '../../src/store/sqlite';
+import { event, lookupEvent, lookup as lookupAt } from '../helpers/store-writes';
+
+const lookup = (id: string) => lookupAt(id, new Date().toISOString());
 
 const COMPILED = path.resolve(__dirname, '../../dist/src/store/sqlite/index.js');
 if (!fs.existsSync(COMPILED)) throw new Error(`${COMPILED} is missing: run npm run build first`);
@@ -47,30 +48,6 @@ beforeEach(() => {
 afterEach(async () => {
   await store.close();
   fs.rmSync(dir, { recursive: true, force: true });
-});
-
-const lookup = (id: string): StoredLookup => ({
-  id,
-  agreementId: 'stolen-boats',
-  requesterUser: 'anna',
-  requesterPartner: 'police-nl',
-  outcome: 'permit',
-  hits: 0,
-  createdAt: new Date().toISOString(),
-});
-
-const lookupEvent = (id: string): AuditEventInput => ({
-  type: 'lookup',
-  actor: { userId: 'anna', partnerId: 'police-nl' },
-  partners: ['police-nl'],
-  data: { lookupId: id },
-});
-
-const event = (i: number): AuditEventInput => ({
-  type: 'test',
-  actor: 'system',
-  partners: ['police-nl'],
-  data: { i },
 });
 
 /** What another connection sees. */
