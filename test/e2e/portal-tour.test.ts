@@ -92,5 +92,16 @@ it('follows the README tour from search to the DPO’s review by clicking', asyn
     /1 request and 1 hit\/no-hit lookup decided: 2 permitted, 0 denied; 1 disclosure releasing 3 records/,
   );
   await screenshot(page, 'tour-4-activity');
+  // A narrow screen: the charts scale down and nothing but the tables scrolls sideways.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = await page.evaluate(() => {
+    const doc = (
+      globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }
+    ).document.documentElement;
+    return doc.scrollWidth - doc.clientWidth;
+  });
+  expect(overflow).toBeLessThanOrEqual(0);
+  await screenshot(page, 'tour-4-activity-narrow');
+  await page.setViewportSize({ width: 1280, height: 800 });
   expect(serverErrors).toEqual([]);
 });
