@@ -42,6 +42,7 @@ export interface Gateway {
   app: Express;
   requests: RequestService;
   audit: AuditService;
+  datasets: DatasetService;
   /** Every route with its guard, for review and for the test that none is unguarded. */
   routes: { prefix: string; route: RouteSpec }[];
 }
@@ -109,6 +110,7 @@ export function createApp(deps: AppDeps): Gateway {
     app,
     requests,
     audit,
+    datasets,
     routes: groups.flatMap((g) => g.routes.map((route) => ({ prefix: g.prefix, route }))),
   };
 }

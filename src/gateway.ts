@@ -9,10 +9,9 @@ import { createApp, type Gateway } from './app';
 import { loadOrCreateCheckpointKey } from './audit/checkpoint';
 import { Checkpointer } from './audit/checkpointer';
 import { createTokenVerifier } from './auth/verifier';
-import { PROJECT_ROOT, type GatewayConfig } from './config/load';
+import type { GatewayConfig } from './config/load';
 import { loadOrCreateSecrets } from './config/secrets';
 import { seedDemoDatasets } from './datasets/demo-seed';
-import { DatasetService } from './datasets/service';
 import { createLogger, type Logger } from './http/logger';
 import { loadBundle } from './policy/load';
 import type { Bundle } from './policy/types';
@@ -74,8 +73,7 @@ export async function assemble(config: GatewayConfig, clock: () => Date = realCl
     checkpointer,
   });
   if (config.demo.enabled && config.demo.datasets) {
-    const datasets = new DatasetService({ store, bundle: () => bundle, secrets, clock });
-    for (const d of await seedDemoDatasets(bundle, store, datasets, PROJECT_ROOT)) {
+    for (const d of await seedDemoDatasets(bundle, store, gateway.datasets)) {
       logger.info('demo dataset seeded', { ...d });
     }
   }

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Identity } from '../auth/identity';
+import { PROJECT_ROOT } from '../config/load';
 import { adapters } from '../mapping';
 import type { InputFormat } from '../mapping/types';
 import type { Bundle } from '../policy/types';
@@ -21,14 +22,28 @@ export interface SeededDataset {
   quarantined: number;
 }
 
-/** The first example file of a provider's adapters, CSV before JSON. */
-function sampleOf(projectRoot: string, providerId: string): { adapterId: string; file: string } | undefined {
+const SAMPLE = /^sample\.(csv|json|ndjson)$/;
+
+/** The example files an adapter ships (adapters/<id>/fixtures/sample.*), by name: CSV, JSON, NDJSON. */
+export function exampleFiles(adapterId: string): string[] {
+  const dir = exampleFile(adapterId, '');
+  return fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((f) => SAMPLE.test(f))
+        .sort()
+    : [];
+}
+
+/** The path of one of them (or, given '', of their folder). */
+export const exampleFile = (adapterId: string, name: string): string =>
+  path.join(PROJECT_ROOT, 'adapters', adapterId, 'fixtures', name);
+
+/** The first example file of a provider's adapters. */
+function sampleOf(providerId: string): { adapterId: string; file: string } | undefined {
   for (const adapter of adapters.values()) {
-    if (adapter.partnerId !== providerId) continue;
-    for (const name of ['sample.csv', 'sample.json', 'sample.ndjson']) {
-      const file = path.join(projectRoot, 'adapters', adapter.id, 'fixtures', name);
-      if (fs.existsSync(file)) return { adapterId: adapter.id, file };
-    }
+    const [name] = adapter.partnerId === providerId ? exampleFiles(adapter.id) : [];
+    if (name) return { adapterId: adapter.id, file: exampleFile(adapter.id, name) };
   }
   return undefined;
 }
@@ -37,7 +52,6 @@ export async function seedDemoDatasets(
   bundle: Bundle,
   store: Store,
   datasets: DatasetService,
-  projectRoot: string,
 ): Promise<SeededDataset[]> {
   const shared = new Map<string, { providerId: string; datasetId: string }>();
   for (const agreement of bundle.agreements.values()) {
@@ -48,7 +62,7 @@ export async function seedDemoDatasets(
   const seeded: SeededDataset[] = [];
   for (const { providerId, datasetId } of shared.values()) {
     if ((await store.datasets.status(providerId, datasetId)).lastUpload) continue;
-    const sample = sampleOf(projectRoot, providerId);
+    const sample = sampleOf(providerId);
     if (!sample) continue;
     // The upload is the system's, on the provider's behalf: the log names "demo-seed" as the actor.
     const identity: Identity = {
@@ -70,7 +84,7 @@ export async function seedDemoDatasets(
     seeded.push({
       providerId,
       datasetId,
-      file: path.relative(projectRoot, sample.file),
+      file: path.relative(PROJECT_ROOT, sample.file),
       read: upload.read,
       mapped: upload.mapped,
       quarantined: upload.quarantined,

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { Request, RequestHandler, Response } from 'express';
+import { PROJECT_ROOT } from '../config/load';
 import type { AccreditationService } from '../accreditations/service';
 import { readDemoUsers } from '../accreditations/demo-seed';
 import type { AuditService } from '../audit/service';
@@ -87,17 +88,7 @@ const ASSETS: Record<string, string> = {
   'favicon.svg': 'image/svg+xml',
 };
 
-/** The project root (where package.json is), from src/portal or dist/src/portal alike. */
-function projectRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('cannot find the project root from ' + __dirname);
-    dir = up;
-  }
-  return dir;
-}
-export const ASSET_DIR = path.join(projectRoot(), 'src', 'portal', 'assets');
+export const ASSET_DIR = path.join(PROJECT_ROOT, 'src', 'portal', 'assets');
 
 const wantsHtml = (req: Request) => (req.get('accept') ?? '').includes('text/html');
 

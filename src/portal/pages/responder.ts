@@ -1,6 +1,5 @@
 /** Responder pages: the inbox, answering through the partner's adapter with a preview, datasets. */
 import fs from 'node:fs';
-import path from 'node:path';
 import { adapters } from '../../mapping';
 import { guards } from '../../http/routes';
 import { problems } from '../../http/problem';
@@ -11,7 +10,7 @@ import type { QuarantineEntry } from '../../mapping/types';
 import { one } from '../forms';
 import { html } from '../html';
 import { csrfField } from '../layout';
-import { PROJECT_ROOT } from '../../config/load';
+import { exampleFile, exampleFiles } from '../../datasets/demo-seed';
 import { formatOf, streamOf, type Ctx, type PortalRoute } from '../portal';
 import { recordsTable, stateLabel } from '../views';
 import { validateDecline } from '../../requests/routes';
@@ -19,27 +18,16 @@ import { idOf } from './analyst';
 
 const adaptersOf = (partnerId: string) => [...adapters.values()].filter((a) => a.partnerId === partnerId);
 
-/** The example files an adapter ships (adapters/<id>/fixtures/sample.*): demo data, offered in demo mode. */
-const SAMPLE = /^sample\.(csv|json|ndjson)$/;
+/** The adapters' example files (demo data) are offered in demo mode. */
 const SAMPLE_TYPES: Record<string, string> = {
   csv: 'text/csv; charset=utf-8',
   json: 'application/json',
   ndjson: 'application/x-ndjson',
 };
-function samplesOf(adapterId: string): string[] {
-  const dir = path.join(PROJECT_ROOT, 'adapters', adapterId, 'fixtures');
-  return fs.existsSync(dir)
-    ? fs
-        .readdirSync(dir)
-        .filter((f) => SAMPLE.test(f))
-        .sort()
-    : [];
-}
-
 function samplesHint(ctx: Ctx) {
   if (!ctx.deps.demo?.enabled) return '';
   const links = adaptersOf(ctx.identity.partnerId).flatMap((a) =>
-    samplesOf(a.id).map((f) => html`<a href="/portal/samples/${a.id}/${f}" download>${a.id}/${f}</a> `),
+    exampleFiles(a.id).map((f) => html`<a href="/portal/samples/${a.id}/${f}" download>${a.id}/${f}</a> `),
   );
   return links.length
     ? html`<p class="hint">Demo mode: example files in your adapter's format: ${links}</p>`
@@ -204,13 +192,13 @@ export function responderRoutes(): PortalRoute[] {
         const adapterId = String(ctx.req.params.adapter);
         const file = String(ctx.req.params.file);
         const own = adaptersOf(ctx.identity.partnerId).some((a) => a.id === adapterId);
-        if (!ctx.deps.demo?.enabled || !own || !samplesOf(adapterId).includes(file)) {
+        if (!ctx.deps.demo?.enabled || !own || !exampleFiles(adapterId).includes(file)) {
           throw problems.notFound('No such example file.');
         }
         ctx.res.setHeader('Content-Disposition', `attachment; filename="${adapterId}-${file}"`);
         ctx.res
           .type(SAMPLE_TYPES[file.slice(file.indexOf('.') + 1)])
-          .send(fs.readFileSync(path.join(PROJECT_ROOT, 'adapters', adapterId, 'fixtures', file)));
+          .send(fs.readFileSync(exampleFile(adapterId, file)));
       },
     },
     {
