@@ -30,6 +30,8 @@ export interface Session {
   createdAt: number;
   lastSeen: number;
   expiresAt: number;
+  /** The last-seen time the store holds; absent for a session the store does not keep. */
+  storedLastSeen?: number;
   flash?: string;
 }
 
@@ -78,7 +80,6 @@ export function unseal(id: string, sealed: Buffer): Sealed | undefined {
 export class SessionStore {
   /** Live sessions of this process by id: a cache of the stored ones, and the anonymous ones. */
   private readonly sessions = new Map<string, Session>();
-  private readonly storedLastSeen = new Map<string, number>();
   private static readonly MAX = 10_000;
   private lastPrune = 0;
 
@@ -105,7 +106,7 @@ export class SessionStore {
         token: session.token,
       });
       await this.backing.put({ idHash, sealed, createdAt: now, lastSeen: now, expiresAt: session.expiresAt });
-      this.storedLastSeen.set(session.id, now);
+      session.storedLastSeen = now;
     }
     this.sessions.set(session.id, session);
     return session;
@@ -123,9 +124,12 @@ export class SessionStore {
       return undefined;
     }
     session.lastSeen = now;
-    const stored = this.storedLastSeen.get(id);
-    if (this.backing && stored !== undefined && now - stored >= TOUCH_EVERY_MS) {
-      this.storedLastSeen.set(id, now);
+    if (
+      this.backing &&
+      session.storedLastSeen !== undefined &&
+      now - session.storedLastSeen >= TOUCH_EVERY_MS
+    ) {
+      session.storedLastSeen = now;
       await this.backing.touch(keysOf(id).idHash, now);
     }
     return session;
@@ -133,8 +137,8 @@ export class SessionStore {
 
   async destroy(session: Session): Promise<void> {
     this.sessions.delete(session.id);
-    this.storedLastSeen.delete(session.id);
-    if (this.backing && session.identity) await this.backing.delete(keysOf(session.id).idHash);
+    if (this.backing && session.storedLastSeen !== undefined)
+      await this.backing.delete(keysOf(session.id).idHash);
   }
 
   /** A signed-in session from the store (after a restart, or from another process). */
@@ -151,20 +155,17 @@ export class SessionStore {
       createdAt: row.createdAt,
       lastSeen: row.lastSeen,
       expiresAt: row.expiresAt,
+      storedLastSeen: row.lastSeen,
     };
     this.evictIfFull();
     this.sessions.set(id, session);
-    this.storedLastSeen.set(id, row.lastSeen);
     return session;
   }
 
   private async prune(): Promise<void> {
     const now = this.now();
     for (const [id, s] of this.sessions) {
-      if (now >= s.expiresAt || now - s.lastSeen >= IDLE_MS) {
-        this.sessions.delete(id);
-        this.storedLastSeen.delete(id);
-      }
+      if (now >= s.expiresAt || now - s.lastSeen >= IDLE_MS) this.sessions.delete(id);
     }
     this.evictIfFull();
     if (this.backing && now - this.lastPrune >= PRUNE_EVERY_MS) {
@@ -178,7 +179,6 @@ export class SessionStore {
     while (this.sessions.size >= SessionStore.MAX) {
       const oldest = this.sessions.keys().next().value as string;
       this.sessions.delete(oldest);
-      this.storedLastSeen.delete(oldest);
     }
   }
 }
