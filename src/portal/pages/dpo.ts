@@ -12,9 +12,11 @@ import { csrfField } from '../layout';
 import type { Ctx, PortalRoute } from '../portal';
 import { cell } from '../views';
 
+const PARTNER = /^[A-Za-z0-9._-]{1,64}$/;
+
 const FILTERS: [name: string, label: string, pattern: RegExp][] = [
   ['agreement', 'Agreement', /^[A-Za-z0-9._-]{1,128}$/],
-  ['partner', 'Partner', /^[A-Za-z0-9._-]{1,64}$/],
+  ['partner', 'Partner', PARTNER],
   ['user', 'User', /^[A-Za-z0-9._@-]{1,128}$/],
   ['request', 'Request id', /^[0-9a-f-]{36}$/],
   ['type', 'Entry type', /^[a-z][a-z.-]*(,[a-z][a-z.-]*)*$/],
@@ -36,7 +38,6 @@ function filterOf(ctx: Ctx): { filter: EventFilter; values: Record<string, strin
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const PARTNER = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** A YYYY-MM-DD that is a real day, or a 400 naming the field. */
 function dayField(value: string | undefined, label: string): string | undefined {
