@@ -2,7 +2,8 @@
  * Group commit: every write of the store (a state change and its audit entries: a "unit") is queued,
  * and the queue is flushed in ONE transaction with ONE fsync (WAL, synchronous=FULL). A unit that
  * throws is rolled back alone and rejects only its own promise: the batch runs again without it, each
- * unit then under its own SAVEPOINT (the first pass has none: failures are rare, statements are not). No promise settles before the transaction that holds its unit has ended: a resolved write
+ * unit then under its own SAVEPOINT (the first pass has none: failures are rare, statements are
+ * not). No promise settles before the transaction that holds its unit has ended: a resolved write
  * is on disk. Units run in the order they were queued, so audit entries keep the order of the calls.
  *
  * A flush is scheduled with setImmediate when the queue goes from empty to non-empty: the writes that
@@ -15,7 +16,7 @@ import type Database from 'better-sqlite3';
 export interface CommitInfo {
   /** Units in the transaction that succeeded (and are now durable). */
   committed: number;
-  /** Units that failed and were rolled back to their savepoint (their promises reject). */
+  /** Units that failed and were rolled back alone (their promises reject). */
   failed: number;
 }
 
@@ -25,8 +26,8 @@ export interface GroupCommitOptions {
   /** Called after each COMMIT, before any promise of that transaction settles (tests, benchmarks). */
   onCommit?: (info: CommitInfo) => void;
   /**
-   * State kept in memory beside the database (the audit head, the Merkle edge): saved before each
-   * unit and restored when that unit, or the whole transaction, is rolled back.
+   * State kept in memory beside the database (the audit head, the Merkle edge): saved at the start
+   * of each transaction (and of each unit run under a savepoint) and restored when that is rolled back.
    */
   memory?: { save(): unknown; restore(saved: unknown): void; begin?(): void };
 }

@@ -1,9 +1,9 @@
 /**
  * The lookup writer's thread (see lookup-writer.ts): its own connection to the store's file, WAL and
  * synchronous=FULL like the main one, its own group committer and log appender. It takes lookups as
- * data ({lookup, events}), runs each as one unit (the lookup row and its log entries under one
- * SAVEPOINT) in the next group transaction, and answers each only after that transaction's COMMIT
- * (and so its fsync) has returned. The head of the log is read inside every BEGIN IMMEDIATE when
+ * data ({lookup, events}), runs each as one unit (the lookup row and its log entries, rolled back
+ * together if either fails) in the next group transaction, and answers each only after that
+ * transaction's COMMIT (and so its fsync) has returned. The head of the log is read inside every BEGIN IMMEDIATE when
  * another connection wrote since (PRAGMA data_version), so the chain stays one chain.
  */
 import { parentPort, workerData } from 'node:worker_threads';

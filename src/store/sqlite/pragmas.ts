@@ -9,7 +9,7 @@ export function configureWriter(db: Database.Database): void {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  // Each write of a group commit runs under its own SAVEPOINT; its statement journal stays in memory
-  // instead of a temporary file (temporary tables and sorts too: they are small here).
+  // Statement and savepoint journals (a group commit re-runs a failed batch with a SAVEPOINT per unit)
+  // stay in memory instead of temporary files (temporary tables and sorts too: they are small here).
   db.pragma('temp_store = MEMORY');
 }
