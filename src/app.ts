@@ -52,6 +52,8 @@ export function createApp(deps: AppDeps): Gateway {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.server.trustProxy === false ? false : deps.config.server.trustProxy);
   app.set('query parser', 'simple');
+  // Every answer is Cache-Control: no-store, so an ETag (a SHA-1 of each body) would never be used.
+  app.set('etag', false);
   app.use(requestContext(deps.logger));
   // helmet's headers do not depend on the request: computed once, set as they are on every response.
   app.use(
@@ -88,8 +90,9 @@ export function createApp(deps: AppDeps): Gateway {
     {
       prefix: '/api/v1',
       routes: [
-        ...requestRoutes(requests, deps.bundle, deps.config.server.uploadLimit),
+        // The hot route first: express tries a router's routes in order, for every request.
         ...lookupRoutes(lookups),
+        ...requestRoutes(requests, deps.bundle, deps.config.server.uploadLimit),
         ...datasetRoutes(datasets, deps.config.server.uploadLimit),
         ...accreditationRoutes(accreditations),
         ...auditRoutes(audit),
