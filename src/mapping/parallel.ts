@@ -15,6 +15,7 @@ import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { readCsv, type SourceItem } from './readers';
 import { getAdapter } from './registry';
+import { encodeRows, transferablesOf, type RowBatch } from './row-batch';
 import { claimKeys, quarantine, type LinesEvent, type MapEvent } from './run';
 import type { SeenIdentifiers } from './seen';
 import type { Adapter, QuarantineEntry } from './types';
@@ -28,23 +29,24 @@ export type WorkerItem =
       types: string[];
       fields?: string[];
       count: number;
-      /** Characters of the batch's text that are this row's JSON Lines. */
+      /** Bytes of the batch's JSON Lines that are this row's (UTF-8). */
       length: number;
       warnings: QuarantineEntry[];
     }
   | { row: number; event: MapEvent }
   | { row: number; malformed: string; fatal?: boolean };
 
-/** Messages of the worker. */
 /**
- * A batch is two strings, cheap to pass between threads: `items` is the JSON of the WorkerItems and
- * `text` the JSON Lines of their mapped rows, one after the other (WorkerItem.length each). JSON is
- * exact here: the items only ever reach JSON output (quarantine entries, warnings) or are strings.
+ * Messages of the worker. A batch of results is `items`, the JSON of the WorkerItems, and `bytes`, the
+ * JSON Lines of their mapped rows as UTF-8 (the first `size` bytes; WorkerItem.length each, one after
+ * the other), a buffer moved to this thread rather than copied. JSON is exact here: the items only
+ * ever reach JSON output (quarantine entries, warnings) or are strings.
  */
-export type FromWorker = { items: string; text: string } | { ack: true } | { done: true } | { error: string };
+export type FromWorker =
+  { items: string; bytes: ArrayBuffer; size: number } | { ack: true } | { done: true } | { error: string };
 
-/** Messages to the worker: `rows` is the JSON of a batch of SourceItems (CSV rows are all strings). */
-export type ToWorker = { rows: string } | { end: true };
+/** Messages to the worker: a batch of SourceItems (row-batch.ts), or the end of the input. */
+export type ToWorker = { rows: RowBatch } | { end: true };
 
 const WORKER_FILE = path.join(__dirname, 'worker.js');
 /** Rows sent to the worker at a time. */
@@ -88,7 +90,7 @@ export async function* mapCsvInWorker(
 async function* adaptCsvInWorker(
   adapter: Adapter,
   input: Readable,
-): AsyncGenerator<Exclude<WorkerItem, { length: number }> | (WorkerItem & { jsonl: string })> {
+): AsyncGenerator<Exclude<WorkerItem, { length: number }> | (WorkerItem & { jsonl: Uint8Array })> {
   const worker = new Worker(WORKER_FILE, { workerData: { adapterId: adapter.id } });
   const queue: (FromWorker | { crash: Error } | { exit: number })[] = [];
   let waiters: (() => void)[] = [];
@@ -120,12 +122,13 @@ async function* adaptCsvInWorker(
     notify();
   });
 
-  const send = (message: ToWorker) => worker.postMessage(message);
+  const send = (message: ToWorker) =>
+    worker.postMessage(message, 'rows' in message ? transferablesOf(message.rows) : []);
   const pump = async () => {
     try {
       let batch: SourceItem[] = [];
       const sendBatch = async () => {
-        send({ rows: JSON.stringify(batch) });
+        send({ rows: encodeRows(batch) });
         batch = [];
         sent++;
         await until(
@@ -161,11 +164,11 @@ async function* adaptCsvInWorker(
       }
       notify();
       if ('items' in message) {
-        const { text } = message;
+        const bytes = Buffer.from(message.bytes, 0, message.size);
         let at = 0;
         for (const item of JSON.parse(message.items) as WorkerItem[]) {
           if ('length' in item) {
-            yield { ...item, jsonl: text.slice(at, at + item.length) };
+            yield { ...item, jsonl: bytes.subarray(at, at + item.length) };
             at += item.length;
           } else {
             yield item;
