@@ -15,6 +15,7 @@ import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { readCsv, type SourceItem } from './readers';
 import { getAdapter } from './registry';
+import { readResults, type ResultBatch } from './result-batch';
 import { encodeRows, transferablesOf, type RowBatch } from './row-batch';
 import { claimKeys, quarantine, type LinesEvent, type MapEvent } from './run';
 import type { SeenIdentifiers } from './seen';
@@ -37,13 +38,15 @@ export type WorkerItem =
   | { row: number; malformed: string; fatal?: boolean };
 
 /**
- * Messages of the worker. A batch of results is `items`, the JSON of the WorkerItems, and `bytes`, the
- * JSON Lines of their mapped rows as UTF-8 (the first `size` bytes; WorkerItem.length each, one after
- * the other), a buffer moved to this thread rather than copied. JSON is exact here: the items only
- * ever reach JSON output (quarantine entries, warnings) or are strings.
+ * Messages of the worker. A batch of results is `results`, the WorkerItems (result-batch.ts), and
+ * `bytes`, the JSON Lines of their mapped rows as UTF-8 (the first `size` bytes; WorkerItem.length
+ * each, one after the other), a buffer moved to this thread rather than copied.
  */
 export type FromWorker =
-  { items: string; bytes: ArrayBuffer; size: number } | { ack: true } | { done: true } | { error: string };
+  | { results: ResultBatch; bytes: ArrayBuffer; size: number }
+  | { ack: true }
+  | { done: true }
+  | { error: string };
 
 /** Messages to the worker: a batch of SourceItems (row-batch.ts), or the end of the input. */
 export type ToWorker = { rows: RowBatch } | { end: true };
@@ -163,10 +166,10 @@ async function* adaptCsvInWorker(
         continue;
       }
       notify();
-      if ('items' in message) {
+      if ('results' in message) {
         const bytes = Buffer.from(message.bytes, 0, message.size);
         let at = 0;
-        for (const item of JSON.parse(message.items) as WorkerItem[]) {
+        for (const item of readResults(message.results)) {
           if ('length' in item) {
             yield { ...item, jsonl: bytes.subarray(at, at + item.length) };
             at += item.length;

@@ -3,9 +3,10 @@
  * validates its records and writes them as JSON Lines; the results go back in order, in batches.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { FromWorker, ToWorker, WorkerItem } from './parallel';
+import type { FromWorker, ToWorker } from './parallel';
 import type { SourceItem } from './readers';
 import { getAdapter } from './registry';
+import { ResultBatchWriter, transferablesOfResults } from './result-batch';
 import { decodeRows } from './row-batch';
 import { adaptRow, checkOutcome } from './run';
 
@@ -19,7 +20,7 @@ function main(): void {
   const adapter = getAdapter(adapterId);
   if (!adapter) throw new Error(`unknown adapter "${adapterId}"`);
 
-  let batch: WorkerItem[] = [];
+  const batch = new ResultBatchWriter();
   // The batch's JSON Lines as UTF-8, written straight into a buffer that is then moved (not copied)
   // to the parent thread, which writes it out as it is: no string crosses the threads, and the UTF-8
   // encoding is done here rather than on the busier parent thread.
@@ -35,21 +36,21 @@ function main(): void {
   };
   const flush = () => {
     if (batch.length === 0) return;
-    const message: FromWorker = { items: JSON.stringify(batch), bytes: bytes.buffer, size };
-    port.postMessage(message, [bytes.buffer]);
-    batch = [];
+    const results = batch.take();
+    const message: FromWorker = { results, bytes: bytes.buffer, size };
+    port.postMessage(message, [bytes.buffer, ...transferablesOfResults(results)]);
     bytes = Buffer.allocUnsafeSlow(bytes.length);
     size = 0;
   };
   const mapItem = (item: SourceItem) => {
     if ('malformed' in item) {
-      batch.push(item);
+      batch.add(item);
       return;
     }
     const adapted = adaptRow(adapter, item.value, item.row);
     const checked = 'event' in adapted ? adapted : checkOutcome(adapted.outcome, item.row);
     if ('event' in checked) {
-      batch.push({ row: item.row, event: checked.event });
+      batch.add({ row: item.row, event: checked.event });
       return;
     }
     const { records, fields, warnings } = checked.mapped;
@@ -61,7 +62,7 @@ function main(): void {
       size += bytes.write(line, size);
       bytes[size++] = 0x0a;
     }
-    batch.push({
+    batch.add({
       row: item.row,
       keys: checked.keys,
       types: records.map((r) => r.identifier.type),
