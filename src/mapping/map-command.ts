@@ -41,7 +41,7 @@ export const MAP_EXIT = { OK: 0, USAGE: 2 } as const;
 class MapUsageError extends Error {}
 
 const PROGRESS_INTERVAL_MS = 500;
-const WRITE_CHUNK = 64 * 1024;
+const WRITE_CHUNK = 1024 * 1024;
 
 /** Runs the map; resolves to the exit code. Never throws for bad input or a missing file. */
 export async function runMapCommand(opts: MapCommandOptions, io: MapCommandIo): Promise<number> {
