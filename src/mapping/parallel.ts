@@ -73,19 +73,26 @@ export async function* mapCsvInWorker(
   input: Readable,
   seen: SeenIdentifiers,
 ): AsyncGenerator<MapEvent | LinesEvent> {
-  for await (const item of adaptCsvInWorker(adapter, input)) {
-    if ('malformed' in item) {
-      yield quarantine(
-        { row: item.row, field: null, code: 'ROW_MALFORMED', message: item.malformed },
-        item.fatal === true,
-      );
-    } else if ('event' in item) {
-      yield item.event;
-    } else {
-      const duplicates = claimKeys(item.types, item.fields, item.keys, item.row, seen);
-      yield duplicates
-        ? { kind: 'quarantine', entries: duplicates }
-        : { kind: 'lines', row: item.row, count: item.count, jsonl: item.jsonl, warnings: item.warnings };
+  // A batch at a time from the worker (one await per batch, not per row).
+  for await (const { items, bytes } of adaptCsvInWorker(adapter, input)) {
+    let at = 0;
+    for (const item of items) {
+      if ('malformed' in item) {
+        yield quarantine(
+          { row: item.row, field: null, code: 'ROW_MALFORMED', message: item.malformed },
+          item.fatal === true,
+        );
+      } else if ('event' in item) {
+        yield item.event;
+      } else {
+        // The row's JSON Lines are the next item.length bytes, whether or not it is a duplicate.
+        const jsonl = bytes.subarray(at, at + item.length);
+        at += item.length;
+        const duplicates = claimKeys(item.types, item.fields, item.keys, item.row, seen);
+        yield duplicates
+          ? { kind: 'quarantine', entries: duplicates }
+          : { kind: 'lines', row: item.row, count: item.count, jsonl, warnings: item.warnings };
+      }
     }
   }
 }
@@ -93,7 +100,7 @@ export async function* mapCsvInWorker(
 async function* adaptCsvInWorker(
   adapter: Adapter,
   input: Readable,
-): AsyncGenerator<Exclude<WorkerItem, { length: number }> | (WorkerItem & { jsonl: Uint8Array })> {
+): AsyncGenerator<{ items: Iterable<WorkerItem>; bytes: Buffer }> {
   const worker = new Worker(WORKER_FILE, { workerData: { adapterId: adapter.id } });
   const queue: (FromWorker | { crash: Error } | { exit: number })[] = [];
   let waiters: (() => void)[] = [];
@@ -167,16 +174,7 @@ async function* adaptCsvInWorker(
       }
       notify();
       if ('results' in message) {
-        const bytes = Buffer.from(message.bytes, 0, message.size);
-        let at = 0;
-        for (const item of readResults(message.results)) {
-          if ('length' in item) {
-            yield { ...item, jsonl: bytes.subarray(at, at + item.length) };
-            at += item.length;
-          } else {
-            yield item;
-          }
-        }
+        yield { items: readResults(message.results), bytes: Buffer.from(message.bytes, 0, message.size) };
       } else if ('done' in message) {
         return;
       } else if ('error' in message) {
