@@ -169,6 +169,22 @@ function csvName(pointer: string, engineColumns: number[]): string {
   return CSV_NAMES[top] ?? top;
 }
 
+/**
+ * The JSON pointers of the i-th hull number and engine serial, made once: the namer is memoised by
+ * pointer, and a string made anew for every call would be hashed anew for every lookup.
+ */
+const POINTERS_KEPT = 64;
+const hullPointers: string[] = [];
+const engineSerialPointers: string[] = [];
+function hullPointer(i: number): string {
+  if (i >= POINTERS_KEPT) return `/hullNumbers/${i}`;
+  return (hullPointers[i] ??= `/hullNumbers/${i}`);
+}
+function engineSerialPointer(i: number): string {
+  if (i >= POINTERS_KEPT) return `/engines/${i}/serial`;
+  return (engineSerialPointers[i] ??= `/engines/${i}/serial`);
+}
+
 export function mapBoatreg(
   raw: Record<string, unknown>,
   rowNumber: number,
@@ -197,12 +213,12 @@ export function mapBoatreg(
     entries.push(...identifierEntries(registration, rowNumber, name('/registrationNo'), warnings));
   const hulls = (row.hullNumbers ?? []).map((hin, i) => {
     const check = checkHin(hin);
-    entries.push(...identifierEntries(check, rowNumber, name(`/hullNumbers/${i}`), warnings));
+    entries.push(...identifierEntries(check, rowNumber, name(hullPointer(i)), warnings));
     return check.value;
   });
   const engines = (row.engines ?? []).map((engine, i) => {
     const check = checkSerial(engine.serial, engine.make);
-    entries.push(...identifierEntries(check, rowNumber, name(`/engines/${i}/serial`), warnings));
+    entries.push(...identifierEntries(check, rowNumber, name(engineSerialPointer(i)), warnings));
     return { value: check.value, make: cell(engine.make) };
   });
   if (!registration && hulls.length === 0) {
@@ -242,7 +258,7 @@ export function mapBoatreg(
   const fields: string[] = [];
   hulls.forEach((value, i) => {
     records.push(boat('hin', value));
-    fields.push(name(`/hullNumbers/${i}`));
+    fields.push(name(hullPointer(i)));
   });
   if (registration) {
     records.push(boat('boat-registration', registration.value));
@@ -260,7 +276,7 @@ export function mapBoatreg(
         owner: owner && { ...owner },
       }),
     );
-    fields.push(name(`/engines/${i}/serial`));
+    fields.push(name(engineSerialPointer(i)));
   });
   return warnings.length ? { records, warnings, fields } : { records, fields };
 }

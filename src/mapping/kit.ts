@@ -123,11 +123,22 @@ export function numberCell(value: unknown): number | string | undefined {
 }
 
 /**
- * A copy of `value` without the keys whose value is undefined, in the same order: what compactObject
- * leaves, but as a new object built by adding properties (deleting them would put the object in V8's
- * slow dictionary mode, which every later read, validation and JSON.stringify of it pays for).
+ * `value` without the keys whose value is undefined, in the same order: what compactObject leaves,
+ * but `value` is never changed: it is returned as it is when it has no such key, else copied by
+ * adding properties to a new object (deleting them would put the object in V8's slow dictionary
+ * mode, which every later read, validation and JSON.stringify of it pays for).
  */
 export function pruned<T extends object>(value: T): T {
+  // Usually nothing is undefined: then `value` itself will do (callers pass an object of their own,
+  // made for this), and an object literal kept as it is is the fastest to read and serialise.
+  let complete = true;
+  for (const key in value) {
+    if (value[key] === undefined) {
+      complete = false;
+      break;
+    }
+  }
+  if (complete) return value;
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
     const v = (value as Record<string, unknown>)[key];

@@ -41,7 +41,7 @@ export const MAP_EXIT = { OK: 0, USAGE: 2 } as const;
 class MapUsageError extends Error {}
 
 const PROGRESS_INTERVAL_MS = 500;
-const WRITE_CHUNK = 64 * 1024;
+const WRITE_CHUNK = 1024 * 1024;
 
 /** Runs the map; resolves to the exit code. Never throws for bad input or a missing file. */
 export async function runMapCommand(opts: MapCommandOptions, io: MapCommandIo): Promise<number> {
@@ -192,15 +192,20 @@ async function endStream(stream: fs.WriteStream): Promise<void> {
   await once(stream, 'finish');
 }
 
-/** Gathers small writes into chunks; flush waits for 'drain' when the stream asks to (backpressure). */
+/**
+ * Gathers small writes into chunks; flush waits for 'drain' when the stream asks to (backpressure).
+ * Parts are text, or UTF-8 bytes already (the records of the parallel map); a chunk is one or the other.
+ */
 class BufferedWriter {
-  private parts: string[] = [];
+  private parts: (string | Uint8Array)[] = [];
+  private onlyText = true;
   private size = 0;
   constructor(private readonly stream: Writable) {}
 
-  push(text: string): void {
-    this.parts.push(text);
-    this.size += text.length;
+  push(part: string | Uint8Array): void {
+    this.parts.push(part);
+    if (typeof part !== 'string') this.onlyText = false;
+    this.size += part.length;
   }
 
   get full(): boolean {
@@ -209,8 +214,11 @@ class BufferedWriter {
 
   async flush(): Promise<void> {
     if (this.size === 0) return;
-    const chunk = this.parts.join('');
+    const chunk = this.onlyText
+      ? (this.parts as string[]).join('')
+      : Buffer.concat(this.parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
     this.parts = [];
+    this.onlyText = true;
     this.size = 0;
     if (!this.stream.write(chunk)) await once(this.stream, 'drain');
   }

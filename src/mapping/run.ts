@@ -29,14 +29,14 @@ export type MapEvent =
 
 /**
  * A mapped row whose records are already JSON Lines (the parallel map of src/mapping/parallel.ts, for
- * `fsg map`): `jsonl` is exactly what writing `${JSON.stringify(record)}\n` for each record gives.
+ * `fsg map`): `jsonl` is exactly the UTF-8 of writing `${JSON.stringify(record)}\n` for each record.
  */
 export interface LinesEvent {
   kind: 'lines';
   row: number;
   /** Number of records. */
   count: number;
-  jsonl: string;
+  jsonl: Uint8Array;
   warnings: QuarantineEntry[];
 }
 

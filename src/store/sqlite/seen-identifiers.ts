@@ -7,7 +7,9 @@
  *   touching SQLite (no false negatives: every added key is in the filter). Almost every key of a
  *   clean input takes this path.
  * - the keys added since the last flush, in a Map (at most `batchSize` of them).
- * - the SQLite table, written a batch at a time (sorted, in one transaction, multi-row INSERTs).
+ * - the SQLite table, written a batch at a time (sorted, multi-row INSERTs), all in one transaction
+ *   that stays open until close: a scratch file needs no commit, and committing every batch would
+ *   write the same hot pages out again each time (SQLite still spills pages when its cache is full).
  * A key the filter may have seen is looked up in the Map, then in SQLite; a false positive of the
  * filter only costs that lookup.
  */
@@ -49,6 +51,7 @@ export function openDiskSeenIdentifiers(options: DiskSeenOptions = {}): SeenIden
     // PRAGMA takes no bound parameters; the value is an integer computed here, never input.
     db.pragma(`cache_size = ${-Math.max(1024, Math.floor(options.cacheKiB ?? 32_768))}`);
     db.exec('CREATE TABLE seen (key TEXT PRIMARY KEY, row INTEGER NOT NULL) WITHOUT ROWID');
+    db.exec('BEGIN');
   } catch (error) {
     db.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -67,7 +70,7 @@ export function openDiskSeenIdentifiers(options: DiskSeenOptions = {}): SeenIden
   let pending = new Map<string, number>();
   const params: (string | number)[] = new Array<string | number>(2 * INSERT_ROWS);
 
-  const flush = db.transaction(() => {
+  const flush = () => {
     const keys = [...pending.keys()].sort();
     let i = 0;
     for (; i + INSERT_ROWS <= keys.length; i += INSERT_ROWS) {
@@ -79,7 +82,7 @@ export function openDiskSeenIdentifiers(options: DiskSeenOptions = {}): SeenIden
       insertMany.run(...params);
     }
     for (; i < keys.length; i++) insertOne.run(keys[i]!, pending.get(keys[i]!)!);
-  });
+  };
 
   const firstRow = (key: string, h1: number, h2: number): number | undefined => {
     if (!filter.mayHave(h1, h2)) return undefined;
