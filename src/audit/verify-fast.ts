@@ -35,7 +35,7 @@ import {
   type Subtree,
 } from './verify-chunk';
 import { prepareCheckpoints, verifyLog, type LogVerifyInput, type LogVerifyReport } from './verify-log';
-import { readRawAuditRows } from '../store/sqlite';
+import { readRawAuditRows } from '../store/sqlite/audit';
 
 /** Entries per job: a power of two (alignment), large enough that messages cost nothing per entry. */
 export const CHUNK = 4096;

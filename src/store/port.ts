@@ -11,7 +11,9 @@ import type {
   StoredAuditEntry,
   TreeHead,
 } from '../audit/types';
+import type { KeyObject } from 'node:crypto';
 import type { RawAuditRow } from '../audit/verify';
+import type { LogVerifyReport } from '../audit/verify-log';
 import type { DatasetRecord, DatasetUpload, Hit, StoredLookup } from '../datasets/types';
 import type { Accreditation } from '../records/accreditation';
 import type { RequestState, StoredRequest } from '../requests/types';
@@ -117,6 +119,12 @@ export interface AuditStore {
   checkpointAt(treeSize: number): Promise<Checkpoint | undefined>;
   /** Every stored checkpoint as text, unparsed, by tree size: input for the verifier. */
   readRawCheckpoints(): Promise<string[]>;
+  /**
+   * Verifies the whole log as `fsg audit verify` does (chain, Merkle roots and heads against every
+   * checkpoint, each row's deep checks; findings named as by the sequential verifier), by the store's
+   * own means and off the event loop. Absent, callers run the sequential verifier over readRaw.
+   */
+  verifyAll?(publicKey: KeyObject): Promise<LogVerifyReport>;
 }
 
 /** A signed-in portal session as stored: found by the hash of its id, its contents sealed. */

@@ -1,10 +1,12 @@
 /** The default store: one SQLite file through better-sqlite3. */
+import type { KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { verifyLogFast } from '../../audit/verify-fast';
 import type { Store } from '../port';
 import { createAccreditations } from './accreditations';
-import { createAudit } from './audit';
+import { createAudit, readRawCheckpoints } from './audit';
 import { createDatasets, createLookups } from './datasets';
 import { createGroupCommitter, type CommitInfo } from './group-commit';
 import { startLookupWriter, type LookupWriter } from './lookup-writer';
@@ -82,7 +84,9 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     requests: createRequests(db, audit.appendInTx, now, unit),
     datasets: createDatasets(db, audit.appendInTx, unit, lookupReader ?? db),
     lookups: createLookups(db, audit.appendInTx, unit, lookupWriter),
-    audit: audit.store,
+    audit: lookupReader
+      ? { ...audit.store, verifyAll: (key) => verifyOnThread(opts.file, key) }
+      : audit.store,
     portalSessions: createPortalSessions(db, unit),
     async ping() {
       try {
@@ -99,6 +103,15 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
       if (db.open) db.close();
     },
   };
+}
+
+/**
+ * The DPO's "verify now": the parallel verifier on one worker thread (its own read-only connection), so
+ * the event loop only joins the jobs' results and the second core stays with the requests. Entries
+ * appended meanwhile are not part of this run; it covers the log as it was when it started.
+ */
+function verifyOnThread(file: string, publicKey: KeyObject) {
+  return verifyLogFast({ file, checkpoints: readRawCheckpoints(file), publicKey, deep: true, threads: 1 });
 }
 
 /** Largest part of the file the lookup reader maps into memory (SQLite caps it at its own maximum). */
