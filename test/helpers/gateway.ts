@@ -105,3 +105,29 @@ export function vesselAnswer() {
     ],
   };
 }
+
+/**
+ * `count` boat requests by anna (case refs from `caseRef`), each answered by bram and then approved
+ * or declined as `outcome` says, with a checkpoint signed after each: a log with disclosures in it.
+ */
+export async function answeredRequests(
+  gw: TestGateway,
+  count: number,
+  caseRef: (i: number) => string,
+  outcome: (i: number) => 'approve' | 'decline',
+): Promise<void> {
+  const anna = { Authorization: `Bearer ${await gw.token('anna')}` };
+  const bram = { Authorization: `Bearer ${await gw.token('bram')}` };
+  for (let i = 0; i < count; i++) {
+    const id = (
+      await gw.http
+        .post('/api/v1/requests')
+        .set(anna)
+        .send(boatRequest({ caseRef: caseRef(i) }))
+    ).body.id;
+    await gw.http.post(`/api/v1/requests/${id}/answer`).set(bram).send(vesselAnswer());
+    if (outcome(i) === 'approve') await gw.http.post(`/api/v1/requests/${id}/approve`).set(bram);
+    else await gw.http.post(`/api/v1/requests/${id}/decline`).set(bram).send({ reason: 'not ours' });
+    await gw.checkpointer.checkpoint();
+  }
+}

@@ -12,7 +12,7 @@ import type { Checkpoint } from '../../src/audit/types';
 import { CHUNK, verifyLogFast } from '../../src/audit/verify-fast';
 import { verifyLog } from '../../src/audit/verify-log';
 import { readRawAuditRows, readRawCheckpoints } from '../../src/store/sqlite';
-import { boatRequest, createTestGateway, vesselAnswer, type TestGateway } from '../helpers/gateway';
+import { answeredRequests, createTestGateway, type TestGateway } from '../helpers/gateway';
 import { tamperedCopy } from '../helpers/tamper';
 
 let gw: TestGateway;
@@ -26,20 +26,12 @@ let kept: Checkpoint;
 
 beforeAll(async () => {
   gw = await createTestGateway();
-  const anna = { Authorization: `Bearer ${await gw.token('anna')}` };
-  const bram = { Authorization: `Bearer ${await gw.token('bram')}` };
-  for (let i = 0; i < 4; i++) {
-    const id = (
-      await gw.http
-        .post('/api/v1/requests')
-        .set(anna)
-        .send(boatRequest({ caseRef: `NL-2026-00010${i}` }))
-    ).body.id;
-    await gw.http.post(`/api/v1/requests/${id}/answer`).set(bram).send(vesselAnswer());
-    if (i % 2 === 0) await gw.http.post(`/api/v1/requests/${id}/approve`).set(bram);
-    else await gw.http.post(`/api/v1/requests/${id}/decline`).set(bram).send({ reason: 'not ours' });
-    await gw.checkpointer.checkpoint();
-  }
+  await answeredRequests(
+    gw,
+    4,
+    (i) => `NL-2026-00010${i}`,
+    (i) => (i % 2 === 0 ? 'approve' : 'decline'),
+  );
   kept = (await gw.checkpointer.checkpoint())!;
   n = (await gw.store.audit.head())!.seq;
   expect(kept.treeSize).toBe(n);

@@ -6,27 +6,20 @@
 import Database from 'better-sqlite3';
 import { verifyLog } from '../../src/audit/verify-log';
 import { readRawAuditRows, readRawCheckpoints } from '../../src/store/sqlite';
-import { boatRequest, createTestGateway, vesselAnswer, type TestGateway } from '../helpers/gateway';
+import { answeredRequests, createTestGateway, type TestGateway } from '../helpers/gateway';
 
 let gw: TestGateway;
 let dpo: { Authorization: string };
 
 beforeAll(async () => {
   gw = await createTestGateway();
-  const anna = { Authorization: `Bearer ${await gw.token('anna')}` };
-  const bram = { Authorization: `Bearer ${await gw.token('bram')}` };
   dpo = { Authorization: `Bearer ${await gw.token('sam')}` };
-  for (let i = 0; i < 3; i++) {
-    const id = (
-      await gw.http
-        .post('/api/v1/requests')
-        .set(anna)
-        .send(boatRequest({ caseRef: `NL-2026-00020${i}` }))
-    ).body.id;
-    await gw.http.post(`/api/v1/requests/${id}/answer`).set(bram).send(vesselAnswer());
-    await gw.http.post(`/api/v1/requests/${id}/approve`).set(bram);
-    await gw.checkpointer.checkpoint();
-  }
+  await answeredRequests(
+    gw,
+    3,
+    (i) => `NL-2026-00020${i}`,
+    () => 'approve',
+  );
 });
 afterAll(() => gw.close());
 
