@@ -12,6 +12,7 @@ import type { Bundle, Handling } from '../policy/types';
 import type { CanonicalRecord } from '../records/canonical';
 import type { DatasetRecord } from '../datasets/types';
 import { partnerAdapter } from '../datasets/partner-adapter';
+import { identifierKey } from '../identifiers';
 import { mapAll } from '../mapping';
 import type { InputFormat, QuarantineEntry } from '../mapping/types';
 import { findDataset } from '../safes/data';
@@ -223,6 +224,23 @@ export class RequestService {
   async hitRecords(request: StoredRequest): Promise<DatasetRecord[]> {
     const { providerId, datasetId, recordRefs } = request.input;
     return this.deps.store.datasets.resolve(providerId, datasetId, recordRefs);
+  }
+
+  /**
+   * The provider's shared records that answer the request: those it cites by hit reference, then those
+   * whose identifier is one it asks about (the provider's own data, for the provider's eyes: a request
+   * made by identifier can be answered from the shared dataset too, not only by upload).
+   */
+  async sharedRecords(request: StoredRequest): Promise<DatasetRecord[]> {
+    const { providerId, datasetId, identifiers } = request.input;
+    const cited = await this.hitRecords(request);
+    if (identifiers.length === 0) return cited;
+    const keys = [...new Set(identifiers.map((i) => identifierKey(i.type, i.value)))];
+    const found = await this.deps.store.datasets.lookup(keys, [{ providerId, datasetId }]);
+    const known = new Set(cited.map((r) => r.recordRef));
+    const more = [...new Set(found.map((h) => h.recordRef))].filter((ref) => !known.has(ref));
+    if (more.length === 0) return cited;
+    return [...cited, ...(await this.deps.store.datasets.resolve(providerId, datasetId, more))];
   }
 
   /** Releases the previewed records to the analyst until the agreement's retention runs out. */

@@ -121,6 +121,52 @@ it('counts hit/no-hit lookups in the statistics beside requests', async () => {
   expect(total((r) => r.requests + r.lookups)).toBe(total((r) => r.permits + r.denials));
 });
 
+it('offers the responder the shared records of a request made by identifier, and only those', async () => {
+  // The README's request: by identifier, citing no hit.
+  const created = await gw.http
+    .post('/api/v1/requests')
+    .set('Authorization', `Bearer ${await gw.token('anna')}`)
+    .send(boatRequest({ identifiers: [{ type: 'hin', value: 'NL-HXAB7A33G293' }], recordRefs: [] }));
+  expect(created.status).toBe(201);
+  const request = (await gw.store.requests.get(created.body.id))!;
+  const shared = await gw.requests.sharedRecords(request);
+  expect(await gw.requests.hitRecords(request)).toEqual([]);
+  // The boat whose hull number was asked, with its linked records (as a cited hit resolves).
+  expect(shared.map((r) => r.record.identifier.value)).toContain('NL-HXAB7A33G293');
+  expect(new Set(shared.map((r) => r.recordRef)).size).toBe(1);
+  expect(new Set(shared.map((r) => r.sourceRef))).toEqual(new Set(['NL8841AB']));
+
+  const bram = await portalSession(gw.http, 'bram');
+  const inbox = await gw.http.get('/portal/inbox').set('Cookie', bram.cookie);
+  expect(inbox.text).toContain(shared[0].sourceRef);
+  const page = await gw.http.get(`/portal/requests/${created.body.id}`).set('Cookie', bram.cookie);
+  expect(page.text).toContain('Answer with the records hit');
+  const answered = await gw.http
+    .post(`/portal/requests/${created.body.id}/answer-shared`)
+    .set('Cookie', bram.cookie)
+    .type('form')
+    .send({ _csrf: bram.csrf });
+  expect(answered.status).toBe(303);
+  const preview = await gw.http.get(`/portal/requests/${created.body.id}`).set('Cookie', bram.cookie);
+  expect(preview.text).toMatch(/Output check:\s*<strong class="output-check">pass<\/strong\s*>/);
+
+  // An identifier the provider does not hold offers nothing to answer with.
+  const unknown = await gw.http
+    .post('/api/v1/requests')
+    .set('Authorization', `Bearer ${await gw.token('anna')}`)
+    .send(boatRequest({ identifiers: [{ type: 'hin', value: 'NL-ZZZ99999Z999' }], recordRefs: [] }));
+  expect(unknown.status).toBe(201);
+  expect(await gw.requests.sharedRecords((await gw.store.requests.get(unknown.body.id))!)).toEqual([]);
+  const none = await gw.http.get(`/portal/requests/${unknown.body.id}`).set('Cookie', bram.cookie);
+  expect(none.text).not.toContain('Answer with the records hit');
+  const refused = await gw.http
+    .post(`/portal/requests/${unknown.body.id}/answer-shared`)
+    .set('Cookie', bram.cookie)
+    .type('form')
+    .send({ _csrf: bram.csrf });
+  expect(refused.status).toBe(400);
+});
+
 it('does not seed again on restart, nor over a partner’s own upload', async () => {
   const before = await uploads();
   const csv = fs.readFileSync(

@@ -86,7 +86,7 @@ function uploadForm(ctx: Ctx, action: string, extra = html``) {
 
 export async function providerView(ctx: Ctx, request: StoredRequest): Promise<void> {
   const agreement = ctx.deps.bundle().agreements.get(request.input.agreementId);
-  const hits = await ctx.deps.services.requests.hitRecords(request);
+  const hits = await ctx.deps.services.requests.sharedRecords(request);
   const preview = request.preview;
   const h = handlingView(handlingOf(request));
   const open = ['awaiting_provider', 'answered', 'withheld'].includes(request.state);
@@ -109,7 +109,7 @@ export async function providerView(ctx: Ctx, request: StoredRequest): Promise<vo
         <dd>${request.input.fields.join(', ')}</dd>
         <dt>Identifiers</dt>
         <dd>${request.input.identifiers.map((i) => `${i.type}:${i.value}`).join(', ') || '—'}</dd>
-        <dt>Your records hit</dt>
+        <dt>Your shared records that match</dt>
         <dd>
           ${hits.length ? [...new Set(hits.map((r) => `${r.sourceRef} (${r.objectType})`))].join(', ') : '—'}
         </dd>
@@ -157,9 +157,10 @@ export async function providerView(ctx: Ctx, request: StoredRequest): Promise<vo
                     >
                       ${csrfField(ctx.user.csrf)}
                       <p>
-                        The request cites ${hits.length} record(s) of your shared dataset
-                        <strong>${request.input.datasetId}</strong>. You can answer with them as they were
-                        last uploaded, or upload a file below. Either way you see the preview before anything
+                        ${hits.length} record(s) of your shared dataset
+                        <strong>${request.input.datasetId}</strong> match this request (cited by a hit, or
+                        with an identifier it asks about). You can answer with them as they were last
+                        uploaded, or upload a file below. Either way you see the preview before anything
                         leaves.
                       </p>
                       <div><button type="submit">Answer with the records hit</button></div>
@@ -209,7 +210,7 @@ export function responderRoutes(): PortalRoute[] {
         const items = await ctx.deps.services.requests.inbox(ctx.identity);
         const rows = await Promise.all(
           items.map(async (r) => {
-            const hits = await ctx.deps.services.requests.hitRecords(r);
+            const hits = await ctx.deps.services.requests.sharedRecords(r);
             const legal = ctx.deps.bundle().agreements.get(r.input.agreementId)?.legalBasis ?? '—';
             return html`<tr>
               <td><a href="/portal/requests/${r.id}">${r.input.caseRef}</a></td>
@@ -234,7 +235,7 @@ export function responderRoutes(): PortalRoute[] {
                       <th scope="col">Purpose</th>
                       <th scope="col">Legal basis</th>
                       <th scope="col">Fields asked</th>
-                      <th scope="col">Our records hit</th>
+                      <th scope="col">Our matching records</th>
                       <th scope="col">State</th>
                     </tr>
                   </thead>
@@ -277,8 +278,8 @@ export function responderRoutes(): PortalRoute[] {
       handler: async (ctx) => {
         const { request: asked, side } = await ctx.deps.services.requests.get(ctx.identity, idOf(ctx));
         if (side !== 'provider') throw problems.forbidden('Only the provider answers a request.');
-        const hits = await ctx.deps.services.requests.hitRecords(asked);
-        if (!hits.length) throw problems.badRequest('This request cites none of your shared records.');
+        const hits = await ctx.deps.services.requests.sharedRecords(asked);
+        if (!hits.length) throw problems.badRequest('None of your shared records match this request.');
         const request = await ctx.deps.services.requests.answer(
           ctx.identity,
           asked.id,
