@@ -21,6 +21,24 @@ const uploads = async () =>
     partners: e.partners,
   }));
 
+/**
+ * The responder's click on "Answer with the records hit" for request `id`, the button checked on the
+ * page first; the request page after it, whose output check must have passed.
+ */
+async function answerWithShared(id: string, session: { cookie: string; csrf: string }) {
+  const page = await gw.http.get(`/portal/requests/${id}`).set('Cookie', session.cookie);
+  expect(page.text).toContain('Answer with the records hit');
+  const answered = await gw.http
+    .post(`/portal/requests/${id}/answer-shared`)
+    .set('Cookie', session.cookie)
+    .type('form')
+    .send({ _csrf: session.csrf });
+  expect(answered.status).toBe(303);
+  const preview = await gw.http.get(`/portal/requests/${id}`).set('Cookie', session.cookie);
+  expect(preview.text).toMatch(/Output check:\s*<strong class="output-check">pass<\/strong\s*>/);
+  return preview;
+}
+
 it('seeds every dataset shared for lookups, so a demo lookup hits', async () => {
   expect(await uploads()).toEqual(
     expect.arrayContaining([
@@ -73,16 +91,7 @@ it('lets the responder answer a request that cites a hit with the records hit, a
   expect(created.status).toBe(201);
 
   const bram = await portalSession(gw.http, 'bram');
-  const page = await gw.http.get(`/portal/requests/${created.body.id}`).set('Cookie', bram.cookie);
-  expect(page.text).toContain('Answer with the records hit');
-  const answered = await gw.http
-    .post(`/portal/requests/${created.body.id}/answer-shared`)
-    .set('Cookie', bram.cookie)
-    .type('form')
-    .send({ _csrf: bram.csrf });
-  expect(answered.status).toBe(303);
-  const preview = await gw.http.get(`/portal/requests/${created.body.id}`).set('Cookie', bram.cookie);
-  expect(preview.text).toMatch(/Output check:\s*<strong class="output-check">pass<\/strong\s*>/);
+  const preview = await answerWithShared(created.body.id, bram);
   expect(preview.text).toContain('NL-HXAB7A33G293');
   const state = await gw.http
     .get(`/api/v1/requests/${created.body.id}`)
@@ -139,16 +148,7 @@ it('offers the responder the shared records of a request made by identifier, and
   const bram = await portalSession(gw.http, 'bram');
   const inbox = await gw.http.get('/portal/inbox').set('Cookie', bram.cookie);
   expect(inbox.text).toContain(shared[0].sourceRef);
-  const page = await gw.http.get(`/portal/requests/${created.body.id}`).set('Cookie', bram.cookie);
-  expect(page.text).toContain('Answer with the records hit');
-  const answered = await gw.http
-    .post(`/portal/requests/${created.body.id}/answer-shared`)
-    .set('Cookie', bram.cookie)
-    .type('form')
-    .send({ _csrf: bram.csrf });
-  expect(answered.status).toBe(303);
-  const preview = await gw.http.get(`/portal/requests/${created.body.id}`).set('Cookie', bram.cookie);
-  expect(preview.text).toMatch(/Output check:\s*<strong class="output-check">pass<\/strong\s*>/);
+  await answerWithShared(created.body.id, bram);
 
   // An identifier the provider does not hold offers nothing to answer with.
   const unknown = await gw.http
