@@ -98,6 +98,7 @@ export function requestRoutes(
               fields: r.input.fields,
               legalBasis: bundle().agreements.get(r.input.agreementId)?.legalBasis ?? null,
               hitRecords: hitView(await service.hitRecords(r)),
+              matchingRecords: hitView(await service.sharedRecords(r)),
             })),
           ),
         });
@@ -109,8 +110,15 @@ export function requestRoutes(
       guard: guards.anyOf('requests:read-own', 'inbox:read'),
       handler: async (req, res) => {
         const { request, side } = await service.get(identityOf(res), idOf(req));
-        // Which of the provider's own records were hit is for the provider's eyes only.
-        const hits = side === 'provider' ? { hitRecords: hitView(await service.hitRecords(request)) } : {};
+        // Which of the provider's own records were hit, or match the identifiers asked about, is for the
+        // provider's eyes only.
+        const hits =
+          side === 'provider'
+            ? {
+                hitRecords: hitView(await service.hitRecords(request)),
+                matchingRecords: hitView(await service.sharedRecords(request)),
+              }
+            : {};
         res.json({ ...detail(request, side, bundle()), ...hits });
       },
     },

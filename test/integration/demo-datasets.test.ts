@@ -145,6 +145,20 @@ it('offers the responder the shared records of a request made by identifier, and
   expect(new Set(shared.map((r) => r.recordRef)).size).toBe(1);
   expect(new Set(shared.map((r) => r.sourceRef))).toEqual(new Set(['NL8841AB']));
 
+  // The API says the same to the provider, and nothing of it to the analyst.
+  const asProvider = await gw.http
+    .get(`/api/v1/requests/${created.body.id}`)
+    .set('Authorization', `Bearer ${await gw.token('bram')}`);
+  expect(asProvider.body.hitRecords).toEqual([]);
+  expect(asProvider.body.matchingRecords).toEqual([
+    expect.objectContaining({ recordRef: shared[0].recordRef, sourceRef: 'NL8841AB', objectType: 'boat' }),
+  ]);
+  const asAnalyst = await gw.http
+    .get(`/api/v1/requests/${created.body.id}`)
+    .set('Authorization', `Bearer ${await gw.token('anna')}`);
+  expect(asAnalyst.body).not.toHaveProperty('matchingRecords');
+  expect(JSON.stringify(asAnalyst.body)).not.toContain('NL8841AB');
+
   const bram = await portalSession(gw.http, 'bram');
   const inbox = await gw.http.get('/portal/inbox').set('Cookie', bram.cookie);
   expect(inbox.text).toContain(shared[0].sourceRef);
