@@ -136,6 +136,15 @@ export function requestRoutes(
       },
     },
     {
+      // The answer made of the provider's shared records that match the request (matchingRecords).
+      method: 'post',
+      path: '/requests/:id/answer/shared',
+      guard: guards.anyOf('requests:answer'),
+      handler: async (req, res) => {
+        res.json(answerView(await service.answerShared(identityOf(res), idOf(req))));
+      },
+    },
+    {
       // The same answer in the responder's own format, mapped through its adapter; quarantined rows
       // come back beside the preview.
       method: 'post',

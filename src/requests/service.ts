@@ -220,6 +220,21 @@ export class RequestService {
     return this.answer(identity, id, mapped.records, mapped.quarantine);
   }
 
+  /**
+   * An answer made of the provider's shared records that match the request (sharedRecords), as they
+   * were last uploaded; the same preview and output check as any answer. Refused when none match.
+   */
+  async answerShared(identity: Identity, id: string): Promise<StoredRequest> {
+    const request = await this.onSide(identity, id, 'provider');
+    const shared = await this.sharedRecords(request);
+    if (shared.length === 0) throw problems.badRequest('None of your shared records match this request.');
+    return this.answer(
+      identity,
+      id,
+      shared.map((r) => r.record),
+    );
+  }
+
   /** The provider's records that the request cites by the references hits handed out. */
   async hitRecords(request: StoredRequest): Promise<DatasetRecord[]> {
     const { providerId, datasetId, recordRefs } = request.input;

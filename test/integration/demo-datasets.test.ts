@@ -164,6 +164,23 @@ it('offers the responder the shared records of a request made by identifier, and
   expect(inbox.text).toContain(shared[0].sourceRef);
   await answerWithShared(created.body.id, bram);
 
+  // Through the API too: the provider answers a second such request with its shared records; the
+  // analyst cannot.
+  const again = await gw.http
+    .post('/api/v1/requests')
+    .set('Authorization', `Bearer ${await gw.token('anna')}`)
+    .send(boatRequest({ identifiers: [{ type: 'hin', value: 'NL-HXAB7A33G293' }], recordRefs: [] }));
+  const byAnalyst = await gw.http
+    .post(`/api/v1/requests/${again.body.id}/answer/shared`)
+    .set('Authorization', `Bearer ${await gw.token('anna')}`);
+  expect(byAnalyst.status).toBe(403);
+  const byProvider = await gw.http
+    .post(`/api/v1/requests/${again.body.id}/answer/shared`)
+    .set('Authorization', `Bearer ${await gw.token('bram')}`);
+  expect(byProvider.status).toBe(200);
+  expect(byProvider.body).toMatchObject({ state: 'answered', preview: { outputCheck: { outcome: 'pass' } } });
+  expect(byProvider.body.preview.records.length).toBe(shared.length);
+
   // An identifier the provider does not hold offers nothing to answer with.
   const unknown = await gw.http
     .post('/api/v1/requests')
@@ -179,6 +196,11 @@ it('offers the responder the shared records of a request made by identifier, and
     .type('form')
     .send({ _csrf: bram.csrf });
   expect(refused.status).toBe(400);
+  const refusedByApi = await gw.http
+    .post(`/api/v1/requests/${unknown.body.id}/answer/shared`)
+    .set('Authorization', `Bearer ${await gw.token('bram')}`);
+  expect(refusedByApi.status).toBe(400);
+  expect(refusedByApi.type).toBe('application/problem+json');
 });
 
 it('does not seed again on restart, nor over a partner’s own upload', async () => {

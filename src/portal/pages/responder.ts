@@ -276,18 +276,10 @@ export function responderRoutes(): PortalRoute[] {
       path: '/requests/:id/answer-shared',
       guard: guards.anyOf('requests:answer'),
       handler: async (ctx) => {
-        const { request: asked, side } = await ctx.deps.services.requests.get(ctx.identity, idOf(ctx));
-        if (side !== 'provider') throw problems.forbidden('Only the provider answers a request.');
-        const hits = await ctx.deps.services.requests.sharedRecords(asked);
-        if (!hits.length) throw problems.badRequest('None of your shared records match this request.');
-        const request = await ctx.deps.services.requests.answer(
-          ctx.identity,
-          asked.id,
-          hits.map((h) => h.record),
-        );
+        const request = await ctx.deps.services.requests.answerShared(ctx.identity, idOf(ctx));
         ctx.redirect(
           `/portal/requests/${request.id}`,
-          `Answered with ${hits.length} record(s) of your shared dataset: ${request.preview?.records.length ?? 0} in the preview. Nothing has left yet.`,
+          `Answered with your shared records: ${request.preview?.records.length ?? 0} in the preview. Nothing has left yet.`,
         );
       },
     },
