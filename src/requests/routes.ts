@@ -97,8 +97,7 @@ export function requestRoutes(
               ...summary(r),
               fields: r.input.fields,
               legalBasis: bundle().agreements.get(r.input.agreementId)?.legalBasis ?? null,
-              hitRecords: hitView(await service.hitRecords(r)),
-              matchingRecords: hitView(await service.sharedRecords(r)),
+              ...recordsView(await service.providerRecords(r)),
             })),
           ),
         });
@@ -112,13 +111,7 @@ export function requestRoutes(
         const { request, side } = await service.get(identityOf(res), idOf(req));
         // Which of the provider's own records were hit, or match the identifiers asked about, is for the
         // provider's eyes only.
-        const hits =
-          side === 'provider'
-            ? {
-                hitRecords: hitView(await service.hitRecords(request)),
-                matchingRecords: hitView(await service.sharedRecords(request)),
-              }
-            : {};
+        const hits = side === 'provider' ? recordsView(await service.providerRecords(request)) : {};
         res.json({ ...detail(request, side, bundle()), ...hits });
       },
     },
@@ -261,6 +254,11 @@ function hitView(records: DatasetRecord[]) {
     bySource.set(r.recordRef, entry);
   }
   return [...bySource.values()].map((e) => ({ ...e, identifierTypes: e.identifierTypes.sort() }));
+}
+
+/** The provider's records of a request as the API shows them: hitRecords and matchingRecords. */
+function recordsView(records: { hit: DatasetRecord[]; matching: DatasetRecord[] }) {
+  return { hitRecords: hitView(records.hit), matchingRecords: hitView(records.matching) };
 }
 
 export function deniedDetail(safes: Record<string, { outcome: string }>): string {

@@ -171,11 +171,51 @@ export class RequestService {
     quarantine: QuarantineEntry[] = [],
   ): Promise<StoredRequest> {
     const request = await this.onSide(identity, id, 'provider');
+    return this.answerRequest(identity, request, records, quarantine, await this.hitRecords(request));
+  }
+
+  /** An answer uploaded in the responder's own format, mapped through its adapter first. */
+  async answerUpload(
+    identity: Identity,
+    id: string,
+    adapterId: string,
+    format: InputFormat,
+    input: Readable,
+  ): Promise<StoredRequest> {
+    const request = await this.onSide(identity, id, 'provider');
+    const adapter = partnerAdapter(identity, adapterId, format);
+    const mapped = await mapAll(adapter, input, format);
+    const cited = await this.hitRecords(request);
+    return this.answerRequest(identity, request, mapped.records, mapped.quarantine, cited);
+  }
+
+  /**
+   * An answer made of the provider's shared records that match the request (providerRecords), as they
+   * were last uploaded; the same preview and output check as any answer. Refused when none match.
+   */
+  async answerShared(identity: Identity, id: string): Promise<StoredRequest> {
+    const request = await this.onSide(identity, id, 'provider');
+    const { hit, matching } = await this.providerRecords(request);
+    if (matching.length === 0) throw problems.badRequest('None of your shared records match this request.');
+    const records = matching.map((r) => r.record);
+    return this.answerRequest(identity, request, records, [], hit);
+  }
+
+  /**
+   * The output check and preview of an answer to `request` (already found on the provider's side);
+   * `cited` are the provider's records the request cites by hit reference.
+   */
+  private async answerRequest(
+    identity: Identity,
+    request: StoredRequest,
+    records: CanonicalRecord[],
+    quarantine: QuarantineEntry[],
+    cited: DatasetRecord[],
+  ): Promise<StoredRequest> {
     const agreement = this.deps.bundle().agreements.get(request.input.agreementId);
     const dataset = agreement && findDataset(agreement, request.input);
     const { obligations } = request.decision;
     // Hits are cited by opaque reference; the answer carries the provider's own references.
-    const cited = await this.hitRecords(request);
     const asked = { ...request.input, recordRefs: cited.map((r) => r.sourceRef) };
     const outputCheck = checkAnswer(records, asked, dataset, obligations);
     const key = this.deps.secrets.identifierKey;
@@ -206,35 +246,6 @@ export class RequestService {
     );
   }
 
-  /** An answer uploaded in the responder's own format, mapped through its adapter first. */
-  async answerUpload(
-    identity: Identity,
-    id: string,
-    adapterId: string,
-    format: InputFormat,
-    input: Readable,
-  ): Promise<StoredRequest> {
-    await this.onSide(identity, id, 'provider');
-    const adapter = partnerAdapter(identity, adapterId, format);
-    const mapped = await mapAll(adapter, input, format);
-    return this.answer(identity, id, mapped.records, mapped.quarantine);
-  }
-
-  /**
-   * An answer made of the provider's shared records that match the request (sharedRecords), as they
-   * were last uploaded; the same preview and output check as any answer. Refused when none match.
-   */
-  async answerShared(identity: Identity, id: string): Promise<StoredRequest> {
-    const request = await this.onSide(identity, id, 'provider');
-    const shared = await this.sharedRecords(request);
-    if (shared.length === 0) throw problems.badRequest('None of your shared records match this request.');
-    return this.answer(
-      identity,
-      id,
-      shared.map((r) => r.record),
-    );
-  }
-
   /** The provider's records that the request cites by the references hits handed out. */
   async hitRecords(request: StoredRequest): Promise<DatasetRecord[]> {
     const { providerId, datasetId, recordRefs } = request.input;
@@ -242,23 +253,27 @@ export class RequestService {
   }
 
   /**
-   * The provider's shared records that answer the request: those it cites by hit reference, then those
-   * whose identifier is one it asks about (the provider's own data, for the provider's eyes: a request
+   * The provider's own records for a request, for the provider's eyes: `hit`, those it cites by hit
+   * reference; `matching`, those and then the ones whose identifier is one it asks about (so a request
    * made by identifier can be answered from the shared dataset too, not only by upload).
    */
-  async sharedRecords(request: StoredRequest): Promise<DatasetRecord[]> {
+  async providerRecords(
+    request: StoredRequest,
+  ): Promise<{ hit: DatasetRecord[]; matching: DatasetRecord[] }> {
     const { providerId, datasetId, identifiers } = request.input;
-    const cited = await this.hitRecords(request);
-    if (identifiers.length === 0) return cited;
+    const hit = await this.hitRecords(request);
+    if (identifiers.length === 0) return { hit, matching: hit };
     const keys = [...new Set(identifiers.map((i) => identifierKey(i.type, i.value)))];
     const found = await this.deps.store.datasets.lookup(keys, [{ providerId, datasetId }]);
-    const known = new Set(cited.map((r) => r.recordRef));
+    const known = new Set(hit.map((r) => r.recordRef));
     const more = [...new Set(found.map((h) => h.recordRef))].filter((ref) => !known.has(ref));
-    if (more.length === 0) return cited;
-    return [...cited, ...(await this.deps.store.datasets.resolve(providerId, datasetId, more))];
+    if (more.length === 0) return { hit, matching: hit };
+    return {
+      hit,
+      matching: [...hit, ...(await this.deps.store.datasets.resolve(providerId, datasetId, more))],
+    };
   }
 
-  /** Releases the previewed records to the analyst until the agreement's retention runs out. */
   /**
    * Releases the preview until the agreement's retention runs out. A table under `review` needs the
    * responder's written exception reason, which is logged with the disclosure.

@@ -138,8 +138,8 @@ it('offers the responder the shared records of a request made by identifier, and
     .send(boatRequest({ identifiers: [{ type: 'hin', value: 'NL-HXAB7A33G293' }], recordRefs: [] }));
   expect(created.status).toBe(201);
   const request = (await gw.store.requests.get(created.body.id))!;
-  const shared = await gw.requests.sharedRecords(request);
-  expect(await gw.requests.hitRecords(request)).toEqual([]);
+  const { hit, matching: shared } = await gw.requests.providerRecords(request);
+  expect(hit).toEqual([]);
   // The boat whose hull number was asked, with its linked records (as a cited hit resolves).
   expect(shared.map((r) => r.record.identifier.value)).toContain('NL-HXAB7A33G293');
   expect(new Set(shared.map((r) => r.recordRef)).size).toBe(1);
@@ -187,7 +187,9 @@ it('offers the responder the shared records of a request made by identifier, and
     .set('Authorization', `Bearer ${await gw.token('anna')}`)
     .send(boatRequest({ identifiers: [{ type: 'hin', value: 'NL-ZZZ99999Z999' }], recordRefs: [] }));
   expect(unknown.status).toBe(201);
-  expect(await gw.requests.sharedRecords((await gw.store.requests.get(unknown.body.id))!)).toEqual([]);
+  expect(
+    (await gw.requests.providerRecords((await gw.store.requests.get(unknown.body.id))!)).matching,
+  ).toEqual([]);
   const none = await gw.http.get(`/portal/requests/${unknown.body.id}`).set('Cookie', bram.cookie);
   expect(none.text).not.toContain('Answer with the records hit');
   const refused = await gw.http

@@ -86,7 +86,7 @@ function uploadForm(ctx: Ctx, action: string, extra = html``) {
 
 export async function providerView(ctx: Ctx, request: StoredRequest): Promise<void> {
   const agreement = ctx.deps.bundle().agreements.get(request.input.agreementId);
-  const hits = await ctx.deps.services.requests.sharedRecords(request);
+  const hits = (await ctx.deps.services.requests.providerRecords(request)).matching;
   const preview = request.preview;
   const h = handlingView(handlingOf(request));
   const open = ['awaiting_provider', 'answered', 'withheld'].includes(request.state);
@@ -210,7 +210,7 @@ export function responderRoutes(): PortalRoute[] {
         const items = await ctx.deps.services.requests.inbox(ctx.identity);
         const rows = await Promise.all(
           items.map(async (r) => {
-            const hits = await ctx.deps.services.requests.sharedRecords(r);
+            const hits = (await ctx.deps.services.requests.providerRecords(r)).matching;
             const legal = ctx.deps.bundle().agreements.get(r.input.agreementId)?.legalBasis ?? '—';
             return html`<tr>
               <td><a href="/portal/requests/${r.id}">${r.input.caseRef}</a></td>
