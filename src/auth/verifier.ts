@@ -217,6 +217,47 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
   }
   const cache = maxEntries > 0 && ttl > 0 ? new TokenCache(maxEntries, ttl * 1000) : undefined;
 
+  const inFlight = new Map<string, Promise<Identity>>();
+
+  /** The full check (signature, issuer, audience, expiry, claims); the result goes to the cache. */
+  async function verifyFully(token: string, key: string, nowMs: number): Promise<Identity> {
+    const trusted = issuers.get(unverifiedIssuer(token));
+    if (!trusted) throw problems.unauthenticated(NOT_VERIFIED);
+
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, trusted.key, {
+        algorithms: [trusted.config.algorithm],
+        issuer: trusted.config.iss,
+        audience: opts.audience,
+        clockTolerance: skew,
+        currentDate: new Date(nowMs),
+        requiredClaims: ['iss', 'aud', 'exp', 'sub'],
+      }));
+    } catch (err) {
+      // jose checks the signature before the claims, so "expired" is only said of genuine tokens.
+      throw problems.unauthenticated(err instanceof errors.JWTExpired ? EXPIRED : NOT_VERIFIED);
+    }
+
+    const { sub, exp } = payload;
+    if (typeof sub !== 'string' || sub.length === 0 || typeof exp !== 'number') {
+      throw problems.unauthenticated(NOT_VERIFIED);
+    }
+    const identity: Identity = {
+      userId: sub,
+      partnerId: trusted.partnerId, // from the issuer binding, never from a claim
+      issuer: trusted.config.iss,
+      amr: amrOf(payload.amr),
+      expiresAt: exp,
+    };
+    if (typeof payload.auth_time === 'number' && Number.isFinite(payload.auth_time)) {
+      identity.authTime = payload.auth_time;
+    }
+    const nbf = typeof payload.nbf === 'number' ? payload.nbf : undefined;
+    cache?.set(key, copyIdentity(identity), exp, nbf, nowMs);
+    return identity;
+  }
+
   return {
     async verify(token: string): Promise<Identity> {
       if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
@@ -238,41 +279,15 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
         }
         return copyIdentity(hit.identity);
       }
-      const trusted = issuers.get(unverifiedIssuer(token));
-      if (!trusted) throw problems.unauthenticated(NOT_VERIFIED);
-
-      let payload;
-      try {
-        ({ payload } = await jwtVerify(token, trusted.key, {
-          algorithms: [trusted.config.algorithm],
-          issuer: trusted.config.iss,
-          audience: opts.audience,
-          clockTolerance: skew,
-          currentDate: new Date(nowMs),
-          requiredClaims: ['iss', 'aud', 'exp', 'sub'],
-        }));
-      } catch (err) {
-        // jose checks the signature before the claims, so "expired" is only said of genuine tokens.
-        throw problems.unauthenticated(err instanceof errors.JWTExpired ? EXPIRED : NOT_VERIFIED);
+      if (!cache) return verifyFully(token, key, nowMs);
+      // Concurrent requests with the very same token (a client's parallel calls) share one signature
+      // check: each would miss the cache until the first one has stored its result.
+      let pending = inFlight.get(key);
+      if (!pending) {
+        pending = verifyFully(token, key, nowMs).finally(() => inFlight.delete(key));
+        inFlight.set(key, pending);
       }
-
-      const { sub, exp } = payload;
-      if (typeof sub !== 'string' || sub.length === 0 || typeof exp !== 'number') {
-        throw problems.unauthenticated(NOT_VERIFIED);
-      }
-      const identity: Identity = {
-        userId: sub,
-        partnerId: trusted.partnerId, // from the issuer binding, never from a claim
-        issuer: trusted.config.iss,
-        amr: amrOf(payload.amr),
-        expiresAt: exp,
-      };
-      if (typeof payload.auth_time === 'number' && Number.isFinite(payload.auth_time)) {
-        identity.authTime = payload.auth_time;
-      }
-      const nbf = typeof payload.nbf === 'number' ? payload.nbf : undefined;
-      cache?.set(key, copyIdentity(identity), exp, nbf, nowMs);
-      return identity;
+      return copyIdentity(await pending);
     },
     cachedTokens: () => cache?.size ?? 0,
   };

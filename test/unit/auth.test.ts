@@ -1,12 +1,19 @@
 import { createHmac, createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { SignJWT, decodeJwt, type JWTPayload } from 'jose';
+import { SignJWT, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import { parse } from 'yaml';
 import { issueDemoToken, parseTtl } from '../../src/auth/demo-tokens';
 import { createTokenVerifier, hasMfa, type VerifierOptions } from '../../src/auth/verifier';
 import { ProblemError } from '../../src/http/problem';
 import type { Partner, TokenAlgorithm } from '../../src/policy/types';
+
+// jose as it is, with its signature checks counted (the cache and the in-flight sharing spare them).
+jest.mock('jose', () => {
+  const actual = jest.requireActual<typeof import('jose')>('jose');
+  return { ...actual, jwtVerify: jest.fn(actual.jwtVerify) };
+});
+const signatureChecks = () => (jwtVerify as jest.Mock).mock.calls.length;
 
 const ROOT = path.resolve(__dirname, '../..');
 const BUNDLE_DIR = path.join(ROOT, 'policies');
@@ -377,6 +384,33 @@ describe('createTokenVerifier: verified-token cache', () => {
       status: 401,
     });
     expect(v.cachedTokens?.()).toBe(2);
+  });
+
+  it('checks the signature once for concurrent uses of the same token, each caller with its own copy', async () => {
+    const { v } = clocked();
+    const token = await tokenOf({ ...baseClaims(), amr: ['mfa'] });
+    const before = signatureChecks();
+    const identities = await Promise.all(Array.from({ length: 10 }, () => v.verify(token)));
+    expect(signatureChecks() - before).toBe(1);
+    expect(new Set(identities).size).toBe(10);
+    identities[0].amr.push('tampered');
+    for (const identity of identities.slice(1))
+      expect(identity).toMatchObject({ userId: 'user-1', amr: ['mfa'] });
+    await v.verify(token);
+    expect(signatureChecks() - before).toBe(1);
+  });
+
+  it('shares a concurrent failure, caches nothing, and checks the same bad token again later', async () => {
+    const { v } = clocked();
+    const token = await tokenOf({ ...baseClaims(), aud: 'https://other.test' });
+    const before = signatureChecks();
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => v.verify(token)));
+    expect(results.map((r) => r.status)).toEqual(Array(5).fill('rejected'));
+    for (const r of results) expect((r as PromiseRejectedResult).reason).toMatchObject({ status: 401 });
+    expect(signatureChecks() - before).toBe(1);
+    expect(v.cachedTokens?.()).toBe(0);
+    await expect(v.verify(token)).rejects.toMatchObject({ status: 401 });
+    expect(signatureChecks() - before).toBe(2);
   });
 
   it('holds at most maxEntries tokens, dropping the least recently used', async () => {
