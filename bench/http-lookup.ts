@@ -11,6 +11,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { startChild } from './lib/child';
 import { hinOf } from './lib/records';
+import { cpuPerRequest, threadCpuSeconds } from './lib/stats';
 import { row, type Benchmark, type ResultRow } from './lib/types';
 
 interface Settings {
@@ -24,6 +25,8 @@ interface Settings {
 
 interface LoadResult {
   requestsPerSecond: number;
+  /** Latency, ms: autocannon's mean (fractional) and percentiles (whole milliseconds). */
+  mean: number;
   p50: number;
   p99: number;
   p999: number;
@@ -31,6 +34,14 @@ interface LoadResult {
   non2xx: number;
   errors: number;
   timeouts: number;
+  /**
+   * CPU per request over the measured run (Linux): the server's event loop and its other threads,
+   * and this process (autocannon). Not a target: it tells a server's cost from time spent waiting.
+   */
+  cpu?: {
+    server: { mainMicros: number; otherThreadsMicros: number };
+    loadGeneratorMicros: number;
+  };
 }
 
 async function load(
@@ -50,6 +61,7 @@ async function load(
   });
   return {
     requestsPerSecond: result.requests.total / (result.duration || seconds),
+    mean: result.latency.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     p999: result.latency.p99_9,
@@ -60,10 +72,23 @@ async function load(
   };
 }
 
-/** Warm-up (discarded), then the measured run. */
-async function measure(url: string, requests: autocannon.Request[], settings: Settings): Promise<LoadResult> {
+/** Warm-up (discarded), then the measured run, with the CPU the server (process `pid`) used for it. */
+async function measure(
+  url: string,
+  pid: number | undefined,
+  requests: autocannon.Request[],
+  settings: Settings,
+): Promise<LoadResult> {
   if (settings.warmup > 0) await load(url, requests, { ...settings, amount: undefined }, settings.warmup);
+  const before = pid === undefined ? new Map<number, number>() : threadCpuSeconds(pid);
+  const ownBefore = process.cpuUsage();
   const result = await load(url, requests, settings, settings.duration);
+  const own = process.cpuUsage(ownBefore);
+  const server =
+    pid === undefined ? undefined : cpuPerRequest(pid, before, threadCpuSeconds(pid), result.requests);
+  if (server) {
+    result.cpu = { server, loadGeneratorMicros: Math.round((own.user + own.system) / result.requests) };
+  }
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
     throw new Error(
       `${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`,
@@ -132,7 +157,7 @@ export const httpLookupBenchmark: Benchmark = {
         }
         answerBytes.push(Buffer.byteLength(text));
       }
-      gatewayResult = await measure(url, requests, settings);
+      gatewayResult = await measure(url, gateway.process.pid, requests, settings);
     } finally {
       await gateway.stop();
     }
@@ -143,7 +168,7 @@ export const httpLookupBenchmark: Benchmark = {
     let baselineResult: LoadResult;
     try {
       const { url } = await bare.first;
-      baselineResult = await measure(url, requests, settings);
+      baselineResult = await measure(url, bare.process.pid, requests, settings);
     } finally {
       await bare.stop();
     }

@@ -89,3 +89,46 @@ export function collectGarbage(): void {
   }
   gcFunction();
 }
+
+/** USER_HZ: Linux reports /proc CPU times in 1/100 s on every architecture Node runs on. */
+const CLOCK_TICKS = 100;
+
+/** CPU seconds (user + system) of each thread of process `pid`, by thread id; empty where /proc is not. */
+export function threadCpuSeconds(pid: number): Map<number, number> {
+  const threads = new Map<number, number>();
+  const dir = `/proc/${pid}/task`;
+  if (!fs.existsSync(dir)) return threads;
+  for (const tid of fs.readdirSync(dir)) {
+    try {
+      const stat = fs.readFileSync(`${dir}/${tid}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      threads.set(Number(tid), (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return threads;
+}
+
+/**
+ * CPU microseconds per request of a server process between two `threadCpuSeconds` readings: its main
+ * thread (the event loop, thread id = pid) and all its other threads (workers, libuv, V8) together.
+ */
+export function cpuPerRequest(
+  pid: number,
+  before: Map<number, number>,
+  after: Map<number, number>,
+  requests: number,
+): { mainMicros: number; otherThreadsMicros: number } | undefined {
+  if (after.size === 0 || requests === 0) return undefined;
+  let main = 0;
+  let other = 0;
+  for (const [tid, seconds] of after) {
+    const used = seconds - (before.get(tid) ?? 0);
+    if (tid === pid) main += used;
+    else other += used;
+  }
+  const micros = (seconds: number) => Math.round((seconds / requests) * 1e6);
+  return { mainMicros: micros(main), otherThreadsMicros: micros(other) };
+}
