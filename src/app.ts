@@ -1,4 +1,5 @@
 /** createApp(deps): express wiring only. Services hold the logic; the store is reached through its port. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { accreditationRoutes } from './accreditations/routes';
@@ -14,11 +15,12 @@ import { DatasetService } from './datasets/service';
 import { healthRoutes } from './health/routes';
 import { createGuardMiddleware } from './http/guard';
 import type { Logger } from './http/logger';
-import { lookupRoutes } from './lookups/routes';
+import { createLookupFastLane } from './lookups/fast-lane';
+import { LOOKUP_PREFIX, lookupRoutes } from './lookups/routes';
 import { LookupService } from './lookups/service';
 import { errorHandler, notFoundHandler } from './http/problem-response';
 import { requestContext } from './http/request-context';
-import { staticHeaders } from './http/static-headers';
+import { fixedHeaders, recordHeaders, type HeaderStep } from './http/static-headers';
 import { mountRoutes, type RouteSpec } from './http/routes';
 import type { Bundle } from './policy/types';
 import { requestRoutes } from './requests/routes';
@@ -40,6 +42,8 @@ export interface AppDeps {
 
 export interface Gateway {
   app: Express;
+  /** The server's request handler: the lookup fast lane (lookups/fast-lane.ts) in front of `app`. */
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
   requests: RequestService;
   audit: AuditService;
   datasets: DatasetService;
@@ -56,17 +60,15 @@ export function createApp(deps: AppDeps): Gateway {
   app.set('etag', false);
   app.use(requestContext(deps.logger));
   // helmet's headers do not depend on the request: computed once, set as they are on every response.
-  app.use(
-    staticHeaders(
+  const headers: HeaderStep[] = [
+    ...recordHeaders(
       helmet({
         contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
       }),
     ),
-  );
-  app.use((_req, res, next) => {
-    res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
+    { set: 'Cache-Control', value: 'no-store' },
+  ];
+  app.use(fixedHeaders(headers));
 
   const audit = new AuditService(deps);
   const requests = new RequestService({ ...deps, receipts: audit });
@@ -85,13 +87,14 @@ export function createApp(deps: AppDeps): Gateway {
     apiGuard: guard,
     services: { requests, lookups, datasets, accreditations, audit },
   });
+  const lookupRoute = lookupRoutes(lookups);
   const groups: { prefix: string; routes: RouteSpec[] }[] = [
     { prefix: '', routes: healthRoutes(deps.store, deps.bundle) },
     {
-      prefix: '/api/v1',
+      prefix: LOOKUP_PREFIX,
       routes: [
         // The hot route first: express tries a router's routes in order, for every request.
-        ...lookupRoutes(lookups),
+        ...lookupRoute,
         ...requestRoutes(requests, deps.bundle, deps.config.server.uploadLimit),
         ...datasetRoutes(datasets, deps.config.server.uploadLimit),
         ...accreditationRoutes(accreditations),
@@ -109,8 +112,19 @@ export function createApp(deps: AppDeps): Gateway {
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
 
+  const fastLane = createLookupFastLane({
+    route: lookupRoute[0],
+    service: lookups,
+    verifier: deps.verifier,
+    logger: deps.logger,
+    headers,
+    bodyLimit: deps.config.server.bodyLimit,
+    trust: app.get('trust proxy fn') as (address: string, hop: number) => boolean,
+  });
+
   return {
     app,
+    handler: (req, res) => fastLane(req, res, () => void app(req, res)),
     requests,
     audit,
     datasets,

@@ -2,7 +2,7 @@
  * Builds a running gateway from a configuration: bundle, store, keys, verifier, app, the retention
  * sweep, and a graceful shutdown. Used by `fsg serve` and by tests that want the real thing.
  */
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import path from 'node:path';
 import { demoAccreditations } from './accreditations/demo-seed';
 import { createApp, type Gateway } from './app';
@@ -120,7 +120,7 @@ export interface RunningGateway {
 
 export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
   const gateway = await assemble(config);
-  const server = gateway.app.listen(config.server.port, config.server.host);
+  const server = http.createServer(gateway.handler).listen(config.server.port, config.server.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

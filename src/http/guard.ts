@@ -31,6 +31,16 @@ export function isActive(
   );
 }
 
+/** Sent with every 401: the scheme the API wants (RFC 6750). */
+export const WWW_AUTHENTICATE = 'Bearer realm="five-safes-gateway"';
+
+/** The `authenticated` guard: the identity of a verified bearer token in `header`, or a 401 problem. */
+export async function authenticate(verifier: TokenVerifier, header: string | undefined): Promise<Identity> {
+  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header ?? '');
+  if (!match) throw problems.unauthenticated('A bearer token is required.');
+  return verifier.verify(match[1]);
+}
+
 export function createGuardMiddleware(deps: GuardDeps): GuardMiddleware {
   return (guard: Guard) => (req: Request, res: Response, next: NextFunction) => {
     if (guard.kind === 'public') return next();
@@ -38,16 +48,13 @@ export function createGuardMiddleware(deps: GuardDeps): GuardMiddleware {
       .then(() => next())
       .catch((error: unknown) => {
         if (!(error instanceof ProblemError)) return next(error);
-        if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="five-safes-gateway"');
+        if (error.status === 401) res.setHeader('WWW-Authenticate', WWW_AUTHENTICATE);
         sendProblem(res, error);
       });
   };
 
   async function check(guard: Guard, req: Request, res: Response): Promise<void> {
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
-    if (!match) throw problems.unauthenticated('A bearer token is required.');
-    const identity = await deps.verifier.verify(match[1]);
+    const identity = await authenticate(deps.verifier, req.get('authorization'));
     res.locals.identity = identity;
     if (guard.kind !== 'actions') return;
     const accreditation = await deps.store.accreditations.get(identity.userId);

@@ -4,18 +4,23 @@ import { ProblemError, problems } from './problem';
 
 const TYPE_BASE = 'https://five-safes-gateway.example/problems/';
 
+/** The RFC 9457 document of a problem; `instance` names the request. */
+export function problemDocument(problem: ProblemError, requestId: string | undefined): object {
+  return {
+    type: `${TYPE_BASE}${problem.code}`,
+    title: problem.title,
+    status: problem.status,
+    ...(problem.detail ? { detail: problem.detail } : {}),
+    instance: requestId ? `urn:fsg:request-id:${requestId}` : undefined,
+    ...problem.extensions,
+  };
+}
+
 export function sendProblem(res: Response, problem: ProblemError): void {
   res
     .status(problem.status)
     .type('application/problem+json')
-    .json({
-      type: `${TYPE_BASE}${problem.code}`,
-      title: problem.title,
-      status: problem.status,
-      ...(problem.detail ? { detail: problem.detail } : {}),
-      instance: res.locals.requestId ? `urn:fsg:request-id:${res.locals.requestId as string}` : undefined,
-      ...problem.extensions,
-    });
+    .json(problemDocument(problem, res.locals.requestId as string | undefined));
 }
 
 /** Turns what body-parser throws into problems; everything unknown becomes a bare 500. */
@@ -30,16 +35,18 @@ function toProblem(error: unknown): ProblemError | undefined {
   return undefined;
 }
 
+/** The problem to answer for `error`; anything unknown is logged (by name) and becomes a bare 500. */
+export function problemFor(error: unknown, logger: Logger, requestId: string | undefined): ProblemError {
+  const problem = toProblem(error);
+  if (problem) return problem;
+  // Name only: messages of foreign errors may quote input, and stacks never leave the process log level.
+  logger.error('unhandled error', { requestId, error: (error as Error)?.name ?? 'unknown' });
+  return new ProblemError({ code: 'internal', title: 'Internal error', status: 500 });
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, _req, res, _next) => {
-    const problem = toProblem(error);
-    if (problem) return sendProblem(res, problem);
-    // Name only: messages of foreign errors may quote input, and stacks never leave the process log level.
-    logger.error('unhandled error', {
-      requestId: res.locals.requestId,
-      error: (error as Error)?.name ?? 'unknown',
-    });
-    sendProblem(res, new ProblemError({ code: 'internal', title: 'Internal error', status: 500 }));
+    sendProblem(res, problemFor(error, logger, res.locals.requestId as string | undefined));
   };
 }
 

@@ -1,6 +1,7 @@
+import type { ServerResponse } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 
-type HeaderStep = { set: string; value: string | number | readonly string[] } | { remove: string };
+export type HeaderStep = { set: string; value: string | number | readonly string[] } | { remove: string };
 
 /**
  * The headers a middleware sets whatever the request (helmet with fixed options): it is run once,
@@ -10,6 +11,11 @@ type HeaderStep = { set: string; value: string | number | readonly string[] } | 
  * at once, so a configuration that depends on the request can never be frozen by mistake.
  */
 export function staticHeaders(middleware: RequestHandler): RequestHandler {
+  return fixedHeaders(recordHeaders(middleware));
+}
+
+/** What `middleware` does to every response's headers, in order (see staticHeaders). */
+export function recordHeaders(middleware: RequestHandler): HeaderStep[] {
   const steps: HeaderStep[] = [];
   const recorder = {
     setHeader(name: string, value: string | number | readonly string[]) {
@@ -34,11 +40,21 @@ export function staticHeaders(middleware: RequestHandler): RequestHandler {
     called = true;
   });
   if (!called) throw new Error('staticHeaders: the middleware did not call next() at once');
+  return steps;
+}
+
+/** Sets (and removes) the recorded headers on a response, express's or a bare node one. */
+export function applyHeaders(res: ServerResponse, steps: readonly HeaderStep[]): void {
+  for (const step of steps) {
+    if ('set' in step) res.setHeader(step.set, step.value);
+    else res.removeHeader(step.remove);
+  }
+}
+
+/** A middleware that applies `steps` to every response. */
+export function fixedHeaders(steps: readonly HeaderStep[]): RequestHandler {
   return (_req, res, next) => {
-    for (const step of steps) {
-      if ('set' in step) res.setHeader(step.set, step.value);
-      else res.removeHeader(step.remove);
-    }
+    applyHeaders(res, steps);
     next();
   };
 }

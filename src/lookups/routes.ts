@@ -1,36 +1,49 @@
 import type { Response } from 'express';
 import type { Identity } from '../auth/identity';
-import { ProblemError } from '../http/problem';
 import { guards, type RouteSpec } from '../http/routes';
 import { bodyValidator } from '../http/validate';
-import { deniedDetail } from '../requests/routes';
+import { deniedProblem } from '../requests/routes';
 import lookupSchema from '../../schemas/api/lookup.schema.json';
 import type { LookupInput, LookupService } from './service';
 
 const validateLookup = bodyValidator<LookupInput>(lookupSchema);
 
+/** Where the lookup route is mounted, and its path there (the fast lane serves exactly this). */
+export const LOOKUP_PREFIX = '/api/v1';
+export const LOOKUP_PATH = '/lookups';
+
+/**
+ * A lookup's answer, whatever serves the route (express, or the fast lane): the body validated, the
+ * lookup made (a full Five Safes decision, people safe included), a denial thrown as a 403 problem.
+ */
+export async function answerLookup(
+  service: LookupService,
+  identity: Identity,
+  body: unknown,
+  meta: { sourceIp: string; tls: boolean },
+): Promise<{ id: string; decision: unknown; hits: unknown[] }> {
+  const result = await service.lookup(identity, validateLookup(body), meta);
+  if (result.decision.outcome === 'deny') {
+    throw deniedProblem('lookup-denied', 'Lookup denied by the Five Safes', result.decision, {
+      lookupId: result.id,
+    });
+  }
+  return { id: result.id, decision: result.decision, hits: result.hits };
+}
+
 export function lookupRoutes(service: LookupService): RouteSpec[] {
   return [
     {
-      // Like a detail request, every lookup gets a full Five Safes decision, people safe included.
       method: 'post',
-      path: '/lookups',
+      path: LOOKUP_PATH,
       guard: guards.authenticated,
       handler: async (req, res: Response) => {
-        const result = await service.lookup(res.locals.identity as Identity, validateLookup(req.body), {
-          sourceIp: req.ip ?? '',
-          tls: req.secure,
-        });
-        if (result.decision.outcome === 'deny') {
-          throw new ProblemError({
-            code: 'lookup-denied',
-            title: 'Lookup denied by the Five Safes',
-            status: 403,
-            detail: deniedDetail(result.decision.safes),
-            extensions: { lookupId: result.id, decision: result.decision },
-          });
-        }
-        res.json({ id: result.id, decision: result.decision, hits: result.hits });
+        res.json(
+          await answerLookup(service, res.locals.identity as Identity, req.body, {
+            sourceIp: req.ip ?? '',
+            tls: req.secure,
+          }),
+        );
       },
     },
   ];

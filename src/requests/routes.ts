@@ -63,12 +63,8 @@ export function requestRoutes(
           tls: req.secure,
         });
         if (request.state === 'denied') {
-          throw new ProblemError({
-            code: 'request-denied',
-            title: 'Request denied by the Five Safes',
-            status: 403,
-            detail: deniedDetail(request.decision.safes),
-            extensions: { requestId: request.id, decision: request.decision },
+          throw deniedProblem('request-denied', 'Request denied by the Five Safes', request.decision, {
+            requestId: request.id,
           });
         }
         res
@@ -261,9 +257,25 @@ function recordsView(records: { hit: DatasetRecord[]; matching: DatasetRecord[] 
   return { hitRecords: hitView(records.hit), matchingRecords: hitView(records.matching) };
 }
 
-export function deniedDetail(safes: Record<string, { outcome: string }>): string {
+function deniedDetail(safes: Record<string, { outcome: string }>): string {
   const failed = Object.entries(safes)
     .filter(([, r]) => r.outcome === 'fail')
     .map(([safe]) => safe);
   return `Failed safes: ${failed.join(', ')}.`;
+}
+
+/** A 403 problem for what the Five Safes denied: which safes failed, the id, then the whole decision. */
+export function deniedProblem(
+  code: string,
+  title: string,
+  decision: { safes: Record<string, { outcome: string }> },
+  id: Record<string, string>,
+): ProblemError {
+  return new ProblemError({
+    code,
+    title,
+    status: 403,
+    detail: deniedDetail(decision.safes),
+    extensions: { ...id, decision },
+  });
 }

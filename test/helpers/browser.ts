@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -30,7 +30,7 @@ export async function startPortal(env: NodeJS.ProcessEnv = {}): Promise<PortalHa
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const gw = await createTestGateway(env);
   const server: Server = await new Promise((resolve) => {
-    const s = gw.app.listen(0, '127.0.0.1', () => resolve(s));
+    const s = http.createServer(gw.handler).listen(0, '127.0.0.1', () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'fsg-chromium-'));
