@@ -87,7 +87,8 @@ export function createLookupFastLane(deps: FastLaneDeps): FastLane {
         identity = who;
         const body = parseJson(await readBody(req));
         const answer = await answerLookup(deps.service, who, body, {
-          sourceIp: proxyaddr(req, deps.trust),
+          // As the express route's `req.ip ?? ''` (no address once the socket is gone).
+          sourceIp: (proxyaddr(req, deps.trust) as string | undefined) ?? '',
           tls: protocolOf(req, deps.trust) === 'https',
         });
         send(res, 200, 'application/json; charset=utf-8', JSON.stringify(answer));
