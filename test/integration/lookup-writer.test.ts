@@ -11,6 +11,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { createSigner } from '../../src/audit/checkpoint';
 import { verifyLog } from '../../src/audit/verify-log';
+import type { TreeHead } from '../../src/audit/types';
 import type { Store } from '../../src/store/port';
 import type * as SqliteModule from '../../src/store/sqlite';
 import type { CommitInfo } from '../../src/store/sqlite';
@@ -149,6 +150,41 @@ describe('lookup writer thread', () => {
     await new Promise<void>((resolve) => setTimeout(resolve, 20));
     expect(heads.length).toBeGreaterThan(0);
     expect(Math.max(...heads)).toBe(5);
+  });
+
+  it('makes checkpoints through the worker: signed here, stored there, the event loop never blocked', async () => {
+    const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519');
+    const signer = createSigner(privateKey);
+    const sign = (head: TreeHead) => signer.sign(head, new Date().toISOString());
+    await expect(store.audit.checkpoint(sign)).resolves.toBeUndefined(); // an empty log: nothing to sign
+    await Promise.all(
+      Array.from({ length: 3 }, (_, i) => store.lookups.create(lookup(`k${i}`), [lookupEvent(`k${i}`)])),
+    );
+    await store.audit.append([event(1)]);
+    // Another process holds the write lock for a while: the checkpoint waits for it off this thread.
+    const other = new Database(file);
+    other.prepare('BEGIN IMMEDIATE').run();
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 20);
+    const made = store.audit.checkpoint(sign);
+    await new Promise<void>((resolve) => setTimeout(resolve, 500));
+    other.prepare('COMMIT').run();
+    other.close();
+    const checkpoint = await made;
+    clearInterval(ticker);
+    // Blocked, the loop would have ticked at most once in those 500 ms.
+    expect(ticks).toBeGreaterThanOrEqual(10);
+    expect(checkpoint).toMatchObject({ treeSize: 4 });
+    // Covered already: the same checkpoint, nothing new stored.
+    await expect(store.audit.checkpoint(sign)).resolves.toEqual(checkpoint);
+    expect(onDisk<{ n: number }>('SELECT count(*) AS n FROM audit_checkpoints')[0].n).toBe(1);
+    const report = await verifyLog({
+      rows: compiled.readRawAuditRows(file),
+      checkpoints: compiled.readRawCheckpoints(file),
+      publicKey,
+    });
+    expect(report.firstBroken).toBeUndefined();
+    expect(report.checkpoints).toMatchObject({ matched: 1, total: 1 });
   });
 
   it('commits what was sent before the store closes, and refuses lookups after', async () => {

@@ -16,7 +16,7 @@ import {
 import type { AuditEntry, AuditEventInput, AuditPage, AuditQuery, StoredAuditEntry } from '../../audit/types';
 import type { RawAuditRow } from '../../audit/verify';
 import type { AuditStore } from '../port';
-import { createCheckpoints } from './checkpoints';
+import { createCheckpoints, type SqliteCheckpoints } from './checkpoints';
 
 /** Appends events to the chain; only valid inside an open transaction (the caller's). */
 export type AppendInTx = (events: AuditEventInput[]) => AuditEntry[];
@@ -32,6 +32,8 @@ export interface SqliteAudit {
   memory: { save(): unknown; restore(saved: unknown): void; begin(): void };
   /** Another connection of this process appended and committed: tell the listeners (onAppend). */
   notifyAppended(): void;
+  /** The signed checkpoints of this connection, for callers inside their own transaction. */
+  checkpoints: SqliteCheckpoints;
 }
 
 interface HeadRow {
@@ -264,7 +266,7 @@ export function createAudit(
     },
   };
 
-  return { appendInTx, store, memory, notifyAppended: announce };
+  return { appendInTx, store, memory, notifyAppended: announce, checkpoints };
 }
 
 /**

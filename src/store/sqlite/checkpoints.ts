@@ -12,9 +12,20 @@ interface CheckpointRow {
   body: string;
 }
 
+/** What there is to sign: the current tree head, or the newest checkpoint when it covers the head already. */
+export type ToSign = { head: TreeHead } | { covered: Checkpoint | undefined };
+
 export interface SqliteCheckpoints {
   /** Signs the current head unless a checkpoint already covers it; returns the newest checkpoint. */
   create(sign: (head: TreeHead) => Checkpoint): Checkpoint | undefined;
+  /**
+   * The two halves of `create` for a caller that signs elsewhere (the lookup writer's thread reads and
+   * stores, the main thread signs), each run inside a transaction the caller holds: the head to sign,
+   * and storing its signed checkpoint. A checkpoint of size n stays true of entries 1..n whatever is
+   * appended between the two.
+   */
+  toSign(): ToSign;
+  save(checkpoint: Checkpoint, head: TreeHead): Checkpoint;
   latest(): Checkpoint | undefined;
   at(treeSize: number): Checkpoint | undefined;
   list(page: { afterSize?: number; limit: number; order: 'asc' | 'desc' }): Checkpoint[];
@@ -40,17 +51,16 @@ export function createCheckpoints(db: Database.Database, nodes: NodeSource): Sql
   const insert = db.prepare('INSERT INTO audit_checkpoints (tree_size, ts, body) VALUES (?, ?, ?)');
   const parse = (row: CheckpointRow | undefined) => (row ? (JSON.parse(row.body) as Checkpoint) : undefined);
 
-  const create = db.transaction((sign: (head: TreeHead) => Checkpoint): Checkpoint | undefined => {
+  const toSign = (): ToSign => {
     const top = head.get();
-    if (!top) return undefined;
+    if (!top) return { covered: undefined };
     const last = parse(latest.get());
-    if (last && last.treeSize >= top.seq) return last;
-    const treeHead: TreeHead = {
-      treeSize: top.seq,
-      rootHash: toHex(subtreeRoot(nodes, 0, top.seq)),
-      headHash: top.hash,
+    if (last && last.treeSize >= top.seq) return { covered: last };
+    return {
+      head: { treeSize: top.seq, rootHash: toHex(subtreeRoot(nodes, 0, top.seq)), headHash: top.hash },
     };
-    const checkpoint = sign(treeHead);
+  };
+  const save = (checkpoint: Checkpoint, treeHead: TreeHead): Checkpoint => {
     if (
       checkpoint.treeSize !== treeHead.treeSize ||
       checkpoint.rootHash !== treeHead.rootHash ||
@@ -58,12 +68,22 @@ export function createCheckpoints(db: Database.Database, nodes: NodeSource): Sql
     ) {
       throw new Error('the signed checkpoint does not match the tree head');
     }
+    // Signed elsewhere, stored later: another writer may have covered this head meanwhile.
+    const last = parse(latest.get());
+    if (last && last.treeSize >= checkpoint.treeSize) return last;
     insert.run(checkpoint.treeSize, checkpoint.timestamp, canonicalJson(checkpoint));
     return checkpoint;
+  };
+  // One IMMEDIATE transaction: no append can come between the root and its signature.
+  const create = db.transaction((sign: (head: TreeHead) => Checkpoint): Checkpoint | undefined => {
+    const what = toSign();
+    return 'head' in what ? save(sign(what.head), what.head) : what.covered;
   });
 
   return {
     create: (sign) => create.immediate(sign),
+    toSign,
+    save,
     latest: () => parse(latest.get()),
     at: (treeSize) => parse(at.get(treeSize)),
     list: ({ afterSize, limit, order }) => {

@@ -85,7 +85,11 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     datasets: createDatasets(db, audit.appendInTx, unit, lookupReader ?? db),
     lookups: createLookups(db, audit.appendInTx, unit, lookupWriter),
     audit: lookupReader
-      ? { ...audit.store, verifyAll: (key) => verifyOnThread(opts.file, key) }
+      ? {
+          ...audit.store,
+          verifyAll: (key) => verifyOnThread(opts.file, key),
+          ...(lookupWriter ? { checkpoint: (sign) => lookupWriter.checkpoint(sign) } : {}),
+        }
       : audit.store,
     portalSessions: createPortalSessions(db, unit),
     async ping() {

@@ -8,9 +8,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { AuditEventInput } from '../../audit/types';
+import type { AuditEventInput, Checkpoint, TreeHead } from '../../audit/types';
 import type { StoredLookup } from '../../datasets/types';
 import { createAudit } from './audit';
+import type { ToSign } from './checkpoints';
 import { createLookups } from './datasets';
 import { createGroupCommitter } from './group-commit';
 import { configureWriter } from './pragmas';
@@ -22,14 +23,23 @@ export interface LookupUnit {
   events: AuditEventInput[];
 }
 
-/** How a lookup ended: written (no error), or refused with this error. */
+/** How a unit ended: done (no error; `value` for a checkpoint step), or refused with this error. */
 export interface LookupDone {
   id: number;
+  value?: ToSign | Checkpoint;
   error?: { name: string; message: string; code?: string };
 }
 
-/** Parent → worker: the lookups of one turn of the parent's event loop, in order; or close. */
-export type WriterRequest = { kind: 'lookups'; units: LookupUnit[] } | { kind: 'close' };
+/**
+ * Parent → worker: the lookups of one turn of the parent's event loop, in order; the two halves of a
+ * checkpoint (the head to sign; the signed checkpoint to store), each a unit of the next group
+ * transaction, so the parent thread never waits for the write lock or an fsync to sign; or close.
+ */
+export type WriterRequest =
+  | { kind: 'lookups'; units: LookupUnit[] }
+  | { kind: 'to-sign'; id: number }
+  | { kind: 'save-checkpoint'; id: number; checkpoint: Checkpoint; head: TreeHead }
+  | { kind: 'close' };
 
 /** Worker → parent. */
 export type WriterMessage =
@@ -78,6 +88,24 @@ function main(): void {
     answers.push(done);
   };
 
+  /** Answers `id` once `work` has committed (or failed). */
+  const settle = (id: number, work: Promise<ToSign | Checkpoint | void>) => {
+    work.then(
+      (value) => answer(value === undefined ? { id } : { id, value }),
+      (error: unknown) => {
+        const e = error as { name?: string; message?: string; code?: unknown };
+        answer({
+          id,
+          error: {
+            name: String(e?.name ?? 'Error'),
+            message: String(e?.message ?? error),
+            ...(typeof e?.code === 'string' ? { code: e.code } : {}),
+          },
+        });
+      },
+    );
+  };
+
   port.on('message', (request: WriterRequest) => {
     if (request.kind === 'close') {
       group.flushNow();
@@ -90,22 +118,21 @@ function main(): void {
       });
       return;
     }
-    for (const { id, lookup, events } of request.units) {
-      lookups.create(lookup, events).then(
-        () => answer({ id }),
-        (error: unknown) => {
-          const e = error as { name?: string; message?: string; code?: unknown };
-          answer({
-            id,
-            error: {
-              name: String(e?.name ?? 'Error'),
-              message: String(e?.message ?? error),
-              ...(typeof e?.code === 'string' ? { code: e.code } : {}),
-            },
-          });
-        },
+    if (request.kind === 'to-sign') {
+      settle(
+        request.id,
+        unit(() => audit.checkpoints.toSign()),
       );
+      return;
     }
+    if (request.kind === 'save-checkpoint') {
+      settle(
+        request.id,
+        unit(() => audit.checkpoints.save(request.checkpoint, request.head)),
+      );
+      return;
+    }
+    for (const { id, lookup, events } of request.units) settle(id, lookups.create(lookup, events));
   });
   post({ kind: 'ready' });
 }
