@@ -1,7 +1,7 @@
 /**
  * The adapter, record validation and JSON serialisation in a worker thread (src/mapping/worker.ts), so
  * that the mapping of a large CSV file uses a second core: this thread parses the CSV (the same
- * reader, readCsv, as the single-threaded path) and sends the rows in batches; the worker runs the
+ * reader as the single-threaded path, readCsvRows under readCsv) and sends the rows in batches; the worker runs the
  * same steps (adaptRow, checkOutcome) and sends back, in order, each row's records as JSON Lines with
  * their identifier keys (or the row's quarantine event); this thread then checks duplicates (claimKeys,
  * which needs every earlier row) and writes.
@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import { readCsv, type SourceItem } from './readers';
+import { readCsvRows, type CsvItem } from './readers';
 import { getAdapter } from './registry';
 import { readResults, type ResultBatch } from './result-batch';
 import { encodeRows, transferablesOf, type RowBatch } from './row-batch';
@@ -139,7 +139,7 @@ async function* adaptCsvInWorker(
     worker.postMessage(message, 'rows' in message ? transferablesOf(message.rows) : []);
   const pump = async () => {
     try {
-      let batch: SourceItem[] = [];
+      let batch: CsvItem[] = [];
       const sendBatch = async () => {
         send({ rows: encodeRows(batch) });
         batch = [];
@@ -148,9 +148,10 @@ async function* adaptCsvInWorker(
           () => stopped || (sent - acked < MAX_BATCHES_IN_FLIGHT && queue.length < MAX_BATCHES_WAITING),
         );
       };
-      // The same reader as the single-threaded path, here: csv-parse needs no more than this thread
-      // has to spare once the adapter, validation and serialisation are in the worker.
-      for await (const item of readCsv(input)) {
+      // The same reader as the single-threaded path (rows as cells, not yet objects), here: csv-parse
+      // needs no more than this thread has to spare once the adapter, validation and serialisation are
+      // in the worker.
+      for await (const item of readCsvRows(input)) {
         if (stopped) return;
         batch.push(item);
         if (batch.length >= ROWS_PER_BATCH) await sendBatch();
