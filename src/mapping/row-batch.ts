@@ -9,18 +9,13 @@
  * them (rows as objects keyed by the header): the same rows, keys in the same order, the same strings.
  * Any other batch (one with a malformed row or a row read as an object) goes as that JSON.
  */
-import { csvObject, type CsvItem, type SourceItem } from './readers';
+import { csvObject, type CsvItem, type CsvRow, type SourceItem } from './readers';
 
 export type RowBatch =
   { json: string } | { firstRow: number; columns: string[]; cells: string; ends: Uint32Array };
 
 export function encodeRows(items: CsvItem[]): RowBatch {
-  const compact = encodeCompact(items);
-  if (compact) return compact;
-  const rows = items.map((item) =>
-    'cells' in item ? { row: item.row, value: csvObject(item.columns, item.cells) } : item,
-  );
-  return { json: JSON.stringify(rows) };
+  return encodable(items) ? encodeCompact(items) : encodeJson(items);
 }
 
 /** The ArrayBuffers of a batch that postMessage can move instead of copy. */
@@ -28,52 +23,76 @@ export function transferablesOf(batch: RowBatch): ArrayBuffer[] {
   return 'ends' in batch ? [batch.ends.buffer as ArrayBuffer] : [];
 }
 
+/** What decodeRows(encodeRows(items)) gives, without the round trip (for a batch mapped where it was read). */
+export function sourceItems(items: CsvItem[]): SourceItem[] {
+  if (!encodable(items)) return JSON.parse(encodeJson(items).json) as SourceItem[];
+  const { columns } = items[0];
+  const assign = !columns.includes('__proto__');
+  return items.map(({ row, cells }) => ({ row, value: rowObject(columns, cells, assign) }));
+}
+
 export function decodeRows(batch: RowBatch): SourceItem[] {
   if ('json' in batch) return JSON.parse(batch.json) as SourceItem[];
   const { firstRow, columns, cells, ends } = batch;
   const width = columns.length;
   const items: SourceItem[] = [];
-  // An assignment is what defineProperty does on a new object for any name but "__proto__".
   const assign = !columns.includes('__proto__');
+  const row: string[] = new Array<string>(width);
   let start = 0;
-  for (let c = 0, row = firstRow; c < ends.length; row++) {
-    const value: Record<string, string> = {};
+  for (let c = 0, n = firstRow; c < ends.length; n++) {
     for (let i = 0; i < width; i++, c++) {
       const end = ends[c]!;
-      const cell = cells.slice(start, end);
-      if (assign) value[columns[i]!] = cell;
-      else
-        Object.defineProperty(value, columns[i]!, {
-          value: cell,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
+      row[i] = cells.slice(start, end);
       start = end;
     }
-    items.push({ row, value });
+    items.push({ row: n, value: rowObject(columns, row, assign) });
   }
   return items;
 }
 
-function encodeCompact(items: CsvItem[]): RowBatch | undefined {
+/** csvObject's row (own properties, in header order); `assign` when no column is "__proto__". */
+function rowObject(columns: string[], cells: string[], assign: boolean): Record<string, string> {
+  if (!assign) return csvObject(columns, cells);
+  // An assignment does what defineProperty does on a new object for any name but "__proto__".
+  const value: Record<string, string> = {};
+  for (let i = 0; i < columns.length; i++) value[columns[i]!] = cells[i]!;
+  return value;
+}
+
+/**
+ * True when the items are rows of cells under one header (the same array), with consecutive row
+ * numbers (readCsvRows counts every item; the decode relies on it) and a cell per column (csv-parse
+ * gives a row exactly as many cells as the header has names, or skips it).
+ */
+function encodable(items: CsvItem[]): items is CsvRow[] {
   const first = items[0];
-  if (first === undefined || !('cells' in first)) return undefined;
-  const { columns } = first;
-  const width = columns.length;
-  const ends = new Uint32Array(items.length * width);
-  let cells = '';
-  let c = 0;
+  if (first === undefined || !('cells' in first)) return false;
   for (let r = 0; r < items.length; r++) {
     const item = items[r]!;
-    // Row numbers are consecutive in a batch (readCsvRows counts every item); the decode relies on it.
-    if (!('cells' in item) || item.row !== first.row + r || item.columns !== columns) return undefined;
-    // (csv-parse gives a row exactly as many cells as the header has names, or skips it.)
-    if (item.cells.length !== width) return undefined;
+    if (!('cells' in item) || item.row !== first.row + r || item.columns !== first.columns) return false;
+    if (item.cells.length !== first.columns.length) return false;
+  }
+  return true;
+}
+
+function encodeCompact(items: CsvRow[]): RowBatch {
+  const { columns } = items[0]!;
+  const ends = new Uint32Array(items.length * columns.length);
+  let cells = '';
+  let c = 0;
+  for (const item of items) {
     for (const cell of item.cells) {
       cells += cell;
       ends[c++] = cells.length;
     }
   }
-  return { firstRow: first.row, columns, cells, ends };
+  return { firstRow: items[0]!.row, columns, cells, ends };
+}
+
+/** The JSON of the items as readCsv gives them (rows as csv-parse's objects). */
+function encodeJson(items: CsvItem[]): { json: string } {
+  const rows = items.map((item) =>
+    'cells' in item ? { row: item.row, value: csvObject(item.columns, item.cells) } : item,
+  );
+  return { json: JSON.stringify(rows) };
 }
