@@ -4,6 +4,7 @@
  * worker thread (worker.ts) runs it, and so does the main thread for the batches it keeps when the
  * worker has enough to do: the same code, so the same bytes whichever thread mapped a row.
  */
+import { writeSimpleJson } from './json-bytes';
 import type { SourceItem } from './readers';
 import { ResultBatchWriter, type ResultBatch } from './result-batch';
 import { adaptRow, checkOutcome } from './run';
@@ -11,6 +12,8 @@ import type { Adapter } from './types';
 
 /** First size of a batch's JSON Lines buffer (it grows when a batch needs more). */
 const INITIAL_BYTES = 512 * 1024;
+/** Room in which a record that did not fit is written again before it goes to JSON.stringify. */
+const SIMPLE_RECORD_ROOM = 64 * 1024;
 
 export interface MappedBatch {
   results: ResultBatch;
@@ -62,9 +65,20 @@ export class BatchMapper {
     const start = this.size;
     // What the command writes for each record, made here from the adapter's own objects.
     for (const record of records) {
-      const line = JSON.stringify(record);
-      this.reserve(line.length + 1);
-      this.size += this.bytes.write(line, this.size);
+      let end = writeSimpleJson(record, this.bytes, this.size);
+      if (end < 0 && this.bytes.length - this.size < SIMPLE_RECORD_ROOM) {
+        // Perhaps only out of room: again in a bigger buffer.
+        this.reserve(SIMPLE_RECORD_ROOM);
+        end = writeSimpleJson(record, this.bytes, this.size);
+      }
+      if (end >= 0) {
+        this.size = end;
+      } else {
+        const line = JSON.stringify(record);
+        this.reserve(line.length);
+        this.size += this.bytes.write(line, this.size);
+      }
+      this.reserve(1);
       this.bytes[this.size++] = 0x0a;
     }
     batch.add({

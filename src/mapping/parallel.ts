@@ -59,7 +59,7 @@ const ROWS_PER_BATCH = 256;
  * itself: the worker never runs dry (two batches are ~15 ms of its work, more than a batch takes
  * here), and the time this thread has beside parsing and writing goes to mapping too.
  */
-const WORKER_QUEUE = 3;
+const WORKER_QUEUE = 6;
 /**
  * Batches mapped (here or there) and not yet consumed here: enough (4,096 rows, a few MiB) that the
  * mapping goes on through a write that waits; the file is read no further while there are more.
