@@ -34,6 +34,8 @@ const PARTITIONS = 256;
 /** A partition grows by half when more than this share of its slots is used (linear probing). */
 const MAX_LOAD = 0.8;
 const GROWTH = 1.5;
+/** Lookups remembered for the add that follows them. */
+const RECENT = 8;
 /** Records start at multiples of this, so that a 32-bit slot reference reaches 32 GiB of keys. */
 const ALIGN = 8;
 /** A record: row (u32), key length in UTF-16 units and whether they take 1 or 2 bytes (u32), the key. */
@@ -162,27 +164,66 @@ export function openDiskSeenIdentifiers(options: DiskSeenOptions = {}): SeenIden
     tables[p] = table;
   };
 
+  /**
+   * The last keys firstRow found absent, and the free slot that ended their probe: claimKeys adds a
+   * row's keys right after looking them up, and then needs neither the hash nor the probe again.
+   * Still right if that slot is still free in the same table: a slot is only ever filled, so the
+   * probe up to it would find what it found (and the same key added since would be in that slot).
+   */
+  const recentKeys: (string | undefined)[] = new Array<string | undefined>(RECENT).fill(undefined);
+  const recentHashes = new Uint32Array(RECENT);
+  const recentSlots = new Int32Array(RECENT);
+  const recentTables: Uint32Array[] = new Array<Uint32Array>(RECENT).fill(new Uint32Array(0));
+  const recentWide: boolean[] = new Array<boolean>(RECENT).fill(false);
+  const recentPartitions = new Int32Array(RECENT);
+  let recentNext = 0;
+
+  const insert = (key: string, row: number, h: number, p: number, slot: number, wide: boolean) => {
+    const table = tables[p]!;
+    table[2 * slot] = h;
+    table[2 * slot + 1] = append(key, row, wide) + 1;
+    size++;
+    if (++used[p]! > (table.length >>> 1) * MAX_LOAD) grow(p);
+  };
+
   return {
     file,
     firstRow(key) {
       const h = hashKey(key);
       const s = find(key, h, lastPartition, lastWide);
-      return s < 0 ? undefined : found;
+      if (s >= 0) return found;
+      const i = recentNext;
+      recentNext = (i + 1) % RECENT;
+      recentKeys[i] = key;
+      recentHashes[i] = h;
+      recentSlots[i] = -1 - s;
+      recentTables[i] = tables[lastPartition]!;
+      recentWide[i] = lastWide;
+      recentPartitions[i] = lastPartition;
+      return undefined;
     },
     add(key, row) {
       if (!open) throw new Error('the duplicate check is closed');
       if (!(row >= 0 && row <= 0xffffffff)) throw new RangeError(`row ${row} out of range`);
+      for (let i = 0; i < RECENT; i++) {
+        if (recentKeys[i] !== key) continue;
+        recentKeys[i] = undefined;
+        const p = recentPartitions[i]!;
+        const slot = recentSlots[i]!;
+        const table = tables[p]!;
+        if (recentTables[i] === table && table[2 * slot + 1] === 0) {
+          insert(key, row, recentHashes[i]!, p, slot, recentWide[i]!);
+          return;
+        }
+        break;
+      }
       const h = hashKey(key);
       const p = lastPartition;
       const wide = lastWide;
       const s = find(key, h, p, wide);
       // A key already present keeps its first row (and is not counted twice).
       if (s >= 0) return;
-      const table = tables[p]!;
-      table[2 * (-1 - s)] = h;
-      table[2 * (-1 - s) + 1] = append(key, row, wide) + 1;
-      size++;
-      if (++used[p]! > (table.length >>> 1) * MAX_LOAD) grow(p);
+      insert(key, row, h, p, -1 - s, wide);
     },
     get size() {
       return size;

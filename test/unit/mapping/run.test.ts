@@ -284,6 +284,37 @@ describe('on-disk seen identifiers', () => {
     }
   });
 
+  it('looks up the keys of a row first and adds them after, as claimKeys does, like the in-memory set', () => {
+    const disk = openDiskSeenIdentifiers({ initialSlots: 4, bufferBytes: 64 });
+    const memory = createMemorySeenIdentifiers();
+    try {
+      const got: unknown[] = [];
+      const want: unknown[] = [];
+      let state = 7;
+      for (let row = 1; row <= 3000; row++) {
+        const keys: string[] = [];
+        // 1 to 12 keys (more than the lookups remembered), repeats within and across rows.
+        for (let k = 0; k <= row % 12; k++) {
+          state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+          keys.push(`hin:K${state % 4000}`);
+        }
+        for (const key of keys) {
+          got.push(disk.firstRow(key));
+          want.push(memory.firstRow(key));
+        }
+        for (const key of keys) {
+          disk.add(key, row);
+          memory.add(key, row);
+        }
+        got.push(disk.size);
+        want.push(memory.size);
+      }
+      expect(got).toEqual(want);
+    } finally {
+      disk.close();
+    }
+  });
+
   it('maps a boatreg file with the same outcome as the in-memory set', async () => {
     const csv = fs.readFileSync(path.join(ADAPTERS_DIR, 'boatreg-nl', 'fixtures', 'broken.csv'), 'utf8');
     const seen = openDiskSeenIdentifiers();
