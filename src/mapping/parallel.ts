@@ -1,22 +1,25 @@
 /**
- * The adapter, record validation and JSON serialisation in a worker thread (src/mapping/worker.ts), so
- * that the mapping of a large CSV file uses a second core: this thread parses the CSV (the same
- * reader, readCsv, as the single-threaded path) and sends the rows in batches; the worker runs the
- * same steps (adaptRow, checkOutcome) and sends back, in order, each row's records as JSON Lines with
- * their identifier keys (or the row's quarantine event); this thread then checks duplicates (claimKeys,
- * which needs every earlier row) and writes.
+ * The adapter, record validation and JSON serialisation of a CSV file on two threads, so that the
+ * mapping of a large file uses a second core. This thread parses the CSV (the same reader as the
+ * single-threaded path, readCsvRows under readCsv) and cuts the rows into batches; a worker thread
+ * (worker.ts) maps most of them, and this thread maps the others itself (map-batch.ts, the same code)
+ * whenever the worker has enough queued, so that neither thread idles while the other works. Each
+ * batch gives, in order, each row's records as JSON Lines with their identifier keys (or the row's
+ * quarantine event); this thread then checks duplicates (claimKeys, which needs every earlier row)
+ * and writes, in row order whichever thread mapped a batch.
  *
- * Memory stays flat: at most a few batches of rows are unacknowledged by the worker, and no new batch
- * is sent (nor the file read on) while the results not yet consumed here pile up.
+ * Memory stays flat: a few batches at most are queued at the worker, and no new batch is cut (nor the
+ * file read on) while the results not yet consumed here pile up.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import { readCsv, type SourceItem } from './readers';
+import { readCsvRows, type CsvItem } from './readers';
 import { getAdapter } from './registry';
-import { readResults, type ResultBatch } from './result-batch';
-import { encodeRows, transferablesOf, type RowBatch } from './row-batch';
+import { BatchMapper, type MappedBatch } from './map-batch';
+import { readResults } from './result-batch';
+import { encodeRows, sourceItems, transferablesOf, type RowBatch } from './row-batch';
 import { claimKeys, quarantine, type LinesEvent, type MapEvent } from './run';
 import type { SeenIdentifiers } from './seen';
 import type { Adapter, QuarantineEntry } from './types';
@@ -40,26 +43,27 @@ export type WorkerItem =
 /**
  * Messages of the worker. A batch of results is `results`, the WorkerItems (result-batch.ts), and
  * `bytes`, the JSON Lines of their mapped rows as UTF-8 (the first `size` bytes; WorkerItem.length
- * each, one after the other), a buffer moved to this thread rather than copied.
+ * each, one after the other), a buffer moved to this thread rather than copied: one such message for
+ * each batch of rows, in order.
  */
-export type FromWorker =
-  | { results: ResultBatch; bytes: ArrayBuffer; size: number }
-  | { ack: true }
-  | { done: true }
-  | { error: string };
+export type FromWorker = MappedBatch | { done: true } | { error: string };
 
 /** Messages to the worker: a batch of SourceItems (row-batch.ts), or the end of the input. */
 export type ToWorker = { rows: RowBatch } | { end: true };
 
 const WORKER_FILE = path.join(__dirname, 'worker.js');
-/** Rows sent to the worker at a time. */
+/** Rows mapped at a time (by the worker or here). */
 const ROWS_PER_BATCH = 256;
 /**
- * Batches of rows sent but not yet mapped by the worker, and of results received but not yet consumed
- * here: enough (4,096 rows, a few MiB) that neither thread waits for the other through a flush of the
- * duplicate check or a write; 4 and 8 left both threads idle ~10 % of the time.
+ * Batches sent to the worker and not yet mapped by it above which this thread maps the next batch
+ * itself: the worker never runs dry (two batches are ~15 ms of its work, more than a batch takes
+ * here), and the time this thread has beside parsing and writing goes to mapping too.
  */
-const MAX_BATCHES_IN_FLIGHT = 16;
+const WORKER_QUEUE = 6;
+/**
+ * Batches mapped (here or there) and not yet consumed here: enough (4,096 rows, a few MiB) that the
+ * mapping goes on through a write that waits; the file is read no further while there are more.
+ */
 const MAX_BATCHES_WAITING = 16;
 
 /** True when this adapter can run in the worker: the compiled build, and an adapter of the registry. */
@@ -100,12 +104,21 @@ export async function* mapCsvInWorker(
   }
 }
 
+/** A batch in the order of the rows: mapped here, or (until its results come) by the worker. */
+interface Slot {
+  mapped?: MappedBatch;
+}
+
 async function* adaptCsvInWorker(
   adapter: Adapter,
   input: Readable,
 ): AsyncGenerator<{ items: Iterable<WorkerItem>; bytes: Buffer }> {
   const worker = new Worker(WORKER_FILE, { workerData: { adapterId: adapter.id } });
-  const queue: (FromWorker | { crash: Error } | { exit: number })[] = [];
+  const here = new BatchMapper(adapter);
+  /** Every batch not yet consumed, in order; and those of them the worker has, in order. */
+  const slots: Slot[] = [];
+  const atWorker: Slot[] = [];
+  let failure: { error: Error } | undefined;
   let waiters: (() => void)[] = [];
   const notify = () => {
     const wake = waiters;
@@ -115,49 +128,57 @@ async function* adaptCsvInWorker(
   const until = async (ready: () => boolean) => {
     while (!ready()) await new Promise<void>((resolve) => waiters.push(resolve));
   };
-  let sent = 0;
-  let acked = 0;
   let stopped = false;
+  let pumped = false;
   let inputFailed = false;
   let inputError: unknown;
 
   worker.on('message', (message: FromWorker) => {
-    if ('ack' in message) acked++;
-    else queue.push(message);
+    if ('results' in message) atWorker.shift()!.mapped = message;
+    else if ('error' in message) failure ??= { error: new Error(message.error) };
     notify();
   });
   worker.on('error', (error: Error) => {
-    queue.push({ crash: error });
+    failure ??= { error };
     notify();
   });
   worker.on('exit', (code: number) => {
-    queue.push({ exit: code });
+    // The worker only ends when told to, after its last batch; earlier it failed.
+    if (atWorker.length > 0 || !pumped)
+      failure ??= { error: new Error(`the mapping worker stopped (exit code ${code})`) };
     notify();
   });
 
-  const send = (message: ToWorker) =>
-    worker.postMessage(message, 'rows' in message ? transferablesOf(message.rows) : []);
   const pump = async () => {
     try {
-      let batch: SourceItem[] = [];
-      const sendBatch = async () => {
-        send({ rows: encodeRows(batch) });
+      let batch: CsvItem[] = [];
+      const dispatch = async () => {
+        const slot: Slot = {};
+        slots.push(slot);
+        if (atWorker.length < WORKER_QUEUE) {
+          const rows = encodeRows(batch);
+          atWorker.push(slot);
+          worker.postMessage({ rows } satisfies ToWorker, transferablesOf(rows));
+        } else {
+          slot.mapped = here.map(sourceItems(batch));
+          notify();
+          // Let the worker's messages in (its queue) and the consumer run before the next batch.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
         batch = [];
-        sent++;
-        await until(
-          () => stopped || (sent - acked < MAX_BATCHES_IN_FLIGHT && queue.length < MAX_BATCHES_WAITING),
-        );
+        await until(() => stopped || slots.length < MAX_BATCHES_WAITING);
       };
-      // The same reader as the single-threaded path, here: csv-parse needs no more than this thread
-      // has to spare once the adapter, validation and serialisation are in the worker.
-      for await (const item of readCsv(input)) {
+      // The same reader as the single-threaded path (rows as cells, not yet objects).
+      for await (const item of readCsvRows(input)) {
         if (stopped) return;
         batch.push(item);
-        if (batch.length >= ROWS_PER_BATCH) await sendBatch();
+        if (batch.length >= ROWS_PER_BATCH) await dispatch();
       }
       if (stopped) return;
-      if (batch.length) await sendBatch();
-      send({ end: true });
+      if (batch.length) await dispatch();
+      pumped = true;
+      worker.postMessage({ end: true } satisfies ToWorker);
+      notify();
     } catch (error) {
       // As in the single-threaded read: an input error ends the read and is not swallowed.
       inputFailed = true;
@@ -170,23 +191,23 @@ async function* adaptCsvInWorker(
   try {
     for (;;) {
       if (inputFailed) throw inputError;
-      const message = queue.shift();
-      if (message === undefined) {
-        await until(() => queue.length > 0 || inputFailed);
+      const slot = slots[0];
+      if (slot?.mapped) {
+        slots.shift();
+        notify();
+        const { results, bytes, size } = slot.mapped;
+        yield { items: readResults(results), bytes: Buffer.from(bytes, 0, size) };
         continue;
       }
-      notify();
-      if ('results' in message) {
-        yield { items: readResults(message.results), bytes: Buffer.from(message.bytes, 0, message.size) };
-      } else if ('done' in message) {
-        return;
-      } else if ('error' in message) {
-        throw new Error(message.error);
-      } else if ('crash' in message) {
-        throw message.crash;
-      } else if ('exit' in message) {
-        throw new Error(`the mapping worker stopped (exit code ${message.exit})`);
-      }
+      if (failure) throw failure.error;
+      if (slot === undefined && pumped) return;
+      await until(
+        () =>
+          slots[0]?.mapped !== undefined ||
+          inputFailed ||
+          failure !== undefined ||
+          (slots.length === 0 && pumped),
+      );
     }
   } finally {
     stopped = true;

@@ -1,7 +1,8 @@
 /**
  * Which identifiers an input has already produced, and on which row: the duplicate check of the
  * mapping runtime ("first occurrence wins"). In memory by default; for inputs too large for that,
- * `openDiskSeenIdentifiers` (src/store/sqlite/seen-identifiers.ts) keeps them in a temporary SQLite file.
+ * `openDiskSeenIdentifiers` (seen-disk.ts) keeps them in a temporary file, with a hash table of a few
+ * bytes per key in memory.
  */
 export interface SeenIdentifiers {
   /** The row that first produced `key` (an identifierKey), or undefined if none has. */

@@ -1,5 +1,13 @@
 import { Readable } from 'node:stream';
-import { formatFromFileName, lines, readRows, type SourceItem } from '../../../src/mapping/readers';
+import { parse as parseCsv } from 'csv-parse';
+import fc from 'fast-check';
+import {
+  CSV_OPTIONS,
+  formatFromFileName,
+  lines,
+  readRows,
+  type SourceItem,
+} from '../../../src/mapping/readers';
 import type { InputFormat } from '../../../src/mapping/types';
 import { streamOf } from './arbitraries';
 
@@ -48,6 +56,129 @@ describe('csv reader', () => {
   it('an empty file has no rows', async () => {
     expect(await read('', 'csv')).toEqual([]);
     expect(await read('a,b\n', 'csv')).toEqual([]);
+  });
+});
+
+/**
+ * The CSV reader as it was: csv-parse with `columns: true`, rows as its objects. readCsv now reads
+ * the cells as arrays and must give exactly this, messages included.
+ */
+async function readWithColumns(text: string, chunkSize: number): Promise<SourceItem[]> {
+  class Skipped {
+    constructor(readonly error: Error & { code?: string }) {}
+  }
+  const parser = parseCsv({
+    ...CSV_OPTIONS,
+    columns: true,
+    on_skip: (error) => {
+      parser.push(new Skipped(error as Error));
+    },
+  });
+  streamOf(text, chunkSize).pipe(parser);
+  const message = (e: Error & { code?: string }) => `CSV ${e.code ?? 'error'}: ${e.message}`;
+  const out: SourceItem[] = [];
+  let row = 0;
+  try {
+    for await (const item of parser as AsyncIterable<unknown>) {
+      row++;
+      if (!(item instanceof Skipped)) out.push({ row, value: item });
+      else if (item.error.code === 'CSV_QUOTE_NOT_CLOSED')
+        out.push({
+          row,
+          malformed: `${message(item.error)}: everything from this row to the end was inside the quote`,
+          fatal: true,
+        });
+      else out.push({ row, malformed: message(item.error) });
+    }
+  } catch (error) {
+    out.push({
+      row: row + 1,
+      malformed: `${message(error as Error)}; the rest of the input was not read`,
+      fatal: true,
+    });
+  }
+  return out;
+}
+
+/** Items with each row's own keys in order (toStrictEqual alone does not look at the order). */
+const shown = (items: SourceItem[]) =>
+  items.map((item) => ('value' in item ? { ...item, keys: Object.keys(item.value as object) } : item));
+
+describe('csv reader: rows read as arrays, the same as csv-parse with columns: true', () => {
+  const header = fc.constantFrom(
+    'a,b,c',
+    'a,b',
+    'a,"b",c',
+    'a,a,b',
+    '__proto__,x',
+    'a,b"c',
+    '"a"x,b',
+    '"a,b',
+    '',
+    ' ',
+  );
+  const cell = fc.constantFrom(
+    '',
+    'x',
+    'yz',
+    ' ',
+    '"q"',
+    '"a,b"',
+    '"x""y"',
+    '"bad"x',
+    'b"c',
+    '"',
+    '"\n"',
+    '\r',
+    'é',
+    '\uD800',
+  );
+  const line = fc.array(cell, { minLength: 0, maxLength: 4 }).map((cells) => cells.join(','));
+  const text = fc
+    .tuple(
+      fc.boolean(),
+      header,
+      fc.array(fc.tuple(line, fc.constantFrom('\n', '\r\n', '\n\n')), { maxLength: 8 }),
+      fc.boolean(),
+    )
+    .map(
+      ([bom, head, rows, eol]) =>
+        `${bom ? '\uFEFF' : ''}${head}\n${rows.map(([l, end]) => l + end).join('')}${eol ? '' : 'x,y,z'}`,
+    );
+
+  it('gives the same rows and malformed entries, messages included, for any chunking', async () => {
+    await fc.assert(
+      fc.asyncProperty(text, fc.integer({ min: 1, max: 40 }), async (csv, chunkSize) => {
+        const got = await read(csv, 'csv', chunkSize);
+        const want = await readWithColumns(csv, chunkSize);
+        expect(shown(got)).toStrictEqual(shown(want));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it.each([
+    ['a field count', 'a,b\n1,2\n1,2,3\n4\n'],
+    ['an opening quote, named by its column', 'a,b\n1,x"y\nx"y,1\n1,2,x"y\n'],
+    [
+      'a bad quote in the header (the next record is dropped, as columns: true does)',
+      'a,"b"x,c\n1,2,3\n4,5,6\n7,8\n',
+    ],
+    ['an opening quote in the header', 'a,b"c\n1,2\n3,4\n'],
+    ['a repeated and a "__proto__" column', '__proto__,a,a\n1,2,3\n'],
+  ])('%s', async (_what, csv) => {
+    for (const chunkSize of [1, 3, 1000]) {
+      expect(shown(await read(csv, 'csv', chunkSize))).toStrictEqual(
+        shown(await readWithColumns(csv, chunkSize)),
+      );
+    }
+    const items = await read(csv, 'csv', 1000);
+    expect(items.length).toBeGreaterThan(0);
+  });
+
+  it('a header line longer than what is kept to read it again is still read the same', async () => {
+    const csv = `${'h'.repeat(4 * 1024 * 1024 + 1000)},b\n1,2\n3\n`;
+    expect(await read(csv, 'csv', 64 * 1024)).toStrictEqual(await readWithColumns(csv, 64 * 1024));
   });
 });
 

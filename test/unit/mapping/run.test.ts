@@ -6,7 +6,7 @@ import { mapAll, mapStream } from '../../../src/mapping/run';
 import { createMemorySeenIdentifiers } from '../../../src/mapping/seen';
 import type { Adapter, InputFormat } from '../../../src/mapping/types';
 import type { CanonicalRecord } from '../../../src/records/canonical';
-import { openDiskSeenIdentifiers } from '../../../src/store/sqlite/seen-identifiers';
+import { hashKey, openDiskSeenIdentifiers } from '../../../src/mapping/seen-disk';
 import { collect, streamOf } from './arbitraries';
 
 const ADAPTERS_DIR = path.resolve(__dirname, '../../../adapters');
@@ -176,7 +176,7 @@ describe('invariant on every fixture: mapped + quarantined = rows read, in memor
     const format = file.split('.').pop() as InputFormat;
     const full = path.join(ADAPTERS_DIR, id, 'fixtures', file);
     const memory = await mapAll(adapter, fs.createReadStream(full), format);
-    const disk = openDiskSeenIdentifiers({ batchSize: 2 });
+    const disk = openDiskSeenIdentifiers({ initialSlots: 4, bufferBytes: 64 });
     const onDisk = await mapAll(adapter, fs.createReadStream(full), format, { seen: disk });
     disk.close();
     expect(fs.existsSync(disk.file)).toBe(false);
@@ -199,38 +199,117 @@ describe('invariant on every fixture: mapped + quarantined = rows read, in memor
 });
 
 describe('on-disk seen identifiers', () => {
-  it('keeps the first row of a key across batches and deletes its file on close', () => {
-    const seen = openDiskSeenIdentifiers({ batchSize: 3 });
+  it('keeps the first row of a key and deletes its file on close', () => {
+    const seen = openDiskSeenIdentifiers({ initialSlots: 4, bufferBytes: 64 });
     expect(fs.existsSync(seen.file)).toBe(true);
     for (let i = 1; i <= 10; i++) seen.add(`hin:K${i % 7}`, i);
     expect(seen.size).toBe(7);
     expect(seen.firstRow('hin:K1')).toBe(1);
     expect(seen.firstRow('hin:K0')).toBe(7);
-    expect(seen.firstRow("hin:'; DROP TABLE seen; --")).toBeUndefined();
+    expect(seen.firstRow('hin:K')).toBeUndefined();
     seen.close();
     seen.close();
     expect(fs.existsSync(path.dirname(seen.file))).toBe(false);
   });
 
+  it('a hash collision is not a duplicate: the key is read back and compared', () => {
+    // Two keys with the same 32-bit hash in the same partition (found by search).
+    const [a, b] = ['hin:K2757734', 'hin:K4293043'];
+    expect(hashKey(a)).toBe(hashKey(b));
+    for (const bufferBytes of [1 << 20, 64]) {
+      const seen = openDiskSeenIdentifiers({ bufferBytes });
+      try {
+        seen.add(a, 1);
+        expect(seen.firstRow(b)).toBeUndefined();
+        seen.add(b, 2);
+        for (let i = 0; i < 100; i++) seen.add(`pad${i}`, 3);
+        expect([seen.firstRow(a), seen.firstRow(b), seen.size]).toEqual([1, 2, 102]);
+      } finally {
+        seen.close();
+      }
+    }
+  });
+
+  it('keys are compared as UTF-16 units: lone surrogates and wide characters stay apart', () => {
+    const keys = [
+      'hin:\uD800',
+      'hin:\uDC00',
+      'hin:\uFFFD',
+      'hin:\u00E9',
+      'hin:e\u0301',
+      'hin:\u0100',
+      'hin:\u0001\u0000',
+    ];
+    const seen = openDiskSeenIdentifiers({ bufferBytes: 64 });
+    try {
+      keys.forEach((key, i) => seen.add(key, i + 1));
+      expect(seen.size).toBe(keys.length);
+      expect(keys.map((key) => seen.firstRow(key))).toEqual(keys.map((_, i) => i + 1));
+      expect(seen.firstRow('hin:\u0001')).toBeUndefined();
+    } finally {
+      seen.close();
+    }
+  });
+
   it.each([
-    ['a filter with few false positives', 16, 1000],
-    ['a tiny filter (almost every lookup reaches SQLite)', 1 / 8192, 7],
-    ['one batch per 256-row INSERT and a rest', 16, 300],
-  ])('answers exactly like the in-memory set with %s', (_what, filterMiB, batchSize) => {
-    const disk = openDiskSeenIdentifiers({ filterMiB, batchSize });
+    ['tables that grow many times, records read back from the file', 4, 64],
+    ['the default sizes (records mostly still in memory)', undefined, undefined],
+  ])('answers exactly like the in-memory set with %s', (_what, initialSlots, bufferBytes) => {
+    const disk = openDiskSeenIdentifiers({ initialSlots, bufferBytes });
     const memory = createMemorySeenIdentifiers();
     try {
-      // Keys repeat at every distance, within and across batches (a row's key seen rows earlier).
+      // Keys repeat at every distance (a row's key seen rows earlier), some wider than a byte a unit.
+      // (Answers gathered and compared at the end: an expect per key would be most of the time.)
+      const got: unknown[] = [];
+      const want: unknown[] = [];
       let state = 12345;
-      for (let row = 1; row <= 5000; row++) {
+      for (let row = 1; row <= 20000; row++) {
         state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-        const key = `hin:K${state % 3000}`;
-        expect(disk.firstRow(key)).toBe(memory.firstRow(key));
+        const n = state % 12000;
+        const key = n % 5 === 0 ? `hin:\u0141${n}` : `hin:K${n}`;
+        got.push(disk.firstRow(key));
+        want.push(memory.firstRow(key));
         disk.add(key, row);
         memory.add(key, row);
-        expect(disk.size).toBe(memory.size);
+        got.push(disk.size);
+        want.push(memory.size);
       }
-      for (let k = 0; k < 3100; k++) expect(disk.firstRow(`hin:K${k}`)).toBe(memory.firstRow(`hin:K${k}`));
+      for (let k = 0; k < 12100; k++) {
+        got.push(disk.firstRow(`hin:K${k}`), disk.firstRow(`hin:\u0141${k}`));
+        want.push(memory.firstRow(`hin:K${k}`), memory.firstRow(`hin:\u0141${k}`));
+      }
+      expect(got).toEqual(want);
+    } finally {
+      disk.close();
+    }
+  });
+
+  it('looks up the keys of a row first and adds them after, as claimKeys does, like the in-memory set', () => {
+    const disk = openDiskSeenIdentifiers({ initialSlots: 4, bufferBytes: 64 });
+    const memory = createMemorySeenIdentifiers();
+    try {
+      const got: unknown[] = [];
+      const want: unknown[] = [];
+      let state = 7;
+      for (let row = 1; row <= 3000; row++) {
+        const keys: string[] = [];
+        // 1 to 12 keys (more than the lookups remembered), repeats within and across rows.
+        for (let k = 0; k <= row % 12; k++) {
+          state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+          keys.push(`hin:K${state % 4000}`);
+        }
+        for (const key of keys) {
+          got.push(disk.firstRow(key));
+          want.push(memory.firstRow(key));
+        }
+        for (const key of keys) {
+          disk.add(key, row);
+          memory.add(key, row);
+        }
+        got.push(disk.size);
+        want.push(memory.size);
+      }
+      expect(got).toEqual(want);
     } finally {
       disk.close();
     }
