@@ -71,7 +71,7 @@ export function createDatasets(
        r.identifier_type AS identifierType, r.identifier_key AS identifierKey, r.record_ref AS recordRef
      FROM json_each(?) AS k
      CROSS JOIN json_each(?) AS s
-     CROSS JOIN dataset_records AS r
+     CROSS JOIN dataset_records AS r INDEXED BY dataset_records_lookup
      WHERE r.provider_id = json_extract(s.value, '$.providerId')
        AND r.dataset_id = json_extract(s.value, '$.datasetId')
        AND r.identifier_key = k.value
@@ -82,7 +82,8 @@ export function createDatasets(
   const lookupOne = reader.prepare<[string, string, string], Hit>(
     `SELECT provider_id AS providerId, dataset_id AS datasetId, object_type AS objectType,
        identifier_type AS identifierType, identifier_key AS identifierKey, record_ref AS recordRef
-     FROM dataset_records WHERE provider_id = ? AND dataset_id = ? AND identifier_key = ?`,
+     FROM dataset_records INDEXED BY dataset_records_lookup
+     WHERE provider_id = ? AND dataset_id = ? AND identifier_key = ?`,
   );
   /** The same rows, in the same order (key's position, provider, dataset), as `lookup`. */
   const lookupByKey = (keys: string[], scopes: { providerId: string; datasetId: string }[]): Hit[] => {
