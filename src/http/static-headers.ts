@@ -5,16 +5,12 @@ export type HeaderStep = { set: string; value: string | number | readonly string
 
 /**
  * The headers a middleware sets whatever the request (helmet with fixed options): it is run once,
- * here, against a recording response, and the middleware returned sets the very same headers, in the
- * same order, without going through it again (helmet calls 13 nested middlewares per request).
+ * here, against a recording response, and the steps returned set the very same headers, in the same
+ * order (applyHeaders, fixedHeaders), without going through it again (helmet calls 13 nested
+ * middlewares per request).
  * Throws at start-up if the middleware does anything but set or remove headers and call `next()`
  * at once, so a configuration that depends on the request can never be frozen by mistake.
  */
-export function staticHeaders(middleware: RequestHandler): RequestHandler {
-  return fixedHeaders(recordHeaders(middleware));
-}
-
-/** What `middleware` does to every response's headers, in order (see staticHeaders). */
 export function recordHeaders(middleware: RequestHandler): HeaderStep[] {
   const steps: HeaderStep[] = [];
   const recorder = {
@@ -30,16 +26,16 @@ export function recordHeaders(middleware: RequestHandler): HeaderStep[] {
     {},
     {
       get(_target, property) {
-        throw new Error(`staticHeaders: the middleware read request.${String(property)}`);
+        throw new Error(`recordHeaders: the middleware read request.${String(property)}`);
       },
     },
   );
   let called = false;
   void middleware(request as Request, recorder as unknown as Response, (error?: unknown) => {
-    if (error) throw new Error('staticHeaders: the middleware failed', { cause: error });
+    if (error) throw new Error('recordHeaders: the middleware failed', { cause: error });
     called = true;
   });
-  if (!called) throw new Error('staticHeaders: the middleware did not call next() at once');
+  if (!called) throw new Error('recordHeaders: the middleware did not call next() at once');
   return steps;
 }
 

@@ -64,21 +64,20 @@ export function createLookupFastLane(deps: FastLaneDeps): FastLane {
     throw new Error(`body limit ${deps.bodyLimit} is not a size`);
   const log = requestLog(deps.logger);
 
-  /** Content-Length when the request is one this lane takes, else undefined. */
-  const takes = (req: IncomingMessage): number | undefined => {
-    if (req.method !== 'POST' || req.url !== URL) return undefined;
+  /** Whether the request is one this lane takes. */
+  const takes = (req: IncomingMessage): boolean => {
+    if (req.method !== 'POST' || req.url !== URL) return false;
     const { headers } = req;
-    if (!PLAIN_JSON.test(headers['content-type'] ?? '')) return undefined;
-    if (headers['content-encoding'] !== undefined || headers['transfer-encoding'] !== undefined)
-      return undefined;
+    if (!PLAIN_JSON.test(headers['content-type'] ?? '')) return false;
+    if (headers['content-encoding'] !== undefined || headers['transfer-encoding'] !== undefined) return false;
     const length = headers['content-length'];
-    if (length === undefined || !/^[0-9]{1,9}$/.test(length)) return undefined;
+    if (length === undefined || !/^[0-9]{1,9}$/.test(length)) return false;
     const n = Number(length);
-    return n > 0 && n <= limit ? n : undefined;
+    return n > 0 && n <= limit;
   };
 
   return (req, res, next) => {
-    if (takes(req) === undefined) return next();
+    if (!takes(req)) return next();
     let identity: Identity | undefined;
     const requestId = beginRequest(log, req, res, () => ({ route: URL, partner: identity?.partnerId }));
     applyHeaders(res, deps.headers);

@@ -2,7 +2,7 @@
 import express, { type RequestHandler } from 'express';
 import helmet from 'helmet';
 import supertest from 'supertest';
-import { staticHeaders } from '../../src/http/static-headers';
+import { fixedHeaders, recordHeaders } from '../../src/http/static-headers';
 
 const options = {
   contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
@@ -19,20 +19,20 @@ async function headersOf(middleware: RequestHandler) {
   return rest;
 }
 
-describe('staticHeaders', () => {
+describe('recordHeaders and fixedHeaders', () => {
   it('sets what helmet sets, header for header', async () => {
     const expected = await headersOf(helmet(options));
     expect(expected['content-security-policy']).toContain("default-src 'none'");
     expect(expected['x-powered-by']).toBeUndefined();
-    expect(await headersOf(staticHeaders(helmet(options)))).toEqual(expected);
+    expect(await headersOf(fixedHeaders(recordHeaders(helmet(options))))).toEqual(expected);
   });
 
   it('refuses a middleware that reads the request, fails or does not go on at once', () => {
-    expect(() => staticHeaders((req, _res, next) => (req.secure ? next() : next()))).toThrow(
+    expect(() => recordHeaders((req, _res, next) => (req.secure ? next() : next()))).toThrow(
       /request\.secure/,
     );
-    expect(() => staticHeaders((_req, _res, next) => next(new Error('no')))).toThrow(/failed/);
-    expect(() => staticHeaders((_req, _res, next) => void setImmediate(next))).toThrow(/next\(\) at once/);
-    expect(() => staticHeaders((_req, res, next) => (res.status(200), next()))).toThrow();
+    expect(() => recordHeaders((_req, _res, next) => next(new Error('no')))).toThrow(/failed/);
+    expect(() => recordHeaders((_req, _res, next) => void setImmediate(next))).toThrow(/next\(\) at once/);
+    expect(() => recordHeaders((_req, res, next) => (res.status(200), next()))).toThrow();
   });
 });

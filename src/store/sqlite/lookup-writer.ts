@@ -114,23 +114,26 @@ export function startLookupWriter(opts: LookupWriterOptions): LookupWriter {
     failAll(new Error('the store is closed'));
   });
 
-  /** A request of its own (not batched with the turn's lookups), answered with its value. */
-  const ask = <T>(request: (id: number) => WriterRequest): Promise<T> => {
+  /** A promise of the answer to `id`, which `post` sends; refused while the writer fails or closes. */
+  const answerTo = <T>(post: (id: number) => void): Promise<T> => {
     if (failure || closing) return Promise.reject(failure ?? new Error('the store is closed'));
     const id = nextId++;
     return new Promise<T>((resolve, reject) => {
       pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      send(); // the lookups asked for before it go first
-      worker.postMessage(request(id));
+      post(id);
     });
   };
 
+  /** A request of its own (not batched with the turn's lookups), answered with its value. */
+  const ask = <T>(request: (id: number) => WriterRequest): Promise<T> =>
+    answerTo<T>((id) => {
+      send(); // the lookups asked for before it go first
+      worker.postMessage(request(id));
+    });
+
   return {
     create(lookup, events) {
-      if (failure || closing) return Promise.reject(failure ?? new Error('the store is closed'));
-      const id = nextId++;
-      return new Promise<void>((resolve, reject) => {
-        pending.set(id, { resolve: () => resolve(), reject });
+      return answerTo<void>((id) => {
         if (outbox.length === 0) setImmediate(send);
         outbox.push({ id, lookup, events });
       });
