@@ -14,6 +14,7 @@ import { migrate } from './migrations';
 import { createPortalSessions } from './portal-sessions';
 import { configureWriter } from './pragmas';
 import { createRequests } from './requests';
+import { leaveCheckpointsToThread, startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer';
 
 export { readRawAuditRows, readRawCheckpoints } from './audit';
 export { LATEST_VERSION, MIGRATIONS } from './migrations';
@@ -70,12 +71,17 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   const audit = createAudit(db, now, unit);
   const lookupReader = openLookupReader(opts.file);
   let lookupWriter: LookupWriter | undefined;
+  let checkpointer: WalCheckpointer | undefined;
   if (opts.lookupWriter === 'worker') {
     if (!lookupReader) throw new Error('a lookup writer thread needs a database file');
+    // The WAL is copied into the database by a thread of its own, not inside the writers' commits.
+    checkpointer = startWalCheckpointer({ file: opts.file });
+    leaveCheckpointsToThread(db);
     lookupWriter = startLookupWriter({
       file: opts.file,
       onCommit: opts.onCommit,
       onAppend: () => audit.notifyAppended(),
+      checkpointSignal: checkpointer.signal,
     });
   }
   return {
@@ -103,6 +109,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
       // Writes already asked for are committed (and acknowledged) before the file closes.
       if (db.open) group.flushNow();
       await lookupWriter?.close();
+      await checkpointer?.close();
       if (lookupReader?.open) lookupReader.close();
       if (db.open) db.close();
     },

@@ -15,6 +15,14 @@ import type { ToSign } from './checkpoints';
 import { createLookups } from './datasets';
 import { createGroupCommitter } from './group-commit';
 import { configureWriter } from './pragmas';
+import { checkpointFinisher, leaveCheckpointsToThread } from './wal-checkpointer';
+
+export interface WriterData {
+  /** The store's file (migrated already). */
+  file: string;
+  /** The WAL checkpointer's signal (wal-checkpointer.ts), when one runs. */
+  checkpointSignal?: SharedArrayBuffer;
+}
 
 /** One lookup to write. */
 export interface LookupUnit {
@@ -51,9 +59,14 @@ export type WriterMessage =
 function main(): void {
   const port = parentPort;
   if (!port) throw new Error('lookup-writer-worker runs as a worker thread');
-  const { file } = workerData as { file: string };
+  const { file, checkpointSignal } = workerData as WriterData;
   const db = new Database(file, { fileMustExist: true });
   configureWriter(db);
+  let finishCheckpoint = () => undefined as void;
+  if (checkpointSignal) {
+    leaveCheckpointsToThread(db);
+    finishCheckpoint = checkpointFinisher(db, checkpointSignal);
+  }
   const post = (message: WriterMessage) => port.postMessage(message);
 
   let headSeq = 0;
@@ -84,6 +97,8 @@ function main(): void {
     const results = answers;
     answers = [];
     if (results.length > 0) post({ kind: 'done', results });
+    // Between transactions, once this transaction's units are answered: its lookups do not wait for it.
+    if (group.pending === 0) finishCheckpoint();
   };
   const answer = (done: LookupDone) => {
     if (answers.length === 0) queueMicrotask(flushAnswers);

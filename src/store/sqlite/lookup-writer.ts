@@ -20,7 +20,13 @@ import type { AuditEventInput, Checkpoint, TreeHead } from '../../audit/types';
 import type { StoredLookup } from '../../datasets/types';
 import type { ToSign } from './checkpoints';
 import type { CommitInfo } from './group-commit';
-import type { LookupDone, LookupUnit, WriterMessage, WriterRequest } from './lookup-writer-worker';
+import type {
+  LookupDone,
+  LookupUnit,
+  WriterData,
+  WriterMessage,
+  WriterRequest,
+} from './lookup-writer-worker';
 
 export interface LookupWriter {
   create(lookup: StoredLookup, events: AuditEventInput[]): Promise<void>;
@@ -41,6 +47,8 @@ export interface LookupWriterOptions {
   onCommit?: (info: CommitInfo) => void;
   /** After each of the worker's commits that appended entries: the new head. */
   onAppend?: (headSeq: number) => void;
+  /** A WAL checkpointer thread runs (wal-checkpointer.ts): its signal, for the worker to finish its copies. */
+  checkpointSignal?: SharedArrayBuffer;
 }
 
 /** The compiled worker script; absent when running from TypeScript sources (ts-jest). */
@@ -56,7 +64,9 @@ export function lookupWriterAvailable(): boolean {
  * start, they and every later one are refused (the store's other writes are not affected).
  */
 export function startLookupWriter(opts: LookupWriterOptions): LookupWriter {
-  const worker = new Worker(LOOKUP_WORKER_FILE, { workerData: { file: opts.file } });
+  const worker = new Worker(LOOKUP_WORKER_FILE, {
+    workerData: { file: opts.file, checkpointSignal: opts.checkpointSignal } satisfies WriterData,
+  });
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 1;
   let failure: Error | undefined;
