@@ -43,14 +43,3 @@ export interface Hit {
   identifierKey: string;
   recordRef: string;
 }
-
-/** A hit/no-hit lookup as kept for quotas and the analyst's history. */
-export interface StoredLookup {
-  id: string;
-  agreementId: string;
-  requesterUser: string;
-  requesterPartner: string;
-  outcome: 'permit' | 'deny';
-  hits: number;
-  createdAt: string;
-}

@@ -95,36 +95,26 @@ export class LookupService {
 
     const id = crypto.randomUUID();
     const providersHit = [...new Set(hits.map((h) => h.providerId))];
-    await this.deps.store.lookups.create(
+    // The log entry is the lookup's only record; the quota (countSince above) counts these entries.
+    await this.deps.store.lookups.create([
       {
-        id,
+        type: 'lookup',
+        actor: { userId: identity.userId, partnerId: identity.partnerId },
+        // A provider's DPO sees the lookups that touched its data.
+        partners: [identity.partnerId, ...providersHit],
         agreementId: body.agreementId,
-        requesterUser: identity.userId,
-        requesterPartner: identity.partnerId,
         outcome: decision.outcome,
-        hits: hits.length,
-        createdAt: now.toISOString(),
-      },
-      [
-        {
-          type: 'lookup',
-          actor: { userId: identity.userId, partnerId: identity.partnerId },
-          // A provider's DPO sees the lookups that touched its data.
-          partners: [identity.partnerId, ...providersHit],
-          agreementId: body.agreementId,
-          outcome: decision.outcome,
-          data: {
-            lookupId: id,
-            policyDigest: decision.policyDigest,
-            safes: safesSummary(decision),
-            purpose: body.purpose,
-            caseRef: body.caseRef,
-            identifierHashes: identifierHashes(this.deps.secrets.identifierKey, body.identifiers),
-            hits: hits.map((h) => ({ providerId: h.providerId, recordRef: h.recordRef })),
-          },
+        data: {
+          lookupId: id,
+          policyDigest: decision.policyDigest,
+          safes: safesSummary(decision),
+          purpose: body.purpose,
+          caseRef: body.caseRef,
+          identifierHashes: identifierHashes(this.deps.secrets.identifierKey, body.identifiers),
+          hits: hits.map((h) => ({ providerId: h.providerId, recordRef: h.recordRef })),
         },
-      ],
-    );
+      },
+    ]);
     return { id, decision, hits };
   }
 }

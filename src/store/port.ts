@@ -14,7 +14,7 @@ import type {
 import type { KeyObject } from 'node:crypto';
 import type { RawAuditRow } from '../audit/verify';
 import type { LogVerifyReport } from '../audit/verify-log';
-import type { DatasetRecord, DatasetUpload, Hit, StoredLookup } from '../datasets/types';
+import type { DatasetRecord, DatasetUpload, Hit } from '../datasets/types';
 import type { Accreditation } from '../records/accreditation';
 import type { RequestState, StoredRequest } from '../requests/types';
 
@@ -83,9 +83,12 @@ export interface DatasetStore {
 }
 
 export interface LookupStore {
-  /** Records a lookup and its log entries in one transaction. */
-  create(lookup: StoredLookup, events: AuditEventInput[]): Promise<void>;
-  /** Lookups by this user under this agreement created at or after `since` (quota). */
+  /**
+   * Records a lookup: its log entries, in one transaction, durable once resolved. They are its only
+   * record: countSince counts its `lookup` entry (by actor user, agreement and time).
+   */
+  create(events: AuditEventInput[]): Promise<void>;
+  /** Lookups logged for this user under this agreement at or after `since` (quota). */
   countSince(userId: string, agreementId: string, since: Date): Promise<number>;
 }
 

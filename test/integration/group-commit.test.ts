@@ -12,7 +12,7 @@ import { createSigner } from '../../src/audit/checkpoint';
 import { verifyChain } from '../../src/audit/verify';
 import { verifyLog } from '../../src/audit/verify-log';
 import type { Store } from '../../src/store/port';
-import { event, lookup, lookupEvent } from '../helpers/store-writes';
+import { event, lookupEvent, REFUSE_ENTRIES } from '../helpers/store-writes';
 import {
   openSqliteStore,
   readRawAuditRows,
@@ -44,6 +44,16 @@ afterEach(async () => {
   await store.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+/** Installs a REFUSE_ENTRIES trigger through another connection (the store sees the new schema). */
+function refuseEntries(mode: keyof typeof REFUSE_ENTRIES): void {
+  const db = new Database(file);
+  try {
+    db.exec(REFUSE_ENTRIES[mode]);
+  } finally {
+    db.close();
+  }
+}
 
 /** What another connection sees: the entries that are on disk, in seq order. */
 function committedEntries(): { seq: number; data: Record<string, unknown> }[] {
@@ -99,7 +109,7 @@ describe('group commit', () => {
   it('mixes different writes in one transaction', async () => {
     await Promise.all([
       store.audit.append([event(0)]),
-      store.lookups.create(lookup('l1'), [lookupEvent('l1')]),
+      store.lookups.create([lookupEvent('l1')]),
       store.accreditations.put(
         {
           userId: 'anna',
@@ -120,18 +130,19 @@ describe('group commit', () => {
   });
 
   it('rolls a failing write back alone and rejects only its promise', async () => {
-    await store.lookups.create(lookup('taken'), [lookupEvent('taken')]);
+    refuseEntries('abort');
+    await store.lookups.create([lookupEvent('first')]);
     commits = [];
     const results = await Promise.allSettled([
-      store.lookups.create(lookup('a'), [lookupEvent('a')]),
-      // Same id as an existing lookup: the primary key refuses it, after its entry was appended.
-      store.lookups.create(lookup('taken'), [lookupEvent('taken-again')]),
+      store.lookups.create([lookupEvent('a')]),
+      // The trigger refuses it after its entry's row was written.
+      store.lookups.create([lookupEvent('refused', 'refused')]),
       store.audit.append([event(7)]),
       // A compare-and-set that finds nothing to change: resolves undefined and logs nothing.
       store.requests.transition('nope', ['awaiting_provider'], { state: 'answered' }, () => {
         throw new Error('not reached: no such request');
       }),
-      store.lookups.create(lookup('b'), [lookupEvent('b')]),
+      store.lookups.create([lookupEvent('b')]),
     ]);
     expect(results.map((r) => r.status)).toEqual([
       'fulfilled',
@@ -140,22 +151,23 @@ describe('group commit', () => {
       'fulfilled',
       'fulfilled',
     ]);
-    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/UNIQUE|PRIMARY KEY/i);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/refused entry/);
     expect(commits).toEqual([{ committed: 4, failed: 1 }]);
     // The failed unit's entry is gone and left no gap: the chain goes on from the one before.
-    expect(committedEntries().map((e) => e.data.lookupId ?? e.data.i)).toEqual(['taken', 'a', 7, 'b']);
+    expect(committedEntries().map((e) => e.data.lookupId ?? e.data.i)).toEqual(['first', 'a', 7, 'b']);
     expect(committedEntries().map((e) => e.seq)).toEqual([1, 2, 3, 4]);
     await logIsIntact();
   });
 
   it('rolls back two failing writes of one transaction alone, the second under its savepoint', async () => {
-    await store.lookups.create(lookup('taken'), [lookupEvent('taken')]);
+    refuseEntries('abort');
+    await store.lookups.create([lookupEvent('first')]);
     commits = [];
     const results = await Promise.allSettled([
       store.audit.append([event(1)]),
-      store.lookups.create(lookup('taken'), [lookupEvent('again-1')]),
+      store.lookups.create([lookupEvent('again-1', 'refused')]),
       store.audit.append([event(2)]),
-      store.lookups.create(lookup('taken'), [lookupEvent('again-2')]),
+      store.lookups.create([lookupEvent('again-2', 'refused')]),
       store.audit.append([event(3)]),
     ]);
     expect(results.map((r) => r.status)).toEqual([
@@ -166,7 +178,7 @@ describe('group commit', () => {
       'fulfilled',
     ]);
     expect(commits).toEqual([{ committed: 3, failed: 2 }]);
-    expect(committedEntries().map((e) => e.data.lookupId ?? e.data.i)).toEqual(['taken', 1, 2, 3]);
+    expect(committedEntries().map((e) => e.data.lookupId ?? e.data.i)).toEqual(['first', 1, 2, 3]);
     await logIsIntact();
   });
 
@@ -193,18 +205,15 @@ describe('group commit', () => {
   });
 
   it('re-runs the others when SQLite aborts the whole transaction for one unit', async () => {
-    const db = new Database(file);
-    db.exec(`CREATE TRIGGER lookups_boom BEFORE INSERT ON lookups WHEN NEW.id = 'boom'
-             BEGIN SELECT RAISE(ROLLBACK, 'boom'); END`);
-    db.close();
+    refuseEntries('rollback');
     const results = await Promise.allSettled([
-      store.lookups.create(lookup('a'), [lookupEvent('a')]),
+      store.lookups.create([lookupEvent('a')]),
       store.audit.append([event(1)]),
-      store.lookups.create(lookup('boom'), [lookupEvent('boom')]),
-      store.lookups.create(lookup('c'), [lookupEvent('c')]),
+      store.lookups.create([lookupEvent('boom', 'refused')]),
+      store.lookups.create([lookupEvent('c')]),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
-    expect(String((results[2] as PromiseRejectedResult).reason)).toMatch(/boom/);
+    expect(String((results[2] as PromiseRejectedResult).reason)).toMatch(/refused entry/);
     expect(committedEntries().map((e) => e.data.lookupId ?? e.data.i)).toEqual(['a', 1, 'c']);
     expect(commits).toEqual([{ committed: 3, failed: 1 }]);
     await logIsIntact();

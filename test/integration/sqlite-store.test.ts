@@ -8,7 +8,8 @@ import type { Accreditation } from '../../src/records/accreditation';
 import type { StoredRequest } from '../../src/requests/types';
 import type { Decision } from '../../src/safes/types';
 import type { Store } from '../../src/store/port';
-import { LATEST_VERSION, openSqliteStore, readRawAuditRows } from '../../src/store/sqlite';
+import { LATEST_VERSION, MIGRATIONS, openSqliteStore, readRawAuditRows } from '../../src/store/sqlite';
+import { migrate } from '../../src/store/sqlite/migrations';
 
 let dir: string;
 let file: string;
@@ -336,6 +337,83 @@ describe('requests', () => {
     expect(await store.requests.countSince('analyst-1', 'stolen-vehicles', since)).toBe(1);
     expect(await store.requests.countSince('analyst-1', 'stolen-vehicles', new Date(0))).toBe(2);
     expect(await store.requests.countSince('nobody', 'stolen-vehicles', new Date(0))).toBe(0);
+  });
+
+  it('counts a user’s lookups under an agreement since a time, from their log entries', async () => {
+    const lookupBy = (user: string, agreementId: string, at: string): Promise<void> => {
+      clock = new Date(at);
+      return store.lookups.create([
+        {
+          type: 'lookup',
+          actor: { userId: user, partnerId: 'police-nl' },
+          partners: ['police-nl'],
+          agreementId,
+          data: {},
+        },
+      ]);
+    };
+    await lookupBy('anna', 'stolen-boats', '2025-03-01T08:00:00.000Z');
+    await lookupBy('anna', 'stolen-boats', '2025-03-01T10:00:00.000Z');
+    await lookupBy('anna', 'stolen-boats', '2025-03-01T11:30:00.000Z');
+    await lookupBy('anna', 'stolen-vehicles', '2025-03-01T11:00:00.000Z');
+    await lookupBy('bert', 'stolen-boats', '2025-03-01T11:00:00.000Z');
+    // Another kind of entry by the same user under the same agreement is not a lookup.
+    clock = new Date('2025-03-01T11:00:00.000Z');
+    await store.audit.append([
+      {
+        type: 'request.created',
+        actor: { userId: 'anna', partnerId: 'police-nl' },
+        partners: ['police-nl'],
+        agreementId: 'stolen-boats',
+        data: {},
+      },
+    ]);
+    const since = new Date('2025-03-01T10:00:00.000Z');
+    expect(await store.lookups.countSince('anna', 'stolen-boats', since)).toBe(2);
+    expect(await store.lookups.countSince('anna', 'stolen-boats', new Date(0))).toBe(3);
+    expect(await store.lookups.countSince('anna', 'stolen-vehicles', since)).toBe(1);
+    expect(await store.lookups.countSince('nobody', 'stolen-boats', new Date(0))).toBe(0);
+  });
+
+  it('migrates a version-5 database: lookups counted from the log, their table dropped', async () => {
+    const old = new Database(path.join(dir, 'v5.db'));
+    try {
+      migrate(
+        old,
+        MIGRATIONS.filter((m) => m.version <= 5),
+      );
+      old
+        .prepare(
+          `INSERT INTO lookups (id, agreement_id, requester_user, requester_partner, outcome, hits, created_at)
+           VALUES ('l1', 'stolen-boats', 'anna', 'police-nl', 'permit', 0, '2025-03-01T10:00:00.000Z')`,
+        )
+        .run();
+      const entry = old.prepare<[number, string, string, string | null]>(
+        `INSERT INTO audit_log (seq, ts, type, actor_user, actor_partner, partners, request_id, agreement_id,
+                                outcome, body, prev_hash, hash)
+         VALUES (?, '2025-03-01T10:00:00.000Z', ?, ?, 'police-nl', '[]', ?, 'stolen-boats', NULL, '{}', '', '')`,
+      );
+      entry.run(1, 'lookup', 'anna', null);
+      entry.run(2, 'request.created', 'anna', 'r1');
+      entry.run(3, 'lookup', 'anna', null);
+      expect(migrate(old)).toBe(LATEST_VERSION);
+      const names = old
+        .prepare<[], { name: string; sql: string | null }>('SELECT name, sql FROM sqlite_master')
+        .all();
+      expect(names.map((n) => n.name)).not.toContain('lookups');
+      expect(names.find((n) => n.name === 'audit_log_request')?.sql).toMatch(/WHERE request_id IS NOT NULL/);
+      const count = old.prepare(
+        `SELECT count(*) AS n FROM audit_log INDEXED BY audit_log_lookups
+         WHERE type = 'lookup' AND actor_user = 'anna' AND agreement_id = 'stolen-boats' AND ts >= ''`,
+      );
+      expect(count.get()).toEqual({ n: 2 });
+      // The partial request index still serves a lookup by request.
+      expect(
+        old.prepare("SELECT seq FROM audit_log INDEXED BY audit_log_request WHERE request_id = 'r1'").all(),
+      ).toEqual([{ seq: 2 }]);
+    } finally {
+      old.close();
+    }
   });
 
   it('stores timestamps in one form so text comparison holds', async () => {

@@ -1,15 +1,14 @@
 /**
  * The lookup writer's thread (see lookup-writer.ts): its own connection to the store's file, WAL and
  * synchronous=FULL like the main one, its own group committer and log appender. It takes lookups as
- * data ({lookup, events}), runs each as one unit (the lookup row and its log entries, rolled back
- * together if either fails) in the next group transaction, and answers each only after that
- * transaction's COMMIT (and so its fsync) has returned. The head of the log is read inside every BEGIN IMMEDIATE when
- * another connection wrote since (PRAGMA data_version), so the chain stays one chain.
+ * data (their log entries), runs each as one unit (its entries rolled back together if one fails) in
+ * the next group transaction, and answers each only after that transaction's COMMIT (and so its
+ * fsync) has returned. The head of the log is read inside every BEGIN IMMEDIATE when another
+ * connection wrote since (PRAGMA data_version), so the chain stays one chain.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { AuditEventInput, Checkpoint, TreeHead } from '../../audit/types';
-import type { StoredLookup } from '../../datasets/types';
 import { createAudit } from './audit';
 import type { ToSign } from './checkpoints';
 import { createLookups } from './datasets';
@@ -27,7 +26,6 @@ export interface WriterData {
 /** One lookup to write. */
 export interface LookupUnit {
   id: number;
-  lookup: StoredLookup;
   events: AuditEventInput[];
 }
 
@@ -149,7 +147,7 @@ function main(): void {
       );
       return;
     }
-    for (const { id, lookup, events } of request.units) settle(id, lookups.create(lookup, events));
+    for (const { id, events } of request.units) settle(id, lookups.create(events));
   });
   post({ kind: 'ready' });
 }

@@ -1,9 +1,8 @@
 /**
- * Hit/no-hit lookups written from a worker thread. A lookup's write (its row and its log entry, one
- * unit) is the hot write of the gateway, and its COMMIT waits for an fsync: with better-sqlite3 that
- * wait blocked the event loop, so no request could be parsed, verified or decided meanwhile. Here a
- * worker thread (lookup-writer-worker.ts) holds a second writing connection with its own group
- * committer: the main thread sends the lookup as data and goes on; the worker batches, commits
+ * Hit/no-hit lookups written from a worker thread. A lookup's write (its log entries, one unit) is
+ * the hot write of the gateway, and its COMMIT waits for an fsync: with better-sqlite3 that wait
+ * blocked the event loop, so no request could be parsed, verified or decided meanwhile. Here a worker
+ * thread (lookup-writer-worker.ts) holds a second writing connection with its own group committer: the main thread sends the lookup as data and goes on; the worker batches, commits
  * (WAL, synchronous=FULL: SQLite makes a commit visible to readers only after its fsync) and answers.
  * A lookup's promise resolves only after the transaction holding it has committed, as before.
  *
@@ -17,7 +16,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { AuditEventInput, Checkpoint, TreeHead } from '../../audit/types';
-import type { StoredLookup } from '../../datasets/types';
 import type { ToSign } from './checkpoints';
 import type { CommitInfo } from './group-commit';
 import type {
@@ -29,7 +27,7 @@ import type {
 } from './lookup-writer-worker';
 
 export interface LookupWriter {
-  create(lookup: StoredLookup, events: AuditEventInput[]): Promise<void>;
+  create(events: AuditEventInput[]): Promise<void>;
   /**
    * A checkpoint made through the worker: the head read and the signed checkpoint stored in its group
    * transactions, `sign` run here. This thread never takes the write lock or waits for an fsync for
@@ -142,10 +140,10 @@ export function startLookupWriter(opts: LookupWriterOptions): LookupWriter {
     });
 
   return {
-    create(lookup, events) {
+    create(events) {
       return answerTo<void>((id) => {
         if (outbox.length === 0) setImmediate(send);
-        outbox.push({ id, lookup, events });
+        outbox.push({ id, events });
       });
     },
     async checkpoint(sign) {
