@@ -37,7 +37,7 @@ export interface LookupDone {
 }
 
 /**
- * Parent → worker: the lookups of one turn of the parent's event loop, in order; the two halves of a
+ * Parent → worker: the lookups of one run of the parent's microtask queue, in order; the two halves of a
  * checkpoint (the head to sign; the signed checkpoint to store), each a unit of the next group
  * transaction, so the parent thread never waits for the write lock or an fsync to sign; or close.
  */

