@@ -36,6 +36,9 @@ export type WorkerItem =
       /** Bytes of the batch's JSON Lines that are this row's (UTF-8). */
       length: number;
       warnings: QuarantineEntry[];
+      /** hashKeyInto's words for the keys, from hashAt on (made by the thread that mapped the row). */
+      hashes?: Uint32Array;
+      hashAt?: number;
     }
   | { row: number; event: MapEvent }
   | { row: number; malformed: string; fatal?: boolean };
@@ -95,7 +98,15 @@ export async function* mapCsvInWorker(
         // The row's JSON Lines are the next item.length bytes, whether or not it is a duplicate.
         const jsonl = bytes.subarray(at, at + item.length);
         at += item.length;
-        const duplicates = claimKeys(item.types, item.fields, item.keys, item.row, seen);
+        const duplicates = claimKeys(
+          item.types,
+          item.fields,
+          item.keys,
+          item.row,
+          seen,
+          item.hashes,
+          item.hashAt,
+        );
         yield duplicates
           ? { kind: 'quarantine', entries: duplicates }
           : { kind: 'lines', row: item.row, count: item.count, jsonl, warnings: item.warnings };
