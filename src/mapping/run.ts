@@ -29,15 +29,18 @@ export type MapEvent =
     };
 
 /**
- * A mapped row whose records are already JSON Lines (the parallel map of src/mapping/parallel.ts, for
- * `fsg map`): `jsonl` is exactly the UTF-8 of writing `${JSON.stringify(record)}\n` for each record.
+ * Mapped rows whose records are already JSON Lines (the parallel map of src/mapping/parallel.ts, for
+ * `fsg map`): `rows` consecutive rows from `row` on, every one mapped; `jsonl` is exactly the UTF-8 of
+ * writing `${JSON.stringify(record)}\n` for each of their records, in order.
  */
 export interface LinesEvent {
   kind: 'lines';
   row: number;
+  rows: number;
   /** Number of records. */
   count: number;
   jsonl: Uint8Array;
+  /** The rows' warnings, in order. */
   warnings: QuarantineEntry[];
 }
 
@@ -247,13 +250,16 @@ export function createSummary(): MapSummary & { add(event: MapEvent | LinesEvent
     quarantined: 0,
     records: 0,
     add(event) {
+      if (event.kind === 'lines') {
+        this.read += event.rows;
+        this.mapped += event.rows;
+        this.records += event.count;
+        return;
+      }
       this.read++;
       if (event.kind === 'records') {
         this.mapped++;
         this.records += event.records.length;
-      } else if (event.kind === 'lines') {
-        this.mapped++;
-        this.records += event.count;
       } else {
         this.quarantined++;
       }
