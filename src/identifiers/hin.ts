@@ -29,14 +29,32 @@ const MONTH = /^[A-L]$/;
 const DIGIT = /^[0-9]$/;
 
 export function normaliseHin(raw: string): string {
-  const value = compact(raw);
-  return value.length === CIN_LENGTH && /^[A-Z]{2}/.test(value)
-    ? `${value.slice(0, 2)}-${value.slice(2)}`
-    : value;
+  return printedForm(compact(raw));
 }
 
+/** A compact hull as normaliseHin writes it: a CIN with the hyphen after its country code. */
+function printedForm(flat: string): string {
+  return flat.length === CIN_LENGTH && /^[A-Z]{2}/.test(flat) ? `${flat.slice(0, 2)}-${flat.slice(2)}` : flat;
+}
+
+/**
+ * A current-format hull that breaks no rule of checkHinFully (country letters, then letters, or 3
+ * letters/digits alone; serial; month; digits): one regex instead of a test per position.
+ */
+const WELL_FORMED = /^(?:[A-Z]{5}|[A-Z0-9]{3})[A-HJ-NPR-Z0-9]{5}[A-L][0-9]{3}$/;
+
 export function checkHin(raw: string): IdentifierCheck {
-  const value = normaliseHin(raw);
+  // normaliseHin's value less the hyphen it adds (compact leaves none).
+  const flat = compact(raw);
+  const value = printedForm(flat);
+  // The usual hull; a property test holds this to checkHinFully.
+  if (WELL_FORMED.test(flat) && (flat.length === CORE_LENGTH || isIsoCountryCode(flat.slice(0, 2))))
+    return result(value, [], yearWarnings(flat.slice(-3)));
+  return checkHinFully(value);
+}
+
+/** checkHin of a value normaliseHin gave, rule by rule. */
+export function checkHinFully(value: string): IdentifierCheck {
   const flat = value.replace('-', '');
   const length = flat.length;
   if (length !== CORE_LENGTH && length !== CIN_LENGTH) {
@@ -111,22 +129,22 @@ export function checkHin(raw: string): IdentifierCheck {
     errors.push(issue('HIN_YEAR', 'model year (positions 11–12) must be two digits'));
   }
 
-  const warnings: IdentifierIssue[] = [];
-  if (dateOk) {
-    // The model year is the production year or the next (33 CFR 175.3: a model year runs from June 1 to
-    // July 31 of the year it is named after; ISO 10087 lets the maker pick when the 12-month model
-    // period spans two calendar years). Anything else suggests a misread, not an invalid hull.
-    const gap = (Number(modelYear[1]) - Number(year) + 10) % 10;
-    if (gap > 1) {
-      warnings.push(
-        issue(
-          'HIN_YEAR_MISMATCH',
-          'model year (positions 11–12) is neither the production year nor the year after',
-        ),
-      );
-    }
-  }
-  return result(value, errors, warnings);
+  return result(value, errors, dateOk ? yearWarnings(date.slice(1)) : []);
+}
+
+/** The warnings of the date's last 3 digits: year of manufacture, then the two-digit model year. */
+function yearWarnings(digits: string): IdentifierIssue[] {
+  // The model year is the production year or the next (33 CFR 175.3: a model year runs from June 1 to
+  // July 31 of the year it is named after; ISO 10087 lets the maker pick when the 12-month model
+  // period spans two calendar years). Anything else suggests a misread, not an invalid hull.
+  const gap = (Number(digits[2]) - Number(digits[0]) + 10) % 10;
+  if (gap <= 1) return [];
+  return [
+    issue(
+      'HIN_YEAR_MISMATCH',
+      'model year (positions 11–12) is neither the production year nor the year after',
+    ),
+  ];
 }
 
 /** Straight-year format ends in 4 digits; model-year format is 'M', 2 digits, then a month letter. */

@@ -5,7 +5,7 @@
  */
 import { IDENTIFIER_TYPES } from '../records/canonical';
 import type { IdentifierType } from '../records/canonical';
-import { checkHin, normaliseHin } from './hin';
+import { checkHin } from './hin';
 import { compact, stripSeparators } from './normalise';
 import { checkRegistration, normaliseRegistration } from './registration';
 import { checkSerial, normaliseSerial } from './serial';
@@ -51,20 +51,27 @@ export function checkIdentifier(
   }
 }
 
-/** The type's own normalisation; unknown types get the generic one so keys are still deterministic. */
-function normaliseFor(type: string, value: string): string {
+/**
+ * The type's own normalisation less separators; unknown types get the generic one so keys are still
+ * deterministic.
+ */
+function keyForm(type: string, value: string): string {
   if (!isIdentifierType(type)) return compact(value);
   switch (type) {
     case 'vin':
-      return normaliseVin(value);
-    case 'hin':
-      return normaliseHin(value);
+      return stripSeparators(normaliseVin(value));
+    case 'hin': {
+      // normaliseHin less the hyphen it adds (compact leaves no other separator). 33 CFR 181.27:
+      // "US-" is a display prefix of a US hull number, not part of it.
+      const flat = compact(value);
+      return /^US[A-Z0-9]{12}$/.test(flat) ? flat.slice(2) : flat;
+    }
     case 'vehicle-registration':
     case 'boat-registration':
-      return normaliseRegistration(value);
+      return stripSeparators(normaliseRegistration(value));
     case 'engine-serial':
     case 'part-serial':
-      return normaliseSerial(value);
+      return stripSeparators(normaliseSerial(value));
   }
 }
 
@@ -76,8 +83,5 @@ function normaliseFor(type: string, value: string): string {
  */
 export function identifierKey(type: string, value: string): string {
   const normalisedType = type.trim().toLowerCase();
-  let normalised = normaliseFor(normalisedType, value);
-  // 33 CFR 181.27: "US-" is a display prefix of a US hull number, not part of it.
-  if (normalisedType === 'hin' && /^US-[A-Z0-9]{12}$/.test(normalised)) normalised = normalised.slice(3);
-  return `${normalisedType}:${stripSeparators(normalised)}`;
+  return `${normalisedType}:${keyForm(normalisedType, value)}`;
 }

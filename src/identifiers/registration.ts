@@ -14,8 +14,17 @@ export function normaliseRegistration(raw: string): string {
   return compact(raw);
 }
 
+/** A registration that breaks no rule of checkRegistrationFully: one regex instead of a test per character. */
+const WELL_FORMED = /^[A-Z0-9]{1,16}$/;
+
 export function checkRegistration(raw: string): IdentifierCheck {
   const value = normaliseRegistration(raw);
+  // The usual registration; a property test holds this to checkRegistrationFully.
+  return WELL_FORMED.test(value) ? result(value, []) : checkRegistrationFully(value);
+}
+
+/** checkRegistration of a value normaliseRegistration gave, rule by rule. */
+export function checkRegistrationFully(value: string): IdentifierCheck {
   const chars = [...value];
   if (chars.length === 0) return result(value, [issue('REGISTRATION_EMPTY', 'registration is empty')]);
 

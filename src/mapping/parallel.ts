@@ -36,6 +36,9 @@ export type WorkerItem =
       /** Bytes of the batch's JSON Lines that are this row's (UTF-8). */
       length: number;
       warnings: QuarantineEntry[];
+      /** hashKeyInto's words for the keys, from hashAt on (made by the thread that mapped the row). */
+      hashes?: Uint32Array;
+      hashAt?: number;
     }
   | { row: number; event: MapEvent }
   | { row: number; malformed: string; fatal?: boolean };
@@ -56,15 +59,15 @@ const WORKER_FILE = path.join(__dirname, 'worker.js');
 const ROWS_PER_BATCH = 256;
 /**
  * Batches sent to the worker and not yet mapped by it above which this thread maps the next batch
- * itself: the worker never runs dry (two batches are ~15 ms of its work, more than a batch takes
- * here), and the time this thread has beside parsing and writing goes to mapping too.
+ * itself: the worker never runs dry, and this thread (which also parses, checks duplicates and
+ * writes, the longer part) maps only when the worker is well behind, not in every burst of rows.
  */
-const WORKER_QUEUE = 6;
+const WORKER_QUEUE = 12;
 /**
- * Batches mapped (here or there) and not yet consumed here: enough (4,096 rows, a few MiB) that the
+ * Batches mapped (here or there) and not yet consumed here: enough (6,144 rows, a few MiB) that the
  * mapping goes on through a write that waits; the file is read no further while there are more.
  */
-const MAX_BATCHES_WAITING = 16;
+const MAX_BATCHES_WAITING = 24;
 
 /** True when this adapter can run in the worker: the compiled build, and an adapter of the registry. */
 export function canAdaptCsvInWorker(adapter: Adapter): boolean {
@@ -72,8 +75,9 @@ export function canAdaptCsvInWorker(adapter: Adapter): boolean {
 }
 
 /**
- * The parallel `fsg map` of a CSV input: the events of mapStream in the same order, except that a
- * mapped row comes as a LinesEvent (its records already as the JSON Lines the command writes).
+ * The parallel `fsg map` of a CSV input: the events of mapStream in the same order, except that mapped
+ * rows come as LinesEvents (their records already as the JSON Lines the command writes), one for each
+ * run of mapped rows in a batch.
  */
 export async function* mapCsvInWorker(
   adapter: Adapter,
@@ -83,24 +87,52 @@ export async function* mapCsvInWorker(
   // A batch at a time from the worker (one await per batch, not per row).
   for await (const { items, bytes } of adaptCsvInWorker(adapter, input)) {
     let at = 0;
+    // The mapped rows since the last quarantined one, and where their JSON Lines start.
+    let run: LinesEvent | undefined;
+    let runStart = 0;
+    const endRun = () => {
+      const ended = run!;
+      ended.jsonl = bytes.subarray(runStart, at);
+      run = undefined;
+      return ended;
+    };
     for (const item of items) {
       if ('malformed' in item) {
+        if (run) yield endRun();
         yield quarantine(
           { row: item.row, field: null, code: 'ROW_MALFORMED', message: item.malformed },
           item.fatal === true,
         );
       } else if ('event' in item) {
+        if (run) yield endRun();
         yield item.event;
       } else {
+        const duplicates = claimKeys(
+          item.types,
+          item.fields,
+          item.keys,
+          item.row,
+          seen,
+          item.hashes,
+          item.hashAt,
+        );
+        if (duplicates) {
+          if (run) yield endRun();
+          yield { kind: 'quarantine', entries: duplicates };
+        } else {
+          if (!run) {
+            run = { kind: 'lines', row: item.row, rows: 0, count: 0, jsonl: bytes, warnings: [] };
+            runStart = at;
+          }
+          run.rows++;
+          run.count += item.count;
+          for (const warning of item.warnings) run.warnings.push(warning);
+        }
         // The row's JSON Lines are the next item.length bytes, whether or not it is a duplicate.
-        const jsonl = bytes.subarray(at, at + item.length);
         at += item.length;
-        const duplicates = claimKeys(item.types, item.fields, item.keys, item.row, seen);
-        yield duplicates
-          ? { kind: 'quarantine', entries: duplicates }
-          : { kind: 'lines', row: item.row, count: item.count, jsonl, warnings: item.warnings };
       }
     }
+    if (run) yield endRun();
   }
 }
 

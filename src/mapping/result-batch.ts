@@ -10,6 +10,7 @@
  * values (JSON for the others, as the items only ever reach JSON output).
  */
 import type { WorkerItem } from './parallel';
+import { HASH_WORDS, hashKeyInto } from './seen-disk';
 
 type MappedItem = Extract<WorkerItem, { keys: string[] }>;
 
@@ -23,6 +24,8 @@ export interface ResultBatch {
   /** The plain rows' keys, one after the other (a row's count of them), and the end of each. */
   keys: string;
   keyEnds: Uint32Array;
+  /** hashKeyInto's words for each of those keys, in the same order. */
+  hashes: Uint32Array;
   /** JSON of the distinct [types, fields or null] of the plain rows. */
   shapes: string;
 }
@@ -36,6 +39,7 @@ export class ResultBatchWriter {
   private plain: number[] = [];
   private keys = '';
   private keyEnds: number[] = [];
+  private hashes = new Uint32Array(HASH_WORDS * 1024);
   private shapes: { types: string[]; fields: string[] | undefined }[] = [];
 
   get length(): number {
@@ -49,6 +53,9 @@ export class ResultBatchWriter {
         this.kinds.push(1);
         this.plain.push(item.row, item.count, item.length, shape);
         for (const key of item.keys) {
+          const at = HASH_WORDS * this.keyEnds.length;
+          if (at === this.hashes.length) this.hashes = grown(this.hashes);
+          hashKeyInto(key, this.hashes, at);
           this.keys += key;
           this.keyEnds.push(this.keys.length);
         }
@@ -67,6 +74,7 @@ export class ResultBatchWriter {
       plain: Float64Array.from(this.plain),
       keys: this.keys,
       keyEnds: Uint32Array.from(this.keyEnds),
+      hashes: this.hashes.slice(0, HASH_WORDS * this.keyEnds.length),
       shapes: JSON.stringify(this.shapes.map((s) => [s.types, s.fields ?? null])),
     };
     this.kinds = [];
@@ -92,7 +100,7 @@ export class ResultBatchWriter {
 }
 
 export function transferablesOfResults(batch: ResultBatch): ArrayBuffer[] {
-  return [batch.kinds.buffer, batch.plain.buffer, batch.keyEnds.buffer] as ArrayBuffer[];
+  return [batch.kinds.buffer, batch.plain.buffer, batch.keyEnds.buffer, batch.hashes.buffer] as ArrayBuffer[];
 }
 
 /** The items of a batch, in order; a plain row comes without warnings (it had none). */
@@ -102,7 +110,7 @@ export function* readResults(batch: ResultBatch): Generator<WorkerItem> {
     types,
     fields: fields ?? undefined,
   }));
-  const { kinds, plain, keys, keyEnds } = batch;
+  const { kinds, plain, keys, keyEnds, hashes } = batch;
   let other = 0;
   let p = 0;
   let k = 0;
@@ -113,6 +121,7 @@ export function* readResults(batch: ResultBatch): Generator<WorkerItem> {
       continue;
     }
     const count = plain[p + 1]!;
+    const hashAt = HASH_WORDS * k;
     const rowKeys: string[] = [];
     for (let j = 0; j < count; j++, k++) {
       rowKeys.push(keys.slice(keyStart, keyEnds[k]));
@@ -126,11 +135,19 @@ export function* readResults(batch: ResultBatch): Generator<WorkerItem> {
       count,
       length: plain[p + 2]!,
       warnings: [],
+      hashes,
+      hashAt,
     };
     if (fields !== undefined) item.fields = fields;
     yield item;
     p += 4;
   }
+}
+
+function grown(words: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> {
+  const bigger = new Uint32Array(2 * words.length);
+  bigger.set(words);
+  return bigger;
 }
 
 function sameStrings(a: string[], b: string[]): boolean {

@@ -17,6 +17,7 @@ import type { CanonicalRecord } from '../records/canonical';
 import { recordProblems } from '../records/validate';
 import { readRows } from './readers';
 import { createMemorySeenIdentifiers, type SeenIdentifiers } from './seen';
+import { HASH_WORDS } from './seen-disk';
 import type { Adapter, InputFormat, MapSummary, MappedRow, QuarantineEntry, RowOutcome } from './types';
 
 export type MapEvent =
@@ -28,15 +29,18 @@ export type MapEvent =
     };
 
 /**
- * A mapped row whose records are already JSON Lines (the parallel map of src/mapping/parallel.ts, for
- * `fsg map`): `jsonl` is exactly the UTF-8 of writing `${JSON.stringify(record)}\n` for each record.
+ * Mapped rows whose records are already JSON Lines (the parallel map of src/mapping/parallel.ts, for
+ * `fsg map`): `rows` consecutive rows from `row` on, every one mapped; `jsonl` is exactly the UTF-8 of
+ * writing `${JSON.stringify(record)}\n` for each of their records, in order.
  */
 export interface LinesEvent {
   kind: 'lines';
   row: number;
+  rows: number;
   /** Number of records. */
   count: number;
   jsonl: Uint8Array;
+  /** The rows' warnings, in order. */
   warnings: QuarantineEntry[];
 }
 
@@ -191,7 +195,8 @@ export function claimRow(mapped: MappedRow, keys: string[], row: number, seen: S
 
 /**
  * The duplicate check itself, from the records' identifier types, source fields and keys: the
- * DUPLICATE_IDENTIFIER entries of the row, or undefined when it claimed all of its keys.
+ * DUPLICATE_IDENTIFIER entries of the row, or undefined when it claimed all of its keys. `hashes`,
+ * when given, holds hashKeyInto's words for each key from `hashAt` on.
  */
 export function claimKeys(
   types: string[],
@@ -199,11 +204,14 @@ export function claimKeys(
   keys: string[],
   row: number,
   seen: SeenIdentifiers,
+  hashes?: Uint32Array,
+  hashAt = 0,
 ): QuarantineEntry[] | undefined {
   let duplicates: QuarantineEntry[] | undefined;
+  const hashed = hashes !== undefined && seen.firstRowHashed !== undefined;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
-    const first = seen.firstRow(key);
+    const first = hashed ? seen.firstRowHashed!(key, hashes, hashAt + HASH_WORDS * i) : seen.firstRow(key);
     // The earlier record of this row with the same key (the first one: it claimed the key).
     const earlierInRow = first === undefined ? keys.indexOf(key) : i;
     if (first === undefined && earlierInRow === i) continue;
@@ -242,13 +250,16 @@ export function createSummary(): MapSummary & { add(event: MapEvent | LinesEvent
     quarantined: 0,
     records: 0,
     add(event) {
+      if (event.kind === 'lines') {
+        this.read += event.rows;
+        this.mapped += event.rows;
+        this.records += event.count;
+        return;
+      }
       this.read++;
       if (event.kind === 'records') {
         this.mapped++;
         this.records += event.records.length;
-      } else if (event.kind === 'lines') {
-        this.mapped++;
-        this.records += event.count;
       } else {
         this.quarantined++;
       }

@@ -186,21 +186,30 @@ export function openDiskSeenIdentifiers(options: DiskSeenOptions = {}): SeenIden
     if (++used[p]! > (table.length >>> 1) * MAX_LOAD) grow(p);
   };
 
+  /** firstRow of a key whose hash, partition and width are known. */
+  const lookup = (key: string, h: number, p: number, wide: boolean): number | undefined => {
+    const s = find(key, h, p, wide);
+    if (s >= 0) return found;
+    const i = recentNext;
+    recentNext = (i + 1) % RECENT;
+    recentKeys[i] = key;
+    recentHashes[i] = h;
+    recentSlots[i] = -1 - s;
+    recentTables[i] = tables[p]!;
+    recentWide[i] = wide;
+    recentPartitions[i] = p;
+    return undefined;
+  };
+
   return {
     file,
     firstRow(key) {
       const h = hashKey(key);
-      const s = find(key, h, lastPartition, lastWide);
-      if (s >= 0) return found;
-      const i = recentNext;
-      recentNext = (i + 1) % RECENT;
-      recentKeys[i] = key;
-      recentHashes[i] = h;
-      recentSlots[i] = -1 - s;
-      recentTables[i] = tables[lastPartition]!;
-      recentWide[i] = lastWide;
-      recentPartitions[i] = lastPartition;
-      return undefined;
+      return lookup(key, h, lastPartition, lastWide);
+    },
+    firstRowHashed(key, hashes, at) {
+      const where = hashes[at + 1]!;
+      return lookup(key, hashes[at]!, where & 0xff, where > 0xff);
     },
     add(key, row) {
       if (!open) throw new Error('the duplicate check is closed');
@@ -245,6 +254,19 @@ export function openDiskSeenIdentifiers(options: DiskSeenOptions = {}): SeenIden
 /** The partition and width (one byte or two per UTF-16 unit) of the last key hashKey read. */
 let lastPartition = 0;
 let lastWide = false;
+
+/** Words per key that hashKeyInto writes. */
+export const HASH_WORDS = 2;
+
+/**
+ * What firstRowHashed needs of a key besides the key, into out[at] and out[at + 1]: its hash, then its
+ * partition and width. The mapping worker makes them, so that the thread that checks duplicates only
+ * probes.
+ */
+export function hashKeyInto(key: string, out: Uint32Array, at: number): void {
+  out[at] = hashKey(key);
+  out[at + 1] = lastPartition | (lastWide ? 0x100 : 0);
+}
 
 /**
  * A 32-bit hash of the key's UTF-16 units (for the slot and the fingerprint), and, from a second one

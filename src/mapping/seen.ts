@@ -7,6 +7,8 @@
 export interface SeenIdentifiers {
   /** The row that first produced `key` (an identifierKey), or undefined if none has. */
   firstRow(key: string): number | undefined;
+  /** firstRow(key), given what hashKeyInto (seen-disk.ts) wrote for the key at hashes[at] (the on-disk set). */
+  firstRowHashed?(key: string, hashes: Uint32Array, at: number): number | undefined;
   /** Records that `row` produced `key`; a key already present keeps its first row. */
   add(key: string, row: number): void;
   /** How many distinct keys have been added. */

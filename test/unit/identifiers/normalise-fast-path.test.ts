@@ -1,9 +1,9 @@
 /**
  * The ASCII fast paths of the normalisation (skip NFKC/NFKD for ASCII, one separator test before the
- * replaces) give exactly what the plain definitions give, on ASCII and on any Unicode text.
+ * replaces, a loop for the replaces) give exactly what the plain definitions give, on ASCII and on any Unicode text.
  */
 import fc from 'fast-check';
-import { baseNormalise, compact, stripSeparators } from '../../../src/identifiers/normalise';
+import { baseNormalise, compact, isSeparator, stripSeparators } from '../../../src/identifiers/normalise';
 import { normaliseManufacturer } from '../../../src/identifiers/serial';
 
 const HYPHENS = /[-\u2010-\u2015\u2212\uFE58\uFE63\uFF0D]/g;
@@ -43,5 +43,13 @@ describe('normalisation fast paths', () => {
       }),
       { numRuns: 5000 },
     );
+  });
+
+  it('count as a separator exactly the UTF-16 units the regexes remove', () => {
+    const separator = /^[\s\-\u2010-\u2015\u2212\uFE58\uFE63\uFF0D]$/;
+    const wrong: number[] = [];
+    for (let c = 0; c <= 0xffff; c++)
+      if (isSeparator(c) !== separator.test(String.fromCharCode(c))) wrong.push(c);
+    expect(wrong).toEqual([]);
   });
 });

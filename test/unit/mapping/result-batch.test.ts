@@ -2,6 +2,20 @@
 import fc from 'fast-check';
 import type { WorkerItem } from '../../../src/mapping/parallel';
 import { readResults, ResultBatchWriter } from '../../../src/mapping/result-batch';
+import { HASH_WORDS, hashKeyInto } from '../../../src/mapping/seen-disk';
+
+/** The items of a batch less the hashes of their keys, which each mapped row's must be. */
+function withoutHashes(items: WorkerItem[]): WorkerItem[] {
+  return items.map((item) => {
+    if (!('hashes' in item)) return item;
+    const { hashes, hashAt, ...rest } = item;
+    const want = new Uint32Array(HASH_WORDS * rest.keys.length);
+    rest.keys.forEach((key, i) => hashKeyInto(key, want, HASH_WORDS * i));
+    const at = hashAt ?? 0;
+    expect([...hashes!.subarray(at, at + want.length)]).toEqual([...want]);
+    return rest;
+  });
+}
 
 const entry = fc.record({
   row: fc.nat(),
@@ -47,7 +61,7 @@ describe('result batches of the mapping worker', () => {
           for (const items of batches) {
             for (const item of items) writer.add(item);
             expect(writer.length).toBe(items.length);
-            const back = [...readResults(structuredClone(writer.take()))];
+            const back = withoutHashes([...readResults(structuredClone(writer.take()))]);
             // (what JSON gave before: no key left undefined, the same values; key order is not used)
             expect(back).toStrictEqual(JSON.parse(JSON.stringify(items)));
           }
@@ -68,6 +82,6 @@ describe('result batches of the mapping worker', () => {
       warnings: [],
     }));
     for (const item of items) writer.add(item);
-    expect([...readResults(writer.take())]).toStrictEqual(items);
+    expect(withoutHashes([...readResults(writer.take())])).toStrictEqual(items);
   });
 });

@@ -6,7 +6,7 @@ import { mapAll, mapStream } from '../../../src/mapping/run';
 import { createMemorySeenIdentifiers } from '../../../src/mapping/seen';
 import type { Adapter, InputFormat } from '../../../src/mapping/types';
 import type { CanonicalRecord } from '../../../src/records/canonical';
-import { hashKey, openDiskSeenIdentifiers } from '../../../src/mapping/seen-disk';
+import { HASH_WORDS, hashKey, hashKeyInto, openDiskSeenIdentifiers } from '../../../src/mapping/seen-disk';
 import { collect, streamOf } from './arbitraries';
 
 const ADAPTERS_DIR = path.resolve(__dirname, '../../../adapters');
@@ -277,6 +277,28 @@ describe('on-disk seen identifiers', () => {
       for (let k = 0; k < 12100; k++) {
         got.push(disk.firstRow(`hin:K${k}`), disk.firstRow(`hin:\u0141${k}`));
         want.push(memory.firstRow(`hin:K${k}`), memory.firstRow(`hin:\u0141${k}`));
+      }
+      expect(got).toEqual(want);
+    } finally {
+      disk.close();
+    }
+  });
+
+  it('answers a lookup with the hashes made beforehand exactly as one without', () => {
+    const disk = openDiskSeenIdentifiers({ initialSlots: 4, bufferBytes: 64 });
+    const memory = createMemorySeenIdentifiers();
+    try {
+      const got: unknown[] = [];
+      const want: unknown[] = [];
+      const hashes = new Uint32Array(HASH_WORDS);
+      for (let row = 1; row <= 5000; row++) {
+        const n = (row * 7919) % 3000;
+        const key = n % 3 === 0 ? `hin:\u0141${n}` : `hin:K${n}`;
+        hashKeyInto(key, hashes, 0);
+        got.push(disk.firstRowHashed!(key, hashes, 0));
+        want.push(memory.firstRow(key));
+        disk.add(key, row);
+        memory.add(key, row);
       }
       expect(got).toEqual(want);
     } finally {
