@@ -2,9 +2,10 @@
  * Hit/no-hit lookups written from a worker thread. A lookup's write (its log entries, one unit) is
  * the hot write of the gateway, and its COMMIT waits for an fsync: with better-sqlite3 that wait
  * blocked the event loop, so no request could be parsed, verified or decided meanwhile. Here a worker
- * thread (lookup-writer-worker.ts) holds a second writing connection with its own group committer: the main thread sends the lookup as data and goes on; the worker batches, commits
- * (WAL, synchronous=FULL: SQLite makes a commit visible to readers only after its fsync) and answers.
- * A lookup's promise resolves only after the transaction holding it has committed, as before.
+ * thread (lookup-writer-worker.ts) holds a second writing connection with its own group committer:
+ * the main thread sends the lookup as data and goes on; the worker batches, commits (WAL,
+ * synchronous=FULL: SQLite makes a commit visible to readers only after its fsync) and answers. A
+ * lookup's promise resolves only after the transaction holding it has committed, as before.
  *
  * Every other write stays on the main connection. The two writers take turns through SQLite's write
  * lock (BEGIN IMMEDIATE, busy_timeout), and each reads the head of the log inside its transaction

@@ -10,8 +10,8 @@ import Database from 'better-sqlite3';
 /** Parent → worker. */
 export type CheckpointerRequest = { kind: 'close' };
 
-/** Worker → parent. `copied`: after each round that copied pages, how many such rounds so far. */
-export type CheckpointerMessage = { kind: 'ready' } | { kind: 'copied'; rounds: number } | { kind: 'closed' };
+/** Worker → parent: after each round that copied pages, how many such rounds so far. */
+export type CheckpointerMessage = { kind: 'copied'; rounds: number };
 
 export interface CheckpointerData {
   file: string;
@@ -55,8 +55,8 @@ function main(): void {
       if (!result || result.busy !== 0 || result.log === seen) break;
       // The WAL started again since the last pass (log went down) or grew: either way, pages copied.
       seen = result.log;
-      copied = result.log > 0;
-      if (!copied) break;
+      if (result.log === 0) break;
+      copied = true;
     }
     if (!copied) return;
     Atomics.store(flag, 0, 1);
@@ -68,10 +68,8 @@ function main(): void {
     if (request.kind !== 'close') return;
     clearInterval(timer);
     db.close();
-    port.postMessage({ kind: 'closed' } satisfies CheckpointerMessage);
     port.close();
   });
-  port.postMessage({ kind: 'ready' } satisfies CheckpointerMessage);
 }
 
 main();

@@ -68,9 +68,7 @@ export function startWalCheckpointer(opts: WalCheckpointerOptions): WalCheckpoin
   };
   const worker = new Worker(WORKER_FILE, { workerData });
   let exited = false;
-  worker.on('message', (message: CheckpointerMessage) => {
-    if (message.kind === 'copied') opts.onCopied?.(message.rounds);
-  });
+  worker.on('message', (message: CheckpointerMessage) => opts.onCopied?.(message.rounds));
   // A failed checkpointer only leaves the writers' safety net to do the copying.
   worker.on('error', () => undefined);
   const gone = new Promise<void>((resolve) =>
