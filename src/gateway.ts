@@ -44,6 +44,8 @@ export async function assemble(config: GatewayConfig, clock: () => Date = realCl
       (config.store.lookupWriter ?? 'worker') === 'worker' && clock === realClock && lookupWriterAvailable()
         ? 'worker'
         : 'inline',
+    onCheckpointerFailed: (error) =>
+      logger.error('WAL checkpointer failed; SQLite checkpoints in the commits again', { error: error.name }),
   });
   const secrets = loadOrCreateSecrets(config.dataDir);
   const checkpointer = new Checkpointer({

@@ -13,9 +13,9 @@ import type * as CheckpointerModule from '../../src/store/sqlite/wal-checkpointe
 const COMPILED = path.resolve(__dirname, '../../dist/src/store/sqlite/wal-checkpointer.js');
 if (!fs.existsSync(COMPILED)) throw new Error(`${COMPILED} is missing: run npm run build first`);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { checkpointFinisher, leaveCheckpointsToThread, startWalCheckpointer, WAL_SAFETY_PAGES } = require(
-  COMPILED,
-) as typeof CheckpointerModule;
+const compiled = require(COMPILED) as typeof CheckpointerModule;
+const { checkpointFinisher, leaveCheckpointsToThread, startWalCheckpointer } = compiled;
+const { SQLITE_AUTOCHECKPOINT_PAGES, WAL_SAFETY_PAGES } = compiled;
 
 let dir: string;
 let file: string;
@@ -96,11 +96,30 @@ describe('WAL checkpointer thread', () => {
     }
   });
 
+  it('when the thread fails, tells so, and the writer goes back to SQLite’s own checkpoints', async () => {
+    let failed: Error | undefined;
+    // A file that is not there: the thread's connection cannot open.
+    const checkpointer = startWalCheckpointer({
+      file: path.join(dir, 'missing.db'),
+      everyMs: 5,
+      onFailed: (error) => (failed = error),
+    });
+    const finish = checkpointFinisher(db, checkpointer.signal);
+    for (let i = 0; i < 200 && !failed; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(failed?.message).toMatch(/SQLITE_CANTOPEN/);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(WAL_SAFETY_PAGES);
+    finish();
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(SQLITE_AUTOCHECKPOINT_PAGES);
+    await checkpointer.close();
+  });
+
   it('stops when closed, and a second close is the same', async () => {
-    const checkpointer = startWalCheckpointer({ file, everyMs: 5 });
+    let failed = false;
+    const checkpointer = startWalCheckpointer({ file, everyMs: 5, onFailed: () => (failed = true) });
     const first = checkpointer.close();
     expect(checkpointer.close()).toBe(first);
     await first;
+    expect(failed).toBe(false);
     // Its connection is closed: this one is the last, and closing it removes the WAL.
     db.close();
     expect(fs.existsSync(`${file}-wal`)).toBe(false);

@@ -40,6 +40,11 @@ export interface SqliteStoreOptions {
    * (`lookupWriterAvailable()`) and a file, and takes its audit timestamps from the real clock.
    */
   lookupWriter?: 'inline' | 'worker';
+  /**
+   * With the lookup writer, the WAL is copied into the database by a thread (wal-checkpointer.ts); if
+   * that thread fails, SQLite's own checkpoints take over and this is told (the gateway logs it).
+   */
+  onCheckpointerFailed?: (error: Error) => void;
 }
 
 export function openSqliteStore(opts: SqliteStoreOptions): Store {
@@ -75,7 +80,13 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   if (opts.lookupWriter === 'worker') {
     if (!lookupReader) throw new Error('a lookup writer thread needs a database file');
     // The WAL is copied into the database by a thread of its own, not inside the writers' commits.
-    checkpointer = startWalCheckpointer({ file: opts.file });
+    checkpointer = startWalCheckpointer({
+      file: opts.file,
+      onFailed: (error) => {
+        if (db.open) leaveCheckpointsToThread(db, false);
+        opts.onCheckpointerFailed?.(error);
+      },
+    });
     leaveCheckpointsToThread(db);
     lookupWriter = startLookupWriter({
       file: opts.file,

@@ -11,20 +11,26 @@
  * while the thread copies. So the thread raises a shared flag after each round, and the lookup writer,
  * between its transactions, copies the few frames left itself (finishCheckpoint): measured, that is
  * a fraction of a millisecond where the whole copy took 2–4 ms. The writers' own autocheckpoint stays
- * as a safety net, at WAL_SAFETY_PAGES, for when this thread falls behind or is gone.
+ * as a safety net, at WAL_SAFETY_PAGES, for when this thread falls behind; if the thread fails, the
+ * writers go back to SQLite's own checkpoints (the shared signal says so) and `onFailed` is told.
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { CheckpointerData, CheckpointerMessage, CheckpointerRequest } from './wal-checkpointer-worker';
 
-/** The writers' autocheckpoint while the checkpointer runs (pages; SQLite's default is 1,000). */
+/** The writers' autocheckpoint while the checkpointer runs (pages); SQLite's default otherwise. */
 export const WAL_SAFETY_PAGES = 10_000;
+export const SQLITE_AUTOCHECKPOINT_PAGES = 1_000;
+
+/** The shared signal's words: the thread copied since the writer last looked; the thread failed. */
+const COPIED = 0;
+const FAILED = 1;
 /** How often the checkpointer copies: at ~40,000 pages a second of lookups, ~1,000 pages a time. */
 export const CHECKPOINT_EVERY_MS = 25;
 
 export interface WalCheckpointer {
-  /** Shared with the writer (finishCheckpoint): set after each round of the thread that copied pages. */
+  /** Shared with the writer (checkpointFinisher): the thread copied since; the thread failed. */
   signal: SharedArrayBuffer;
   /** Stops the thread (its connection closed). */
   close(): Promise<void>;
@@ -35,15 +41,17 @@ export interface WalCheckpointerOptions {
   everyMs?: number;
   /** After each round that copied pages (tests). */
   onCopied?: (rounds: number) => void;
+  /** The thread failed (not closed): the writers are back on SQLite's own checkpoints. */
+  onFailed?: (error: Error) => void;
 }
 
 /** The compiled worker script (there is one wherever the lookup writer's is: the compiled build). */
 const WORKER_FILE = path.join(__dirname, 'wal-checkpointer-worker.js');
 
-/** Sets a writing connection's own autocheckpoint to the safety net. */
-export function leaveCheckpointsToThread(db: Database.Database): void {
+/** Sets a writing connection's own autocheckpoint to the safety net (or back, `false`). */
+export function leaveCheckpointsToThread(db: Database.Database, leave = true): void {
   // PRAGMA takes no bound parameters; the value is a constant of this file.
-  db.pragma(`wal_autocheckpoint = ${WAL_SAFETY_PAGES}`);
+  db.pragma(`wal_autocheckpoint = ${leave ? WAL_SAFETY_PAGES : SQLITE_AUTOCHECKPOINT_PAGES}`);
 }
 
 /**
@@ -54,13 +62,18 @@ export function leaveCheckpointsToThread(db: Database.Database): void {
 export function checkpointFinisher(db: Database.Database, signal: SharedArrayBuffer): () => void {
   const flag = new Int32Array(signal);
   const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+  let onThread = true;
   return () => {
-    if (Atomics.exchange(flag, 0, 0) === 1) checkpoint.get();
+    if (Atomics.exchange(flag, COPIED, 0) === 1) checkpoint.get();
+    if (onThread && Atomics.load(flag, FAILED) === 1) {
+      onThread = false;
+      leaveCheckpointsToThread(db, false);
+    }
   };
 }
 
 export function startWalCheckpointer(opts: WalCheckpointerOptions): WalCheckpointer {
-  const signal = new SharedArrayBuffer(4);
+  const signal = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
   const workerData: CheckpointerData = {
     file: opts.file,
     everyMs: opts.everyMs ?? CHECKPOINT_EVERY_MS,
@@ -68,16 +81,20 @@ export function startWalCheckpointer(opts: WalCheckpointerOptions): WalCheckpoin
   };
   const worker = new Worker(WORKER_FILE, { workerData });
   let exited = false;
+  let closing: Promise<void> | undefined;
+  let failure: Error | undefined;
   worker.on('message', (message: CheckpointerMessage) => opts.onCopied?.(message.rounds));
-  // A failed checkpointer only leaves the writers' safety net to do the copying.
-  worker.on('error', () => undefined);
+  worker.on('error', (error: unknown) => (failure ??= asError(error)));
   const gone = new Promise<void>((resolve) =>
-    worker.once('exit', () => {
+    worker.once('exit', (code) => {
       exited = true;
+      if (!closing || failure) {
+        Atomics.store(new Int32Array(signal), FAILED, 1);
+        opts.onFailed?.(failure ?? new Error(`the WAL checkpointer stopped (exit code ${code})`));
+      }
       resolve();
     }),
   );
-  let closing: Promise<void> | undefined;
   return {
     signal,
     close() {
@@ -87,4 +104,16 @@ export function startWalCheckpointer(opts: WalCheckpointerOptions): WalCheckpoin
       })());
     },
   };
+}
+
+/** A thread's error as it arrives: an error of a class of its own (SqliteError) comes as a bare object. */
+function asError(error: unknown): Error {
+  const e = error as { name?: unknown; message?: unknown; code?: unknown } | undefined;
+  const message =
+    typeof e?.message === 'string'
+      ? e.message
+      : `the WAL checkpointer failed (${String(e?.code ?? 'unknown')})`;
+  const out = new Error(message);
+  if (typeof e?.name === 'string') out.name = e.name;
+  return out;
 }
