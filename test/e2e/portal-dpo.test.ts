@@ -8,10 +8,13 @@ import { niceMax, stackedBarChart } from '../../src/portal/charts';
 
 let gw: TestGateway;
 let today: string;
+/** The activity page counts days in the agreement's zone (stolen-boats: Amsterdam), ahead of UTC at night. */
+let amsterdamToday: string;
 
 beforeAll(async () => {
   gw = await createTestGateway();
   today = new Date().toISOString().slice(0, 10);
+  amsterdamToday = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Amsterdam' }).format(new Date());
   const as = async (user: string) => ({ Authorization: `Bearer ${await gw.token(user)}` });
   // Two permits by anna, one denial by tom (his training has lapsed: safe people fails).
   for (const caseRef of ['NL-2026-000501', 'NL-2026-000502']) {
@@ -40,11 +43,13 @@ describe('activity by agreement', () => {
       /<strong>3<\/strong> requests and <strong>0<\/strong> hit\/no-hit lookups decided: <strong>2<\/strong> permitted, <strong>1<\/strong> denied/,
     );
     // The day's bar: its title names the figures, and it has a permit and a deny segment.
-    expect(text).toContain(`<title>${today}: 2 permitted, 1 denied</title>`);
+    expect(text).toContain(`<title>${amsterdamToday}: 2 permitted, 1 denied</title>`);
     expect(text).toMatch(/class="bar-permit"/);
     expect(text).toMatch(/class="bar-deny"/);
-    expect(text).toContain(`<title>${today}: 1 people failed</title>`);
-    expect(text).toMatch(`<th scope="row">${today}</th><td>3</td><td>0</td><td>2</td><td>1</td><td>1</td>`);
+    expect(text).toContain(`<title>${amsterdamToday}: 1 people failed</title>`);
+    expect(text).toMatch(
+      `<th scope="row">${amsterdamToday}</th><td>3</td><td>0</td><td>2</td><td>1</td><td>1</td>`,
+    );
     expect(text).toMatch(/<code>[A-Z_]+<\/code> × 1/);
     // 30 days by default: 30 bars.
     expect(res.text.match(/class="bar-hit"/g)).toHaveLength(60);

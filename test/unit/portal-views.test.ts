@@ -1,5 +1,6 @@
 /** The portal's record tables: nested values under their own dotted headings, lists joined, escaped. */
 import { flattenRecord, recordsTable } from '../../src/portal/views';
+import { latestToday } from '../../src/portal/pages/dpo';
 
 describe('record tables', () => {
   it('gives each nested value its own column', () => {
@@ -34,5 +35,19 @@ describe('record tables', () => {
     expect(table).toContain('&lt;b&gt;Jan&lt;/b&gt;');
     expect(table).not.toContain('<b>Jan');
     expect(table.replace(/\s+/g, '')).toContain('<tr><td>Piet</td><td>X</td></tr>');
+  });
+});
+
+describe('the activity page’s default last day', () => {
+  const lateUtc = new Date('2026-11-27T23:30:00.000Z');
+
+  it('is the latest agreement’s today: Amsterdam’s day has begun at 23:30 UTC', () => {
+    expect(latestToday(lateUtc, ['Europe/Amsterdam', 'UTC'])).toBe('2026-11-28');
+  });
+
+  it('is UTC’s today when no agreement is ahead of it', () => {
+    expect(latestToday(lateUtc, ['UTC', 'America/New_York'])).toBe('2026-11-27');
+    expect(latestToday(new Date('2026-11-27T12:00:00.000Z'), ['Europe/Amsterdam'])).toBe('2026-11-27');
+    expect(latestToday(lateUtc, [])).toBe('2026-11-27');
   });
 });

@@ -68,9 +68,29 @@ const DEFAULT_DAYS = 30;
 /** Stats are asked with this margin around the days shown: a day is counted in the agreement's own time zone. */
 const ZONE_MARGIN_MS = 15 * 60 * 60 * 1000;
 
+/**
+ * Today as the latest agreement sees it: days are counted in each agreement's own time zone, and east
+ * of UTC the local day has begun while UTC's has not (Amsterdam's from 23:00 UTC): a default range
+ * ending on UTC's day left out that day's activity there.
+ */
+export function latestToday(now: Date, zones: Iterable<string>): string {
+  let latest = now.toISOString().slice(0, 10);
+  for (const timeZone of new Set(zones)) {
+    const day = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    }).format(now);
+    if (day > latest) latest = day;
+  }
+  return latest;
+}
+
 function activityRange(ctx: Ctx): { from: string; to: string } {
   const q = ctx.req.query;
-  const today = ctx.deps.clock().toISOString().slice(0, 10);
+  const zones = [...ctx.deps.bundle().agreements.values()].map((a) => a.timezone);
+  const today = latestToday(ctx.deps.clock(), zones);
   const to = dayField(typeof q.to === 'string' ? q.to : undefined, 'To') ?? today;
   const from =
     dayField(typeof q.from === 'string' ? q.from : undefined, 'From') ??
