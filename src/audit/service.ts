@@ -11,6 +11,7 @@ import { problems } from '../http/problem';
 import type { Bundle } from '../policy/types';
 import type { CanonicalRecord } from '../records/canonical';
 import { actorOf, identifierHashes, subjectHashes } from '../requests/audit-events';
+import { localDate } from '../requests/local-day';
 import type { Store } from '../store/port';
 import type { Checkpointer } from './checkpointer';
 import { writeExport, type ExportFormat, type ExportResult } from './export';
@@ -61,8 +62,6 @@ export interface StatsRow {
 const PAGE = 1000;
 
 export class AuditService {
-  private readonly dayFormats = new Map<string, Intl.DateTimeFormat>();
-
   constructor(private readonly deps: AuditServiceDeps) {}
 
   /** The partner whose entries this DPO may see; undefined for a supervisor's DPO (every entry). */
@@ -276,17 +275,7 @@ export class AuditService {
   private dayOf(entry: AuditEntry): string {
     const zone =
       (entry.agreementId && this.deps.bundle().agreements.get(entry.agreementId)?.timezone) || 'UTC';
-    let format = this.dayFormats.get(zone);
-    if (!format) {
-      format = new Intl.DateTimeFormat('en-CA', {
-        timeZone: zone,
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-      });
-      this.dayFormats.set(zone, format);
-    }
-    return format.format(new Date(entry.ts));
+    return localDate(new Date(entry.ts), zone);
   }
 
   /**

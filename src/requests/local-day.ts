@@ -1,5 +1,27 @@
-/** Formatters per time zone: building one costs far more than using it. */
-const formatters = new Map<string, Intl.DateTimeFormat>();
+/** Per time zone, a formatter of these options, made once: making one costs far more than using it. */
+function perZone(options: Intl.DateTimeFormatOptions): (timeZone: string) => Intl.DateTimeFormat {
+  const made = new Map<string, Intl.DateTimeFormat>();
+  return (timeZone) => {
+    let format = made.get(timeZone);
+    if (!format) {
+      format = new Intl.DateTimeFormat('en-CA', { ...options, timeZone });
+      made.set(timeZone, format);
+    }
+    return format;
+  };
+}
+
+const stampFormat = perZone({
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
+const dateFormat = perZone({ year: 'numeric', month: '2-digit', day: '2-digit' });
+
 /** The last answer per zone, by UTC second (the answer depends on `now` only to the second). */
 const last = new Map<string, { second: number; start: number }>();
 
@@ -8,21 +30,11 @@ export function startOfLocalDay(now: Date, timeZone: string): Date {
   const second = Math.floor(now.getTime() / 1000);
   const known = last.get(timeZone);
   if (known && known.second === second) return new Date(known.start);
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(timeZone, format);
-  }
-  const parts = Object.fromEntries(format.formatToParts(now).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    stampFormat(timeZone)
+      .formatToParts(now)
+      .map((p) => [p.type, p.value]),
+  );
   const localAsUtc = Date.UTC(
     +parts.year,
     +parts.month - 1,
@@ -35,4 +47,9 @@ export function startOfLocalDay(now: Date, timeZone: string): Date {
   const start = Date.UTC(+parts.year, +parts.month - 1, +parts.day) - offsetMs;
   last.set(timeZone, { second, start });
   return new Date(start);
+}
+
+/** `at`'s date in `timeZone`, as YYYY-MM-DD (the day an entry counts under in per-day figures). */
+export function localDate(at: Date, timeZone: string): string {
+  return dateFormat(timeZone).format(at);
 }

@@ -4,6 +4,7 @@ import { guards } from '../../http/routes';
 import { problems, ProblemError } from '../../http/problem';
 import { CONTENT_TYPES, type ExportFormat } from '../../audit/export';
 import type { EventFilter, StatsRow } from '../../audit/service';
+import { localDate } from '../../requests/local-day';
 import { SAFE_NAMES } from '../../safes/types';
 import { daysBetween, stackedBarChart } from '../charts';
 import { one } from '../forms';
@@ -76,12 +77,7 @@ const ZONE_MARGIN_MS = 15 * 60 * 60 * 1000;
 export function latestToday(now: Date, zones: Iterable<string>): string {
   let latest = now.toISOString().slice(0, 10);
   for (const timeZone of new Set(zones)) {
-    const day = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-    }).format(now);
+    const day = localDate(now, timeZone);
     if (day > latest) latest = day;
   }
   return latest;

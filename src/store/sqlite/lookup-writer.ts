@@ -137,7 +137,7 @@ export function startLookupWriter(opts: LookupWriterOptions): LookupWriter {
     });
   };
 
-  /** A request of its own (not batched with the turn's lookups), answered with its value. */
+  /** A request of its own (not batched with the lookups), answered with its value. */
   const ask = <T>(request: (id: number) => WriterRequest): Promise<T> =>
     answerTo<T>((id) => {
       send(); // the lookups asked for before it go first
