@@ -5,6 +5,7 @@ import type { DatasetRecord, DatasetUpload, Hit } from '../../datasets/types';
 import type { DatasetStore, LookupStore } from '../port';
 import type { AppendInTx } from './audit';
 import type { RunUnit } from './group-commit';
+import { createLookupIndex } from './lookup-index';
 import type { LookupWriter } from './lookup-writer';
 
 interface RecordRow {
@@ -27,9 +28,6 @@ const fromRow = (r: RecordRow): DatasetRecord => ({
   record: JSON.parse(r.record) as DatasetRecord['record'],
 });
 
-/** Up to this many (identifier, scope) pairs a lookup is made of single-row searches. */
-const DIRECT_LOOKUP_PAIRS = 32;
-
 /** SQLite's BINARY order of (provider_id, dataset_id): code units compare like UTF-8 bytes for ASCII ids. */
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const byScope = (a: Hit, b: Hit) =>
@@ -43,6 +41,13 @@ export function createDatasets(
   reader: Database.Database = db,
 ): DatasetStore {
   const clear = db.prepare('DELETE FROM dataset_records WHERE provider_id = ? AND dataset_id = ?');
+  // A dataset's keys in chunks, for their lookup entries (a statement cannot write while another reads).
+  const keysAfter = db
+    .prepare<[string, string, string], string>(
+      `SELECT identifier_key FROM dataset_records WHERE provider_id = ? AND dataset_id = ? AND identifier_key > ?
+       ORDER BY identifier_key LIMIT 10000`,
+    )
+    .pluck();
   const put = db.prepare(
     `INSERT INTO dataset_records (provider_id, dataset_id, identifier_key, identifier_type, object_type,
        record_ref, source_ref, link_id, record, upload_id)
@@ -63,36 +68,15 @@ export function createDatasets(
     `SELECT body FROM dataset_uploads WHERE provider_id = ? AND dataset_id = ?
      ORDER BY uploaded_at DESC, rowid DESC LIMIT 1`,
   );
-  // Keys and scopes arrive as JSON parameters so the statement text never changes. CROSS JOIN fixes
-  // the order: every (key, scope) pair is one search of the primary key, so a lookup costs the same
-  // whatever the size of the dataset (a plain JOIN let the planner scan a whole scope per lookup).
-  const lookup = reader.prepare<[string, string], Omit<Hit, 'identifierKey'> & { identifierKey: string }>(
-    `SELECT r.provider_id AS providerId, r.dataset_id AS datasetId, r.object_type AS objectType,
-       r.identifier_type AS identifierType, r.identifier_key AS identifierKey, r.record_ref AS recordRef
-     FROM json_each(?) AS k
-     CROSS JOIN json_each(?) AS s
-     CROSS JOIN dataset_records AS r INDEXED BY dataset_records_lookup
-     WHERE r.provider_id = json_extract(s.value, '$.providerId')
-       AND r.dataset_id = json_extract(s.value, '$.datasetId')
-       AND r.identifier_key = k.value
-     ORDER BY k.key, r.provider_id, r.dataset_id`,
-  );
-  // The usual lookup (one identifier, a few scopes): one primary-key search per (key, scope) with a
-  // plain statement, which costs a fraction of the JSON one's parsing of its two arguments.
-  const lookupOne = reader.prepare<[string, string, string], Hit>(
-    `SELECT provider_id AS providerId, dataset_id AS datasetId, object_type AS objectType,
-       identifier_type AS identifierType, identifier_key AS identifierKey, record_ref AS recordRef
-     FROM dataset_records INDEXED BY dataset_records_lookup
-     WHERE provider_id = ? AND dataset_id = ? AND identifier_key = ?`,
-  );
-  /** The same rows, in the same order (key's position, provider, dataset), as `lookup`. */
-  const lookupByKey = (keys: string[], scopes: { providerId: string; datasetId: string }[]): Hit[] => {
+  const index = createLookupIndex(db, reader);
+  /** The hits of each key in order (key's position, then provider, dataset): one search per key. */
+  const lookup = (keys: string[], scopes: { providerId: string; datasetId: string }[]): Hit[] => {
     const hits: Hit[] = [];
     for (const key of keys) {
       const start = hits.length;
-      for (const scope of scopes) {
-        const hit = lookupOne.get(scope.providerId, scope.datasetId, key);
-        if (hit) hits.push(hit);
+      for (const hit of index.find(key)) {
+        if (scopes.some((s) => s.providerId === hit.providerId && s.datasetId === hit.datasetId))
+          hits.push(hit);
       }
       if (hits.length - start > 1) {
         const mine = hits.splice(start).sort(byScope);
@@ -114,7 +98,15 @@ export function createDatasets(
   );
 
   const write = (upload: DatasetUpload, records: DatasetRecord[], events: AuditEventInput[]) => {
-    if (upload.mode === 'replace') clear.run(upload.providerId, upload.datasetId);
+    const { providerId, datasetId } = upload;
+    if (upload.mode === 'replace') {
+      for (let keys = keysAfter.all(providerId, datasetId, ''); keys.length;) {
+        index.remove(providerId, datasetId, keys);
+        keys = keysAfter.all(providerId, datasetId, keys[keys.length - 1]);
+      }
+      clear.run(providerId, datasetId);
+    }
+    index.put(providerId, datasetId, records);
     for (const r of records) {
       put.run({
         providerId: upload.providerId,
@@ -140,8 +132,7 @@ export function createDatasets(
     },
     async lookup(keys, scopes) {
       if (!keys.length || !scopes.length) return [];
-      if (keys.length * scopes.length <= DIRECT_LOOKUP_PAIRS) return lookupByKey(keys, scopes);
-      return lookup.all(JSON.stringify(keys), JSON.stringify(scopes));
+      return lookup(keys, scopes);
     },
     async resolve(providerId, datasetId, recordRefs) {
       if (!recordRefs.length) return [];

@@ -3,11 +3,23 @@
  * migration: append a new one.
  */
 import type Database from 'better-sqlite3';
+import { createLookupIndex } from './lookup-index';
 
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** A step SQL cannot take (a hash computed in JavaScript), after `sql`, in the same transaction. */
+  run?: (db: Database.Database) => void;
+}
+
+interface RecordKeys {
+  provider_id: string;
+  dataset_id: string;
+  identifier_key: string;
+  identifier_type: string;
+  object_type: string;
+  record_ref: string;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -221,6 +233,47 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_log_request ON audit_log (request_id) WHERE request_id IS NOT NULL;
     `,
   },
+  {
+    version: 7,
+    name: 'lookup index as a hash table',
+    sql: `
+      -- See lookup-index.ts: one search per lookup, of a B-tree whose interior pages hold only integers.
+      CREATE TABLE dataset_lookup (
+        slot            INTEGER PRIMARY KEY,
+        provider_id     TEXT NOT NULL,
+        dataset_id      TEXT NOT NULL,
+        identifier_key  TEXT NOT NULL,
+        object_type     TEXT NOT NULL,
+        identifier_type TEXT NOT NULL,
+        record_ref      TEXT NOT NULL
+      ) STRICT;
+      -- The two indexes lookups searched; nothing else reads by key alone.
+      DROP INDEX dataset_records_lookup;
+      DROP INDEX dataset_records_key;
+    `,
+    run(db) {
+      // In chunks of the primary key's order (a statement cannot write while another reads).
+      const index = createLookupIndex(db);
+      const chunk = db.prepare<[string, string, string], RecordKeys>(
+        `SELECT provider_id, dataset_id, identifier_key, identifier_type, object_type, record_ref
+         FROM dataset_records WHERE (provider_id, dataset_id, identifier_key) > (?, ?, ?)
+         ORDER BY provider_id, dataset_id, identifier_key LIMIT 10000`,
+      );
+      for (let rows = chunk.all('', '', ''); rows.length;) {
+        for (const r of rows) {
+          const record = {
+            identifierKey: r.identifier_key,
+            identifierType: r.identifier_type,
+            objectType: r.object_type,
+            recordRef: r.record_ref,
+          };
+          index.put(r.provider_id, r.dataset_id, [record]);
+        }
+        const last = rows[rows.length - 1];
+        rows = chunk.all(last.provider_id, last.dataset_id, last.identifier_key);
+      }
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
@@ -248,6 +301,7 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
     const apply = db.transaction(() => {
       if (userVersion(db) >= migration.version) return;
       db.exec(migration.sql);
+      migration.run?.(db);
       // PRAGMA takes no bound parameters; the value is a checked integer from this file.
       db.pragma(`user_version = ${migration.version}`);
     });
