@@ -1,7 +1,8 @@
 /**
  * The lookup and resolve queries were rewritten so that their cost does not grow with the dataset
- * (a join order fixed by CROSS JOIN, an index named), and lookups read through a memory-mapped
- * connection: they must return exactly what the plain joins returned.
+ * (resolve: a join order fixed by CROSS JOIN, an index named; lookups: the hash-table lookup index of
+ * lookup-index.ts, read through a connection of their own): they must return exactly what the plain
+ * joins over the records returned, after replacing and upserting uploads too.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -35,13 +36,18 @@ const SCOPES = [
   ['autodealers-nl', 'sales-ledger'],
 ] as const;
 
-function upload(providerId: string, datasetId: string, records: number): DatasetUpload {
+function upload(
+  providerId: string,
+  datasetId: string,
+  records: number,
+  mode: DatasetUpload['mode'] = 'replace',
+): DatasetUpload {
   return {
     id: crypto.randomUUID(),
     providerId,
     datasetId,
     adapterId: providerId,
-    mode: 'replace',
+    mode,
     read: records,
     mapped: records,
     quarantined: 0,
@@ -53,24 +59,33 @@ function upload(providerId: string, datasetId: string, records: number): Dataset
   };
 }
 
+/** Dataset s's record of key k; `version` changes its reference and object type. */
+function record(s: number, k: number, version = 0): DatasetRecord {
+  const [providerId, datasetId] = SCOPES[s];
+  return {
+    identifierKey: `hin:k${k}`,
+    identifierType: 'hin',
+    objectType: (k + version) % 2 ? 'boat' : 'boat-engine',
+    recordRef: crypto.createHash('sha256').update(`${providerId}/${datasetId}/${k}/${version}`).digest('hex'),
+    sourceRef: `src-${k % 7}`,
+    linkId: null,
+    record: { k } as unknown as CanonicalRecord,
+  };
+}
+
+async function write(s: number, records: DatasetRecord[], mode: DatasetUpload['mode'] = 'replace') {
+  const [providerId, datasetId] = SCOPES[s];
+  await store.datasets.write(upload(providerId, datasetId, records.length, mode), records, [
+    { type: 'dataset.upload', actor: 'system', partners: [providerId], data: {} },
+  ]);
+}
+
 /** Keys k0..k59 spread over the scopes, some in several; each record its own reference. */
 async function fill(): Promise<void> {
-  for (const [s, [providerId, datasetId]] of SCOPES.entries()) {
+  for (const s of SCOPES.keys()) {
     const records: DatasetRecord[] = [];
-    for (let k = s; k < 60; k += s + 1) {
-      records.push({
-        identifierKey: `hin:k${k}`,
-        identifierType: 'hin',
-        objectType: k % 2 ? 'boat' : 'boat-engine',
-        recordRef: crypto.createHash('sha256').update(`${providerId}/${datasetId}/${k}`).digest('hex'),
-        sourceRef: `src-${k % 7}`,
-        linkId: null,
-        record: { k } as unknown as CanonicalRecord,
-      });
-    }
-    await store.datasets.write(upload(providerId, datasetId, records.length), records, [
-      { type: 'dataset.upload', actor: 'system', partners: [providerId], data: {} },
-    ]);
+    for (let k = s; k < 60; k += s + 1) records.push(record(s, k));
+    await write(s, records);
   }
 }
 
@@ -99,11 +114,18 @@ describe('dataset queries', () => {
       ],
       [Array.from({ length: 60 }, (_, k) => `hin:k${(k * 7) % 60}`), scopes(2, 1, 0, 3)],
     ];
-    for (const [keys, scope] of cases) {
-      const expected = plain.all(JSON.stringify(keys), JSON.stringify(scope));
-      expect(expected.length).toBeGreaterThan(0);
-      expect(await store.datasets.lookup(keys, scope)).toEqual(expected);
-    }
+    const compare = async () => {
+      for (const [keys, scope] of cases) {
+        const expected = plain.all(JSON.stringify(keys), JSON.stringify(scope));
+        expect(expected.length).toBeGreaterThan(0);
+        expect(await store.datasets.lookup(keys, scope)).toEqual(expected);
+      }
+    };
+    await compare();
+    // A dataset replaced by fewer keys, one with changed and new keys upserted, the first one twice.
+    await write(0, [record(0, 3, 1), record(0, 12, 1), record(0, 59, 1)]);
+    await write(2, [record(2, 2, 1), record(2, 5, 1), record(2, 0, 1), record(2, 2, 2)], 'upsert');
+    await compare();
     db.close();
   });
 

@@ -33,7 +33,7 @@ const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const byScope = (a: Hit, b: Hit) =>
   compareText(a.providerId, b.providerId) || compareText(a.datasetId, b.datasetId);
 
-/** `reader`: the connection lookups read through (a memory-mapped read-only one, or `db` itself). */
+/** `reader`: the connection lookups read through (a read-only one of their own, or `db` itself). */
 export function createDatasets(
   db: Database.Database,
   appendInTx: AppendInTx,
