@@ -109,8 +109,8 @@ export function createDatasets(
     index.put(providerId, datasetId, records);
     for (const r of records) {
       put.run({
-        providerId: upload.providerId,
-        datasetId: upload.datasetId,
+        providerId,
+        datasetId,
         identifierKey: r.identifierKey,
         identifierType: r.identifierType,
         objectType: r.objectType,
@@ -121,9 +121,9 @@ export function createDatasets(
         uploadId: upload.id,
       });
     }
-    saveUpload.run(upload.id, upload.providerId, upload.datasetId, upload.uploadedAt, JSON.stringify(upload));
+    saveUpload.run(upload.id, providerId, datasetId, upload.uploadedAt, JSON.stringify(upload));
     appendInTx(events);
-    return count.get(upload.providerId, upload.datasetId)!.n;
+    return count.get(providerId, datasetId)!.n;
   };
 
   return {

@@ -260,14 +260,25 @@ export const MIGRATIONS: readonly Migration[] = [
          ORDER BY provider_id, dataset_id, identifier_key LIMIT 10000`,
       );
       for (let rows = chunk.all('', '', ''); rows.length;) {
-        for (const r of rows) {
-          const record = {
+        // Each dataset's run of the chunk in one put (which orders a batch by bucket).
+        for (let start = 0; start < rows.length;) {
+          const { provider_id: providerId, dataset_id: datasetId } = rows[start];
+          let end = start + 1;
+          while (
+            end < rows.length &&
+            rows[end].provider_id === providerId &&
+            rows[end].dataset_id === datasetId
+          ) {
+            end++;
+          }
+          const records = rows.slice(start, end).map((r) => ({
             identifierKey: r.identifier_key,
             identifierType: r.identifier_type,
             objectType: r.object_type,
             recordRef: r.record_ref,
-          };
-          index.put(r.provider_id, r.dataset_id, [record]);
+          }));
+          index.put(providerId, datasetId, records);
+          start = end;
         }
         const last = rows[rows.length - 1];
         rows = chunk.all(last.provider_id, last.dataset_id, last.identifier_key);
