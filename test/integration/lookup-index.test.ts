@@ -1,8 +1,8 @@
 /**
  * The lookup index's hash table (lookup-index.ts): entries of keys that share a bucket, slots freed and
- * taken again, a full bucket refused, and a version-6 file's records indexed by the migration.
+ * taken again, a full bucket refused, and a version-6 file's records indexed by the migration (uploads
+ * through the store: store-speedups.test.ts).
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -192,48 +192,4 @@ describe('migration to version 7', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
-});
-
-it('is filled by dataset uploads: records of a replaced dataset leave it', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsg-lookup-index-'));
-  const store = openSqliteStore({ file: path.join(dir, 'g.db') });
-  try {
-    const upload = (mode: 'replace' | 'upsert', keys: string[]) =>
-      store.datasets.write(
-        {
-          id: crypto.randomUUID(),
-          providerId: 'boatreg-nl',
-          datasetId: 'vessels',
-          adapterId: 'boatreg-nl',
-          mode,
-          read: keys.length,
-          mapped: keys.length,
-          quarantined: 0,
-          records: keys.length,
-          digest: '0'.repeat(64),
-          uploadedBy: 'test',
-          uploadedAt: new Date().toISOString(),
-          quarantine: [],
-        },
-        keys.map((k) => ({ ...entry(k, `${mode}-${k}`), sourceRef: k, linkId: null, record: {} as never })),
-        [{ type: 'dataset.upload', actor: 'system', partners: ['boatreg-nl'], data: {} }],
-      );
-    const scope = [{ providerId: 'boatreg-nl', datasetId: 'vessels' }];
-    const refs = async (keys: string[]) => (await store.datasets.lookup(keys, scope)).map((h) => h.recordRef);
-    // More keys than one chunk of the replace's reading (10,000).
-    const many = Array.from({ length: 10_500 }, (_, i) => `hin:k${i}`);
-    await upload('replace', many);
-    await upload('upsert', ['hin:k1', 'hin:new']);
-    expect(await refs(['hin:k0', 'hin:k1', 'hin:new', 'hin:k10499'])).toEqual([
-      'replace-hin:k0',
-      'upsert-hin:k1',
-      'upsert-hin:new',
-      'replace-hin:k10499',
-    ]);
-    expect(await upload('replace', ['hin:k2'])).toBe(1);
-    expect(await refs(['hin:k0', 'hin:k1', 'hin:k2', 'hin:new', 'hin:k10499'])).toEqual(['replace-hin:k2']);
-  } finally {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
 });

@@ -75,7 +75,7 @@ function record(s: number, k: number, version = 0): DatasetRecord {
 
 async function write(s: number, records: DatasetRecord[], mode: DatasetUpload['mode'] = 'replace') {
   const [providerId, datasetId] = SCOPES[s];
-  await store.datasets.write(upload(providerId, datasetId, records.length, mode), records, [
+  return store.datasets.write(upload(providerId, datasetId, records.length, mode), records, [
     { type: 'dataset.upload', actor: 'system', partners: [providerId], data: {} },
   ]);
 }
@@ -127,6 +127,31 @@ describe('dataset queries', () => {
     await write(2, [record(2, 2, 1), record(2, 5, 1), record(2, 0, 1), record(2, 2, 2)], 'upsert');
     await compare();
     db.close();
+  });
+
+  it('a replaced dataset leaves the lookups, an upserted record replaces its entry (beyond one chunk)', async () => {
+    const scope = [{ providerId: SCOPES[0][0], datasetId: SCOPES[0][1] }];
+    const refs = async (keys: number[]) =>
+      (
+        await store.datasets.lookup(
+          keys.map((k) => `hin:k${k}`),
+          scope,
+        )
+      ).map((h) => h.recordRef);
+    // More keys than one chunk of the replace's reading (10,000).
+    await write(
+      0,
+      Array.from({ length: 10_500 }, (_, k) => record(0, k)),
+    );
+    await write(0, [record(0, 1, 1), record(0, 20_000, 1)], 'upsert');
+    expect(await refs([0, 1, 20_000, 10_499])).toEqual([
+      record(0, 0).recordRef,
+      record(0, 1, 1).recordRef,
+      record(0, 20_000, 1).recordRef,
+      record(0, 10_499).recordRef,
+    ]);
+    expect(await write(0, [record(0, 2, 2)])).toBe(1);
+    expect(await refs([0, 1, 2, 20_000, 10_499])).toEqual([record(0, 2, 2).recordRef]);
   });
 
   it('resolve returns what the plain join returned, in the same order', async () => {
