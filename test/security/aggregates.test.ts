@@ -260,6 +260,18 @@ describe('hole 1: aggregate tables release personal data', () => {
     expect([...values].sort()).toEqual(['1979', '1985', '1990', '2011', '3512', '5611', '9701']);
   });
 
+  it('hole 1: a reviewer is never asked to release a cell below the threshold', () => {
+    // One negative value sends the table to review; without 'suppress', the 3 Ladas would be published.
+    const rows = [
+      ...Array.from({ length: 40 }, () => ({ group: ['Volkswagen'], value: 100 })),
+      { group: ['Volkswagen'], value: -1 },
+      ...Array.from({ length: 3 }, () => ({ group: ['Lada'], value: 100 })),
+    ];
+    const table = aggregate(rows, ['make'], { sum: 'year' }, { actions: ['round'] });
+    expect(table.outcome).toBe('fail');
+    expect(JSON.stringify(publishedView(table, { reviewed: true }))).not.toContain('Lada');
+  });
+
   it('hole 1: a withheld table publishes no labels at all', () => {
     const rows = [...Array.from({ length: 12 }, () => ({ group: ['Volkswagen'] })), { group: ['Lada'] }];
     const view = publishedView(aggregate(rows, ['make'], 'count', { actions: ['withhold'] }));
