@@ -96,6 +96,21 @@ describe('policy bundle', () => {
     ]);
   });
 
+  it('refuses table rules naming an unknown, identifying, pseudonymised or non-numeric field', () => {
+    const dir = copyOfDemo();
+    const file = path.join(dir, 'agreements', 'stolen-vehicles.yaml');
+    edit(file, 'dimensions: [objectType,', 'dimensions: [shoeSize, identifier, owner.name, objectType,');
+    edit(file, 'measures: [year]', 'measures: [make, linkId, year]');
+    const at = 'agreements/stolen-vehicles.yaml: /safes/output/aggregates';
+    expect(problemsOf(dir)).toEqual([
+      `${at}/dimensions/0: unknown canonical field "shoeSize"`,
+      `${at}/dimensions/1: "identifier" identifies an object or a person: never a table's dimension or measure`,
+      `${at}/dimensions/2: "owner.name" identifies an object or a person: never a table's dimension or measure`,
+      `${at}/measures/0: "make" is not a number`,
+      `${at}/measures/1: "linkId" identifies an object or a person: never a table's dimension or measure`,
+    ]);
+  });
+
   it('refuses YAML that does not parse and a missing casbin model', () => {
     const dir = copyOfDemo();
     fs.writeFileSync(path.join(dir, 'agreements', 'broken.yaml'), 'id: [unclosed\n');

@@ -425,6 +425,16 @@ describe('safes: one failing row per reason code', () => {
     expect(decision.obligations.fields).toEqual(['make', 'year']);
   });
 
+  it('permits a dimension coarser than the agreement lists it (theft.date by year, listed by month)', async () => {
+    const decision = await decideWith((s) => {
+      asAggregate(s);
+      s.input = { ...s.input, providerId: 'insureco', datasetId: 'theft-claims' };
+      s.input.query!.groupBy = ['make', 'theft.date:year'];
+      s.input.fields = ['make', 'theft.date'];
+    });
+    expect(failingSafes(decision)).toEqual([]);
+  });
+
   it('every catalogue code has at least one failing row', () => {
     const covered = new Set(ROWS.map((r) => r.code));
     expect(REASON_CODES.filter((c) => !covered.has(c))).toEqual([]);
