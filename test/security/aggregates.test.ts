@@ -140,7 +140,7 @@ beforeAll(async () => {
     .send(ledger());
   expect(upload.status).toBe(200);
   expect(upload.body.quarantined).toBe(0);
-});
+}, 30_000); // a gateway and an upload: slow only when the shared machine is busy
 afterAll(() => gw.close());
 
 describe('hole 1: aggregate tables release personal data', () => {
