@@ -1,14 +1,19 @@
 /**
  * Builds the contributions of an aggregate from a provider's dataset: one contribution per physical
  * object (records of one object share a linkId and must not count several times), grouped by the
- * query's dimensions, dates generalised as asked.
+ * query's dimensions, each value first generalised as the dataset's obligations say (a date of birth to
+ * its year, a postcode to its district), then as the query asks (a date to its month or year).
  */
 import type { DatasetRecord } from '../datasets/types';
+import type { DatasetTerms } from '../policy/types';
+import { generalise as coarsen } from '../requests/release';
 import type { Contribution } from '../sdc';
 import { parseDimension, type AggregateQuery } from './query';
 
 /** The group value of a record without one: a visible category of its own, never silently dropped. */
 export const UNKNOWN = '(unknown)';
+
+type Obligations = NonNullable<DatasetTerms['generalise']>;
 
 function valueAt(record: object, path: string): unknown {
   return path
@@ -19,11 +24,14 @@ function valueAt(record: object, path: string): unknown {
     );
 }
 
-function groupValue(record: object, dimension: string): string {
+function groupValue(record: object, dimension: string, obligations: Obligations): string {
   const { field, generalise } = parseDimension(dimension);
   const value = valueAt(record, field);
   if (value === undefined || value === null || value === '') return UNKNOWN;
-  const text = String(value);
+  const obligation = Object.hasOwn(obligations, field) ? obligations[field] : undefined;
+  // A value that does not fit its obligation is never counted as it is (as in a released record).
+  const text = obligation ? coarsen(obligation, String(value)) : String(value);
+  if (text === null) return UNKNOWN;
   if (generalise === 'month') return /^\d{4}-\d{2}/.test(text) ? text.slice(0, 7) : UNKNOWN;
   if (generalise === 'year') return /^\d{4}/.test(text) ? text.slice(0, 4) : UNKNOWN;
   return text;
@@ -33,6 +41,7 @@ export async function contributions(
   records: AsyncIterable<DatasetRecord>,
   query: AggregateQuery,
   objectTypes: ReadonlySet<string>,
+  obligations: Obligations = {},
 ): Promise<Contribution[]> {
   const seen = new Set<string>();
   const out: Contribution[] = [];
@@ -42,7 +51,7 @@ export async function contributions(
     const object = `${record.objectType}|${linkId ?? sourceRef}`;
     if (seen.has(object)) continue;
     seen.add(object);
-    const group = query.groupBy.map((d) => groupValue(record, d));
+    const group = query.groupBy.map((d) => groupValue(record, d, obligations));
     if (query.measure === 'count') {
       out.push({ group });
     } else {

@@ -23,3 +23,18 @@ export function aggregateFields(query: AggregateQuery): string[] {
   if (typeof query.measure === 'object') fields.push(query.measure.sum);
   return [...new Set(fields)];
 }
+
+const COARSENESS = { exact: 0, month: 1, year: 2 } as const;
+const coarseness = (g: Generalisation | undefined) => COARSENESS[g ?? 'exact'];
+
+/**
+ * Whether an agreement's closed list of dimensions allows this one: its field is listed, and asked at
+ * the listed granularity or coarser (listed `theft.date:month` allows `theft.date:year`, not `theft.date`).
+ */
+export function dimensionListed(dimension: string, listed: readonly string[]): boolean {
+  const asked = parseDimension(dimension);
+  return listed.some((entry) => {
+    const allowed = parseDimension(entry);
+    return allowed.field === asked.field && coarseness(asked.generalise) >= coarseness(allowed.generalise);
+  });
+}

@@ -31,6 +31,7 @@ export async function computeTable(
     store.datasets.records(providerId, datasetId),
     query,
     new Set(dataset.objectTypes),
+    dataset.generalise,
   );
   const result = aggregate(rows, query.groupBy, query.measure, rules.sdc);
   const cells = [

@@ -14,9 +14,10 @@ import agreementSchema from '../../schemas/agreement.schema.json';
 import partnersSchema from '../../schemas/partners.schema.json';
 import { createAjv } from '../config/ajv';
 import { ajvPointer } from '../config/schema-errors';
-import { isKnownField } from '../records/canonical';
+import { parseDimension } from '../aggregates/query';
+import { FIELD_CATALOGUE, isKnownField } from '../records/canonical';
 import { BundleError, type BundleProblem } from './bundle-error';
-import type { Agreement, Bundle, Partner } from './types';
+import type { Agreement, AggregateRules, Bundle, Partner } from './types';
 
 const ajv = createAjv();
 const validatePartners = ajv.compile<{ partners: Partner[] }>(partnersSchema);
@@ -148,11 +149,41 @@ function checkAgreement(
         add(`/datasets/${i}/pseudonymise/${j}`, `"${field}" is not an allowed field`);
     });
   });
+  const aggregates = agreement.safes.output.aggregates;
+  if (aggregates) checkTableRules(agreement, aggregates, add);
   for (const requester of Object.keys(agreement.safes.project.caseRefPatterns)) {
     if (!agreement.parties.requesters.includes(requester)) {
       add(`/safes/project/caseRefPatterns/${requester}`, 'is not a requester of this agreement');
     }
   }
+}
+
+/**
+ * A table's dimensions and measures are known fields, measures numeric; a field that identifies, or
+ * that a dataset of the agreement pseudonymises, is never either (a table by it lists the dataset).
+ */
+function checkTableRules(
+  agreement: Agreement,
+  rules: AggregateRules,
+  add: (path: string, message: string) => void,
+): void {
+  const judge = (field: string, at: string): boolean => {
+    if (!isKnownField(field)) add(at, `unknown canonical field "${field}"`);
+    else if (FIELD_CATALOGUE[field].identifying)
+      add(at, `"${field}" identifies an object or a person: never a table's dimension or measure`);
+    else {
+      const dataset = agreement.datasets.find((d) => d.pseudonymise.includes(field));
+      if (!dataset) return true;
+      add(at, `"${field}" is pseudonymised in dataset "${dataset.id}": never a table's dimension or measure`);
+    }
+    return false;
+  };
+  const at = '/safes/output/aggregates';
+  rules.dimensions.forEach((dimension, i) => judge(parseDimension(dimension).field, `${at}/dimensions/${i}`));
+  (rules.measures ?? []).forEach((field, i) => {
+    if (judge(field, `${at}/measures/${i}`) && !FIELD_CATALOGUE[field].numeric)
+      add(`${at}/measures/${i}`, `"${field}" is not a number`);
+  });
 }
 
 function schemaProblems(file: string, errors: typeof validateAgreement.errors): BundleProblem[] {

@@ -76,6 +76,14 @@ export interface AggregateRules {
   /** The provider's responder approves every table before release (a `review` table always needs it). */
   providerApproval: boolean;
   maxDimensions: number;
+  /**
+   * The dimensions a table may use, a closed list: a canonical field, or a date field with `:month` or
+   * `:year` as the finest it may be grouped by (a query may ask for it coarser). Never a field that
+   * identifies (FIELD_CATALOGUE) or that a dataset of the agreement pseudonymises.
+   */
+  dimensions: string[];
+  /** Numeric fields a table may sum; absent = counts only. */
+  measures?: string[];
   sdc?: {
     threshold?: number;
     dominance?: { n: number; k: number };

@@ -44,16 +44,21 @@ export interface FieldInfo {
   personal: boolean;
   /** Can be summed in an aggregate. */
   numeric?: boolean;
+  /**
+   * Names one object or one person (or is the gateway's handle on one): never a table's dimension or
+   * measure, whatever an agreement says, since a table by it lists the dataset row by row.
+   */
+  identifying?: boolean;
 }
 
 /** Every canonical field an agreement may allow, with its sensitivity. Unknown names fail the data safe. */
 export const FIELD_CATALOGUE: Readonly<Record<string, FieldInfo>> = {
-  sourceRef: { classification: 'internal', personal: false },
-  linkId: { classification: 'internal', personal: false },
+  sourceRef: { classification: 'internal', personal: false, identifying: true },
+  linkId: { classification: 'internal', personal: false, identifying: true },
   objectType: { classification: 'public', personal: false },
   status: { classification: 'internal', personal: false },
-  identifier: { classification: 'internal', personal: false },
-  name: { classification: 'internal', personal: false },
+  identifier: { classification: 'internal', personal: false, identifying: true },
+  name: { classification: 'internal', personal: false, identifying: true },
   partKind: { classification: 'public', personal: false },
   make: { classification: 'public', personal: false },
   model: { classification: 'public', personal: false },
@@ -61,9 +66,9 @@ export const FIELD_CATALOGUE: Readonly<Record<string, FieldInfo>> = {
   year: { classification: 'public', personal: false, numeric: true },
   'theft.date': { classification: 'internal', personal: false },
   'theft.place': { classification: 'internal', personal: false },
-  'owner.name': { classification: 'restricted', personal: true },
+  'owner.name': { classification: 'restricted', personal: true, identifying: true },
   'owner.dateOfBirth': { classification: 'restricted', personal: true },
-  'owner.address': { classification: 'confidential', personal: true },
+  'owner.address': { classification: 'confidential', personal: true, identifying: true },
   'owner.postcode': { classification: 'restricted', personal: true },
   'owner.since': { classification: 'restricted', personal: true },
 };

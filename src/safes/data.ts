@@ -1,9 +1,11 @@
 /**
  * Safe data: is the data itself safe to release? Requested fields must be canonical, allowed by the
- * dataset's terms, and no more sensitive than the agreement's classification ceiling.
+ * dataset's terms, and no more sensitive than the agreement's classification ceiling; a table's
+ * dimensions and measure must be ones the agreement allows, and never identifying.
  */
 import { CLASSIFICATIONS } from '../policy/types';
-import type { Agreement, Bundle, Classification, DatasetTerms } from '../policy/types';
+import type { Agreement, AggregateRules, Bundle, Classification, DatasetTerms } from '../policy/types';
+import { dimensionListed, parseDimension, type AggregateQuery } from '../aggregates/query';
 import type { Identity } from '../auth/identity';
 import { FIELD_CATALOGUE, IDENTIFIER_TYPES, isKnownField, type IdentifierType } from '../records/canonical';
 import type { DecisionContext, Reason, RequestInput, SafeResult } from './types';
@@ -44,7 +46,41 @@ export function checkData(
     }
   }
 
+  if (agreement && input.kind === 'aggregate' && input.query) {
+    reasons.push(...checkTableData(input.query, agreement.safes.output.aggregates, dataset));
+  }
+
   return { outcome: reasons.length ? 'fail' : 'pass', reasons };
+}
+
+/**
+ * A table's dimensions and measure are judged like fields: each must be on the agreement's closed
+ * list, and a field that identifies, or that the dataset pseudonymises, never groups or sums a table
+ * (a table by it lists the dataset, each row a category). Dimensions are no finer than the dataset
+ * releases the field: its generalisations apply before counting, a month of a year-only date is refused.
+ */
+function checkTableData(
+  query: AggregateQuery,
+  rules: AggregateRules | undefined,
+  dataset: DatasetTerms | undefined,
+): Reason[] {
+  const reasons: Reason[] = [];
+  const identifying = (field: string) =>
+    isKnownField(field) && (FIELD_CATALOGUE[field].identifying || dataset?.pseudonymise.includes(field));
+  for (const dimension of distinct(query.groupBy)) {
+    const { field, generalise } = parseDimension(dimension);
+    if (identifying(field)) reasons.push(reason('DATA_DIMENSION_IDENTIFYING', field));
+    else if (!dimensionListed(dimension, rules?.dimensions ?? []))
+      reasons.push(reason('DATA_DIMENSION_NOT_ALLOWED', dimension));
+    else if (generalise === 'month' && dataset?.generalise?.[field] === 'year')
+      reasons.push(reason('DATA_DIMENSION_NOT_ALLOWED', `${field} is released by year only`));
+  }
+  if (typeof query.measure === 'object') {
+    const field = query.measure.sum;
+    if (identifying(field) || !(rules?.measures ?? []).includes(field))
+      reasons.push(reason('DATA_MEASURE_NOT_ALLOWED', field));
+  }
+  return reasons;
 }
 
 /**

@@ -38,6 +38,11 @@ export const REASONS = {
   DATA_IDENTIFIER_TYPE_NOT_IN_SCOPE:
     "An identifier type is carried by none of the agreement's lookup datasets.",
   DATA_NO_AGREEMENT: 'Without a known agreement no data may be released.',
+  DATA_DIMENSION_NOT_ALLOWED:
+    'A table dimension is not one the agreement allows, or is finer than it allows or the dataset releases.',
+  DATA_DIMENSION_IDENTIFYING:
+    'A table dimension identifies an object or a person, or is pseudonymised: a table by it would list the dataset.',
+  DATA_MEASURE_NOT_ALLOWED: 'The table sums a field that the agreement does not allow as a measure.',
 
   OUTPUT_NOTHING_REQUESTED: 'Neither identifiers nor record references were given.',
   OUTPUT_TOO_MANY_RECORDS: "More identifiers and record references than the agreement's maximum per request.",

@@ -33,12 +33,26 @@
  * - 'withhold' (alone): if any entry fails a primary check, every value is null (status 'suppressed') and
  *   `applied` is ['withhold']; otherwise the true table is published and `applied` is [].
  *
- * Outcome (precedence review > fail > pass)
- * - 'review': some contribution is negative, or missing (checkMissingValues): a human must decide. Those
- *   cells are treated as failing for the actions, so the table produced is the conservative one.
- * - 'fail': a primary failure is still published (no 'suppress' action), the table was withheld, or no
- *   complement could protect a suppressed entry (only in degenerate, e.g. empty, tables).
+ * Outcome
+ * - 'fail' first: a primary failure other than a negative or missing value is still published (no
+ *   'suppress' action), or no complement could protect a suppressed entry (only in degenerate, e.g.
+ *   empty, tables). A reviewer is never asked to release a disclosive entry.
+ * - 'review' next: some contribution is negative, or missing (checkMissingValues): a human must decide.
+ *   Those cells are treated as failing for the actions, so the table produced is the conservative one.
+ * - 'fail' also when the table was withheld, or a negative or missing value is published unreviewed.
  * - 'pass': nothing disclosive is published.
+ *
+ * Labels (publishedView)
+ * - A category's label is published only when it labels a published entry with contributors (a cell,
+ *   or a row or column total of a 2-D table); since every published entry passed the primary checks,
+ *   each label shown stands for at least `threshold` contributors. Every other category is dropped:
+ *   its label leaves nowhere (dimensions, cell keys, margins) and `hiddenCategories` counts the dropped
+ *   categories of each dimension. (A category with a published 0 cell only, zeros not disclosive, is
+ *   dropped too: its label alone would say that it exists.)
+ * - SDC stays sound: dropping removes only suppressed entries and such zeros, never changes a published
+ *   value, and totals stay the true totals (dropped categories included). An intruder's equations are
+ *   those of the full table with fewer knowns and no names, so no entry that secondary suppression
+ *   protected becomes determined (an entry in the row space of fewer knowns was in it before).
  *
  * The TableResult is the audit record (contributors, reasons): release only `publishedView(table)`.
  */
@@ -230,11 +244,19 @@ export function aggregate(
     }
   }
 
-  const review = all.some((e) =>
-    e.primary.some((p) => p.code === 'SDC_NEGATIVE' || p.code === 'SDC_MISSING'),
-  );
+  const flagged = (p: SdcReason) => p.code === 'SDC_NEGATIVE' || p.code === 'SDC_MISSING';
+  const review = all.some((e) => e.primary.some(flagged));
   const exposed = all.some((e) => failing(e) && !e.suppressed);
-  const outcome: TableResult['outcome'] = review ? 'review' : withheld || exposed || !safe ? 'fail' : 'pass';
+  // A reviewer decides about negative and missing values, never about a published disclosive entry.
+  const disclosive =
+    !safe || (!withheld && all.some((e) => !e.suppressed && e.primary.some((p) => !flagged(p))));
+  const outcome: TableResult['outcome'] = disclosive
+    ? 'fail'
+    : review
+      ? 'review'
+      : withheld || exposed
+        ? 'fail'
+        : 'pass';
 
   const result = (e: Entry): CellResult => {
     const hidden = withheld || e.suppressed;
@@ -265,32 +287,55 @@ function markSecondary(e: Entry): void {
 }
 
 /**
- * What may leave the gateway: keys, values and statuses only. Contributor counts (which for a count
- * table ARE the values, suppressed ones included) and reasons (which tell primary from secondary
- * suppressions) are dropped. A table that failed, or needs review and has not been reviewed, publishes
- * nothing (withheld: true, no cells).
+ * What may leave the gateway: keys, values and statuses only, and only the labels the label rule
+ * allows (see the module comment). Contributor counts (which for a count table ARE the values,
+ * suppressed ones included) and reasons (which tell primary from secondary suppressions) are dropped.
+ * A table that failed, or needs review and has not been reviewed, publishes nothing: withheld: true,
+ * no cells and no labels.
  */
 export function publishedView(table: TableResult, opts: { reviewed?: boolean } = {}): PublishedTable {
   const releasable = table.outcome === 'pass' || (table.outcome === 'review' && opts.reviewed === true);
   const withheld = !releasable || table.applied.includes('withhold');
   const pub = (c: CellResult): PublishedCell => ({ key: [...c.key], value: c.value, status: c.status });
-  const base = {
-    groupBy: [...table.groupBy],
-    measure: table.measure,
-    dimensions: table.dimensions.map((d) => [...d]),
-  };
-  if (withheld) return { ...base, withheld: true, cells: [], margins: { total: null } };
+  const base = { groupBy: [...table.groupBy], measure: table.measure };
+  if (withheld) {
+    return {
+      ...base,
+      dimensions: table.groupBy.map(() => []),
+      withheld: true,
+      cells: [],
+      margins: { total: null },
+    };
+  }
+  const shown = shownCategories(table);
+  const labelled = (dimension: number) => (c: CellResult) => shown[dimension].has(c.key[0]);
   const { rows, columns, total } = table.margins;
   return {
     ...base,
+    dimensions: table.dimensions.map((values, i) => values.filter((v) => shown[i].has(v))),
+    hiddenCategories: table.dimensions.map((values, i) => values.length - shown[i].size),
     withheld: false,
-    cells: table.cells.map(pub),
+    cells: table.cells.filter((c) => c.key.every((v, i) => shown[i].has(v))).map(pub),
     margins: {
-      ...(rows ? { rows: rows.map(pub) } : {}),
-      ...(columns ? { columns: columns.map(pub) } : {}),
+      ...(rows ? { rows: rows.filter(labelled(0)).map(pub) } : {}),
+      ...(columns ? { columns: columns.filter(labelled(1)).map(pub) } : {}),
       total: pub(total),
     },
   };
+}
+
+/**
+ * Per dimension, the categories whose label may leave: each labels a published entry (a cell, or in a
+ * 2-D table its row or column total) that has contributors. A published entry passed the primary
+ * checks, so a label shown stands for at least `threshold` contributors.
+ */
+function shownCategories(table: TableResult): Array<Set<string>> {
+  const shown = table.dimensions.map(() => new Set<string>());
+  const counts = (c: CellResult) => c.value !== null && c.contributors > 0;
+  for (const c of table.cells) if (counts(c)) c.key.forEach((v, i) => shown[i].add(v));
+  for (const r of table.margins.rows ?? []) if (counts(r)) shown[0].add(r.key[0]);
+  for (const c of table.margins.columns ?? []) if (counts(c)) shown[1].add(c.key[0]);
+  return shown;
 }
 
 function measureValue(v: unknown): number | null {

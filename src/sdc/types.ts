@@ -97,7 +97,10 @@ export interface PublishedCell {
 export interface PublishedTable {
   groupBy: string[];
   measure: Measure;
+  /** The categories whose labels may leave (publishedView's label rule); none for a withheld table. */
   dimensions: string[][];
+  /** Per dimension, how many categories were dropped because no published entry stands for them. */
+  hiddenCategories?: number[];
   withheld: boolean;
   cells: PublishedCell[];
   margins: { rows?: PublishedCell[]; columns?: PublishedCell[]; total: PublishedCell | null };

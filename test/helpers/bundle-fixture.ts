@@ -103,7 +103,12 @@ export function baselineAgreement(): Agreement {
       output: {
         maxRecordsPerRequest: 25,
         maxLookupIdentifiers: 100,
-        aggregates: { providerApproval: true, maxDimensions: 2 },
+        aggregates: {
+          providerApproval: true,
+          maxDimensions: 2,
+          dimensions: ['objectType', 'status', 'make', 'model', 'colour', 'year', 'theft.date:month'],
+          measures: ['year'],
+        },
         retentionDays: 30,
         handling: { tlp: 'AMBER', conditions: ["No onward disclosure without the provider's permission."] },
       },

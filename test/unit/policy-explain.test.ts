@@ -67,7 +67,7 @@ describe('fsg policy explain', () => {
       retentionDays: 30,
     });
     expect(decision.policyDigest).toMatch(/^[0-9a-f]{64}$/);
-    expect(decision.agreementVersion).toBe(3);
+    expect(decision.agreementVersion).toBe(4);
     expect(decision.decidedAt).toBe(NOW.toISOString());
   });
 

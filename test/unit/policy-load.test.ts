@@ -1,35 +1,7 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { BundleError } from '../../src/policy/bundle-error';
-import { loadBundle, readBundleSources } from '../../src/policy/load';
-
-const DEMO = path.resolve(__dirname, '../../policies');
-
-/** A writable copy of the demo bundle (and the demo keys it points at), to break on purpose. */
-function copyOfDemo(): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fsg-bundle-'));
-  fs.cpSync(DEMO, path.join(root, 'policies'), { recursive: true });
-  return path.join(root, 'policies');
-}
-
-function problemsOf(dir: string): string[] {
-  try {
-    readBundleSources(dir);
-  } catch (error) {
-    if (error instanceof BundleError)
-      return error.problems.map((p) => `${path.relative(dir, p.file)}: ${p.path}: ${p.message}`);
-    throw error;
-  }
-  throw new Error('expected the bundle to be refused');
-}
-
-function edit(file: string, from: string | RegExp, to: string): void {
-  const text = fs.readFileSync(file, 'utf8');
-  const next = text.replace(from, to);
-  if (next === text) throw new Error(`edit did not apply to ${file}`);
-  fs.writeFileSync(file, next);
-}
+import { loadBundle } from '../../src/policy/load';
+import { copyOfDemo, DEMO_POLICIES as DEMO, edit, problemsOf } from '../helpers/bundle-copy';
 
 describe('policy bundle', () => {
   it('loads the demo bundle: partners, agreements, casbin and a sha256 digest', async () => {
@@ -93,6 +65,21 @@ describe('policy bundle', () => {
       'partners.yaml: /partners/1/issuers/0/iss: issuer is bound to another partner',
       'agreements/stolen-vehicles.yaml: /parties/providers/1: unknown partner "nobody"',
       'agreements/stolen-vehicles.yaml: /datasets/1/provider: "insureco" is not a provider of this agreement',
+    ]);
+  });
+
+  it('refuses table rules naming an unknown, identifying, pseudonymised or non-numeric field', () => {
+    const dir = copyOfDemo();
+    const file = path.join(dir, 'agreements', 'stolen-vehicles.yaml');
+    edit(file, 'dimensions: [objectType,', 'dimensions: [shoeSize, identifier, owner.name, objectType,');
+    edit(file, 'measures: [year]', 'measures: [make, linkId, year]');
+    const at = 'agreements/stolen-vehicles.yaml: /safes/output/aggregates';
+    expect(problemsOf(dir)).toEqual([
+      `${at}/dimensions/0: unknown canonical field "shoeSize"`,
+      `${at}/dimensions/1: "identifier" identifies an object or a person: never a table's dimension or measure`,
+      `${at}/dimensions/2: "owner.name" identifies an object or a person: never a table's dimension or measure`,
+      `${at}/measures/0: "make" is not a number`,
+      `${at}/measures/1: "linkId" identifies an object or a person: never a table's dimension or measure`,
     ]);
   });
 

@@ -250,6 +250,67 @@ const ROWS: Row[] = [
 
   // output
   {
+    code: 'DATA_DIMENSION_NOT_ALLOWED',
+    change: 'a table by a released field the agreement does not list as a dimension',
+    apply: (s) => {
+      asAggregate(s);
+      s.input.query!.groupBy = ['owner.postcode'];
+      s.input.fields = ['owner.postcode'];
+    },
+  },
+  {
+    code: 'DATA_DIMENSION_NOT_ALLOWED',
+    change: 'a date finer than the agreement lists it (theft.date by day, listed by month)',
+    apply: (s) => {
+      asAggregate(s);
+      s.input = { ...s.input, providerId: 'insureco', datasetId: 'theft-claims' };
+      s.input.query!.groupBy = ['theft.date'];
+      s.input.fields = ['theft.date'];
+    },
+  },
+  {
+    code: 'DATA_DIMENSION_NOT_ALLOWED',
+    change: 'a date by month where the dataset releases it by year only',
+    apply: (s) => {
+      asAggregate(s);
+      const vessels = s.agreement.datasets[0]!;
+      vessels.fields.push('owner.dateOfBirth');
+      vessels.generalise = { 'owner.dateOfBirth': 'year' };
+      s.agreement.safes.output.aggregates!.dimensions.push('owner.dateOfBirth');
+      s.input.query!.groupBy = ['owner.dateOfBirth:month'];
+      s.input.fields = ['owner.dateOfBirth'];
+    },
+  },
+  {
+    code: 'DATA_DIMENSION_IDENTIFYING',
+    change: "a table by the owner's name (even if an agreement listed it)",
+    apply: (s) => {
+      asAggregate(s);
+      s.agreement.safes.output.aggregates!.dimensions.push('owner.name');
+      s.input.query!.groupBy = ['owner.name'];
+      s.input.fields = ['owner.name'];
+    },
+  },
+  {
+    code: 'DATA_DIMENSION_IDENTIFYING',
+    change: 'a table by a field the dataset pseudonymises',
+    apply: (s) => {
+      asAggregate(s);
+      s.agreement.datasets[0]!.pseudonymise.push('colour');
+      s.input.query!.groupBy = ['colour'];
+      s.input.fields = ['colour'];
+    },
+  },
+  {
+    code: 'DATA_MEASURE_NOT_ALLOWED',
+    change: 'a sum the agreement does not list as a measure',
+    apply: (s) => {
+      asAggregate(s);
+      s.agreement.safes.output.aggregates!.measures = [];
+      s.input.query!.measure = { sum: 'year' };
+    },
+  },
+  {
     code: 'OUTPUT_NOTHING_REQUESTED',
     change: 'no identifiers, no record refs',
     apply: (s) => (s.input.identifiers = []),
@@ -282,6 +343,8 @@ const ROWS: Row[] = [
       asAggregate(s);
       delete s.agreement.safes.output.aggregates;
     },
+    // Without the agreement's list, no dimension is allowed either (deny by default).
+    safes: ['data', 'output'],
   },
   {
     code: 'OUTPUT_AGGREGATE_SHAPE_INVALID',
@@ -299,6 +362,8 @@ const ROWS: Row[] = [
       asAggregate(s);
       s.input.query!.measure = { sum: 'make' };
     },
+    // Not one of the agreement's measures either.
+    safes: ['data', 'output'],
   },
   {
     code: 'OUTPUT_RECIPIENT_NOT_ALLOWED',
@@ -358,6 +423,16 @@ describe('safes: one failing row per reason code', () => {
     const decision = await decideWith(asAggregate);
     expect(failingSafes(decision)).toEqual([]);
     expect(decision.obligations.fields).toEqual(['make', 'year']);
+  });
+
+  it('permits a dimension coarser than the agreement lists it (theft.date by year, listed by month)', async () => {
+    const decision = await decideWith((s) => {
+      asAggregate(s);
+      s.input = { ...s.input, providerId: 'insureco', datasetId: 'theft-claims' };
+      s.input.query!.groupBy = ['make', 'theft.date:year'];
+      s.input.fields = ['make', 'theft.date'];
+    });
+    expect(failingSafes(decision)).toEqual([]);
   });
 
   it('every catalogue code has at least one failing row', () => {

@@ -167,7 +167,12 @@ describe('withhold', () => {
     const all = [...t.cells, ...(t.margins.rows ?? []), ...(t.margins.columns ?? []), t.margins.total];
     expect(all.every((c) => c.value === null && c.status === 'suppressed')).toBe(true);
     expect(codes(cell(t, 'Bayliner', '02'))).toEqual(['SDC_THRESHOLD']);
-    expect(publishedView(t)).toMatchObject({ withheld: true, cells: [], margins: { total: null } });
+    expect(publishedView(t)).toMatchObject({
+      withheld: true,
+      dimensions: [[], []],
+      cells: [],
+      margins: { total: null },
+    });
   });
 
   it('publishes a safe table unchanged', () => {
@@ -187,14 +192,57 @@ describe('publishedView', () => {
     expect(cell(t, 'C').contributors).toBe(4); // audit record only
     const view = publishedView(t);
     expect(view.withheld).toBe(false);
-    expect(view.cells).toEqual([
-      { key: ['A'], value: 40, status: 'ok' },
-      { key: ['B'], value: null, status: 'suppressed' },
-      { key: ['C'], value: null, status: 'suppressed' },
-    ]);
+    // C fails the threshold, B is its complement: neither label leaves, the total stays the true one.
+    expect(view.cells).toEqual([{ key: ['A'], value: 40, status: 'ok' }]);
+    expect(view.dimensions).toEqual([['A']]);
+    expect(view.hiddenCategories).toEqual([2]);
     expect(view.margins.total).toEqual({ key: [], value: 56, status: 'ok' });
+    expect(JSON.stringify(view)).not.toMatch(/"B"|"C"/);
     expect(JSON.stringify(view)).not.toContain('contributors');
     expect(JSON.stringify(view)).not.toContain('SDC_');
+  });
+
+  it('keeps the label of a category whose cells are all suppressed but whose total is published', () => {
+    // Bayliner: 12 in all, never 10 in one month.
+    const t = aggregate(
+      countGrid(
+        ['Bayliner', 'Beneteau', 'Zodiac'],
+        ['01', '02'],
+        [
+          [6, 6],
+          [20, 30],
+          [25, 40],
+        ],
+      ),
+      ['make', 'month'],
+      'count',
+    );
+    const view = publishedView(t);
+    expect(view.cells.filter((c) => c.key[0] === 'Bayliner').every((c) => c.value === null)).toBe(true);
+    expect(view.margins.rows?.[0]).toEqual({ key: ['Bayliner'], value: 12, status: 'ok' });
+    expect(view.dimensions[0]).toEqual(['Bayliner', 'Beneteau', 'Zodiac']);
+    expect(view.hiddenCategories).toEqual([0, 0]);
+  });
+
+  it('drops a category that only a published zero would name (zeros not disclosive)', () => {
+    const t = aggregate(
+      countGrid(
+        ['Bayliner', 'Beneteau', 'Zodiac'],
+        ['01', '02', '03'],
+        [
+          [20, 15, 12],
+          [25, 30, 11],
+          [2, 0, 3],
+        ],
+      ),
+      ['make', 'month'],
+      'count',
+      { zerosDisclosive: false },
+    );
+    expect(cell(t, 'Zodiac', '02')).toMatchObject({ value: 0, contributors: 0 });
+    const view = publishedView(t);
+    expect(view.dimensions[0]).not.toContain('Zodiac');
+    expect(JSON.stringify(view)).not.toContain('Zodiac');
   });
 
   it('publishes nothing for a failed table, and a review table only once reviewed', () => {

@@ -2,10 +2,18 @@
  * Properties over random small 2-D tables: after suppression nothing is recoverable, every primary
  * failure is hidden, and published totals are the true (or rounded-cell) totals of their lines, equal
  * to the sum of the published cells exactly where no cell of the line is suppressed. Plus a cross-check
- * of the two independent recoverability tests (graph bridges vs exact Gaussian elimination).
+ * of the two independent recoverability tests (graph bridges vs exact Gaussian elimination), and the
+ * label rule of the published view.
  */
 import fc from 'fast-check';
-import { aggregate, determinedEntries, gridDetermined, recoverable, roundHalfUp } from '../../../src/sdc';
+import {
+  aggregate,
+  determinedEntries,
+  gridDetermined,
+  publishedView,
+  recoverable,
+  roundHalfUp,
+} from '../../../src/sdc';
 import type { CellResult, Contribution, EntryRef, SdcRules, TableResult } from '../../../src/sdc';
 import { lines } from './fixtures';
 
@@ -108,6 +116,59 @@ describe('random 2-D tables', () => {
         checkTable(t, truth, null);
       }),
       { numRuns: 150 },
+    );
+  });
+});
+
+describe('the published view of random 2-D tables', () => {
+  it('shows a label only where a published entry of at least `threshold` contributors stands for it, and changes no value', () => {
+    fc.assert(
+      fc.property(
+        tableArb,
+        fc.boolean(),
+        fc.boolean(),
+        fc.constantFrom<SdcRules['actions']>(['suppress'], ['suppress', 'round'], ['round', 'suppress']),
+        (grid, sum, zerosDisclosive, actions) => {
+          const contributions = contributionsOf(grid);
+          fc.pre(contributions.length > 0);
+          const measure = sum ? { sum: 'claimValue' } : ('count' as const);
+          const t = aggregate(contributions, ['make', 'month'], measure, { zerosDisclosive, actions });
+          fc.pre(t.outcome === 'pass');
+          const view = publishedView(t);
+          const margins = [t.margins.rows ?? [], t.margins.columns ?? []];
+          const standsFor = (e: CellResult) => e.value !== null && e.contributors >= 10;
+          view.dimensions.forEach((labels, i) => {
+            for (const label of labels) {
+              const backing = [
+                ...t.cells.filter((c) => c.key[i] === label),
+                ...(margins[i] as CellResult[]).filter((m) => m.key[0] === label),
+              ];
+              expect(backing.some(standsFor)).toBe(true);
+            }
+          });
+          const text = JSON.stringify(view);
+          t.dimensions.forEach((labels, i) => {
+            const hidden = labels.filter((l) => !(view.dimensions[i] as string[]).includes(l));
+            for (const label of hidden) expect(text).not.toContain(JSON.stringify(label));
+            expect((view.hiddenCategories as number[])[i]).toBe(hidden.length);
+          });
+          // Dropping never changes a value: what is dropped was suppressed, or a zero.
+          const pairs: Array<[CellResult[], Array<{ key: string[]; value: number | null }>]> = [
+            [t.cells, view.cells],
+            [t.margins.rows ?? [], view.margins.rows ?? []],
+            [t.margins.columns ?? [], view.margins.columns ?? []],
+          ];
+          for (const [full, shown] of pairs) {
+            for (const e of full) {
+              const kept = shown.find((v) => v.key.join('|') === e.key.join('|'));
+              if (kept) expect(kept.value).toBe(e.value);
+              else expect(e.value === null || e.contributors === 0).toBe(true);
+            }
+          }
+          expect(view.margins.total?.value).toBe(t.margins.total.value);
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 });
