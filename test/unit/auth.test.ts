@@ -258,14 +258,15 @@ describe('createTokenVerifier: the issuer’s assurance settings', () => {
     expect(await result).toBe(ok);
   });
 
-  it.each<[string, JWTPayload]>([
-    ['iat is missing', { iat: undefined }],
-    ['exp is not after iat', { iat: nowSec(), exp: nowSec() }],
-    ['iat is not a number', { iat: String(nowSec()) as unknown as number }],
-    ['iat is 61 s ahead', { iat: nowSec() + 61 }],
-    ['auth_time is 61 s ahead', { auth_time: nowSec() + 61 }],
+  // Claims made when the test runs (t: now in seconds), so that the limits are exact.
+  it.each<[string, (t: number) => JWTPayload]>([
+    ['iat is missing', () => ({ iat: undefined })],
+    ['exp is not after iat', (t) => ({ iat: t, exp: t })],
+    ['iat is not a number', (t) => ({ iat: String(t) as unknown as number })],
+    ['iat is 61 s ahead', (t) => ({ iat: t + 61 })],
+    ['auth_time is 61 s ahead', (t) => ({ auth_time: t + 61 })],
   ])('refuses a token whose %s, with the generic 401', async (_label, claims) => {
-    const err = await rejection(await strictToken(claims));
+    const err = await rejection(await strictToken(claims(nowSec())));
     expect(err).toMatchObject({ status: 401, detail: 'The token could not be verified.' });
   });
 
