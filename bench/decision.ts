@@ -79,6 +79,8 @@ async function measure(dir: string, agreements: number, calls: number, seconds: 
         partnerId,
         issuer: `https://idp.${partnerId}.bench`,
         amr: ['pwd', 'otp'],
+        mfa: true,
+        mfaClaims: ['amr'],
         authTime,
         expiresAt: authTime + 3600,
       },

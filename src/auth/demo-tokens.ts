@@ -7,6 +7,7 @@ import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import * as path from 'node:path';
 import { SignJWT } from 'jose';
 import type { Partner } from '../policy/types';
+import { maxTokenLifetimeOf } from './assurance';
 import { assertKeyFitsAlgorithm } from './verifier';
 
 export interface DemoTokenOptions {
@@ -16,7 +17,7 @@ export interface DemoTokenOptions {
   bundleDir: string;
   audience: string;
   ttlSeconds: number;
-  /** Adds a second authentication method (`otp`), which counts as MFA. */
+  /** Adds a second authentication method (`otp`): the demo issuers count `pwd` + `otp` as MFA. */
   mfa: boolean;
   now?: Date;
 }
@@ -61,6 +62,11 @@ export async function issueDemoToken(opts: DemoTokenOptions): Promise<string> {
   if (!opts.userId) throw new Error('A demo token needs a user id.');
   if (!Number.isInteger(opts.ttlSeconds) || opts.ttlSeconds <= 0 || opts.ttlSeconds > MAX_DEMO_TTL_SECONDS) {
     throw new Error(`ttlSeconds must be a whole number between 1 and ${MAX_DEMO_TTL_SECONDS}.`);
+  }
+  // A token its own issuer would not accept helps nobody: say so here, not with a 401 later.
+  const maxLifetime = maxTokenLifetimeOf(issuer);
+  if (opts.ttlSeconds > maxLifetime) {
+    throw new Error(`Partner ${partner.id}'s demo issuer accepts tokens of at most ${maxLifetime} seconds.`);
   }
 
   const key = loadPrivateKey(partner.id, issuer.publicKey, opts.bundleDir);

@@ -2,12 +2,15 @@
  * Verifies partner-issued JWTs and turns them into an Identity. Every issuer is bound to exactly one
  * partner and pinned to one algorithm and one key, all taken from the policy bundle, never from the
  * token: this is what stops `alg: none`, HS256-with-the-public-key and cross-partner impersonation.
+ * The issuer's assurance settings (assurance.ts) decide what counts as multi-factor, the longest
+ * lifetime and the clock skew.
  */
 import { readFileSync } from 'node:fs';
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import * as path from 'node:path';
 import { decodeJwt, errors, jwtVerify } from 'jose';
 import type { Identity } from './identity';
+import { compileAssurance, MAX_CLOCK_SKEW_SECONDS, readMfa, type Assurance } from './assurance';
 import type { IssuerConfig, Partner, TokenAlgorithm } from '../policy/types';
 import { problems } from '../http/problem';
 
@@ -17,7 +20,7 @@ export interface VerifierOptions {
   bundleDir: string;
   /** The `aud` every token must carry: this gateway. */
   audience: string;
-  /** Tolerance for clock drift on exp/nbf/iat; at most 60 s. */
+  /** Tolerance for clock drift on exp/nbf/iat/auth_time, at most 60 s; an issuer may set its own. */
   clockSkewSeconds: number;
   /** Trust issuers marked `demo: true` (their private keys are public). */
   acceptDemoIssuers: boolean;
@@ -36,10 +39,9 @@ export interface TokenVerifier {
   cachedTokens?(): number;
 }
 
-/** Upper bound on the clock tolerance: more would make expiry meaningless for short tokens. */
-export const MAX_CLOCK_SKEW_SECONDS = 60;
-/** Real tokens are a few KB at most; refuse to parse anything bigger. */
-const MAX_TOKEN_LENGTH = 16 * 1024;
+export { MAX_CLOCK_SKEW_SECONDS };
+/** Real tokens are a few KB at most (8 KiB is what common proxies pass in one header); refuse bigger. */
+export const MAX_TOKEN_LENGTH = 8 * 1024;
 
 /** Generic details: a 401 never echoes the token or any of its claims. */
 const NOT_VERIFIED = 'The token could not be verified.';
@@ -53,18 +55,22 @@ export const MAX_TOKEN_CACHE_TTL_SECONDS = 300;
 interface CachedToken {
   identity: Identity;
   exp: number;
-  nbf: number | undefined;
+  /** The latest of iat, nbf and auth_time: none may be beyond now + skew. */
+  notBefore: number;
+  /** The issuer's clock skew, in seconds. */
+  skew: number;
   /** Milliseconds since the epoch after which the entry is dropped and the token verified again. */
   until: number;
 }
 
 /**
  * Tokens that passed the full verification (signature with the issuer's pinned algorithm and key,
- * issuer, audience, expiry, required claims), by the SHA-256 of the whole token text: only the very
- * same bytes, signature included, find an entry, so a cached token can never stand for another
- * issuer, partner or subject. Nothing that failed is ever stored. An entry lives until the token's
- * `exp` or `maxTtlSeconds`, whichever comes first, and `exp`/`nbf` are checked again (with the same
- * skew as jose) on every use. Least recently used entries go first once `maxEntries` is reached.
+ * issuer, audience, times, lifetime, required claims), by the SHA-256 of the whole token text: only
+ * the very same bytes, signature included, find an entry, so a cached token can never stand for
+ * another issuer, partner or subject. Nothing that failed is ever stored. An entry lives until the
+ * token's `exp` or `maxTtlSeconds`, whichever comes first, and `exp` and the latest of `iat`, `nbf`
+ * and `auth_time` are checked again (with the issuer's skew) on every use. Least recently used
+ * entries go first once `maxEntries` is reached.
  */
 class TokenCache {
   private readonly entries = new Map<string, CachedToken>();
@@ -91,12 +97,12 @@ class TokenCache {
     this.entries.delete(key);
   }
 
-  set(key: string, identity: Identity, exp: number, nbf: number | undefined, nowMs: number): void {
+  set(key: string, entry: Omit<CachedToken, 'until'>, nowMs: number): void {
     if (this.maxEntries <= 0) return;
-    const until = Math.min(exp * 1000, nowMs + this.maxTtlMs);
+    const until = Math.min(entry.exp * 1000, nowMs + this.maxTtlMs);
     if (until <= nowMs) return;
     this.entries.delete(key);
-    this.entries.set(key, { identity, exp, nbf, until });
+    this.entries.set(key, { ...entry, until });
     while (this.entries.size > this.maxEntries) {
       this.entries.delete(this.entries.keys().next().value as string);
     }
@@ -107,7 +113,7 @@ class TokenCache {
   }
 }
 
-/** A copy, so that nothing a request does to its identity reaches the cached one. */
+/** A copy, so that nothing a request does to its identity reaches the cached one (mfaClaims is frozen). */
 function copyIdentity(identity: Identity): Identity {
   return { ...identity, amr: [...identity.amr] };
 }
@@ -116,6 +122,7 @@ interface TrustedIssuer {
   partnerId: string;
   config: IssuerConfig;
   key: KeyObject;
+  assurance: Assurance;
 }
 
 /**
@@ -181,6 +188,11 @@ function loadIssuers(opts: VerifierOptions): Map<string, TrustedIssuer> {
         partnerId: partner.id,
         config: issuer,
         key: loadPublicKey(partner.id, issuer, opts.bundleDir),
+        assurance: compileAssurance(
+          issuer.assurance,
+          opts.clockSkewSeconds,
+          `Partner ${partner.id}, issuer ${issuer.iss}`,
+        ),
       });
     }
   }
@@ -202,10 +214,14 @@ function amrOf(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
+function finiteNumber(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
 export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
-  const skew = opts.clockSkewSeconds;
-  if (!Number.isFinite(skew) || skew < 0 || skew > MAX_CLOCK_SKEW_SECONDS) {
-    throw new Error(`clockSkewSeconds must be between 0 and ${MAX_CLOCK_SKEW_SECONDS}, got ${skew}.`);
+  const gatewaySkew = opts.clockSkewSeconds;
+  if (!Number.isFinite(gatewaySkew) || gatewaySkew < 0 || gatewaySkew > MAX_CLOCK_SKEW_SECONDS) {
+    throw new Error(`clockSkewSeconds must be between 0 and ${MAX_CLOCK_SKEW_SECONDS}, got ${gatewaySkew}.`);
   }
   if (!opts.audience) throw new Error('The token audience must not be empty.');
   const issuers = loadIssuers(opts);
@@ -219,10 +235,12 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
 
   const inFlight = new Map<string, Promise<Identity>>();
 
-  /** The full check (signature, issuer, audience, expiry, claims); the result goes to the cache. */
+  /** The full check (signature, issuer, audience, times, lifetime, claims); the result goes to the cache. */
   async function verifyFully(token: string, key: string, nowMs: number): Promise<Identity> {
     const trusted = issuers.get(unverifiedIssuer(token));
     if (!trusted) throw problems.unauthenticated(NOT_VERIFIED);
+    const { assurance } = trusted;
+    const skew = assurance.clockSkewSeconds;
 
     let payload;
     try {
@@ -232,29 +250,39 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
         audience: opts.audience,
         clockTolerance: skew,
         currentDate: new Date(nowMs),
-        requiredClaims: ['iss', 'aud', 'exp', 'sub'],
+        requiredClaims: ['iss', 'aud', 'exp', 'sub', 'iat'],
       }));
     } catch (err) {
       // jose checks the signature before the claims, so "expired" is only said of genuine tokens.
       throw problems.unauthenticated(err instanceof errors.JWTExpired ? EXPIRED : NOT_VERIFIED);
     }
 
-    const { sub, exp } = payload;
-    if (typeof sub !== 'string' || sub.length === 0 || typeof exp !== 'number') {
+    // jose has checked exp and nbf against the clock, and that exp, iat and nbf are numbers.
+    const { sub, exp, iat } = payload;
+    if (typeof sub !== 'string' || sub.length === 0 || typeof exp !== 'number' || typeof iat !== 'number') {
       throw problems.unauthenticated(NOT_VERIFIED);
     }
+    // Written as a negated "within" so that a lifetime that is not a number fails closed.
+    const lifetime = exp - iat;
+    if (!(lifetime > 0 && lifetime <= assurance.maxTokenLifetimeSeconds)) {
+      throw problems.unauthenticated(NOT_VERIFIED);
+    }
+    // Nothing may have happened in the future: not the issue, not the start of validity, not the sign-in.
+    const authTime = finiteNumber(payload.auth_time);
+    const notBefore = Math.max(iat, finiteNumber(payload.nbf) ?? iat, authTime ?? iat);
+    if (notBefore > Math.floor(nowMs / 1000) + skew) throw problems.unauthenticated(NOT_VERIFIED);
+
+    const amr = amrOf(payload.amr);
     const identity: Identity = {
       userId: sub,
       partnerId: trusted.partnerId, // from the issuer binding, never from a claim
       issuer: trusted.config.iss,
-      amr: amrOf(payload.amr),
+      amr,
+      ...readMfa(amr, payload.acr, assurance),
       expiresAt: exp,
     };
-    if (typeof payload.auth_time === 'number' && Number.isFinite(payload.auth_time)) {
-      identity.authTime = payload.auth_time;
-    }
-    const nbf = typeof payload.nbf === 'number' ? payload.nbf : undefined;
-    cache?.set(key, copyIdentity(identity), exp, nbf, nowMs);
+    if (authTime !== undefined) identity.authTime = authTime;
+    cache?.set(key, { identity: copyIdentity(identity), exp, notBefore, skew }, nowMs);
     return identity;
   }
 
@@ -267,13 +295,13 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
       const key = cache ? TokenCache.key(token) : '';
       const hit = cache?.get(key, nowMs);
       if (hit) {
-        // The same checks jose makes of exp and nbf, with the same tolerance, at every use.
+        // The same time checks as the full verification, with the issuer's tolerance, at every use.
         const nowSec = Math.floor(nowMs / 1000);
-        if (hit.exp <= nowSec - skew) {
+        if (hit.exp <= nowSec - hit.skew) {
           cache!.delete(key);
           throw problems.unauthenticated(EXPIRED);
         }
-        if (hit.nbf !== undefined && hit.nbf > nowSec + skew) {
+        if (hit.notBefore > nowSec + hit.skew) {
           cache!.delete(key);
           throw problems.unauthenticated(NOT_VERIFIED);
         }
@@ -291,13 +319,4 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
     },
     cachedTokens: () => cache?.size ?? 0,
   };
-}
-
-/**
- * Whether the user authenticated with more than one factor (RFC 8176 `amr`): true when the issuer
- * says `mfa` outright, or lists at least two distinct methods (e.g. `pwd` + `otp`). Deliberately
- * simple: we do not try to classify methods into knowledge/possession/inherence.
- */
-export function hasMfa(identity: Pick<Identity, 'amr'>): boolean {
-  return identity.amr.includes('mfa') || new Set(identity.amr).size >= 2;
 }

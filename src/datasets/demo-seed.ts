@@ -70,6 +70,8 @@ export async function seedDemoDatasets(
       partnerId: providerId,
       issuer: 'demo-seed',
       amr: [],
+      mfa: false,
+      mfaClaims: [],
       expiresAt: Number.MAX_SAFE_INTEGER,
     };
     const format = path.extname(sample.file).slice(1) as InputFormat;

@@ -80,11 +80,15 @@ export function explainIdentity(
   const userId = options.user ?? EXPLAIN_DEFAULTS.user;
   const partnerId = accreditations.find((a) => a.userId === userId)?.partnerId ?? '';
   const seconds = Math.floor(now.getTime() / 1000);
+  const mfa = options.mfa ?? EXPLAIN_DEFAULTS.mfa;
   return {
     userId,
     partnerId,
     issuer: bundle.partners.get(partnerId)?.issuers[0]?.iss ?? '',
-    amr: (options.mfa ?? EXPLAIN_DEFAULTS.mfa) ? ['pwd', 'otp'] : ['pwd'],
+    amr: mfa ? ['pwd', 'otp'] : ['pwd'],
+    // What the verifier reads from such a token with the demo issuers' settings (pwd + otp counts).
+    mfa,
+    mfaClaims: ['amr'],
     authTime: seconds - AUTH_AGE_SECONDS,
     expiresAt: seconds + TOKEN_TTL_SECONDS,
   };

@@ -12,6 +12,7 @@ import ipaddr from 'ipaddr.js';
 import YAML from 'yaml';
 import agreementSchema from '../../schemas/agreement.schema.json';
 import partnersSchema from '../../schemas/partners.schema.json';
+import { isSingleFactorSet } from '../auth/assurance';
 import { createAjv } from '../config/ajv';
 import { ajvPointer } from '../config/schema-errors';
 import { parseDimension } from '../aggregates/query';
@@ -106,6 +107,16 @@ function checkPartners(file: string, partners: Partner[], problems: BundleProble
         });
       }
       seenIssuers.add(issuer.iss);
+      issuer.assurance?.mfaAmr?.forEach((set, k) => {
+        // `[pwd, pin]` is two methods but one factor: counting it as MFA would be a silent downgrade.
+        if (isSingleFactorSet(set)) {
+          problems.push({
+            file,
+            path: `/partners/${i}/issuers/${j}/assurance/mfaAmr/${k}`,
+            message: 'knowledge methods alone (pwd, pin, kba) are one factor, not multi-factor',
+          });
+        }
+      });
     });
     partner.networks.forEach((cidr, j) => {
       if (!isCidr(cidr))

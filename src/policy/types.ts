@@ -16,6 +16,23 @@ export interface IssuerConfig {
   publicKey: string;
   /** A demo issuer (keys under config/demo/): trusted only while `demo.enabled` is on. */
   demo?: boolean;
+  /** How this issuer's tokens are read beyond the signature; left out, the strict defaults apply. */
+  assurance?: IssuerAssurance;
+}
+
+/** An issuer's assurance settings; each has a strict default (src/auth/assurance.ts). */
+export interface IssuerAssurance {
+  /**
+   * Sets of RFC 8176 `amr` methods: a token whose `amr` holds every method of one set is multi-factor,
+   * e.g. `[[mfa], [pwd, otp]]`. Default `[[mfa]]`: the issuer must say `mfa` itself.
+   */
+  mfaAmr?: string[][];
+  /** `acr` values that count as multi-factor (e.g. eIDAS LoA substantial and high). Default: none. */
+  mfaAcr?: string[];
+  /** The longest token lifetime (exp − iat) accepted; tokens must carry `iat`. Default 3600, at most 86400. */
+  maxTokenLifetimeSeconds?: number;
+  /** Clock tolerance for exp, nbf, iat and auth_time, at most 60. Default: the gateway's auth.clockSkewSeconds. */
+  clockSkewSeconds?: number;
 }
 
 export interface Partner {

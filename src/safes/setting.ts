@@ -1,7 +1,7 @@
 /**
- * Safe setting: does the access environment prevent misuse? Network of origin, MFA, auth age,
- * allowed hours and TLS. The calendar helpers live here too because the agreement's time zone is
- * a setting concern; people and project reuse them for dates.
+ * Safe setting: does the access environment prevent misuse? Network of origin, MFA (as the verifier
+ * read it with the issuer's settings), auth age, allowed hours and TLS. The calendar helpers live
+ * here too because the agreement's time zone is a setting concern; people and project reuse them.
  */
 import ipaddr from 'ipaddr.js';
 import type { AllowedHours, Bundle } from '../policy/types';
@@ -26,7 +26,8 @@ export function checkSetting(
   else if (!networks.some((cidr) => inNetwork(address, cidr)))
     reasons.push(reason('SETTING_NETWORK_NOT_ALLOWED'));
 
-  if (rules.mfaRequired && !hasMfa(identity.amr)) reasons.push(reason('SETTING_MFA_REQUIRED'));
+  // The verifier read MFA from the claims the issuer's settings name; the reason names them, not their values.
+  if (rules.mfaRequired && !identity.mfa) reasons.push(reason('SETTING_MFA_REQUIRED', mfaDetail(identity)));
 
   if (rules.maxAuthAgeMinutes !== undefined) {
     if (identity.authTime === undefined) {
@@ -50,9 +51,11 @@ export function checkSetting(
   return { outcome: reasons.length ? 'fail' : 'pass', reasons };
 }
 
-/** RFC 8176: an explicit "mfa", or at least two distinct methods. */
-export function hasMfa(amr: readonly string[]): boolean {
-  return amr.includes('mfa') || new Set(amr).size >= 2;
+function mfaDetail(identity: Identity): string {
+  const claims = identity.mfaClaims;
+  return claims.length === 0
+    ? "the token's issuer counts no claim as multi-factor"
+    : `${claims.join(' or ')}: no value the token's issuer counts as multi-factor`;
 }
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;

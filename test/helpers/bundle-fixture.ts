@@ -138,6 +138,8 @@ export function baselineScenario(): Scenario {
       partnerId: 'police-nl',
       issuer: 'https://idp.police-nl.demo',
       amr: ['pwd', 'otp'],
+      mfa: true,
+      mfaClaims: ['amr'],
       authTime: now.getTime() / 1000 - 30 * 60,
       expiresAt: now.getTime() / 1000 + 5 * 60,
     },

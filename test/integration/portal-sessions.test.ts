@@ -21,6 +21,8 @@ const identity: Identity = {
   partnerId: 'police-nl',
   issuer: 'https://idp.police-nl.example',
   amr: ['pwd', 'otp'],
+  mfa: true,
+  mfaClaims: ['amr'],
   expiresAt: Math.floor(Date.now() / 1000) + 3600,
 };
 const requestWith = (id: string) => ({ get: () => `other=1; ${COOKIE}=${id}` }) as unknown as Request;

@@ -4,9 +4,10 @@ import * as path from 'node:path';
 import { SignJWT, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import { parse } from 'yaml';
 import { issueDemoToken, parseTtl } from '../../src/auth/demo-tokens';
-import { createTokenVerifier, hasMfa, type VerifierOptions } from '../../src/auth/verifier';
+import { compileAssurance, readMfa } from '../../src/auth/assurance';
+import { createTokenVerifier, type VerifierOptions } from '../../src/auth/verifier';
 import { ProblemError } from '../../src/http/problem';
-import type { Partner, TokenAlgorithm } from '../../src/policy/types';
+import type { IssuerAssurance, Partner, TokenAlgorithm } from '../../src/policy/types';
 
 // jose as it is, with its signature checks counted (the cache and the in-flight sharing spare them).
 jest.mock('jose', () => {
@@ -95,10 +96,11 @@ describe('createTokenVerifier: valid tokens', () => {
       partnerId: id,
       issuer: issOf(id),
       amr: ['pwd', 'otp'],
+      mfa: true,
+      mfaClaims: ['amr'],
       authTime: expect.any(Number),
       expiresAt: decodeJwt(token).exp,
     });
-    expect(hasMfa(identity)).toBe(true);
   });
 
   it('signs demo tokens with the issuer algorithm and all required claims', async () => {
@@ -123,7 +125,11 @@ describe('createTokenVerifier: valid tokens', () => {
   });
 
   it('accepts a token expired 30 s ago (within the 60 s skew)', async () => {
-    const token = await sign({ ...baseClaims(), exp: nowSec() - 30 }, privateKey('police-nl'), 'ES256');
+    const token = await sign(
+      { ...baseClaims(), iat: nowSec() - 600, exp: nowSec() - 30 },
+      privateKey('police-nl'),
+      'ES256',
+    );
     await expect(verifier().verify(token)).resolves.toMatchObject({
       userId: 'user-1',
       partnerId: 'police-nl',
@@ -178,6 +184,107 @@ describe('createTokenVerifier: valid tokens', () => {
   });
 });
 
+describe('createTokenVerifier: the issuer’s assurance settings', () => {
+  const STRICT_ISS = 'https://idp.strict.example';
+  /** police-nl's key under an issuer with the given settings (none: the strict defaults). */
+  function issuerWith(assurance?: IssuerAssurance) {
+    const p: Partner = {
+      ...partner('police-nl'),
+      issuers: [
+        { iss: STRICT_ISS, algorithm: 'ES256', publicKey: '../config/demo/police-nl.pub.pem', assurance },
+      ],
+    };
+    return verifier({ partners: new Map([['police-nl', p]]) });
+  }
+  const strictToken = (claims: JWTPayload) =>
+    sign({ ...baseClaims(), iss: STRICT_ISS, ...claims }, privateKey('police-nl'), 'ES256');
+  const seToken = (claims: JWTPayload) =>
+    sign({ ...baseClaims('police-se'), ...claims }, privateKey('police-se'), 'RS256');
+
+  it.each<[string[], boolean]>([
+    [['pwd', 'otp'], false],
+    [['a', 'b'], false],
+    [['mfa'], true],
+    [['pwd', 'mfa'], true],
+  ])('an issuer that says nothing counts only an explicit mfa: %p → %p', async (amr, mfa) => {
+    const identity = await issuerWith().verify(await strictToken({ amr }));
+    expect(identity).toMatchObject({ mfa, mfaClaims: ['amr'] });
+  });
+
+  it('reads acr where the issuer maps it, and names the claim that decided', async () => {
+    const high = 'http://eidas.europa.eu/LoA/high';
+    await expect(verifier().verify(await seToken({ amr: ['pwd'], acr: high }))).resolves.toMatchObject({
+      mfa: true,
+      mfaClaims: ['acr'],
+    });
+    await expect(
+      verifier().verify(await seToken({ amr: ['pwd'], acr: 'http://eidas.europa.eu/LoA/low' })),
+    ).resolves.toMatchObject({ mfa: false, mfaClaims: ['amr', 'acr'] });
+    await expect(verifier().verify(await seToken({ amr: ['pwd', 'otp'] }))).resolves.toMatchObject({
+      mfa: true,
+      mfaClaims: ['amr'],
+    });
+    // An issuer that maps no acr value: the claim counts for nothing.
+    await expect(issuerWith().verify(await strictToken({ amr: ['pwd'], acr: high }))).resolves.toMatchObject({
+      mfa: false,
+      mfaClaims: ['amr'],
+    });
+  });
+
+  it.each<[number, boolean]>([
+    [3600, true],
+    [3601, false],
+  ])('holds an issuer that says nothing to an hour: lifetime %p s accepted: %p', async (lifetime, ok) => {
+    const iat = nowSec() - 10;
+    const result = issuerWith()
+      .verify(await strictToken({ iat, exp: iat + lifetime }))
+      .then(
+        () => true,
+        () => false,
+      );
+    expect(await result).toBe(ok);
+  });
+
+  it.each<[number, boolean]>([
+    [600, true],
+    [601, false],
+  ])('holds tokens to the issuer’s maxTokenLifetimeSeconds: %p s accepted: %p', async (lifetime, ok) => {
+    const iat = nowSec() - 10;
+    const v = issuerWith({ maxTokenLifetimeSeconds: 600 });
+    const result = v.verify(await strictToken({ iat, exp: iat + lifetime })).then(
+      () => true,
+      () => false,
+    );
+    expect(await result).toBe(ok);
+  });
+
+  // Claims made when the test runs (t: now in seconds), so that the limits are exact.
+  it.each<[string, (t: number) => JWTPayload]>([
+    ['iat is missing', () => ({ iat: undefined })],
+    ['exp is not after iat', (t) => ({ iat: t, exp: t })],
+    ['iat is not a number', (t) => ({ iat: String(t) as unknown as number })],
+    ['iat is 61 s ahead', (t) => ({ iat: t + 61 })],
+    ['auth_time is 61 s ahead', (t) => ({ auth_time: t + 61 })],
+  ])('refuses a token whose %s, with the generic 401', async (_label, claims) => {
+    const err = await rejection(await strictToken(claims(nowSec())));
+    expect(err).toMatchObject({ status: 401, detail: 'The token could not be verified.' });
+  });
+
+  it('uses the issuer’s own clock skew (police-se: 30 s) instead of the gateway’s', async () => {
+    const v = verifier({ clockSkewSeconds: 60 });
+    const expiredBy = (s: number) => seToken({ iat: nowSec() - 600, exp: nowSec() - s });
+    await expect(v.verify(await expiredBy(20))).resolves.toMatchObject({ partnerId: 'police-se' });
+    await expect(v.verify(await expiredBy(31))).rejects.toMatchObject({ detail: 'The token has expired.' });
+    const ahead = await seToken({ iat: nowSec() + 31 });
+    await expect(v.verify(ahead)).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('throws at creation, naming the issuer, when its settings are out of range', () => {
+    expect(() => issuerWith({ clockSkewSeconds: 61 })).toThrow(/police-nl, issuer .*clockSkewSeconds/);
+    expect(() => issuerWith({ mfaAmr: [['pwd']] })).toThrow(/police-nl, issuer .*knowledge methods/);
+  });
+});
+
 describe('createTokenVerifier: rejected tokens', () => {
   const otherEcKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
   const p384Key = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey;
@@ -219,7 +326,8 @@ describe('createTokenVerifier: rejected tokens', () => {
     ['missing aud', () => sign({ ...baseClaims(), aud: undefined }, privateKey('police-nl'), 'ES256')],
     [
       'expired 61 s ago',
-      () => sign({ ...baseClaims(), exp: nowSec() - 61 }, privateKey('police-nl'), 'ES256'),
+      () =>
+        sign({ ...baseClaims(), iat: nowSec() - 600, exp: nowSec() - 61 }, privateKey('police-nl'), 'ES256'),
       'The token has expired.',
     ],
     ['missing sub', () => sign({ ...baseClaims(), sub: undefined }, privateKey('police-nl'), 'ES256')],
@@ -344,6 +452,34 @@ describe('createTokenVerifier: verified-token cache', () => {
     expect(err?.detail).toBe('The token has expired.');
     clock.ms = (exp + 3600) * 1000;
     await expect(v.verify(token)).rejects.toMatchObject({ status: 401 });
+  });
+
+  it.each(['iat', 'nbf', 'auth_time'])(
+    'checks %s again at each use: a clock set back refuses a cached token from the future',
+    async (claim) => {
+      const { clock, v } = clocked({ clockSkewSeconds: 60 });
+      const t = Math.floor(clock.ms / 1000);
+      const token = await tokenOf({ ...baseClaims(), iat: t - 10, exp: t + 600, [claim]: t + 30 });
+      await expect(v.verify(token)).resolves.toMatchObject({ userId: 'user-1' });
+      const before = signatureChecks();
+      clock.ms -= 31_000; // the claim is now 61 s ahead
+      await expect(v.verify(token)).rejects.toMatchObject({
+        status: 401,
+        detail: 'The token could not be verified.',
+      });
+      expect(signatureChecks()).toBe(before); // refused by the cache's own check
+    },
+  );
+
+  it('checks a cached token’s expiry with its issuer’s skew (police-se: 30 s)', async () => {
+    const { clock, v } = clocked({ clockSkewSeconds: 60 });
+    const exp = Math.floor(clock.ms / 1000) + 30;
+    const token = await tokenOf({ ...baseClaims('police-se'), exp }, 'police-se');
+    await v.verify(token);
+    clock.ms = (exp + 29) * 1000;
+    await expect(v.verify(token)).resolves.toMatchObject({ partnerId: 'police-se' });
+    clock.ms = (exp + 30) * 1000;
+    await expect(v.verify(token)).rejects.toMatchObject({ detail: 'The token has expired.' });
   });
 
   it('keeps an entry no longer than maxTtlSeconds, then verifies again', async () => {
@@ -506,6 +642,17 @@ describe('issueDemoToken: errors', () => {
     await expect(issueDemoToken({ ...opts, partner: p })).rejects.toThrow(/nope\.key\.pem/);
   });
 
+  it('refuses a TTL longer than the demo issuer accepts (an hour when it says nothing)', async () => {
+    const p: Partner = {
+      ...partner('police-nl'),
+      issuers: [{ ...partner('police-nl').issuers[0], assurance: undefined }],
+    };
+    await expect(issueDemoToken({ ...opts, partner: p, ttlSeconds: 3600 })).resolves.toBeDefined();
+    await expect(issueDemoToken({ ...opts, partner: p, ttlSeconds: 3601 })).rejects.toThrow(
+      /police-nl's demo issuer accepts tokens of at most 3600 seconds/,
+    );
+  });
+
   it.each([0, -5, 1.5, 86_401])('rejects ttlSeconds %p', async (ttlSeconds) => {
     await expect(issueDemoToken({ ...opts, partner: partner('police-nl'), ttlSeconds })).rejects.toThrow(
       /ttlSeconds/,
@@ -538,18 +685,66 @@ describe('parseTtl', () => {
   });
 });
 
-describe('hasMfa', () => {
+describe('readMfa', () => {
+  const strict = compileAssurance(undefined, 60, 'test');
+  const mapped = compileAssurance(
+    { mfaAmr: [['mfa'], ['pwd', 'otp'], ['hwk']], mfaAcr: ['http://eidas.europa.eu/LoA/high'] },
+    60,
+    'test',
+  );
+
   it.each<[string[], boolean]>([
     [[], false],
     [['pwd'], false],
-    [['otp'], false],
-    [['pwd', 'pwd'], false],
+    [['a', 'b'], false],
+    [['pwd', 'otp'], false],
+    [['hwk', 'pin'], false],
+    [['pwd', 'sms', 'otp'], false],
     [['mfa'], true],
     [['pwd', 'mfa'], true],
-    [['pwd', 'otp'], true],
-    [['hwk', 'pin'], true],
-    [['pwd', 'sms', 'otp'], true],
-  ])('%p → %p', (amr, expected) => {
-    expect(hasMfa({ amr })).toBe(expected);
+  ])('by default (only an explicit mfa): %p → %p', (amr, mfa) => {
+    expect(readMfa(amr, undefined, strict)).toEqual({ mfa, mfaClaims: ['amr'] });
+  });
+
+  it.each<[string[], unknown, boolean, string[]]>([
+    [['pwd', 'otp'], undefined, true, ['amr']],
+    [['otp', 'kba', 'pwd'], undefined, true, ['amr']],
+    [['hwk'], undefined, true, ['amr']],
+    [['mfa'], undefined, true, ['amr']],
+    [['pwd'], 'http://eidas.europa.eu/LoA/high', true, ['acr']],
+    [['pwd'], 'http://eidas.europa.eu/LoA/substantial', false, ['amr', 'acr']],
+    [['pwd'], ['http://eidas.europa.eu/LoA/high'], false, ['amr', 'acr']],
+    [['otp'], undefined, false, ['amr', 'acr']],
+    [['a', 'b'], 'b', false, ['amr', 'acr']],
+  ])('with an issuer’s sets and acr values: %p, acr %p → %p by %p', (amr, acr, mfa, mfaClaims) => {
+    expect(readMfa(amr, acr, mapped)).toEqual({ mfa, mfaClaims });
+  });
+
+  it('names no claim when the issuer counts none', () => {
+    expect(readMfa(['mfa'], 'x', compileAssurance({ mfaAmr: [] }, 60, 'test'))).toEqual({
+      mfa: false,
+      mfaClaims: [],
+    });
+  });
+
+  it.each<[string, object, RegExp]>([
+    ['a knowledge-only set', { mfaAmr: [['pwd', 'pin']] }, /knowledge methods/],
+    ['an empty set', { mfaAmr: [[]] }, /empty/],
+    ['a skew over 60 s', { clockSkewSeconds: 61 }, /clockSkewSeconds/],
+    ['a lifetime of 0', { maxTokenLifetimeSeconds: 0 }, /maxTokenLifetimeSeconds/],
+    ['a lifetime over a day', { maxTokenLifetimeSeconds: 86_401 }, /maxTokenLifetimeSeconds/],
+  ])('refuses settings with %s, naming the issuer', (_label, settings, message) => {
+    expect(() => compileAssurance(settings, 60, 'Partner p, issuer i')).toThrow(message);
+    expect(() => compileAssurance(settings, 60, 'Partner p, issuer i')).toThrow(/Partner p, issuer i/);
+  });
+
+  it('defaults: [[mfa]], no acr, an hour, the gateway’s skew', () => {
+    expect(compileAssurance(undefined, 42, 'test')).toEqual({
+      mfaAmr: [['mfa']],
+      mfaAcr: [],
+      maxTokenLifetimeSeconds: 3600,
+      clockSkewSeconds: 42,
+      mfaClaims: ['amr'],
+    });
   });
 });

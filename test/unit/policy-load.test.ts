@@ -83,6 +83,29 @@ describe('policy bundle', () => {
     ]);
   });
 
+  it('refuses issuer assurance settings that are out of range or not sets of methods', () => {
+    const dir = copyOfDemo();
+    const file = path.join(dir, 'partners.yaml');
+    edit(file, /mfaAmr: \[\[mfa\], \[pwd, otp\]\], maxTokenLifetimeSeconds: 86400/, 'mfaAmr: [pwd, otp]');
+    edit(file, 'clockSkewSeconds: 30', 'clockSkewSeconds: 61');
+    edit(file, 'maxTokenLifetimeSeconds: 86400\n', 'maxTokenLifetimeSeconds: 86401\n');
+    // (The agreements then name unknown partners too: the partners file did not load.)
+    expect(problemsOf(dir).filter((p) => p.startsWith('partners.yaml'))).toEqual([
+      'partners.yaml: /partners/0/issuers/0/assurance/mfaAmr/0: must be array',
+      'partners.yaml: /partners/0/issuers/0/assurance/mfaAmr/1: must be array',
+      'partners.yaml: /partners/1/issuers/0/assurance/maxTokenLifetimeSeconds: must be <= 86400',
+      'partners.yaml: /partners/1/issuers/0/assurance/clockSkewSeconds: must be <= 60',
+    ]);
+  });
+
+  it('refuses an mfaAmr set of knowledge methods only: two of them are still one factor', () => {
+    const dir = copyOfDemo();
+    edit(path.join(dir, 'partners.yaml'), /mfaAmr: \[\[mfa\], \[pwd, otp\]\]/, 'mfaAmr: [[mfa], [pwd, pin]]');
+    expect(problemsOf(dir)).toEqual([
+      'partners.yaml: /partners/0/issuers/0/assurance/mfaAmr/1: knowledge methods alone (pwd, pin, kba) are one factor, not multi-factor',
+    ]);
+  });
+
   it('refuses YAML that does not parse and a missing casbin model', () => {
     const dir = copyOfDemo();
     fs.writeFileSync(path.join(dir, 'agreements', 'broken.yaml'), 'id: [unclosed\n');

@@ -159,13 +159,18 @@ describe('setting boundaries', () => {
       },
       true,
     ],
-    ['amr "mfa"', (s) => (s.identity.amr = ['mfa']), true],
-    ['amr one factor', (s) => (s.identity.amr = ['otp']), false],
+    ['MFA shown by acr', (s) => Object.assign(s.identity, { mfa: true, mfaClaims: ['acr'] }), true],
+    ['no MFA', (s) => (s.identity.mfa = false), false],
+    [
+      'two amr methods the verifier did not count as MFA',
+      (s) => Object.assign(s.identity, { amr: ['a', 'b'], mfa: false }),
+      false,
+    ],
     [
       'MFA not required, one factor',
       (s) => {
         s.agreement.safes.setting.mfaRequired = false;
-        s.identity.amr = ['pwd'];
+        s.identity.mfa = false;
       },
       true,
     ],

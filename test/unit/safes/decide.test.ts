@@ -44,7 +44,7 @@ describe('decide', () => {
       s.ctx.accreditation!.suspended = true;
       s.ctx.accreditation!.expiresOn = '2026-01-01';
       s.ctx.accreditation!.roles = ['responder'];
-      s.identity.amr = ['pwd'];
+      s.identity.mfa = false;
       s.input.fields = [];
       s.input.identifiers = [];
     });
@@ -174,9 +174,26 @@ describe('single safes without an agreement (fail closed, never short-circuit)',
   it('setting requires MFA by default', async () => {
     const s = baselineScenario();
     s.input.agreementId = 'stolen-kites';
-    s.identity.amr = ['pwd'];
+    s.identity.mfa = false;
     const result = checkSetting(s.input, s.identity, s.ctx, toBundle(s, await policyEnforcer()));
     expect(result.reasons.map((r) => r.code)).toEqual(['SETTING_MFA_REQUIRED']);
+  });
+
+  it('setting reads MFA from the identity only, never from amr, and names the claim that failed', async () => {
+    const s = baselineScenario();
+    const bundle = toBundle(s, await policyEnforcer());
+    // Two methods the verifier did not count: refused whatever they are.
+    Object.assign(s.identity, { amr: ['pwd', 'otp'], mfa: false, mfaClaims: ['amr', 'acr'] });
+    expect(checkSetting(s.input, s.identity, s.ctx, bundle).reasons).toEqual([
+      reason('SETTING_MFA_REQUIRED', "amr or acr: no value the token's issuer counts as multi-factor"),
+    ]);
+    Object.assign(s.identity, { amr: [], mfa: false, mfaClaims: [] });
+    expect(checkSetting(s.input, s.identity, s.ctx, bundle).reasons).toEqual([
+      reason('SETTING_MFA_REQUIRED', "the token's issuer counts no claim as multi-factor"),
+    ]);
+    // The verifier counted acr: no amr needed.
+    Object.assign(s.identity, { amr: [], mfa: true, mfaClaims: ['acr'] });
+    expect(checkSetting(s.input, s.identity, s.ctx, bundle).outcome).toBe('pass');
   });
 });
 

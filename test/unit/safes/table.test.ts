@@ -161,11 +161,15 @@ const ROWS: Row[] = [
     change: 'shorthand IPv4 form',
     apply: (s) => (s.ctx.sourceIp = '127.1'),
   },
-  { code: 'SETTING_MFA_REQUIRED', change: 'password only', apply: (s) => (s.identity.amr = ['pwd']) },
   {
     code: 'SETTING_MFA_REQUIRED',
-    change: 'the same method twice',
-    apply: (s) => (s.identity.amr = ['pwd', 'pwd']),
+    change: 'no amr set of the issuer is met',
+    apply: (s) => (s.identity.mfa = false),
+  },
+  {
+    code: 'SETTING_MFA_REQUIRED',
+    change: 'an issuer that counts no claim as MFA',
+    apply: (s) => Object.assign(s.identity, { mfa: false, mfaClaims: [] }),
   },
   {
     code: 'SETTING_AUTH_TOO_OLD',
