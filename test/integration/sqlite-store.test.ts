@@ -334,9 +334,9 @@ describe('requests', () => {
       [],
     );
     const since = new Date('2025-03-01T10:00:00.000Z');
-    expect(await store.requests.countSince('analyst-1', 'stolen-vehicles', since)).toBe(1);
-    expect(await store.requests.countSince('analyst-1', 'stolen-vehicles', new Date(0))).toBe(2);
-    expect(await store.requests.countSince('nobody', 'stolen-vehicles', new Date(0))).toBe(0);
+    expect(await store.requests.countSince('police-nl', 'analyst-1', 'stolen-vehicles', since)).toBe(1);
+    expect(await store.requests.countSince('police-nl', 'analyst-1', 'stolen-vehicles', new Date(0))).toBe(2);
+    expect(await store.requests.countSince('police-nl', 'nobody', 'stolen-vehicles', new Date(0))).toBe(0);
   });
 
   it('counts a user’s lookups under an agreement since a time, from their log entries', async () => {
@@ -369,10 +369,10 @@ describe('requests', () => {
       },
     ]);
     const since = new Date('2025-03-01T10:00:00.000Z');
-    expect(await store.lookups.countSince('anna', 'stolen-boats', since)).toBe(2);
-    expect(await store.lookups.countSince('anna', 'stolen-boats', new Date(0))).toBe(3);
-    expect(await store.lookups.countSince('anna', 'stolen-vehicles', since)).toBe(1);
-    expect(await store.lookups.countSince('nobody', 'stolen-boats', new Date(0))).toBe(0);
+    expect(await store.lookups.countSince('police-nl', 'anna', 'stolen-boats', since)).toBe(2);
+    expect(await store.lookups.countSince('police-nl', 'anna', 'stolen-boats', new Date(0))).toBe(3);
+    expect(await store.lookups.countSince('police-nl', 'anna', 'stolen-vehicles', since)).toBe(1);
+    expect(await store.lookups.countSince('police-nl', 'nobody', 'stolen-boats', new Date(0))).toBe(0);
   });
 
   it('migrates a version-5 database: lookups counted from the log, their table dropped', async () => {
@@ -420,7 +420,12 @@ describe('requests', () => {
     await store.requests.create(request('a', { createdAt: '2025-03-01T10:00:00Z' }), []);
     expect((await store.requests.get('a'))?.createdAt).toBe('2025-03-01T10:00:00.000Z');
     expect(
-      await store.requests.countSince('analyst-1', 'stolen-vehicles', new Date('2025-03-01T10:00:00.000Z')),
+      await store.requests.countSince(
+        'police-nl',
+        'analyst-1',
+        'stolen-vehicles',
+        new Date('2025-03-01T10:00:00.000Z'),
+      ),
     ).toBe(1);
     await expect(store.requests.create(request('b', { createdAt: 'yesterday' }), [])).rejects.toThrow(
       RangeError,
@@ -464,21 +469,25 @@ describe('accreditations', () => {
     ];
     await store.accreditations.put(a, ev(a));
     await store.accreditations.put(b, ev(b));
-    expect(await store.accreditations.get('analyst-1')).toEqual(a);
-    expect(await store.accreditations.get('resp-1')).toEqual(b);
+    expect(await store.accreditations.get('police-nl', 'analyst-1')).toEqual(a);
+    expect(await store.accreditations.get('dealer-a', 'resp-1')).toEqual(b);
     expect(await store.accreditations.list('dealer-a')).toEqual([b]);
     expect(await store.accreditations.list()).toEqual([b, a]); // by partner, then user
 
     const changed = { ...a, suspended: true, teams: undefined };
     await store.accreditations.put(changed, ev(changed));
-    expect(await store.accreditations.get('analyst-1')).toEqual({ ...a, suspended: true, teams: undefined });
+    expect(await store.accreditations.get('police-nl', 'analyst-1')).toEqual({
+      ...a,
+      suspended: true,
+      teams: undefined,
+    });
     expect(await logLength()).toBe(3);
   });
 
   it('does not keep a change whose log entry fails', async () => {
     const bad: AuditEventInput[] = [{ type: 'x', actor: 'system', partners: [], data: { n: Infinity } }];
     await expect(store.accreditations.put(accreditation('u'), bad)).rejects.toThrow();
-    expect(await store.accreditations.get('u')).toBeUndefined();
+    expect(await store.accreditations.get('police-nl', 'u')).toBeUndefined();
   });
 
   it('seeds idempotently', async () => {
@@ -494,7 +503,7 @@ describe('accreditations', () => {
     await store.accreditations.put(accreditation('b', { vettingLevel: 3 }), []);
     expect(await store.accreditations.seed(entries, events)).toBe(1);
     expect(await store.accreditations.seed(entries, events)).toBe(0);
-    expect((await store.accreditations.get('b'))?.vettingLevel).toBe(3); // seeding never overwrites
+    expect((await store.accreditations.get('police-nl', 'b'))?.vettingLevel).toBe(3); // seeding never overwrites
     expect(await store.accreditations.list()).toHaveLength(2);
     const log = await store.audit.read(1, 10);
     expect(log).toHaveLength(1);

@@ -109,7 +109,7 @@ describe('hole 9: separation of duties', () => {
     expect(grant).toMatchObject({ state: 'pending', proposer: ADA });
     const approved = await gw.http.post(`/api/v1/admin/role-grants/${grant.id}/approve`).set(as('ben'));
     expect(approved.status).toBe(200);
-    expect(approved.body).toMatchObject({ state: 'approved', approver: BEN });
+    expect(approved.body).toMatchObject({ state: 'approved', decidedBy: BEN });
     expect(await rolesOf('police-nl', 'anna')).toEqual(['analyst', 'dpo']);
     expect((await gw.http.get('/api/v1/audit/events').set(as('anna'))).status).toBe(200);
     // Decided once.
