@@ -348,6 +348,15 @@ export class RequestService {
     const accreditation = await this.deps.store.accreditations.get(identity.partnerId, identity.userId);
     const request = await this.recipientOf(identity, id, accreditation);
     const now = this.deps.clock();
+    // Nothing to release, nothing to guard: an expired or undisclosed request says so to its recipient.
+    if (request.state === 'expired' || (request.expiresAt && request.expiresAt <= now.toISOString())) {
+      throw problems.gone('This disclosure has expired and its records were purged.');
+    }
+    if (request.state !== 'disclosed' || !request.disclosure) {
+      throw problems.conflict(`Nothing is disclosed yet; the request is ${request.state}.`, {
+        state: request.state,
+      });
+    }
     const check = decideRead(request.input, identity, { now, ...meta, accreditation }, this.deps.bundle());
     const read = {
       type: 'disclosure.read',
@@ -363,14 +372,6 @@ export class RequestService {
       ]);
       throw deniedProblem(DISCLOSURE_READ_DENIED, 'Reading denied by the Five Safes', check, {
         requestId: request.id,
-      });
-    }
-    if (request.state === 'expired' || (request.expiresAt && request.expiresAt <= now.toISOString())) {
-      throw problems.gone('This disclosure has expired and its records were purged.');
-    }
-    if (request.state !== 'disclosed' || !request.disclosure) {
-      throw problems.conflict(`Nothing is disclosed yet; the request is ${request.state}.`, {
-        state: request.state,
       });
     }
     await this.deps.store.audit.append([

@@ -121,7 +121,7 @@ it('checks a decline’s and a suspension’s reason as the API does', async () 
   expect(short.text).toMatch(/\/reason: must NOT have fewer than 3 characters/);
   const ada = await session('ada');
   const long = await gw.http
-    .post('/portal/admin/accreditations/tom/suspend')
+    .post('/portal/admin/accreditations/police-nl/tom/suspend')
     .set('Cookie', ada.cookie)
     .type('form')
     .send({ _csrf: ada.csrf, reason: 'x'.repeat(501) });
