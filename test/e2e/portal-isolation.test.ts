@@ -40,7 +40,7 @@ const CALLS: [method: 'get' | 'post', path: string][] = [
 
 it('covers every request-scoped portal route', () => {
   const scoped = gw.routes
-    .filter(({ prefix, route }) => prefix === '/portal' && route.path.includes(':id'))
+    .filter(({ prefix, route }) => prefix === '/portal' && route.path.startsWith('/requests/:id'))
     .map(({ route }) => `${route.method} /portal${route.path}`);
   expect(scoped.sort()).toEqual(CALLS.map(([m, p]) => `${m} ${p}`).sort());
 });
