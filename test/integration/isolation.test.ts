@@ -143,7 +143,10 @@ describe('partner isolation', () => {
       .set(ada)
       .send({ vettingLevel: 2, suspended: false });
     expect(patched.body).toMatchObject({ vettingLevel: 2, suspended: false, partnerId: 'autodealers-nl' });
-    const bad = await gw.http.patch('/api/v1/admin/accreditations/autodealers-nl/dirk').set(ada).send({ vettingLevel: 7 });
+    const bad = await gw.http
+      .patch('/api/v1/admin/accreditations/autodealers-nl/dirk')
+      .set(ada)
+      .send({ vettingLevel: 7 });
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].pointer).toBe('/vettingLevel');
     const changes = (await gw.store.audit.read(1, 10_000)).filter(

@@ -40,24 +40,26 @@ async function readEntries(): Promise<AuditEntry[]> {
   );
 }
 
+interface Refusal {
+  status: number;
+  headers: Record<string, string>;
+  body: { records?: unknown; decision: { safes: Record<string, { reasons: { code: string }[] }> } };
+}
+
 /** The refusal: 403 problem+json naming the codes, nothing released, and a `denied` read in the log. */
-async function expectRefused(
-  res: { status: number; headers: Record<string, string>; body: Record<string, any> },
-  user: string,
-  wanted: string[],
-) {
+async function expectRefused(res: Refusal, user: string, wanted: string[]) {
   expect(res.status).toBe(403);
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   expect(res.body.records).toBeUndefined();
   expect(JSON.stringify(res.body)).not.toContain('psn_');
-  const reported = Object.values(
-    res.body.decision.safes as Record<string, { reasons: { code: string }[] }>,
-  ).flatMap((s) => s.reasons.map((r) => r.code));
+  const reported = Object.values(res.body.decision.safes).flatMap((s) => s.reasons.map((r) => r.code));
   expect(reported).toEqual(expect.arrayContaining(wanted));
   const last = (await readEntries()).at(-1)!;
   expect(last).toMatchObject({ actorUser: user, actorPartner: 'police-nl', outcome: 'denied' });
-  expect(JSON.stringify(last.data)).toEqual(expect.stringContaining(wanted[0]));
-  for (const code of wanted) expect(JSON.stringify(last.data)).toContain(code);
+  const logged = Object.values(last.data.safes as Record<string, { codes: string[] }>).flatMap(
+    (s) => s.codes,
+  );
+  expect(logged.sort()).toEqual(reported.sort());
   expect(last.data.recordDigests).toBeUndefined();
 }
 
