@@ -48,6 +48,7 @@ export class RoleGrantService {
       throw problems.forbidden('The proposer of a grant cannot approve it; another admin must.');
     }
     if (samePerson(admin, grant.subject)) throw problems.forbidden('Nobody approves a grant to themselves.');
+    await this.registry.get(grant.subject); // 404 for a person no longer in the registry
     return this.decide(id, { state: 'approved', by: personOf(admin), at: this.now() }, (decided, change) => [
       grantEvent(admin, decided, 'approved', { approver: personOf(admin) }),
       ...(change ? [changeEvent(admin, change.before, change.after, `role-grant: ${decided.id}`)] : []),

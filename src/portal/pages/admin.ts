@@ -216,7 +216,7 @@ export function adminRoutes(): PortalRoute[] {
           `Accreditation of ${u.displayName}`,
           html`<p>
               User <strong>${u.userId}</strong> of <strong>${u.partnerId}</strong> ·
-              ${u.suspended ? 'suspended' : 'active'}
+              ${u.suspended ? 'suspended' : 'active'} · roles: ${u.roles.join(', ') || 'none'}
             </p>
             ${
               own
