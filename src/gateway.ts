@@ -106,7 +106,7 @@ async function seedDemoUsers(store: Store, file: string, now: Date): Promise<voi
       partners: [entry.partnerId],
       outcome: 'create',
       data: {
-        subject: entry.userId,
+        subject: { partnerId: entry.partnerId, userId: entry.userId },
         action: 'demo-seed',
         changed: { roles: entry.roles, vettingLevel: entry.vettingLevel },
       },

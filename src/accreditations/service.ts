@@ -1,42 +1,64 @@
-/** The accreditation registry (safe people): managed by admins, every change logged with what changed. */
-import type { AuditEventInput } from '../audit/types';
+/**
+ * The accreditation registry (safe people): managed by admins, every change logged with what changed.
+ * A person is (partner, user). Separation of duties: nobody changes their own accreditation, and a
+ * privileged role (dpo, admin) is granted only through a proposal another admin approves (grants).
+ */
 import type { Identity } from '../auth/identity';
 import { problems } from '../http/problem';
 import type { Bundle } from '../policy/types';
-import type { Accreditation } from '../records/accreditation';
+import { isPrivileged, USER_ID, type Accreditation, type Person } from '../records/accreditation';
 import type { Store } from '../store/port';
+import { changeEvent, personOf, refuseSelf } from './changes';
+import { RoleGrantService } from './role-grants';
 
-export type AccreditationFields = Omit<Accreditation, 'userId'>;
+export type AccreditationFields = Omit<Accreditation, 'userId' | 'partnerId'>;
+
+export interface AccreditationDeps {
+  store: Store;
+  bundle: () => Bundle;
+  clock: () => Date;
+}
 
 export class AccreditationService {
-  constructor(private readonly deps: { store: Store; bundle: () => Bundle }) {}
+  readonly grants: RoleGrantService;
+
+  constructor(private readonly deps: AccreditationDeps) {
+    this.grants = new RoleGrantService(deps, this);
+  }
 
   list(): Promise<Accreditation[]> {
     return this.deps.store.accreditations.list();
   }
 
-  async get(userId: string): Promise<Accreditation> {
-    const entry = await this.deps.store.accreditations.get(userId);
+  async get(person: Person): Promise<Accreditation> {
+    const entry = await this.deps.store.accreditations.get(person.partnerId, person.userId);
     if (!entry) throw problems.notFound('No such user in the registry.');
     return entry;
   }
 
-  /** Creates or replaces an entry. */
+  /**
+   * Creates or replaces an entry. Roles are taken away at once; a privileged role is never added here
+   * (propose it: another admin approves).
+   */
   async put(
     admin: Identity,
-    userId: string,
+    person: Person,
     fields: AccreditationFields,
     action = 'update',
   ): Promise<Accreditation> {
-    if (!this.deps.bundle().partners.has(fields.partnerId)) {
-      throw problems.badRequest('Unknown partner.', {
-        errors: [{ pointer: '/partnerId', detail: 'is not a partner of the bundle' }],
-      });
-    }
-    if (!/^[A-Za-z0-9._@-]{1,128}$/.test(userId))
+    if (!this.deps.bundle().partners.has(person.partnerId)) throw problems.notFound('No such partner.');
+    if (!USER_ID.test(person.userId))
       throw problems.badRequest('A user id may hold letters, digits and . _ @ - only.');
-    const before = await this.deps.store.accreditations.get(userId);
-    const after: Accreditation = { userId, ...fields, teams: fields.teams ?? [] };
+    refuseSelf(admin, person);
+    const before = await this.deps.store.accreditations.get(person.partnerId, person.userId);
+    const added = fields.roles.filter((role) => isPrivileged(role) && !before?.roles.includes(role));
+    if (added.length) {
+      throw problems.forbidden(
+        `Granting ${added.join(' and ')} takes two admins: propose it (role grants) and another admin approves.`,
+        { errors: [{ pointer: '/roles', detail: `${added.join(', ')} is granted through a role grant` }] },
+      );
+    }
+    const after: Accreditation = { ...personOf(person), ...fields, teams: fields.teams ?? [] };
     await this.deps.store.accreditations.put(after, [
       changeEvent(admin, before, after, before ? action : 'create'),
     ]);
@@ -45,37 +67,16 @@ export class AccreditationService {
 
   async setSuspended(
     admin: Identity,
-    userId: string,
+    person: Person,
     suspended: boolean,
     reason: string,
   ): Promise<Accreditation> {
-    const { userId: _, ...fields } = await this.get(userId);
+    const { userId: _, partnerId: __, ...fields } = await this.get(person);
     return this.put(
       admin,
-      userId,
+      person,
       { ...fields, suspended },
       suspended ? `suspend: ${reason}` : `reinstate: ${reason}`,
     );
   }
-}
-
-/** Names the changed keys and their new values; display names are personal data and stay out. */
-function changeEvent(
-  admin: Identity,
-  before: Accreditation | undefined,
-  after: Accreditation,
-  action: string,
-): AuditEventInput {
-  const changed: Record<string, unknown> = {};
-  for (const key of Object.keys(after) as (keyof Accreditation)[]) {
-    if (JSON.stringify(before?.[key]) !== JSON.stringify(after[key]))
-      changed[key] = key === 'displayName' ? '(changed)' : after[key];
-  }
-  return {
-    type: 'accreditation.change',
-    actor: { userId: admin.userId, partnerId: admin.partnerId },
-    partners: [...new Set([admin.partnerId, after.partnerId, ...(before ? [before.partnerId] : [])])],
-    outcome: action.split(':')[0],
-    data: { subject: after.userId, action, changed },
-  };
 }

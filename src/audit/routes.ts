@@ -10,6 +10,7 @@ import { createAjv } from '../config/ajv';
 import { ajvPointer } from '../config/schema-errors';
 import { problems } from '../http/problem';
 import { guards, type RouteSpec } from '../http/routes';
+import { PERSON } from '../records/accreditation';
 import { CONTENT_TYPES, ExportAborted, type ExportFormat } from './export';
 import type { AuditService } from './service';
 
@@ -54,7 +55,8 @@ const validateEvents = queryValidator<EventsQuery>({
   from: TIME,
   to: TIME,
   partner: PARTNER,
-  user: { type: 'string', pattern: '^[A-Za-z0-9._@-]{1,128}$' },
+  // The actor as partner:user: a user id is unique only within its partner.
+  user: { type: 'string', pattern: PERSON.source },
   agreement: AGREEMENT,
   request: { type: 'string', pattern: '^[0-9a-f-]{36}$' },
   type: { type: 'string', pattern: '^[a-z][a-z.-]*(,[a-z][a-z.-]*)*$', maxLength: 500 },

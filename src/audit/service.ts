@@ -9,6 +9,7 @@ import type { Identity } from '../auth/identity';
 import type { Secrets } from '../config/secrets';
 import { problems } from '../http/problem';
 import type { Bundle } from '../policy/types';
+import { parsePerson } from '../records/accreditation';
 import type { CanonicalRecord } from '../records/canonical';
 import { actorOf, identifierHashes, subjectHashes } from '../requests/audit-events';
 import { localDate } from '../requests/local-day';
@@ -32,6 +33,7 @@ export interface EventFilter {
   from?: string;
   to?: string;
   partner?: string;
+  /** The actor, as `partner:user` (e.g. `police-se:sven`). */
   user?: string;
   agreement?: string;
   request?: string;
@@ -323,7 +325,10 @@ export class AuditService {
     if (filter.partner) query.partner = filter.partner;
     if (filter.from) query.from = filter.from;
     if (filter.to) query.to = filter.to;
-    if (filter.user) query.user = filter.user;
+    if (filter.user) {
+      query.actor = parsePerson(filter.user);
+      if (!query.actor) throw problems.badRequest('A user is written partner:user, e.g. police-se:sven.');
+    }
     if (filter.agreement) query.agreement = filter.agreement;
     if (filter.request) query.request = filter.request;
     if (filter.types) query.types = filter.types;

@@ -67,7 +67,8 @@ export interface AuditQuery {
   /** ts >= from, ts < to (ISO 8601, UTC). */
   from?: string;
   to?: string;
-  user?: string;
+  /** Only entries by this person: actor partner and actor user (a user id alone is ambiguous). */
+  actor?: { partnerId: string; userId: string };
   agreement?: string;
   request?: string;
   types?: string[];

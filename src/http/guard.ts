@@ -17,7 +17,10 @@ export interface GuardDeps {
   clock: () => Date;
 }
 
-/** An accreditation that lets its holder act at all today: known, same partner, active, unexpired. */
+/**
+ * An accreditation that lets its holder act at all today: known, active, unexpired. It is looked up by
+ * (partner, user); the partner is compared again so that no other partner's entry ever counts.
+ */
 export function isActive(
   entry: Accreditation | undefined,
   identity: Identity,
@@ -57,7 +60,7 @@ export function createGuardMiddleware(deps: GuardDeps): GuardMiddleware {
     const identity = await authenticate(deps.verifier, req.get('authorization'));
     res.locals.identity = identity;
     if (guard.kind !== 'actions') return;
-    const accreditation = await deps.store.accreditations.get(identity.userId);
+    const accreditation = await deps.store.accreditations.get(identity.partnerId, identity.userId);
     if (!isActive(accreditation, identity, deps.clock())) {
       throw problems.forbidden('Your accreditation does not allow this action.');
     }

@@ -58,8 +58,9 @@ export class LookupService {
       recordRefs: [],
     };
     const [accreditation, requestsToday] = await Promise.all([
-      this.deps.store.accreditations.get(identity.userId),
+      this.deps.store.accreditations.get(identity.partnerId, identity.userId),
       this.deps.store.lookups.countSince(
+        identity.partnerId,
         identity.userId,
         body.agreementId,
         startOfLocalDay(now, agreement?.timezone ?? 'UTC'),

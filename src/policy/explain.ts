@@ -55,7 +55,10 @@ export function explain(
 ): Decision {
   const now = options.now ?? new Date();
   const identity = explainIdentity(options, bundle, accreditations, now);
-  const accreditation = accreditations.find((a) => a.userId === identity.userId);
+  // A person is (partner, user): the entry of the identity's partner, never another partner's.
+  const accreditation = accreditations.find(
+    (a) => a.partnerId === identity.partnerId && a.userId === identity.userId,
+  );
   return decide(
     input,
     identity,

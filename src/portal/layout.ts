@@ -37,6 +37,7 @@ const NAV: { role: Role; links: [string, string][] }[] = [
     role: 'admin',
     links: [
       ['/portal/admin/accreditations', 'Accreditations'],
+      ['/portal/admin/role-grants', 'Role grants'],
       ['/portal/admin/partners', 'Partners'],
       ['/portal/admin/agreements', 'Agreements'],
     ],

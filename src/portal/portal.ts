@@ -21,6 +21,7 @@ import { parseSize } from '../http/body-stream';
 import { ProblemError, problems } from '../http/problem';
 import { guards, type Guard, type GuardMiddleware, type RouteSpec } from '../http/routes';
 import type { Bundle, Role } from '../policy/types';
+import type { Person } from '../records/accreditation';
 import type { RequestService } from '../requests/service';
 import type { Store } from '../store/port';
 import type { InputFormat } from '../mapping/types';
@@ -170,7 +171,7 @@ export function createPortal(deps: PortalDeps): Portal {
     const identity = session.identity!;
     const entry =
       (res.locals.accreditation as Awaited<ReturnType<Store['accreditations']['get']>>) ??
-      (await deps.store.accreditations.get(identity.userId));
+      (await deps.store.accreditations.get(identity.partnerId, identity.userId));
     const usable = entry && entry.partnerId === identity.partnerId && !entry.suspended;
     return {
       userId: identity.userId,
@@ -280,8 +281,10 @@ export function createPortal(deps: PortalDeps): Portal {
             .send(signInPage(anonymous, deps, message));
         let token = (form.fields.token?.[0] ?? '').trim();
         const demoUser = (form.fields.user?.[0] ?? '').trim();
+        const demoPartner = (form.fields.partner?.[0] ?? '').trim();
         try {
-          if (!token && demoUser && deps.demo?.enabled) token = await demoToken(deps, demoUser);
+          if (!token && demoUser && deps.demo?.enabled)
+            token = await demoToken(deps, { partnerId: demoPartner, userId: demoUser });
           if (!token) return fail('Paste a token from your identity provider.');
           const identity = await deps.verifier.verify(token);
           await sessions.destroy(anonymous);
@@ -324,13 +327,14 @@ export function createPortal(deps: PortalDeps): Portal {
   return { middleware, guard, routes: [...publicRoutes, ...portalRoutes.map(wrap)], sessions };
 }
 
-async function demoToken(deps: PortalDeps, userId: string): Promise<string> {
+/** A demo user is a person too: found by (partner, user). */
+async function demoToken(deps: PortalDeps, person: Person): Promise<string> {
   const users = readDemoUsers(deps.demo!.accreditations);
-  const user = users.find((u) => u.userId === userId);
+  const user = users.find((u) => u.partnerId === person.partnerId && u.userId === person.userId);
   const partner = user && deps.bundle().partners.get(user.partnerId);
   if (!user || !partner) throw problems.unauthenticated('No such demo user.');
   return issueDemoToken({
-    userId,
+    userId: user.userId,
     partner,
     bundleDir: deps.bundle().dir,
     audience: deps.audience ?? 'five-safes-gateway',
@@ -358,7 +362,11 @@ function signInPage(session: Session, deps: PortalDeps, message?: string): strin
                   (u) =>
                     html`<li>
                       <form method="post" action="/portal/sign-in">
-                        ${csrf}<input type="hidden" name="user" value="${u.userId}" />
+                        ${csrf}<input type="hidden" name="partner" value="${u.partnerId}" /><input
+                          type="hidden"
+                          name="user"
+                          value="${u.userId}"
+                        />
                         <button type="submit" class="secondary" data-user="${u.userId}">
                           <strong>${u.displayName}</strong><br />${u.userId} · ${u.roles.join(', ')} ·
                           ${u.partnerId}
@@ -401,6 +409,7 @@ function homeBody(user: PageUser): Html {
     dpo: html`<li><a href="/portal/log">Review the disclosure log</a></li>
       <li><a href="/portal/log/activity">Activity by agreement: requests, permits, denials by safe</a></li>`,
     admin: html`<li><a href="/portal/admin/accreditations">Users' accreditations</a></li>
+      <li><a href="/portal/admin/role-grants">Role grants awaiting a second admin</a></li>
       <li><a href="/portal/admin/partners">Partners</a></li>
       <li><a href="/portal/admin/agreements">Agreements</a></li>`,
   };

@@ -1,5 +1,5 @@
 /** Small view helpers shared by the portal's pages. */
-import { SAFE_NAMES, type Decision } from '../safes/types';
+import { SAFE_NAMES, type Decision, type SafeName, type SafeResult } from '../safes/types';
 import { html, type Html } from './html';
 
 export const SAFE_QUESTIONS: Record<string, string> = {
@@ -28,28 +28,7 @@ export function stateLabel(state: string): Html {
 /** Every safe with its outcome; failing ones with their reasons in plain words. */
 export function decisionView(decision: Decision): Html {
   const failed = SAFE_NAMES.filter((s) => decision.safes[s]?.outcome === 'fail');
-  return html` ${
-      failed.length
-        ? html`<div class="error" role="alert">
-            <p>
-              <strong>Refused.</strong> ${failed.length === 1 ? 'One safe' : `${failed.length} safes`} failed:
-            </p>
-            <ul>
-              ${failed.map(
-                (s) =>
-                  html`<li>
-                    <strong>${SAFE_QUESTIONS[s]}</strong>
-                    <ul>
-                      ${decision.safes[s].reasons.map(
-                        (r) => html`<li>${r.message} <span class="hint">(${r.code})</span></li>`,
-                      )}
-                    </ul>
-                  </li>`,
-              )}
-            </ul>
-          </div>`
-        : html`<p class="ok">Permitted: all five safes passed.</p>`
-    }
+  return html` ${failed.length ? refusalView(decision.safes) : html`<p class="ok">Permitted: all five safes passed.</p>`}
     <div class="table-wrap">
       <table>
         <caption class="hint">
@@ -74,6 +53,25 @@ export function decisionView(decision: Decision): Html {
         </tbody>
       </table>
     </div>`;
+}
+
+/** The safes that failed, each with its reasons in plain words and their codes. */
+export function refusalView(safes: Partial<Record<SafeName, SafeResult>>): Html {
+  const failed = SAFE_NAMES.filter((s) => safes[s]?.outcome === 'fail');
+  return html`<div class="error" role="alert">
+    <p><strong>Refused.</strong> ${failed.length === 1 ? 'One safe' : `${failed.length} safes`} failed:</p>
+    <ul>
+      ${failed.map(
+        (s) =>
+          html`<li>
+            <strong>${SAFE_QUESTIONS[s]}</strong>
+            <ul>
+              ${safes[s]!.reasons.map((r) => html`<li>${r.message} <span class="hint">(${r.code})</span></li>`)}
+            </ul>
+          </li>`,
+      )}
+    </ul>
+  </div>`;
 }
 
 /** A cell value: nested values as compact JSON text (escaped like everything else). */

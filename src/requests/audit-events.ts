@@ -6,7 +6,7 @@ import type { AuditEventInput } from '../audit/types';
 import type { Identity } from '../auth/identity';
 import { keyedHash } from '../config/secrets';
 import type { CanonicalRecord } from '../records/canonical';
-import type { Decision, IdentifierInput } from '../safes/types';
+import type { IdentifierInput, SafeResult } from '../safes/types';
 import { identifierKey } from '../identifiers';
 import type { Preview, StoredRequest } from './types';
 
@@ -39,7 +39,9 @@ function base(request: StoredRequest, actor: Actor) {
 }
 
 /** Each safe's outcome and reason codes: what the log keeps of a decision (messages stay out). */
-export function safesSummary(decision: Decision): Record<string, { outcome: string; codes: string[] }> {
+export function safesSummary(decision: {
+  safes: Record<string, SafeResult>;
+}): Record<string, { outcome: string; codes: string[] }> {
   return Object.fromEntries(
     Object.entries(decision.safes).map(([safe, result]) => [
       safe,
@@ -99,7 +101,7 @@ export function disclosureEvent(
       policyDigest: request.decision.policyDigest,
       purpose: request.input.purpose,
       caseRef: request.input.caseRef,
-      recipients: [request.requesterUser],
+      recipients: [{ partnerId: request.requesterPartner, userId: request.requesterUser }],
       recordDigests: request.recordDigests,
       identifierHashes: preview.identifierHashes,
       subjectHashes: preview.subjectHashes,

@@ -193,11 +193,16 @@ export function requestRoutes(
       },
     },
     {
+      // Like POST /requests, the safes decide (and log a refusal), not the route guard: the reader's
+      // accreditation, role (disclosures:read) and setting are checked by the service at every read.
       method: 'get',
       path: '/requests/:id/disclosure',
-      guard: guards.anyOf('disclosures:read'),
+      guard: guards.authenticated,
       handler: async (req, res) => {
-        const request = await service.readDisclosure(identityOf(res), idOf(req));
+        const request = await service.readDisclosure(identityOf(res), idOf(req), {
+          sourceIp: req.ip ?? '',
+          tls: req.secure,
+        });
         res.setHeader('Cache-Control', 'no-store');
         res.json({
           id: request.id,

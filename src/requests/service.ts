@@ -9,6 +9,7 @@ import type { Identity } from '../auth/identity';
 import type { Secrets } from '../config/secrets';
 import { problems } from '../http/problem';
 import type { Bundle, Handling } from '../policy/types';
+import type { Accreditation } from '../records/accreditation';
 import type { CanonicalRecord } from '../records/canonical';
 import type { DatasetRecord } from '../datasets/types';
 import { partnerAdapter } from '../datasets/partner-adapter';
@@ -17,6 +18,7 @@ import { mapAll } from '../mapping';
 import type { InputFormat, QuarantineEntry } from '../mapping/types';
 import { findDataset } from '../safes/data';
 import { decide } from '../safes/decide';
+import { decideRead } from '../safes/read';
 import type { RequestInput } from '../safes/types';
 import type { Store } from '../store/port';
 import {
@@ -24,6 +26,7 @@ import {
   decisionEvent,
   disclosureEvent,
   identifierHashes,
+  safesSummary,
   stateEvent,
   subjectHashes,
 } from './audit-events';
@@ -32,6 +35,7 @@ import { computeTable } from '../aggregates/tables';
 import { stricterHandling } from './handling';
 import { startOfLocalDay } from './local-day';
 import { checkAnswer, recordDigest, releaseView } from './release';
+import { deniedProblem } from './routes';
 import type { Preview, RequestState, StoredRequest } from './types';
 
 export interface RequestServiceDeps {
@@ -45,6 +49,9 @@ export interface RequestServiceDeps {
 
 /** Where the caller stands towards a request; anyone else learns nothing (404). */
 type Side = 'requester' | 'provider';
+
+/** The problem code of a read the safes refused. */
+export const DISCLOSURE_READ_DENIED = 'disclosure-read-denied';
 
 const OPEN_STATES: RequestState[] = ['awaiting_provider', 'answered', 'withheld'];
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -70,8 +77,8 @@ export class RequestService {
     const agreement = bundle.agreements.get(input.agreementId);
     const since = startOfLocalDay(now, agreement?.timezone ?? 'UTC');
     const [accreditation, requestsToday] = await Promise.all([
-      this.deps.store.accreditations.get(identity.userId),
-      this.deps.store.requests.countSince(identity.userId, input.agreementId, since),
+      this.deps.store.accreditations.get(identity.partnerId, identity.userId),
+      this.deps.store.requests.countSince(identity.partnerId, identity.userId, input.agreementId, since),
     ]);
     const decision = decide(
       input,
@@ -327,10 +334,21 @@ export class RequestService {
     return this.transition(identity, request, OPEN_STATES, { state: 'withdrawn', preview: null });
   }
 
-  /** The disclosed records, to the requesting analyst only, until expiry; each read is logged. */
-  async readDisclosure(identity: Identity, id: string): Promise<StoredRequest> {
-    const request = await this.recipientOf(identity, id);
+  /**
+   * The disclosed records, to its recipients only, until expiry. Every read passes the people and
+   * setting safes again for the reader (accreditation, role, training, vetting; network, MFA, auth age,
+   * hours, TLS) under the request's agreement; a refused read is a 403 naming the codes. Each read,
+   * refused or not, is logged.
+   */
+  async readDisclosure(
+    identity: Identity,
+    id: string,
+    meta: { sourceIp: string; tls: boolean },
+  ): Promise<StoredRequest> {
+    const accreditation = await this.deps.store.accreditations.get(identity.partnerId, identity.userId);
+    const request = await this.recipientOf(identity, id, accreditation);
     const now = this.deps.clock();
+    // Nothing to release, nothing to guard: an expired or undisclosed request says so to its recipient.
     if (request.state === 'expired' || (request.expiresAt && request.expiresAt <= now.toISOString())) {
       throw problems.gone('This disclosure has expired and its records were purged.');
     }
@@ -339,18 +357,25 @@ export class RequestService {
         state: request.state,
       });
     }
-    await this.deps.store.audit.append([
-      {
-        type: 'disclosure.read',
-        actor: actorOf(identity),
-        partners: [request.requesterPartner, request.input.providerId],
+    const check = decideRead(request.input, identity, { now, ...meta, accreditation }, this.deps.bundle());
+    const read = {
+      type: 'disclosure.read',
+      actor: actorOf(identity),
+      partners: [request.requesterPartner, request.input.providerId],
+      requestId: request.id,
+      agreementId: request.input.agreementId,
+    };
+    const reader = sideOf(identity, request) === 'requester' ? 'requester' : 'team';
+    if (check.outcome === 'deny') {
+      await this.deps.store.audit.append([
+        { ...read, outcome: 'denied', data: { reader, safes: safesSummary(check) } },
+      ]);
+      throw deniedProblem(DISCLOSURE_READ_DENIED, 'Reading denied by the Five Safes', check, {
         requestId: request.id,
-        agreementId: request.input.agreementId,
-        data: {
-          recordDigests: request.recordDigests,
-          reader: identity.userId === request.requesterUser ? 'requester' : 'team',
-        },
-      },
+      });
+    }
+    await this.deps.store.audit.append([
+      { ...read, outcome: 'read', data: { recordDigests: request.recordDigests, reader } },
     ]);
     return request;
   }
@@ -359,12 +384,15 @@ export class RequestService {
    * The requesting analyst, or a member of the team the request named (same partner, accredited in
    * that team): the only people a disclosure is for. Anyone else learns nothing (404).
    */
-  private async recipientOf(identity: Identity, id: string): Promise<StoredRequest> {
+  private async recipientOf(
+    identity: Identity,
+    id: string,
+    accreditation: Accreditation | undefined,
+  ): Promise<StoredRequest> {
     const request = await this.deps.store.requests.get(id);
     if (request && sideOf(identity, request) === 'requester') return request;
     const team = request?.decision.obligations.recipients?.team;
     if (request && team && request.requesterPartner === identity.partnerId) {
-      const accreditation = await this.deps.store.accreditations.get(identity.userId);
       if (accreditation?.partnerId === identity.partnerId && accreditation.teams?.includes(team))
         return request;
     }

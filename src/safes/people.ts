@@ -9,35 +9,40 @@ import type { DecisionContext, Reason, RequestInput, SafeResult } from './types'
 import { reason } from './reasons';
 import { dayNumber, localDate } from './setting';
 
-/** The casbin action each kind of request needs. */
-const ACTIONS = {
+/** The casbin action each kind of request needs (what decide() checks). */
+export const ACTIONS = {
   detail: 'requests:create',
   lookup: 'lookups:create',
   aggregate: 'requests:create',
 } as const;
 
+/**
+ * `action`: the casbin action the user takes under the agreement; by default the one the kind of
+ * request needs (a reader of a disclosure is checked for `disclosures:read`).
+ */
 export function checkPeople(
   input: RequestInput,
   identity: Identity,
   ctx: DecisionContext,
   bundle: Bundle,
+  action: string = ACTIONS[input.kind ?? 'detail'],
 ): SafeResult {
   const acc = ctx.accreditation;
   // Nothing else can be judged about someone the registry does not know.
   if (!acc || acc.userId !== identity.userId) {
     return { outcome: 'fail', reasons: [reason('PEOPLE_UNKNOWN_USER')] };
   }
+  // A person is (partner, user): another partner's entry is someone else's, and nothing of it is told.
+  if (acc.partnerId !== identity.partnerId) {
+    return { outcome: 'fail', reasons: [reason('PEOPLE_PARTNER_MISMATCH')] };
+  }
   const agreement = bundle.agreements.get(input.agreementId);
   const rules = agreement?.safes.people;
   const reasons: Reason[] = [];
 
-  if (acc.partnerId !== identity.partnerId) reasons.push(reason('PEOPLE_PARTNER_MISMATCH'));
-
   // Without an agreement only casbin can vouch for a role; with one, the agreement must name it too.
   const permitted = acc.roles.some(
-    (role) =>
-      (!rules || rules.roles.includes(role)) &&
-      enforces(bundle, role, identity.partnerId, ACTIONS[input.kind ?? 'detail']),
+    (role) => (!rules || rules.roles.includes(role)) && enforces(bundle, role, identity.partnerId, action),
   );
   if (!permitted) reasons.push(reason('PEOPLE_ROLE_NOT_PERMITTED'));
 

@@ -8,7 +8,7 @@ import type { SafeName, Reason } from './types';
 export const REASONS = {
   PEOPLE_UNKNOWN_USER: 'The user has no accreditation with the gateway.',
   PEOPLE_PARTNER_MISMATCH: "The user's accreditation belongs to another partner than the token's issuer.",
-  PEOPLE_ROLE_NOT_PERMITTED: "None of the user's roles may create requests under this agreement.",
+  PEOPLE_ROLE_NOT_PERMITTED: "None of the user's roles may do this under this agreement.",
   PEOPLE_VETTING_INSUFFICIENT: "The user's vetting level is below the agreement's minimum.",
   PEOPLE_TRAINING_OUTDATED: "The user's data-protection training is older than the agreement allows.",
   PEOPLE_ACCREDITATION_EXPIRED: "The user's accreditation has expired.",

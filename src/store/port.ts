@@ -15,7 +15,7 @@ import type { KeyObject } from 'node:crypto';
 import type { RawAuditRow } from '../audit/verify';
 import type { LogVerifyReport } from '../audit/verify-log';
 import type { DatasetRecord, DatasetUpload, Hit } from '../datasets/types';
-import type { Accreditation } from '../records/accreditation';
+import type { Accreditation, Person, RoleGrant } from '../records/accreditation';
 import type { RequestState, StoredRequest } from '../requests/types';
 
 export interface RequestPatch {
@@ -29,13 +29,33 @@ export interface RequestPatch {
   purgedAt?: string | null;
 }
 
+/** A person is a user of a partner: user ids are unique only within their partner. */
 export interface AccreditationStore {
-  get(userId: string): Promise<Accreditation | undefined>;
+  get(partnerId: string, userId: string): Promise<Accreditation | undefined>;
   list(partnerId?: string): Promise<Accreditation[]>;
   /** Insert or replace one entry and log the change in the same transaction. */
   put(entry: Accreditation, events: AuditEventInput[]): Promise<void>;
   /** Insert the entries that do not exist yet (demo seeding); returns how many were added. */
   seed(entries: Accreditation[], events: (added: Accreditation[]) => AuditEventInput[]): Promise<number>;
+}
+
+/** Proposed grants of privileged roles: a second admin approves or rejects each. */
+export interface RoleGrantStore {
+  /** Stores a pending grant and logs it; false (nothing stored or logged) when one is already pending. */
+  propose(grant: RoleGrant, events: AuditEventInput[]): Promise<boolean>;
+  get(id: string): Promise<RoleGrant | undefined>;
+  /** Grants in one state (all when absent), oldest first. */
+  list(state?: RoleGrant['state']): Promise<RoleGrant[]>;
+  /**
+   * Compare-and-set from pending: records the decision and, for an approval, adds the role to the
+   * subject's accreditation, logging `events` in the same transaction (`change` is the accreditation
+   * before and after, absent when the role was already held). Undefined when no longer pending.
+   */
+  decide(
+    id: string,
+    decision: { state: 'approved' | 'rejected'; by: Person; at: string; reason?: string },
+    events: (grant: RoleGrant, change?: { before: Accreditation; after: Accreditation }) => AuditEventInput[],
+  ): Promise<RoleGrant | undefined>;
 }
 
 export interface RequestStore {
@@ -57,8 +77,8 @@ export interface RequestStore {
     patch: RequestPatch,
     events: (updated: StoredRequest, previous: RequestState) => AuditEventInput[],
   ): Promise<StoredRequest | undefined>;
-  /** Requests by this user under this agreement created at or after `since` (quota). */
-  countSince(userId: string, agreementId: string, since: Date): Promise<number>;
+  /** Requests by this person (partner, user) under this agreement created at or after `since` (quota). */
+  countSince(partnerId: string, userId: string, agreementId: string, since: Date): Promise<number>;
   /** Disclosed requests whose expiry is at or before `now` and whose payload is not purged yet. */
   listExpired(now: Date): Promise<StoredRequest[]>;
 }
@@ -85,11 +105,11 @@ export interface DatasetStore {
 export interface LookupStore {
   /**
    * Records a lookup: its log entries, in one transaction, durable once resolved. They are its only
-   * record: countSince counts its `lookup` entry (by actor user, agreement and time).
+   * record: countSince counts its `lookup` entry (by actor partner and user, agreement and time).
    */
   create(events: AuditEventInput[]): Promise<void>;
-  /** Lookups logged for this user under this agreement at or after `since` (quota). */
-  countSince(userId: string, agreementId: string, since: Date): Promise<number>;
+  /** Lookups logged for this person (partner, user) under this agreement at or after `since` (quota). */
+  countSince(partnerId: string, userId: string, agreementId: string, since: Date): Promise<number>;
 }
 
 export interface AuditStore {
@@ -152,6 +172,7 @@ export interface PortalSessionStore {
 export interface Store {
   readonly kind: string;
   accreditations: AccreditationStore;
+  roleGrants: RoleGrantStore;
   requests: RequestStore;
   datasets: DatasetStore;
   lookups: LookupStore;

@@ -40,7 +40,7 @@ const CALLS: [method: 'get' | 'post', path: string][] = [
 
 it('covers every request-scoped portal route', () => {
   const scoped = gw.routes
-    .filter(({ prefix, route }) => prefix === '/portal' && route.path.includes(':id'))
+    .filter(({ prefix, route }) => prefix === '/portal' && route.path.startsWith('/requests/:id'))
     .map(({ route }) => `${route.method} /portal${route.path}`);
   expect(scoped.sort()).toEqual(CALLS.map(([m, p]) => `${m} ${p}`).sort());
 });
@@ -121,7 +121,7 @@ it('checks a decline’s and a suspension’s reason as the API does', async () 
   expect(short.text).toMatch(/\/reason: must NOT have fewer than 3 characters/);
   const ada = await session('ada');
   const long = await gw.http
-    .post('/portal/admin/accreditations/tom/suspend')
+    .post('/portal/admin/accreditations/police-nl/tom/suspend')
     .set('Cookie', ada.cookie)
     .type('form')
     .send({ _csrf: ada.csrf, reason: 'x'.repeat(501) });

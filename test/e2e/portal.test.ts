@@ -161,10 +161,10 @@ describe('portal, role by role', () => {
   it('admin: suspends a user, who then can do nothing', async () => {
     await signIn(page, h.baseUrl, 'ada');
     await page.click('nav >> text=Accreditations');
-    const row = page.locator('#user-tom');
+    const row = page.locator('#user-police-nl-tom');
     await row.locator('input[name=reason]').fill('left the unit');
     await row.locator('button:has-text("Suspend tom")').click();
-    expect((await page.locator('#user-tom .status').innerText()).trim()).toBe('suspended');
+    expect((await page.locator('#user-police-nl-tom .status').innerText()).trim()).toBe('suspended');
     await screenshot(page, 'admin-accreditations');
     await signIn(page, h.baseUrl, 'tom');
     expect(await page.locator('main').innerText()).toContain('does not allow any task');

@@ -14,7 +14,8 @@ export interface TestGateway extends Assembled {
   dataDir: string;
   /** Moves the gateway's clock (tokens keep real time). */
   advance(ms: number): void;
-  token(userId: string, options?: { mfa?: boolean; ttlSeconds?: number }): Promise<string>;
+  /** A demo token for `userId`, from their demo partner's issuer unless `partner` names another. */
+  token(userId: string, options?: { mfa?: boolean; ttlSeconds?: number; partner?: string }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -39,7 +40,7 @@ export async function createTestGateway(env: NodeJS.ProcessEnv = {}): Promise<Te
       offsetMs += ms;
     },
     token: async (userId, options = {}) => {
-      const partnerId = users.find((u) => u.userId === userId)?.partnerId ?? 'police-nl';
+      const partnerId = options.partner ?? users.find((u) => u.userId === userId)?.partnerId ?? 'police-nl';
       return issueDemoToken({
         userId,
         partner: gateway.bundle.partners.get(partnerId)!,

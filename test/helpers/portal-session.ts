@@ -1,7 +1,16 @@
 /** Signs in to the portal through its sign-in form, as a browser would, without a browser. */
+import path from 'node:path';
 import type supertest from 'supertest';
+import { readDemoUsers } from '../../src/accreditations/demo-seed';
 
 export const csrfOf = (page: string): string => /name="_csrf" value="([^"]+)"/.exec(page)![1];
+
+const DEMO_USERS = path.join(__dirname, '..', '..', 'config', 'demo', 'accreditations.yaml');
+
+/** The partner of a demo user (the sign-in form names both: a person is (partner, user)). */
+export function demoPartnerOf(user: string): string {
+  return readDemoUsers(DEMO_USERS).find((u) => u.userId === user)?.partnerId ?? '';
+}
 
 /** The signed-in session's cookie and the CSRF token its pages carry. */
 export async function portalSession(
@@ -14,7 +23,7 @@ export async function portalSession(
     .post('/portal/sign-in')
     .set('Cookie', anon)
     .type('form')
-    .send({ _csrf: csrfOf(form.text), user });
+    .send({ _csrf: csrfOf(form.text), partner: demoPartnerOf(user), user });
   if (signed.status !== 303) throw new Error(`sign-in as ${user} answered ${signed.status}`);
   const cookie = String(signed.headers['set-cookie'][0]).split(';')[0];
   const home = await http.get('/portal/').set('Cookie', cookie);

@@ -182,7 +182,7 @@ describe('events', () => {
     ]);
     const denials = await allEvents('sam', '&type=decision&outcome=deny');
     expect(denials.map((e) => e.actorUser).sort()).toEqual(['anna', 'sven']);
-    const vehicles = await allEvents('sam', '&agreement=stolen-vehicles&user=dirk');
+    const vehicles = await allEvents('sam', '&agreement=stolen-vehicles&user=autodealers-nl:dirk');
     expect(vehicles.length).toBeGreaterThan(0);
     expect(vehicles.every((e) => e.agreementId === 'stolen-vehicles' && e.actorUser === 'dirk')).toBe(true);
     const types = await allEvents('sam', '&type=disclosure,policy.load');

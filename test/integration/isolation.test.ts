@@ -79,7 +79,7 @@ describe('partner isolation', () => {
   // The portal's request-scoped routes are covered by test/e2e/portal-isolation.test.ts.
   it('covers every request-scoped route', () => {
     const scoped = gw.routes
-      .filter(({ prefix, route }) => prefix === '/api/v1' && route.path.includes(':id'))
+      .filter(({ prefix, route }) => prefix === '/api/v1' && route.path.startsWith('/requests/:id'))
       .map(({ prefix, route }) => `${route.method} ${prefix}${route.path}`);
     const covered = ROUTE_CALLS.map(([method, path]) => `${method} ${path.split('?')[0]}`);
     expect(scoped.sort()).toEqual(covered.sort());
@@ -132,18 +132,21 @@ describe('partner isolation', () => {
     const list = await gw.http.get('/api/v1/admin/accreditations').set(ada);
     expect(list.body.items.map((u: { userId: string }) => u.userId)).toContain('tom');
     const suspended = await gw.http
-      .post('/api/v1/admin/accreditations/dirk/suspend')
+      .post('/api/v1/admin/accreditations/autodealers-nl/dirk/suspend')
       .set(ada)
       .send({ reason: 'left the company' });
     expect(suspended.body.suspended).toBe(true);
     const blocked = await gw.http.get('/api/v1/inbox').set('Authorization', `Bearer ${tokens.dirk}`);
     expect(blocked.status).toBe(403);
     const patched = await gw.http
-      .patch('/api/v1/admin/accreditations/dirk')
+      .patch('/api/v1/admin/accreditations/autodealers-nl/dirk')
       .set(ada)
       .send({ vettingLevel: 2, suspended: false });
     expect(patched.body).toMatchObject({ vettingLevel: 2, suspended: false, partnerId: 'autodealers-nl' });
-    const bad = await gw.http.patch('/api/v1/admin/accreditations/dirk').set(ada).send({ vettingLevel: 7 });
+    const bad = await gw.http
+      .patch('/api/v1/admin/accreditations/autodealers-nl/dirk')
+      .set(ada)
+      .send({ vettingLevel: 7 });
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].pointer).toBe('/vettingLevel');
     const changes = (await gw.store.audit.read(1, 10_000)).filter(

@@ -230,7 +230,7 @@ describe('detail request lifecycle', () => {
       'request.state:answered',
       'request.state:disclosed',
       'disclosure:disclosed',
-      'disclosure.read:null',
+      'disclosure.read:read',
       'request.state:expired',
       'purge:purged',
     ]);

@@ -334,9 +334,9 @@ describe('requests', () => {
       [],
     );
     const since = new Date('2025-03-01T10:00:00.000Z');
-    expect(await store.requests.countSince('analyst-1', 'stolen-vehicles', since)).toBe(1);
-    expect(await store.requests.countSince('analyst-1', 'stolen-vehicles', new Date(0))).toBe(2);
-    expect(await store.requests.countSince('nobody', 'stolen-vehicles', new Date(0))).toBe(0);
+    expect(await store.requests.countSince('police-nl', 'analyst-1', 'stolen-vehicles', since)).toBe(1);
+    expect(await store.requests.countSince('police-nl', 'analyst-1', 'stolen-vehicles', new Date(0))).toBe(2);
+    expect(await store.requests.countSince('police-nl', 'nobody', 'stolen-vehicles', new Date(0))).toBe(0);
   });
 
   it('counts a user’s lookups under an agreement since a time, from their log entries', async () => {
@@ -369,10 +369,10 @@ describe('requests', () => {
       },
     ]);
     const since = new Date('2025-03-01T10:00:00.000Z');
-    expect(await store.lookups.countSince('anna', 'stolen-boats', since)).toBe(2);
-    expect(await store.lookups.countSince('anna', 'stolen-boats', new Date(0))).toBe(3);
-    expect(await store.lookups.countSince('anna', 'stolen-vehicles', since)).toBe(1);
-    expect(await store.lookups.countSince('nobody', 'stolen-boats', new Date(0))).toBe(0);
+    expect(await store.lookups.countSince('police-nl', 'anna', 'stolen-boats', since)).toBe(2);
+    expect(await store.lookups.countSince('police-nl', 'anna', 'stolen-boats', new Date(0))).toBe(3);
+    expect(await store.lookups.countSince('police-nl', 'anna', 'stolen-vehicles', since)).toBe(1);
+    expect(await store.lookups.countSince('police-nl', 'nobody', 'stolen-boats', new Date(0))).toBe(0);
   });
 
   it('migrates a version-5 database: lookups counted from the log, their table dropped', async () => {
@@ -420,7 +420,12 @@ describe('requests', () => {
     await store.requests.create(request('a', { createdAt: '2025-03-01T10:00:00Z' }), []);
     expect((await store.requests.get('a'))?.createdAt).toBe('2025-03-01T10:00:00.000Z');
     expect(
-      await store.requests.countSince('analyst-1', 'stolen-vehicles', new Date('2025-03-01T10:00:00.000Z')),
+      await store.requests.countSince(
+        'police-nl',
+        'analyst-1',
+        'stolen-vehicles',
+        new Date('2025-03-01T10:00:00.000Z'),
+      ),
     ).toBe(1);
     await expect(store.requests.create(request('b', { createdAt: 'yesterday' }), [])).rejects.toThrow(
       RangeError,
@@ -464,21 +469,25 @@ describe('accreditations', () => {
     ];
     await store.accreditations.put(a, ev(a));
     await store.accreditations.put(b, ev(b));
-    expect(await store.accreditations.get('analyst-1')).toEqual(a);
-    expect(await store.accreditations.get('resp-1')).toEqual(b);
+    expect(await store.accreditations.get('police-nl', 'analyst-1')).toEqual(a);
+    expect(await store.accreditations.get('dealer-a', 'resp-1')).toEqual(b);
     expect(await store.accreditations.list('dealer-a')).toEqual([b]);
     expect(await store.accreditations.list()).toEqual([b, a]); // by partner, then user
 
     const changed = { ...a, suspended: true, teams: undefined };
     await store.accreditations.put(changed, ev(changed));
-    expect(await store.accreditations.get('analyst-1')).toEqual({ ...a, suspended: true, teams: undefined });
+    expect(await store.accreditations.get('police-nl', 'analyst-1')).toEqual({
+      ...a,
+      suspended: true,
+      teams: undefined,
+    });
     expect(await logLength()).toBe(3);
   });
 
   it('does not keep a change whose log entry fails', async () => {
     const bad: AuditEventInput[] = [{ type: 'x', actor: 'system', partners: [], data: { n: Infinity } }];
     await expect(store.accreditations.put(accreditation('u'), bad)).rejects.toThrow();
-    expect(await store.accreditations.get('u')).toBeUndefined();
+    expect(await store.accreditations.get('police-nl', 'u')).toBeUndefined();
   });
 
   it('seeds idempotently', async () => {
@@ -494,11 +503,159 @@ describe('accreditations', () => {
     await store.accreditations.put(accreditation('b', { vettingLevel: 3 }), []);
     expect(await store.accreditations.seed(entries, events)).toBe(1);
     expect(await store.accreditations.seed(entries, events)).toBe(0);
-    expect((await store.accreditations.get('b'))?.vettingLevel).toBe(3); // seeding never overwrites
+    expect((await store.accreditations.get('police-nl', 'b'))?.vettingLevel).toBe(3); // seeding never overwrites
     expect(await store.accreditations.list()).toHaveLength(2);
     const log = await store.audit.read(1, 10);
     expect(log).toHaveLength(1);
     expect(log[0].data).toEqual({ users: ['a'] });
+  });
+});
+
+describe('a person is (partner, user)', () => {
+  it('keeps two partners’ users of the same id apart: registry, request and lookup quotas', async () => {
+    await store.accreditations.put(accreditation('sam'), []);
+    await store.accreditations.put(accreditation('sam', { partnerId: 'police-se', vettingLevel: 3 }), []);
+    expect((await store.accreditations.get('police-nl', 'sam'))?.vettingLevel).toBe(2);
+    expect((await store.accreditations.get('police-se', 'sam'))?.vettingLevel).toBe(3);
+    expect(await store.accreditations.get('gateway', 'sam')).toBeUndefined();
+
+    await store.requests.create(request('se-1', { requesterUser: 'sam', requesterPartner: 'police-se' }), []);
+    await store.lookups.create([
+      {
+        type: 'lookup',
+        actor: { userId: 'sam', partnerId: 'police-se' },
+        partners: ['police-se'],
+        agreementId: 'stolen-vehicles',
+        data: {},
+      },
+    ]);
+    expect(await store.requests.countSince('police-se', 'sam', 'stolen-vehicles', new Date(0))).toBe(1);
+    expect(await store.requests.countSince('police-nl', 'sam', 'stolen-vehicles', new Date(0))).toBe(0);
+    expect(await store.lookups.countSince('police-se', 'sam', 'stolen-vehicles', new Date(0))).toBe(1);
+    expect(await store.lookups.countSince('police-nl', 'sam', 'stolen-vehicles', new Date(0))).toBe(0);
+  });
+
+  it('migrates a version-7 database: the registry keyed by (partner, user), rows keep their partner', async () => {
+    const old = new Database(path.join(dir, 'v7.db'));
+    try {
+      migrate(
+        old,
+        MIGRATIONS.filter((m) => m.version <= 7),
+      );
+      old
+        .prepare(
+          `INSERT INTO accreditations (user_id, partner_id, display_name, roles, vetting_level, trained_on,
+             expires_on, suspended, teams)
+           VALUES ('anna', 'police-nl', 'Anna', '["analyst"]', 2, '2026-01-01', '2027-01-01', 0, '["theft"]'),
+                  ('ada', 'gateway', 'Ada', '["admin"]', 3, '2026-01-01', '2027-01-01', 1, NULL)`,
+        )
+        .run();
+      old
+        .prepare(
+          `INSERT INTO audit_log (seq, ts, type, actor_user, actor_partner, partners, request_id, agreement_id,
+                                  outcome, body, prev_hash, hash)
+           VALUES (1, '2026-03-01T10:00:00.000Z', 'lookup', 'anna', 'police-nl', '[]', NULL, 'stolen-boats',
+                   'permit', '{}', '', '')`,
+        )
+        .run();
+      expect(migrate(old)).toBe(LATEST_VERSION);
+      const rows = old
+        .prepare('SELECT partner_id, user_id, suspended, teams FROM accreditations ORDER BY 1')
+        .all();
+      expect(rows).toEqual([
+        { partner_id: 'gateway', user_id: 'ada', suspended: 1, teams: null },
+        { partner_id: 'police-nl', user_id: 'anna', suspended: 0, teams: '["theft"]' },
+      ]);
+      // Another partner's entry of the same id is a second row, not a conflict.
+      old
+        .prepare(
+          `INSERT INTO accreditations (user_id, partner_id, display_name, roles, vetting_level, trained_on,
+             expires_on, suspended)
+           VALUES ('anna', 'police-se', 'Anna B', '["analyst"]', 2, '2026-01-01', '2027-01-01', 0)`,
+        )
+        .run();
+      const count = (partner: string) =>
+        old
+          .prepare<[string], { n: number }>(
+            `SELECT count(*) AS n FROM audit_log INDEXED BY audit_log_lookups
+             WHERE type = 'lookup' AND actor_user = 'anna' AND actor_partner = ? AND agreement_id = 'stolen-boats'
+               AND ts >= ''`,
+          )
+          .get(partner)!.n;
+      expect([count('police-nl'), count('police-se')]).toEqual([1, 0]);
+      const indexes = old
+        .prepare<[], { name: string; sql: string }>(
+          "SELECT name, sql FROM sqlite_master WHERE type = 'index'",
+        )
+        .all();
+      const sqlOf = (name: string) => indexes.find((i) => i.name === name)?.sql;
+      expect(sqlOf('requests_user_quota')).toMatch(/requester_user, requester_partner, agreement_id/);
+      expect(sqlOf('audit_log_actor')).toMatch(/actor_user, actor_partner/);
+      expect(old.prepare("SELECT count(*) AS n FROM role_grants WHERE state = 'pending'").get()).toEqual({
+        n: 0,
+      });
+    } finally {
+      old.close();
+    }
+  });
+});
+
+describe('role grants', () => {
+  const ADA = { partnerId: 'gateway', userId: 'ada' };
+  const BEN = { partnerId: 'gateway', userId: 'ben' };
+  const grant = (id: string) => ({
+    id,
+    subject: { partnerId: 'police-nl', userId: 'anna' },
+    role: 'dpo' as const,
+    state: 'pending' as const,
+    proposer: ADA,
+    proposedAt: '2025-03-01T10:00:00.000Z',
+    decidedBy: null,
+    decidedAt: null,
+    reason: null,
+  });
+  const logged = (type: string): AuditEventInput[] => [{ type, actor: 'system', partners: [], data: {} }];
+
+  it('keeps one pending grant per person and role, and changes nothing until approved', async () => {
+    await store.accreditations.put(accreditation('anna'), []);
+    expect(await store.roleGrants.propose(grant('g1'), logged('proposed'))).toBe(true);
+    expect(await store.roleGrants.propose(grant('g2'), logged('proposed'))).toBe(false);
+    expect(await logLength()).toBe(1);
+    expect(await store.roleGrants.list('pending')).toEqual([grant('g1')]);
+    expect((await store.accreditations.get('police-nl', 'anna'))?.roles).toEqual(['analyst']);
+  });
+
+  it('approves once, adding the role in the same transaction as its log entries', async () => {
+    await store.accreditations.put(accreditation('anna'), []);
+    await store.roleGrants.propose(grant('g1'), []);
+    const at = '2025-03-01T11:00:00.000Z';
+    const decided = await store.roleGrants.decide('g1', { state: 'approved', by: BEN, at }, (g, change) => [
+      { type: 'role-grant', actor: BEN, partners: [], data: { id: g.id, after: change?.after.roles } },
+    ]);
+    expect(decided).toMatchObject({ state: 'approved', decidedBy: BEN, decidedAt: at });
+    expect((await store.accreditations.get('police-nl', 'anna'))?.roles).toEqual(['analyst', 'dpo']);
+    expect((await store.audit.head())?.data).toEqual({ id: 'g1', after: ['analyst', 'dpo'] });
+    // Decided already: nothing happens, nothing is logged.
+    const again = await store.roleGrants.decide('g1', { state: 'rejected', by: BEN, at }, () => logged('x'));
+    expect(again).toBeUndefined();
+    expect(await logLength()).toBe(1);
+    // A new proposal of the same role is possible once the first is decided.
+    expect(await store.roleGrants.propose(grant('g3'), [])).toBe(true);
+  });
+
+  it('rolls a decision back when its log entry fails', async () => {
+    await store.accreditations.put(accreditation('anna'), []);
+    await store.roleGrants.propose(grant('g1'), []);
+    const bad: AuditEventInput[] = [{ type: 'x', actor: 'system', partners: [], data: { n: Infinity } }];
+    await expect(
+      store.roleGrants.decide(
+        'g1',
+        { state: 'approved', by: BEN, at: '2025-03-01T11:00:00.000Z' },
+        () => bad,
+      ),
+    ).rejects.toThrow();
+    expect((await store.roleGrants.get('g1'))?.state).toBe('pending');
+    expect((await store.accreditations.get('police-nl', 'anna'))?.roles).toEqual(['analyst']);
   });
 });
 

@@ -1,26 +1,35 @@
 /** Admin pages: partners, agreements (read-only, with the bundle digest), users' accreditations. */
 import { guards } from '../../http/routes';
-import { validateReason } from '../../accreditations/routes';
+import { grantIdOf, grantStateOf, pathPerson, validateReason } from '../../accreditations/routes';
 import { bodyValidator } from '../../http/validate';
-import { problems } from '../../http/problem';
 import accreditationSchema from '../../../schemas/api/accreditation.schema.json';
+import roleGrantSchema from '../../../schemas/api/role-grant.schema.json';
 import type { AccreditationFields } from '../../accreditations/service';
+import { samePerson } from '../../accreditations/changes';
 import { ROLES } from '../../policy/types';
+import {
+  isPrivileged,
+  PRIVILEGED_ROLES,
+  type Accreditation,
+  type Person,
+  type PrivilegedRole,
+  type RoleGrant,
+} from '../../records/accreditation';
 import { all, one } from '../forms';
 import { html } from '../html';
 import { csrfField } from '../layout';
 import type { Ctx, PortalRoute } from '../portal';
 
 const validateEntry = bodyValidator<AccreditationFields>(accreditationSchema);
-const userOf = (ctx: Ctx) => {
-  const id = String(ctx.req.params.userId);
-  if (!/^[A-Za-z0-9._@-]{1,128}$/.test(id)) throw problems.notFound('No such user.');
-  return id;
-};
+const validateGrant = bodyValidator<{ role: PrivilegedRole }>(roleGrantSchema);
+const personOf = (ctx: Ctx) => pathPerson(ctx.req.params);
 const reasonOf = (ctx: Ctx) => {
   const { reason } = validateReason({ reason: one(ctx.form, 'reason') });
   return reason;
 };
+/** A person's page, and the form actions under it. */
+const entryPath = (p: Person) => `/portal/admin/accreditations/${p.partnerId}/${p.userId}`;
+const who = (p: Person) => `${p.userId} (${p.partnerId})`;
 
 export function adminRoutes(): PortalRoute[] {
   const read = guards.anyOf('accreditations:read');
@@ -143,29 +152,32 @@ export function adminRoutes(): PortalRoute[] {
       guard: read,
       handler: async (ctx) => {
         const items = await ctx.deps.services.accreditations.list();
+        const pending = await ctx.deps.services.accreditations.grants.list('pending');
         ctx.render(
           'Accreditations',
-          html`<div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">User</th>
-                  <th scope="col">Partner</th>
-                  <th scope="col">Roles</th>
-                  <th scope="col">Vetting</th>
-                  <th scope="col">Trained</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${items.map(
-                  (u) =>
-                    html`<tr id="user-${u.userId}">
-                      <td>
-                        <a href="/portal/admin/accreditations/${u.userId}">${u.displayName} (${u.userId})</a>
-                      </td>
+          html`<p>
+              <a href="/portal/admin/role-grants">Role grants awaiting a second admin: ${pending.length}</a>
+            </p>
+            <div class="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">User</th>
+                    <th scope="col">Partner</th>
+                    <th scope="col">Roles</th>
+                    <th scope="col">Vetting</th>
+                    <th scope="col">Trained</th>
+                    <th scope="col">Expires</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Actions</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${items.map((u) => {
+                    const key = `${u.partnerId}-${u.userId}`;
+                    const action = u.suspended ? 'reinstate' : 'suspend';
+                    return html`<tr id="user-${key}">
+                      <td><a href="${entryPath(u)}">${u.displayName} (${u.userId})</a></td>
                       <td>${u.partnerId}</td>
                       <td>${u.roles.join(', ')}</td>
                       <td>${u.vettingLevel}</td>
@@ -173,96 +185,57 @@ export function adminRoutes(): PortalRoute[] {
                       <td>${u.expiresOn}</td>
                       <td class="status">${u.suspended ? 'suspended' : 'active'}</td>
                       <td>
-                        <form
-                          method="post"
-                          action="/portal/admin/accreditations/${u.userId}/${u.suspended ? 'reinstate' : 'suspend'}"
-                        >
-                          ${csrfField(ctx.user.csrf)} <label for="reason-${u.userId}">Reason</label
-                          ><input type="text" id="reason-${u.userId}" name="reason" required minlength="3" />
-                          <button type="submit" class="${u.suspended ? 'secondary' : 'danger'}">
-                            ${u.suspended ? 'Reinstate' : 'Suspend'} ${u.userId}
-                          </button>
-                        </form>
+                        ${
+                          samePerson(u, ctx.identity)
+                            ? html`<span class="hint">your own: another admin changes it</span>`
+                            : html`<form method="post" action="${entryPath(u)}/${action}">
+                                ${csrfField(ctx.user.csrf)} <label for="reason-${key}">Reason</label
+                                ><input type="text" id="reason-${key}" name="reason" required minlength="3" />
+                                <button type="submit" class="${u.suspended ? 'secondary' : 'danger'}">
+                                  ${u.suspended ? 'Reinstate' : 'Suspend'} ${u.userId}
+                                </button>
+                              </form>`
+                        }
                       </td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-          </div>`,
+                    </tr>`;
+                  })}
+                </tbody>
+              </table>
+            </div>`,
         );
       },
     },
     {
       method: 'get',
-      path: '/admin/accreditations/:userId',
+      path: '/admin/accreditations/:partnerId/:userId',
       guard: read,
       handler: async (ctx) => {
-        const u = await ctx.deps.services.accreditations.get(userOf(ctx));
+        const u = await ctx.deps.services.accreditations.get(personOf(ctx));
+        const own = samePerson(u, ctx.identity);
         ctx.render(
           `Accreditation of ${u.displayName}`,
-          html`<form class="stack" method="post" action="/portal/admin/accreditations/${u.userId}">
-            ${csrfField(ctx.user.csrf)}
-            <p>
+          html`<p>
               User <strong>${u.userId}</strong> of <strong>${u.partnerId}</strong> ·
-              ${u.suspended ? 'suspended' : 'active'}
+              ${u.suspended ? 'suspended' : 'active'} · roles: ${u.roles.join(', ') || 'none'}
             </p>
-            <div>
-              <label for="displayName">Name</label
-              ><input type="text" id="displayName" name="displayName" value="${u.displayName}" required />
-            </div>
-            <fieldset>
-              <legend>Roles</legend>
-              ${ROLES.map(
-                (r) =>
-                  html`<div class="check">
-                    <input
-                      type="checkbox"
-                      id="role-${r}"
-                      name="roles"
-                      value="${r}"
-                      ${u.roles.includes(r) ? html` checked` : ''}
-                    /><label for="role-${r}">${r}</label>
-                  </div>`,
-              )}
-            </fieldset>
-            <div>
-              <label for="vettingLevel">Vetting level (0–3)</label
-              ><input
-                type="number"
-                id="vettingLevel"
-                name="vettingLevel"
-                min="0"
-                max="3"
-                value="${u.vettingLevel}"
-                required
-              />
-            </div>
-            <div>
-              <label for="trainedOn">Trained on</label
-              ><input type="date" id="trainedOn" name="trainedOn" value="${u.trainedOn}" required />
-            </div>
-            <div>
-              <label for="expiresOn">Accreditation expires on</label
-              ><input type="date" id="expiresOn" name="expiresOn" value="${u.expiresOn}" required />
-            </div>
-            <div>
-              <label for="teams">Teams (comma-separated)</label
-              ><input type="text" id="teams" name="teams" value="${(u.teams ?? []).join(', ')}" />
-            </div>
-            <div><button type="submit">Save</button> <a href="/portal/admin/accreditations">Cancel</a></div>
-          </form>`,
+            ${
+              own
+                ? html`<p class="hint">
+                    This is your own accreditation: nobody changes their own, so another admin edits it.
+                  </p>`
+                : html`${entryForm(ctx, u)} ${grantForm(ctx, u)}`
+            }`,
         );
       },
     },
     {
       method: 'post',
-      path: '/admin/accreditations/:userId',
+      path: '/admin/accreditations/:partnerId/:userId',
       guard: manage,
       handler: async (ctx) => {
-        const userId = userOf(ctx);
-        const current = await ctx.deps.services.accreditations.get(userId);
+        const person = personOf(ctx);
+        const current = await ctx.deps.services.accreditations.get(person);
         const entry = validateEntry({
-          partnerId: current.partnerId,
           displayName: one(ctx.form, 'displayName'),
           roles: all(ctx.form, 'roles'),
           vettingLevel: Number(one(ctx.form, 'vettingLevel')),
@@ -278,27 +251,215 @@ export function adminRoutes(): PortalRoute[] {
             ),
           ],
         });
-        await ctx.deps.services.accreditations.put(ctx.identity, userId, entry);
-        ctx.redirect('/portal/admin/accreditations', `Saved the accreditation of ${userId}.`);
+        await ctx.deps.services.accreditations.put(ctx.identity, person, entry);
+        ctx.redirect('/portal/admin/accreditations', `Saved the accreditation of ${who(person)}.`);
       },
     },
     ...(['suspend', 'reinstate'] as const).map((action): PortalRoute => ({
       method: 'post',
-      path: `/admin/accreditations/:userId/${action}`,
+      path: `/admin/accreditations/:partnerId/:userId/${action}`,
       guard: manage,
       handler: async (ctx) => {
-        const userId = userOf(ctx);
+        const person = personOf(ctx);
         await ctx.deps.services.accreditations.setSuspended(
           ctx.identity,
-          userId,
+          person,
           action === 'suspend',
           reasonOf(ctx),
         );
         ctx.redirect(
           '/portal/admin/accreditations',
-          `${userId} ${action === 'suspend' ? 'suspended' : 'reinstated'}.`,
+          `${who(person)} ${action === 'suspend' ? 'suspended' : 'reinstated'}.`,
         );
       },
     })),
+    {
+      method: 'post',
+      path: '/admin/accreditations/:partnerId/:userId/role-grants',
+      guard: manage,
+      handler: async (ctx) => {
+        const person = personOf(ctx);
+        const { role } = validateGrant({ role: one(ctx.form, 'role') });
+        await ctx.deps.services.accreditations.grants.propose(ctx.identity, person, role);
+        ctx.redirect(
+          '/portal/admin/role-grants',
+          `Proposed ${role} for ${who(person)}: another admin approves or rejects it.`,
+        );
+      },
+    },
+    {
+      method: 'get',
+      path: '/admin/role-grants',
+      guard: read,
+      handler: async (ctx) => {
+        const state = grantStateOf(ctx.req.query.state);
+        const grants = await ctx.deps.services.accreditations.grants.list(state);
+        ctx.render(
+          'Role grants',
+          html`<p>
+              Granting <strong>dpo</strong> or <strong>admin</strong> takes two admins: one proposes, another
+              approves. Nobody approves their own proposal or a grant to themselves. Each step is logged.
+            </p>
+            <p>
+              Show:
+              ${(['pending', 'approved', 'rejected', 'all'] as const).map(
+                (s, i) => html`${i ? ' · ' : ''}<a href="/portal/admin/role-grants?state=${s}">${s}</a>`,
+              )}
+            </p>
+            ${grants.length ? grantTable(ctx, grants) : html`<p>No ${state ?? ''} role grants.</p>`}`,
+        );
+      },
+    },
+    {
+      method: 'post',
+      path: '/admin/role-grants/:id/approve',
+      guard: manage,
+      handler: async (ctx) => {
+        const grant = await ctx.deps.services.accreditations.grants.approve(
+          ctx.identity,
+          grantIdOf(ctx.req.params),
+        );
+        ctx.redirect('/portal/admin/role-grants', `Approved: ${grant.role} for ${who(grant.subject)}.`);
+      },
+    },
+    {
+      method: 'post',
+      path: '/admin/role-grants/:id/reject',
+      guard: manage,
+      handler: async (ctx) => {
+        const grant = await ctx.deps.services.accreditations.grants.reject(
+          ctx.identity,
+          grantIdOf(ctx.req.params),
+          reasonOf(ctx),
+        );
+        ctx.redirect('/portal/admin/role-grants', `Rejected: ${grant.role} for ${who(grant.subject)}.`);
+      },
+    },
   ];
+}
+
+/**
+ * The edit form. A privileged role shows as a checkbox only while it is held (unticking revokes it at
+ * once); granting one goes through the proposal form below.
+ */
+function entryForm(ctx: Ctx, u: Accreditation) {
+  const roles = ROLES.filter((r) => !isPrivileged(r) || u.roles.includes(r));
+  return html`<form class="stack" method="post" action="${entryPath(u)}">
+    ${csrfField(ctx.user.csrf)}
+    <div>
+      <label for="displayName">Name</label
+      ><input type="text" id="displayName" name="displayName" value="${u.displayName}" required />
+    </div>
+    <fieldset>
+      <legend>Roles</legend>
+      ${roles.map(
+        (r) =>
+          html`<div class="check">
+            <input
+              type="checkbox"
+              id="role-${r}"
+              name="roles"
+              value="${r}"
+              ${u.roles.includes(r) ? html` checked` : ''}
+            /><label for="role-${r}">${r}</label>
+          </div>`,
+      )}
+    </fieldset>
+    <div>
+      <label for="vettingLevel">Vetting level (0–3)</label
+      ><input
+        type="number"
+        id="vettingLevel"
+        name="vettingLevel"
+        min="0"
+        max="3"
+        value="${u.vettingLevel}"
+        required
+      />
+    </div>
+    <div>
+      <label for="trainedOn">Trained on</label
+      ><input type="date" id="trainedOn" name="trainedOn" value="${u.trainedOn}" required />
+    </div>
+    <div>
+      <label for="expiresOn">Accreditation expires on</label
+      ><input type="date" id="expiresOn" name="expiresOn" value="${u.expiresOn}" required />
+    </div>
+    <div>
+      <label for="teams">Teams (comma-separated)</label
+      ><input type="text" id="teams" name="teams" value="${(u.teams ?? []).join(', ')}" />
+    </div>
+    <div><button type="submit">Save</button> <a href="/portal/admin/accreditations">Cancel</a></div>
+  </form>`;
+}
+
+/** Proposing a privileged role the person does not hold: another admin approves it. */
+function grantForm(ctx: Ctx, u: Accreditation) {
+  const missing = PRIVILEGED_ROLES.filter((r) => !u.roles.includes(r));
+  if (!missing.length) return '';
+  return html`<section aria-labelledby="grant-h">
+    <h2 id="grant-h">Propose a role grant</h2>
+    <form class="stack" method="post" action="${entryPath(u)}/role-grants">
+      ${csrfField(ctx.user.csrf)}
+      <div>
+        <label for="grant-role">Role</label
+        ><select id="grant-role" name="role" required>
+          ${missing.map((r) => html`<option value="${r}">${r}</option>`)}
+        </select>
+      </div>
+      <p class="hint">Nothing changes until another admin approves the proposal.</p>
+      <div><button type="submit" class="secondary">Propose</button></div>
+    </form>
+  </section>`;
+}
+
+function grantTable(ctx: Ctx, grants: RoleGrant[]) {
+  return html`<div class="table-wrap">
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Person</th>
+          <th scope="col">Role</th>
+          <th scope="col">Proposed by</th>
+          <th scope="col">Proposed at</th>
+          <th scope="col">State</th>
+          <th scope="col">Decision</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${grants.map(
+          (g) =>
+            html`<tr id="grant-${g.id}">
+              <td><a href="${entryPath(g.subject)}">${who(g.subject)}</a></td>
+              <td>${g.role}</td>
+              <td>${who(g.proposer)}</td>
+              <td>${g.proposedAt}</td>
+              <td class="status">${g.state}</td>
+              <td>${g.state === 'pending' ? grantActions(ctx, g) : decisionOf(g)}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </div>`;
+}
+
+function decisionOf(g: RoleGrant) {
+  return html`${g.decidedBy ? who(g.decidedBy) : ''} ${g.decidedAt ?? ''}${g.reason ? `: ${g.reason}` : ''}`;
+}
+
+/** Approve (not for the proposer or the person themselves: the service refuses those too) or reject. */
+function grantActions(ctx: Ctx, g: RoleGrant) {
+  const mayApprove = !samePerson(g.proposer, ctx.identity) && !samePerson(g.subject, ctx.identity);
+  return html`${
+      mayApprove
+        ? html`<form method="post" action="/portal/admin/role-grants/${g.id}/approve">
+            ${csrfField(ctx.user.csrf)}<button type="submit">Approve</button>
+          </form>`
+        : html`<span class="hint">another admin approves</span>`
+    }
+    <form method="post" action="/portal/admin/role-grants/${g.id}/reject">
+      ${csrfField(ctx.user.csrf)} <label for="reject-${g.id}">Reason</label
+      ><input type="text" id="reject-${g.id}" name="reason" required minlength="3" />
+      <button type="submit" class="secondary">Reject</button>
+    </form>`;
 }

@@ -4,13 +4,15 @@ import { bodyValidator, schemas } from '../../http/validate';
 import lookupSchema from '../../../schemas/api/lookup.schema.json';
 import type { LookupInput } from '../../lookups/service';
 import { handlingOf, handlingView } from '../../requests/handling';
+import { DISCLOSURE_READ_DENIED } from '../../requests/service';
+import type { ReadDecision } from '../../safes/read';
 import type { RequestInput } from '../../safes/types';
-import { problems } from '../../http/problem';
+import { ProblemError, problems } from '../../http/problem';
 import { all, one } from '../forms';
 import { html } from '../html';
 import { csrfField } from '../layout';
 import type { Ctx, PortalRoute } from '../portal';
-import { decisionView, recordsTable, stateLabel, timeLeft } from '../views';
+import { decisionView, recordsTable, refusalView, stateLabel, timeLeft } from '../views';
 import { providerView } from './responder';
 
 const validateCreate = bodyValidator<RequestInput>(schemas.requestCreate);
@@ -271,9 +273,24 @@ export function analystRoutes(): PortalRoute[] {
     {
       method: 'get',
       path: '/requests/:id/disclosure',
-      guard: guards.anyOf('disclosures:read'),
+      // The same check as the API's: the service passes the reader through the safes and logs the read.
+      guard: guards.authenticated,
       handler: async (ctx) => {
-        const request = await ctx.deps.services.requests.readDisclosure(ctx.identity, idOf(ctx));
+        const request = await ctx.deps.services.requests
+          .readDisclosure(ctx.identity, idOf(ctx), { sourceIp: ctx.req.ip ?? '', tls: ctx.req.secure })
+          .catch((error: unknown) => {
+            if (!(error instanceof ProblemError && error.code === DISCLOSURE_READ_DENIED)) throw error;
+            const { safes } = error.extensions.decision as ReadDecision;
+            ctx.render(
+              'Reading refused',
+              html`${refusalView(safes)}
+                <p>
+                  This attempt is logged. <a href="/portal/requests/${idOf(ctx)}">Back to the request</a>
+                </p>`,
+              403,
+            );
+          });
+        if (!request) return;
         const h = handlingView(handlingOf(request));
         const records = Array.isArray(request.disclosure) ? request.disclosure : [];
         ctx.render(

@@ -5,6 +5,7 @@ import { problems, ProblemError } from '../../http/problem';
 import { CONTENT_TYPES, type ExportFormat } from '../../audit/export';
 import type { EventFilter, StatsRow } from '../../audit/service';
 import { localDate } from '../../requests/local-day';
+import { PERSON } from '../../records/accreditation';
 import { SAFE_NAMES } from '../../safes/types';
 import { daysBetween, stackedBarChart } from '../charts';
 import { one } from '../forms';
@@ -18,7 +19,8 @@ const PARTNER = /^[A-Za-z0-9._-]{1,64}$/;
 const FILTERS: [name: string, label: string, pattern: RegExp][] = [
   ['agreement', 'Agreement', /^[A-Za-z0-9._-]{1,128}$/],
   ['partner', 'Partner', PARTNER],
-  ['user', 'User', /^[A-Za-z0-9._@-]{1,128}$/],
+  // A person is (partner, user): a user id alone could be anyone's at another partner.
+  ['user', 'Actor (partner:user, e.g. police-se:sven)', PERSON],
   ['request', 'Request id', /^[0-9a-f-]{36}$/],
   ['type', 'Entry type', /^[a-z][a-z.-]*(,[a-z][a-z.-]*)*$/],
   ['outcome', 'Outcome', /^[A-Za-z_-]{1,64}$/],
@@ -303,7 +305,9 @@ export function dpoRoutes(): PortalRoute[] {
                         <td>${e.seq}</td>
                         <td>${e.ts}</td>
                         <td>${e.type}</td>
-                        <td>${e.actorUser ?? 'system'}${e.actorPartner ? ` (${e.actorPartner})` : ''}</td>
+                        <td>
+                          ${e.actorUser && e.actorPartner ? html`<a href="/portal/log?user=${encodeURIComponent(`${e.actorPartner}:${e.actorUser}`)}">${e.actorUser} (${e.actorPartner})</a>` : (e.actorUser ?? 'system')}
+                        </td>
                         <td>${e.partners.join(', ')}</td>
                         <td>${e.agreementId ?? ''}</td>
                         <td>

@@ -329,7 +329,11 @@ function buildQuery(
   add('maxSeq', 'a.seq <= @maxSeq', query.maxSeq);
   add('from', 'a.ts >= @from', query.from);
   add('to', 'a.ts < @to', query.to);
-  add('user', 'a.actor_user = @user', query.user);
+  if (query.actor !== undefined) {
+    where.push('a.actor_user = @actorUser AND a.actor_partner = @actorPartner');
+    params.actorUser = query.actor.userId;
+    params.actorPartner = query.actor.partnerId;
+  }
   add('agreement', 'a.agreement_id = @agreement', query.agreement);
   add('request', 'a.request_id = @request', query.request);
   add('outcome', 'a.outcome = @outcome', query.outcome);

@@ -158,18 +158,18 @@ export function createLookups(
   unit: RunUnit,
   writer?: LookupWriter,
 ): LookupStore {
-  // The index of lookup entries alone (schema version 6); INDEXED BY: an error, never a scan, without it.
-  const since = db.prepare<[string, string, string], { n: number }>(
+  // The index of lookup entries alone (schema version 8); INDEXED BY: an error, never a scan, without it.
+  const since = db.prepare<[string, string, string, string], { n: number }>(
     `SELECT count(*) AS n FROM audit_log INDEXED BY audit_log_lookups
-     WHERE type = 'lookup' AND actor_user = ? AND agreement_id = ? AND ts >= ?`,
+     WHERE type = 'lookup' AND actor_user = ? AND actor_partner = ? AND agreement_id = ? AND ts >= ?`,
   );
   return {
     async create(events) {
       if (writer) await writer.create(events);
       else await unit(() => appendInTx(events));
     },
-    async countSince(userId, agreementId, from) {
-      return since.get(userId, agreementId, from.toISOString())!.n;
+    async countSince(partnerId, userId, agreementId, from) {
+      return since.get(userId, partnerId, agreementId, from.toISOString())!.n;
     },
   };
 }

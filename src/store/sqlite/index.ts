@@ -5,7 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { verifyLogFast } from '../../audit/verify-fast';
 import type { Store } from '../port';
-import { createAccreditations } from './accreditations';
+import { createAccreditationRows, createAccreditations } from './accreditations';
 import { createAudit, readRawCheckpoints } from './audit';
 import { createDatasets, createLookups } from './datasets';
 import { createGroupCommitter, type CommitInfo } from './group-commit';
@@ -14,6 +14,7 @@ import { migrate } from './migrations';
 import { createPortalSessions } from './portal-sessions';
 import { configureWriter } from './pragmas';
 import { createRequests } from './requests';
+import { createRoleGrants } from './role-grants';
 import { leaveCheckpointsToThread, startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer';
 
 export { readRawAuditRows, readRawCheckpoints } from './audit';
@@ -95,9 +96,11 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
       checkpointSignal: checkpointer.signal,
     });
   }
+  const accreditationRows = createAccreditationRows(db);
   return {
     kind: 'sqlite',
-    accreditations: createAccreditations(db, audit.appendInTx, unit),
+    accreditations: createAccreditations(db, accreditationRows, audit.appendInTx, unit),
+    roleGrants: createRoleGrants(db, accreditationRows, audit.appendInTx, unit),
     requests: createRequests(db, audit.appendInTx, now, unit),
     datasets: createDatasets(db, audit.appendInTx, unit, lookupReader ?? db),
     lookups: createLookups(db, audit.appendInTx, unit, lookupWriter),

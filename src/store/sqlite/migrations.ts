@@ -285,6 +285,66 @@ export const MIGRATIONS: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 8,
+    name: 'a person is (partner, user)',
+    sql: `
+      -- A user id is unique only within its partner: another partner's token with the same sub is
+      -- another person. The registry is keyed by both (existing rows keep their partner), and quotas
+      -- and the DPO's actor filter read indexes that hold both.
+      CREATE TABLE accreditations_v8 (
+        partner_id    TEXT NOT NULL,
+        user_id       TEXT NOT NULL,
+        display_name  TEXT NOT NULL,
+        roles         TEXT NOT NULL,  -- JSON array
+        vetting_level INTEGER NOT NULL,
+        trained_on    TEXT NOT NULL,
+        expires_on    TEXT NOT NULL,
+        suspended     INTEGER NOT NULL CHECK (suspended IN (0, 1)),
+        teams         TEXT,           -- JSON array, NULL when none
+        PRIMARY KEY (partner_id, user_id)
+      ) STRICT;
+      INSERT INTO accreditations_v8
+        (partner_id, user_id, display_name, roles, vetting_level, trained_on, expires_on, suspended, teams)
+        SELECT partner_id, user_id, display_name, roles, vetting_level, trained_on, expires_on, suspended, teams
+        FROM accreditations;
+      DROP TABLE accreditations;
+      ALTER TABLE accreditations_v8 RENAME TO accreditations;
+
+      DROP INDEX requests_user_quota;
+      CREATE INDEX requests_user_quota ON requests (requester_user, requester_partner, agreement_id, created_at);
+      DROP INDEX audit_log_lookups;
+      CREATE INDEX audit_log_lookups ON audit_log (actor_user, actor_partner, agreement_id, ts)
+        WHERE type = 'lookup';
+      DROP INDEX audit_log_actor;
+      CREATE INDEX audit_log_actor ON audit_log (actor_user, actor_partner);
+    `,
+  },
+  {
+    version: 9,
+    name: 'role grants that need a second admin',
+    sql: `
+      -- Granting dpo or admin takes two people: one admin proposes, another approves. A pending grant
+      -- changes nothing; its approval adds the role in the transaction that decides it.
+      CREATE TABLE role_grants (
+        id                  TEXT PRIMARY KEY,
+        partner_id          TEXT NOT NULL,
+        user_id             TEXT NOT NULL,
+        role                TEXT NOT NULL CHECK (role IN ('dpo', 'admin')),
+        state               TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected')),
+        proposed_by_partner TEXT NOT NULL,
+        proposed_by_user    TEXT NOT NULL,
+        proposed_at         TEXT NOT NULL,
+        decided_by_partner  TEXT,
+        decided_by_user     TEXT,
+        decided_at          TEXT,
+        reason              TEXT
+      ) STRICT;
+      -- One open proposal per person and role.
+      CREATE UNIQUE INDEX role_grants_pending ON role_grants (partner_id, user_id, role) WHERE state = 'pending';
+      CREATE INDEX role_grants_state ON role_grants (state, proposed_at);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -139,8 +139,9 @@ export function createRequests(
      WHERE provider_id = ? AND state IN (SELECT value FROM json_each(?))
      ORDER BY created_at, id`,
   );
-  const countStmt = db.prepare<[string, string, string], { n: number }>(
-    'SELECT count(*) AS n FROM requests WHERE requester_user = ? AND agreement_id = ? AND created_at >= ?',
+  const countStmt = db.prepare<[string, string, string, string], { n: number }>(
+    `SELECT count(*) AS n FROM requests
+     WHERE requester_user = ? AND requester_partner = ? AND agreement_id = ? AND created_at >= ?`,
   );
   const expiredStmt = db.prepare<[string], RequestRow>(
     `SELECT * FROM requests
@@ -206,8 +207,8 @@ export function createRequests(
       if (from.length === 0) return undefined;
       return unit(() => transition(id, from, patch, events));
     },
-    async countSince(userId, agreementId, since) {
-      return countStmt.get(userId, agreementId, since.toISOString())?.n ?? 0;
+    async countSince(partnerId, userId, agreementId, since) {
+      return countStmt.get(userId, partnerId, agreementId, since.toISOString())?.n ?? 0;
     },
     async listExpired(at) {
       return expiredStmt.all(at.toISOString()).map(fromRow);

@@ -1,0 +1,120 @@
+/** Proposed grants of privileged roles (separation of duties) in SQLite. */
+import type Database from 'better-sqlite3';
+import type { Accreditation, RoleGrant } from '../../records/accreditation';
+import type { RoleGrantStore } from '../port';
+import type { AccreditationRows } from './accreditations';
+import type { AppendInTx } from './audit';
+import type { RunUnit } from './group-commit';
+
+interface RoleGrantRow {
+  id: string;
+  partner_id: string;
+  user_id: string;
+  role: RoleGrant['role'];
+  state: RoleGrant['state'];
+  proposed_by_partner: string;
+  proposed_by_user: string;
+  proposed_at: string;
+  decided_by_partner: string | null;
+  decided_by_user: string | null;
+  decided_at: string | null;
+  reason: string | null;
+}
+
+function fromRow(row: RoleGrantRow): RoleGrant {
+  return {
+    id: row.id,
+    subject: { partnerId: row.partner_id, userId: row.user_id },
+    role: row.role,
+    state: row.state,
+    proposer: { partnerId: row.proposed_by_partner, userId: row.proposed_by_user },
+    proposedAt: row.proposed_at,
+    decidedBy:
+      row.decided_by_partner === null || row.decided_by_user === null
+        ? null
+        : { partnerId: row.decided_by_partner, userId: row.decided_by_user },
+    decidedAt: row.decided_at,
+    reason: row.reason,
+  };
+}
+
+export function createRoleGrants(
+  db: Database.Database,
+  accreditations: AccreditationRows,
+  appendInTx: AppendInTx,
+  unit: RunUnit,
+): RoleGrantStore {
+  const insert = db.prepare(
+    `INSERT INTO role_grants (id, partner_id, user_id, role, state, proposed_by_partner, proposed_by_user,
+       proposed_at)
+     VALUES (@id, @partner_id, @user_id, @role, 'pending', @proposed_by_partner, @proposed_by_user, @proposed_at)
+     ON CONFLICT DO NOTHING`,
+  );
+  const getStmt = db.prepare<[string], RoleGrantRow>('SELECT * FROM role_grants WHERE id = ?');
+  const byState = db.prepare<[string], RoleGrantRow>(
+    'SELECT * FROM role_grants WHERE state = ? ORDER BY proposed_at, id',
+  );
+  const all = db.prepare<[], RoleGrantRow>('SELECT * FROM role_grants ORDER BY proposed_at, id');
+  // Compare-and-set: a grant is decided once.
+  const decideStmt = db.prepare(
+    `UPDATE role_grants SET state = @state, decided_by_partner = @partner, decided_by_user = @user,
+       decided_at = @at, reason = @reason
+     WHERE id = @id AND state = 'pending'`,
+  );
+
+  const get = (id: string) => {
+    const row = getStmt.get(id);
+    return row ? fromRow(row) : undefined;
+  };
+
+  return {
+    propose(grant, events) {
+      return unit(() => {
+        const added =
+          insert.run({
+            id: grant.id,
+            partner_id: grant.subject.partnerId,
+            user_id: grant.subject.userId,
+            role: grant.role,
+            proposed_by_partner: grant.proposer.partnerId,
+            proposed_by_user: grant.proposer.userId,
+            proposed_at: grant.proposedAt,
+          }).changes === 1;
+        if (added) appendInTx(events);
+        return added;
+      });
+    },
+    async get(id) {
+      return get(id);
+    },
+    async list(state) {
+      return (state === undefined ? all.all() : byState.all(state)).map(fromRow);
+    },
+    decide(id, decision, events) {
+      return unit(() => {
+        const changed = decideStmt.run({
+          id,
+          state: decision.state,
+          partner: decision.by.partnerId,
+          user: decision.by.userId,
+          at: decision.at,
+          reason: decision.reason ?? null,
+        }).changes;
+        if (changed === 0) return undefined;
+        const grant = get(id)!;
+        let change: { before: Accreditation; after: Accreditation } | undefined;
+        if (grant.state === 'approved') {
+          // Read and written in the deciding transaction: no edit in between is lost.
+          const before = accreditations.get(grant.subject.partnerId, grant.subject.userId);
+          if (!before) throw new Error('a role grant names a person the registry does not know');
+          if (!before.roles.includes(grant.role)) {
+            change = { before, after: { ...before, roles: [...before.roles, grant.role] } };
+            accreditations.put(change.after);
+          }
+        }
+        appendInTx(events(grant, change));
+        return grant;
+      });
+    },
+  };
+}
