@@ -17,8 +17,9 @@ import { mapAll } from '../mapping';
 import type { InputFormat, QuarantineEntry } from '../mapping/types';
 import { findDataset } from '../safes/data';
 import { decide } from '../safes/decide';
-import type { RequestInput } from '../safes/types';
+import type { DecisionContext, RequestInput } from '../safes/types';
 import type { Store } from '../store/port';
+import { memoryQuotas, takeDailyQuota, type DailyQuotas } from '../quotas/daily-quotas';
 import {
   actorOf,
   decisionEvent,
@@ -30,7 +31,6 @@ import {
 import { aggregateFields } from '../aggregates/query';
 import { computeTable } from '../aggregates/tables';
 import { stricterHandling } from './handling';
-import { startOfLocalDay } from './local-day';
 import { checkAnswer, recordDigest, releaseView } from './release';
 import type { Preview, RequestState, StoredRequest } from './types';
 
@@ -41,6 +41,8 @@ export interface RequestServiceDeps {
   clock: () => Date;
   /** Issues the receipt of a request's disclosure entry (the audit service). */
   receipts?: { receiptForRequest(requestId: string): Promise<Receipt | null> };
+  /** Daily quotas; by default counted in this process, loaded from the store's requests. */
+  quotas?: DailyQuotas;
 }
 
 /** Where the caller stands towards a request; anyone else learns nothing (404). */
@@ -50,7 +52,16 @@ const OPEN_STATES: RequestState[] = ['awaiting_provider', 'answered', 'withheld'
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export class RequestService {
-  constructor(private readonly deps: RequestServiceDeps) {}
+  private readonly quotas: DailyQuotas;
+
+  constructor(private readonly deps: RequestServiceDeps) {
+    this.quotas =
+      deps.quotas ??
+      memoryQuotas(
+        (key) => deps.store.requests.countSince(key.userId, key.agreementId, key.since),
+        deps.clock,
+      );
+  }
 
   /** Decides the request against the Five Safes and stores it, permitted or denied. */
   async create(
@@ -68,17 +79,31 @@ export class RequestService {
     const bundle = this.deps.bundle();
     const now = this.deps.clock();
     const agreement = bundle.agreements.get(input.agreementId);
-    const since = startOfLocalDay(now, agreement?.timezone ?? 'UTC');
-    const [accreditation, requestsToday] = await Promise.all([
-      this.deps.store.accreditations.get(identity.userId),
-      this.deps.store.requests.countSince(identity.userId, input.agreementId, since),
-    ]);
-    const decision = decide(
-      input,
-      identity,
-      { now, sourceIp: meta.sourceIp, tls: meta.tls, accreditation, requestsToday },
-      bundle,
-    );
+    const accreditation = await this.deps.store.accreditations.get(identity.userId);
+    // The request's place in the day's count, taken before the decision: parallel ones get distinct places.
+    const quota = await takeDailyQuota(this.quotas, identity, agreement, Boolean(accreditation), now);
+    try {
+      return await this.decideAndStore(identity, input, bundle, {
+        now,
+        sourceIp: meta.sourceIp,
+        tls: meta.tls,
+        accreditation,
+        requestsToday: quota?.before ?? 0,
+      });
+    } finally {
+      quota?.settle();
+    }
+  }
+
+  private async decideAndStore(
+    identity: Identity,
+    input: RequestInput,
+    bundle: Bundle,
+    context: DecisionContext,
+  ): Promise<StoredRequest> {
+    const now = context.now;
+    const agreement = bundle.agreements.get(input.agreementId);
+    const decision = decide(input, identity, context, bundle);
     const request: StoredRequest = {
       id: crypto.randomUUID(),
       input,
