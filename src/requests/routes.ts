@@ -18,11 +18,21 @@ const validateCreate = bodyValidator<RequestInput>(schemas.requestCreate);
 const validateAnswer = bodyValidator<{ records: CanonicalRecord[] }>(schemas.answer);
 /** A decline gives a written reason (API and portal alike). */
 export const validateDecline = reasonValidator(2000);
-// Approval takes a reason only for a table under review (the service says when it is required).
-const validateApprove = bodyValidator<{ reason?: string; handling?: Handling }>({
+/**
+ * Approval names the version of the preview it approves (previewVersion, from the answer or GET
+ * /requests/:id): exactly that preview is released, or nothing. It takes a reason only for a table
+ * under review (the service says when it is required). API and portal alike.
+ */
+export const validateApprove = bodyValidator<{
+  previewVersion: number;
+  reason?: string;
+  handling?: Handling;
+}>({
   type: 'object',
   additionalProperties: false,
+  required: ['previewVersion'],
   properties: {
+    previewVersion: { type: 'integer', minimum: 1 },
     reason: { type: 'string', minLength: 3, maxLength: 2000 },
     // A stricter handling than the agreement's (checked by the service).
     handling: {
@@ -159,8 +169,8 @@ export function requestRoutes(
       path: '/requests/:id/approve',
       guard: guards.anyOf('requests:answer'),
       handler: async (req, res) => {
-        const { reason, handling } = validateApprove(req.body ?? {});
-        const request = await service.approve(identityOf(res), idOf(req), reason, handling);
+        const { previewVersion, reason, handling } = validateApprove(req.body ?? {});
+        const request = await service.approve(identityOf(res), idOf(req), previewVersion, reason, handling);
         res.json({
           id: request.id,
           state: request.state,
@@ -226,6 +236,7 @@ function answerView(request: StoredRequest) {
     id: request.id,
     state: request.state,
     preview: request.preview,
+    previewVersion: request.previewVersion,
     handling: handlingView(handlingOf(request)),
   };
 }

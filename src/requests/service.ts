@@ -114,6 +114,7 @@ export class RequestService {
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
       preview: null,
+      previewVersion: 0,
       disclosure: null,
       disclosedAt: null,
       expiresAt: null,
@@ -140,6 +141,7 @@ export class RequestService {
         subjectHashes: [],
         quarantine: [],
       };
+      request.previewVersion = 1;
       if (outcome.next === 'withheld') request.state = 'withheld';
       if (outcome.next === 'approval') request.state = 'answered';
       if (outcome.next === 'release')
@@ -300,12 +302,14 @@ export class RequestService {
   }
 
   /**
-   * Releases the preview until the agreement's retention runs out. A table under `review` needs the
-   * responder's written exception reason, which is logged with the disclosure.
+   * Releases the preview until the agreement's retention runs out: exactly the version the responder
+   * saw (`previewVersion`), or nothing. A table under `review` needs the responder's written
+   * exception reason, which is logged with the disclosure.
    */
   async approve(
     identity: Identity,
     id: string,
+    previewVersion: number,
     reason?: string,
     handling?: Handling,
   ): Promise<StoredRequest> {
@@ -316,6 +320,7 @@ export class RequestService {
         state: request.state,
       });
     }
+    if (request.previewVersion !== previewVersion) throw previewChanged(request);
     const review = preview.outputCheck.outcome === 'review';
     if (review && !reason) {
       throw problems.badRequest('This table needs review: approve it with a written exception reason.', {
@@ -331,9 +336,15 @@ export class RequestService {
       preview: released,
     };
     const exception = review ? { exceptionReason: reason } : {};
-    return this.transition(identity, request, ['answered'], patch, exception, (updated) => [
-      disclosureEvent(updated, actorOf(identity), released, exception),
-    ]);
+    return this.transition(
+      identity,
+      request,
+      ['answered'],
+      patch,
+      exception,
+      (updated) => [disclosureEvent(updated, actorOf(identity), released, exception)],
+      previewVersion,
+    );
   }
 
   async decline(identity: Identity, id: string, reason: string): Promise<StoredRequest> {
@@ -457,19 +468,32 @@ export class RequestService {
     patch: Parameters<Store['requests']['transition']>[2],
     data: Record<string, unknown> = {},
     extra: (updated: StoredRequest) => ReturnType<typeof stateEvent>[] = () => [],
+    previewVersion?: number,
   ): Promise<StoredRequest> {
-    const updated = await this.deps.store.requests.transition(request.id, from, patch, (next, previous) => [
-      stateEvent(next, actorOf(identity), previous, data),
-      ...extra(next),
-    ]);
+    const updated = await this.deps.store.requests.transition(
+      request.id,
+      from,
+      patch,
+      (next, previous) => [stateEvent(next, actorOf(identity), previous, data), ...extra(next)],
+      previewVersion,
+    );
     if (!updated) {
-      const current = (await this.deps.store.requests.get(request.id))?.state ?? request.state;
-      throw problems.conflict(`The request is ${current}; this step is not possible now.`, {
-        state: current,
+      const current = (await this.deps.store.requests.get(request.id)) ?? request;
+      if (previewVersion !== undefined && from.includes(current.state)) throw previewChanged(current);
+      throw problems.conflict(`The request is ${current.state}; this step is not possible now.`, {
+        state: current.state,
       });
     }
     return updated;
   }
+}
+
+/** A 409 for an approval of a preview that was replaced since the responder saw it. */
+function previewChanged(current: StoredRequest) {
+  return problems.conflict(
+    'The answer was changed since you saw its preview: review the new preview, then approve it.',
+    { state: current.state, previewVersion: current.previewVersion },
+  );
 }
 
 function sideOf(identity: Identity, request: StoredRequest): Side | undefined {

@@ -61,7 +61,10 @@ describe('hole 4: lookups', () => {
     expect(entry.bytes).toBeLessThan(BOUND);
     expect(entry.indexRows).toBe(0);
     expect(entry.data.identifierHashes).toBeUndefined();
-    expect(entry.data.identifiers).toEqual({ count: 10_000, digest: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(entry.data.identifiers).toEqual({
+      count: 10_000,
+      digest: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
   });
 
   it('hole 4: the 403 to an unaccredited caller carries reason codes only, not the agreement’s terms', async () => {
@@ -97,9 +100,15 @@ describe('hole 4: lookups', () => {
 
   it('hole 4: the digest is keyed and names the list, so the same list gives the same digest', async () => {
     const list = many(200);
-    await gw.http.post('/api/v1/lookups').set(await bearer('mallory')).send(lookupBody(list));
+    await gw.http
+      .post('/api/v1/lookups')
+      .set(await bearer('mallory'))
+      .send(lookupBody(list));
     const first = newest('lookup').data.identifiers.digest;
-    await gw.http.post('/api/v1/lookups').set(await bearer('mallory')).send(lookupBody(list));
+    await gw.http
+      .post('/api/v1/lookups')
+      .set(await bearer('mallory'))
+      .send(lookupBody(list));
     expect(newest('lookup').data.identifiers.digest).toBe(first);
     await gw.http
       .post('/api/v1/lookups')
