@@ -8,7 +8,8 @@ import type { Secrets } from '../config/secrets';
 import { identifierKey } from '../identifiers';
 import type { Agreement, Bundle } from '../policy/types';
 import { memoryQuotas, takeDailyQuota, type DailyQuotas } from '../quotas/daily-quotas';
-import { identifierHashes, safesSummary } from '../requests/audit-events';
+import { namedInLog, safesSummary } from '../requests/audit-events';
+import { loggedCompactly } from '../requests/denials';
 import { decide } from '../safes/decide';
 import { lookupDatasets } from '../safes/data';
 import type { Decision, IdentifierInput, RequestInput } from '../safes/types';
@@ -101,7 +102,7 @@ export class LookupService {
             safes: safesSummary(decision),
             purpose: body.purpose,
             caseRef: body.caseRef,
-            identifierHashes: identifierHashes(this.deps.secrets.identifierKey, body.identifiers),
+            ...namedInLog(this.deps.secrets.identifierKey, body, loggedCompactly(decision)),
             hits: hits.map((h) => ({ providerId: h.providerId, recordRef: h.recordRef })),
           },
         },

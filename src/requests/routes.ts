@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Identity } from '../auth/identity';
-import { problems, ProblemError } from '../http/problem';
+import { problems } from '../http/problem';
 import { guards, type RouteSpec } from '../http/routes';
 import { bodyValidator, reasonValidator, schemas } from '../http/validate';
 import { TLP_LEVELS, type Bundle, type Handling } from '../policy/types';
@@ -9,6 +9,7 @@ import type { RequestInput } from '../safes/types';
 import type { DatasetRecord } from '../datasets/types';
 import { limitedBody, parseSize, uploadFormat } from '../http/body-stream';
 import { recordProblems } from '../records/validate';
+import { deniedProblem } from './denials';
 import { handlingOf, handlingView } from './handling';
 import type { RequestService } from './service';
 import type { StoredRequest } from './types';
@@ -266,27 +267,4 @@ function hitView(records: DatasetRecord[]) {
 /** The provider's records of a request as the API shows them: hitRecords and matchingRecords. */
 function recordsView(records: { hit: DatasetRecord[]; matching: DatasetRecord[] }) {
   return { hitRecords: hitView(records.hit), matchingRecords: hitView(records.matching) };
-}
-
-function deniedDetail(safes: Record<string, { outcome: string }>): string {
-  const failed = Object.entries(safes)
-    .filter(([, r]) => r.outcome === 'fail')
-    .map(([safe]) => safe);
-  return `Failed safes: ${failed.join(', ')}.`;
-}
-
-/** A 403 problem for what the Five Safes denied: which safes failed, the id, then the whole decision. */
-export function deniedProblem(
-  code: string,
-  title: string,
-  decision: { safes: Record<string, { outcome: string }> },
-  id: Record<string, string>,
-): ProblemError {
-  return new ProblemError({
-    code,
-    title,
-    status: 403,
-    detail: deniedDetail(decision.safes),
-    extensions: { ...id, decision },
-  });
 }

@@ -28,6 +28,7 @@ import {
   stateEvent,
   subjectHashes,
 } from './audit-events';
+import { loggedCompactly } from './denials';
 import { aggregateFields } from '../aggregates/query';
 import { computeTable } from '../aggregates/tables';
 import { stricterHandling } from './handling';
@@ -124,6 +125,8 @@ export class RequestService {
     };
     const actor = actorOf(identity);
     const events = [decisionEvent(request, actor, this.deps.secrets.identifierKey)];
+    // A request the agreement does not bound is kept as its log entry keeps it: without its lists.
+    if (loggedCompactly(decision)) request.input = { ...input, identifiers: [], recordRefs: [] };
     if (decision.outcome === 'permit' && input.kind === 'aggregate' && agreement && input.query) {
       // The gateway computes the table itself; what happens next is SDC's and the agreement's call.
       const outcome = await computeTable(

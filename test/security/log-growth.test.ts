@@ -6,6 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { boatRequest, createTestGateway, type TestGateway } from '../helpers/gateway';
+import { csrfOf } from '../helpers/portal-session';
 
 let gw: TestGateway;
 let db: Database.Database;
@@ -135,7 +136,9 @@ describe('hole 4: lookups', () => {
       .set(await bearer('anna'))
       .send(lookupBody(many(10_000), { agreementId: 'no-such-agreement' }));
     expect(res.status).toBe(403);
-    expect(res.body.reasons).toEqual(['PROJECT_AGREEMENT_UNKNOWN']);
+    expect(res.body.decision.safes.project.reasons).toEqual([
+      expect.objectContaining({ code: 'PROJECT_AGREEMENT_UNKNOWN' }),
+    ]);
     const entry = newest('lookup');
     expect(entry.bytes).toBeLessThan(BOUND);
     expect(entry.indexRows).toBe(0);
@@ -184,16 +187,6 @@ describe('hole 4: detail requests', () => {
       expect(res.text).not.toContain(term);
   });
 
-  it('hole 4: an accredited analyst of another partner is told only that they are not a party', async () => {
-    const res = await gw.http
-      .post('/api/v1/requests')
-      .set(await bearer('sven'))
-      .send(boatRequest());
-    expect(res.status).toBe(403);
-    expect(res.body.reasons).toEqual(['PROJECT_REQUESTER_NOT_PARTY']);
-    expect(res.body.decision).toBeUndefined();
-  });
-
   it('hole 4: an over-limit request from an accredited analyst is denied and logged compactly', async () => {
     const res = await gw.http
       .post('/api/v1/requests')
@@ -219,5 +212,40 @@ describe('hole 4: detail requests', () => {
     expect(entry.data.identifierHashes).toHaveLength(3);
     expect(entry.data.recordRefHashes).toHaveLength(2);
     expect(entry.indexRows).toBe(5);
+  });
+});
+
+describe('hole 4: the portal', () => {
+  it('hole 4: a refused search shows a caller without accreditation the reason codes only', async () => {
+    const form = await gw.http.get('/portal/sign-in');
+    const anon = String(form.headers['set-cookie'][0]).split(';')[0];
+    const signed = await gw.http
+      .post('/portal/sign-in')
+      .set('Cookie', anon)
+      .type('form')
+      .send({ _csrf: csrfOf(form.text), token: await gw.token('mallory') });
+    expect(signed.status).toBe(303);
+    const cookie = String(signed.headers['set-cookie'][0]).split(';')[0];
+    const home = await gw.http.get('/portal/').set('Cookie', cookie);
+    const res = await gw.http
+      .post('/portal/lookup')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({
+        _csrf: csrfOf(home.text),
+        agreementId: 'stolen-boats',
+        identifiers: 'vin:1HGCM82633A004352',
+        purpose: 'stolen-property-investigation',
+        caseRef: 'NL-1',
+      });
+    expect(res.status).toBe(403);
+    expect(res.text).toContain('PEOPLE_UNKNOWN_USER');
+    // Not the other safes' findings (an identifier type out of scope, a case reference of the wrong form).
+    for (const term of [
+      'DATA_IDENTIFIER_TYPE_NOT_IN_SCOPE',
+      'PROJECT_CASE_REF_INVALID',
+      'Decision under policy',
+    ])
+      expect(res.text).not.toContain(term);
   });
 });
