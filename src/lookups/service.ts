@@ -7,7 +7,7 @@ import type { Identity } from '../auth/identity';
 import type { Secrets } from '../config/secrets';
 import { identifierKey } from '../identifiers';
 import type { Agreement, Bundle } from '../policy/types';
-import { memoryQuotas, takeDailyQuota, type DailyQuotas } from '../quotas/daily-quotas';
+import { countedBy, memoryQuotas, takeDailyQuota, type DailyQuotas } from '../quotas/daily-quotas';
 import { namedInLog, safesSummary } from '../requests/audit-events';
 import { loggedCompactly } from '../requests/denials';
 import { decide } from '../safes/decide';
@@ -50,12 +50,7 @@ export class LookupService {
   private readonly quotas: DailyQuotas;
 
   constructor(private readonly deps: LookupServiceDeps) {
-    this.quotas =
-      deps.quotas ??
-      memoryQuotas(
-        (key) => deps.store.lookups.countSince(key.userId, key.agreementId, key.since),
-        deps.clock,
-      );
+    this.quotas = deps.quotas ?? memoryQuotas(countedBy(deps.store.lookups), deps.clock);
   }
 
   async lookup(

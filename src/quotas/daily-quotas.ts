@@ -37,6 +37,13 @@ export interface DailyQuotas {
 /** How many uses of the key's day the store holds (written before the key was loaded). */
 export type CountSince = (key: QuotaKey) => Promise<number>;
 
+/** The count of a store's lookups or requests (store.lookups, store.requests). */
+export function countedBy(store: {
+  countSince(userId: string, agreementId: string, since: Date): Promise<number>;
+}): CountSince {
+  return (key) => store.countSince(key.userId, key.agreementId, key.since);
+}
+
 /** A local day lasts at most 25 hours (a DST change); after that its key can no longer be asked for. */
 const DAY_OVER_MS = 25 * 60 * 60 * 1000;
 const SWEEP_EVERY_MS = 60 * 1000;

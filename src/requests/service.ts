@@ -19,7 +19,7 @@ import { findDataset } from '../safes/data';
 import { decide } from '../safes/decide';
 import type { DecisionContext, RequestInput } from '../safes/types';
 import type { Store } from '../store/port';
-import { memoryQuotas, takeDailyQuota, type DailyQuotas } from '../quotas/daily-quotas';
+import { countedBy, memoryQuotas, takeDailyQuota, type DailyQuotas } from '../quotas/daily-quotas';
 import {
   actorOf,
   decisionEvent,
@@ -56,12 +56,7 @@ export class RequestService {
   private readonly quotas: DailyQuotas;
 
   constructor(private readonly deps: RequestServiceDeps) {
-    this.quotas =
-      deps.quotas ??
-      memoryQuotas(
-        (key) => deps.store.requests.countSince(key.userId, key.agreementId, key.since),
-        deps.clock,
-      );
+    this.quotas = deps.quotas ?? memoryQuotas(countedBy(deps.store.requests), deps.clock);
   }
 
   /** Decides the request against the Five Safes and stores it, permitted or denied. */
