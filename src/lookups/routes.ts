@@ -2,7 +2,7 @@ import type { Response } from 'express';
 import type { Identity } from '../auth/identity';
 import { guards, type RouteSpec } from '../http/routes';
 import { bodyValidator } from '../http/validate';
-import { deniedProblem } from '../requests/routes';
+import { deniedProblem } from '../requests/denials';
 import lookupSchema from '../../schemas/api/lookup.schema.json';
 import type { LookupInput, LookupService } from './service';
 

@@ -6,9 +6,10 @@ import crypto from 'node:crypto';
 import type { Identity } from '../auth/identity';
 import type { Secrets } from '../config/secrets';
 import { identifierKey } from '../identifiers';
-import type { Bundle } from '../policy/types';
-import { identifierHashes, safesSummary } from '../requests/audit-events';
-import { startOfLocalDay } from '../requests/local-day';
+import type { Agreement, Bundle } from '../policy/types';
+import { countedBy, memoryQuotas, takeDailyQuota, type DailyQuotas } from '../quotas/daily-quotas';
+import { namedInLog, safesSummary } from '../requests/audit-events';
+import { loggedCompactly } from '../requests/denials';
 import { decide } from '../safes/decide';
 import { lookupDatasets } from '../safes/data';
 import type { Decision, IdentifierInput, RequestInput } from '../safes/types';
@@ -36,10 +37,21 @@ export interface LookupResult {
   hits: LookupHit[];
 }
 
+export interface LookupServiceDeps {
+  store: Store;
+  bundle: () => Bundle;
+  secrets: Secrets;
+  clock: () => Date;
+  /** Daily quotas; by default counted in this process, loaded from the store's lookup entries. */
+  quotas?: DailyQuotas;
+}
+
 export class LookupService {
-  constructor(
-    private readonly deps: { store: Store; bundle: () => Bundle; secrets: Secrets; clock: () => Date },
-  ) {}
+  private readonly quotas: DailyQuotas;
+
+  constructor(private readonly deps: LookupServiceDeps) {
+    this.quotas = deps.quotas ?? memoryQuotas(countedBy(deps.store.lookups), deps.clock);
+  }
 
   async lookup(
     identity: Identity,
@@ -57,65 +69,62 @@ export class LookupService {
       fields: [],
       recordRefs: [],
     };
-    const [accreditation, requestsToday] = await Promise.all([
-      this.deps.store.accreditations.get(identity.partnerId, identity.userId),
-      this.deps.store.lookups.countSince(
-        identity.partnerId,
-        identity.userId,
-        body.agreementId,
-        startOfLocalDay(now, agreement?.timezone ?? 'UTC'),
-      ),
-    ]);
-    const decision = decide(
-      input,
-      identity,
-      { now, sourceIp: meta.sourceIp, tls: meta.tls, accreditation, requestsToday },
-      bundle,
-    );
-
-    let hits: LookupHit[] = [];
-    if (decision.outcome === 'permit' && agreement) {
-      // Only providers party to the agreement, and only the datasets they share for lookups.
-      const scopes = lookupDatasets(agreement)
-        .filter((d) => agreement.parties.providers.includes(d.provider))
-        .map((d) => ({ providerId: d.provider, datasetId: d.id }));
-      const keys = body.identifiers.map((i) => identifierKey(i.type, i.value));
-      const found = await this.deps.store.datasets.lookup([...new Set(keys)], scopes);
-      hits = keys.flatMap((key, query) =>
-        found
-          .filter((h) => h.identifierKey === key)
-          .map((h) => ({
-            query,
-            providerId: h.providerId,
-            objectType: h.objectType,
-            identifierType: h.identifierType,
-            recordRef: h.recordRef,
-          })),
+    const accreditation = await this.deps.store.accreditations.get(identity.partnerId, identity.userId);
+    // The lookup's place in the day's count, taken before the decision: parallel lookups get distinct ones.
+    const quota = await takeDailyQuota(this.quotas, identity, agreement, Boolean(accreditation), now);
+    try {
+      const decision = decide(
+        input,
+        identity,
+        { now, sourceIp: meta.sourceIp, tls: meta.tls, accreditation, requestsToday: quota?.before ?? 0 },
+        bundle,
       );
-    }
-
-    const id = crypto.randomUUID();
-    const providersHit = [...new Set(hits.map((h) => h.providerId))];
-    // The log entry is the lookup's only record; the quota (countSince above) counts these entries.
-    await this.deps.store.lookups.create([
-      {
-        type: 'lookup',
-        actor: { userId: identity.userId, partnerId: identity.partnerId },
-        // A provider's DPO sees the lookups that touched its data.
-        partners: [identity.partnerId, ...providersHit],
-        agreementId: body.agreementId,
-        outcome: decision.outcome,
-        data: {
-          lookupId: id,
-          policyDigest: decision.policyDigest,
-          safes: safesSummary(decision),
-          purpose: body.purpose,
-          caseRef: body.caseRef,
-          identifierHashes: identifierHashes(this.deps.secrets.identifierKey, body.identifiers),
-          hits: hits.map((h) => ({ providerId: h.providerId, recordRef: h.recordRef })),
+      const hits = decision.outcome === 'permit' && agreement ? await this.hits(agreement, body) : [];
+      const id = crypto.randomUUID();
+      const providersHit = [...new Set(hits.map((h) => h.providerId))];
+      // The log entry is the lookup's only record; a quota's count is loaded from these entries.
+      await this.deps.store.lookups.create([
+        {
+          type: 'lookup',
+          actor: { userId: identity.userId, partnerId: identity.partnerId },
+          // A provider's DPO sees the lookups that touched its data.
+          partners: [identity.partnerId, ...providersHit],
+          agreementId: body.agreementId,
+          outcome: decision.outcome,
+          data: {
+            lookupId: id,
+            policyDigest: decision.policyDigest,
+            safes: safesSummary(decision),
+            purpose: body.purpose,
+            caseRef: body.caseRef,
+            ...namedInLog(this.deps.secrets.identifierKey, body, loggedCompactly(decision)),
+            hits: hits.map((h) => ({ providerId: h.providerId, recordRef: h.recordRef })),
+          },
         },
-      },
-    ]);
-    return { id, decision, hits };
+      ]);
+      return { id, decision, hits };
+    } finally {
+      quota?.settle();
+    }
+  }
+
+  /** The hits of a permitted lookup: only providers party to the agreement, only their lookup datasets. */
+  private async hits(agreement: Agreement, body: LookupInput): Promise<LookupHit[]> {
+    const scopes = lookupDatasets(agreement)
+      .filter((d) => agreement.parties.providers.includes(d.provider))
+      .map((d) => ({ providerId: d.provider, datasetId: d.id }));
+    const keys = body.identifiers.map((i) => identifierKey(i.type, i.value));
+    const found = await this.deps.store.datasets.lookup([...new Set(keys)], scopes);
+    return keys.flatMap((key, query) =>
+      found
+        .filter((h) => h.identifierKey === key)
+        .map((h) => ({
+          query,
+          providerId: h.providerId,
+          objectType: h.objectType,
+          identifierType: h.identifierType,
+          recordRef: h.recordRef,
+        })),
+    );
   }
 }

@@ -1,4 +1,6 @@
 /** Small view helpers shared by the portal's pages. */
+import { unaccreditedCodes } from '../requests/denials';
+import { REASONS } from '../safes/reasons';
 import { SAFE_NAMES, type Decision, type SafeName, type SafeResult } from '../safes/types';
 import { html, type Html } from './html';
 
@@ -25,8 +27,20 @@ export function stateLabel(state: string): Html {
   return html`<span class="state state-${state}">${STATE_LABELS[state] ?? state}</span>`;
 }
 
-/** Every safe with its outcome; failing ones with their reasons in plain words. */
+/**
+ * Every safe with its outcome; failing ones with their reasons in plain words. A caller the registry
+ * does not know sees only that (as the API's 403 says), not the agreement's terms.
+ */
 export function decisionView(decision: Decision): Html {
+  const outside = unaccreditedCodes(decision);
+  if (outside.length) {
+    return html`<div class="error" role="alert">
+      <p><strong>Refused.</strong></p>
+      <ul>
+        ${outside.map((code) => html`<li>${REASONS[code]} <span class="hint">(${code})</span></li>`)}
+      </ul>
+    </div>`;
+  }
   const failed = SAFE_NAMES.filter((s) => decision.safes[s]?.outcome === 'fail');
   return html` ${failed.length ? refusalView(decision.safes) : html`<p class="ok">Permitted: all five safes passed.</p>`}
     <div class="table-wrap">

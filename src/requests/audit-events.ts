@@ -8,6 +8,7 @@ import { keyedHash } from '../config/secrets';
 import type { CanonicalRecord } from '../records/canonical';
 import type { IdentifierInput, SafeResult } from '../safes/types';
 import { identifierKey } from '../identifiers';
+import { loggedCompactly } from './denials';
 import type { Preview, StoredRequest } from './types';
 
 export type Actor = AuditEventInput['actor'];
@@ -19,6 +20,39 @@ export function actorOf(identity: Identity): Actor {
 /** Keyed hashes of identifiers' index keys: a DPO searching for an identifier finds every entry. */
 export function identifierHashes(key: Buffer, identifiers: IdentifierInput[]): string[] {
   return identifiers.map((i) => keyedHash(key, identifierKey(i.type, i.value)));
+}
+
+/** A list's count and one keyed digest of the whole of it, in order. */
+function listDigest(key: Buffer, kind: string, list: unknown[]): { count: number; digest: string } {
+  return { count: list.length, digest: keyedHash(key, `${kind}:${JSON.stringify(list)}`) };
+}
+
+/**
+ * What the log keeps of the identifiers and record references a lookup or request names: a keyed hash
+ * each, which a DPO can search by; or, for a request the agreement does not bound (loggedCompactly),
+ * each list's count and one keyed digest, so that no caller can make one request write an entry, or
+ * index rows, in proportion to what it sends.
+ */
+export function namedInLog(
+  key: Buffer,
+  named: { identifiers: IdentifierInput[]; recordRefs?: string[] },
+  compact: boolean,
+): Record<string, unknown> {
+  const refs = named.recordRefs;
+  if (compact) {
+    return {
+      identifiers: listDigest(
+        key,
+        'identifiers',
+        named.identifiers.map((i) => [i.type, i.value]),
+      ),
+      ...(refs ? { recordRefs: listDigest(key, 'refs', refs) } : {}),
+    };
+  }
+  return {
+    identifierHashes: identifierHashes(key, named.identifiers),
+    ...(refs ? { recordRefHashes: refs.map((ref) => keyedHash(key, `ref:${ref}`)) } : {}),
+  };
 }
 
 /** Keyed hashes of the data subjects in the records (the owner), for "who saw data about X". */
@@ -65,8 +99,7 @@ export function decisionEvent(request: StoredRequest, actor: Actor, identifierKe
       purpose: input.purpose,
       caseRef: input.caseRef,
       fields: input.fields,
-      identifierHashes: identifierHashes(identifierKey, input.identifiers),
-      recordRefHashes: input.recordRefs.map((ref) => keyedHash(identifierKey, `ref:${ref}`)),
+      ...namedInLog(identifierKey, input, loggedCompactly(decision)),
       obligations: decision.obligations,
     },
   };

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Identity } from '../auth/identity';
-import { problems, ProblemError } from '../http/problem';
+import { problems } from '../http/problem';
 import { guards, type RouteSpec } from '../http/routes';
 import { bodyValidator, reasonValidator, schemas } from '../http/validate';
 import { TLP_LEVELS, type Bundle, type Handling } from '../policy/types';
@@ -9,6 +9,7 @@ import type { RequestInput } from '../safes/types';
 import type { DatasetRecord } from '../datasets/types';
 import { limitedBody, parseSize, uploadFormat } from '../http/body-stream';
 import { recordProblems } from '../records/validate';
+import { deniedProblem } from './denials';
 import { handlingOf, handlingView } from './handling';
 import type { RequestService } from './service';
 import type { StoredRequest } from './types';
@@ -18,11 +19,21 @@ const validateCreate = bodyValidator<RequestInput>(schemas.requestCreate);
 const validateAnswer = bodyValidator<{ records: CanonicalRecord[] }>(schemas.answer);
 /** A decline gives a written reason (API and portal alike). */
 export const validateDecline = reasonValidator(2000);
-// Approval takes a reason only for a table under review (the service says when it is required).
-const validateApprove = bodyValidator<{ reason?: string; handling?: Handling }>({
+/**
+ * Approval names the version of the preview it approves (previewVersion, from the answer or GET
+ * /requests/:id): exactly that preview is released, or nothing. It takes a reason only for a table
+ * under review (the service says when it is required). API and portal alike.
+ */
+export const validateApprove = bodyValidator<{
+  previewVersion: number;
+  reason?: string;
+  handling?: Handling;
+}>({
   type: 'object',
   additionalProperties: false,
+  required: ['previewVersion'],
   properties: {
+    previewVersion: { type: 'integer', minimum: 1 },
     reason: { type: 'string', minLength: 3, maxLength: 2000 },
     // A stricter handling than the agreement's (checked by the service).
     handling: {
@@ -159,8 +170,8 @@ export function requestRoutes(
       path: '/requests/:id/approve',
       guard: guards.anyOf('requests:answer'),
       handler: async (req, res) => {
-        const { reason, handling } = validateApprove(req.body ?? {});
-        const request = await service.approve(identityOf(res), idOf(req), reason, handling);
+        const { previewVersion, reason, handling } = validateApprove(req.body ?? {});
+        const request = await service.approve(identityOf(res), idOf(req), previewVersion, reason, handling);
         res.json({
           id: request.id,
           state: request.state,
@@ -231,6 +242,7 @@ function answerView(request: StoredRequest) {
     id: request.id,
     state: request.state,
     preview: request.preview,
+    previewVersion: request.previewVersion,
     handling: handlingView(handlingOf(request)),
   };
 }
@@ -260,27 +272,4 @@ function hitView(records: DatasetRecord[]) {
 /** The provider's records of a request as the API shows them: hitRecords and matchingRecords. */
 function recordsView(records: { hit: DatasetRecord[]; matching: DatasetRecord[] }) {
   return { hitRecords: hitView(records.hit), matchingRecords: hitView(records.matching) };
-}
-
-function deniedDetail(safes: Record<string, { outcome: string }>): string {
-  const failed = Object.entries(safes)
-    .filter(([, r]) => r.outcome === 'fail')
-    .map(([safe]) => safe);
-  return `Failed safes: ${failed.join(', ')}.`;
-}
-
-/** A 403 problem for what the Five Safes denied: which safes failed, the id, then the whole decision. */
-export function deniedProblem(
-  code: string,
-  title: string,
-  decision: { safes: Record<string, { outcome: string }> },
-  id: Record<string, string>,
-): ProblemError {
-  return new ProblemError({
-    code,
-    title,
-    status: 403,
-    detail: deniedDetail(decision.safes),
-    extensions: { ...id, decision },
-  });
 }

@@ -19,8 +19,9 @@ import type { InputFormat, QuarantineEntry } from '../mapping/types';
 import { findDataset } from '../safes/data';
 import { decide } from '../safes/decide';
 import { decideRead } from '../safes/read';
-import type { RequestInput } from '../safes/types';
+import type { DecisionContext, RequestInput } from '../safes/types';
 import type { Store } from '../store/port';
+import { countedBy, memoryQuotas, takeDailyQuota, type DailyQuotas } from '../quotas/daily-quotas';
 import {
   actorOf,
   decisionEvent,
@@ -30,12 +31,11 @@ import {
   stateEvent,
   subjectHashes,
 } from './audit-events';
+import { deniedProblem, loggedCompactly } from './denials';
 import { aggregateFields } from '../aggregates/query';
 import { computeTable } from '../aggregates/tables';
 import { stricterHandling } from './handling';
-import { startOfLocalDay } from './local-day';
 import { checkAnswer, recordDigest, releaseView } from './release';
-import { deniedProblem } from './routes';
 import type { Preview, RequestState, StoredRequest } from './types';
 
 export interface RequestServiceDeps {
@@ -45,6 +45,8 @@ export interface RequestServiceDeps {
   clock: () => Date;
   /** Issues the receipt of a request's disclosure entry (the audit service). */
   receipts?: { receiptForRequest(requestId: string): Promise<Receipt | null> };
+  /** Daily quotas; by default counted in this process, loaded from the store's requests. */
+  quotas?: DailyQuotas;
 }
 
 /** Where the caller stands towards a request; anyone else learns nothing (404). */
@@ -57,7 +59,11 @@ const OPEN_STATES: RequestState[] = ['awaiting_provider', 'answered', 'withheld'
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export class RequestService {
-  constructor(private readonly deps: RequestServiceDeps) {}
+  private readonly quotas: DailyQuotas;
+
+  constructor(private readonly deps: RequestServiceDeps) {
+    this.quotas = deps.quotas ?? memoryQuotas(countedBy(deps.store.requests), deps.clock);
+  }
 
   /** Decides the request against the Five Safes and stores it, permitted or denied. */
   async create(
@@ -75,17 +81,31 @@ export class RequestService {
     const bundle = this.deps.bundle();
     const now = this.deps.clock();
     const agreement = bundle.agreements.get(input.agreementId);
-    const since = startOfLocalDay(now, agreement?.timezone ?? 'UTC');
-    const [accreditation, requestsToday] = await Promise.all([
-      this.deps.store.accreditations.get(identity.partnerId, identity.userId),
-      this.deps.store.requests.countSince(identity.partnerId, identity.userId, input.agreementId, since),
-    ]);
-    const decision = decide(
-      input,
-      identity,
-      { now, sourceIp: meta.sourceIp, tls: meta.tls, accreditation, requestsToday },
-      bundle,
-    );
+    const accreditation = await this.deps.store.accreditations.get(identity.partnerId, identity.userId);
+    // The request's place in the day's count, taken before the decision: parallel ones get distinct places.
+    const quota = await takeDailyQuota(this.quotas, identity, agreement, Boolean(accreditation), now);
+    try {
+      return await this.decideAndStore(identity, input, bundle, {
+        now,
+        sourceIp: meta.sourceIp,
+        tls: meta.tls,
+        accreditation,
+        requestsToday: quota?.before ?? 0,
+      });
+    } finally {
+      quota?.settle();
+    }
+  }
+
+  private async decideAndStore(
+    identity: Identity,
+    input: RequestInput,
+    bundle: Bundle,
+    context: DecisionContext,
+  ): Promise<StoredRequest> {
+    const now = context.now;
+    const agreement = bundle.agreements.get(input.agreementId);
+    const decision = decide(input, identity, context, bundle);
     const request: StoredRequest = {
       id: crypto.randomUUID(),
       input,
@@ -96,6 +116,7 @@ export class RequestService {
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
       preview: null,
+      previewVersion: 0,
       disclosure: null,
       disclosedAt: null,
       expiresAt: null,
@@ -105,6 +126,8 @@ export class RequestService {
     };
     const actor = actorOf(identity);
     const events = [decisionEvent(request, actor, this.deps.secrets.identifierKey)];
+    // A request the agreement does not bound is kept as its log entry keeps it: without its lists.
+    if (loggedCompactly(decision)) request.input = { ...input, identifiers: [], recordRefs: [] };
     if (decision.outcome === 'permit' && input.kind === 'aggregate' && agreement && input.query) {
       // The gateway computes the table itself; what happens next is SDC's and the agreement's call.
       const outcome = await computeTable(
@@ -122,6 +145,7 @@ export class RequestService {
         subjectHashes: [],
         quarantine: [],
       };
+      request.previewVersion = 1;
       if (outcome.next === 'withheld') request.state = 'withheld';
       if (outcome.next === 'approval') request.state = 'answered';
       if (outcome.next === 'release')
@@ -282,12 +306,14 @@ export class RequestService {
   }
 
   /**
-   * Releases the preview until the agreement's retention runs out. A table under `review` needs the
-   * responder's written exception reason, which is logged with the disclosure.
+   * Releases the preview until the agreement's retention runs out: exactly the version the responder
+   * saw (`previewVersion`), or nothing. A table under `review` needs the responder's written
+   * exception reason, which is logged with the disclosure.
    */
   async approve(
     identity: Identity,
     id: string,
+    previewVersion: number,
     reason?: string,
     handling?: Handling,
   ): Promise<StoredRequest> {
@@ -298,6 +324,7 @@ export class RequestService {
         state: request.state,
       });
     }
+    if (request.previewVersion !== previewVersion) throw previewChanged(request);
     const review = preview.outputCheck.outcome === 'review';
     if (review && !reason) {
       throw problems.badRequest('This table needs review: approve it with a written exception reason.', {
@@ -313,9 +340,15 @@ export class RequestService {
       preview: released,
     };
     const exception = review ? { exceptionReason: reason } : {};
-    return this.transition(identity, request, ['answered'], patch, exception, (updated) => [
-      disclosureEvent(updated, actorOf(identity), released, exception),
-    ]);
+    return this.transition(
+      identity,
+      request,
+      ['answered'],
+      patch,
+      exception,
+      (updated) => [disclosureEvent(updated, actorOf(identity), released, exception)],
+      previewVersion,
+    );
   }
 
   async decline(identity: Identity, id: string, reason: string): Promise<StoredRequest> {
@@ -460,19 +493,32 @@ export class RequestService {
     patch: Parameters<Store['requests']['transition']>[2],
     data: Record<string, unknown> = {},
     extra: (updated: StoredRequest) => ReturnType<typeof stateEvent>[] = () => [],
+    previewVersion?: number,
   ): Promise<StoredRequest> {
-    const updated = await this.deps.store.requests.transition(request.id, from, patch, (next, previous) => [
-      stateEvent(next, actorOf(identity), previous, data),
-      ...extra(next),
-    ]);
+    const updated = await this.deps.store.requests.transition(
+      request.id,
+      from,
+      patch,
+      (next, previous) => [stateEvent(next, actorOf(identity), previous, data), ...extra(next)],
+      previewVersion,
+    );
     if (!updated) {
-      const current = (await this.deps.store.requests.get(request.id))?.state ?? request.state;
-      throw problems.conflict(`The request is ${current}; this step is not possible now.`, {
-        state: current,
+      const current = (await this.deps.store.requests.get(request.id)) ?? request;
+      if (previewVersion !== undefined && from.includes(current.state)) throw previewChanged(current);
+      throw problems.conflict(`The request is ${current.state}; this step is not possible now.`, {
+        state: current.state,
       });
     }
     return updated;
   }
+}
+
+/** A 409 for an approval of a preview that was replaced since the responder saw it. */
+function previewChanged(current: StoredRequest) {
+  return problems.conflict(
+    'The answer was changed since you saw its preview: review the new preview, then approve it.',
+    { state: current.state, previewVersion: current.previewVersion },
+  );
 }
 
 function sideOf(identity: Identity, request: StoredRequest): Side | undefined {

@@ -47,6 +47,8 @@ export interface StoredRequest {
   updatedAt: string;
   /** The released view the responder previewed (after obligations); null until answered. */
   preview: Preview | null;
+  /** How many times the preview was written (0: never). Approve names the version it approves. */
+  previewVersion: number;
   /** What the analyst may read, until `expiresAt`; null before disclosure and after purge. */
   disclosure: Disclosure | null;
   disclosedAt: string | null;

@@ -34,6 +34,8 @@ export function detail(request: StoredRequest, side: 'requester' | 'provider', b
     handling: handlingView(handlingOf(request)),
     ...(side === 'requester' ? { decision: request.decision } : {}),
     preview: side === 'provider' ? request.preview : null,
+    // What approve must name: the version of the preview the responder is looking at.
+    previewVersion: side === 'provider' ? request.previewVersion : null,
     declineReason: request.declineReason,
     disclosedAt: request.disclosedAt,
     recordDigests: request.recordDigests,

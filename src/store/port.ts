@@ -66,16 +66,19 @@ export interface RequestStore {
   /** Requests addressed to a provider in the given states, oldest first. */
   listByProvider(providerId: string, states: RequestState[]): Promise<StoredRequest[]>;
   /**
-   * Compare-and-set: applies `patch` only if the request is still in one of `from`, logging `events`
-   * in the same transaction. Returns the updated request, or undefined when the state had moved on.
-   * `events` gets the request as updated and the state it was in just before, read in the same
-   * transaction (so a log entry's `from` is the state actually left, even under a race).
+   * Compare-and-set: applies `patch` only if the request is still in one of `from` and, when
+   * `previewVersion` is given, its preview is still that version; logs `events` in the same
+   * transaction. A patch carrying `preview` adds one to the version. Returns the updated request, or
+   * undefined when the request had moved on. `events` gets the request as updated and the state it
+   * was in just before, read in the same transaction (so a log entry's `from` is the state actually
+   * left, even under a race).
    */
   transition(
     id: string,
     from: RequestState[],
     patch: RequestPatch,
     events: (updated: StoredRequest, previous: RequestState) => AuditEventInput[],
+    previewVersion?: number,
   ): Promise<StoredRequest | undefined>;
   /** Requests by this person (partner, user) under this agreement created at or after `since` (quota). */
   countSince(partnerId: string, userId: string, agreementId: string, since: Date): Promise<number>;

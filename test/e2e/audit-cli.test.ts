@@ -37,8 +37,11 @@ beforeAll(async () => {
   const anna = { Authorization: `Bearer ${await gw.token('anna')}` };
   const bram = { Authorization: `Bearer ${await gw.token('bram')}` };
   const id = (await gw.http.post('/api/v1/requests').set(anna).send(boatRequest())).body.id;
-  await gw.http.post(`/api/v1/requests/${id}/answer`).set(bram).send(vesselAnswer());
-  await gw.http.post(`/api/v1/requests/${id}/approve`).set(bram);
+  const answer = await gw.http.post(`/api/v1/requests/${id}/answer`).set(bram).send(vesselAnswer());
+  await gw.http
+    .post(`/api/v1/requests/${id}/approve`)
+    .set(bram)
+    .send({ previewVersion: answer.body.previewVersion });
   // The analyst keeps the receipt: a partner's own copy of a signed checkpoint.
   const receipt = (await gw.http.get(`/api/v1/requests/${id}/receipt`).set(anna)).body;
   disclosureSeq = receipt.seq;

@@ -90,8 +90,11 @@ describe('fsg', () => {
     const anna = { Authorization: `Bearer ${await gw.token('anna')}` };
     const bram = { Authorization: `Bearer ${await gw.token('bram')}` };
     const id = (await gw.http.post('/api/v1/requests').set(anna).send(boatRequest())).body.id;
-    await gw.http.post(`/api/v1/requests/${id}/answer`).set(bram).send(vesselAnswer());
-    await gw.http.post(`/api/v1/requests/${id}/approve`).set(bram);
+    const answer = await gw.http.post(`/api/v1/requests/${id}/answer`).set(bram).send(vesselAnswer());
+    await gw.http
+      .post(`/api/v1/requests/${id}/approve`)
+      .set(bram)
+      .send({ previewVersion: answer.body.previewVersion });
     const db = path.join(dataDir, 'copy.sqlite');
     await gw.store.close();
     fs.copyFileSync(gw.dbFile, db);

@@ -22,8 +22,11 @@ beforeAll(async () => {
       .set(anna)
       .send(boatRequest({ caseRef: CASE }));
   disclosedId = (await create()).body.id;
-  await gw.http.post(`/api/v1/requests/${disclosedId}/answer`).set(bram).send(vesselAnswer());
-  await gw.http.post(`/api/v1/requests/${disclosedId}/approve`).set(bram);
+  const answer = await gw.http.post(`/api/v1/requests/${disclosedId}/answer`).set(bram).send(vesselAnswer());
+  await gw.http
+    .post(`/api/v1/requests/${disclosedId}/approve`)
+    .set(bram)
+    .send({ previewVersion: answer.body.previewVersion });
   openId = (await create()).body.id;
 });
 afterAll(() => gw.close());
@@ -54,7 +57,7 @@ it.each(['sven', 'dirk', 'iris', 'dana', 'sam', 'ada'])(
         const res = await gw.http[method](path.replace(':id', id))
           .set('Cookie', cookie)
           .type('form')
-          .send(method === 'post' ? { _csrf: csrf, reason: 'not ours to answer' } : {});
+          .send(method === 'post' ? { _csrf: csrf, reason: 'not ours to answer', previewVersion: '1' } : {});
         expect([user, path, [403, 404].includes(res.status)]).toEqual([user, path, true]);
         for (const secret of [CASE, 'NL-HXAB7A33G293', 'psn_', 'stolen-boats', id])
           expect(res.text).not.toContain(secret);

@@ -127,8 +127,12 @@ export async function answeredRequests(
         .set(anna)
         .send(boatRequest({ caseRef: caseRef(i) }))
     ).body.id;
-    await gw.http.post(`/api/v1/requests/${id}/answer`).set(bram).send(vesselAnswer());
-    if (outcome(i) === 'approve') await gw.http.post(`/api/v1/requests/${id}/approve`).set(bram);
+    const answer = await gw.http.post(`/api/v1/requests/${id}/answer`).set(bram).send(vesselAnswer());
+    if (outcome(i) === 'approve')
+      await gw.http
+        .post(`/api/v1/requests/${id}/approve`)
+        .set(bram)
+        .send({ previewVersion: answer.body.previewVersion });
     else await gw.http.post(`/api/v1/requests/${id}/decline`).set(bram).send({ reason: 'not ours' });
     await gw.checkpointer.checkpoint();
   }

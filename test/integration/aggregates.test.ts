@@ -114,7 +114,7 @@ describe('aggregate requests', () => {
     const approved = await gw.http
       .post(`/api/v1/requests/${res.body.id}/approve`)
       .set(bearer('iris'))
-      .send({});
+      .send({ previewVersion: preview.body.previewVersion });
     expect(approved.body.state).toBe('disclosed');
     const read = await gw.http.get(`/api/v1/requests/${res.body.id}/disclosure`).set(bearer('anna'));
     expect(cell(read.body.table, 'Bayliner', '2026-05')).toBe(10);
@@ -134,14 +134,18 @@ describe('aggregate requests', () => {
     expect(preview.body.preview.outputCheck.reasons.map((r: { code: string }) => r.code)).toContain(
       'SDC_MISSING',
     );
-    const bare = await gw.http.post(`/api/v1/requests/${res.body.id}/approve`).set(bearer('iris')).send({});
+    const { previewVersion } = preview.body;
+    const bare = await gw.http
+      .post(`/api/v1/requests/${res.body.id}/approve`)
+      .set(bearer('iris'))
+      .send({ previewVersion });
     expect(bare.status).toBe(400);
     expect(bare.body.errors[0].pointer).toBe('/reason');
     const reason = 'One claim lacks a model year; the sum is still not disclosive.';
     const approved = await gw.http
       .post(`/api/v1/requests/${res.body.id}/approve`)
       .set(bearer('iris'))
-      .send({ reason });
+      .send({ previewVersion, reason });
     expect(approved.body.state).toBe('disclosed');
     const logged = (await gw.store.audit.read(1, 100_000)).filter(
       (e) => e.requestId === res.body.id && e.type === 'disclosure',

@@ -60,8 +60,14 @@ beforeAll(async () => {
 
   // police-nl ↔ boatreg-nl: anna's request, disclosed by bram; one denial.
   annaId = (await gw.http.post('/api/v1/requests').set(auth('anna')).send(boatRequest())).body.id;
-  await gw.http.post(`/api/v1/requests/${annaId}/answer`).set(auth('bram')).send(vesselAnswer());
-  const approved = await gw.http.post(`/api/v1/requests/${annaId}/approve`).set(auth('bram'));
+  const annaAnswer = await gw.http
+    .post(`/api/v1/requests/${annaId}/answer`)
+    .set(auth('bram'))
+    .send(vesselAnswer());
+  const approved = await gw.http
+    .post(`/api/v1/requests/${annaId}/approve`)
+    .set(auth('bram'))
+    .send({ previewVersion: annaAnswer.body.previewVersion });
   expect(approved.status).toBe(200);
   approvedReceipt = approved.body.receipt;
   await gw.http
@@ -73,7 +79,11 @@ beforeAll(async () => {
   svenId = (await gw.http.post('/api/v1/requests').set(auth('sven')).send(carRequest())).body.id;
   const answered = await gw.http.post(`/api/v1/requests/${svenId}/answer`).set(auth('dirk')).send(carAnswer);
   expect(answered.body.state).toBe('answered');
-  expect((await gw.http.post(`/api/v1/requests/${svenId}/approve`).set(auth('dirk'))).status).toBe(200);
+  const svenApproved = await gw.http
+    .post(`/api/v1/requests/${svenId}/approve`)
+    .set(auth('dirk'))
+    .send({ previewVersion: answered.body.previewVersion });
+  expect(svenApproved.status).toBe(200);
   const denied = await gw.http
     .post('/api/v1/requests')
     .set(auth('sven'))

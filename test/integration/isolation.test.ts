@@ -22,8 +22,14 @@ beforeAll(async () => {
       .set(auth)
       .send(boatRequest({ caseRef: CASE }))
   ).body.id;
-  await gw.http.post(`/api/v1/requests/${disclosedId}/answer`).set(bramAuth).send(vesselAnswer());
-  await gw.http.post(`/api/v1/requests/${disclosedId}/approve`).set(bramAuth);
+  const answer = await gw.http
+    .post(`/api/v1/requests/${disclosedId}/answer`)
+    .set(bramAuth)
+    .send(vesselAnswer());
+  await gw.http
+    .post(`/api/v1/requests/${disclosedId}/approve`)
+    .set(bramAuth)
+    .send({ previewVersion: answer.body.previewVersion });
   openId = (
     await gw.http
       .post('/api/v1/requests')
@@ -37,7 +43,7 @@ const ROUTE_CALLS: [method: 'get' | 'post', path: string, body?: object][] = [
   ['get', '/api/v1/requests/:id'],
   ['get', '/api/v1/requests/:id/disclosure'],
   ['post', '/api/v1/requests/:id/answer', vesselAnswer()],
-  ['post', '/api/v1/requests/:id/approve'],
+  ['post', '/api/v1/requests/:id/approve', { previewVersion: 1 }],
   ['post', '/api/v1/requests/:id/decline', { reason: 'not ours to answer' }],
   ['post', '/api/v1/requests/:id/withdraw'],
   ['post', '/api/v1/requests/:id/answer/upload?adapter=boatreg-nl', vesselAnswer()],
@@ -117,7 +123,8 @@ describe('partner isolation', () => {
     expect(asBram.status).toBe(403);
     const asAnna = await gw.http
       .post(`/api/v1/requests/${openId}/approve`)
-      .set('Authorization', `Bearer ${tokens.anna}`);
+      .set('Authorization', `Bearer ${tokens.anna}`)
+      .send({ previewVersion: 1 });
     expect(asAnna.status).toBe(403);
   });
 

@@ -105,7 +105,10 @@ describe('detail request lifecycle', () => {
     expect(JSON.stringify(answer.body)).not.toContain('Jan Pietersen');
     expect(new Set(preview.map((r: { linkId: string }) => r.linkId))).toEqual(new Set(['vessel-8841']));
 
-    const approved = await gw.http.post(`/api/v1/requests/${requestId}/approve`).set(auth(bram));
+    const approved = await gw.http
+      .post(`/api/v1/requests/${requestId}/approve`)
+      .set(auth(bram))
+      .send({ previewVersion: answer.body.previewVersion });
     expect(approved.status).toBe(200);
     expect(approved.body.state).toBe('disclosed');
     expect(approved.body.recordDigests).toHaveLength(3);
@@ -116,7 +119,10 @@ describe('detail request lifecycle', () => {
     expect(read.body.handling.tlp).toBe('AMBER');
     expect(Date.parse(read.body.expiresAt) - Date.now()).toBeGreaterThan(29 * DAY);
 
-    const again = await gw.http.post(`/api/v1/requests/${requestId}/approve`).set(auth(bram));
+    const again = await gw.http
+      .post(`/api/v1/requests/${requestId}/approve`)
+      .set(auth(bram))
+      .send({ previewVersion: answer.body.previewVersion });
     expect(again.status).toBe(409);
   });
 
@@ -137,7 +143,10 @@ describe('detail request lifecycle', () => {
       'OUTPUT_RECORD_NOT_REQUESTED',
     ]);
     expect(res.body.preview.records).toEqual([]);
-    const approve = await gw.http.post(`/api/v1/requests/${created.body.id}/approve`).set(auth(bram));
+    const approve = await gw.http
+      .post(`/api/v1/requests/${created.body.id}/approve`)
+      .set(auth(bram))
+      .send({ previewVersion: res.body.previewVersion });
     expect(approve.status).toBe(409);
     // The responder corrects the answer and it can be released.
     const fixed = await gw.http

@@ -27,6 +27,8 @@ interface Sent {
 
 let gw: TestGateway;
 let anna: string;
+/** A verified token of a user the registry does not know. */
+let mallory: string;
 let expressHandled = 0;
 
 async function send(http: ReturnType<typeof supertest>, s: Sent) {
@@ -85,6 +87,7 @@ beforeAll(async () => {
     FSG_POLICY_DIR: policyDir,
   });
   anna = await gw.token('anna');
+  mallory = await gw.token('mallory');
   // Counts what reaches express (app.handle, which express's own request handler calls).
   const app = gw.app as unknown as { handle: (...args: unknown[]) => unknown };
   const handle = app.handle.bind(app);
@@ -129,6 +132,21 @@ describe('the lookup fast lane answers as the express route does', () => {
     [
       'plain HTTP where the agreement requires TLS',
       () => ({ type: json, body: lookupBody(), headers: {} }),
+      403,
+    ],
+    [
+      'a denial to a caller without accreditation (reason codes only)',
+      () => ({ token: mallory, type: json, body: lookupBody() }),
+      403,
+    ],
+    [
+      'more identifiers than the agreement allows (logged compactly)',
+      () => ({
+        type: json,
+        body: lookupBody({
+          identifiers: Array.from({ length: 101 }, (_, i) => ({ type: 'hin', value: `NL-X${i}` })),
+        }),
+      }),
       403,
     ],
     ['no token', () => ({ token: null, type: json, body: lookupBody() }), 401],

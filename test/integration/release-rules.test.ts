@@ -19,7 +19,11 @@ async function answered(overrides: Record<string, unknown> = {}) {
     .set(bearer('bram'))
     .send(vesselAnswer());
   expect(answer.body.state).toBe('answered');
-  return { id: created.body.id as string, preview: answer.body.preview };
+  return {
+    id: created.body.id as string,
+    preview: answer.body.preview,
+    previewVersion: answer.body.previewVersion as number,
+  };
 }
 
 beforeAll(async () => {
@@ -35,7 +39,7 @@ describe('release rules', () => {
   });
 
   it('lets a responder make the handling stricter, shown with its TLP meaning', async () => {
-    const { id } = await answered();
+    const { id, previewVersion } = await answered();
     const handling = {
       tlp: 'RED',
       conditions: [
@@ -47,7 +51,7 @@ describe('release rules', () => {
     const approved = await gw.http
       .post(`/api/v1/requests/${id}/approve`)
       .set(bearer('bram'))
-      .send({ handling });
+      .send({ previewVersion, handling });
     expect(approved.status).toBe(200);
     const read = await gw.http.get(`/api/v1/requests/${id}/disclosure`).set(bearer('anna'));
     expect(read.body.handling).toEqual({
@@ -61,11 +65,11 @@ describe('release rules', () => {
   });
 
   it('refuses a looser handling or a dropped condition, and nothing is released', async () => {
-    const { id } = await answered();
+    const { id, previewVersion } = await answered();
     const looser = await gw.http
       .post(`/api/v1/requests/${id}/approve`)
       .set(bearer('bram'))
-      .send({ handling: { tlp: 'GREEN', conditions: [] } });
+      .send({ previewVersion, handling: { tlp: 'GREEN', conditions: [] } });
     expect(looser.status).toBe(400);
     expect(looser.body.errors.map((e: { pointer: string }) => e.pointer)).toEqual([
       '/handling/tlp',
@@ -76,8 +80,8 @@ describe('release rules', () => {
   });
 
   it('releases to a named team of the requesting partner, and to no one else', async () => {
-    const { id } = await answered({ recipients: { team: 'vehicle-crime' } });
-    await gw.http.post(`/api/v1/requests/${id}/approve`).set(bearer('bram')).send({});
+    const { id, previewVersion } = await answered({ recipients: { team: 'vehicle-crime' } });
+    await gw.http.post(`/api/v1/requests/${id}/approve`).set(bearer('bram')).send({ previewVersion });
     // tom is in anna's team at police-nl (his training renewed: a reader passes the people safe too);
     // sven is another force; bram is the provider.
     const tom = (await gw.store.accreditations.get('police-nl', 'tom'))!;

@@ -76,6 +76,7 @@ function request(id: string, over: Partial<StoredRequest> = {}, input: Partial<S
     createdAt: '2025-03-01T09:00:00.000Z',
     updatedAt: '2025-03-01T09:00:00.000Z',
     preview: null,
+    previewVersion: 0,
     disclosure: null,
     disclosedAt: null,
     expiresAt: null,
@@ -263,7 +264,13 @@ describe('requests', () => {
       { state: 'answered', preview },
       stateEvent,
     );
-    expect(answered).toEqual({ ...r, state: 'answered', preview, updatedAt: '2025-03-01T13:00:00.000Z' });
+    expect(answered).toEqual({
+      ...r,
+      state: 'answered',
+      preview,
+      previewVersion: 1,
+      updatedAt: '2025-03-01T13:00:00.000Z',
+    });
     expect(await store.audit.head()).toMatchObject({ seq: 2, type: 'request.state', outcome: 'answered' });
 
     // A second responder racing on the same request loses and leaves no trace.
@@ -307,6 +314,25 @@ describe('requests', () => {
       recordDigests: ['d1'],
     });
     expect(purged?.expiresAt).toBe('2025-03-31T13:00:00.000Z');
+  });
+
+  it('counts each write of the preview, and holds an expected version in the compare-and-set', async () => {
+    const r = request('v');
+    await store.requests.create(r, created(r));
+    const answer = (version?: number) =>
+      store.requests.transition('v', ['answered'], { state: 'answered', preview }, stateEvent, version);
+    await store.requests.transition('v', ['awaiting_provider'], { state: 'answered', preview }, stateEvent);
+    expect((await answer())?.previewVersion).toBe(2);
+    expect(await answer(1)).toBeUndefined();
+    expect(await logLength()).toBe(3);
+    const approved = await store.requests.transition(
+      'v',
+      ['answered'],
+      { state: 'disclosed' },
+      stateEvent,
+      2,
+    );
+    expect(approved).toMatchObject({ state: 'disclosed', previewVersion: 2 });
   });
 
   it('rolls the change back when the events callback throws', async () => {
@@ -411,6 +437,31 @@ describe('requests', () => {
       expect(
         old.prepare("SELECT seq FROM audit_log INDEXED BY audit_log_request WHERE request_id = 'r1'").all(),
       ).toEqual([{ seq: 2 }]);
+    } finally {
+      old.close();
+    }
+  });
+
+  it('migrates a version-7 database: a stored preview is version 1, none is version 0', async () => {
+    const old = new Database(path.join(dir, 'v7.db'));
+    try {
+      migrate(
+        old,
+        MIGRATIONS.filter((m) => m.version <= 7),
+      );
+      const insert = old.prepare<[string, string, string | null]>(
+        `INSERT INTO requests (id, agreement_id, provider_id, dataset_id, requester_user, requester_partner, state,
+           created_at, updated_at, input, decision, preview, record_digests)
+         VALUES (?, 'a', 'p', 'd', 'u', 'police-nl', ?, '2025-03-01T10:00:00.000Z', '2025-03-01T10:00:00.000Z',
+           '{}', '{}', ?, '[]')`,
+      );
+      insert.run('answered', 'answered', '{"records":[]}');
+      insert.run('waiting', 'awaiting_provider', null);
+      expect(migrate(old)).toBe(LATEST_VERSION);
+      expect(old.prepare('SELECT id, preview_version FROM requests ORDER BY id').all()).toEqual([
+        { id: 'answered', preview_version: 1 },
+        { id: 'waiting', preview_version: 0 },
+      ]);
     } finally {
       old.close();
     }

@@ -24,8 +24,16 @@ beforeAll(async () => {
     .send(boatRequest({ recipients: { team: 'vehicle-crime' } }));
   expect(created.status).toBe(201);
   id = created.body.id;
-  await gw.http.post(`/api/v1/requests/${id}/answer`).set(bearer(tokens.bram)).send(vesselAnswer());
-  expect((await gw.http.post(`/api/v1/requests/${id}/approve`).set(bearer(tokens.bram))).status).toBe(200);
+  const answered = await gw.http
+    .post(`/api/v1/requests/${id}/answer`)
+    .set(bearer(tokens.bram))
+    .send(vesselAnswer());
+  const { previewVersion } = answered.body as { previewVersion: number };
+  const approved = await gw.http
+    .post(`/api/v1/requests/${id}/approve`)
+    .set(bearer(tokens.bram))
+    .send({ previewVersion });
+  expect(approved.status).toBe(200);
 });
 afterAll(() => gw.close());
 

@@ -77,7 +77,9 @@ describe('hole 3: a person is (partner, user)', () => {
       .set(bearer(tokens.tomAtSe))
       .send(carRequest('SE-2026-000002'));
     expect(res.status).toBe(403);
-    expect(codes(res.body.decision.safes.people)).toEqual(['PEOPLE_UNKNOWN_USER']);
+    // An unknown caller is told the codes that say so, and nothing of the agreement.
+    expect(res.body.reasons).toEqual(['PEOPLE_UNKNOWN_USER']);
+    expect(res.body.decision).toBeUndefined();
     expect(JSON.stringify(res.body)).not.toMatch(/TRAINING|VETTING|PARTNER_MISMATCH|vehicle-crime/);
     // The guard, too, finds no accreditation for (police-se, tom).
     expect((await gw.http.get('/api/v1/requests').set(bearer(tokens.tomAtSe))).status).toBe(403);

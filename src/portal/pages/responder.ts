@@ -13,7 +13,7 @@ import { csrfField } from '../layout';
 import { exampleFile, exampleFiles } from '../../datasets/demo-seed';
 import { formatOf, streamOf, type Ctx, type PortalRoute } from '../portal';
 import { recordsTable, stateLabel } from '../views';
-import { validateDecline } from '../../requests/routes';
+import { validateApprove, validateDecline } from '../../requests/routes';
 import { idOf } from './analyst';
 
 const adaptersOf = (partnerId: string) => [...adapters.values()].filter((a) => a.partnerId === partnerId);
@@ -139,6 +139,7 @@ export async function providerView(ctx: Ctx, request: StoredRequest): Promise<vo
           ? html`<div class="actions">
               <form method="post" action="/portal/requests/${request.id}/approve">
                 ${csrfField(ctx.user.csrf)}
+                <input type="hidden" name="previewVersion" value="${String(request.previewVersion)}" />
                 ${preview?.outputCheck.outcome === 'review' ? html`<label for="approve-reason">Reason for the exception</label><textarea id="approve-reason" name="reason" rows="2" required></textarea>` : ''}
                 <button type="submit">Approve and release</button>
               </form>
@@ -288,8 +289,18 @@ export function responderRoutes(): PortalRoute[] {
       path: '/requests/:id/approve',
       guard: guards.anyOf('requests:answer'),
       handler: async (ctx) => {
-        const reason = one(ctx.form, 'reason') || undefined;
-        const request = await ctx.deps.services.requests.approve(ctx.identity, idOf(ctx), reason);
+        // The preview shown on the page (a hidden field): a newer answer is not released unseen.
+        const written = one(ctx.form, 'reason');
+        const { previewVersion, reason } = validateApprove({
+          previewVersion: Number(one(ctx.form, 'previewVersion')),
+          ...(written ? { reason: written } : {}),
+        });
+        const request = await ctx.deps.services.requests.approve(
+          ctx.identity,
+          idOf(ctx),
+          previewVersion,
+          reason,
+        );
         ctx.redirect(
           `/portal/requests/${request.id}`,
           `Released to ${request.requesterPartner}, until ${request.expiresAt}.`,

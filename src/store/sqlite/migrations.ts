@@ -345,6 +345,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX role_grants_state ON role_grants (state, proposed_at);
     `,
   },
+  {
+    version: 10,
+    name: 'preview versions',
+    sql: `
+      -- Each write of a request's preview counts here; approve names the version the responder saw and
+      -- the compare-and-set checks it, so a re-answer that lands meanwhile is not released unseen.
+      ALTER TABLE requests ADD COLUMN preview_version INTEGER NOT NULL DEFAULT 0;
+      UPDATE requests SET preview_version = 1 WHERE preview IS NOT NULL;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

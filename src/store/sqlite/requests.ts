@@ -23,6 +23,7 @@ interface RequestRow {
   input: string;
   decision: string;
   preview: string | null;
+  preview_version: number;
   disclosure: string | null;
   record_digests: string;
 }
@@ -62,6 +63,7 @@ function toRow(r: StoredRequest): RequestRow {
     input: JSON.stringify(r.input),
     decision: JSON.stringify(r.decision),
     preview: json(r.preview),
+    preview_version: r.previewVersion,
     disclosure: json(r.disclosure),
     record_digests: JSON.stringify(r.recordDigests),
   };
@@ -78,6 +80,7 @@ function fromRow(row: RequestRow): StoredRequest {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     preview: row.preview === null ? null : (JSON.parse(row.preview) as StoredRequest['preview']),
+    previewVersion: row.preview_version,
     disclosure: row.disclosure === null ? null : (JSON.parse(row.disclosure) as StoredRequest['disclosure']),
     disclosedAt: row.disclosed_at,
     expiresAt: row.expires_at,
@@ -87,12 +90,22 @@ function fromRow(row: RequestRow): StoredRequest {
   };
 }
 
-/** Named parameters of the CAS update: a `set_x` flag says whether the patch carries field x. */
-function patchParams(id: string, from: RequestState[], patch: RequestPatch, now: string) {
+/**
+ * Named parameters of the CAS update: a `set_x` flag says whether the patch carries field x;
+ * `preview_version` is the version the request's preview must still have (null: any).
+ */
+function patchParams(
+  id: string,
+  from: RequestState[],
+  patch: RequestPatch,
+  now: string,
+  previewVersion: number | undefined,
+) {
   const has = (key: keyof RequestPatch) => (patch[key] === undefined ? 0 : 1);
   return {
     id,
     from: JSON.stringify(from),
+    preview_version: previewVersion ?? null,
     state: patch.state,
     updated_at: now,
     set_preview: has('preview'),
@@ -121,10 +134,10 @@ export function createRequests(
   const insert = db.prepare<[RequestRow]>(
     `INSERT INTO requests (id, agreement_id, provider_id, dataset_id, requester_user, requester_partner, state,
        created_at, updated_at, expires_at, disclosed_at, purged_at, decline_reason, input, decision, preview,
-       disclosure, record_digests)
+       preview_version, disclosure, record_digests)
      VALUES (@id, @agreement_id, @provider_id, @dataset_id, @requester_user, @requester_partner, @state,
        @created_at, @updated_at, @expires_at, @disclosed_at, @purged_at, @decline_reason, @input, @decision,
-       @preview, @disclosure, @record_digests)`,
+       @preview, @preview_version, @disclosure, @record_digests)`,
   );
   const getStmt = db.prepare<[string], RequestRow>('SELECT * FROM requests WHERE id = ?');
   const byPartner = db.prepare<[string], RequestRow>(
@@ -153,13 +166,15 @@ export function createRequests(
        state = @state,
        updated_at = @updated_at,
        preview = CASE WHEN @set_preview THEN @preview ELSE preview END,
+       preview_version = preview_version + @set_preview,
        disclosure = CASE WHEN @set_disclosure THEN @disclosure ELSE disclosure END,
        disclosed_at = CASE WHEN @set_disclosed_at THEN @disclosed_at ELSE disclosed_at END,
        expires_at = CASE WHEN @set_expires_at THEN @expires_at ELSE expires_at END,
        record_digests = CASE WHEN @set_record_digests THEN @record_digests ELSE record_digests END,
        decline_reason = CASE WHEN @set_decline_reason THEN @decline_reason ELSE decline_reason END,
        purged_at = CASE WHEN @set_purged_at THEN @purged_at ELSE purged_at END
-     WHERE id = @id AND state IN (SELECT value FROM json_each(@from))`,
+     WHERE id = @id AND state IN (SELECT value FROM json_each(@from))
+       AND (@preview_version IS NULL OR preview_version = @preview_version)`,
   );
 
   const getSync = (id: string): StoredRequest | undefined => {
@@ -172,11 +187,14 @@ export function createRequests(
     from: RequestState[],
     patch: RequestPatch,
     events: (updated: StoredRequest, previous: RequestState) => AuditEventInput[],
+    previewVersion: number | undefined,
   ): StoredRequest | undefined => {
     // Read inside the write transaction: no other writer can move the request between this and the CAS.
     const previous = getSync(id)?.state;
-    // Compare-and-set: zero rows changed means someone else moved the request first; log nothing.
-    if (update.run(patchParams(id, from, patch, now().toISOString())).changes === 0) return undefined;
+    // Compare-and-set: zero rows changed means someone else moved the request (or rewrote its preview)
+    // first; log nothing.
+    const params = patchParams(id, from, patch, now().toISOString(), previewVersion);
+    if (update.run(params).changes === 0) return undefined;
     const updated = getSync(id);
     if (!updated || !previous) throw new Error(`request ${id} vanished inside its own transaction`);
     appendInTx(events(updated, previous));
@@ -203,9 +221,9 @@ export function createRequests(
       if (states.length === 0) return [];
       return byProvider.all(providerId, JSON.stringify(states)).map(fromRow);
     },
-    async transition(id, from, patch, events) {
+    async transition(id, from, patch, events, previewVersion) {
       if (from.length === 0) return undefined;
-      return unit(() => transition(id, from, patch, events));
+      return unit(() => transition(id, from, patch, events, previewVersion));
     },
     async countSince(partnerId, userId, agreementId, since) {
       return countStmt.get(userId, partnerId, agreementId, since.toISOString())?.n ?? 0;
