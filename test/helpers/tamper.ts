@@ -59,83 +59,101 @@ function rewrite(db: Database.Database, seq: number, body: Record<string, unknow
 }
 
 export const attacks = {
-  /** A byte of a body changed, nothing recomputed. */
-  editBody: (seq: number): Attack => (db) =>
-    void db
-      .prepare('UPDATE audit_log SET body = replace(body, ?, ?) WHERE seq = ?')
-      .run('"tlp":"AMBER"', '"tlp":"CLEAR"', seq),
+  /** A few bytes of a body changed (`from` to `to`), nothing recomputed. */
+  editBody:
+    (seq: number, from = '"tlp":"AMBER"', to = '"tlp":"CLEAR"'): Attack =>
+    (db) => {
+      const changed = db
+        .prepare('UPDATE audit_log SET body = replace(body, ?, ?) WHERE seq = ? AND instr(body, ?) > 0')
+        .run(from, to, seq, from).changes;
+      if (changed !== 1) throw new Error(`entry #${seq} holds no ${from} to change`);
+    },
 
   /** A body changed with its hash and columns recomputed. */
-  editAndRehash: (seq: number): Attack => (db) => {
-    const body = bodyOf(db, seq);
-    body.outcome = 'withheld';
-    rewrite(db, seq, body);
-  },
+  editAndRehash:
+    (seq: number): Attack =>
+    (db) => {
+      const body = bodyOf(db, seq);
+      body.outcome = 'withheld';
+      rewrite(db, seq, body);
+    },
 
   /** A queryable column no longer says what the body says. */
-  editColumn: (seq: number): Attack => (db) =>
-    void db.prepare("UPDATE audit_log SET agreement_id = 'other' WHERE seq = ?").run(seq),
+  editColumn:
+    (seq: number): Attack =>
+    (db) =>
+      void db.prepare("UPDATE audit_log SET agreement_id = 'other' WHERE seq = ?").run(seq),
 
   /** A partner taken out of the index a DPO's scope and filters use. */
-  editPartnerIndex: (seq: number, partner: string): Attack => (db) =>
-    void db.prepare('DELETE FROM audit_partners WHERE seq = ? AND partner = ?').run(seq, partner),
+  editPartnerIndex:
+    (seq: number, partner: string): Attack =>
+    (db) =>
+      void db.prepare('DELETE FROM audit_partners WHERE seq = ? AND partner = ?').run(seq, partner),
 
   /** The keyed hashes ("who saw data about X") of an entry taken out of the search index. */
-  editHashIndex: (seq: number): Attack => (db) =>
-    void db.prepare('DELETE FROM audit_hashes WHERE seq = ?').run(seq),
+  editHashIndex:
+    (seq: number): Attack =>
+    (db) =>
+      void db.prepare('DELETE FROM audit_hashes WHERE seq = ?').run(seq),
 
   /** An entry deleted with its index rows. */
-  delete: (seq: number): Attack => (db) => {
-    for (const table of [...INDEX_TABLES, 'audit_log'])
-      db.prepare('DELETE FROM ' + table + ' WHERE seq = ?').run(seq);
-  },
+  delete:
+    (seq: number): Attack =>
+    (db) => {
+      for (const table of [...INDEX_TABLES, 'audit_log'])
+        db.prepare('DELETE FROM ' + table + ' WHERE seq = ?').run(seq);
+    },
 
   /** Entries `seq` and `seq + 1` swapped. */
-  swap: (seq: number): Attack => (db) => {
-    moveSeq(db, seq, -1);
-    moveSeq(db, seq + 1, seq);
-    moveSeq(db, -1, seq + 1);
-  },
+  swap:
+    (seq: number): Attack =>
+    (db) => {
+      moveSeq(db, seq, -1);
+      moveSeq(db, seq + 1, seq);
+      moveSeq(db, -1, seq + 1);
+    },
 
   /** A forged disclosure inserted before entry `seq` (the later ones renumbered). */
-  insert: (seq: number): Attack => (db) => {
-    const n = (db.prepare('SELECT max(seq) AS n FROM audit_log').get() as { n: number }).n;
-    for (let s = n; s >= seq; s--) moveSeq(db, s, s + 1);
-    const prev = db.prepare('SELECT hash, ts FROM audit_log WHERE seq = ?').get(seq - 1) as {
-      hash: string;
-      ts: string;
-    };
-    const forged = buildEntry(
-      {
-        type: 'disclosure',
-        actor: { userId: 'bram', partnerId: 'boatreg-nl' },
-        partners: ['boatreg-nl', 'police-nl'],
-        outcome: 'disclosed',
-        data: {},
-      },
-      seq,
-      prev.ts,
-      prev.hash,
-    );
-    db.prepare(
-      `INSERT INTO audit_log (seq, ts, type, actor_user, actor_partner, partners, request_id, agreement_id,
+  insert:
+    (seq: number): Attack =>
+    (db) => {
+      const n = (db.prepare('SELECT max(seq) AS n FROM audit_log').get() as { n: number }).n;
+      for (let s = n; s >= seq; s--) moveSeq(db, s, s + 1);
+      const prev = db.prepare('SELECT hash, ts FROM audit_log WHERE seq = ?').get(seq - 1) as {
+        hash: string;
+        ts: string;
+      };
+      const forged = buildEntry(
+        {
+          type: 'disclosure',
+          actor: { userId: 'bram', partnerId: 'boatreg-nl' },
+          partners: ['boatreg-nl', 'police-nl'],
+          outcome: 'disclosed',
+          data: {},
+        },
+        seq,
+        prev.ts,
+        prev.hash,
+      );
+      db.prepare(
+        `INSERT INTO audit_log (seq, ts, type, actor_user, actor_partner, partners, request_id, agreement_id,
                               outcome, body, prev_hash, hash)
        VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?)`,
-    ).run(
-      seq,
-      forged.ts,
-      forged.type,
-      'bram',
-      'boatreg-nl',
-      canonicalJson(forged.partners),
-      'disclosed',
-      forged.body,
-      forged.prevHash,
-      forged.hash,
-    );
-    for (const p of forged.partners)
-      db.prepare('INSERT INTO audit_partners (partner, seq) VALUES (?, ?)').run(p, seq);
-  },
+      ).run(
+        seq,
+        forged.ts,
+        forged.type,
+        'bram',
+        'boatreg-nl',
+        canonicalJson(forged.partners),
+        'disclosed',
+        forged.body,
+        forged.prevHash,
+        forged.hash,
+      );
+      for (const p of forged.partners)
+        db.prepare('INSERT INTO audit_partners (partner, seq) VALUES (?, ?)').run(p, seq);
+    },
 
   /**
    * Every entry after `keep` deleted with its index rows; with `checkpoints`, the checkpoints that
@@ -198,26 +216,30 @@ export const attacks = {
   dropCheckpoints: (): Attack => (db) => void db.exec('DELETE FROM audit_checkpoints'),
 
   /** One stored Merkle node (level 0: a leaf) replaced by other bytes. */
-  editNode: (level: number, index: number): Attack => (db) => {
-    const changed = db
-      .prepare('UPDATE audit_tree SET hash = ? WHERE level = ? AND idx = ?')
-      .run(crypto.randomBytes(32), level, index).changes;
-    if (changed !== 1) throw new Error(`no Merkle node ${level}/${index} to edit`);
-  },
+  editNode:
+    (level: number, index: number): Attack =>
+    (db) => {
+      const changed = db
+        .prepare('UPDATE audit_tree SET hash = ? WHERE level = ? AND idx = ?')
+        .run(crypto.randomBytes(32), level, index).changes;
+      if (changed !== 1) throw new Error(`no Merkle node ${level}/${index} to edit`);
+    },
 
   /** One bit of the signature of the checkpoint of `treeSize` flipped. */
-  badSignature: (treeSize: number): Attack => (db) => {
-    const { body } = db.prepare('SELECT body FROM audit_checkpoints WHERE tree_size = ?').get(treeSize) as {
-      body: string;
-    };
-    const checkpoint = JSON.parse(body) as Checkpoint;
-    const flipped = (parseInt(checkpoint.signature[0], 16) ^ 1).toString(16);
-    checkpoint.signature = flipped + checkpoint.signature.slice(1);
-    db.prepare('UPDATE audit_checkpoints SET body = ? WHERE tree_size = ?').run(
-      canonicalJson(checkpoint),
-      treeSize,
-    );
-  },
+  badSignature:
+    (treeSize: number): Attack =>
+    (db) => {
+      const { body } = db.prepare('SELECT body FROM audit_checkpoints WHERE tree_size = ?').get(treeSize) as {
+        body: string;
+      };
+      const checkpoint = JSON.parse(body) as Checkpoint;
+      const flipped = (parseInt(checkpoint.signature[0], 16) ^ 1).toString(16);
+      checkpoint.signature = flipped + checkpoint.signature.slice(1);
+      db.prepare('UPDATE audit_checkpoints SET body = ? WHERE tree_size = ?').run(
+        canonicalJson(checkpoint),
+        treeSize,
+      );
+    },
 };
 
 function leaves(db: Database.Database): Buffer[] {

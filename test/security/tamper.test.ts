@@ -12,13 +12,12 @@ import os from 'node:os';
 import path from 'node:path';
 import winston from 'winston';
 import Database from 'better-sqlite3';
-import { keyIdOf } from '../../src/audit/checkpoint';
 import type { Checkpoint } from '../../src/audit/types';
 import { verifyLogFast } from '../../src/audit/verify-fast';
-import { verifyLog } from '../../src/audit/verify-log';
+import { verifyLogFile } from '../../src/audit/verify-file';
 import { loadConfig } from '../../src/config/load';
 import { assemble } from '../../src/gateway';
-import { readRawAuditRows, readRawCheckpoints } from '../../src/store/sqlite';
+import { readRawCheckpoints } from '../../src/store/sqlite';
 import { answeredRequests, createTestGateway, type TestGateway } from '../helpers/gateway';
 import { attacks, tamperedCopy, type Attack } from '../helpers/tamper';
 
@@ -83,8 +82,12 @@ async function verify(file: string, options: { external?: unknown[]; allowNoChec
     publicKey: gw.checkpointer.signer.publicKey,
     allowNoCheckpoint: options.allowNoCheckpoint,
   };
-  const report = await verifyLog({ rows: readRawAuditRows(file), ...input });
-  const { scope: _s, fellBack: _f, ...fast } = await verifyLogFast({
+  const report = await verifyLogFile({ file, ...input });
+  const {
+    scope: _s,
+    fellBack: _f,
+    ...fast
+  } = await verifyLogFast({
     file,
     ...input,
     threads: 0,
@@ -103,7 +106,11 @@ describe('every tamper class is named by the verifier', () => {
   });
 
   const cases: [name: string, attack: () => Attack, expected: () => { seq: number; reason: string }][] = [
-    ['edit a body', () => attacks.editBody(disclosureSeq), () => ({ seq: disclosureSeq, reason: 'hash-mismatch' })],
+    [
+      'edit a body',
+      () => attacks.editBody(disclosureSeq),
+      () => ({ seq: disclosureSeq, reason: 'hash-mismatch' }),
+    ],
     [
       'edit a body and recompute its hash and columns',
       () => attacks.editAndRehash(disclosureSeq),
@@ -124,9 +131,17 @@ describe('every tamper class is named by the verifier', () => {
       () => attacks.editHashIndex(disclosureSeq),
       () => ({ seq: disclosureSeq, reason: 'column-mismatch' }),
     ],
-    ['delete an entry', () => attacks.delete(disclosureSeq + 1), () => ({ seq: disclosureSeq + 1, reason: 'removed' })],
+    [
+      'delete an entry',
+      () => attacks.delete(disclosureSeq + 1),
+      () => ({ seq: disclosureSeq + 1, reason: 'removed' }),
+    ],
     ['swap two entries', () => attacks.swap(9), () => ({ seq: 9, reason: 'reordered' })],
-    ['insert an entry', () => attacks.insert(disclosureSeq), () => ({ seq: disclosureSeq, reason: 'inserted' })],
+    [
+      'insert an entry',
+      () => attacks.insert(disclosureSeq),
+      () => ({ seq: disclosureSeq, reason: 'inserted' }),
+    ],
     [
       'rewrite a tail with every hash recomputed, under the genuine checkpoints',
       () => attacks.rewriteTail(disclosureSeq),
@@ -134,7 +149,12 @@ describe('every tamper class is named by the verifier', () => {
     ],
     [
       'hole 8: rewrite a tail and its Merkle nodes under checkpoints re-signed with an attacker key',
-      () => attacks.rewriteTail(disclosureSeq, { tree: true, checkpoints: 'forged', attackerKey: attackerKey.privateKey }),
+      () =>
+        attacks.rewriteTail(disclosureSeq, {
+          tree: true,
+          checkpoints: 'forged',
+          attackerKey: attackerKey.privateKey,
+        }),
       () => ({ seq: afterSignedBelow(disclosureSeq), reason: 'bad-checkpoint' }),
     ],
     [
@@ -147,9 +167,21 @@ describe('every tamper class is named by the verifier', () => {
       () => attacks.badSignature(sizes[1]),
       () => ({ seq: sizes[0] + 1, reason: 'bad-checkpoint' }),
     ],
-    ['hole 8: delete every checkpoint', () => attacks.dropCheckpoints(), () => ({ seq: 1, reason: 'no-checkpoint' })],
-    ['hole 8: edit a stored Merkle node', () => attacks.editNode(2, 1), () => ({ seq: 8, reason: 'node-mismatch' })],
-    ['hole 8: edit a stored Merkle leaf', () => attacks.editNode(0, 4), () => ({ seq: 5, reason: 'node-mismatch' })],
+    [
+      'hole 8: delete every checkpoint',
+      () => attacks.dropCheckpoints(),
+      () => ({ seq: 1, reason: 'no-checkpoint' }),
+    ],
+    [
+      'hole 8: edit a stored Merkle node',
+      () => attacks.editNode(2, 1),
+      () => ({ seq: 8, reason: 'node-mismatch' }),
+    ],
+    [
+      'hole 8: edit a stored Merkle leaf',
+      () => attacks.editNode(0, 4),
+      () => ({ seq: 5, reason: 'node-mismatch' }),
+    ],
     [
       'hole 8: rewrite the entries after the newest checkpoint (their stored leaves left)',
       () => attacks.rewriteTail(n - 1),
@@ -217,15 +249,27 @@ describe('hole 8: fsg audit verify checks signatures with the gateway key by def
 
   it('fails a tail rewritten under checkpoints forged with another key', () => {
     const file = tampered(
-      attacks.rewriteTail(disclosureSeq, { tree: true, checkpoints: 'forged', attackerKey: attackerKey.privateKey }),
+      attacks.rewriteTail(disclosureSeq, {
+        tree: true,
+        checkpoints: 'forged',
+        attackerKey: attackerKey.privateKey,
+      }),
     );
     expectFailed(fsg(['audit', 'verify', '--db', file]), afterSignedBelow(disclosureSeq), 'bad-checkpoint');
-    expectFailed(fsg(['audit', 'verify', '--db', file, '--fast']), afterSignedBelow(disclosureSeq), 'bad-checkpoint');
+    expectFailed(
+      fsg(['audit', 'verify', '--db', file, '--fast']),
+      afterSignedBelow(disclosureSeq),
+      'bad-checkpoint',
+    );
   });
 
   it('fails checkpoints whose signature was removed, or is bad, with one FAILED verdict', () => {
     const unsigned = tampered(attacks.rewriteTail(disclosureSeq, { tree: true, checkpoints: 'unsigned' }));
-    expectFailed(fsg(['audit', 'verify', '--db', unsigned]), afterSignedBelow(disclosureSeq), 'bad-checkpoint');
+    expectFailed(
+      fsg(['audit', 'verify', '--db', unsigned]),
+      afterSignedBelow(disclosureSeq),
+      'bad-checkpoint',
+    );
     const bad = tampered(attacks.badSignature(sizes[1]));
     expectFailed(fsg(['audit', 'verify', '--db', bad]), sizes[0] + 1, 'bad-checkpoint');
   });
@@ -260,9 +304,17 @@ describe('hole 8: fsg audit verify checks signatures with the gateway key by def
     expect(ok.code).toBe(0);
     expect(ok.last).toMatch(/^verdict: ok \(\d+ entries, \d+ checkpoints, \d+ after the newest\)$/);
     const forged = tampered(
-      attacks.rewriteTail(disclosureSeq, { tree: true, checkpoints: 'forged', attackerKey: attackerKey.privateKey }),
+      attacks.rewriteTail(disclosureSeq, {
+        tree: true,
+        checkpoints: 'forged',
+        attackerKey: attackerKey.privateKey,
+      }),
     );
-    expectFailed(fsg(['audit', 'verify', '--export', exported(forged)]), afterSignedBelow(disclosureSeq), 'bad-checkpoint');
+    expectFailed(
+      fsg(['audit', 'verify', '--export', exported(forged)]),
+      afterSignedBelow(disclosureSeq),
+      'bad-checkpoint',
+    );
     const none = tampered(attacks.dropCheckpoints());
     expectFailed(fsg(['audit', 'verify', '--export', exported(none)]), 1, 'no-checkpoint');
   });
@@ -345,9 +397,9 @@ describe('hole 8: the gateway verifies the entries since its last checkpoint bef
   let logged: { level: string; message: string; [key: string]: unknown }[];
   beforeEach(() => {
     logged = [];
-    jest.spyOn(winston.transports.Console.prototype, 'log').mockImplementation(function (info, next) {
-      logged.push(info as (typeof logged)[number]);
-      next?.();
+    jest.spyOn(winston.transports.Console.prototype, 'log').mockImplementation((...args: unknown[]) => {
+      logged.push(args[0] as (typeof logged)[number]);
+      (args[1] as (() => void) | undefined)?.();
     });
   });
   afterEach(() => jest.restoreAllMocks());
@@ -357,14 +409,27 @@ describe('hole 8: the gateway verifies the entries since its last checkpoint bef
     const started = await start(folder);
     await started.store.close();
     expect(logged).toContainEqual(
-      expect.objectContaining({ level: 'info', message: 'audit log verified', checked: 2, signedSize: sizes[sizes.length - 1] }),
+      expect.objectContaining({
+        level: 'info',
+        message: 'audit log verified',
+        checked: 2,
+        signedSize: sizes[sizes.length - 1],
+      }),
     );
   });
 
   it.each<[string, () => Attack, string]>([
-    ['a body after the newest checkpoint edited', () => attacks.editBody(n), 'hash-mismatch'],
+    [
+      'a body after the newest checkpoint edited',
+      () => attacks.editBody(n, '"i":2', '"i":3'),
+      'hash-mismatch',
+    ],
     ['the tail after the newest checkpoint rewritten', () => attacks.rewriteTail(n - 1), 'node-mismatch'],
-    ['the newest checkpoint badly signed', () => attacks.badSignature(sizes[sizes.length - 1]), 'bad-checkpoint'],
+    [
+      'the newest checkpoint badly signed',
+      () => attacks.badSignature(sizes[sizes.length - 1]),
+      'bad-checkpoint',
+    ],
     ['every checkpoint deleted', () => attacks.dropCheckpoints(), 'no-checkpoint'],
   ])('refuses to start when %s, and signs nothing', async (_name, attack, reason) => {
     const folder = dataFolder(tampered(attack()));

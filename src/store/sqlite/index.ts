@@ -16,7 +16,7 @@ import { configureWriter } from './pragmas';
 import { createRequests } from './requests';
 import { leaveCheckpointsToThread, startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer';
 
-export { readRawAuditRows, readRawCheckpoints } from './audit';
+export { openStoredTree, readRawAuditRows, readRawCheckpoints } from './audit';
 export { LATEST_VERSION, MIGRATIONS } from './migrations';
 export type { CommitInfo } from './group-commit';
 export { lookupWriterAvailable } from './lookup-writer';
