@@ -513,13 +513,15 @@ function leftBehind(stored: StoredTree, position: number): Finding | undefined {
 /**
  * What the gateway's key and the checkpoints say of the log as a whole: a refused checkpoint (bad or
  * missing signature, another key, malformed, a fork) leaves the entries it claims to cover without a
- * genuine signature; a log with entries and no checkpoint at all has nothing signed to hold it to.
+ * genuine signature; a log with entries and no checkpoint at all has nothing signed to hold it to
+ * (named only when nothing in the entries is, `explained` false: it would hide where they break).
  */
 function signatureFindings(
   input: Pick<LogVerifyInput, 'allowNoCheckpoint'>,
   invalid: CheckpointSummary['invalid'],
   checkpoints: readonly Checkpoint[],
   entries: number,
+  explained: boolean,
 ): Finding[] {
   if (invalid.length > 0) {
     const firstUnsigned = (size: number | null) =>
@@ -536,7 +538,7 @@ function signatureFindings(
       },
     ];
   }
-  if (entries > 0 && checkpoints.length === 0 && !input.allowNoCheckpoint) {
+  if (entries > 0 && checkpoints.length === 0 && !input.allowNoCheckpoint && !explained) {
     return [
       {
         seq: 1,
@@ -563,7 +565,10 @@ function summary(
     leafDiff?: { seq: number; hashBefore: string | undefined };
   } = { matched: 0, recent: new Map() },
 ): LogVerifyReport {
-  const findings = [...rowFindings, ...signatureFindings(input, invalid, checkpoints, position)];
+  const findings = [
+    ...rowFindings,
+    ...signatureFindings(input, invalid, checkpoints, position, rowFindings.length > 0),
+  ];
   findings.sort((a, b) => a.seq - b.seq);
   const firstBroken = findings[0];
   const checked = firstBroken ? Math.min(chainChecked, firstBroken.seq - 1) : position;
@@ -638,7 +643,7 @@ export async function verifyPartial(
   const entries = checked + redacted;
   const findings = [
     ...(firstBroken ? [firstBroken] : []),
-    ...signatureFindings(signed, invalid, list, entries),
+    ...signatureFindings(signed, invalid, list, entries, firstBroken !== undefined),
   ].sort((a, b) => a.seq - b.seq);
   return {
     ok: findings.length === 0,
