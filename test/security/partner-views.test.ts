@@ -19,7 +19,7 @@ import { createTestGateway, type TestGateway } from '../helpers/gateway';
 let gw: TestGateway;
 const auth: Record<string, { Authorization: string }> = {};
 /** The lookup entry as the requester's DPO sees it: both providers' hits. */
-let whole: AuditEntry;
+let whole: Viewed;
 
 type Viewed = AuditEntry & { redacted?: string[] };
 
