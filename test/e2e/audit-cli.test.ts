@@ -3,35 +3,26 @@
  * verify (database, export, external checkpoint), export (JSON Lines, CSV), verify-receipt, checkpoint,
  * and the checkpoint signed when `fsg serve` shuts down.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { receiptText } from '../../src/audit/receipts';
 import { readRawCheckpoints } from '../../src/store/sqlite';
+import { assertBuilt, CLI, cliRunner, ROOT } from '../helpers/cli';
 import { boatRequest, createTestGateway, vesselAnswer } from '../helpers/gateway';
 
-const ROOT = path.resolve(__dirname, '../..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
 let dir: string;
 let db: string;
 let pubkey: string;
 let receiptFile: string;
 let disclosureSeq: number;
 
-function fsg(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const result = spawnSync(process.execPath, [CLI, ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, FSG_DATA_DIR: path.join(dir, 'data'), FSG_LOG_LEVEL: 'silent', ...env },
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  return { code: result.status, out: result.stdout, err: result.stderr };
-}
+const fsg = cliRunner(() => path.join(dir, 'data'));
 
 beforeAll(async () => {
-  if (!fs.existsSync(CLI)) throw new Error('Build first: npm test runs `npm run build` before jest.');
+  assertBuilt();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsg-audit-cli-'));
   const gw = await createTestGateway();
   const anna = { Authorization: `Bearer ${await gw.token('anna')}` };

@@ -5,7 +5,6 @@
  * (`fsg audit verify`, the built CLI) where the default key, the one verdict line and the exit code
  * matter; the DPO's "verify now" and the gateway's own check at start-up refuse the same attacks.
  */
-import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,11 +17,9 @@ import { verifyLogFile } from '../../src/audit/verify-file';
 import { loadConfig } from '../../src/config/load';
 import { assemble } from '../../src/gateway';
 import { readRawCheckpoints } from '../../src/store/sqlite';
+import { assertBuilt, cliRunner } from '../helpers/cli';
 import { answeredRequests, createTestGateway, type TestGateway } from '../helpers/gateway';
 import { attacks, tamperedCopy, type Attack } from '../helpers/tamper';
-
-const ROOT = path.resolve(__dirname, '../..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
 
 let gw: TestGateway;
 let dir: string;
@@ -218,16 +215,7 @@ describe('every tamper class is named by the verifier', () => {
   });
 });
 
-function fsg(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const result = spawnSync(process.execPath, [CLI, ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, FSG_DATA_DIR: dataDir, FSG_LOG_LEVEL: 'silent', ...env },
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  const lines = result.stdout.trimEnd().split('\n');
-  return { code: result.status, out: result.stdout, err: result.stderr, last: lines[lines.length - 1] };
-}
+const fsg = cliRunner(() => dataDir);
 
 /** One verdict, the last line, and never "ok" beside "FAILED". */
 function expectFailed(res: ReturnType<typeof fsg>, seq: number, reason: string) {
@@ -238,9 +226,7 @@ function expectFailed(res: ReturnType<typeof fsg>, seq: number, reason: string) 
 }
 
 describe('hole 8: fsg audit verify checks signatures with the gateway key by default and prints one verdict', () => {
-  beforeAll(() => {
-    if (!fs.existsSync(CLI)) throw new Error('Build first: npm test runs `npm run build` before jest.');
-  });
+  beforeAll(assertBuilt);
 
   it('verifies the untouched log with the gateway key of the configuration, without --pubkey', () => {
     const res = fsg(['audit', 'verify', '--db', pristine]);
