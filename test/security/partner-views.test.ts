@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { issueDemoToken } from '../../src/auth/demo-tokens';
-import { runVerify } from '../../src/audit/commands';
+import { runVerify, runVerifyReceipt } from '../../src/audit/commands';
 import { verifyExportFile } from '../../src/audit/export';
 import { verifyReceipt, receiptText } from '../../src/audit/receipts';
 import type { AuditEntry } from '../../src/audit/types';
@@ -132,6 +132,12 @@ describe("item 10a: each partner's view of a log entry", () => {
     expect(JSON.stringify(res.body)).not.toContain('insureco');
     const checked = verifyReceipt(receiptText(res.body), readPublicKey(key));
     expect(checked).toMatchObject({ ok: true, seq: whole.seq, redacted: { cut: ['partners', 'data.hits'] } });
+    const file = path.join(gw.dataDir, 'bea-receipt.json');
+    fs.writeFileSync(file, receiptText(res.body));
+    const printed: string[] = [];
+    const keyFile = path.join(gw.dataDir, 'keys', 'checkpoint.pub.pem');
+    expect(runVerifyReceipt(file, keyFile, (l) => printed.push(l))).toBe(0);
+    expect(printed[0]).toMatch(new RegExp(`^ok: entry #${whole.seq} is in the log; its body is withheld`));
     // The requester's DPO gets the whole entry, which hashes to the same leaf.
     const full = await gw.http.get(`/api/v1/audit/proof/${whole.seq}`).set(auth.dana);
     expect(full.body.type).toBe('fsg.receipt/v1');
