@@ -18,7 +18,7 @@
 import type { KeyObject } from 'node:crypto';
 import { GENESIS_HASH, entryHash, isHash } from './chain';
 import { checkCheckpoint, keyIdOf } from './checkpoint';
-import { TreeBuilder, leafHash, type NodeSource, type TreeNode } from './merkle';
+import { TreeBuilder, leafHash, type TreeNode } from './merkle';
 import type { Checkpoint } from './types';
 import {
   Broken,
@@ -269,10 +269,10 @@ export async function verifyLog(input: LogVerifyInput): Promise<LogVerifyReport>
   let rootBreak: { checkpoint: Checkpoint; lastMatched: number; pin?: number } | undefined;
   let finished = true;
 
-  // Resuming: the tail builds on the anchor's tree (its signed root made from the stored nodes) and
-  // chain (the first row is its head entry, whose hash it signed).
-  // A refused anchor leaves nothing to build on: that is the finding.
+  // A refused anchor leaves nothing to resume from: that is the finding.
   if (input.resume && invalid.length > 0) return summary(input, invalid, checkpoints, [], 0, 0, 0);
+  // Resuming, the tail builds on the anchor's tree (its signed root made from the stored nodes) and
+  // chain (the first row is its head entry, whose hash it signed).
   const anchor = input.resume ? checkpoints[checkpoints.length - 1] : undefined;
   let anchorRow = anchor !== undefined;
   if (anchor) {
@@ -281,7 +281,6 @@ export async function verifyLog(input: LogVerifyInput): Promise<LogVerifyReport>
     tree = resumed.tree;
     // Stored leaves only pin a root mismatch, and no checkpoint comes after the anchor.
     storedUsable = false;
-    position = anchor.treeSize - 1;
     next = checkpoints.length;
     lastMatched = lastEvaluated = anchor.treeSize;
     matched = 1;
@@ -418,30 +417,26 @@ function resumeTree(
   stored: StoredTree | undefined,
 ): { tree: TreeBuilder } | { finding: Finding } {
   if (!stored) throw new Error('resuming from a checkpoint needs the stored tree');
-  const nodes: NodeSource = (level, index) => {
-    const hash = stored.node(level, index);
-    if (!hash) throw new Broken('node-mismatch', `the stored Merkle node ${level}/${index} is missing`);
-    return hash;
-  };
+  const missing = new Error('a stored Merkle node is missing');
   let tree: TreeBuilder | undefined;
-  let problem = '';
   try {
-    tree = TreeBuilder.resume(nodes, anchor.treeSize);
-    if (tree.root().toString('hex') !== anchor.rootHash) problem = 'do not make the root it signed';
+    tree = TreeBuilder.resume((level, index) => {
+      const hash = stored.node(level, index);
+      if (!hash) throw missing;
+      return hash;
+    }, anchor.treeSize);
   } catch (error) {
-    if (!(error instanceof Broken)) throw error;
-    problem = `are incomplete (${error.message})`;
+    if (error !== missing) throw error;
   }
-  if (!tree || problem) {
-    return {
-      finding: {
-        seq: 1,
-        reason: 'node-mismatch',
-        message: `the stored Merkle nodes over entries #1..#${anchor.treeSize}, under the newest checkpoint (${anchor.timestamp}), ${problem}: verify the whole log to find the entry`,
-      },
-    };
-  }
-  return { tree };
+  if (tree && tree.root().toString('hex') === anchor.rootHash) return { tree };
+  const problem = tree ? 'do not make the root it signed' : 'are incomplete';
+  return {
+    finding: {
+      seq: 1,
+      reason: 'node-mismatch',
+      message: `the stored Merkle nodes over entries #1..#${anchor.treeSize}, under the newest checkpoint (${anchor.timestamp}), ${problem}: verify the whole log to find the entry`,
+    },
+  };
 }
 
 /** The anchor's head entry: present, and the very entry whose hash the checkpoint signed. */
