@@ -99,6 +99,7 @@ function benchAnalysts(count: number, now: Date): Accreditation[] {
 
 async function gateway(workDir: string, records: number, analysts: number): Promise<void> {
   const { issueDemoToken } = await import('../src/auth/demo-tokens');
+  const { loadOrCreateCheckpointKey } = await import('../src/audit/checkpoint');
   const { loadConfig, PROJECT_ROOT } = await import('../src/config/load');
   const { startGateway, storeFile } = await import('../src/gateway');
   const { loadBundle } = await import('../src/policy/load');
@@ -126,6 +127,9 @@ async function gateway(workDir: string, records: number, analysts: number): Prom
       data: { added: added.length },
     },
   ]);
+  // Signed as fsg audit checkpoint would: the gateway does not start on entries no checkpoint covers.
+  const signer = loadOrCreateCheckpointKey(config.dataDir);
+  await store.audit.checkpoint((head) => signer.sign(head, new Date().toISOString()));
   await store.close();
   const running = await startGateway(config);
   const bundle = await loadBundle(config.policyDir);

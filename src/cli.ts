@@ -127,19 +127,25 @@ export function buildCli(): Command {
     .command('verify')
     .description(
       'Check the hash chain and the Merkle roots against the signed checkpoints; exit 1 naming the first ' +
-        'altered, removed, inserted, reordered or truncated entry.',
+        'altered, removed, inserted, reordered or truncated entry, or a checkpoint not signed by the key. ' +
+        'The last line is the verdict.',
     )
     .option('--db <file>', 'SQLite database (default: the configured store; that run is logged)')
     .option('--export <file>', 'a JSON Lines export (fsg audit export --format jsonl) instead of a database')
     .option(
       '--pubkey <file>',
-      "the gateway's checkpoint public key, PEM (default for the configured store: its own)",
+      "the gateway's checkpoint public key to pin, PEM (default: the configured gateway's own, " +
+        'dataDir/keys/checkpoint.pub.pem); a checkpoint signed by any other key fails',
     )
     .option('--checkpoint <file>', 'a checkpoint or receipt kept outside the log (repeatable)', collect)
     .option(
+      '--allow-no-checkpoint',
+      'pass a log that has entries but no signed checkpoint at all (by default it fails: nothing holds it)',
+    )
+    .option(
       '--fast',
-      'hash chain and Merkle roots only (the default adds the canonical form, columns and indexes); skips ' +
-        'those, not the naming: a problem found is named by the full verifier',
+      'hash chain and Merkle roots only (the default adds the canonical form, columns, indexes and the ' +
+        'stored Merkle tree); skips those, not the naming: a problem found is named by the full verifier',
     )
     .action(
       async (opts: {
@@ -147,9 +153,11 @@ export function buildCli(): Command {
         export?: string;
         pubkey?: string;
         checkpoint?: string[];
+        allowNoCheckpoint?: boolean;
         fast?: boolean;
       }) => {
-        const cfg = opts.db || opts.export ? undefined : config();
+        // The configuration gives the default store and the default key; a pinned key on a file needs neither.
+        const cfg = opts.pubkey && (opts.db || opts.export) ? undefined : config();
         process.exitCode = await runVerify(
           {
             db: opts.db && path.resolve(opts.db),
@@ -157,6 +165,7 @@ export function buildCli(): Command {
             pubkey: opts.pubkey && path.resolve(opts.pubkey),
             checkpoints: opts.checkpoint?.map((f) => path.resolve(f)),
             fast: opts.fast === true,
+            allowNoCheckpoint: opts.allowNoCheckpoint === true,
             configuredDb: cfg ? storeFile(cfg) : '',
             dataDir: cfg?.dataDir ?? '',
           },

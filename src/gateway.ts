@@ -2,12 +2,15 @@
  * Builds a running gateway from a configuration: bundle, store, keys, verifier, app, the retention
  * sweep, and a graceful shutdown. Used by `fsg serve` and by tests that want the real thing.
  */
+import type { KeyObject } from 'node:crypto';
 import http, { type Server } from 'node:http';
 import path from 'node:path';
 import { demoAccreditations } from './accreditations/demo-seed';
 import { createApp, type Gateway } from './app';
 import { loadOrCreateCheckpointKey } from './audit/checkpoint';
 import { Checkpointer } from './audit/checkpointer';
+import { failedVerdict } from './audit/verdict';
+import { verifyTail } from './audit/verify-file';
 import { createTokenVerifier } from './auth/verifier';
 import type { GatewayConfig } from './config/load';
 import { loadOrCreateSecrets } from './config/secrets';
@@ -47,10 +50,17 @@ export async function assemble(config: GatewayConfig, clock: () => Date = realCl
     onCheckpointerFailed: (error) =>
       logger.error('WAL checkpointer failed; SQLite checkpoints in the commits again', { error: error.name }),
   });
+  const signer = loadOrCreateCheckpointKey(config.dataDir);
+  try {
+    await checkLogAtStartup(storeFile(config), signer.publicKey, logger);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const secrets = loadOrCreateSecrets(config.dataDir);
   const checkpointer = new Checkpointer({
     store,
-    signer: loadOrCreateCheckpointKey(config.dataDir),
+    signer,
     clock,
     policy: config.audit.checkpoint,
     logger,
@@ -79,7 +89,41 @@ export async function assemble(config: GatewayConfig, clock: () => Date = realCl
       logger.info('demo dataset seeded', { ...d });
     }
   }
+  // The verified tail and this start's entries under a signature at once: a crash now leaves a
+  // checkpoint to verify the next start from (`fsg init` too).
+  await checkpointer.checkpoint();
   return { ...gateway, store, bundle, logger, checkpointer };
+}
+
+/**
+ * Before the gateway appends or signs anything, it verifies the entries since its newest checkpoint
+ * (verify-file.ts: that checkpoint's signature with its own key, its root from the stored tree, the chain
+ * from its head, every leaf and node since), so it never signs over a tail changed behind its back.
+ *
+ * On a finding it refuses to start, rather than start read-only or unsigned: signing would vouch for
+ * the changed entries, appending would chain new ones onto them, and a gateway that cannot sign cannot
+ * give partners the receipts every disclosure comes with. The log stays as found, for `fsg audit verify`
+ * (which names the entry) and for restoring from a backup. A log with entries and no checkpoint at all
+ * is refused too: the gateway signs at every start and stop, so only a log from before checkpoints or one
+ * whose checkpoints were deleted has none; `fsg audit verify --allow-no-checkpoint` and then `fsg audit
+ * checkpoint` sign it deliberately. The operational log gets counts, or the entry and reason only.
+ */
+export async function checkLogAtStartup(file: string, publicKey: KeyObject, logger: Logger): Promise<void> {
+  const report = await verifyTail({ file, publicKey });
+  const signedSize = report.checkpoints.latest?.treeSize ?? 0;
+  if (report.ok) {
+    logger.info('audit log verified', {
+      checked: report.entries - signedSize,
+      signedSize,
+      entries: report.entries,
+    });
+    return;
+  }
+  const { seq, reason } = report.firstBroken!;
+  logger.error('audit log verification failed at start-up', { seq, reason, signedSize });
+  throw new Error(
+    `audit log: ${failedVerdict({ seq, reason })}; the gateway signs and appends nothing on a log it cannot vouch for: run fsg audit verify for the details`,
+  );
 }
 
 /** A policy change is itself logged: each start records the digest it runs under. */

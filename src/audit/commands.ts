@@ -6,12 +6,14 @@ import fs from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { openSqliteStore, readRawCheckpoints } from '../store/sqlite';
-import { checkpointKeyFiles, loadOrCreateCheckpointKey, readPublicKey } from './checkpoint';
+import { checkpointKeyFiles, keyIdOf, loadOrCreateCheckpointKey, readPublicKey } from './checkpoint';
 import { Checkpointer } from './checkpointer';
 import { EXPORT_FORMATS, verifyExportFile, writeExport, type ExportFormat } from './export';
-import { RECEIPT_TYPE, verifyReceipt } from './receipts';
-import { verifyLogFast } from './verify-fast';
-import type { LogVerifyReport } from './verify-log';
+import { RECEIPT_TYPE, REDACTED_RECEIPT_TYPE, verifyReceipt } from './receipts';
+import { failedVerdict, logVerdict, type Finding } from './verdict';
+import { verifyLogFast, type FastVerifyReport } from './verify-fast';
+import { verifyTail } from './verify-file';
+import type { LogVerifyReport, PartialVerifyReport } from './verify-log';
 
 export type Print = (line: string) => void;
 
@@ -20,13 +22,16 @@ export interface VerifyCommand {
   db?: string;
   /** A JSON Lines export to verify instead of a database. */
   exportFile?: string;
-  /** The gateway's checkpoint public key (PEM). Default for the configured store: its own. */
+  /** The gateway's checkpoint public key (PEM) to pin. Default: the configured gateway's own. */
   pubkey?: string;
   /** Files holding a checkpoint, a receipt, or a list of checkpoints, kept outside the log. */
   checkpoints?: string[];
   /** Chain and Merkle roots only, without the deep checks of each row (verify-fast.ts). */
   fast?: boolean;
+  /** Pass a log with entries and no checkpoint at all (it fails otherwise). */
+  allowNoCheckpoint?: boolean;
   configuredDb: string;
+  /** The configured data folder, whose keys/checkpoint.pub.pem is the default key. */
   dataDir: string;
 }
 
@@ -38,6 +43,18 @@ function readKey(file: string): KeyObject {
     throw new Error(`${file}: cannot be read`);
   }
   return readPublicKey(pem, file);
+}
+
+/** The key signatures are checked with: the one pinned, else the configured gateway's own; never none. */
+function verifyingKey(opts: VerifyCommand): { key: KeyObject; source: string } {
+  if (opts.pubkey) return { key: readKey(opts.pubkey), source: `pinned with --pubkey ${opts.pubkey}` };
+  const own = checkpointKeyFiles(opts.dataDir).publicKeyFile;
+  if (!fs.existsSync(own)) {
+    throw new Error(
+      `no key to check the checkpoints' signatures with: give --pubkey key.pem (the configured gateway's own, ${own}, does not exist)`,
+    );
+  }
+  return { key: readKey(own), source: `the configured gateway's own, ${own}` };
 }
 
 /** Checkpoints from files: a checkpoint, a receipt (its checkpoint), or `{items: [...]}` / an array. */
@@ -52,68 +69,72 @@ function readExternal(files: string[]): unknown[] {
     }
     const v = value as { type?: unknown; checkpoint?: unknown; items?: unknown };
     if (Array.isArray(value)) found.push(...(value as unknown[]));
-    else if (v?.type === RECEIPT_TYPE) found.push(v.checkpoint);
+    else if (v?.type === RECEIPT_TYPE || v?.type === REDACTED_RECEIPT_TYPE) found.push(v.checkpoint);
     else if (Array.isArray(v?.items)) found.push(...v.items);
     else found.push(value);
   }
   return found;
 }
 
-function printCheckpoints(report: LogVerifyReport, print: Print): void {
-  const c = report.checkpoints;
-  for (const bad of c.invalid) print(`FAILED: checkpoint ${bad.treeSize ?? '?'}: ${bad.problem}`);
-  if (c.total === 0) {
-    print('checkpoints: none (entries cut off the end cannot be detected without one)');
-    return;
-  }
-  const latest = c.latest!;
-  print(
-    `checkpoints: ${c.matched} of ${c.total} reproduced; the newest signs ${latest.treeSize} entries at ${latest.timestamp}`,
-  );
-  print(
-    c.signaturesChecked
-      ? `signatures checked with key ${c.keyId}`
-      : 'signatures NOT checked: give --pubkey with the gateway key to check who signed them',
-  );
-  if (report.ok && report.unsigned > 0) {
-    const what =
-      report.unsigned === 1
-        ? 'entry after the newest checkpoint is'
-        : 'entries after the newest checkpoint are';
-    print(`${report.unsigned} ${what} not under a signature yet`);
+function printCheckpoints(c: LogVerifyReport['checkpoints'], print: Print): void {
+  for (const bad of c.invalid) print(`refused: checkpoint ${bad.treeSize ?? '?'}: ${bad.problem}`);
+  if (c.latest) {
+    print(
+      `checkpoints: ${c.matched} of ${c.total} reproduced; the newest signs ${c.latest.treeSize} entries at ${c.latest.timestamp}`,
+    );
+  } else {
+    print('checkpoints: none valid (entries cut off the end cannot be detected without one)');
   }
 }
 
-type Break = { seq: number; reason: string; message: string };
-
+/** What was checked, then `before` (more lines), then, last, the one verdict. */
 function printLog(
-  report: LogVerifyReport,
+  report: Omit<LogVerifyReport, 'firstBroken'> & { firstBroken?: Finding },
+  key: string,
   print: Print,
-  first: Break | undefined = report.firstBroken,
+  before?: () => void,
 ): void {
-  if (first) {
-    print(`FAILED at entry #${first.seq} (${first.reason}): ${first.message}`);
-    print(`${Math.min(report.checked, first.seq - 1)} entries before it verified.`);
-  } else {
-    print(`ok: ${report.checked} entries verified; head #${report.headSeq ?? 0} ${report.headHash ?? '-'}`);
+  if (report.firstBroken) print(`${report.checked} entries verified before entry #${report.firstBroken.seq}`);
+  else print(`${report.checked} entries verified; head #${report.headSeq ?? 0} ${report.headHash ?? '-'}`);
+  printCheckpoints(report.checkpoints, print);
+  print(`signatures checked with key ${report.checkpoints.keyId} (${key})`);
+  if (!report.firstBroken && report.unsigned > 0) {
+    print(
+      `${report.unsigned} ${report.unsigned === 1 ? 'entry is' : 'entries are'} after the newest checkpoint: not under a signature yet`,
+    );
   }
-  printCheckpoints(report, print);
+  before?.();
+  print(logVerdict(report));
+}
+
+function printPartial(p: PartialVerifyReport, keyId: string, key: string, print: Print): void {
+  print(
+    `partial export: ${p.checked} entries verified one by one, ${p.linked} links between consecutive entries checked`,
+  );
+  if (p.redacted > 0) {
+    print(
+      `${p.redacted} ${p.redacted === 1 ? 'entry is' : 'entries are'} shown redacted (a partner's view: other partners' data cut out): ` +
+        "their bodies cannot be checked against their hashes; ask the requester's or the supervisor's DPO for a complete export",
+    );
+  }
+  print('a filtered export cannot show entries missing between those it holds: verify a complete one');
+  print(`${p.checkpoints} checkpoints; signatures checked with key ${keyId} (${key})`);
+  print(
+    `verdict: ok (partial export: ${p.checked} entries verified, ${p.redacted} redacted and not verifiable, ${p.checkpoints} checkpoints)`,
+  );
 }
 
 export async function runVerify(opts: VerifyCommand, print: Print): Promise<number> {
   if (opts.db && opts.exportFile) throw new Error('give --db or --export, not both');
-  const ownKey = checkpointKeyFiles(opts.dataDir).publicKeyFile;
-  const live = !opts.db && !opts.exportFile;
-  const keyFile = opts.pubkey ?? (live && fs.existsSync(ownKey) ? ownKey : undefined);
-  const publicKey = keyFile ? readKey(keyFile) : undefined;
-  const external = readExternal(opts.checkpoints ?? []);
-  if (external.length > 0 && !publicKey)
-    throw new Error('--checkpoint needs --pubkey to check who signed it');
   if (opts.fast && opts.exportFile) throw new Error('--fast verifies a database, not an export');
+  const live = !opts.db && !opts.exportFile;
+  const { key: publicKey, source } = verifyingKey(opts);
+  const external = readExternal(opts.checkpoints ?? []);
+  const strictness = { publicKey, external, allowNoCheckpoint: opts.allowNoCheckpoint === true };
 
   if (opts.exportFile) {
     if (!fs.existsSync(opts.exportFile)) throw new Error(`${opts.exportFile}: no such file`);
-    const result = await verifyExportFile(opts.exportFile, { publicKey, external });
+    const result = await verifyExportFile(opts.exportFile, strictness);
     const breaks = [
       result.log?.firstBroken,
       result.partial?.firstBroken,
@@ -124,17 +145,13 @@ export async function runVerify(opts: VerifyCommand, print: Print): Promise<numb
     ].filter((b): b is NonNullable<typeof b> => Boolean(b));
     breaks.sort((a, b) => a.seq - b.seq);
     if (result.log) {
-      printLog(result.log, print, breaks[0]);
-      if (result.ok) print(`complete export of ${result.entries} entries`);
-    } else if (breaks[0]) {
-      const b = breaks[0];
-      print(`FAILED at entry #${b.seq} (${b.reason}): ${b.message}`);
-    } else {
-      const p = result.partial!;
-      print(
-        `ok: partial export: ${p.checked} entries verified one by one, ${p.linked} links between consecutive entries checked`,
+      printLog({ ...result.log, ...(breaks[0] ? { firstBroken: breaks[0] } : {}) }, source, print, () =>
+        print(`${result.complete ? 'complete' : 'partial'} export of ${result.entries} entries`),
       );
-      print('a filtered export cannot show entries missing between those it holds: verify a complete one');
+    } else if (breaks[0]) {
+      print(failedVerdict(breaks[0]));
+    } else {
+      printPartial(result.partial!, keyIdOf(publicKey), source, print);
     }
     return result.ok ? 0 : 1;
   }
@@ -142,43 +159,51 @@ export async function runVerify(opts: VerifyCommand, print: Print): Promise<numb
   const file = opts.db ?? opts.configuredDb;
   if (!fs.existsSync(file)) throw new Error(`${file}: no such database.`);
   const checkpoints = readRawCheckpoints(file);
-  // Both runs use every core; the default one adds the deep checks (canonical form, columns, indexes).
-  const report = await verifyLogFast({ file, checkpoints, external, publicKey, deep: !opts.fast });
+  // Both runs use every core; the default one adds the deep checks (canonical form, columns, indexes, tree).
+  const report = await verifyLogFast({ file, checkpoints, ...strictness, deep: !opts.fast });
   if (report.fellBack) print(`the parallel check stopped (${report.fellBack}); the full verifier ran:`);
-  printLog(report, print);
-  if (report.ok && report.scope === 'chain+merkle') {
+  if (!report.firstBroken && report.scope === 'chain+merkle') {
     print(
       '--fast: hash chain and Merkle roots checked; NOT checked: canonical form of the bodies, the columns, ' +
-        'and the partner and keyed-hash indexes that DPO filters use (run without --fast for those)',
+        'the partner and keyed-hash indexes that DPO filters use, and the stored Merkle tree that proofs ' +
+        'and checkpoints are computed from (run without --fast for those)',
     );
   }
-  if (live) {
-    // A verification run of the live log is itself logged.
-    const store = openSqliteStore({ file });
-    try {
-      const [entry] = await store.audit.append([
-        {
-          type: 'audit.verify',
-          actor: 'system',
-          partners: [],
-          outcome: report.ok ? 'ok' : 'failed',
-          data: {
-            via: 'cli',
-            entries: report.entries,
-            firstBroken: report.firstBroken
-              ? { seq: report.firstBroken.seq, reason: report.firstBroken.reason }
-              : null,
-            checkpoints: report.checkpoints.total,
-            ...(opts.fast ? { checks: report.scope } : {}),
-          },
-        },
-      ]);
-      print(`this run is logged as entry #${entry.seq}`);
-    } finally {
-      await store.close();
-    }
-  }
+  // A verification run of the live log is itself logged.
+  const logged = live ? await logVerifyRun(file, report, opts.fast === true) : undefined;
+  printLog(
+    report,
+    source,
+    print,
+    logged === undefined ? undefined : () => print(`this run is logged as entry #${logged}`),
+  );
   return report.ok ? 0 : 1;
+}
+
+async function logVerifyRun(file: string, report: FastVerifyReport, fast: boolean): Promise<number> {
+  const store = openSqliteStore({ file });
+  try {
+    const [entry] = await store.audit.append([
+      {
+        type: 'audit.verify',
+        actor: 'system',
+        partners: [],
+        outcome: report.ok ? 'ok' : 'failed',
+        data: {
+          via: 'cli',
+          entries: report.entries,
+          firstBroken: report.firstBroken
+            ? { seq: report.firstBroken.seq, reason: report.firstBroken.reason }
+            : null,
+          checkpoints: report.checkpoints.total,
+          ...(fast ? { checks: report.scope } : {}),
+        },
+      },
+    ]);
+    return entry.seq;
+  } finally {
+    await store.close();
+  }
 }
 
 export interface ExportCommand {
@@ -262,7 +287,9 @@ export function runVerifyReceipt(file: string, pubkey: string, print: Print): nu
     return 1;
   }
   print(
-    `ok: entry #${result.seq} (${result.type}${result.requestId ? `, request ${result.requestId}` : ''}) is in the log`,
+    result.redacted
+      ? `ok: entry #${result.seq} is in the log; its body is withheld from this view (${result.redacted.cut.join(', ')} cut), its leaf hash is ${result.redacted.leafHash}`
+      : `ok: entry #${result.seq} (${result.type}${result.requestId ? `, request ${result.requestId}` : ''}) is in the log`,
   );
   print(
     `proven against the tree of ${result.treeSize} entries signed at ${result.signedAt} by key ${result.keyId}`,
@@ -270,14 +297,27 @@ export function runVerifyReceipt(file: string, pubkey: string, print: Print): nu
   return 0;
 }
 
-/** Signs a checkpoint over the configured store now (the gateway does so on its own schedule too). */
+/**
+ * Signs a checkpoint over the configured store now (the gateway does so on its own schedule too), after
+ * the check the gateway makes at start-up: nothing is signed over entries that do not verify since the
+ * newest checkpoint. A log without any checkpoint is signed: asking is the deliberate act.
+ */
 export async function runCheckpoint(db: string, dataDir: string, print: Print): Promise<number> {
   if (!fs.existsSync(db)) throw new Error(`${db}: no such database.`);
+  const signer = loadOrCreateCheckpointKey(dataDir);
   const store = openSqliteStore({ file: db });
   try {
+    const tail = await verifyTail({ file: db, publicKey: signer.publicKey, allowNoCheckpoint: true });
+    if (!tail.ok) {
+      print(
+        'nothing signed: the entries since the newest checkpoint do not verify (fsg audit verify names why)',
+      );
+      print(failedVerdict(tail.firstBroken!));
+      return 1;
+    }
     const checkpointer = new Checkpointer({
       store,
-      signer: loadOrCreateCheckpointKey(dataDir),
+      signer,
       clock: () => new Date(),
       policy: { everyEntries: 1, everySeconds: 1 },
     });

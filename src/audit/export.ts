@@ -8,6 +8,9 @@
  *   {"kind":"checkpoint",…}       the signed checkpoints up to the snapshot
  *   {"kind":"end",…}              counts; its absence shows the file was cut
  * A complete export (no filter) can be verified offline like the database (`fsg audit verify --export`).
+ * A partner DPO's export shows each entry as that partner sees it (views.ts): an entry cut down to its
+ * partner's view carries `"redacted": [what was cut]` and no longer hashes to its `hash`; the verifier
+ * counts such lines as not verifiable instead of failing them.
  *
  * CSV is for reading in a spreadsheet: one row per entry, cells that a spreadsheet would take for a
  * formula neutralised with a leading apostrophe.
@@ -17,10 +20,11 @@ import readline from 'node:readline';
 import type { Writable } from 'node:stream';
 import type { KeyObject } from 'node:crypto';
 import type { AuditStore } from '../store/port';
-import { BODY_FIELDS, canonicalJson } from './chain';
-import type { AuditQuery, StoredAuditEntry } from './types';
+import { BODY_FIELDS, canonicalJson, entryFromBody } from './chain';
+import type { AuditEntry, AuditQuery, StoredAuditEntry } from './types';
 import type { RawAuditRow } from './verify';
 import { verifyLog, verifyPartial, type LogVerifyReport, type PartialVerifyReport } from './verify-log';
+import { CUT_TYPES, partnerFilter, viewOf, type PartiesOf } from './views';
 
 export const EXPORT_TYPE = 'fsg.audit-export/v1';
 export type ExportFormat = 'jsonl' | 'csv';
@@ -47,6 +51,8 @@ export interface ExportOptions {
   pageSize?: number;
   /** Called after each page with the number of entries written so far (benchmarks). */
   onPage?: (entries: number) => void;
+  /** Whose view the entries are shown in (views.ts), with the agreements' parties; absent: whole entries. */
+  viewer?: { partner: string; partiesOf: PartiesOf };
 }
 
 export interface ExportResult {
@@ -67,6 +73,7 @@ export const CSV_COLUMNS = [
   'data',
   'prev_hash',
   'hash',
+  'redacted',
 ] as const;
 
 /** True when nothing narrows the export: it holds the whole log up to its snapshot. */
@@ -84,8 +91,8 @@ export function csvCell(value: unknown): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-function csvRow(entry: StoredAuditEntry): string {
-  const body = JSON.parse(entry.body) as Record<string, unknown>;
+function csvRow(stored: StoredAuditEntry, viewer: ExportOptions['viewer']): string {
+  const body = view(entryFromBody(stored.body, stored.hash), viewer);
   const cells = [
     body.seq,
     body.ts,
@@ -98,13 +105,29 @@ function csvRow(entry: StoredAuditEntry): string {
     body.outcome,
     JSON.stringify(body.data),
     body.prevHash,
-    entry.hash,
+    body.hash,
+    (body.redacted ?? []).join(';'),
   ];
   return cells.map(csvCell).join(',') + '\r\n';
 }
 
-/** An entry line: the hash, then the stored canonical body's fields as they are (no re-encoding). */
-function jsonLine(entry: StoredAuditEntry): string {
+function view(entry: AuditEntry, viewer: ExportOptions['viewer']): AuditEntry & { redacted?: string[] } {
+  return viewer ? viewOf(entry, viewer.partner, viewer.partiesOf) : entry;
+}
+
+/** The type written in a canonical body, found without parsing it (the last top-level key). */
+const TYPE_OF = /,"type":"([^"\\]*)"}$/;
+
+/**
+ * An entry line: the hash, then the stored canonical body's fields as they are (no re-encoding); an entry
+ * shown in a partner's view (only some types are cut) is re-encoded with what was cut named.
+ */
+function jsonLine(entry: StoredAuditEntry, viewer: ExportOptions['viewer']): string {
+  const type = viewer && TYPE_OF.exec(entry.body)?.[1];
+  if (type && CUT_TYPES.includes(type)) {
+    const shown = view(entryFromBody(entry.body, entry.hash), viewer);
+    if (shown.redacted) return canonicalJson({ kind: 'entry', ...shown }) + '\n';
+  }
   return `{"kind":"entry","hash":"${entry.hash}",${entry.body.slice(1)}\n`;
 }
 
@@ -150,7 +173,7 @@ export async function writeExport(
   const query: AuditQuery = {
     maxSeq: upToSeq,
     ...(filter.scope ? { scopePartner: filter.scope } : {}),
-    ...(filter.partner ? { partner: filter.partner } : {}),
+    ...partnerFilter(filter.scope, filter.partner),
     ...(filter.from ? { from: filter.from } : {}),
     ...(filter.to ? { to: filter.to } : {}),
   };
@@ -174,7 +197,8 @@ export async function writeExport(
     const page = await audit.queryStored(query, { order: 'asc', after, limit });
     if (page.length === 0) break;
     let chunk = '';
-    for (const entry of page) chunk += format === 'jsonl' ? jsonLine(entry) : csvRow(entry);
+    for (const entry of page)
+      chunk += format === 'jsonl' ? jsonLine(entry, options.viewer) : csvRow(entry, options.viewer);
     await writeChunk(out, chunk);
     entries += page.length;
     options.onPage?.(entries);
@@ -222,7 +246,7 @@ const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 /** An entry line as the verifier's raw row: the body is rebuilt from the line's fields. */
 export function rowFromLine(line: Record<string, unknown>): RawAuditRow {
   const keys = Object.keys(line)
-    .filter((k) => k !== 'kind' && k !== 'hash')
+    .filter((k) => k !== 'kind' && k !== 'hash' && k !== 'redacted')
     .sort();
   const expected = [...BODY_FIELDS].sort();
   let body: string | null = null;
@@ -254,6 +278,9 @@ export function rowFromLine(line: Record<string, unknown>): RawAuditRow {
     body,
     prev_hash: str(line.prevHash),
     hash: str(line.hash),
+    ...(line.redacted !== undefined
+      ? { redacted: Array.isArray(line.redacted) ? line.redacted.map(String) : [String(line.redacted)] }
+      : {}),
   };
 }
 
@@ -278,7 +305,7 @@ function parseLine(text: string): Record<string, unknown> | undefined {
  */
 export async function verifyExportFile(
   file: string,
-  options: { publicKey?: KeyObject; external?: unknown[] } = {},
+  options: { publicKey: KeyObject; external?: unknown[]; allowNoCheckpoint?: boolean },
 ): Promise<ExportVerifyReport> {
   let header: Record<string, unknown> | null = null;
   let end: Record<string, unknown> | null = null;
@@ -362,13 +389,10 @@ export async function verifyExportFile(
   }
 
   const complete = header.complete === true;
+  // A file cut short has lost its checkpoint lines too: that is the finding, not a second one.
+  if (fileProblem) options = { ...options, allowNoCheckpoint: true };
   if (complete) {
-    const log = await verifyLog({
-      rows: rows(),
-      checkpoints,
-      external: options.external,
-      publicKey: options.publicKey,
-    });
+    const log = await verifyLog({ ...options, rows: rows(), checkpoints });
     return {
       ok: log.ok && !fileProblem,
       complete,
@@ -378,7 +402,7 @@ export async function verifyExportFile(
       ...(fileProblem ? { fileProblem } : {}),
     };
   }
-  const partial = await verifyPartial(rows());
+  const partial = await verifyPartial(rows(), { ...options, checkpoints });
   return {
     ok: partial.ok && !fileProblem,
     complete,

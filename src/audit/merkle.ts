@@ -57,6 +57,13 @@ export function rootOfLeaves(leaves: readonly Buffer[]): Buffer {
   return nodeHash(rootOfLeaves(leaves.slice(0, k)), rootOfLeaves(leaves.slice(k)));
 }
 
+/** A perfect subtree: the root of 2^level leaves starting at leaf index * 2^level. */
+export interface TreeNode {
+  level: number;
+  index: number;
+  hash: Buffer;
+}
+
 /**
  * The root of a growing tree in O(log n) memory: the roots of the perfect subtrees that make up the
  * tree so far (a compact range), combined right to left when asked. Used by the streaming verifier.
@@ -69,15 +76,35 @@ export class TreeBuilder {
     return this.count;
   }
 
-  push(leaf: Buffer): void {
+  /**
+   * Starts from the tree of the first `size` leaves, given by its compact range (from the stored
+   * nodes: the caller has checked that they make the root it trusts).
+   */
+  static resume(nodes: NodeSource, size: number): TreeBuilder {
+    const tree = new TreeBuilder();
+    for (const node of compactRange(size)) {
+      tree.stack.push({ hash: nodes(node.level, node.index), size: 2 ** node.level });
+    }
+    tree.count = size;
+    return tree;
+  }
+
+  /** Adds a leaf; returns the perfect subtrees it completes, the leaf first (what the store keeps). */
+  push(leaf: Buffer): TreeNode[] {
     let hash = leaf;
     let size = 1;
+    let level = 0;
+    const index = this.count;
+    const completed: TreeNode[] = [{ level, index, hash }];
     while (this.stack.length > 0 && this.stack[this.stack.length - 1].size === size) {
       hash = nodeHash(this.stack.pop()!.hash, hash);
       size *= 2;
+      level++;
+      completed.push({ level, index: (index + 1) / size - 1, hash });
     }
     this.stack.push({ hash, size });
     this.count++;
+    return completed;
   }
 
   root(): Buffer {
@@ -86,6 +113,18 @@ export class TreeBuilder {
     for (let i = this.stack.length - 2; i >= 0; i--) acc = nodeHash(this.stack[i].hash, acc);
     return acc;
   }
+}
+
+/** The perfect subtrees (level, index) that make up the tree of `size` leaves, largest first. */
+export function compactRange(size: number): { level: number; index: number }[] {
+  const range: { level: number; index: number }[] = [];
+  let start = 0;
+  for (let width = 2 ** Math.floor(Math.log2(Math.max(size, 1))); width >= 1; width /= 2) {
+    if (start + width > size) continue;
+    range.push({ level: log2(width), index: start / width });
+    start += width;
+  }
+  return range;
 }
 
 /**

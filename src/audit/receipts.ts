@@ -6,6 +6,11 @@
  *
  * A receipt is canonical JSON (RFC 8785) and is checked byte for byte: every field is either covered
  * by the signature or the proof, or must equal what they imply, so changing any byte makes it fail.
+ *
+ * A partner's DPO whose view of an entry is cut down (views.ts) cannot be given its body: it gets a
+ * redacted receipt, the same proof from the entry's leaf hash (sha256(0x00 ‖ body)) to the signed root,
+ * without the body. It proves that entry #seq with that leaf is in the signed log; anyone later shown
+ * the body (by the requester's or the supervisor's DPO) can check it against the leaf.
  */
 import type { KeyObject } from 'node:crypto';
 import { canonicalJson, entryHash } from './chain';
@@ -15,7 +20,9 @@ import type { Checkpoint } from './types';
 import { Broken, parseBody } from './verify';
 
 export const RECEIPT_TYPE = 'fsg.receipt/v1';
+export const REDACTED_RECEIPT_TYPE = 'fsg.redacted-receipt/v1';
 const RECEIPT_FIELDS = ['checkpoint', 'entry', 'entryHash', 'inclusionProof', 'leafIndex', 'seq', 'type'];
+const REDACTED_FIELDS = ['checkpoint', 'inclusionProof', 'leafHash', 'leafIndex', 'redacted', 'seq', 'type'];
 
 export interface Receipt {
   type: typeof RECEIPT_TYPE;
@@ -46,8 +53,38 @@ export function buildReceipt(
   };
 }
 
+/** A receipt without the entry's body: its leaf hash only, and what the viewer's view cuts. */
+export interface RedactedReceipt {
+  type: typeof REDACTED_RECEIPT_TYPE;
+  seq: number;
+  leafIndex: number;
+  /** sha256(0x00 ‖ canonical body), hex: the leaf the proof starts from. */
+  leafHash: string;
+  /** What the viewer's view of the entry cuts (views.ts). */
+  redacted: string[];
+  checkpoint: Checkpoint;
+  inclusionProof: string[];
+}
+
+export function buildRedactedReceipt(
+  stored: { seq: number; body: string },
+  redacted: string[],
+  checkpoint: Checkpoint,
+  inclusionProof: string[],
+): RedactedReceipt {
+  return {
+    type: REDACTED_RECEIPT_TYPE,
+    seq: stored.seq,
+    leafIndex: stored.seq - 1,
+    leafHash: leafHash(stored.body).toString('hex'),
+    redacted,
+    checkpoint,
+    inclusionProof,
+  };
+}
+
 /** The file form of a receipt: its canonical JSON and a newline. */
-export function receiptText(receipt: Receipt): string {
+export function receiptText(receipt: Receipt | RedactedReceipt): string {
   return `${canonicalJson(receipt)}\n`;
 }
 
@@ -55,9 +92,12 @@ export type ReceiptCheck =
   | {
       ok: true;
       seq: number;
-      type: string;
-      requestId: string | null;
-      partners: string[];
+      /** The entry's type, request and partners; absent from a redacted receipt (no body in it). */
+      type?: string;
+      requestId?: string | null;
+      partners?: string[];
+      /** A redacted receipt: its leaf hash and what the view cut. */
+      redacted?: { leafHash: string; cut: string[] };
       treeSize: number;
       signedAt: string;
       keyId: string;
@@ -66,7 +106,7 @@ export type ReceiptCheck =
 
 const fail = (problem: string): ReceiptCheck => ({ ok: false, problem });
 
-/** Checks a receipt file's bytes against the gateway's public key. */
+/** Checks a receipt file's bytes (a receipt or a redacted one) against the gateway's public key. */
 export function verifyReceipt(bytes: Uint8Array | string, publicKey: KeyObject): ReceiptCheck {
   let text: string;
   try {
@@ -88,38 +128,62 @@ export function verifyReceipt(bytes: Uint8Array | string, publicKey: KeyObject):
     return fail('the receipt is not in its canonical form (RFC 8785): it was edited');
   }
   const r = value as Record<string, unknown>;
+  const redacted = r.type === REDACTED_RECEIPT_TYPE;
+  const fields = redacted ? REDACTED_FIELDS : RECEIPT_FIELDS;
   const keys = Object.keys(r).sort();
-  if (keys.length !== RECEIPT_FIELDS.length || keys.some((k, i) => k !== RECEIPT_FIELDS[i])) {
-    return fail(`receipt fields are [${keys.join(', ')}], expected [${RECEIPT_FIELDS.join(', ')}]`);
+  if (keys.length !== fields.length || keys.some((k, i) => k !== fields[i])) {
+    return fail(`receipt fields are [${keys.join(', ')}], expected [${fields.join(', ')}]`);
   }
-  if (r.type !== RECEIPT_TYPE) return fail(`not a ${RECEIPT_TYPE} receipt`);
-  if (typeof r.entry !== 'string') return fail('entry is not a string');
-  if (entryHash(r.entry) !== r.entryHash) return fail('entryHash is not the sha256 of the entry');
-  let body: Record<string, unknown>;
-  try {
-    body = parseBody(r.entry);
-  } catch (error) {
-    if (error instanceof Broken) return fail(`entry: ${error.message}`);
-    throw error;
+  if (r.type !== RECEIPT_TYPE && !redacted) return fail(`not a ${RECEIPT_TYPE} receipt`);
+
+  // What the proof starts from: the leaf of the entry's body, or (redacted) the leaf hash as given.
+  let leaf: Buffer;
+  let seq: number;
+  let entry: { type: string; requestId: string | null; partners: string[] } | undefined;
+  if (redacted) {
+    const given = fromHex(r.leafHash);
+    if (!given) return fail('leafHash is not a sha256 hash');
+    if (!Number.isSafeInteger(r.seq) || (r.seq as number) < 1) return fail('seq is not an entry number');
+    if (!Array.isArray(r.redacted) || !r.redacted.every((p) => typeof p === 'string')) {
+      return fail('redacted is not a list of what was cut');
+    }
+    leaf = given;
+    seq = r.seq as number;
+  } else {
+    if (typeof r.entry !== 'string') return fail('entry is not a string');
+    if (entryHash(r.entry) !== r.entryHash) return fail('entryHash is not the sha256 of the entry');
+    let body: Record<string, unknown>;
+    try {
+      body = parseBody(r.entry);
+    } catch (error) {
+      if (error instanceof Broken) return fail(`entry: ${error.message}`);
+      throw error;
+    }
+    if (r.seq !== body.seq) return fail(`seq ${String(r.seq)} is not the entry's seq ${String(body.seq)}`);
+    leaf = leafHash(r.entry);
+    seq = body.seq as number;
+    entry = {
+      type: body.type as string,
+      requestId: body.requestId as string | null,
+      partners: body.partners as string[],
+    };
   }
-  if (r.seq !== body.seq) return fail(`seq ${String(r.seq)} is not the entry's seq ${String(body.seq)}`);
-  if (r.leafIndex !== (body.seq as number) - 1) return fail('leafIndex is not seq - 1');
+  if (r.leafIndex !== seq - 1) return fail('leafIndex is not seq - 1');
 
   const check = checkCheckpoint(r.checkpoint, publicKey);
   if (!check.ok) return fail(check.problem);
   const checkpoint = check.checkpoint;
-  const seq = body.seq as number;
   if (checkpoint.treeSize < seq) {
     return fail(`the checkpoint covers ${checkpoint.treeSize} entries, not entry #${seq}`);
   }
-  if (checkpoint.treeSize === seq && checkpoint.headHash !== r.entryHash) {
+  if (!redacted && checkpoint.treeSize === seq && checkpoint.headHash !== r.entryHash) {
     return fail('the checkpoint names another entry as its head');
   }
   if (!Array.isArray(r.inclusionProof)) return fail('inclusionProof is not a list');
   const proof = r.inclusionProof.map(fromHex);
   if (proof.some((p) => p === undefined))
     return fail('inclusionProof holds something other than sha256 hashes');
-  const root = rootFromInclusionProof(seq - 1, checkpoint.treeSize, leafHash(r.entry), proof as Buffer[]);
+  const root = rootFromInclusionProof(seq - 1, checkpoint.treeSize, leaf, proof as Buffer[]);
   if (!root) return fail(`the inclusion proof does not fit a tree of ${checkpoint.treeSize} entries`);
   if (root.toString('hex') !== checkpoint.rootHash) {
     return fail('the inclusion proof does not lead to the signed root');
@@ -127,9 +191,7 @@ export function verifyReceipt(bytes: Uint8Array | string, publicKey: KeyObject):
   return {
     ok: true,
     seq,
-    type: body.type as string,
-    requestId: body.requestId as string | null,
-    partners: body.partners as string[],
+    ...(entry ?? { redacted: { leafHash: leaf.toString('hex'), cut: r.redacted as string[] } }),
     treeSize: checkpoint.treeSize,
     signedAt: checkpoint.timestamp,
     keyId: checkpoint.keyId,

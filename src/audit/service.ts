@@ -1,8 +1,9 @@
 /**
  * The DPO's view of the disclosure log: search, verification, checkpoints, proofs, statistics, exports
- * and receipts. A partner's DPO sees only the entries that name their partner; the DPO of a supervisor
- * partner (the operator) sees every entry. Checkpoints, tree sizes and proof hashes are about the
- * whole log and reveal no entry, so every DPO sees those.
+ * and receipts. A partner's DPO sees only the entries that name their partner, each as that partner
+ * sees it (views.ts: of a lookup, only its own hits); the DPO of a supervisor partner (the operator)
+ * sees every entry whole. Checkpoints, tree sizes and proof hashes are about the whole log and reveal
+ * no entry, so every DPO sees those.
  */
 import type { Writable } from 'node:stream';
 import type { Identity } from '../auth/identity';
@@ -16,10 +17,13 @@ import { localDate } from '../requests/local-day';
 import type { Store } from '../store/port';
 import type { Checkpointer } from './checkpointer';
 import { writeExport, type ExportFormat, type ExportResult } from './export';
-import { buildReceipt, type Receipt } from './receipts';
+import { entryFromBody } from './chain';
+import { buildReceipt, buildRedactedReceipt, type Receipt, type RedactedReceipt } from './receipts';
 import type { AuditEntry, AuditQuery, Checkpoint, StoredAuditEntry } from './types';
+import { logVerdict } from './verdict';
 import type { RawAuditRow } from './verify';
 import { verifyLog } from './verify-log';
+import { partnerFilter, partnerView, viewOf, type PartiesOf } from './views';
 
 export interface AuditServiceDeps {
   store: Store;
@@ -77,7 +81,7 @@ export class AuditService {
     identity: Identity,
     filter: EventFilter,
     page: { cursor?: string; limit: number; order: 'asc' | 'desc' },
-  ): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
+  ): Promise<{ items: (AuditEntry & { redacted?: string[] })[]; nextCursor: string | null }> {
     const query = this.toQuery(identity, filter);
     const after = page.cursor === undefined ? undefined : readCursor(page.cursor, page.order);
     const items = await this.deps.store.audit.query(query, {
@@ -87,13 +91,24 @@ export class AuditService {
     });
     const more = items.length > page.limit;
     if (more) items.pop();
+    const scope = this.scopeOf(identity);
     return {
-      items,
+      items: items.map((entry) => viewOf(entry, scope, this.partiesOf)),
       nextCursor: more ? makeCursor(page.order, items[items.length - 1].seq) : null,
     };
   }
 
-  /** Verifies the whole log against the signed checkpoints; the run is itself logged. */
+  /** The partners that are parties to an agreement of the current bundle (views.ts). */
+  private readonly partiesOf: PartiesOf = (agreementId) => {
+    const parties = this.deps.bundle().agreements.get(agreementId)?.parties;
+    return parties && [...parties.requesters, ...parties.providers];
+  };
+
+  /**
+   * Verifies the whole log against the checkpoints, their signatures checked with the gateway's key: a
+   * checkpoint it did not sign, or none over a log with entries, fails as a broken entry does. The run
+   * is itself logged.
+   */
   async verify(identity: Identity) {
     const audit = this.deps.store.audit;
     const publicKey = this.deps.checkpointer.signer.publicKey;
@@ -106,6 +121,12 @@ export class AuditService {
         });
     const supervisor = this.scopeOf(identity) === undefined;
     const broken = report.firstBroken;
+    // Another partner's entry may be the broken one: a partner DPO learns where and why, not what.
+    const shown = broken && {
+      seq: broken.seq,
+      reason: broken.reason,
+      ...(supervisor ? { message: broken.message } : {}),
+    };
     await audit.append([
       {
         type: 'audit.verify',
@@ -126,11 +147,9 @@ export class AuditService {
       verifiedAt: this.deps.clock().toISOString(),
       entries: report.entries,
       checked: report.checked,
-      // Another partner's entry may be the broken one: a partner DPO learns where and why, not what.
-      firstBroken: broken
-        ? { seq: broken.seq, reason: broken.reason, ...(supervisor ? { message: broken.message } : {}) }
-        : null,
+      firstBroken: shown ?? null,
       unsigned: report.unsigned,
+      verdict: logVerdict({ ...report, firstBroken: shown }),
       checkpoints: {
         total: report.checkpoints.total,
         matched: report.checkpoints.matched,
@@ -172,22 +191,33 @@ export class AuditService {
 
   /**
    * A receipt-form proof that entry `seq` is in the log: against the checkpoint of `treeSize`, or the
-   * newest one (signed now if none covers the entry yet). An entry out of the DPO's scope is a 404.
+   * newest one (signed now if none covers the entry yet). An entry out of the DPO's scope is a 404. An
+   * entry this DPO sees cut down (views.ts) cannot be shown whole, and its view does not hash to the
+   * entry: the proof is a redacted receipt, from the entry's leaf hash, without the body.
    */
-  async proof(identity: Identity, seq: number, treeSize?: number): Promise<Receipt> {
+  async proof(identity: Identity, seq: number, treeSize?: number): Promise<Receipt | RedactedReceipt> {
     const scopePartner = this.scopeOf(identity);
     const [entry] = await this.deps.store.audit.queryStored(
       { seq, ...(scopePartner ? { scopePartner } : {}) },
       { order: 'asc', limit: 1 },
     );
     if (!entry) throw problems.notFound('No such entry.');
-    if (treeSize === undefined) return this.receiptFor(entry);
-    const checkpoint = await this.deps.store.audit.checkpointAt(treeSize);
-    if (!checkpoint) throw problems.notFound('No checkpoint of that tree size.');
-    if (checkpoint.treeSize < seq) {
-      throw problems.badRequest(`The checkpoint of size ${treeSize} does not cover entry #${seq}.`);
+    const view = partnerView(entryFromBody(entry.body, entry.hash), scopePartner, this.partiesOf);
+    let checkpoint: Checkpoint | undefined;
+    if (treeSize === undefined) {
+      checkpoint = await this.deps.checkpointer.covering(entry.seq);
+      if (!checkpoint) throw new Error(`no checkpoint covers entry #${entry.seq}`);
+    } else {
+      checkpoint = await this.deps.store.audit.checkpointAt(treeSize);
+      if (!checkpoint) throw problems.notFound('No checkpoint of that tree size.');
+      if (checkpoint.treeSize < seq) {
+        throw problems.badRequest(`The checkpoint of size ${treeSize} does not cover entry #${seq}.`);
+      }
     }
-    return buildReceipt(entry, checkpoint, await this.deps.store.audit.inclusionProof(seq, treeSize));
+    const proof = await this.deps.store.audit.inclusionProof(seq, checkpoint.treeSize);
+    return view
+      ? buildRedactedReceipt(entry, view.redacted, checkpoint, proof)
+      : buildReceipt(entry, checkpoint, proof);
   }
 
   /** The receipt of a request's disclosure entry, or null when nothing was disclosed. */
@@ -312,6 +342,7 @@ export class AuditService {
       filter: { ...filter, ...(scope ? { scope } : {}) },
       upToSeq,
       exportedAt: this.deps.clock().toISOString(),
+      ...(scope ? { viewer: { partner: scope, partiesOf: this.partiesOf } } : {}),
     });
   }
 
@@ -320,9 +351,8 @@ export class AuditService {
     if (filter.identifier !== undefined && filter.subject !== undefined) {
       throw problems.badRequest('Search by an identifier or by a subject, not both.');
     }
-    const query: AuditQuery = {};
+    const query: AuditQuery = { ...partnerFilter(scopePartner, filter.partner || undefined) };
     if (scopePartner) query.scopePartner = scopePartner;
-    if (filter.partner) query.partner = filter.partner;
     if (filter.from) query.from = filter.from;
     if (filter.to) query.to = filter.to;
     if (filter.user) {

@@ -63,6 +63,11 @@ export interface AuditQuery {
   scopePartner?: string;
   /** Only entries that also name this partner. */
   partner?: string;
+  /**
+   * With `partner` and `scopePartner`: entries of these types match `partner` only when it is their
+   * actor's partner, for the scope partner's view of them names no other (src/audit/views.ts).
+   */
+  viewCutTypes?: readonly string[];
   seq?: number;
   /** ts >= from, ts < to (ISO 8601, UTC). */
   from?: string;

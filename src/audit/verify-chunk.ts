@@ -12,6 +12,9 @@
  * strictly and in canonical form (parseBody), the columns and the partner and keyed-hash indexes equal
  * to what the body says (checkColumns), the indexes read per job with one grouped range query each.
  *
+ * With `deep`, the stored Merkle nodes the job's entries complete (its leaves and every perfect subtree
+ * inside the job) are compared with the ones it computes, read with one range query per level.
+ *
  * seq and prevHash are found in the bytes without parsing the JSON. A body the gateway writes is the
  * RFC 8785 form of exactly BODY_FIELDS, keys sorted: `…,"data":{…},"outcome":…,"partners":[…],
  * "prevHash":"<64 hex>","requestId":…,"seq":<n>,"ts":"…","type":"…"}`. In JSON text a quote that ends a
@@ -28,6 +31,7 @@
  */
 import crypto from 'node:crypto';
 import Database from 'better-sqlite3';
+import { openStoredTree } from '../store/sqlite/audit';
 import { Broken, checkColumns, parseBody, type RawAuditRow } from './verify';
 
 /** A perfect subtree of the Merkle tree: its root and its number of leaves (a power of two). */
@@ -65,6 +69,8 @@ export interface ChunkResult {
 export interface ChunkReader {
   read(from: number, to: number): unknown[][];
   readDeep(from: number, to: number): RawAuditRow[];
+  /** Stored Merkle nodes of one level, index lo..hi (deep readers only; none before schema version 3). */
+  nodes(level: number, lo: number, hi: number): { index: number; hash: Buffer }[] | undefined;
   close(): void;
 }
 
@@ -72,8 +78,9 @@ function hasTable(db: Database.Database, name: string): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
 }
 
-export function openChunkReader(file: string): ChunkReader {
+export function openChunkReader(file: string, deep = false): ChunkReader {
   const db = new Database(file, { readonly: true, fileMustExist: true });
+  const tree = deep ? openStoredTree(file) : undefined;
   const fast = db
     .prepare<[number, number], unknown[]>(
       'SELECT seq, hash, body FROM audit_log WHERE seq >= ? AND seq <= ? ORDER BY seq',
@@ -111,7 +118,11 @@ export function openChunkReader(file: string): ChunkReader {
       }
       return list;
     },
-    close: () => db.close(),
+    nodes: (level, lo, hi) => tree?.nodes(level, lo, hi),
+    close: () => {
+      tree?.close();
+      db.close();
+    },
   };
 }
 
@@ -145,6 +156,20 @@ function nodeLatin1(left: string, right: string): string {
   scratch.write(left, 1, 32, 'latin1');
   scratch.write(right, 33, 32, 'latin1');
   return sha256latin1(scratch);
+}
+
+/**
+ * The stored nodes that entries from..to complete, by level then index, as latin1 digests: at level l,
+ * the indexes (from - 1) / 2^l .. to / 2^l - 1 (a job starts on a multiple of its size, a power of two).
+ */
+function storedNodes(reader: ChunkReader, from: number, to: number): Map<number, string>[] | undefined {
+  const levels: Map<number, string>[] = [];
+  for (let level = 0, width = 1; width <= to - from + 1; level++, width *= 2) {
+    const found = reader.nodes(level, Math.ceil((from - 1) / width), Math.floor(to / width) - 1);
+    if (!found) return undefined;
+    levels.push(new Map(found.map((n) => [n.index, n.hash.toString('latin1')])));
+  }
+  return levels;
 }
 
 /** Rows read per query within a job. */
@@ -191,6 +216,9 @@ export function verifyChunk(reader: ChunkReader, job: ChunkJob, deep = false): C
   let full: RawAuditRow[] | undefined;
   let rows: unknown[][] = [];
   const fail = (seq: number, what: string): ChunkResult => ({ ...result, problem: { seq, what } });
+  const stored = deep ? storedNodes(reader, from, to) : undefined;
+  /** The stored node (level, index) as a latin1 digest, '' when there is none. */
+  const storedAt = (level: number, index: number) => stored![level]?.get(index) ?? '';
   for (let seq = from; seq <= to; seq++) {
     const i = seq - batchFrom;
     if (seq === from || i === READ_BATCH) {
@@ -229,9 +257,13 @@ export function verifyChunk(reader: ChunkReader, job: ChunkJob, deep = false): C
     }
 
     let subtree = { hash: sha256latin1(bytes), size: 1 };
+    let level = 0;
+    if (stored && storedAt(0, seq - 1) !== subtree.hash) return fail(seq, 'node');
     while (stack.length > 0 && stack[stack.length - 1].size === subtree.size) {
       const left = stack.pop()!;
       subtree = { hash: nodeLatin1(left.hash, subtree.hash), size: subtree.size * 2 };
+      level++;
+      if (stored && storedAt(level, seq / subtree.size - 1) !== subtree.hash) return fail(seq, 'node');
     }
     stack.push(subtree);
     if (sizes.has(seq)) result.at.push({ size: seq, head: hash, range: hexRange(stack) });

@@ -8,7 +8,7 @@ import { openChunkReader, verifyChunk, type ChunkJob } from './verify-chunk';
 const port = parentPort;
 if (!port) throw new Error('verify-fast-worker runs as a worker thread');
 const { file, deep } = workerData as { file: string; deep: boolean };
-const reader = openChunkReader(file);
+const reader = openChunkReader(file, deep);
 port.postMessage('ready');
 port.on('message', (job: ChunkJob | 'close') => {
   if (job === 'close') {

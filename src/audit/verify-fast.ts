@@ -15,8 +15,10 @@
  * always comes from there, so the reports are the same as the sequential verifier's.
  *
  * Without `deep` (`--fast`, scope 'chain+merkle') it does not check that each body is canonical JSON of
- * the exact fields and types, that the denormalised columns say what the body says, nor that the partner
- * and keyed-hash indexes (what a DPO's filters use) hold exactly the body's partners and hashes.
+ * the exact fields and types, that the denormalised columns say what the body says, that the partner
+ * and keyed-hash indexes (what a DPO's filters use) hold exactly the body's partners and hashes, nor
+ * that the stored Merkle tree (what proofs and the next checkpoint are computed from) is the bodies' tree:
+ * `deep` compares every stored node, the jobs those inside them and this thread those above.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,6 +28,7 @@ import Database from 'better-sqlite3';
 import { GENESIS_HASH } from './chain';
 import { keyIdOf } from './checkpoint';
 import { EMPTY_ROOT } from './merkle';
+import { verifyLogFile } from './verify-file';
 import {
   openChunkReader,
   node,
@@ -34,16 +37,18 @@ import {
   type ChunkResult,
   type Subtree,
 } from './verify-chunk';
-import { prepareCheckpoints, verifyLog, type LogVerifyInput, type LogVerifyReport } from './verify-log';
-import { readRawAuditRows } from '../store/sqlite/audit';
+import { prepareCheckpoints, type LogVerifyInput, type LogVerifyReport } from './verify-log';
+import { openStoredTree } from '../store/sqlite/audit';
+
+const EMPTY = Buffer.alloc(0);
 
 /** Entries per job: a power of two (alignment), large enough that messages cost nothing per entry. */
 export const CHUNK = 4096;
 
-export interface FastVerifyInput extends Omit<LogVerifyInput, 'rows'> {
+export interface FastVerifyInput extends Omit<LogVerifyInput, 'rows' | 'tree' | 'resume'> {
   /** The SQLite database of the log. */
   file: string;
-  /** Also the full verifier's row checks (canonical form, columns, indexes) in the same pass. */
+  /** Also the full verifier's row checks (canonical form, columns, indexes) and the stored Merkle nodes. */
   deep?: boolean;
   /** Worker threads; 0 runs the jobs in this thread. Default: one per core, at most 2. */
   threads?: number;
@@ -96,7 +101,7 @@ class Pool {
     threads: number,
     workerFile: string | undefined,
   ) {
-    this.reader = openChunkReader(file);
+    this.reader = openChunkReader(file, deep);
     for (let i = 0; workerFile && i < threads; i++) {
       const worker = new Worker(workerFile, { workerData: { file, deep } });
       worker.on('message', (message: ChunkResult | 'ready') => {
@@ -168,17 +173,27 @@ class Pool {
 /** The tree's compact range as jobs arrive, in order (each job's subtrees are aligned). */
 class Edge {
   private readonly stack: { hash: Buffer; size: number }[] = [];
+  private leaves = 0;
 
-  push(range: readonly Subtree[]): void {
+  /**
+   * Adds a job's subtrees; false when a node they complete (above the jobs: each job's own are checked
+   * in the job) is not the stored one that `check` is given.
+   */
+  push(range: readonly Subtree[], check?: (level: number, index: number, hash: Buffer) => boolean): boolean {
     for (const s of range) {
       let hash: Buffer = Buffer.from(s.hash, 'hex');
       let size = s.size;
+      let level = Math.log2(size);
+      this.leaves += size;
       while (this.stack.length > 0 && this.stack[this.stack.length - 1].size === size) {
         hash = node(this.stack.pop()!.hash, hash);
         size *= 2;
+        level++;
+        if (check && !check(level, this.leaves / size - 1, hash)) return false;
       }
       this.stack.push({ hash, size });
     }
+    return true;
   }
 
   /** MTH of what was pushed followed by `more` (the compact range of a partial job). */
@@ -194,7 +209,8 @@ class Edge {
 /** Verifies the log in `file`: fast when it is intact, the full verifier's findings when not. */
 export async function verifyLogFast(input: FastVerifyInput): Promise<FastVerifyReport> {
   const fallBack = async (why: string): Promise<FastVerifyReport> => {
-    const full = await verifyLog({ ...input, rows: readRawAuditRows(input.file) });
+    const { deep: _deep, threads: _threads, chunk: _chunk, workerFile: _worker, ...rest } = input;
+    const full = await verifyLogFile(rest);
     return { ...full, scope: 'full', fellBack: why };
   };
   const { invalid, list: checkpoints } = prepareCheckpoints(input);
@@ -215,6 +231,7 @@ export async function verifyLogFast(input: FastVerifyInput): Promise<FastVerifyR
   }
   if (checkpoints.some((c) => c.treeSize > n))
     return fallBack('a checkpoint covers more entries than the log has');
+  if (n > 0 && checkpoints.length === 0 && !input.allowNoCheckpoint) return fallBack('no checkpoint');
 
   const chunk = input.chunk ?? CHUNK;
   if (!Number.isSafeInteger(chunk) || chunk < 1 || (chunk & (chunk - 1)) !== 0) {
@@ -245,6 +262,10 @@ export async function verifyLogFast(input: FastVerifyInput): Promise<FastVerifyR
 
   const edge = new Edge();
   const bySize = new Map(checkpoints.map((cp) => [cp.treeSize, cp]));
+  // With the deep checks: the stored nodes above the jobs, and none past the end of the log.
+  const tree = deep ? openStoredTree(input.file) : undefined;
+  const storedIs =
+    tree && ((level: number, index: number, hash: Buffer) => hash.equals(tree.node(level, index) ?? EMPTY));
   let prevHash = GENESIS_HASH;
   let problem: string | undefined;
   try {
@@ -265,10 +286,16 @@ export async function verifyLogFast(input: FastVerifyInput): Promise<FastVerifyR
           break;
         }
       }
-      edge.push(result.range);
+      if (!edge.push(result.range, storedIs)) {
+        problem = `a stored Merkle node over entries up to #${result.to}`;
+        break;
+      }
       prevHash = result.lastHash!;
     }
+    const left = problem === undefined ? tree?.beyond() : undefined;
+    if (left?.node && left.lastSeq <= n) problem = 'a stored Merkle node past the end of the log';
   } finally {
+    tree?.close();
     await pool.close();
   }
   if (problem !== undefined) return fallBack(problem);
@@ -283,8 +310,7 @@ export async function verifyLogFast(input: FastVerifyInput): Promise<FastVerifyR
     checkpoints: {
       total: checkpoints.length,
       matched: checkpoints.length,
-      signaturesChecked: input.publicKey !== undefined,
-      keyId: input.publicKey ? keyIdOf(input.publicKey) : null,
+      keyId: keyIdOf(input.publicKey),
       latest,
       invalid: [],
     },

@@ -18,7 +18,7 @@
 import type { KeyObject } from 'node:crypto';
 import { GENESIS_HASH, entryHash, isHash } from './chain';
 import { checkCheckpoint, keyIdOf } from './checkpoint';
-import { TreeBuilder, leafHash } from './merkle';
+import { TreeBuilder, leafHash, type TreeNode } from './merkle';
 import type { Checkpoint } from './types';
 import {
   Broken,
@@ -36,8 +36,31 @@ export interface LogVerifyInput {
   /** Checkpoints held outside the log (from a receipt, a partner's copy): what catches a cut-off tail
    * when the stored checkpoints were removed too. */
   external?: readonly unknown[];
-  /** Without it the checkpoints' form is checked but not who signed them (reported). */
-  publicKey?: KeyObject;
+  /** The gateway's checkpoint key: a checkpoint it did not sign is refused (`bad-checkpoint`). */
+  publicKey: KeyObject;
+  /** The stored Merkle tree, checked node by node against the bodies; absent: not checked. */
+  tree?: StoredTree;
+  /** Pass a log with entries and no checkpoint at all; by default that fails (`no-checkpoint`). */
+  allowNoCheckpoint?: boolean;
+  /**
+   * Verify only the entries since the newest checkpoint (what the gateway does at start-up): the
+   * one checkpoint given is the anchor (its signature; its root made from the stored tree's nodes,
+   * so `tree` is needed), and `rows` start at its head entry, whose hash it signed.
+   */
+  resume?: boolean;
+}
+
+/** The stored Merkle tree (audit_tree), read without trusting it. */
+export interface StoredTree {
+  /** The stored node (level 0: a leaf), undefined when there is none. */
+  node(level: number, index: number): Buffer | undefined;
+  /** The stored nodes of one level with index lo..hi, in index order (the parallel verifier's jobs). */
+  nodes(level: number, lo: number, hi: number): { index: number; hash: Buffer }[];
+  /**
+   * The log's last seq now, and a stored node over an entry after it, if any: nodes left behind by
+   * entries that were removed from the end.
+   */
+  beyond(): { lastSeq: number; node?: { level: number; index: number } };
 }
 
 export interface CheckpointSummary {
@@ -45,8 +68,8 @@ export interface CheckpointSummary {
   total: number;
   /** Those whose root (and head hash) the entries reproduce. */
   matched: number;
-  signaturesChecked: boolean;
-  keyId: string | null;
+  /** The key the signatures were checked with. */
+  keyId: string;
   /** The newest valid checkpoint. */
   latest: Checkpoint | null;
   /** Checkpoints refused: malformed, badly signed, another key, or two different trees of one size. */
@@ -232,11 +255,12 @@ export async function verifyLog(input: LogVerifyInput): Promise<LogVerifyReport>
   let pending: Pending | undefined;
   const recent = new Map<number, string>();
 
-  const tree = new TreeBuilder();
+  let tree = new TreeBuilder();
   const storedTree = new TreeBuilder();
   let storedUsable = true;
   let firstLeafDiff: number | undefined;
   let hashBeforeLeafDiff: string | undefined;
+  let node: Finding | undefined;
 
   let next = 0;
   let lastMatched = 0;
@@ -245,7 +269,34 @@ export async function verifyLog(input: LogVerifyInput): Promise<LogVerifyReport>
   let rootBreak: { checkpoint: Checkpoint; lastMatched: number; pin?: number } | undefined;
   let finished = true;
 
+  // A refused anchor leaves nothing to resume from: that is the finding.
+  if (input.resume && invalid.length > 0) return summary(input, invalid, checkpoints, [], 0, 0, 0);
+  // Resuming, the tail builds on the anchor's tree (its signed root made from the stored nodes) and
+  // chain (the first row is its head entry, whose hash it signed).
+  const anchor = input.resume ? checkpoints[checkpoints.length - 1] : undefined;
+  let anchorRow = anchor !== undefined;
+  if (anchor) {
+    const resumed = resumeTree(anchor, input.tree);
+    if ('finding' in resumed) return summary(input, invalid, checkpoints, [resumed.finding], 0, 0, 0);
+    tree = resumed.tree;
+    // Stored leaves only pin a root mismatch, and no checkpoint comes after the anchor.
+    storedUsable = false;
+    next = checkpoints.length;
+    lastMatched = lastEvaluated = anchor.treeSize;
+    matched = 1;
+  }
+
   for await (const row of input.rows) {
+    if (anchorRow) {
+      anchorRow = false;
+      const finding = checkAnchorRow(row, anchor!);
+      if (finding) return summary(input, invalid, checkpoints, [finding], position, 0, 0);
+      position = anchor!.treeSize;
+      prevHash = anchor!.headHash;
+      chainChecked = position;
+      recent.set(position, prevHash);
+      continue;
+    }
     position++;
     const body = typeof row?.body === 'string' ? row.body : '';
     const computed = entryHash(body);
@@ -270,7 +321,8 @@ export async function verifyLog(input: LogVerifyInput): Promise<LogVerifyReport>
     }
 
     const leaf = leafHash(body);
-    tree.push(leaf);
+    const completed = tree.push(leaf);
+    if (input.tree && !node) node = checkNodes(input.tree, completed, row, position);
     if (storedUsable) {
       const stored = row?.leaf;
       if (Buffer.isBuffer(stored) && stored.length === 32) {
@@ -302,10 +354,19 @@ export async function verifyLog(input: LogVerifyInput): Promise<LogVerifyReport>
     const rootSettled =
       rootBreak !== undefined &&
       (chain !== undefined || position >= (rootBreak.pin ?? rootBreak.checkpoint.treeSize) + 2);
-    if (rootSettled || (chain && (lastEvaluated >= chain.seq || next >= checkpoints.length))) {
+    // A finding in the rows is final once the next checkpoint has been compared (a root mismatch
+    // there may name an earlier entry), or when there is none; a stored node's, once the chain has had
+    // its two rows of look-ahead too (a changed body changes its leaf: the chain says how).
+    const settles = (f: Finding | undefined) =>
+      f !== undefined && (lastEvaluated >= f.seq || next >= checkpoints.length);
+    if (rootSettled || settles(chain) || (settles(node) && position >= node!.seq + 2)) {
       finished = false;
       break;
     }
+  }
+  if (anchorRow) {
+    const finding = checkAnchorRow(undefined, anchor!);
+    return summary(input, invalid, checkpoints, finding ? [finding] : [], position, 0, 0);
   }
   if (pending) chain = resolve(pending, undefined);
 
@@ -336,19 +397,186 @@ export async function verifyLog(input: LogVerifyInput): Promise<LogVerifyReport>
       message: `the checkpoint of ${beyond.timestamp} signed ${beyond.treeSize} entries but the log ends at #${position}: entries #${position + 1}..#${beyond.treeSize} were removed`,
     });
   }
+  // At equal seqs the chain and the roots say more (how the entry was changed) than its stored leaf.
+  if (node) findings.push(node);
+  if (finished && input.tree) {
+    const left = leftBehind(input.tree, position);
+    if (left) findings.push(left);
+  }
+  return summary(input, invalid, checkpoints, findings, position, chainChecked, lastMatched, {
+    matched,
+    recent,
+    leafDiff:
+      firstLeafDiff !== undefined ? { seq: firstLeafDiff, hashBefore: hashBeforeLeafDiff } : undefined,
+  });
+}
+
+/** The tree of the anchor's entries from the stored nodes; they must make the root it signed. */
+function resumeTree(
+  anchor: Checkpoint,
+  stored: StoredTree | undefined,
+): { tree: TreeBuilder } | { finding: Finding } {
+  if (!stored) throw new Error('resuming from a checkpoint needs the stored tree');
+  const missing = new Error('a stored Merkle node is missing');
+  let tree: TreeBuilder | undefined;
+  try {
+    tree = TreeBuilder.resume((level, index) => {
+      const hash = stored.node(level, index);
+      if (!hash) throw missing;
+      return hash;
+    }, anchor.treeSize);
+  } catch (error) {
+    if (error !== missing) throw error;
+  }
+  if (tree && tree.root().toString('hex') === anchor.rootHash) return { tree };
+  const problem = tree ? 'do not make the root it signed' : 'are incomplete';
+  return {
+    finding: {
+      seq: 1,
+      reason: 'node-mismatch',
+      message: `the stored Merkle nodes over entries #1..#${anchor.treeSize}, under the newest checkpoint (${anchor.timestamp}), ${problem}: verify the whole log to find the entry`,
+    },
+  };
+}
+
+/** The anchor's head entry: present, and the very entry whose hash the checkpoint signed. */
+function checkAnchorRow(row: RawAuditRow | undefined, anchor: Checkpoint): Finding | undefined {
+  const k = anchor.treeSize;
+  if (!row) {
+    return {
+      seq: k,
+      reason: 'truncated',
+      message: `the newest checkpoint (${anchor.timestamp}) signed ${k} entries but entry #${k} is not in the log: it was cut back`,
+    };
+  }
+  if (row.seq !== k) {
+    return {
+      seq: k,
+      reason: 'removed',
+      message: `entry #${k}, the head of the newest checkpoint, is missing`,
+    };
+  }
+  if (
+    typeof row.body !== 'string' ||
+    entryHash(row.body) !== anchor.headHash ||
+    row.hash !== anchor.headHash
+  ) {
+    return {
+      seq: k,
+      reason: 'altered',
+      message: `entry #${k} is not the head entry signed in the newest checkpoint (${anchor.timestamp})`,
+    };
+  }
+  return undefined;
+}
+
+/** The stored nodes an entry completes (its leaf first) against those computed from the bodies. */
+function checkNodes(
+  stored: StoredTree,
+  completed: TreeNode[],
+  row: RawAuditRow | undefined,
+  position: number,
+): Finding | undefined {
+  for (const { level, index, hash } of completed) {
+    // The row carries its stored leaf when it was read with it: no second read.
+    const found =
+      level === 0 && row?.leaf !== undefined ? (row.leaf ?? undefined) : stored.node(level, index);
+    if (found?.equals(hash)) continue;
+    const what = found ? 'does not match' : 'is missing for';
+    const message =
+      level === 0
+        ? `the stored Merkle leaf ${what} the body of entry #${position}`
+        : `the stored Merkle node (level ${level}, index ${index}) ${what} entries #${position - 2 ** level + 1}..#${position}`;
+    return { seq: position, reason: 'node-mismatch', message };
+  }
+  return undefined;
+}
+
+/** Stored Merkle nodes over entries after the log's end: what removed entries leave behind. */
+function leftBehind(stored: StoredTree, position: number): Finding | undefined {
+  const { lastSeq, node } = stored.beyond();
+  // Entries appended while this run read are not a finding; only the log's own end counts.
+  if (!node || lastSeq > position) return undefined;
+  const end = (node.index + 1) * 2 ** node.level;
+  return {
+    seq: lastSeq + 1,
+    reason: 'truncated',
+    message: `the log ends at #${lastSeq} but the stored Merkle tree has a node over entries up to #${end} (level ${node.level}, index ${node.index}): entries were removed from the end`,
+  };
+}
+
+/**
+ * What the gateway's key and the checkpoints say of the log as a whole: a refused checkpoint (bad or
+ * missing signature, another key, malformed, a fork) leaves the entries it claims to cover without a
+ * genuine signature; a log with entries and no checkpoint at all has nothing signed to hold it to
+ * (named only when nothing in the entries is, `explained` false: it would hide where they break).
+ */
+function signatureFindings(
+  input: Pick<LogVerifyInput, 'allowNoCheckpoint'>,
+  invalid: CheckpointSummary['invalid'],
+  checkpoints: readonly Checkpoint[],
+  entries: number,
+  explained: boolean,
+): Finding[] {
+  if (invalid.length > 0) {
+    const firstUnsigned = (size: number | null) =>
+      Math.max(0, ...checkpoints.map((c) => c.treeSize).filter((s) => size === null || s < size)) + 1;
+    const [seq, bad] = invalid
+      .map((bad) => [firstUnsigned(bad.treeSize), bad] as const)
+      .sort((a, b) => a[0] - b[0])[0];
+    const size = bad.treeSize === null ? 'of unknown size' : `of tree size ${bad.treeSize}`;
+    return [
+      {
+        seq,
+        reason: 'bad-checkpoint',
+        message: `a checkpoint ${size} is refused (${bad.problem}): entries from #${seq} on are not under a genuine signature`,
+      },
+    ];
+  }
+  if (entries > 0 && checkpoints.length === 0 && !input.allowNoCheckpoint && !explained) {
+    return [
+      {
+        seq: 1,
+        reason: 'no-checkpoint',
+        message: `no signed checkpoint covers any of the ${entries} entries: they could have been rewritten without a trace (checkpoints deleted?); a partner's receipt (--checkpoint) or --allow-no-checkpoint`,
+      },
+    ];
+  }
+  return [];
+}
+
+/** The report: the first finding (by seq; at equal seqs, the first given) and the counts. */
+function summary(
+  input: LogVerifyInput,
+  invalid: CheckpointSummary['invalid'],
+  checkpoints: readonly Checkpoint[],
+  rowFindings: Finding[],
+  position: number,
+  chainChecked: number,
+  lastMatched: number,
+  state: {
+    matched: number;
+    recent: Map<number, string>;
+    leafDiff?: { seq: number; hashBefore: string | undefined };
+  } = { matched: 0, recent: new Map() },
+): LogVerifyReport {
+  const findings = [
+    ...rowFindings,
+    ...signatureFindings(input, invalid, checkpoints, position, rowFindings.length > 0),
+  ];
   findings.sort((a, b) => a.seq - b.seq);
   const firstBroken = findings[0];
   const checked = firstBroken ? Math.min(chainChecked, firstBroken.seq - 1) : position;
+  const { recent, leafDiff } = state;
   const headHash =
     checked === 0
       ? null
       : (recent.get(checked) ??
-        (firstLeafDiff !== undefined && checked === firstLeafDiff - 1 ? hashBeforeLeafDiff : undefined) ??
+        (leafDiff && checked === leafDiff.seq - 1 ? leafDiff.hashBefore : undefined) ??
         null);
-
   const latest = checkpoints.length > 0 ? checkpoints[checkpoints.length - 1] : null;
   return {
-    ok: !firstBroken && invalid.length === 0,
+    ok: !firstBroken,
     checked,
     headSeq: checked === 0 ? null : checked,
     headHash,
@@ -356,9 +584,8 @@ export async function verifyLog(input: LogVerifyInput): Promise<LogVerifyReport>
     entries: position,
     checkpoints: {
       total: checkpoints.length,
-      matched,
-      signaturesChecked: input.publicKey !== undefined,
-      keyId: input.publicKey ? keyIdOf(input.publicKey) : null,
+      matched: state.matched,
+      keyId: keyIdOf(input.publicKey),
       latest,
       invalid,
     },
@@ -372,51 +599,91 @@ export interface PartialVerifyReport {
   checked: number;
   /** Links checked between entries whose seqs follow each other. */
   linked: number;
+  /** Lines shown in a partner's view (cut down): their bodies cannot be checked against their hashes. */
+  redacted: number;
+  /** Valid checkpoints in the file (their signatures checked; the entries cannot be held to them). */
+  checkpoints: number;
   firstBroken?: Finding;
 }
 
 /**
  * A filtered export holds some entries only: each is checked on its own (hash, canonical form,
- * strictly increasing seq) and links are checked wherever two consecutive seqs are both present.
- * What it cannot show: entries missing between the ones present.
+ * strictly increasing seq) and links are checked wherever two consecutive seqs are both present; a line
+ * shown redacted is only counted (and its hash checked by the link from the next entry, if present).
+ * The checkpoints' signatures are checked as for a whole log. What it cannot show: entries missing
+ * between the ones present.
  */
 export async function verifyPartial(
   rows: AsyncIterable<RawAuditRow> | Iterable<RawAuditRow>,
+  signed: Omit<LogVerifyInput, 'rows' | 'tree' | 'resume'>,
 ): Promise<PartialVerifyReport> {
+  const { invalid, list } = prepareCheckpoints(signed);
   let checked = 0;
   let linked = 0;
+  let redacted = 0;
   let last: { seq: number; hash: string } | undefined;
+  let firstBroken: Finding | undefined;
   for await (const row of rows) {
     const seq = typeof row?.seq === 'number' ? row.seq : (last?.seq ?? 0) + 1;
-    const fail = (reason: BreakReason, message: string): PartialVerifyReport => ({
-      ok: false,
-      checked,
-      linked,
-      firstBroken: { seq, reason, message },
-    });
-    if (typeof row.body !== 'string' || typeof row.hash !== 'string')
-      return fail('malformed', 'body or hash missing');
+    const problem = checkPartialRow(row, seq, last);
+    if (problem) {
+      firstBroken = { seq, ...problem };
+      break;
+    }
+    if (last && seq === last.seq + 1) linked++;
+    if (row.redacted) redacted++;
+    else checked++;
+    last = { seq, hash: row.hash! };
+  }
+  const entries = checked + redacted;
+  const findings = [
+    ...(firstBroken ? [firstBroken] : []),
+    ...signatureFindings(signed, invalid, list, entries, firstBroken !== undefined),
+  ].sort((a, b) => a.seq - b.seq);
+  return {
+    ok: findings.length === 0,
+    checked,
+    linked,
+    redacted,
+    checkpoints: list.length,
+    ...(findings[0] ? { firstBroken: findings[0] } : {}),
+  };
+}
+
+/** What is wrong with one line of a filtered export, given the line before it. */
+function checkPartialRow(
+  row: RawAuditRow,
+  seq: number,
+  last: { seq: number; hash: string } | undefined,
+): { reason: BreakReason; message: string } | undefined {
+  if (typeof row.body !== 'string' || typeof row.hash !== 'string') {
+    return { reason: 'malformed', message: 'body or hash missing' };
+  }
+  if (last && seq <= last.seq) return { reason: 'reordered', message: `entry #${seq} follows #${last.seq}` };
+  let prevHash: unknown;
+  if (row.redacted) {
+    if (!isHash(row.hash)) return { reason: 'malformed', message: 'the redacted line has no entry hash' };
+    prevHash = lenient(row).prevHash;
+  } else {
     const computed = entryHash(row.body);
-    if (computed !== row.hash)
-      return fail('hash-mismatch', `stored hash ${row.hash} but sha256(body) is ${computed}`);
-    let body: Record<string, unknown>;
+    if (computed !== row.hash) {
+      return { reason: 'hash-mismatch', message: `stored hash ${row.hash} but sha256(body) is ${computed}` };
+    }
     try {
-      body = parseBody(row.body);
+      const body = parseBody(row.body);
       checkColumns(row, body);
+      prevHash = body.prevHash;
     } catch (error) {
       if (!(error instanceof Broken)) throw error;
-      return fail(error.reason, error.message);
+      return { reason: error.reason, message: error.message };
     }
-    if (last && seq <= last.seq) return fail('reordered', `entry #${seq} follows #${last.seq}`);
-    if (last && seq === last.seq + 1) {
-      if (body.prevHash !== last.hash) {
-        return fail('altered', `entry #${seq} does not link to #${last.seq}: one of them was changed`);
-      }
-      linked++;
-    }
-    if (!isHash(body.prevHash)) return fail('malformed', 'prevHash is not a hash');
-    last = { seq, hash: computed };
-    checked++;
   }
-  return { ok: true, checked, linked };
+  if (last && seq === last.seq + 1 && prevHash !== last.hash) {
+    return {
+      reason: 'altered',
+      message: `entry #${seq} does not link to #${last.seq}: one of them was changed`,
+    };
+  }
+  if (!isHash(prevHash)) return { reason: 'malformed', message: 'prevHash is not a hash' };
+  return undefined;
 }

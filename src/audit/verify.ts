@@ -34,6 +34,11 @@ export interface RawAuditRow {
   /** The Merkle leaf stored for this seq (32 bytes); the verifier recomputes it and only trusts it
    * where it leads to a signed root. */
   leaf?: Buffer | null;
+  /**
+   * An export line shown in a partner's view (views.ts): what was cut. Its body cannot hash to its
+   * hash, so a filtered export's verifier counts it instead of checking it.
+   */
+  redacted?: readonly string[];
 }
 
 export type BreakReason =
@@ -48,7 +53,13 @@ export type BreakReason =
   | 'inserted'
   | 'reordered'
   | 'truncated'
-  | 'root-mismatch';
+  | 'root-mismatch'
+  // A stored Merkle node (audit_tree; level 0: a leaf) is not what the bodies make, or is missing.
+  | 'node-mismatch'
+  // What the checkpoints say of the whole log: one refused (not signed by the gateway's key, badly
+  // signed, malformed, a fork), or none at all over a log with entries.
+  | 'bad-checkpoint'
+  | 'no-checkpoint';
 
 export interface VerifyReport {
   ok: boolean;

@@ -3,35 +3,26 @@
  * verify (database, export, external checkpoint), export (JSON Lines, CSV), verify-receipt, checkpoint,
  * and the checkpoint signed when `fsg serve` shuts down.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { receiptText } from '../../src/audit/receipts';
 import { readRawCheckpoints } from '../../src/store/sqlite';
+import { assertBuilt, CLI, cliRunner, ROOT } from '../helpers/cli';
 import { boatRequest, createTestGateway, vesselAnswer } from '../helpers/gateway';
 
-const ROOT = path.resolve(__dirname, '../..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
 let dir: string;
 let db: string;
 let pubkey: string;
 let receiptFile: string;
 let disclosureSeq: number;
 
-function fsg(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const result = spawnSync(process.execPath, [CLI, ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, FSG_DATA_DIR: path.join(dir, 'data'), FSG_LOG_LEVEL: 'silent', ...env },
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  return { code: result.status, out: result.stdout, err: result.stderr };
-}
+const fsg = cliRunner(() => path.join(dir, 'data'));
 
 beforeAll(async () => {
-  if (!fs.existsSync(CLI)) throw new Error('Build first: npm test runs `npm run build` before jest.');
+  assertBuilt();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsg-audit-cli-'));
   const gw = await createTestGateway();
   const anna = { Authorization: `Bearer ${await gw.token('anna')}` };
@@ -69,12 +60,14 @@ describe('fsg audit', () => {
   it('verify checks a database against its signed checkpoints with the pinned key', () => {
     const res = fsg(['audit', 'verify', '--db', db, '--pubkey', pubkey]);
     expect(res.code).toBe(0);
-    expect(res.out).toMatch(/^ok: \d+ entries verified; head #\d+ [0-9a-f]{64}\n/);
+    expect(res.out).toMatch(/^\d+ entries verified; head #\d+ [0-9a-f]{64}\n/);
     expect(res.out).toMatch(/checkpoints: (\d+) of \1 reproduced/);
     expect(res.out).toContain('signatures checked with key');
+    expect(res.out).toMatch(/\nverdict: ok \(\d+ entries, \d+ checkpoints, 0 after the newest\)\n$/);
+    // No key pinned and none configured (this data folder has no gateway yet): no verification at all.
     const unpinned = fsg(['audit', 'verify', '--db', db]);
-    expect(unpinned.code).toBe(0);
-    expect(unpinned.out).toContain('signatures NOT checked');
+    expect(unpinned.code).toBe(2);
+    expect(unpinned.err).toMatch(/give --pubkey/);
   });
 
   it('verify --fast checks the chain and the roots on worker threads and says what it skipped', () => {
@@ -82,7 +75,7 @@ describe('fsg audit', () => {
     expect(res.code).toBe(0);
     const full = fsg(['audit', 'verify', '--db', db, '--pubkey', pubkey]);
     // Same verdict, head and checkpoints as the full run; plus what --fast did not look at.
-    expect(res.out.startsWith(full.out)).toBe(true);
+    expect(res.out.split('\n').filter((l) => !l.startsWith('--fast'))).toEqual(full.out.split('\n'));
     expect(res.out).toContain('NOT checked: canonical form of the bodies, the columns');
     expect(fsg(['audit', 'verify', '--export', db, '--fast']).err).toMatch(/--fast verifies a database/);
   });
@@ -98,7 +91,7 @@ describe('fsg audit', () => {
     const res = fsg(['audit', 'verify', '--db', altered, '--pubkey', pubkey, '--fast']);
     expect(res.code).toBe(1);
     expect(res.out).toContain(`the parallel check stopped (entry #${disclosureSeq}: hash)`);
-    expect(res.out).toContain(`FAILED at entry #${disclosureSeq} (hash-mismatch)`);
+    expect(res.out).toContain(`verdict: FAILED at entry #${disclosureSeq}: hash-mismatch: `);
     const full = fsg(['audit', 'verify', '--db', altered, '--pubkey', pubkey]);
     expect(res.out).toContain(full.out);
   });
@@ -133,7 +126,7 @@ describe('fsg audit', () => {
     fs.writeFileSync(cut, [...lines.slice(0, 4), ...lines.slice(5)].join('\n'));
     const bad = fsg(['audit', 'verify', '--export', cut, '--pubkey', pubkey]);
     expect(bad.code).toBe(1);
-    expect(bad.out).toContain('FAILED at entry #4 (removed)');
+    expect(bad.out).toContain('verdict: FAILED at entry #4: removed: ');
   });
 
   it('export writes CSV to standard output, filtered by partner and time', () => {
@@ -152,7 +145,7 @@ describe('fsg audit', () => {
     expect(res.code).toBe(0);
     const rows = res.out.trimEnd().split('\r\n');
     expect(rows[0]).toBe(
-      'seq,ts,type,actor_user,actor_partner,partners,request_id,agreement_id,outcome,data,prev_hash,hash',
+      'seq,ts,type,actor_user,actor_partner,partners,request_id,agreement_id,outcome,data,prev_hash,hash,redacted',
     );
     expect(rows.length).toBeGreaterThan(3);
     expect(rows.slice(1).every((r) => r.includes('boatreg-nl'))).toBe(true);
@@ -161,10 +154,10 @@ describe('fsg audit', () => {
     );
   });
 
-  it('verify names a truncated log, even with its checkpoints cut too, given a receipt the partner kept', () => {
+  it('verify names a truncated log, even with its checkpoints cut too: from the tree nodes left, or a receipt a partner kept', () => {
     const file = path.join(dir, 'truncated.sqlite');
     fs.copyFileSync(db, file);
-    const sql = new Database(file);
+    let sql = new Database(file);
     sql.pragma('foreign_keys = OFF');
     for (const trigger of [
       'audit_log_no_delete',
@@ -177,10 +170,19 @@ describe('fsg audit', () => {
       sql.prepare('DELETE FROM ' + table + ' WHERE seq >= ?').run(disclosureSeq);
     sql.prepare('DELETE FROM audit_checkpoints WHERE tree_size >= ?').run(disclosureSeq);
     sql.close();
+    const left = fsg(['audit', 'verify', '--db', file, '--pubkey', pubkey]);
+    expect(left.code).toBe(1);
+    expect(left.out).toContain(`verdict: FAILED at entry #${disclosureSeq}: truncated: `);
+    expect(left.out).toContain('stored Merkle tree has a node over entries');
+    // The tree cut back too: only what a partner kept outside the log shows it.
+    sql = new Database(file);
+    sql.exec('DROP TRIGGER audit_tree_no_delete');
+    sql.prepare('DELETE FROM audit_tree WHERE (idx + 1) * (1 << level) >= ?').run(disclosureSeq);
+    sql.close();
     expect(fsg(['audit', 'verify', '--db', file, '--pubkey', pubkey]).code).toBe(0);
     const res = fsg(['audit', 'verify', '--db', file, '--pubkey', pubkey, '--checkpoint', receiptFile]);
     expect(res.code).toBe(1);
-    expect(res.out).toContain(`FAILED at entry #${disclosureSeq} (truncated)`);
+    expect(res.out).toContain(`verdict: FAILED at entry #${disclosureSeq}: truncated: `);
     const fast = fsg([
       'audit',
       'verify',
@@ -193,7 +195,7 @@ describe('fsg audit', () => {
       '--fast',
     ]);
     expect(fast.code).toBe(1);
-    expect(fast.out).toContain(`FAILED at entry #${disclosureSeq} (truncated)`);
+    expect(fast.out).toContain(`verdict: FAILED at entry #${disclosureSeq}: truncated: `);
   });
 
   it('serve signs a checkpoint at shutdown, and checkpoint and verify work on the configured store', async () => {

@@ -96,13 +96,16 @@ describe('fsg', () => {
       .set(bram)
       .send({ previewVersion: answer.body.previewVersion });
     const db = path.join(dataDir, 'copy.sqlite');
+    const pubkey = path.join(dataDir, 'gateway.pub.pem');
     await gw.store.close();
     fs.copyFileSync(gw.dbFile, db);
+    fs.copyFileSync(path.join(gw.dataDir, 'keys', 'checkpoint.pub.pem'), pubkey);
     fs.rmSync(gw.dataDir, { recursive: true, force: true });
 
-    const ok = fsg(['audit', 'verify', '--db', db]);
+    const ok = fsg(['audit', 'verify', '--db', db, '--pubkey', pubkey]);
     expect(ok.code).toBe(0);
-    expect(ok.out).toMatch(/^ok: \d+ entries verified/);
+    expect(ok.out).toMatch(/^\d+ entries verified/);
+    expect(ok.out).toMatch(/\nverdict: ok \(/);
 
     const sql = new Database(db);
     const disclosure = sql.prepare("SELECT seq FROM audit_log WHERE type = 'disclosure'").get() as {
@@ -116,9 +119,9 @@ describe('fsg', () => {
       )
       .run(disclosure.seq);
     sql.close();
-    const bad = fsg(['audit', 'verify', '--db', db]);
+    const bad = fsg(['audit', 'verify', '--db', db, '--pubkey', pubkey]);
     expect(bad.code).toBe(1);
-    expect(bad.out).toContain(`FAILED at entry #${disclosure.seq} (hash-mismatch)`);
+    expect(bad.out).toContain(`verdict: FAILED at entry #${disclosure.seq}: hash-mismatch: `);
   });
 
   it('serve starts on the configured port, answers, and shuts down cleanly on SIGTERM', async () => {

@@ -433,7 +433,7 @@ describe('exports', () => {
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
     const text = res.text;
     expect(text.split('\r\n')[0]).toBe(
-      'seq,ts,type,actor_user,actor_partner,partners,request_id,agreement_id,outcome,data,prev_hash,hash',
+      'seq,ts,type,actor_user,actor_partner,partners,request_id,agreement_id,outcome,data,prev_hash,hash,redacted',
     );
     expect(text).toContain(`"'=HYPERLINK(""http://evil"")"`);
     expect(text).toContain(",'+cmd,");

@@ -6,10 +6,10 @@
 import crypto from 'node:crypto';
 import { GENESIS_HASH, buildEntry, canonicalJson, entryHash } from '../../src/audit/chain';
 import { createSigner } from '../../src/audit/checkpoint';
-import { TreeBuilder, leafHash } from '../../src/audit/merkle';
+import { TreeBuilder, leafHash, memoryNodes } from '../../src/audit/merkle';
 import type { AuditEventInput, Checkpoint } from '../../src/audit/types';
 import type { RawAuditRow } from '../../src/audit/verify';
-import { verifyLog, verifyPartial } from '../../src/audit/verify-log';
+import { verifyLog, verifyPartial, type StoredTree } from '../../src/audit/verify-log';
 
 const TS = '2026-03-01T10:00:00.000Z';
 const signer = createSigner(crypto.generateKeyPairSync('ed25519').privateKey);
@@ -78,6 +78,33 @@ const verify = (rows: RawAuditRow[], extra: Partial<Parameters<typeof verifyLog>
   verifyLog({ rows, checkpoints, publicKey: signer.publicKey, ...extra });
 const rows = () => original.map((e) => row(e));
 
+/** A stored tree over `leaves` in memory, every complete node kept; `edited` nodes hold other bytes. */
+function memoryTree(
+  leaves: Buffer[],
+  edited: (level: number, index: number) => boolean = () => false,
+): StoredTree {
+  const nodes = memoryNodes(leaves);
+  const node = (level: number, index: number) => {
+    if ((index + 1) * 2 ** level > leaves.length) return undefined;
+    return edited(level, index) ? leafHash(`edited ${level}/${index}`) : nodes(level, index);
+  };
+  return {
+    node,
+    nodes: (level, lo, hi) =>
+      Array.from({ length: Math.max(0, hi - lo + 1) }, (_, i) => ({
+        index: lo + i,
+        hash: node(level, lo + i)!,
+      })).filter((n) => n.hash),
+    beyond: () => {
+      for (let level = 0; 2 ** level <= leaves.length; level++) {
+        const index = Math.floor(N / 2 ** level);
+        if ((index + 1) * 2 ** level <= leaves.length) return { lastSeq: N, node: { level, index } };
+      }
+      return { lastSeq: N };
+    },
+  };
+}
+
 /** Rewrites entry `seq` (body changed, hash recomputed) as a careful attacker would. */
 function rewritten(seq: number): RawAuditRow {
   const e = original[seq - 1];
@@ -89,14 +116,18 @@ describe('verifyLog', () => {
   it('accepts an intact log, reproducing every signed root', async () => {
     const report = await verify(rows());
     expect(report).toMatchObject({ ok: true, checked: N, headSeq: N, headHash: original[N - 1].hash });
-    expect(report.checkpoints).toMatchObject({ total: 4, matched: 4, signaturesChecked: true, invalid: [] });
+    expect(report.checkpoints).toMatchObject({ total: 4, matched: 4, keyId: signer.keyId, invalid: [] });
     expect(report.unsigned).toBe(0);
     const partly = await verify(rows(), { checkpoints: checkpoints.slice(0, 2) });
     expect(partly.unsigned).toBe(N - 8);
   });
 
   it('accepts an empty log, and flags one whose checkpoints say it had entries', async () => {
-    expect(await verifyLog({ rows: [] })).toMatchObject({ ok: true, checked: 0, headSeq: null });
+    expect(await verifyLog({ rows: [], publicKey: signer.publicKey })).toMatchObject({
+      ok: true,
+      checked: 0,
+      headSeq: null,
+    });
     expect((await verify([])).firstBroken).toMatchObject({ seq: 1, reason: 'truncated' });
   });
 
@@ -198,7 +229,8 @@ describe('verifyLog', () => {
       checkpoints: [...checkpoints, bad, foreign, '{not json', { treeSize: 3 }],
     });
     expect(report.ok).toBe(false);
-    expect(report.firstBroken).toBeUndefined();
+    // The earliest entry a refused checkpoint claims to cover ({treeSize: 3}: from #1) is not vouched for.
+    expect(report.firstBroken).toMatchObject({ seq: 1, reason: 'bad-checkpoint' });
     expect(report.checkpoints.invalid.map((i) => i.problem)).toEqual([
       expect.stringMatching(/bad signature/),
       expect.stringMatching(/not the given key/),
@@ -212,23 +244,113 @@ describe('verifyLog', () => {
     expect(forked.checkpoints.invalid[0].problem).toMatch(/forked/);
   });
 
-  it('checks the form only without a key, and says so', async () => {
-    const report = await verifyLog({ rows: rows(), checkpoints });
-    expect(report.ok).toBe(true);
-    expect(report.checkpoints).toMatchObject({ signaturesChecked: false, keyId: null, matched: 4 });
+  it('fails a log with entries and no checkpoint unless that is allowed', async () => {
+    expect((await verify(rows(), { checkpoints: [] })).firstBroken).toMatchObject({
+      seq: 1,
+      reason: 'no-checkpoint',
+    });
+    expect(await verify(rows(), { checkpoints: [], allowNoCheckpoint: true })).toMatchObject({
+      ok: true,
+      unsigned: N,
+    });
+  });
+
+  it('resumes from the newest checkpoint: its root from the stored nodes, the chain from its head', async () => {
+    const leaves = original.map((e) => leafHash(e.body));
+    const tree = memoryTree(leaves);
+    const tail = rows().slice(15);
+    const resumed = await verify(tail, { checkpoints: [checkpoints[2]], tree, resume: true });
+    expect(resumed).toMatchObject({ ok: true, entries: N, unsigned: 4, checkpoints: { matched: 1 } });
+    // A changed node under the checkpoint, a changed head entry, a tail entry changed: each named.
+    const edited = memoryTree(leaves.map((l, i) => (i === 2 ? leafHash('x') : l)));
+    expect(
+      (await verify(tail, { checkpoints: [checkpoints[2]], tree: edited, resume: true })).firstBroken,
+    ).toMatchObject({
+      seq: 1,
+      reason: 'node-mismatch',
+    });
+    const head = [rewritten(16), ...tail.slice(1)];
+    expect(
+      (await verify(head, { checkpoints: [checkpoints[2]], tree, resume: true })).firstBroken,
+    ).toMatchObject({
+      seq: 16,
+      reason: 'altered',
+    });
+    const later = [
+      ...tail.slice(0, 2),
+      { ...tail[2], body: tail[2].body!.replace('"permit"', '"deny"') },
+      ...tail.slice(3),
+    ];
+    expect(
+      (await verify(later, { checkpoints: [checkpoints[2]], tree, resume: true })).firstBroken,
+    ).toMatchObject({
+      seq: 18,
+      reason: 'hash-mismatch',
+    });
+    expect(
+      (await verify([], { checkpoints: [checkpoints[2]], tree, resume: true })).firstBroken,
+    ).toMatchObject({
+      seq: 16,
+      reason: 'truncated',
+    });
+    // A refused anchor: nothing is read.
+    const foreign = checkpointOf(original, 16, other);
+    expect((await verify(tail, { checkpoints: [foreign], tree, resume: true })).firstBroken).toMatchObject({
+      seq: 1,
+      reason: 'bad-checkpoint',
+    });
+  });
+
+  it('checks every stored Merkle node against the bodies, and none is left past the end', async () => {
+    const leaves = original.map((e) => leafHash(e.body));
+    expect((await verify(rows(), { tree: memoryTree(leaves) })).ok).toBe(true);
+    const nodeEdited = memoryTree(leaves, (level, index) => level === 2 && index === 2);
+    expect((await verify(rows(), { tree: nodeEdited })).firstBroken).toMatchObject({
+      seq: 12,
+      reason: 'node-mismatch',
+    });
+    const extra = memoryTree([...leaves, leafHash('gone')]);
+    const cut = await verify(rows(), { tree: extra, checkpoints: checkpoints.slice(0, 3) });
+    expect(cut.firstBroken).toMatchObject({ seq: 21, reason: 'truncated' });
   });
 });
 
 describe('verifyPartial (a filtered export)', () => {
+  const signed = { checkpoints, publicKey: signer.publicKey };
+  const partial = (r: RawAuditRow[], extra = {}) => verifyPartial(r, { ...signed, ...extra });
+
   it('checks each entry and the links between consecutive ones', async () => {
     const some = [1, 2, 3, 7, 8, 15].map((s) => row(original[s - 1], false));
-    expect(await verifyPartial(some)).toEqual({ ok: true, checked: 6, linked: 3 });
+    expect(await partial(some)).toEqual({ ok: true, checked: 6, linked: 3, redacted: 0, checkpoints: 4 });
     const altered = some.map((x) => ({ ...x }));
     altered[4].body = altered[4].body!.replace('"permit"', '"deny"');
-    expect((await verifyPartial(altered)).firstBroken).toMatchObject({ seq: 8, reason: 'hash-mismatch' });
+    expect((await partial(altered)).firstBroken).toMatchObject({ seq: 8, reason: 'hash-mismatch' });
     const swapped = [some[0], some[2], some[1]];
-    expect((await verifyPartial(swapped)).firstBroken).toMatchObject({ seq: 2, reason: 'reordered' });
+    expect((await partial(swapped)).firstBroken).toMatchObject({ seq: 2, reason: 'reordered' });
     const relinked = [row(original[0], false), rewritten(2), row(original[2], false)];
-    expect((await verifyPartial(relinked)).firstBroken).toMatchObject({ seq: 3, reason: 'altered' });
+    expect((await partial(relinked)).firstBroken).toMatchObject({ seq: 3, reason: 'altered' });
+  });
+
+  it('counts redacted lines without failing them, their hash held by the next link', async () => {
+    const cut = (seq: number, hash = original[seq - 1].hash): RawAuditRow => ({
+      ...row(original[seq - 1], false),
+      body: original[seq - 1].body.replace('"permit"', '"cut"'),
+      hash,
+      redacted: ['data.hits'],
+    });
+    const some = [row(original[0], false), cut(2), row(original[2], false)];
+    expect(await partial(some)).toEqual({ ok: true, checked: 2, linked: 2, redacted: 1, checkpoints: 4 });
+    const lying = [row(original[0], false), cut(2, entryHash('another')), row(original[2], false)];
+    expect((await partial(lying)).firstBroken).toMatchObject({ seq: 3, reason: 'altered' });
+  });
+
+  it('checks the signatures of the checkpoints', async () => {
+    const some = [1, 2].map((s) => row(original[s - 1], false));
+    const foreign = checkpointOf(original, 12, other);
+    expect((await partial(some, { checkpoints: [...checkpoints, foreign] })).firstBroken).toMatchObject({
+      seq: 9,
+      reason: 'bad-checkpoint',
+    });
+    expect((await partial(some, { checkpoints: [] })).firstBroken).toMatchObject({ reason: 'no-checkpoint' });
   });
 });

@@ -314,7 +314,10 @@ export function dpoRoutes(): PortalRoute[] {
                           ${e.requestId ? html`<a href="/portal/log?request=${e.requestId}">${e.requestId.slice(0, 8)}</a>` : ''}
                         </td>
                         <td>${e.outcome ?? ''}</td>
-                        <td><code>${cell(e.data).slice(0, 300)}</code></td>
+                        <td>
+                          <code>${cell(e.data).slice(0, 300)}</code>
+                          ${e.redacted ? html`<span class="hint">(your partner's view: ${e.redacted.join(', ')} cut)</span>` : ''}
+                        </td>
                       </tr>`,
                   )}
                 </tbody>
@@ -398,6 +401,8 @@ export function dpoRoutes(): PortalRoute[] {
               ${r.firstBroken ? html` First broken entry: #${r.firstBroken.seq} (${r.firstBroken.reason}).` : ''}
               ${r.unsigned ? `${r.unsigned} newest entries are not under a checkpoint yet.` : ''}
             </p>
+            <p>Signatures checked with the gateway's key ${r.checkpoints.keyId.slice(0, 16)}…</p>
+            <p><code class="verdict">${r.verdict}</code></p>
             ${r.checkpoints.latest ? html`<p>Latest checkpoint: ${r.checkpoints.latest.treeSize} entries, ${r.checkpoints.latest.timestamp}.</p>` : ''}
             <p><a href="/portal/log">Back to the log</a></p>`,
         );

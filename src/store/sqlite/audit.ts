@@ -15,6 +15,7 @@ import {
 } from '../../audit/merkle';
 import type { AuditEntry, AuditEventInput, AuditPage, AuditQuery, StoredAuditEntry } from '../../audit/types';
 import type { RawAuditRow } from '../../audit/verify';
+import type { StoredTree } from '../../audit/verify-log';
 import type { AuditStore } from '../port';
 import { createCheckpoints, type SqliteCheckpoints } from './checkpoints';
 
@@ -315,6 +316,12 @@ function buildQuery(
   if (query.partner !== undefined && query.partner !== query.scopePartner) {
     sql += ' JOIN audit_partners fp ON fp.seq = a.seq AND fp.partner = @partner';
     params.partner = query.partner;
+    if (query.viewCutTypes !== undefined && query.scopePartner !== undefined) {
+      where.push(
+        '(a.type NOT IN (SELECT value FROM json_each(@viewCutTypes)) OR a.actor_partner IN (@partner, @scopePartner))',
+      );
+      params.viewCutTypes = JSON.stringify(query.viewCutTypes);
+    }
   }
   if (query.keyedHash !== undefined) {
     sql += ' JOIN audit_hashes kh ON kh.seq = a.seq AND kh.hash = @keyedHash';
@@ -376,7 +383,11 @@ function hasTable(db: Database.Database, name: string): boolean {
  * anything: input for the verifier (`fsg audit verify`). Keyset paging keeps memory constant and
  * lets the gateway keep appending meanwhile (new entries only extend what is read).
  */
-export async function* readRawAuditRows(file: string, batch = 1000): AsyncIterable<RawAuditRow> {
+export async function* readRawAuditRows(
+  file: string,
+  batch = 1000,
+  afterSeq = Number.MIN_SAFE_INTEGER,
+): AsyncIterable<RawAuditRow> {
   const size = Math.max(1, Math.floor(batch));
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
@@ -384,7 +395,7 @@ export async function* readRawAuditRows(file: string, batch = 1000): AsyncIterab
     const page = db.prepare<[number, number], RawAuditRow>(
       'SELECT ' + rawColumns(derived) + ' FROM audit_log a WHERE a.seq > ? ORDER BY a.seq LIMIT ?',
     );
-    let after = Number.MIN_SAFE_INTEGER;
+    let after = afterSeq;
     for (;;) {
       const rows = page.all(after, size);
       for (const row of rows) yield row;
@@ -410,4 +421,43 @@ export function readRawCheckpoints(file: string): string[] {
   } finally {
     db.close();
   }
+}
+
+/**
+ * The stored Merkle tree of a database, read-only and untrusted: the verifier compares every node with
+ * what the bodies make. Undefined for a database from before the tree (schema version < 3). Close it.
+ */
+export function openStoredTree(file: string): (StoredTree & { close(): void }) | undefined {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  if (!hasTable(db, 'audit_tree')) {
+    db.close();
+    return undefined;
+  }
+  const node = db.prepare<[number, number], Buffer>(
+    'SELECT hash FROM audit_tree WHERE level = ? AND idx = ?',
+  );
+  const range = db.prepare<[number, number, number], { index: number; hash: Buffer }>(
+    'SELECT idx AS "index", hash FROM audit_tree WHERE level = ? AND idx >= ? AND idx <= ? ORDER BY idx',
+  );
+  const last = db.prepare<[], number>('SELECT coalesce(max(seq), 0) FROM audit_log');
+  const after = db.prepare<[number, number], number>(
+    'SELECT idx FROM audit_tree WHERE level = ? AND idx >= ? ORDER BY idx LIMIT 1',
+  );
+  for (const stmt of [node, last, after]) stmt.pluck();
+  // One snapshot: the end of the log and the nodes past it, whatever is appended meanwhile.
+  const beyond = db.transaction(() => {
+    const lastSeq = last.get()!;
+    // A node of level l and index i covers entries up to (i + 1) * 2^l: past lastSeq when i >= lastSeq / 2^l.
+    for (let level = 0; level < 63; level++) {
+      const index = after.get(level, Math.floor(lastSeq / 2 ** level));
+      if (index !== undefined) return { lastSeq, node: { level, index } };
+    }
+    return { lastSeq };
+  });
+  return {
+    node: (level, index) => node.get(level, index),
+    nodes: (level, lo, hi) => range.all(level, lo, hi),
+    beyond: () => beyond(),
+    close: () => db.close(),
+  };
 }

@@ -17,7 +17,7 @@ import { createRequests } from './requests';
 import { createRoleGrants } from './role-grants';
 import { leaveCheckpointsToThread, startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer';
 
-export { readRawAuditRows, readRawCheckpoints } from './audit';
+export { openStoredTree, readRawAuditRows, readRawCheckpoints } from './audit';
 export { LATEST_VERSION, MIGRATIONS } from './migrations';
 export type { CommitInfo } from './group-commit';
 export { lookupWriterAvailable } from './lookup-writer';

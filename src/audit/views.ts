@@ -1,0 +1,90 @@
+/**
+ * Each partner's view of a log entry. A partner's DPO finds the entries that name its partner; most name
+ * two parties to one agreement, and all of such an entry concerns both. Some name partners that are not
+ * parties to one another, and there a partner's DPO sees only what concerns its own partner:
+ * - a hit/no-hit `lookup` names the requester and every provider that held a record: a provider's DPO
+ *   sees only its own hits, and `partners` cut to the requester and itself;
+ * - a `policy.load` names every partner and lists every agreement: a partner's DPO sees itself and the
+ *   agreements its partner is a party to.
+ * The requester's DPO (the entry's actor partner) and a supervisor's DPO see the whole entry.
+ *
+ * The cut is made by type, not by content: such an entry is always marked `redacted`, also when there
+ * was nothing to cut, so the mark itself does not tell that other providers were hit. A redacted view
+ * no longer hashes to the entry's hash: a proof of it carries the leaf hash only (receipts.ts), and an
+ * export line says it is redacted (export.ts), so that a verifier reports it rather than fails on it.
+ */
+import type { AuditEntry, AuditQuery } from './types';
+
+/** The partners that are parties to an agreement (the current bundle); undefined: unknown. */
+export type PartiesOf = (agreementId: string) => readonly string[] | undefined;
+
+export interface PartnerView {
+  partners: string[];
+  data: Record<string, unknown>;
+  /** What was cut, as paths into the entry (always the same for a type). */
+  redacted: string[];
+}
+
+type Entry = Pick<AuditEntry, 'type' | 'actorPartner' | 'partners' | 'data'>;
+
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const field = (value: unknown, key: string): unknown =>
+  value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+
+const CUTS: Record<string, (entry: Entry, viewer: string, partiesOf: PartiesOf) => PartnerView> = {
+  lookup: (entry, viewer) => ({
+    partners: entry.partners.filter((p) => p === viewer || p === entry.actorPartner),
+    data: { ...entry.data, hits: list(entry.data.hits).filter((h) => field(h, 'providerId') === viewer) },
+    redacted: ['partners', 'data.hits'],
+  }),
+  'policy.load': (entry, viewer, partiesOf) => ({
+    partners: entry.partners.filter((p) => p === viewer),
+    data: {
+      ...entry.data,
+      agreements: list(entry.data.agreements).filter((a) => {
+        const id = field(a, 'id');
+        return typeof id === 'string' && partiesOf(id)?.includes(viewer) === true;
+      }),
+    },
+    redacted: ['partners', 'data.agreements'],
+  }),
+};
+
+/** Entry types whose partner's view names no partner but its actor's and the viewer's. */
+export const CUT_TYPES: readonly string[] = Object.keys(CUTS);
+
+/**
+ * What `viewer`'s DPO sees of `entry` when it is not the whole entry; undefined when it is (a
+ * supervisor's DPO, viewer undefined; the requester's; an entry of two parties).
+ */
+export function partnerView(
+  entry: Entry,
+  viewer: string | undefined,
+  partiesOf: PartiesOf,
+): PartnerView | undefined {
+  const cut = CUTS[entry.type];
+  if (!cut || viewer === undefined || entry.actorPartner === viewer) return undefined;
+  return cut(entry, viewer, partiesOf);
+}
+
+/** The entry as `viewer` sees it: the whole entry, or its view with what was cut named. */
+export function viewOf<T extends Entry>(
+  entry: T,
+  viewer: string | undefined,
+  partiesOf: PartiesOf,
+): T & { redacted?: string[] } {
+  const view = partnerView(entry, viewer, partiesOf);
+  return view ? { ...entry, ...view } : entry;
+}
+
+/**
+ * A `partner` filter as `scope`'s DPO may use it: on an entry whose view is cut, only the partners the
+ * view still names match (else filtering by another provider would tell which lookups hit it too).
+ */
+export function partnerFilter(
+  scope: string | undefined,
+  partner: string | undefined,
+): Pick<AuditQuery, 'partner' | 'viewCutTypes'> {
+  if (partner === undefined) return {};
+  return scope !== undefined && partner !== scope ? { partner, viewCutTypes: CUT_TYPES } : { partner };
+}
