@@ -10,7 +10,7 @@
  * - No response carries another partner's data: identifiers, owners' names, record references,
  *   request and lookup ids, case references, pseudonyms of the seeded request and datasets.
  *
- * A route the matrix cannot call fails it: path parameters are filled by name (FILLERS), and every
+ * A route the matrix cannot call fails it: path parameters are filled by name (route-table.ts), and every
  * route that takes a body has an entry in CALLS (method and full path) — a new one needs its line.
  */
 import fs from 'node:fs';
@@ -20,10 +20,9 @@ import type supertest from 'supertest';
 import YAML from 'yaml';
 import { demoAccreditations, readDemoUsers } from '../../src/accreditations/demo-seed';
 import { PROJECT_ROOT } from '../../src/config/load';
-import type { RouteSpec } from '../../src/http/routes';
-import { allows } from '../../src/policy/enforce';
 import { createTestGateway, type TestGateway } from '../helpers/gateway';
 import { portalSession } from '../helpers/portal-session';
+import { fillPath, guardAllows, isPortal, keyOf, type Anchors, type Mounted } from './route-table';
 
 // ---------------------------------------------------------------------------------------------------
 // The cast: the demo users, and a few more so that every role has a partner that owns the data and one
@@ -130,11 +129,7 @@ interface Secret {
   seenBy: string[];
 }
 
-interface Seed {
-  requestId: string;
-  seq: number;
-  /** The size of a signed checkpoint. */
-  treeSize: number;
+interface Seed extends Anchors {
   secrets: Secret[];
 }
 
@@ -263,19 +258,6 @@ async function seed(gw: TestGateway, as: (user: string) => Record<string, string
 // ---------------------------------------------------------------------------------------------------
 // How to call a route: path parameters by name, and a body (or query) per method and full path.
 
-type Filler = (seed: Seed) => string;
-const FILLERS: Record<string, Filler> = {
-  id: (s) => s.requestId,
-  seq: (s) => String(s.seq),
-  datasetId: () => 'vessels',
-  userId: () => 'tom',
-  partnerId: () => 'police-nl',
-  grantId: () => '1',
-  name: () => 'portal.css',
-  adapter: () => 'boatreg-nl',
-  file: () => 'sample.csv',
-};
-
 interface Call {
   query?: string;
   json?: unknown;
@@ -397,13 +379,6 @@ function calls(accreditationsFile: string, seed: Seed): Record<string, Call | nu
   };
 }
 
-interface Mounted {
-  prefix: string;
-  route: RouteSpec;
-}
-
-const keyOf = ({ prefix, route }: Mounted) => `${route.method} ${prefix}${route.path}`;
-const isPortal = ({ prefix }: Mounted) => prefix === '/portal';
 const takesBody = ({ route }: Mounted) => route.method !== 'get';
 
 /** The URL to call, or why the matrix does not know how to call the route. */
@@ -412,16 +387,13 @@ function urlOf(
   seed: Seed,
   table: Record<string, Call | null>,
 ): string | { unknown: string } {
-  const { prefix, route } = mounted;
-  if (/[*{}()?+]/.test(route.path)) return { unknown: `path syntax the fillers do not cover: ${route.path}` };
-  const missing = [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]).filter((name) => !FILLERS[name]);
-  if (missing.length) return { unknown: `no filler for :${missing.join(', :')}` };
+  const filled = fillPath(mounted, seed);
+  if (typeof filled !== 'string') return filled;
   if (takesBody(mounted) && !(keyOf(mounted) in table)) {
     return { unknown: `no entry in CALLS for "${keyOf(mounted)}" (give its body, or null for none)` };
   }
-  const filled = route.path.replace(/:(\w+)/g, (_m, name: string) => encodeURIComponent(FILLERS[name](seed)));
   const query = table[keyOf(mounted)]?.query;
-  return `${prefix}${filled}${query ? `?${query}` : ''}`;
+  return `${filled}${query ? `?${query}` : ''}`;
 }
 
 interface Result {
@@ -535,14 +507,8 @@ const mountedOf = (key: string) => routes.find((m) => keyOf(m) === key)!;
 const callerOf = (user: string) => callers.find((c) => c.userId === user)!;
 
 /** Whether the route's guard lets the caller through (the demo accreditations are all active). */
-function guardAllows(mounted: Mounted, caller: Caller): boolean {
-  const guard = mounted.route.guard;
-  if (guard.kind !== 'actions') return true;
-  const enforcer = gw.bundle.enforcer;
-  return caller.roles.some((role) =>
-    guard.actions.some((action) => allows(enforcer, role, caller.partnerId, action)),
-  );
-}
+const guardLets = (mounted: Mounted, caller: Caller) =>
+  guardAllows(gw.bundle, mounted, caller.roles, caller.partnerId);
 
 describe('the route matrix', () => {
   it('knows how to call every mounted route (fillers for each path parameter, a body for each route that takes one)', () => {
@@ -572,7 +538,7 @@ describe('the route matrix', () => {
       const mounted = mountedOf(r.key);
       if (mounted.route.guard.kind !== 'actions') continue;
       const caller = callerOf(r.user);
-      const allowed = guardAllows(mounted, caller);
+      const allowed = guardLets(mounted, caller);
       const who = `${r.user} (${caller.roles.join('+')}@${caller.partnerId})`;
       if (!allowed && r.status !== 403) wrong.push(`${r.key} as ${who}: ${r.status}, expected 403`);
       if (allowed && (r.status === 401 || r.status === 403)) {

@@ -375,3 +375,49 @@ describe('hole d: a body whose Content-Encoding does not decode is a 400 (415 wh
     }
   });
 });
+
+describe('found by the fuzz suite', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await createTestGateway();
+  });
+  afterAll(() => gw.close());
+
+  it('fuzz: a form field named after an Object.prototype member (__proto__, constructor) is an ordinary field, not a crash or a 500', async () => {
+    const { cookie, csrf } = await portalSession(gw.http, 'anna');
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      // Signed in: the form is read after the guard.
+      const urlencoded = await gw.http
+        .post('/portal/lookup')
+        .set('Cookie', cookie)
+        .type('form')
+        .send(`_csrf=${encodeURIComponent(csrf)}&${name}=x`);
+      expect([name, urlencoded.status]).toEqual([name, 400]);
+      const multipart = await gw.http
+        .post('/portal/lookup')
+        .set('Cookie', cookie)
+        .field('_csrf', csrf)
+        .field(name, 'x');
+      expect([name, multipart.status]).toEqual([name, 400]);
+      // Without a session: the sign-in form is read by anyone, and a thrown field handler would take
+      // the process down.
+      const anonymous = await gw.http.post('/portal/sign-in').field(name, 'x').field('user', 'anna');
+      expect([name, anonymous.status]).toEqual([name, 403]);
+    }
+    expect((await gw.http.get('/healthz')).status).toBe(200);
+  });
+
+  it('fuzz: the pointer of an unknown key holding "/" or "~" is a JSON pointer (RFC 6901 escapes)', async () => {
+    const dana = `Bearer ${await gw.token('dana')}`;
+    const query = await gw.http.get('/api/v1/audit/events?a~b=1&c%2Fd=2').set('Authorization', dana);
+    expect(query.status).toBe(400);
+    expect(query.body.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual(['/a~0b', '/c~1d']);
+    const body = await gw.http
+      .post('/api/v1/lookups')
+      .set('Authorization', `Bearer ${await gw.token('anna')}`)
+      .send({ 'x/y~z': 1, identifiers: [{ value: 'v' }] });
+    expect(body.status).toBe(400);
+    const pointers = body.body.errors.map((e: { pointer: string }) => e.pointer);
+    expect(pointers).toEqual(expect.arrayContaining(['/x~1y~0z', '/identifiers/0/type']));
+  });
+});
