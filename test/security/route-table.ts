@@ -3,9 +3,13 @@
  * the route table createApp returns, path parameters filled by name. A route with a parameter no
  * filler knows, or a path syntax they do not cover, cannot be called: the suites fail on it.
  */
+import type supertest from 'supertest';
 import type { Gateway } from '../../src/app';
+import { demoAccreditations } from '../../src/accreditations/demo-seed';
 import { allows } from '../../src/policy/enforce';
 import type { Bundle } from '../../src/policy/types';
+import accreditationSchema from '../../schemas/api/accreditation.schema.json';
+import { csrfOf } from '../helpers/portal-session';
 
 export type Mounted = Gateway['routes'][number];
 
@@ -49,4 +53,33 @@ export function guardAllows(bundle: Bundle, mounted: Mounted, roles: string[], p
   return roles.some((role) =>
     guard.actions.some((action) => allows(bundle.enforcer, role, partnerId, action)),
   );
+}
+
+/** A demo user's registry entry as the admin API takes it: the fields its schema names, no more. */
+export function registryBody(accreditationsFile: string, userId: string): Record<string, unknown> {
+  const entry = demoAccreditations(accreditationsFile, new Date()).find((u) => u.userId === userId);
+  if (!entry) throw new Error(`${userId} is not in ${accreditationsFile}`);
+  const fields = Object.keys(accreditationSchema.properties);
+  return Object.fromEntries(Object.entries(entry).filter(([key]) => fields.includes(key)));
+}
+
+/**
+ * Signs a demo user in through the portal's form, as a browser would: the form names the person by
+ * partner and user (a user id is unique only within its partner).
+ */
+export async function signIn(
+  http: ReturnType<typeof supertest>,
+  userId: string,
+  partnerId: string,
+): Promise<{ cookie: string; csrf: string }> {
+  const form = await http.get('/portal/sign-in');
+  const anonymous = String(form.headers['set-cookie'][0]).split(';')[0];
+  const signed = await http
+    .post('/portal/sign-in')
+    .set('Cookie', anonymous)
+    .type('form')
+    .send({ _csrf: csrfOf(form.text), partner: partnerId, user: userId });
+  if (signed.status !== 303) throw new Error(`sign-in as ${partnerId}:${userId} answered ${signed.status}`);
+  const cookie = String(signed.headers['set-cookie'][0]).split(';')[0];
+  return { cookie, csrf: csrfOf((await http.get('/portal/').set('Cookie', cookie)).text) };
 }

@@ -18,11 +18,19 @@ import os from 'node:os';
 import path from 'node:path';
 import type supertest from 'supertest';
 import YAML from 'yaml';
-import { demoAccreditations, readDemoUsers } from '../../src/accreditations/demo-seed';
+import { readDemoUsers } from '../../src/accreditations/demo-seed';
 import { PROJECT_ROOT } from '../../src/config/load';
 import { createTestGateway, type TestGateway } from '../helpers/gateway';
-import { portalSession } from '../helpers/portal-session';
-import { fillPath, guardAllows, isPortal, keyOf, type Anchors, type Mounted } from './route-table';
+import {
+  fillPath,
+  guardAllows,
+  isPortal,
+  keyOf,
+  registryBody,
+  signIn,
+  type Anchors,
+  type Mounted,
+} from './route-table';
 
 // ---------------------------------------------------------------------------------------------------
 // The cast: the demo users, and a few more so that every role has a partner that owns the data and one
@@ -139,22 +147,14 @@ async function seed(gw: TestGateway, as: (user: string) => Record<string, string
       throw new Error(`seeding: ${what} answered ${res.status} ${res.text.slice(0, 300)}`);
     return res;
   };
-  ok(
-    await gw.http
-      .put('/api/v1/datasets/vessels/records?adapter=boatreg-nl&mode=replace')
-      .set(as('bram'))
-      .set('Content-Type', 'text/csv')
-      .send(VESSELS_CSV),
-    'boatreg-nl upload',
-  );
-  ok(
-    await gw.http
-      .put('/api/v1/datasets/theft-claims/records?adapter=insureco&mode=replace')
-      .set(as('iris'))
-      .set('Content-Type', 'application/json')
-      .send(CLAIMS_JSON),
-    'insureco upload',
-  );
+  const upload = (user: string, dataset: string, adapter: string, type: string, data: string | Buffer) =>
+    gw.http
+      .put(`/api/v1/datasets/${dataset}/records?adapter=${adapter}&mode=replace`)
+      .set(as(user))
+      .set('Content-Type', type)
+      .send(data);
+  ok(await upload('bram', 'vessels', 'boatreg-nl', 'text/csv', VESSELS_CSV), 'boatreg-nl upload');
+  ok(await upload('iris', 'theft-claims', 'insureco', 'application/json', CLAIMS_JSON), 'insureco upload');
   const lookup = ok(
     await gw.http
       .post('/api/v1/lookups')
@@ -298,14 +298,13 @@ const answerRecords = {
     },
   ],
 };
-const tomEntry = (file: string) => {
-  const { userId: _userId, ...entry } = demoAccreditations(file, new Date()).find((u) => u.userId === 'tom')!;
-  return entry;
-};
 const reason = { reason: 'checked by the route matrix' };
 
 function calls(accreditationsFile: string, seed: Seed): Record<string, Call | null> {
-  const tom = tomEntry(accreditationsFile);
+  const tom = registryBody(accreditationsFile, 'tom') as { roles: string[]; teams?: string[] } & Record<
+    string,
+    string
+  >;
   const tomForm = {
     displayName: tom.displayName,
     roles: tom.roles,
@@ -336,12 +335,15 @@ function calls(accreditationsFile: string, seed: Seed): Record<string, Call | nu
     'patch /api/v1/admin/accreditations/:userId': { json: { vettingLevel: tom.vettingLevel } },
     'post /api/v1/admin/accreditations/:userId/suspend': { json: reason },
     'post /api/v1/admin/accreditations/:userId/reinstate': { json: reason },
-    // The registry keyed by (partner, user), as announced for issue 15.
+    // The registry keyed by (partner, user), and grants of privileged roles (issue 15).
     'put /api/v1/admin/accreditations/:partnerId/:userId': { json: tom },
     'patch /api/v1/admin/accreditations/:partnerId/:userId': { json: { vettingLevel: tom.vettingLevel } },
     'post /api/v1/admin/accreditations/:partnerId/:userId/suspend': { json: reason },
     'post /api/v1/admin/accreditations/:partnerId/:userId/reinstate': { json: reason },
-    'post /portal/sign-in': { form: { user: 'tom' }, ownSession: true },
+    'post /api/v1/admin/accreditations/:partnerId/:userId/role-grants': { json: { role: 'dpo' } },
+    'post /api/v1/admin/role-grants/:id/approve': null,
+    'post /api/v1/admin/role-grants/:id/reject': { json: reason },
+    'post /portal/sign-in': { form: { partner: 'police-nl', user: 'tom' }, ownSession: true },
     'post /portal/sign-out': { form: {}, ownSession: true },
     'post /portal/lookup': {
       form: {
@@ -376,6 +378,12 @@ function calls(accreditationsFile: string, seed: Seed): Record<string, Call | nu
     'post /portal/admin/accreditations/:userId': { form: tomForm },
     'post /portal/admin/accreditations/:userId/suspend': { form: reason },
     'post /portal/admin/accreditations/:userId/reinstate': { form: reason },
+    'post /portal/admin/accreditations/:partnerId/:userId': { form: tomForm },
+    'post /portal/admin/accreditations/:partnerId/:userId/suspend': { form: reason },
+    'post /portal/admin/accreditations/:partnerId/:userId/reinstate': { form: reason },
+    'post /portal/admin/accreditations/:partnerId/:userId/role-grants': { form: { role: 'dpo' } },
+    'post /portal/admin/role-grants/:id/approve': { form: {} },
+    'post /portal/admin/role-grants/:id/reject': { form: reason },
   };
 }
 
@@ -419,7 +427,9 @@ async function send(
   if (isPortal(mounted)) {
     req = req.set('Accept', 'text/html');
     if (caller) {
-      const session = call?.ownSession ? await portalSession(gw.http, caller.userId) : caller.portal;
+      const session = call?.ownSession
+        ? await signIn(gw.http, caller.userId, caller.partnerId)
+        : caller.portal;
       csrf = session.csrf;
       req = req.set('Cookie', session.cookie);
     }
@@ -483,7 +493,7 @@ beforeAll(async () => {
       partnerId: u.partnerId,
       roles: u.roles,
       token: tokens.get(u.userId)!,
-      portal: await portalSession(gw.http, u.userId),
+      portal: await signIn(gw.http, u.userId, u.partnerId),
     });
   }
   routes = gw.routes;

@@ -146,7 +146,7 @@ describe('hole b: the portal session cookie is Secure behind a TLS-terminating p
         .post('/portal/sign-in')
         .set('Cookie', anon)
         .type('form')
-        .send({ _csrf: csrf, user: 'anna' });
+        .send({ _csrf: csrf, partner: 'police-nl', user: 'anna' });
       expect(String(signed.headers['set-cookie'][0])).toMatch(/; Secure(;|$)/);
       const { cookie, csrf: token } = await portalSession(gw.http, 'anna');
       const out = await gw.http
