@@ -8,9 +8,9 @@ import type { Request, Response } from 'express';
 import type { Identity } from '../auth/identity';
 import { createAjv } from '../config/ajv';
 import { ajvPointer } from '../config/schema-errors';
+import { logTimestamp, TIMESTAMP_RULE } from '../http/timestamps';
 import { problems } from '../http/problem';
 import { guards, type RouteSpec } from '../http/routes';
-import { logTimestamp, TIMESTAMP_RULE } from '../http/timestamps';
 import { CONTENT_TYPES, ExportAborted, type ExportFormat } from './export';
 import type { AuditService } from './service';
 
