@@ -6,7 +6,9 @@
  * - Without a token: 401 problem+json (the portal: a redirect to sign-in).
  * - With one: a route guarded by actions answers 403 exactly when no role of the caller may perform
  *   them for the caller's partner (policies/policy.csv, through casbin); otherwise never 401 or 403.
- *   A route open to any verified token answers 403 only with a Five Safes decision. Never a 5xx.
+ *   A route open to any verified token never answers 401; what it refuses (the Five Safes, a
+ *   disclosure read by its provider) is its own decision. The API says why (problem+json with a
+ *   detail). Never a 5xx.
  * - No response carries another partner's data: identifiers, owners' names, record references,
  *   request and lookup ids, case references, pseudonyms of the seeded request and datasets.
  *
@@ -412,7 +414,8 @@ interface Result {
   location?: string;
   wwwAuthenticate?: string;
   text: string;
-  decided: boolean;
+  /** The API problem's detail: why it was refused. */
+  detail?: string;
 }
 
 async function send(
@@ -455,7 +458,7 @@ async function send(
 
 function resultOf(key: string, user: string, res: supertest.Response): Result {
   const type = String(res.headers['content-type'] ?? '');
-  const body = res.body as { decision?: { outcome?: string } } | undefined;
+  const body = res.body as { detail?: unknown } | undefined;
   return {
     key,
     user,
@@ -464,8 +467,7 @@ function resultOf(key: string, user: string, res: supertest.Response): Result {
     location: res.headers.location as string | undefined,
     wwwAuthenticate: res.headers['www-authenticate'] as string | undefined,
     text: `${res.text ?? ''}\n${JSON.stringify(res.headers)}`,
-    // A Five Safes refusal: the API's problem carries the decision; the portal shows it.
-    decided: body?.decision?.outcome === 'deny' || /<strong>Refused\.<\/strong>/.test(res.text ?? ''),
+    detail: typeof body?.detail === 'string' ? body.detail : undefined,
   };
 }
 
@@ -558,11 +560,20 @@ describe('the route matrix', () => {
     expect(wrong).toEqual([]);
   });
 
-  it('lets every verified token through the routes open to any partner: a 403 there is a Five Safes decision', () => {
+  it('lets every verified token through the routes open to any partner (what they refuse is their own decision)', () => {
     const wrong = results
       .filter((r) => mountedOf(r.key).route.guard.kind === 'authenticated')
-      .filter((r) => r.status === 401 || (r.status === 403 && !r.decided))
+      // A page that sends a signed-in user back to sign-in refused the session (sign-out aside: a POST).
+      .filter((r) => r.status === 401 || (r.location === '/portal/sign-in' && r.key.startsWith('get ')))
       .map((r) => `${r.key} as ${r.user}: ${r.status}`);
+    expect(wrong).toEqual([]);
+  });
+
+  it('says why whenever the API refuses: a problem+json with a detail', () => {
+    const wrong = [...anonymous, ...results]
+      .filter((r) => r.status >= 400 && !isPortal(mountedOf(r.key)))
+      .filter((r) => !/^application\/problem\+json/.test(r.type) || !r.detail)
+      .map((r) => `${r.key} as ${r.user}: ${r.status} ${r.type}`);
     expect(wrong).toEqual([]);
   });
 
