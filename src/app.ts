@@ -29,7 +29,7 @@ import { createPortal } from './portal/portal';
 import type { Store } from './store/port';
 
 export interface AppDeps {
-  config: Pick<GatewayConfig, 'server'> & Partial<Pick<GatewayConfig, 'demo' | 'auth'>>;
+  config: Pick<GatewayConfig, 'server'> & Partial<Pick<GatewayConfig, 'demo' | 'auth' | 'portal'>>;
   bundle: () => Bundle;
   store: Store;
   verifier: TokenVerifier;
@@ -84,6 +84,7 @@ export function createApp(deps: AppDeps): Gateway {
     demo: deps.config.demo,
     audience: deps.config.auth?.audience,
     uploadLimit: deps.config.server.uploadLimit,
+    secureCookie: deps.config.portal?.secureCookie,
     apiGuard: guard,
     services: { requests, lookups, datasets, accreditations, audit },
   });

@@ -177,8 +177,11 @@ export function buildCli(): Command {
     .command('export')
     .description('Stream the log as JSON Lines or CSV (constant memory); the export is itself logged.')
     .requiredOption('--format <format>', 'jsonl or csv')
-    .option('--from <time>', 'entries at or after this time (ISO 8601)')
-    .option('--to <time>', 'entries before this time (ISO 8601)')
+    .option(
+      '--from <time>',
+      'entries at or after this time (RFC 3339 date-time, or YYYY-MM-DD: midnight UTC)',
+    )
+    .option('--to <time>', 'entries before this time (RFC 3339 date-time, or YYYY-MM-DD: midnight UTC)')
     .option('--partner <id>', 'only entries naming this partner')
     .option('--db <file>', 'SQLite database (default: the configured store)')
     .option('--out <file>', 'write to this file (default: standard output)')

@@ -13,6 +13,7 @@ import { failedVerdict } from './audit/verdict';
 import { verifyTail } from './audit/verify-file';
 import { createTokenVerifier } from './auth/verifier';
 import type { GatewayConfig } from './config/load';
+import { secureDataDir } from './config/file-modes';
 import { loadOrCreateSecrets } from './config/secrets';
 import { seedDemoDatasets } from './datasets/demo-seed';
 import { createLogger, type Logger } from './http/logger';
@@ -35,9 +36,13 @@ export function storeFile(config: GatewayConfig): string {
 const realClock = () => new Date();
 
 /** Everything but the listening socket. */
-export async function assemble(config: GatewayConfig, clock: () => Date = realClock): Promise<Assembled> {
-  const logger = createLogger(config.log.level);
+export async function assemble(
+  config: GatewayConfig,
+  clock: () => Date = realClock,
+  logger: Logger = createLogger(config.log.level),
+): Promise<Assembled> {
   const bundle = await loadBundle(config.policyDir);
+  secureDataDir(config.dataDir, storeFile(config), logger);
   const store = openSqliteStore({
     file: storeFile(config),
     now: clock,

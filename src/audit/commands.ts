@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import type { Writable } from 'node:stream';
+import { logTimestamp, TIMESTAMP_RULE } from '../http/timestamps';
 import { openSqliteStore, readRawCheckpoints } from '../store/sqlite';
 import { checkpointKeyFiles, keyIdOf, loadOrCreateCheckpointKey, readPublicKey } from './checkpoint';
 import { Checkpointer } from './checkpointer';
@@ -216,11 +217,12 @@ export interface ExportCommand {
   out?: string;
 }
 
+/** --from/--to through the one date reader (http/timestamps.ts); a bare date is midnight UTC. */
 function isoOption(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new Error(`--${name}: not a date or timestamp: ${value}`);
-  return date.toISOString();
+  const iso = logTimestamp(value, { allowDate: true });
+  if (iso === undefined) throw new Error(`--${name}: ${TIMESTAMP_RULE} (or a date YYYY-MM-DD): ${value}`);
+  return iso;
 }
 
 /** Streams an export to a file or stdout; the export is logged in the database first. */

@@ -8,6 +8,7 @@ import type { Request, Response } from 'express';
 import type { Identity } from '../auth/identity';
 import { createAjv } from '../config/ajv';
 import { ajvPointer } from '../config/schema-errors';
+import { logTimestamp, TIMESTAMP_RULE } from '../http/timestamps';
 import { problems } from '../http/problem';
 import { guards, type RouteSpec } from '../http/routes';
 import { PERSON } from '../records/accreditation';
@@ -15,6 +16,8 @@ import { CONTENT_TYPES, ExportAborted, type ExportFormat } from './export';
 import type { AuditService } from './service';
 
 const ajv = createAjv({ coerceTypes: true });
+// from/to are read by the one date reader: no leap second, no year past 9999 (filters compare as text).
+ajv.addFormat('log-time', { type: 'string', validate: (text: string) => logTimestamp(text) !== undefined });
 
 /** Query strings validated like bodies: every problem with its pointer, 400 problem+json. */
 function queryValidator<T>(properties: Record<string, object>): (query: unknown) => T {
@@ -24,13 +27,16 @@ function queryValidator<T>(properties: Record<string, object>): (query: unknown)
     if (validate(copy)) return copy as T;
     const errors = (validate.errors ?? []).map((e) => ({
       pointer: ajvPointer(e),
-      detail: e.message ?? 'is invalid',
+      detail:
+        e.keyword === 'format' && e.params.format === 'log-time'
+          ? TIMESTAMP_RULE
+          : (e.message ?? 'is invalid'),
     }));
     throw problems.badRequest('The query is invalid.', { errors });
   };
 }
 
-const TIME = { type: 'string', format: 'date-time', maxLength: 40 };
+const TIME = { type: 'string', format: 'log-time', maxLength: 40 };
 const PARTNER = { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' };
 const AGREEMENT = { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' };
 const SIZE = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER };
@@ -91,8 +97,8 @@ const validateExport = queryValidator<{
 });
 
 const identityOf = (res: Response): Identity => res.locals.identity as Identity;
-/** Timestamps compared as text must share one form: the one the log writes. */
-const iso = (value: string | undefined) => (value === undefined ? undefined : new Date(value).toISOString());
+/** Timestamps compared as text must share one form: the one the log writes (validated above). */
+const iso = (value: string | undefined) => (value === undefined ? undefined : logTimestamp(value));
 
 function seqOf(req: Request): number {
   const text = String(req.params.seq);

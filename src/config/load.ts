@@ -34,6 +34,12 @@ export interface GatewayConfig {
   retention: { sweepIntervalSeconds: number };
   audit: { checkpoint: { everyEntries: number; everySeconds: number } };
   log: { level: 'error' | 'warn' | 'info' | 'debug' | 'silent' };
+  /**
+   * secureCookie: `auto` marks the session cookie Secure when the request came over TLS (the socket's,
+   * or X-Forwarded-Proto from a proxy in server.trustProxy); `always` marks it Secure on every
+   * answer (a TLS-terminating proxy that is not, or cannot be, listed as trusted).
+   */
+  portal: { secureCookie: 'auto' | 'always' };
 }
 
 export class ConfigError extends Error {
@@ -61,6 +67,7 @@ const ENV_KEYS: Record<string, string[]> = {
   FSG_DEMO: ['demo', 'enabled'],
   FSG_DEMO_DATASETS: ['demo', 'datasets'],
   FSG_LOG_LEVEL: ['log', 'level'],
+  FSG_PORTAL_SECURE_COOKIE: ['portal', 'secureCookie'],
   FSG_STORE_LOOKUP_WRITER: ['store', 'lookupWriter'],
   FSG_CHECKPOINT_EVERY_ENTRIES: ['audit', 'checkpoint', 'everyEntries'],
   FSG_CHECKPOINT_EVERY_SECONDS: ['audit', 'checkpoint', 'everySeconds'],

@@ -16,13 +16,18 @@ export function describeAjvError(error: ErrorObject, separator = '.'): string {
 
 /** JSON pointer form of an ajv error's location, e.g. "/safes/people/minVettingLevel". */
 export function ajvPointer(error: ErrorObject): string {
+  // ajv escapes instancePath (RFC 6901); a key it names in params must be escaped the same way.
   const extra =
     error.keyword === 'required'
-      ? `/${String(error.params.missingProperty)}`
+      ? `/${escapePointer(String(error.params.missingProperty))}`
       : error.keyword === 'additionalProperties'
-        ? `/${String(error.params.additionalProperty)}`
+        ? `/${escapePointer(String(error.params.additionalProperty))}`
         : '';
   return `${error.instancePath}${extra}` || '/';
+}
+
+function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 function unescapePointer(segment: string): string {

@@ -1,7 +1,10 @@
-import { Transform, type Readable } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import { Readable, type Transform } from 'node:stream';
+import zlib from 'node:zlib';
 import type { Request } from 'express';
 import type { InputFormat } from '../mapping/types';
 import { problems } from './problem';
+import { UNREADABLE_BODY } from './problem-response';
 
 const FORMATS: Record<string, InputFormat> = {
   'text/csv': 'csv',
@@ -28,16 +31,55 @@ export function parseSize(text: string): number {
   return Number(match[1]) * { b: 1, kb: 1024, mb: 1024 * 1024 }[match[2] as 'b' | 'kb' | 'mb'];
 }
 
-/** The request body as a stream that fails with a 413 problem once it passes `maxBytes`. */
-export function limitedBody(req: Readable, maxBytes: number): Readable {
+/** The decoders of the Content-Encodings an upload may arrive in (body-parser's, for JSON bodies). */
+const DECODERS: Record<string, () => Transform> = {
+  gzip: () => zlib.createGunzip(),
+  'x-gzip': () => zlib.createGunzip(),
+  deflate: () => zlib.createInflate(),
+  br: () => zlib.createBrotliDecompress(),
+};
+
+/** The decoder a request's Content-Encoding asks for (none for identity), or a 415 problem. */
+function decoderOf(req: IncomingMessage): Transform | undefined {
+  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  if (encoding === 'identity' || encoding === '') return undefined;
+  const decoder = Object.hasOwn(DECODERS, encoding) ? DECODERS[encoding] : undefined;
+  if (!decoder) throw problems.unsupportedMedia('Send the upload as it is, or gzip, deflate or br encoded.');
+  return decoder();
+}
+
+/**
+ * The request body, decoded as its Content-Encoding says (a 415 problem, thrown at once, for one not
+ * supported), as a stream that fails with a 400 problem when it does not decode and a 413 once the
+ * decoded bytes pass `maxBytes` (a small compressed body cannot unpack without bound).
+ *
+ * Nothing is read before the consumer reads: a failure can only reach a stream that is being read,
+ * whose reader listens for it (the readers attach their listeners when they start).
+ */
+export function limitedBody(req: IncomingMessage, maxBytes: number): Readable {
+  const decoder = decoderOf(req);
+  let source: Readable | undefined;
   let seen = 0;
-  const limiter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      seen += chunk.length;
-      if (seen > maxBytes) done(problems.tooLarge(`The upload exceeds ${maxBytes} bytes.`));
-      else done(null, chunk);
+  const body = new Readable({
+    read() {
+      if (source) return void source.resume();
+      source = decoder ? req.pipe(decoder) : req;
+      source.on('data', (chunk: Buffer) => {
+        seen += chunk.length;
+        if (seen > maxBytes) body.destroy(problems.tooLarge(`The upload exceeds ${maxBytes} bytes.`));
+        else if (!body.push(chunk)) source!.pause();
+      });
+      source.once('end', () => body.push(null));
+      decoder?.on('error', () => body.destroy(problems.badRequest(UNREADABLE_BODY)));
+      req.on('error', (error) => body.destroy(error));
+    },
+    destroy(error, done) {
+      if (decoder) {
+        req.unpipe(decoder);
+        decoder.destroy();
+      }
+      done(error);
     },
   });
-  req.on('error', (error) => limiter.destroy(error));
-  return req.pipe(limiter);
+  return body;
 }

@@ -26,14 +26,20 @@ export function sendProblem(res: Response, problem: ProblemError): void {
 /** Turns what body-parser throws into problems; everything unknown becomes a bare 500. */
 function toProblem(error: unknown): ProblemError | undefined {
   if (error instanceof ProblemError) return error;
-  const e = error as { type?: string; status?: number };
+  const e = error as { type?: string; status?: number; expose?: boolean };
   if (e?.type === 'entity.parse.failed') return problems.badRequest('The body is not valid JSON.');
   if (e?.type === 'entity.too.large') return problems.tooLarge('The body exceeds the limit.');
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
     return problems.unsupportedMedia('The body encoding is not supported.');
   }
+  // body-parser's other client errors (http-errors, 400 and exposable): a body whose Content-Encoding
+  // does not decode (zlib's error inside), one cut short or longer than its Content-Length.
+  if (e?.status === 400 && e.expose === true) return problems.badRequest(UNREADABLE_BODY);
   return undefined;
 }
+
+export const UNREADABLE_BODY =
+  'The body could not be read: it is cut short or its Content-Encoding does not decode.';
 
 /** The problem to answer for `error`; anything unknown is logged (by name) and becomes a bare 500. */
 export function problemFor(error: unknown, logger: Logger, requestId: string | undefined): ProblemError {

@@ -173,12 +173,22 @@ export async function* readCsvRows(input: Readable): AsyncGenerator<CsvItem> {
   };
   input.on('data', onData);
   input.once('end', onEnd);
-  input.on('error', (error) => parser.destroy(error));
+  // An input that fails before its header line has ended (a body that does not decode, a client gone)
+  // must not leave the reader waiting for a header: the failure is thrown once it stops waiting.
+  let failedEarly: Error | undefined;
+  input.on('error', (error) => {
+    if (settled) return void parser.destroy(error);
+    settled = true;
+    failedEarly = error;
+    input.removeListener('data', onData);
+    decide();
+  });
 
   let row = 0;
   let columns: string[] | undefined;
   try {
     await decided;
+    if (failedEarly) throw failedEarly;
     for await (const item of parser as AsyncIterable<unknown>) {
       if (item instanceof SkippedCsvRecord) {
         row++;

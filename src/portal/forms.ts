@@ -4,6 +4,7 @@ import busboy from 'busboy';
 import { problems } from '../http/problem';
 
 export interface FormData {
+  /** By name; without a prototype, so a field named __proto__ or constructor is a field like any other. */
   fields: Record<string, string[]>;
   file?: { name: string; type: string; data: Buffer };
 }
@@ -28,7 +29,7 @@ function readAll(req: Request, maxBytes: number): Promise<Buffer> {
 
 function readMultipart(req: Request, maxFileBytes: number): Promise<FormData> {
   return new Promise((resolve, reject) => {
-    const form: FormData = { fields: {} };
+    const form: FormData = { fields: noFields() };
     let parser: busboy.Busboy;
     try {
       parser = busboy({
@@ -61,11 +62,19 @@ export async function readForm(req: Request, maxFileBytes: number): Promise<Form
     throw problems.unsupportedMedia('Forms are sent urlencoded or as multipart.');
   }
   const body = (await readAll(req, FORM_LIMIT)).toString('utf8');
-  const fields: Record<string, string[]> = {};
+  const fields = noFields();
   for (const [name, value] of new URLSearchParams(body)) (fields[name] ??= []).push(value);
   return { fields };
 }
 
-export const one = (form: FormData, name: string): string => (form.fields[name]?.[0] ?? '').trim();
+/** An empty set of fields (a prototype's members are not fields). */
+export const noFields = (): FormData['fields'] => Object.create(null) as FormData['fields'];
+
+const values = (form: FormData, name: string): string[] =>
+  Object.hasOwn(form.fields, name) ? form.fields[name] : [];
+
+export const one = (form: FormData, name: string): string => (values(form, name)[0] ?? '').trim();
 export const all = (form: FormData, name: string): string[] =>
-  (form.fields[name] ?? []).map((v) => v.trim()).filter(Boolean);
+  values(form, name)
+    .map((v) => v.trim())
+    .filter(Boolean);

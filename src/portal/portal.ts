@@ -28,7 +28,7 @@ import type { InputFormat } from '../mapping/types';
 import { readForm, type FormData } from './forms';
 import { html, type Html } from './html';
 import { page, type PageUser } from './layout';
-import { csrfMatches, SessionStore, setSessionCookie, type Session } from './session';
+import { csrfMatches, SessionStore, setSessionCookie, type SecureCookie, type Session } from './session';
 import { analystRoutes } from './pages/analyst';
 import { responderRoutes } from './pages/responder';
 import { dpoRoutes } from './pages/dpo';
@@ -42,6 +42,8 @@ export interface PortalDeps {
   demo?: { enabled: boolean; accreditations: string };
   audience?: string;
   uploadLimit: string;
+  /** portal.secureCookie: when the session cookie is marked Secure (default `auto`: under TLS). */
+  secureCookie?: SecureCookie;
   apiGuard: GuardMiddleware;
   services: {
     requests: RequestService;
@@ -104,6 +106,8 @@ export interface Portal {
 export function createPortal(deps: PortalDeps): Portal {
   const sessions = new SessionStore(deps.store.portalSessions);
   const uploadBytes = parseSize(deps.uploadLimit);
+  const setCookie = (req: Request, res: Response, session: Session | undefined) =>
+    setSessionCookie(req, res, session, deps.secureCookie);
 
   const middleware: RequestHandler = (_req, res, next) => {
     res.setHeader('Content-Security-Policy', CSP);
@@ -144,7 +148,7 @@ export function createPortal(deps: PortalDeps): Portal {
       res.json = ((body: { detail?: string; status?: number }) => {
         res.json = json;
         if (res.statusCode === 401) {
-          setSessionCookie(req, res, undefined);
+          setCookie(req, res, undefined);
           res.status(303).redirect('/portal/sign-in');
           // The cookie is cleared at once; the stored session goes as soon as the store can.
           sessions.destroy(session).catch(() => undefined);
@@ -255,7 +259,7 @@ export function createPortal(deps: PortalDeps): Portal {
       handler: async (req, res) => {
         const session = (await sessions.get(req)) ?? (await sessions.create());
         if (session.identity) return void res.redirect(303, '/portal/');
-        setSessionCookie(req, res, session);
+        setCookie(req, res, session);
         res.type('html').send(signInPage(session, deps));
       },
     },
@@ -290,7 +294,7 @@ export function createPortal(deps: PortalDeps): Portal {
           await sessions.destroy(anonymous);
           // A new id on sign-in: a session id known before cannot be carried into the signed-in session.
           const session = await sessions.create({ identity, token, expiresAt: identity.expiresAt * 1000 });
-          setSessionCookie(req, res, session);
+          setCookie(req, res, session);
           return res.redirect(303, '/portal/');
         } catch (error) {
           if (error instanceof ProblemError) return fail(error.detail ?? 'The token could not be verified.');
@@ -314,7 +318,7 @@ export function createPortal(deps: PortalDeps): Portal {
       guard: guards.authenticated,
       handler: async (ctx) => {
         await sessions.destroy(ctx.session);
-        setSessionCookie(ctx.req, ctx.res, undefined);
+        setCookie(ctx.req, ctx.res, undefined);
         ctx.res.redirect(303, '/portal/sign-in');
       },
     },

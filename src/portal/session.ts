@@ -1,5 +1,6 @@
 /**
- * Portal sessions: an opaque random id in an httpOnly, SameSite=Strict cookie (Secure under TLS); the
+ * Portal sessions: an opaque random id in an httpOnly, SameSite=Strict cookie (Secure under TLS, or always
+ * when portal.secureCookie says so); the
  * verified identity, the bearer token used to call the services and the CSRF token stay server-side.
  *
  * Signed-in sessions are kept in the store too, so a restart does not sign everyone out. The store
@@ -191,8 +192,24 @@ export function readCookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
-export function setSessionCookie(req: Request, res: Response, session: Session | undefined): void {
-  const attributes = ['Path=/portal', 'HttpOnly', 'SameSite=Strict', ...(req.secure ? ['Secure'] : [])];
+/**
+ * When the cookie is Secure: `auto` when the request came over TLS, as express sees it (the socket, or
+ * X-Forwarded-Proto only from a proxy in server.trustProxy); `always` on every answer.
+ */
+export type SecureCookie = 'auto' | 'always';
+
+export function setSessionCookie(
+  req: Request,
+  res: Response,
+  session: Session | undefined,
+  secure: SecureCookie = 'auto',
+): void {
+  const attributes = [
+    'Path=/portal',
+    'HttpOnly',
+    'SameSite=Strict',
+    ...(secure === 'always' || req.secure ? ['Secure'] : []),
+  ];
   const value = session ? `${COOKIE}=${session.id}` : `${COOKIE}=; Max-Age=0`;
   res.append('Set-Cookie', [value, ...attributes].join('; '));
 }

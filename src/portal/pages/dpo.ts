@@ -2,6 +2,7 @@
 import { PassThrough } from 'node:stream';
 import { guards } from '../../http/routes';
 import { problems, ProblemError } from '../../http/problem';
+import { logTimestamp } from '../../http/timestamps';
 import { CONTENT_TYPES, type ExportFormat } from '../../audit/export';
 import type { EventFilter, StatsRow } from '../../audit/service';
 import { localDate } from '../../requests/local-day';
@@ -46,8 +47,7 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 function dayField(value: string | undefined, label: string): string | undefined {
   const v = value?.trim();
   if (!v) return undefined;
-  const t = Date.parse(`${v}T00:00:00Z`);
-  if (!DAY.test(v) || Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== v) {
+  if (!DAY.test(v) || logTimestamp(v, { allowDate: true }) === undefined) {
     throw problems.badRequest(`${label}: not a day (YYYY-MM-DD).`);
   }
   return v;

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { verifyLogFast } from '../../audit/verify-fast';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../config/file-modes';
 import type { Store } from '../port';
 import { createAccreditationRows, createAccreditations } from './accreditations';
 import { createAudit, readRawCheckpoints } from './audit';
@@ -51,7 +52,10 @@ export interface SqliteStoreOptions {
 export function openSqliteStore(opts: SqliteStoreOptions): Store {
   const now = opts.now ?? (() => new Date());
   if (opts.file !== ':memory:' && !opts.file.startsWith('file:')) {
-    fs.mkdirSync(path.dirname(path.resolve(opts.file)), { recursive: true });
+    // Raw identifiers live here: the folder 0700 and the file 0600 (SQLite gives -wal and -shm the
+    // database file's mode), whatever the umask.
+    fs.mkdirSync(path.dirname(path.resolve(opts.file)), { recursive: true, mode: PRIVATE_DIR_MODE });
+    fs.closeSync(fs.openSync(opts.file, 'a', PRIVATE_FILE_MODE));
   }
   const db = new Database(opts.file);
   try {
