@@ -195,12 +195,10 @@ async function seed(gw: TestGateway, as: (user: string) => Record<string, string
   ).body as { id: string };
   const requestId = created.id;
   ok(await gw.http.post(`/api/v1/requests/${requestId}/answer/shared`).set(as('bram')), 'answer');
-  const preview = ok(await gw.http.get(`/api/v1/requests/${requestId}`).set(as('bram')), 'preview').body;
+  const { previewVersion } = ok(await gw.http.get(`/api/v1/requests/${requestId}`).set(as('bram')), 'preview')
+    .body as { previewVersion: number };
   ok(
-    await gw.http
-      .post(`/api/v1/requests/${requestId}/approve`)
-      .set(as('bram'))
-      .send(preview.preview?.version !== undefined ? { version: preview.preview.version } : {}),
+    await gw.http.post(`/api/v1/requests/${requestId}/approve`).set(as('bram')).send({ previewVersion }),
     'approve',
   );
   const disclosure = ok(
@@ -324,7 +322,7 @@ function calls(accreditationsFile: string, seed: Seed): Record<string, Call | nu
       query: 'adapter=boatreg-nl',
       upload: { type: 'text/csv', data: VESSELS_CSV },
     },
-    'post /api/v1/requests/:id/approve': { json: {} },
+    'post /api/v1/requests/:id/approve': { json: { previewVersion: 1 } },
     'post /api/v1/requests/:id/decline': { json: reason },
     'post /api/v1/requests/:id/withdraw': null,
     'put /api/v1/datasets/:datasetId/records': {
@@ -370,7 +368,7 @@ function calls(accreditationsFile: string, seed: Seed): Record<string, Call | nu
       file: { fields: { adapter: 'boatreg-nl' }, name: 'answer.csv', data: VESSELS_CSV },
     },
     'post /portal/requests/:id/answer-shared': { form: {} },
-    'post /portal/requests/:id/approve': { form: {} },
+    'post /portal/requests/:id/approve': { form: { previewVersion: '1' } },
     'post /portal/requests/:id/decline': { form: reason },
     'post /portal/datasets/:datasetId': {
       file: { fields: { adapter: 'boatreg-nl', mode: 'replace' }, name: 'vessels.csv', data: VESSELS_CSV },
