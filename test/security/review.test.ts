@@ -1,0 +1,88 @@
+/**
+ * Review of issue 15 as merged: what an attacker with any partner's token, or a curious partner DPO or
+ * admin, could still get past the Five Safes, and what a crash could do to the start-up check. Each test
+ * is named after its hole (R1…), and each such test failed on the code as merged; the SIGKILL test
+ * found no hole and stands guard.
+ */
+import { issueDemoToken } from '../../src/auth/demo-tokens';
+import { loadConfig } from '../../src/config/load';
+import { createTestGateway, type TestGateway } from '../helpers/gateway';
+import { portalSession, portalTokenSession } from '../helpers/portal-session';
+
+let gw: TestGateway;
+const auth: Record<string, { Authorization: string }> = {};
+const DAY_MS = 86_400_000;
+const dayFromNow = (days: number) => new Date(Date.now() + days * DAY_MS).toISOString().slice(0, 10);
+
+/** A person in the registry with `roles` (and their token), beside the demo's users. */
+async function accredit(partnerId: string, userId: string, roles: string[]): Promise<void> {
+  await gw.store.accreditations.put(
+    {
+      userId,
+      partnerId,
+      displayName: `${userId} (${partnerId})`,
+      roles: roles as never,
+      vettingLevel: 3,
+      trainedOn: dayFromNow(-10),
+      expiresOn: dayFromNow(300),
+      suspended: false,
+    },
+    [],
+  );
+  const token = await issueDemoToken({
+    userId,
+    partner: gw.bundle.partners.get(partnerId)!,
+    bundleDir: gw.bundle.dir,
+    audience: loadConfig({}).auth.audience,
+    ttlSeconds: 3600,
+    mfa: true,
+  });
+  auth[userId] = { Authorization: `Bearer ${token}` };
+}
+
+beforeAll(async () => {
+  gw = await createTestGateway({ FSG_DEMO_DATASETS: 'true' });
+  for (const user of ['anna', 'dana', 'ada', 'ben'])
+    auth[user] = { Authorization: `Bearer ${await gw.token(user)}` };
+  await accredit('boatreg-nl', 'bea', ['dpo']);
+  await accredit('insureco', 'ines', ['dpo']);
+  await accredit('gateway', 'cara', ['admin']);
+}, 30_000);
+afterAll(() => gw.close());
+
+describe('hole R1: the portal’s forms show the agreements only to those who may use them', () => {
+  const FORMS = [
+    '/portal/lookup',
+    '/portal/requests/new',
+    '/portal/requests/new?agreement=stolen-boats&dataset=boatreg-nl/vessels',
+  ];
+  /** What the forms tell of an agreement: its id, title, case-reference form, datasets and fields. */
+  const TERMS = ['stolen-boats', 'stolen-vehicles', 'agreed form', '\\d{4}', 'vessels', 'classification'];
+
+  it('hole R1: a validly-tokened caller without accreditation sees no agreement, case-reference form or dataset', async () => {
+    const { cookie } = await portalTokenSession(gw.http, await gw.token('mallory', { partner: 'police-nl' }));
+    for (const form of FORMS) {
+      const res = await gw.http.get(form).set('Cookie', cookie).set('Accept', 'text/html');
+      expect(res.status).toBe(403);
+      for (const term of TERMS) expect(res.text).not.toContain(term);
+    }
+  });
+
+  it('hole R1: an accredited user of the partner who may not search or request (its DPO) sees none either', async () => {
+    const { cookie } = await portalSession(gw.http, 'dana');
+    for (const form of FORMS) {
+      const res = await gw.http.get(form).set('Cookie', cookie).set('Accept', 'text/html');
+      expect(res.status).toBe(403);
+      for (const term of TERMS) expect(res.text).not.toContain(term);
+    }
+  });
+
+  it('the analyst still gets the forms', async () => {
+    const { cookie } = await portalSession(gw.http, 'anna');
+    for (const form of FORMS) {
+      const res = await gw.http.get(form).set('Cookie', cookie);
+      expect(res.status).toBe(200);
+      expect(res.text).toContain('stolen-boats');
+    }
+  });
+});
