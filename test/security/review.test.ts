@@ -4,6 +4,7 @@
  * is named after its hole (R1…), and each such test failed on the code as merged; the SIGKILL test
  * found no hole and stands guard.
  */
+import type { AuditEntry } from '../../src/audit/types';
 import { issueDemoToken } from '../../src/auth/demo-tokens';
 import { loadConfig } from '../../src/config/load';
 import { createTestGateway, type TestGateway } from '../helpers/gateway';
@@ -84,5 +85,69 @@ describe('hole R1: the portal’s forms show the agreements only to those who ma
       expect(res.status).toBe(200);
       expect(res.text).toContain('stolen-boats');
     }
+  });
+});
+
+describe("hole R2/R3: a provider DPO's view of a lookup keeps the hashes of its own hits only", () => {
+  /** Hits boatreg-nl and insureco (both hold it), then boatreg-nl alone. */
+  const BOTH = 'NL-HXAB7A33G293';
+  const BOATREG_ONLY = 'DE-SEA00042F212';
+  let whole: AuditEntry & { redacted?: string[] };
+
+  const lookups = async (user: string, query = ''): Promise<(AuditEntry & { redacted?: string[] })[]> => {
+    const res = await gw.http.get(`/api/v1/audit/events?type=lookup&outcome=permit${query}`).set(auth[user]);
+    expect(res.status).toBe(200);
+    return res.body.items;
+  };
+  const hashes = (entry: AuditEntry) => entry.data.identifierHashes as string[];
+
+  beforeAll(async () => {
+    const res = await gw.http
+      .post('/api/v1/lookups')
+      .set(auth.anna)
+      .send({
+        agreementId: 'stolen-boats',
+        purpose: 'stolen-property-investigation',
+        caseRef: 'NL-2026-000778',
+        identifiers: [
+          { type: 'hin', value: BOTH },
+          { type: 'hin', value: BOATREG_ONLY },
+        ],
+      });
+    expect(res.status).toBe(200);
+    expect(res.body.hits.filter((h: { query: number }) => h.query === 1)).toEqual([
+      expect.objectContaining({ providerId: 'boatreg-nl' }),
+    ]);
+    [whole] = await lookups('dana');
+    expect(hashes(whole)).toHaveLength(2);
+  });
+
+  it("hole R2: a provider's DPO does not see the keyed hash of an identifier that did not hit it", async () => {
+    const [mine] = await lookups('ines');
+    expect(mine.seq).toBe(whole.seq);
+    expect(hashes(mine)).toEqual([hashes(whole)[0]]);
+    expect(mine.data.hits).toEqual([expect.objectContaining({ providerId: 'insureco', query: 0 })]);
+    expect(mine.redacted).toEqual(['partners', 'data.hits', 'data.identifierHashes']);
+    for (const format of ['jsonl', 'csv']) {
+      const exported = await gw.http.get(`/api/v1/audit/export?format=${format}`).set(auth.ines);
+      expect(exported.status).toBe(200);
+      expect(exported.text).toContain(hashes(whole)[0]);
+      expect(exported.text).not.toContain(hashes(whole)[1]);
+    }
+    // The provider both identifiers hit sees both, each hit naming its place in the shorter list.
+    const [bea] = await lookups('bea');
+    expect(hashes(bea)).toEqual(hashes(whole));
+    expect((bea.data.hits as { query: number }[]).map((h) => h.query).sort()).toEqual([0, 1]);
+  });
+
+  it("hole R3: a provider DPO's identifier search finds a lookup only through an identifier that hit its partner", async () => {
+    const search = (user: string, value: string) =>
+      lookups(user, `&identifier=${encodeURIComponent(`hin:${value}`)}`).then((items) =>
+        items.map((e) => e.seq),
+      );
+    expect(await search('ines', BOATREG_ONLY)).toEqual([]);
+    expect(await search('ines', BOTH)).toContain(whole.seq);
+    expect(await search('bea', BOATREG_ONLY)).toContain(whole.seq);
+    expect(await search('dana', BOATREG_ONLY)).toContain(whole.seq);
   });
 });
