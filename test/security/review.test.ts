@@ -151,3 +151,71 @@ describe("hole R2/R3: a provider DPO's view of a lookup keeps the hashes of its 
     expect(await search('dana', BOATREG_ONLY)).toContain(whole.seq);
   });
 });
+
+describe('hole R4: a role grant is approved by two admins who both still are, to an active person', () => {
+  const propose = (by: string, partnerId: string, userId: string, role: string) =>
+    gw.http
+      .post(`/api/v1/admin/accreditations/${partnerId}/${userId}/role-grants`)
+      .set(auth[by])
+      .send({ role });
+  const approve = (by: string, id: string) =>
+    gw.http.post(`/api/v1/admin/role-grants/${id}/approve`).set(auth[by]).send({});
+  const rolesOf = async (partnerId: string, userId: string) =>
+    (await gw.store.accreditations.get(partnerId, userId))?.roles;
+  const setAdmin = async (userId: string, admin: boolean) => {
+    const entry = (await gw.store.accreditations.get('gateway', userId))!;
+    await gw.store.accreditations.put({ ...entry, roles: admin ? ['admin'] : [] }, []);
+  };
+
+  it('hole R4: a grant whose proposer has lost admin since cannot be approved', async () => {
+    await accredit('police-nl', 'piet', ['analyst']);
+    const proposed = await propose('ben', 'police-nl', 'piet', 'dpo');
+    expect(proposed.status).toBe(201);
+    await setAdmin('ben', false);
+    try {
+      const res = await approve('cara', proposed.body.id);
+      expect(res.status).toBe(409);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(await rolesOf('police-nl', 'piet')).toEqual(['analyst']);
+      expect((await gw.store.roleGrants.get(proposed.body.id))?.state).toBe('pending');
+    } finally {
+      await setAdmin('ben', true);
+    }
+  });
+
+  it('hole R4: no privileged role is proposed to, or approved for, a suspended person', async () => {
+    await accredit('police-nl', 'joost', ['analyst']);
+    const proposed = await propose('ada', 'police-nl', 'joost', 'dpo');
+    expect(proposed.status).toBe(201);
+    const suspended = await gw.http
+      .post('/api/v1/admin/accreditations/police-nl/joost/suspend')
+      .set(auth.ben)
+      .send({ reason: 'under investigation' });
+    expect(suspended.status).toBe(200);
+    expect((await approve('ben', proposed.body.id)).status).toBe(409);
+    expect(await rolesOf('police-nl', 'joost')).toEqual(['analyst']);
+    expect((await propose('ada', 'police-nl', 'joost', 'admin')).status).toBe(409);
+  });
+
+  it('hole R4: an approver whose admin is revoked while the approval is on its way grants nothing', async () => {
+    await accredit('police-nl', 'kees', ['analyst']);
+    const proposed = await propose('ada', 'police-nl', 'kees', 'dpo');
+    expect(proposed.status).toBe(201);
+    const grants = gw.store.roleGrants;
+    const decide = grants.decide.bind(grants);
+    // The revocation commits after the approver passed the guard, before the approval's transaction.
+    grants.decide = async (...args) => {
+      await setAdmin('cara', false);
+      return decide(...args);
+    };
+    try {
+      const res = await approve('cara', proposed.body.id);
+      expect(res.status).toBe(403);
+      expect(await rolesOf('police-nl', 'kees')).toEqual(['analyst']);
+      expect((await gw.store.roleGrants.get(proposed.body.id))?.state).toBe('pending');
+    } finally {
+      grants.decide = decide;
+      await setAdmin('cara', true);
+    }
+  });
+});
