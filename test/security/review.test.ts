@@ -5,8 +5,12 @@
  * found no hole and stands guard.
  */
 import type { AuditEntry } from '../../src/audit/types';
+import type { Identity } from '../../src/auth/identity';
 import { issueDemoToken } from '../../src/auth/demo-tokens';
 import { loadConfig } from '../../src/config/load';
+import type { Agreement } from '../../src/policy/types';
+import { memoryQuotas, takeDailyQuota, type QuotaKey } from '../../src/quotas/daily-quotas';
+import { startOfLocalDay } from '../../src/requests/local-day';
 import { createTestGateway, type TestGateway } from '../helpers/gateway';
 import { portalSession, portalTokenSession } from '../helpers/portal-session';
 
@@ -217,5 +221,40 @@ describe('hole R4: a role grant is approved by two admins who both still are, to
       grants.decide = decide;
       await setAdmin('cara', true);
     }
+  });
+});
+
+describe("hole R5: a quota's day begins at local midnight also on the days the clocks change", () => {
+  const AMSTERDAM = 'Europe/Amsterdam';
+
+  it.each([
+    // 25 October 2026: 03:00 CEST becomes 02:00 CET at 01:00 UTC; the day began at 22:00 UTC (CEST).
+    ['autumn, before the change', '2026-10-25T00:30:00Z', '2026-10-24T22:00:00.000Z'],
+    ['autumn, after the change', '2026-10-25T10:00:00Z', '2026-10-24T22:00:00.000Z'],
+    // 29 March 2026: 02:00 CET becomes 03:00 CEST at 01:00 UTC; the day began at 23:00 UTC (CET).
+    ['spring, before the change', '2026-03-29T00:30:00Z', '2026-03-28T23:00:00.000Z'],
+    ['spring, after the change', '2026-03-29T10:00:00Z', '2026-03-28T23:00:00.000Z'],
+    ['an ordinary day', '2026-07-01T10:00:00Z', '2026-06-30T22:00:00.000Z'],
+  ])('hole R5: %s', (_name, now, start) => {
+    expect(startOfLocalDay(new Date(now), AMSTERDAM).toISOString()).toBe(start);
+  });
+
+  it('hole R5: the uses of the first hours still count after the clocks went back', async () => {
+    const agreement = { id: 'stolen-boats', timezone: AMSTERDAM } as Agreement;
+    const anna = { partnerId: 'police-nl', userId: 'anna' } as Identity;
+    let now = new Date('2026-10-24T22:30:00Z'); // 00:30 CEST
+    // The store's count: the uses written since the key's day began, as countSince counts them.
+    const written: Date[] = [];
+    const count = async (key: QuotaKey) => written.filter((at) => at >= key.since).length;
+    const quotas = memoryQuotas(count, () => now);
+    const use = async () => {
+      const taken = await takeDailyQuota(quotas, anna, agreement, true, now);
+      written.push(now);
+      taken!.settle();
+      return taken!.before;
+    };
+    expect([await use(), await use(), await use()]).toEqual([0, 1, 2]);
+    now = new Date('2026-10-25T10:00:00Z'); // 11:00 CET, the same local day
+    expect(await use()).toBe(3);
   });
 });
