@@ -4,13 +4,20 @@
  * is named after its hole (R1…), and each such test failed on the code as merged; the SIGKILL test
  * found no hole and stands guard.
  */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { AuditEntry } from '../../src/audit/types';
 import type { Identity } from '../../src/auth/identity';
 import { issueDemoToken } from '../../src/auth/demo-tokens';
 import { loadConfig } from '../../src/config/load';
+import { assemble } from '../../src/gateway';
 import type { Agreement } from '../../src/policy/types';
 import { memoryQuotas, takeDailyQuota, type QuotaKey } from '../../src/quotas/daily-quotas';
 import { startOfLocalDay } from '../../src/requests/local-day';
+import { openSqliteStore } from '../../src/store/sqlite';
+import { assertBuilt, CLI, ROOT } from '../helpers/cli';
 import { createTestGateway, type TestGateway } from '../helpers/gateway';
 import { portalSession, portalTokenSession } from '../helpers/portal-session';
 
@@ -257,4 +264,128 @@ describe("hole R5: a quota's day begins at local midnight also on the days the c
     now = new Date('2026-10-25T10:00:00Z'); // 11:00 CET, the same local day
     expect(await use()).toBe(3);
   });
+});
+
+describe('hole R6: a first start stopped before it signed does not stop the gateway starting again', () => {
+  const folders: string[] = [];
+  afterAll(() => folders.forEach((f) => fs.rmSync(f, { recursive: true, force: true })));
+
+  /** A data folder whose log holds `entries` and no checkpoint, as a start killed before signing leaves it. */
+  async function crashed(entries: Parameters<ReturnType<typeof openSqliteStore>['audit']['append']>[0]) {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsg-crashed-'));
+    folders.push(dataDir);
+    const config = loadConfig({ FSG_DATA_DIR: dataDir, FSG_LOG_LEVEL: 'silent', FSG_DEMO_DATASETS: 'false' });
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const store = openSqliteStore({ file: path.join(dataDir, config.store.file), lookupWriter: 'inline' });
+    await store.audit.append(entries);
+    await store.close();
+    return () => assemble(config);
+  }
+
+  it("hole R6: a log holding only a start's own entries and no checkpoint is signed, not refused", async () => {
+    const start = await crashed([
+      { type: 'policy.load', actor: 'system', partners: ['police-nl'], outcome: 'loaded', data: {} },
+      { type: 'accreditation.change', actor: 'system', partners: ['police-nl'], outcome: 'create', data: {} },
+    ]);
+    const started = await start();
+    try {
+      const latest = await started.store.audit.latestCheckpoint();
+      expect(latest?.treeSize).toBeGreaterThanOrEqual(3);
+    } finally {
+      await started.store.close();
+    }
+  });
+
+  it("a log with anyone else's entry and no checkpoint is still refused", async () => {
+    const start = await crashed([
+      { type: 'policy.load', actor: 'system', partners: ['police-nl'], outcome: 'loaded', data: {} },
+      {
+        type: 'lookup',
+        actor: { partnerId: 'police-nl', userId: 'anna' },
+        partners: ['police-nl'],
+        outcome: 'permit',
+        data: {},
+      },
+    ]);
+    await expect(start()).rejects.toThrow(/audit log.*no-checkpoint/);
+  });
+});
+
+describe('hole R6: a kill during writes', () => {
+  /** The built gateway in a child process, serving on a free port; resolves with its URL. */
+  function serve(dataDir: string) {
+    const child = spawn(process.execPath, [CLI, 'serve'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        FSG_DATA_DIR: dataDir,
+        FSG_HOST: '127.0.0.1',
+        FSG_PORT: '0',
+        FSG_LOG_LEVEL: 'info',
+        FSG_DEMO_DATASETS: 'true',
+        FSG_CHECKPOINT_EVERY_ENTRIES: '64',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const listening = new Promise<string>((resolve, reject) => {
+      let text = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        text += chunk.toString('utf8');
+        const match =
+          /"message":"gateway listening"[^\n]*/.exec(text) ?? /gateway listening[^\n]*/.exec(text);
+        const url = match && /"url":"([^"]+)"/.exec(match[0]);
+        if (url) resolve(url[1]);
+      });
+      child.once('exit', (code) => reject(new Error(`fsg serve exited (${code}) before listening`)));
+    });
+    return { child, listening };
+  }
+
+  it('a gateway killed (SIGKILL) while lookups are being written starts again on its log', async () => {
+    assertBuilt();
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsg-killed-'));
+    try {
+      const { child, listening } = serve(dataDir);
+      const url = await listening;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      let answered = 0;
+      let killed = false;
+      const body = JSON.stringify({
+        agreementId: 'stolen-boats',
+        purpose: 'stolen-property-investigation',
+        caseRef: 'NL-2026-000779',
+        identifiers: [{ type: 'hin', value: 'NL-HXAB7A33G293' }],
+      });
+      const worker = async () => {
+        while (!killed) {
+          const res = await fetch(`${url}/api/v1/lookups`, {
+            method: 'POST',
+            headers: { ...auth.anna, 'Content-Type': 'application/json' },
+            body,
+          }).catch(() => undefined);
+          await res?.arrayBuffer().catch(() => undefined);
+          // Killed with lookups in flight: some of them are in the writer's transaction.
+          if (res && ++answered === 150) {
+            killed = true;
+            child.kill('SIGKILL');
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, worker));
+      await exited;
+
+      const started = await assemble(
+        loadConfig({ FSG_DATA_DIR: dataDir, FSG_LOG_LEVEL: 'silent', FSG_DEMO_DATASETS: 'true' }),
+      );
+      try {
+        const head = await started.store.audit.head();
+        expect(head!.seq).toBeGreaterThan(150);
+        expect((await started.store.audit.latestCheckpoint())!.treeSize).toBe(head!.seq);
+      } finally {
+        await started.store.close();
+      }
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
