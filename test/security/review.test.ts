@@ -18,7 +18,7 @@ import { memoryQuotas, takeDailyQuota, type QuotaKey } from '../../src/quotas/da
 import { startOfLocalDay } from '../../src/requests/local-day';
 import { openSqliteStore } from '../../src/store/sqlite';
 import { assertBuilt, CLI, ROOT } from '../helpers/cli';
-import { createTestGateway, type TestGateway } from '../helpers/gateway';
+import { boatRequest, createTestGateway, type TestGateway } from '../helpers/gateway';
 import { portalSession, portalTokenSession } from '../helpers/portal-session';
 
 let gw: TestGateway;
@@ -59,6 +59,7 @@ beforeAll(async () => {
   await accredit('boatreg-nl', 'bea', ['dpo']);
   await accredit('insureco', 'ines', ['dpo']);
   await accredit('gateway', 'cara', ['admin']);
+  await accredit('autodealers-nl', 'dora', ['dpo']);
 }, 30_000);
 afterAll(() => gw.close());
 
@@ -160,6 +161,33 @@ describe("hole R2/R3: a provider DPO's view of a lookup keeps the hashes of its 
     expect(await search('ines', BOTH)).toContain(whole.seq);
     expect(await search('bea', BOATREG_ONLY)).toContain(whole.seq);
     expect(await search('dana', BOATREG_ONLY)).toContain(whole.seq);
+  });
+});
+
+describe('hole R7: a request to a partner outside its agreement does not reach that partner’s DPO', () => {
+  it('hole R7: the log entries of a request naming a provider that is no party to the agreement name the requester only', async () => {
+    const sent = [
+      { by: auth.anna, caseRef: 'NL-2026-000781' },
+      {
+        by: { Authorization: `Bearer ${await gw.token('mallory', { partner: 'police-nl' })}` },
+        caseRef: 'NL-2026-000782',
+      },
+    ];
+    const ids: string[] = [];
+    for (const { by, caseRef } of sent) {
+      const res = await gw.http
+        .post('/api/v1/requests')
+        .set(by)
+        .send(boatRequest({ providerId: 'autodealers-nl', caseRef }));
+      expect(res.status).toBe(403);
+      ids.push(res.body.requestId);
+    }
+    const seen = await gw.http.get('/api/v1/audit/events?limit=1000').set(auth.dora);
+    expect(seen.status).toBe(200);
+    for (const term of [...ids, ...sent.map((s) => s.caseRef)]) expect(seen.text).not.toContain(term);
+    // The requester's DPO sees both.
+    const own = await gw.http.get('/api/v1/audit/events?limit=1000').set(auth.dana);
+    for (const id of ids) expect(own.text).toContain(id);
   });
 });
 
