@@ -15,11 +15,12 @@ import { createTokenVerifier } from './auth/verifier';
 import type { GatewayConfig } from './config/load';
 import { secureDataDir } from './config/file-modes';
 import { loadOrCreateSecrets } from './config/secrets';
-import { seedDemoDatasets } from './datasets/demo-seed';
+import { DEMO_SEED_USER, seedDemoDatasets } from './datasets/demo-seed';
 import { createLogger, type Logger } from './http/logger';
 import { loadBundle } from './policy/load';
 import type { Bundle } from './policy/types';
 import { lookupWriterAvailable, openSqliteStore } from './store/sqlite';
+import { readRawAuditRows } from './store/sqlite/audit';
 import type { Store } from './store/port';
 
 export interface Assembled extends Gateway {
@@ -125,10 +126,35 @@ export async function checkLogAtStartup(file: string, publicKey: KeyObject, logg
     return;
   }
   const { seq, reason } = report.firstBroken!;
+  if (reason === 'no-checkpoint' && (await startEntriesOnly(file))) {
+    logger.warn('audit log has no checkpoint: a first start stopped before it signed; signing it now', {
+      entries: report.entries,
+    });
+    return;
+  }
   logger.error('audit log verification failed at start-up', { seq, reason, signedSize });
   throw new Error(
     `audit log: ${failedVerdict({ seq, reason })}; the gateway signs and appends nothing on a log it cannot vouch for: run fsg audit verify for the details`,
   );
+}
+
+/**
+ * Whether every entry is one a start writes before its first signature: the policy load and, in demo
+ * mode, the seeded users and datasets. A first start that stopped (a crash, a kill) between its first
+ * entry and its first checkpoint leaves such a log, and a gateway that then refused to start would be a
+ * denial of service of its own making. Signing it vouches for no more than a new database's first start
+ * writes, which anyone able to delete the file could have. (The columns read here were verified against
+ * the bodies, the whole log being checked when there is no checkpoint.)
+ */
+async function startEntriesOnly(file: string): Promise<boolean> {
+  for await (const row of readRawAuditRows(file)) {
+    const system = row.actor_user === 'system' && row.actor_partner === null;
+    const startEntry =
+      (system && (row.type === 'policy.load' || row.type === 'accreditation.change')) ||
+      (row.type === 'dataset.upload' && row.actor_user === DEMO_SEED_USER);
+    if (!startEntry) return false;
+  }
+  return true;
 }
 
 /** A policy change is itself logged: each start records the digest it runs under. */

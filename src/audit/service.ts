@@ -377,6 +377,8 @@ export class AuditService {
       if (!hash) throw problems.badRequest('A subject is a name.');
       query.keyedHash = hash;
     }
+    // Found only as the DPO's view shows the entry: of a lookup, the identifiers that hit its partner.
+    if (query.keyedHash !== undefined) query.keyedHashInView = true;
     return query;
   }
 }

@@ -80,6 +80,11 @@ export interface AuditQuery {
   outcome?: string;
   /** Only entries that carry this keyed hash (of an identifier or a data subject). */
   keyedHash?: string;
+  /**
+   * With `keyedHash` and `scopePartner`: a lookup by another partner matches only through an identifier
+   * that hit the scope partner, the only hashes the scope partner's view of it keeps (views.ts).
+   */
+  keyedHashInView?: boolean;
   /** Only entries up to this seq (an export's snapshot). */
   maxSeq?: number;
 }

@@ -3,7 +3,8 @@
  * two parties to one agreement, and all of such an entry concerns both. Some name partners that are not
  * parties to one another, and there a partner's DPO sees only what concerns its own partner:
  * - a hit/no-hit `lookup` names the requester and every provider that held a record: a provider's DPO
- *   sees only its own hits, and `partners` cut to the requester and itself;
+ *   sees only its own hits, the keyed hashes of only the identifiers they answer, and `partners` cut
+ *   to the requester and itself;
  * - a `policy.load` names every partner and lists every agreement: a partner's DPO sees itself and the
  *   agreements its partner is a party to.
  * The requester's DPO (the entry's actor partner) and a supervisor's DPO see the whole entry.
@@ -34,8 +35,8 @@ const field = (value: unknown, key: string): unknown =>
 const CUTS: Record<string, (entry: Entry, viewer: string, partiesOf: PartiesOf) => PartnerView> = {
   lookup: (entry, viewer) => ({
     partners: entry.partners.filter((p) => p === viewer || p === entry.actorPartner),
-    data: { ...entry.data, hits: list(entry.data.hits).filter((h) => field(h, 'providerId') === viewer) },
-    redacted: ['partners', 'data.hits'],
+    data: { ...entry.data, ...ownHits(entry.data, viewer) },
+    redacted: ['partners', 'data.hits', 'data.identifierHashes'],
   }),
   'policy.load': (entry, viewer, partiesOf) => ({
     partners: entry.partners.filter((p) => p === viewer),
@@ -49,6 +50,33 @@ const CUTS: Record<string, (entry: Entry, viewer: string, partiesOf: PartiesOf) 
     redacted: ['partners', 'data.agreements'],
   }),
 };
+
+/**
+ * A lookup's hits at `viewer`, and the keyed hashes of the identifiers they answer: each hit names its
+ * identifier's place in `identifierHashes` (`query`), renumbered here to its place in the shorter list.
+ * The hashes of the identifiers that hit no one or only others are cut, as is every hash of an entry
+ * whose hits name no place (written before they did).
+ */
+function ownHits(data: Record<string, unknown>, viewer: string): Record<string, unknown> {
+  const asked = list(data.identifierHashes);
+  const hits = list(data.hits).filter((h) => field(h, 'providerId') === viewer);
+  const placeOf = (hit: unknown) => {
+    const query = field(hit, 'query');
+    return Number.isInteger(query) && (query as number) >= 0 && (query as number) < asked.length
+      ? (query as number)
+      : undefined;
+  };
+  const places = [...new Set(hits.map(placeOf).filter((q): q is number => q !== undefined))].sort(
+    (a, b) => a - b,
+  );
+  return {
+    hits: hits.map((h) => {
+      const place = placeOf(h);
+      return place === undefined ? h : { ...(h as object), query: places.indexOf(place) };
+    }),
+    ...(Array.isArray(data.identifierHashes) ? { identifierHashes: places.map((q) => asked[q]) } : {}),
+  };
+}
 
 /** Entry types whose partner's view names no partner but its actor's and the viewer's. */
 export const CUT_TYPES: readonly string[] = Object.keys(CUTS);

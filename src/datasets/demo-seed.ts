@@ -22,6 +22,9 @@ export interface SeededDataset {
   quarantined: number;
 }
 
+/** The actor the log names for the demo's seeded uploads. */
+export const DEMO_SEED_USER = 'demo-seed';
+
 const SAMPLE = /^sample\.(csv|json|ndjson)$/;
 
 /** The example files an adapter ships (adapters/<id>/fixtures/sample.*), by name: CSV, JSON, NDJSON. */
@@ -66,7 +69,7 @@ export async function seedDemoDatasets(
     if (!sample) continue;
     // The upload is the system's, on the provider's behalf: the log names "demo-seed" as the actor.
     const identity: Identity = {
-      userId: 'demo-seed',
+      userId: DEMO_SEED_USER,
       partnerId: providerId,
       issuer: 'demo-seed',
       amr: [],

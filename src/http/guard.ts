@@ -1,3 +1,4 @@
+import type { Enforcer } from 'casbin';
 import type { NextFunction, Request, Response } from 'express';
 import type { Identity } from '../auth/identity';
 import type { TokenVerifier } from '../auth/verifier';
@@ -23,7 +24,7 @@ export interface GuardDeps {
  */
 export function isActive(
   entry: Accreditation | undefined,
-  identity: Identity,
+  identity: Pick<Identity, 'partnerId'>,
   now: Date,
 ): entry is Accreditation {
   return (
@@ -31,6 +32,13 @@ export function isActive(
     entry.partnerId === identity.partnerId &&
     !entry.suspended &&
     entry.expiresOn >= now.toISOString().slice(0, 10)
+  );
+}
+
+/** Whether one of the entry's roles may perform one of `actions` for its partner (casbin). */
+export function rolesAllow(entry: Accreditation, actions: readonly string[], enforcer: Enforcer): boolean {
+  return entry.roles.some((role) =>
+    actions.some((action) => allows(enforcer, role, entry.partnerId, action)),
   );
 }
 
@@ -64,11 +72,9 @@ export function createGuardMiddleware(deps: GuardDeps): GuardMiddleware {
     if (!isActive(accreditation, identity, deps.clock())) {
       throw problems.forbidden('Your accreditation does not allow this action.');
     }
-    const enforcer = deps.bundle().enforcer;
-    const allowed = accreditation.roles.some((role) =>
-      guard.actions.some((action) => allows(enforcer, role, identity.partnerId, action)),
-    );
-    if (!allowed) throw problems.forbidden('Your role does not allow this action.');
+    if (!rolesAllow(accreditation, guard.actions, deps.bundle().enforcer)) {
+      throw problems.forbidden('Your role does not allow this action.');
+    }
     res.locals.accreditation = accreditation;
   }
 }

@@ -98,7 +98,9 @@ export class LookupService {
             purpose: body.purpose,
             caseRef: body.caseRef,
             ...namedInLog(this.deps.secrets.identifierKey, body, loggedCompactly(decision)),
-            hits: hits.map((h) => ({ providerId: h.providerId, recordRef: h.recordRef })),
+            // Each hit names the identifier it answers (its place in identifierHashes): a provider's
+            // DPO sees only the hashes of the identifiers that hit that provider (audit/views.ts).
+            hits: hits.map((h) => ({ providerId: h.providerId, recordRef: h.recordRef, query: h.query })),
           },
         },
       ]);

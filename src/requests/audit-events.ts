@@ -8,7 +8,7 @@ import { keyedHash } from '../config/secrets';
 import type { CanonicalRecord } from '../records/canonical';
 import type { IdentifierInput, SafeResult } from '../safes/types';
 import { identifierKey } from '../identifiers';
-import { loggedCompactly } from './denials';
+import { loggedCompactly, providerOutside } from './denials';
 import type { Preview, StoredRequest } from './types';
 
 export type Actor = AuditEventInput['actor'];
@@ -64,9 +64,10 @@ export function subjectHashes(key: Buffer, records: CanonicalRecord[]): string[]
 }
 
 function base(request: StoredRequest, actor: Actor) {
+  const provider = providerOutside(request.decision) ? [] : [request.input.providerId];
   return {
     actor,
-    partners: [...new Set([request.requesterPartner, request.input.providerId])],
+    partners: [...new Set([request.requesterPartner, ...provider])],
     requestId: request.id,
     agreementId: request.input.agreementId,
   };

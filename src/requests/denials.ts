@@ -28,6 +28,9 @@ const UNBOUNDED: readonly ReasonCode[] = [
   'OUTPUT_NO_AGREEMENT',
 ];
 
+/** The named provider is no providing party to the request's agreement (or there is no agreement). */
+const PROVIDER_OUTSIDE: readonly ReasonCode[] = ['PROJECT_AGREEMENT_UNKNOWN', 'PROJECT_PROVIDER_NOT_PARTY'];
+
 function codesOf(decision: Judged): string[] {
   return Object.values(decision.safes).flatMap((safe) => safe?.reasons.map((r) => r.code) ?? []);
 }
@@ -35,6 +38,15 @@ function codesOf(decision: Judged): string[] {
 /** Whether the log keeps the identifiers and references a request names as counts and one digest. */
 export function loggedCompactly(decision: Judged): boolean {
   return codesOf(decision).some((code) => (UNBOUNDED as readonly string[]).includes(code));
+}
+
+/**
+ * Whether the provider a request names is outside its agreement. Such a request reaches neither the
+ * provider's inbox nor its DPO: its log entries name the requester alone (else anyone with a token could
+ * put a case reference, a purpose and keyed hashes in front of any partner's DPO).
+ */
+export function providerOutside(decision: Judged): boolean {
+  return codesOf(decision).some((code) => (PROVIDER_OUTSIDE as readonly string[]).includes(code));
 }
 
 /** The codes that say the registry does not know the caller; empty for an accredited user. */

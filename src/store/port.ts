@@ -50,11 +50,14 @@ export interface RoleGrantStore {
    * Compare-and-set from pending: records the decision and, for an approval, adds the role to the
    * subject's accreditation, logging `events` in the same transaction (`change` is the accreditation
    * before and after, absent when the role was already held). Undefined when no longer pending.
+   * `check` runs in that transaction with the registry as it is there, and refuses by throwing
+   * (nothing is written): who may still decide cannot change between its look and the write.
    */
   decide(
     id: string,
     decision: { state: 'approved' | 'rejected'; by: Person; at: string; reason?: string },
     events: (grant: RoleGrant, change?: { before: Accreditation; after: Accreditation }) => AuditEventInput[],
+    check?: (grant: RoleGrant, registry: (person: Person) => Accreditation | undefined) => void,
   ): Promise<RoleGrant | undefined>;
 }
 

@@ -17,14 +17,30 @@ export async function portalSession(
   http: ReturnType<typeof supertest>,
   user: string,
 ): Promise<{ cookie: string; csrf: string }> {
+  return signIn(http, user, { partner: demoPartnerOf(user), user });
+}
+
+/** A session signed in with a token pasted into the sign-in form (any verified token, accredited or not). */
+export function portalTokenSession(
+  http: ReturnType<typeof supertest>,
+  token: string,
+): Promise<{ cookie: string; csrf: string }> {
+  return signIn(http, 'a token', { token });
+}
+
+async function signIn(
+  http: ReturnType<typeof supertest>,
+  who: string,
+  fields: Record<string, string>,
+): Promise<{ cookie: string; csrf: string }> {
   const form = await http.get('/portal/sign-in');
   const anon = String(form.headers['set-cookie'][0]).split(';')[0];
   const signed = await http
     .post('/portal/sign-in')
     .set('Cookie', anon)
     .type('form')
-    .send({ _csrf: csrfOf(form.text), partner: demoPartnerOf(user), user });
-  if (signed.status !== 303) throw new Error(`sign-in as ${user} answered ${signed.status}`);
+    .send({ _csrf: csrfOf(form.text), ...fields });
+  if (signed.status !== 303) throw new Error(`sign-in as ${who} answered ${signed.status}`);
   const cookie = String(signed.headers['set-cookie'][0]).split(';')[0];
   const home = await http.get('/portal/').set('Cookie', cookie);
   return { cookie, csrf: csrfOf(home.text) };

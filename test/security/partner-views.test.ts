@@ -97,7 +97,7 @@ describe("item 10a: each partner's view of a log entry", () => {
     const hits = mine.data.hits as { providerId: string }[];
     expect(hits.length).toBeGreaterThan(0);
     expect(hits.every((h) => h.providerId === 'boatreg-nl')).toBe(true);
-    expect(mine.redacted).toEqual(['partners', 'data.hits']);
+    expect(mine.redacted).toEqual(['partners', 'data.hits', 'data.identifierHashes']);
     const text = JSON.stringify(
       await gw.http
         .get('/api/v1/audit/events?limit=1000')
@@ -131,7 +131,11 @@ describe("item 10a: each partner's view of a log entry", () => {
     expect(res.body.entry).toBeUndefined();
     expect(JSON.stringify(res.body)).not.toContain('insureco');
     const checked = verifyReceipt(receiptText(res.body), readPublicKey(key));
-    expect(checked).toMatchObject({ ok: true, seq: whole.seq, redacted: { cut: ['partners', 'data.hits'] } });
+    expect(checked).toMatchObject({
+      ok: true,
+      seq: whole.seq,
+      redacted: { cut: ['partners', 'data.hits', 'data.identifierHashes'] },
+    });
     const file = path.join(gw.dataDir, 'bea-receipt.json');
     fs.writeFileSync(file, receiptText(res.body));
     const printed: string[] = [];
@@ -157,7 +161,10 @@ describe("item 10a: each partner's view of a log entry", () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     const line = lines.find((l) => l.kind === 'entry' && l.seq === whole.seq);
-    expect(line).toMatchObject({ hash: whole.hash, redacted: ['partners', 'data.hits'] });
+    expect(line).toMatchObject({
+      hash: whole.hash,
+      redacted: ['partners', 'data.hits', 'data.identifierHashes'],
+    });
     const csv = await gw.http.get('/api/v1/audit/export?format=csv').set(auth.bea);
     expect(csv.text).not.toContain('insureco');
 

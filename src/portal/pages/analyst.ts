@@ -61,7 +61,9 @@ export function analystRoutes(): PortalRoute[] {
     {
       method: 'get',
       path: '/lookup',
-      guard: guards.authenticated,
+      // The form lists the agreements and their case-reference forms: for those who may search only.
+      // The search itself is decided (and logged) by the safes, whoever sends it, as the API's.
+      guard: guards.anyOf('lookups:create'),
       handler: async (ctx) => ctx.render('Hit/no-hit search', lookupForm(ctx)),
     },
     {
@@ -133,7 +135,8 @@ export function analystRoutes(): PortalRoute[] {
     {
       method: 'get',
       path: '/requests/new',
-      guard: guards.authenticated,
+      // The agreements' datasets, fields and case-reference forms: for those who may request only.
+      guard: guards.anyOf('requests:create'),
       handler: async (ctx) => ctx.render('New detail request', newRequestForm(ctx)),
     },
     {

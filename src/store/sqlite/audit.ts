@@ -326,6 +326,16 @@ function buildQuery(
   if (query.keyedHash !== undefined) {
     sql += ' JOIN audit_hashes kh ON kh.seq = a.seq AND kh.hash = @keyedHash';
     params.keyedHash = query.keyedHash;
+    if (query.keyedHashInView && query.scopePartner !== undefined) {
+      // A lookup's hit names the place of its identifier's hash (`query`); no place, no match.
+      where.push(
+        `(a.type <> 'lookup' OR a.actor_partner = @scopePartner OR EXISTS (
+          SELECT 1 FROM json_each(a.body, '$.data.hits') hit
+          WHERE json_extract(hit.value, '$.providerId') = @scopePartner
+            AND json_extract(a.body, '$.data.identifierHashes[' || json_extract(hit.value, '$.query') || ']')
+              = @keyedHash))`,
+      );
+    }
   }
   const add = (key: keyof AuditQuery, clause: string, value: unknown) => {
     if (value === undefined) return;

@@ -90,8 +90,11 @@ export function createRoleGrants(
     async list(state) {
       return (state === undefined ? all.all() : byState.all(state)).map(fromRow);
     },
-    decide(id, decision, events) {
+    decide(id, decision, events, check) {
       return unit(() => {
+        const pending = get(id);
+        if (pending?.state !== 'pending') return undefined;
+        check?.(pending, (person) => accreditations.get(person.partnerId, person.userId));
         const changed = decideStmt.run({
           id,
           state: decision.state,
