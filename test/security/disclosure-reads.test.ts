@@ -4,7 +4,7 @@
  * the failing codes, and it is logged.
  */
 import type { AuditEntry } from '../../src/audit/types';
-import { csrfOf, portalSession } from '../helpers/portal-session';
+import { portalSession, portalTokenSession } from '../helpers/portal-session';
 import { boatRequest, createTestGateway, vesselAnswer, type TestGateway } from '../helpers/gateway';
 
 let gw: TestGateway;
@@ -130,15 +130,7 @@ describe('hole 2: reading a disclosure passes the safes', () => {
 
   it('hole 2: the portal’s disclosure page passes the same safes', async () => {
     // Signed in with a token without MFA: the page is refused like the API.
-    const form = await gw.http.get('/portal/sign-in');
-    const anon = String(form.headers['set-cookie'][0]).split(';')[0];
-    const signed = await gw.http
-      .post('/portal/sign-in')
-      .set('Cookie', anon)
-      .type('form')
-      .send({ _csrf: csrfOf(form.text), token: tokens.annaNoMfa });
-    expect(signed.status).toBe(303);
-    const cookie = String(signed.headers['set-cookie'][0]).split(';')[0];
+    const { cookie } = await portalTokenSession(gw.http, tokens.annaNoMfa);
     const page = await gw.http
       .get(`/portal/requests/${id}/disclosure`)
       .set('Cookie', cookie)

@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import type { Response } from 'supertest';
 import { boatRequest, createTestGateway, type TestGateway } from '../helpers/gateway';
-import { csrfOf } from '../helpers/portal-session';
+import { portalTokenSession } from '../helpers/portal-session';
 
 let gw: TestGateway;
 let db: Database.Database;
@@ -174,27 +174,14 @@ describe('hole 4: detail requests', () => {
 
 describe('hole 4: the portal', () => {
   it('hole 4: a refused search shows a caller without accreditation the reason codes only', async () => {
-    const form = await gw.http.get('/portal/sign-in');
-    const anon = String(form.headers['set-cookie'][0]).split(';')[0];
-    const signed = await gw.http
-      .post('/portal/sign-in')
-      .set('Cookie', anon)
-      .type('form')
-      .send({ _csrf: csrfOf(form.text), token: await gw.token('mallory') });
-    expect(signed.status).toBe(303);
-    const cookie = String(signed.headers['set-cookie'][0]).split(';')[0];
-    const home = await gw.http.get('/portal/').set('Cookie', cookie);
-    const res = await gw.http
-      .post('/portal/lookup')
-      .set('Cookie', cookie)
-      .type('form')
-      .send({
-        _csrf: csrfOf(home.text),
-        agreementId: 'stolen-boats',
-        identifiers: 'vin:1HGCM82633A004352',
-        purpose: 'stolen-property-investigation',
-        caseRef: 'NL-1',
-      });
+    const { cookie, csrf } = await portalTokenSession(gw.http, await gw.token('mallory'));
+    const res = await gw.http.post('/portal/lookup').set('Cookie', cookie).type('form').send({
+      _csrf: csrf,
+      agreementId: 'stolen-boats',
+      identifiers: 'vin:1HGCM82633A004352',
+      purpose: 'stolen-property-investigation',
+      caseRef: 'NL-1',
+    });
     expect(res.status).toBe(403);
     expect(res.text).toContain('PEOPLE_UNKNOWN_USER');
     // Not the other safes' findings (an identifier type out of scope, a case reference of the wrong form).
