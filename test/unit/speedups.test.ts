@@ -191,33 +191,29 @@ describe('clock readings kept for a second', () => {
     expect(zonedClock(now, 'Europe/Amsterdam').minutes).toBe(12 * 60);
   });
 
-  it('startOfLocalDay answers as it did with a fresh formatter at every call', () => {
-    /** The function as it was before it kept formatters and answers. */
+  it("startOfLocalDay answers as a fresh formatter does: the first second of now's local date", () => {
+    /**
+     * The definition itself, with a new formatter at every call: the earliest whole second whose local
+     * date is now's (a local date never goes back), found by bisection over the 27 hours before now.
+     * On the days the clocks change this is midnight at midnight's offset, not at now's.
+     */
     const fresh = (now: Date, timeZone: string): number => {
-      const parts = Object.fromEntries(
+      const dateAt = (ms: number) =>
         new Intl.DateTimeFormat('en-CA', {
           timeZone,
-          hourCycle: 'h23',
           year: 'numeric',
           month: '2-digit',
           day: '2-digit',
-          hour: '2-digit',
-          minute: '2-digit',
-          second: '2-digit',
-        })
-          .formatToParts(now)
-          .map((p) => [p.type, p.value]),
-      );
-      const localAsUtc = Date.UTC(
-        +parts.year,
-        +parts.month - 1,
-        +parts.day,
-        +parts.hour,
-        +parts.minute,
-        +parts.second,
-      );
-      const offsetMs = localAsUtc - Math.floor(now.getTime() / 1000) * 1000;
-      return Date.UTC(+parts.year, +parts.month - 1, +parts.day) - offsetMs;
+        }).format(new Date(ms));
+      const today = dateAt(now.getTime());
+      let before = Math.floor(now.getTime() / 1000) - 27 * 3600; // a second of an earlier date
+      let within = Math.floor(now.getTime() / 1000); // a second of today
+      while (within - before > 1) {
+        const mid = Math.floor((before + within) / 2);
+        if (dateAt(mid * 1000) === today) within = mid;
+        else before = mid;
+      }
+      return within * 1000;
     };
     fc.assert(
       fc.property(instant, fc.constantFrom(...zones), fc.integer({ min: 0, max: 999 }), (ms, zone, dt) => {
@@ -225,7 +221,16 @@ describe('clock readings kept for a second', () => {
           expect(startOfLocalDay(new Date(at), zone).getTime()).toBe(fresh(new Date(at), zone));
         }
       }),
-      { numRuns: 300 },
+      {
+        numRuns: 300,
+        // The second before a clock change, whose next second is read at another offset.
+        examples: [
+          [Date.UTC(2039, 9, 1, 15, 29, 59), 'Australia/Lord_Howe', 0],
+          [Date.UTC(2026, 2, 29, 0, 59, 59), 'Europe/Amsterdam', 0],
+          [Date.UTC(2026, 9, 25, 0, 59, 59), 'Europe/Amsterdam', 0],
+          [Date.UTC(2026, 10, 1, 5, 59, 59), 'America/New_York', 0],
+        ],
+      },
     );
   });
 });
