@@ -56,9 +56,9 @@ export function isStoreBusy(error: unknown): boolean {
 }
 
 /**
- * The 503 for a store that stayed busy past its busy_timeout: the request did nothing (its
- * transaction rolled back), so trying again shortly is right. Logged as a warning, by code only
- * (SQLite's messages may quote SQL).
+ * The 503 for a store that stayed locked past its busy_timeout: the statement that failed changed
+ * nothing (its unit was rolled back), and the lock is another writer's, so trying again shortly is
+ * right. Logged as a warning, by code only (SQLite's messages may quote SQL).
  */
 export function storeBusyProblem(
   error: unknown,
