@@ -20,6 +20,7 @@ import { LOOKUP_PREFIX, lookupRoutes } from './lookups/routes';
 import { LookupService } from './lookups/service';
 import { errorHandler, notFoundHandler } from './http/problem-response';
 import { requestContext } from './http/request-context';
+import { clientErrorHandler, type ClientErrorHandler } from './http/server';
 import { fixedHeaders, recordHeaders, type HeaderStep } from './http/static-headers';
 import { mountRoutes, type RouteSpec } from './http/routes';
 import type { Bundle } from './policy/types';
@@ -44,6 +45,8 @@ export interface Gateway {
   app: Express;
   /** The server's request handler: the lookup fast lane (lookups/fast-lane.ts) in front of `app`. */
   handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The server's answer to what node cannot parse as a request (http/server.ts createGatewayServer). */
+  clientError: ClientErrorHandler;
   requests: RequestService;
   audit: AuditService;
   datasets: DatasetService;
@@ -86,6 +89,7 @@ export function createApp(deps: AppDeps): Gateway {
     uploadLimit: deps.config.server.uploadLimit,
     secureCookie: deps.config.portal?.secureCookie,
     apiGuard: guard,
+    logger: deps.logger,
     services: { requests, lookups, datasets, accreditations, audit },
   });
   const lookupRoute = lookupRoutes(lookups);
@@ -126,6 +130,7 @@ export function createApp(deps: AppDeps): Gateway {
   return {
     app,
     handler: (req, res) => fastLane(req, res, () => void app(req, res)),
+    clientError: clientErrorHandler({ headers, logger: deps.logger }),
     requests,
     audit,
     datasets,

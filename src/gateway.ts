@@ -3,7 +3,7 @@
  * sweep, and a graceful shutdown. Used by `fsg serve` and by tests that want the real thing.
  */
 import type { KeyObject } from 'node:crypto';
-import http, { type Server } from 'node:http';
+import type { Server } from 'node:http';
 import path from 'node:path';
 import { demoAccreditations } from './accreditations/demo-seed';
 import { createApp, type Gateway } from './app';
@@ -17,6 +17,7 @@ import { secureDataDir } from './config/file-modes';
 import { loadOrCreateSecrets } from './config/secrets';
 import { DEMO_SEED_USER, seedDemoDatasets } from './datasets/demo-seed';
 import { createLogger, type Logger } from './http/logger';
+import { createGatewayServer } from './http/server';
 import { loadBundle } from './policy/load';
 import type { Bundle } from './policy/types';
 import { lookupWriterAvailable, openSqliteStore } from './store/sqlite';
@@ -197,7 +198,7 @@ export interface RunningGateway {
 
 export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
   const gateway = await assemble(config);
-  const server = http.createServer(gateway.handler).listen(config.server.port, config.server.host);
+  const server = createGatewayServer(gateway).listen(config.server.port, config.server.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -169,20 +169,23 @@ export function buildEntryParts(
     throw new RangeError(`audit seq must be a positive integer: ${seq}`);
   if (!isHash(prevHash)) throw new TypeError('audit prevHash must be a sha256 hex digest');
   const actor = event.actor === 'system' ? null : event.actor;
-  const dataText = canonicalJson(event.data ?? {});
-  const partners = [...new Set(event.partners)].sort();
+  let dataText = canonicalJson(event.data ?? {});
+  // A lone surrogate is written "\udxxx" (lower case) by JSON.stringify; any other text with "\ud" in it
+  // (a backslash followed by "ud") only costs a copy that changes nothing.
+  if (dataText.includes('\\ud')) dataText = canonicalJson(wellFormedValue(JSON.parse(dataText)));
+  const partners = [...new Set(event.partners.map(wellFormed))].sort();
   const partnersText = canonicalJson(partners);
   const entry: AuditEntry = {
     seq,
     ts,
-    type: event.type,
+    type: wellFormed(event.type),
     // The system acts as user "system" of no partner, so the DPO sees who acted on every entry.
-    actorUser: actor ? actor.userId : 'system',
-    actorPartner: actor ? actor.partnerId : null,
+    actorUser: actor ? wellFormed(actor.userId) : 'system',
+    actorPartner: actor ? wellFormed(actor.partnerId) : null,
     partners,
-    requestId: event.requestId ?? null,
-    agreementId: event.agreementId ?? null,
-    outcome: event.outcome ?? null,
+    requestId: nullableWellFormed(event.requestId),
+    agreementId: nullableWellFormed(event.agreementId),
+    outcome: nullableWellFormed(event.outcome),
     data: JSON.parse(dataText) as Record<string, unknown>,
     prevHash,
     hash: '',
@@ -191,6 +194,36 @@ export function buildEntryParts(
   const bytes = Buffer.from(body, 'utf8');
   entry.hash = entryHash(bytes);
   return { entry, body, bytes, partnersText };
+}
+
+/*
+ * Every string of an entry is well-formed Unicode. A string with a lone UTF-16 surrogate has no UTF-8
+ * form: the canonical body writes it as a "\udfff" escape and hashes that, while SQLite stores the
+ * column as other bytes (read back as U+FFFD), and the entry no longer verifies (column-mismatch),
+ * nor does anything after it. The edges refuse such text (http/well-formed.ts); should any reach the
+ * log anyway, each lone surrogate becomes U+FFFD before the body is composed, so the body hashed and
+ * the columns stored are the same text. Replaced rather than refused: a refused append would leave a
+ * decision unlogged (a denial no DPO could see), where U+FFFD shows that text was lost.
+ */
+const wellFormed = (text: string): string => (text.isWellFormed() ? text : text.toWellFormed());
+const nullableWellFormed = (text: string | undefined): string | null =>
+  text === undefined || text === null ? null : wellFormed(text);
+
+/** A copy of plain JSON data with every string and key well-formed (keys that become equal: the last wins). */
+function wellFormedValue(value: unknown): unknown {
+  if (typeof value === 'string') return wellFormed(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(wellFormedValue);
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    Object.defineProperty(out, wellFormed(key), {
+      value: wellFormedValue(item),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
 }
 
 /**

@@ -13,6 +13,7 @@ import type { Identity } from './identity';
 import { compileAssurance, MAX_CLOCK_SKEW_SECONDS, readMfa, type Assurance } from './assurance';
 import type { IssuerConfig, Partner, TokenAlgorithm } from '../policy/types';
 import { problems } from '../http/problem';
+import { findIllFormed } from '../http/well-formed';
 
 export interface VerifierOptions {
   partners: ReadonlyMap<string, Partner>;
@@ -262,6 +263,9 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
     if (typeof sub !== 'string' || sub.length === 0 || typeof exp !== 'number' || typeof iat !== 'number') {
       throw problems.unauthenticated(NOT_VERIFIED);
     }
+    // Claims are text the log and the store keep (sub is the actor of every entry): a claim that is not
+    // well-formed (a lone surrogate) could not be kept as decided on, so the token is not accepted.
+    if (findIllFormed(payload)) throw problems.unauthenticated(NOT_VERIFIED);
     // Written as a negated "within" so that a lifetime that is not a number fails closed.
     const lifetime = exp - iat;
     if (!(lifetime > 0 && lifetime <= assurance.maxTokenLifetimeSeconds)) {

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from './logger';
 import { ProblemError, problems } from './problem';
@@ -16,7 +17,13 @@ export function problemDocument(problem: ProblemError, requestId: string | undef
   };
 }
 
+/** The headers a problem brings with it, whatever sends it (express, the fast lane, the portal). */
+export function setProblemHeaders(res: ServerResponse, problem: ProblemError): void {
+  if (problem.retryAfter !== undefined) res.setHeader('Retry-After', String(problem.retryAfter));
+}
+
 export function sendProblem(res: Response, problem: ProblemError): void {
+  setProblemHeaders(res, problem);
   res
     .status(problem.status)
     .type('application/problem+json')
@@ -35,8 +42,35 @@ function toProblem(error: unknown): ProblemError | undefined {
   // body-parser's other client errors (http-errors, 400 and exposable): a body whose Content-Encoding
   // does not decode (zlib's error inside), one cut short or longer than its Content-Length.
   if (e?.status === 400 && e.expose === true) return problems.badRequest(UNREADABLE_BODY);
+  // The router's: a path parameter whose percent-escapes are not UTF-8 (its message quotes the value).
+  if (error instanceof URIError && e.status === 400) return problems.badRequest(UNDECODABLE_PATH);
   return undefined;
 }
+
+const UNDECODABLE_PATH = 'The path holds a percent-escape that is not UTF-8.';
+
+/** SQLite's "the database is locked" (SQLITE_BUSY, SQLITE_LOCKED and their extended codes). */
+export function isStoreBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)(_|$)/.test(code);
+}
+
+/**
+ * The 503 for a store that stayed locked past its busy_timeout: the statement that failed changed
+ * nothing (its unit was rolled back), and the lock is another writer's, so trying again shortly is
+ * right. Logged as a warning, by code only (SQLite's messages may quote SQL).
+ */
+export function storeBusyProblem(
+  error: unknown,
+  logger: Logger,
+  requestId: string | undefined,
+): ProblemError {
+  const { code } = error as { code: string };
+  logger.warn('store busy', { requestId, code });
+  return problems.unavailable('The database is busy. Try again in a moment.', STORE_BUSY_RETRY_SECONDS);
+}
+
+const STORE_BUSY_RETRY_SECONDS = 1;
 
 export const UNREADABLE_BODY =
   'The body could not be read: it is cut short or its Content-Encoding does not decode.';
@@ -45,6 +79,7 @@ export const UNREADABLE_BODY =
 export function problemFor(error: unknown, logger: Logger, requestId: string | undefined): ProblemError {
   const problem = toProblem(error);
   if (problem) return problem;
+  if (isStoreBusy(error)) return storeBusyProblem(error, logger, requestId);
   // Name only: messages of foreign errors may quote input, and stacks never leave the process log level.
   logger.error('unhandled error', { requestId, error: (error as Error)?.name ?? 'unknown' });
   return new ProblemError({ code: 'internal', title: 'Internal error', status: 500 });

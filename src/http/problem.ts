@@ -10,6 +10,8 @@ export interface ProblemFields {
   detail?: string;
   /** Extension members (RFC 9457 §3.2), e.g. `requestId`, `decision`, `errors`. */
   extensions?: Record<string, unknown>;
+  /** Seconds the client should wait before trying again: sent as Retry-After. */
+  retryAfter?: number;
 }
 
 export class ProblemError extends Error {
@@ -18,6 +20,7 @@ export class ProblemError extends Error {
   readonly status: number;
   readonly detail?: string;
   readonly extensions: Record<string, unknown>;
+  readonly retryAfter?: number;
 
   constructor(fields: ProblemFields) {
     super(fields.detail ?? fields.title);
@@ -27,6 +30,7 @@ export class ProblemError extends Error {
     this.status = fields.status;
     this.detail = fields.detail;
     this.extensions = fields.extensions ?? {};
+    this.retryAfter = fields.retryAfter;
   }
 }
 
@@ -46,6 +50,6 @@ export const problems = {
   unsupportedMedia: (detail: string) =>
     new ProblemError({ code: 'unsupported-media', title: 'Unsupported media type', status: 415, detail }),
   gone: (detail: string) => new ProblemError({ code: 'gone', title: 'Gone', status: 410, detail }),
-  unavailable: (detail: string) =>
-    new ProblemError({ code: 'unavailable', title: 'Service unavailable', status: 503, detail }),
+  unavailable: (detail: string, retryAfter?: number) =>
+    new ProblemError({ code: 'unavailable', title: 'Service unavailable', status: 503, detail, retryAfter }),
 };

@@ -6,7 +6,14 @@
  * - actions: a verified token of an accredited, active user one of whose roles may perform one of
  *   the actions for their partner (casbin).
  */
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, {
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+  type Router,
+} from 'express';
+import { refuseIllFormed } from './well-formed';
 
 export type Guard = { kind: 'public' } | { kind: 'authenticated' } | { kind: 'actions'; actions: string[] };
 
@@ -27,6 +34,19 @@ export interface RouteSpec {
 
 export type GuardMiddleware = (guard: Guard) => (req: Request, res: Response, next: NextFunction) => void;
 
+/** Path parameters and query values must be text the store can keep exactly (well-formed.ts). */
+const wellFormedUrl: RequestHandler = (req, _res, next) => {
+  refuseIllFormed(req.params, 'path');
+  refuseIllFormed(req.query, 'query');
+  next();
+};
+
+/** So must every string of a JSON body, before any handler sees it (the fast lane does the same). */
+const wellFormedBody: RequestHandler = (req, _res, next) => {
+  refuseIllFormed(req.body, 'body');
+  next();
+};
+
 /** A router holding `routes`, each behind the middleware its guard asks for. */
 export function mountRoutes(
   routes: RouteSpec[],
@@ -38,10 +58,16 @@ export function mountRoutes(
   for (const route of routes) {
     if (!route.guard) throw new Error(`route ${route.method.toUpperCase()} ${route.path} declares no guard`);
     // The guard runs before the body is read: an unauthenticated caller never gets a body parsed.
-    const body = route.body === 'stream' ? [] : [json];
-    router[route.method](route.path, guardMiddleware(route.guard), ...body, async (req, res) => {
-      await route.handler(req, res);
-    });
+    const body = route.body === 'stream' ? [] : [json, wellFormedBody];
+    router[route.method](
+      route.path,
+      guardMiddleware(route.guard),
+      wellFormedUrl,
+      ...body,
+      async (req, res) => {
+        await route.handler(req, res);
+      },
+    );
   }
   return router;
 }

@@ -4,7 +4,8 @@
  * of a bare node server's answer (measured: ~140 µs of ~200 per request). So a plain JSON lookup is
  * answered here, with the very pieces the express route uses: the same request id and request log
  * line, the same fixed headers (helmet's, Cache-Control), the route's own `authenticated` guard
- * before the body is read, body-parser's strict JSON rules, the same validation, decision and answer
+ * before the body is read, body-parser's strict JSON rules, the same refusal of text that is not
+ * well-formed (http/well-formed.ts), the same validation, decision and answer
  * (answerLookup), the same problem documents.
  *
  * Anything else goes to express untouched (`next`): another method or path (also the same path in
@@ -21,10 +22,11 @@ import type { TokenVerifier } from '../auth/verifier';
 import { authenticate, WWW_AUTHENTICATE } from '../http/guard';
 import { requestLog, type Logger } from '../http/logger';
 import { problems } from '../http/problem';
-import { problemDocument, problemFor } from '../http/problem-response';
+import { problemDocument, problemFor, setProblemHeaders } from '../http/problem-response';
 import { beginRequest } from '../http/request-context';
 import type { RouteSpec } from '../http/routes';
 import { applyHeaders, type HeaderStep } from '../http/static-headers';
+import { refuseIllFormed } from '../http/well-formed';
 import { answerLookup, LOOKUP_PATH, LOOKUP_PREFIX } from './routes';
 import type { LookupService } from './service';
 
@@ -85,6 +87,7 @@ export function createLookupFastLane(deps: FastLaneDeps): FastLane {
       .then(async (who) => {
         identity = who;
         const body = parseJson(await readBody(req));
+        refuseIllFormed(body, 'body');
         const answer = await answerLookup(deps.service, who, body, {
           // As the express route's `req.ip ?? ''` (no address once the socket is gone).
           sourceIp: (proxyaddr(req, deps.trust) as string | undefined) ?? '',
@@ -95,6 +98,7 @@ export function createLookupFastLane(deps: FastLaneDeps): FastLane {
       .catch((error: unknown) => {
         const problem = problemFor(error, deps.logger, requestId);
         if (problem.status === 401) res.setHeader('WWW-Authenticate', WWW_AUTHENTICATE);
+        if (!res.headersSent) setProblemHeaders(res, problem);
         send(
           res,
           problem.status,

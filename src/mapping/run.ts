@@ -14,7 +14,9 @@
 import type { Readable } from 'node:stream';
 import { identifierKey } from '../identifiers';
 import type { CanonicalRecord } from '../records/canonical';
+import { findIllFormed } from '../http/well-formed';
 import { recordProblems } from '../records/validate';
+import { jsonPath } from './kit';
 import { readRows } from './readers';
 import { createMemorySeenIdentifiers, type SeenIdentifiers } from './seen';
 import { HASH_WORDS } from './seen-disk';
@@ -55,6 +57,7 @@ export const RUNTIME_CODES = {
   RECORD_INVALID: 'RECORD_INVALID',
   DUPLICATE_IDENTIFIER: 'DUPLICATE_IDENTIFIER',
   ADAPTER_FAILED: 'ADAPTER_FAILED',
+  TEXT_NOT_WELL_FORMED: 'TEXT_NOT_WELL_FORMED',
 } as const;
 
 export async function* mapStream(
@@ -83,8 +86,17 @@ export async function* mapStream(
   }
 }
 
-/** Maps one parsed row: the adapter, then record validation, then the duplicate check. */
+/**
+ * Maps one parsed row: the adapter, then record validation, then the duplicate check. A row holding
+ * text that is not well-formed (a JSON "\udfff" escape: a lone surrogate, which a store keeps as
+ * something else) goes no further; CSV, decoded from UTF-8 bytes, never holds one.
+ */
 export function mapRow(adapter: Adapter, value: unknown, row: number, seen: SeenIdentifiers): MapEvent {
+  const illFormed = findIllFormed(value);
+  if (illFormed) {
+    const { pointer, detail } = illFormed;
+    return quarantine({ row, field: jsonPath(pointer), code: 'TEXT_NOT_WELL_FORMED', message: detail });
+  }
   const adapted = adaptRow(adapter, value, row);
   return 'event' in adapted ? adapted.event : settleRow(adapted.outcome, row, seen);
 }

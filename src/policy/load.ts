@@ -17,6 +17,7 @@ import { createAjv } from '../config/ajv';
 import { ajvPointer } from '../config/schema-errors';
 import { parseDimension } from '../aggregates/query';
 import { FIELD_CATALOGUE, isKnownField } from '../records/canonical';
+import { findIllFormed } from '../http/well-formed';
 import { BundleError, type BundleProblem } from './bundle-error';
 import type { Agreement, AggregateRules, Bundle, Partner } from './types';
 
@@ -229,7 +230,14 @@ function readYaml(file: string, problems: BundleProblem[]): unknown {
     problems.push(...doc.errors.map((e) => ({ file, path: '/', message: e.message.split('\n')[0] })));
     return undefined;
   }
-  return doc.toJS();
+  const value: unknown = doc.toJS();
+  // YAML's "\udfff" escape makes a lone surrogate: text the log (policy.load) and the store cannot keep.
+  const illFormed = findIllFormed(value);
+  if (illFormed) {
+    problems.push({ file, path: illFormed.pointer || '/', message: illFormed.detail });
+    return undefined;
+  }
+  return value;
 }
 
 function listYaml(dir: string, problems: BundleProblem[]): string[] {

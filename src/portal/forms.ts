@@ -2,6 +2,7 @@
 import type { Request } from 'express';
 import busboy from 'busboy';
 import { problems } from '../http/problem';
+import { findIllFormed, NOT_WELL_FORMED, type IllFormed } from '../http/well-formed';
 
 export interface FormData {
   /** By name; without a prototype, so a field named __proto__ or constructor is a field like any other. */
@@ -56,6 +57,25 @@ function readMultipart(req: Request, maxFileBytes: number): Promise<FormData> {
 }
 
 export async function readForm(req: Request, maxFileBytes: number): Promise<FormData> {
+  return wellFormed(await readFormAsSent(req, maxFileBytes));
+}
+
+/**
+ * The form, unless a field holds text that is not well-formed (a multipart part may name its charset,
+ * and UTF-16 can carry a lone surrogate): a 400 naming the field, for the store could not keep it.
+ */
+function wellFormed(form: FormData): FormData {
+  const field = findIllFormed(form.fields);
+  // A field's values are one field to whoever fills in the form: named without the value's index.
+  if (field) throw formProblem({ ...field, pointer: field.pointer.replace(/\/\d+$/, '') });
+  const file = form.file && findIllFormed([form.file.name, form.file.type]);
+  if (file) throw formProblem({ pointer: '/file', detail: `name or type ${NOT_WELL_FORMED}` });
+  return form;
+}
+
+const formProblem = (error: IllFormed) => problems.badRequest('The form is invalid.', { errors: [error] });
+
+async function readFormAsSent(req: Request, maxFileBytes: number): Promise<FormData> {
   const type = (req.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
   if (type === 'multipart/form-data') return readMultipart(req, maxFileBytes);
   if (type !== 'application/x-www-form-urlencoded' && type !== '') {

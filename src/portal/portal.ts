@@ -18,7 +18,9 @@ import type { TokenVerifier } from '../auth/verifier';
 import type { DatasetService } from '../datasets/service';
 import type { LookupService } from '../lookups/service';
 import { parseSize } from '../http/body-stream';
+import type { Logger } from '../http/logger';
 import { ProblemError, problems } from '../http/problem';
+import { isStoreBusy, setProblemHeaders, storeBusyProblem } from '../http/problem-response';
 import { guards, type Guard, type GuardMiddleware, type RouteSpec } from '../http/routes';
 import type { Bundle, Role } from '../policy/types';
 import type { Person } from '../records/accreditation';
@@ -45,6 +47,8 @@ export interface PortalDeps {
   /** portal.secureCookie: when the session cookie is marked Secure (default `auto`: under TLS). */
   secureCookie?: SecureCookie;
   apiGuard: GuardMiddleware;
+  /** The operational log (a busy store is a warning). */
+  logger: Logger;
   services: {
     requests: RequestService;
     lookups: LookupService;
@@ -225,9 +229,14 @@ export function createPortal(deps: PortalDeps): Portal {
               res.redirect(303, to);
             },
           });
-        } catch (error) {
+        } catch (caught) {
+          // A store busy past its timeout is a page saying so (503, Retry-After), like the API's problem.
+          const error = isStoreBusy(caught)
+            ? storeBusyProblem(caught, deps.logger, res.locals.requestId as string | undefined)
+            : caught;
           if (!(error instanceof ProblemError)) throw error;
           if (res.headersSent) return void res.destroy();
+          setProblemHeaders(res, error);
           const errors = (error.extensions.errors as { pointer: string; detail: string }[] | undefined) ?? [];
           const detail = [
             error.detail ?? error.title,

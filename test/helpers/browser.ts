@@ -4,10 +4,11 @@
  */
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import http, { type Server } from 'node:http';
+import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { createGatewayServer } from '../../src/http/server';
 import { createTestGateway, type TestGateway } from './gateway';
 
 export const CHROMIUM = process.env.FSG_CHROMIUM ?? '/usr/bin/chromium';
@@ -30,7 +31,7 @@ export async function startPortal(env: NodeJS.ProcessEnv = {}): Promise<PortalHa
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const gw = await createTestGateway(env);
   const server: Server = await new Promise((resolve) => {
-    const s = http.createServer(gw.handler).listen(0, '127.0.0.1', () => resolve(s));
+    const s = createGatewayServer(gw).listen(0, '127.0.0.1', () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'fsg-chromium-'));

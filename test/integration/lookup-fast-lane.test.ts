@@ -154,6 +154,11 @@ describe('the lookup fast lane answers as the express route does', () => {
     ['a body that is not JSON', () => ({ type: json, body: '{"agreementId": ' }), 400],
     ['JSON that is not an object or array', () => ({ type: json, body: '"stolen-boats"' }), 400],
     ['a body the schema refuses', () => ({ type: json, body: lookupBody({ purpose: 7, extra: true }) }), 400],
+    [
+      'text that is not well-formed (a lone surrogate)',
+      () => ({ type: json, body: lookupBody({ caseRef: '@@' }).replace('@@', '\\udfff') }),
+      400,
+    ],
   ];
 
   it.each(cases)('%s', async (_label, sent, status) => {
