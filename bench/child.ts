@@ -228,7 +228,7 @@ async function map(file: string): Promise<void> {
 
 async function csvParseAlone(file: string): Promise<void> {
   const { parse: parseCsv } = await import('csv-parse');
-  const { CSV_OPTIONS } = await import('../src/mapping/readers');
+  const { CSV_OPTIONS } = await import('../src/mapping/csv-reader');
   const started = process.hrtime.bigint();
   // The reader's options, and rows as objects keyed by the header, as csv-parse alone gives them.
   const parser = parseCsv({ ...CSV_OPTIONS, columns: true });

@@ -9,7 +9,7 @@ import type { Identity } from '../auth/identity';
 import { keyedHash, type Secrets } from '../config/secrets';
 import { ProblemError, problems } from '../http/problem';
 import { identifierKey } from '../identifiers';
-import { mapStream } from '../mapping';
+import { mapStream, withLine } from '../mapping';
 import type { InputFormat, QuarantineEntry } from '../mapping/types';
 import type { Bundle } from '../policy/types';
 import { recordDigest } from '../requests/release';
@@ -79,12 +79,17 @@ export class DatasetService {
       const outside = event.records.find((r) => !allowedTypes.has(r.objectType));
       if (outside) {
         out.quarantined += 1;
-        out.quarantine.push({
-          row: event.row,
-          field: null,
-          code: 'OBJECT_TYPE_NOT_IN_DATASET',
-          message: `A ${outside.objectType} record does not belong in dataset ${refScope.datasetId}.`,
-        });
+        out.quarantine.push(
+          withLine(
+            {
+              row: event.row,
+              field: null,
+              code: 'OBJECT_TYPE_NOT_IN_DATASET',
+              message: `A ${outside.objectType} record does not belong in dataset ${refScope.datasetId}.`,
+            },
+            event.line,
+          ),
+        );
         continue;
       }
       out.mapped += 1;

@@ -1,12 +1,14 @@
 /** The adapter runtime: readers, the map loop (records or quarantine per row), the registry. */
 export type { Adapter, InputFormat, MapSummary, MappedRow, QuarantineEntry, RowOutcome } from './types';
 export { formatFromFileName, INPUT_FORMATS, lines, readRows, type SourceItem } from './readers';
+export { CSV_CODES } from './csv-reader';
 export {
   createSummary,
   mapAll,
   mapRow,
   mapStream,
   RUNTIME_CODES,
+  withLine,
   type MapEvent,
   type MapOptions,
   type MapResult,

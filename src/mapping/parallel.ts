@@ -15,12 +15,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import { readCsvRows, type CsvItem } from './readers';
+import { readCsvRows, type CsvItem } from './csv-reader';
+import type { SourceItem } from './readers';
 import { getAdapter } from './registry';
 import { BatchMapper, type MappedBatch } from './map-batch';
 import { readResults } from './result-batch';
 import { encodeRows, sourceItems, transferablesOf, type RowBatch } from './row-batch';
-import { claimKeys, quarantine, type LinesEvent, type MapEvent } from './run';
+import {
+  atLine,
+  claimKeys,
+  malformedEntry,
+  quarantine,
+  withLine,
+  type LinesEvent,
+  type MapEvent,
+} from './run';
 import type { SeenIdentifiers } from './seen';
 import type { Adapter, QuarantineEntry } from './types';
 
@@ -41,7 +50,7 @@ export type WorkerItem =
       hashAt?: number;
     }
   | { row: number; event: MapEvent }
-  | { row: number; malformed: string; fatal?: boolean };
+  | Extract<SourceItem, { malformed: string }>;
 
 /**
  * Messages of the worker. A batch of results is `results`, the WorkerItems (result-batch.ts), and
@@ -85,7 +94,7 @@ export async function* mapCsvInWorker(
   seen: SeenIdentifiers,
 ): AsyncGenerator<MapEvent | LinesEvent> {
   // A batch at a time from the worker (one await per batch, not per row).
-  for await (const { items, bytes } of adaptCsvInWorker(adapter, input)) {
+  for await (const { items, bytes, firstRow, lines } of adaptCsvInWorker(adapter, input)) {
     let at = 0;
     // The mapped rows since the last quarantined one, and where their JSON Lines start.
     let run: LinesEvent | undefined;
@@ -97,28 +106,27 @@ export async function* mapCsvInWorker(
       return ended;
     };
     for (const item of items) {
+      // The worker does not see lines: the row's line is the one this thread read it at.
+      const line = lines[item.row - firstRow]!;
       if ('malformed' in item) {
         if (run) yield endRun();
-        yield quarantine(
-          { row: item.row, field: null, code: 'ROW_MALFORMED', message: item.malformed },
-          item.fatal === true,
-        );
+        yield quarantine(malformedEntry(item), item.fatal === true);
       } else if ('event' in item) {
         if (run) yield endRun();
-        yield item.event;
+        yield atLine(item.event, line);
       } else {
         const duplicates = claimKeys(
           item.types,
           item.fields,
           item.keys,
-          item.row,
+          { row: item.row, line },
           seen,
           item.hashes,
           item.hashAt,
         );
         if (duplicates) {
           if (run) yield endRun();
-          yield { kind: 'quarantine', entries: duplicates };
+          yield atLine({ kind: 'quarantine', entries: duplicates }, line);
         } else {
           if (!run) {
             run = { kind: 'lines', row: item.row, rows: 0, count: 0, jsonl: bytes, warnings: [] };
@@ -126,7 +134,7 @@ export async function* mapCsvInWorker(
           }
           run.rows++;
           run.count += item.count;
-          for (const warning of item.warnings) run.warnings.push(warning);
+          for (const warning of item.warnings) run.warnings.push(withLine(warning, line));
         }
         // The row's JSON Lines are the next item.length bytes, whether or not it is a duplicate.
         at += item.length;
@@ -139,12 +147,15 @@ export async function* mapCsvInWorker(
 /** A batch in the order of the rows: mapped here, or (until its results come) by the worker. */
 interface Slot {
   mapped?: MappedBatch;
+  /** The batch's first row, and the line of each of its rows (consecutive rows). */
+  firstRow: number;
+  lines: number[];
 }
 
 async function* adaptCsvInWorker(
   adapter: Adapter,
   input: Readable,
-): AsyncGenerator<{ items: Iterable<WorkerItem>; bytes: Buffer }> {
+): AsyncGenerator<{ items: Iterable<WorkerItem>; bytes: Buffer; firstRow: number; lines: number[] }> {
   const worker = new Worker(WORKER_FILE, { workerData: { adapterId: adapter.id } });
   const here = new BatchMapper(adapter);
   /** Every batch not yet consumed, in order; and those of them the worker has, in order. */
@@ -185,7 +196,7 @@ async function* adaptCsvInWorker(
     try {
       let batch: CsvItem[] = [];
       const dispatch = async () => {
-        const slot: Slot = {};
+        const slot: Slot = { firstRow: batch[0]!.row, lines: batch.map(lineOf) };
         slots.push(slot);
         if (atWorker.length < WORKER_QUEUE) {
           const rows = encodeRows(batch);
@@ -228,7 +239,8 @@ async function* adaptCsvInWorker(
         slots.shift();
         notify();
         const { results, bytes, size } = slot.mapped;
-        yield { items: readResults(results), bytes: Buffer.from(bytes, 0, size) };
+        const { firstRow, lines } = slot;
+        yield { items: readResults(results), bytes: Buffer.from(bytes, 0, size), firstRow, lines };
         continue;
       }
       if (failure) throw failure.error;
@@ -248,4 +260,9 @@ async function* adaptCsvInWorker(
     if (!input.destroyed) input.destroy();
     await pumping;
   }
+}
+
+/** The line of a CSV item (each has one: readCsvRows numbers every row's first line). */
+function lineOf(item: CsvItem): number {
+  return item.line!;
 }

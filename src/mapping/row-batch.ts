@@ -6,10 +6,12 @@
  * in every row and makes both threads escape and parse every cell.
  *
  * Exact: decodeRows gives what JSON.parse(JSON.stringify(items)) gives for the items as readCsv makes
- * them (rows as objects keyed by the header): the same rows, keys in the same order, the same strings.
- * Any other batch (one with a malformed row or a row read as an object) goes as that JSON.
+ * them (rows as objects keyed by the header), less the rows' lines (the reading thread keeps those):
+ * the same rows, keys in the same order, the same strings. Any other batch (one with a malformed row
+ * or a row read as an object) goes as that JSON.
  */
-import { csvObject, type CsvItem, type CsvRow, type SourceItem } from './readers';
+import { csvObject, type CsvItem, type CsvRow } from './csv-reader';
+import type { SourceItem } from './readers';
 
 export type RowBatch =
   { json: string } | { firstRow: number; columns: string[]; cells: string; ends: Uint32Array };
@@ -76,8 +78,8 @@ function templateOf(columns: string[]): Record<string, string> {
 
 /**
  * True when the items are rows of cells under one header (the same array), with consecutive row
- * numbers (readCsvRows counts every item; the decode relies on it) and a cell per column (csv-parse
- * gives a row exactly as many cells as the header has names, or skips it).
+ * numbers (readCsvRows counts every item; the decode relies on it) and a cell per column (readCsvRows
+ * gives a row exactly as many cells as the header has names, or reports it malformed).
  */
 function encodable(items: CsvItem[]): items is CsvRow[] {
   const first = items[0];

@@ -17,13 +17,20 @@ import type { CanonicalRecord } from '../records/canonical';
 import { findIllFormed } from '../http/well-formed';
 import { recordProblems } from '../records/validate';
 import { jsonPath } from './kit';
-import { readRows } from './readers';
+import { readRows, type SourceItem } from './readers';
 import { createMemorySeenIdentifiers, type SeenIdentifiers } from './seen';
 import { HASH_WORDS } from './seen-disk';
 import type { Adapter, InputFormat, MapSummary, MappedRow, QuarantineEntry, RowOutcome } from './types';
 
 export type MapEvent =
-  | { kind: 'records'; row: number; records: CanonicalRecord[]; warnings: QuarantineEntry[] }
+  | {
+      kind: 'records';
+      row: number;
+      /** The row's line in the file, where the format has lines (CSV, NDJSON). */
+      line?: number;
+      records: CanonicalRecord[];
+      warnings: QuarantineEntry[];
+    }
   | {
       kind: 'quarantine';
       entries: QuarantineEntry[];
@@ -73,17 +80,37 @@ export async function* mapStream(
   try {
     for await (const item of readRows(input, format)) {
       if ('malformed' in item) {
-        yield quarantine(
-          { row: item.row, field: null, code: 'ROW_MALFORMED', message: item.malformed },
-          item.fatal === true,
-        );
+        yield quarantine(malformedEntry(item), item.fatal === true);
         continue;
       }
-      yield mapRow(adapter, item.value, item.row, seen);
+      yield mapRow(adapter, item.value, item.row, seen, item.line);
     }
   } finally {
     if (!options.seen) seen.close();
   }
+}
+
+/** The quarantine entry of a row the reader could not parse. */
+export function malformedEntry(item: Extract<SourceItem, { malformed: string }>): QuarantineEntry {
+  return withLine(
+    { row: item.row, field: item.field ?? null, code: item.code ?? 'ROW_MALFORMED', message: item.malformed },
+    item.line,
+  );
+}
+
+/** The entry with the line of its row in the file (after `row`), when the format has lines. */
+export function withLine(entry: QuarantineEntry, line: number | undefined): QuarantineEntry {
+  if (line === undefined) return entry;
+  const { row, ...rest } = entry;
+  return { row, line, ...rest };
+}
+
+/** The row's event with its line in the file: on the event and on each of its entries. */
+export function atLine(event: MapEvent, line: number | undefined): MapEvent {
+  if (line === undefined) return event;
+  if (event.kind === 'quarantine') return { ...event, entries: event.entries.map((e) => withLine(e, line)) };
+  const { row, records, warnings } = event;
+  return { kind: 'records', row, line, records, warnings: warnings.map((w) => withLine(w, line)) };
 }
 
 /**
@@ -91,14 +118,21 @@ export async function* mapStream(
  * text that is not well-formed (a JSON "\udfff" escape: a lone surrogate, which a store keeps as
  * something else) goes no further; CSV, decoded from UTF-8 bytes, never holds one.
  */
-export function mapRow(adapter: Adapter, value: unknown, row: number, seen: SeenIdentifiers): MapEvent {
+export function mapRow(
+  adapter: Adapter,
+  value: unknown,
+  row: number,
+  seen: SeenIdentifiers,
+  line?: number,
+): MapEvent {
   const illFormed = findIllFormed(value);
   if (illFormed) {
     const { pointer, detail } = illFormed;
-    return quarantine({ row, field: jsonPath(pointer), code: 'TEXT_NOT_WELL_FORMED', message: detail });
+    const entry = { row, field: jsonPath(pointer), code: 'TEXT_NOT_WELL_FORMED', message: detail };
+    return atLine(quarantine(entry), line);
   }
   const adapted = adaptRow(adapter, value, row);
-  return 'event' in adapted ? adapted.event : settleRow(adapted.outcome, row, seen);
+  return atLine('event' in adapted ? adapted.event : settleRow(adapted.outcome, row, seen, line), line);
 }
 
 /**
@@ -138,9 +172,9 @@ export function adaptRow(
 }
 
 /** The rest of a row once the adapter has mapped it: record validation, then the duplicate check. */
-export function settleRow(outcome: RowOutcome, row: number, seen: SeenIdentifiers): MapEvent {
+export function settleRow(outcome: RowOutcome, row: number, seen: SeenIdentifiers, line?: number): MapEvent {
   const checked = checkOutcome(outcome, row);
-  return 'event' in checked ? checked.event : claimRow(checked.mapped, checked.keys, row, seen);
+  return 'event' in checked ? checked.event : claimRow(checked.mapped, checked.keys, row, seen, line);
 }
 
 /**
@@ -187,13 +221,19 @@ export function checkOutcome(
 }
 
 /** The duplicate check of a row whose records are valid: first occurrence wins. */
-export function claimRow(mapped: MappedRow, keys: string[], row: number, seen: SeenIdentifiers): MapEvent {
+export function claimRow(
+  mapped: MappedRow,
+  keys: string[],
+  row: number,
+  seen: SeenIdentifiers,
+  line?: number,
+): MapEvent {
   const { records } = mapped;
   const duplicates = claimKeys(
     records.map((r) => r.identifier.type),
     mapped.fields,
     keys,
-    row,
+    { row, line },
     seen,
   );
   if (duplicates) return { kind: 'quarantine', entries: duplicates };
@@ -208,13 +248,14 @@ export function claimRow(mapped: MappedRow, keys: string[], row: number, seen: S
 /**
  * The duplicate check itself, from the records' identifier types, source fields and keys: the
  * DUPLICATE_IDENTIFIER entries of the row, or undefined when it claimed all of its keys. `hashes`,
- * when given, holds hashKeyInto's words for each key from `hashAt` on.
+ * when given, holds hashKeyInto's words for each key from `hashAt` on. Where the input has lines,
+ * `seen` keeps each key's first line, and a duplicate names that line (else its row).
  */
 export function claimKeys(
   types: string[],
   fields: string[] | undefined,
   keys: string[],
-  row: number,
+  { row, line }: { row: number; line?: number },
   seen: SeenIdentifiers,
   hashes?: Uint32Array,
   hashAt = 0,
@@ -234,12 +275,12 @@ export function claimKeys(
       code: 'DUPLICATE_IDENTIFIER',
       message:
         first !== undefined
-          ? `${types[i]!} already seen at row ${first} (first occurrence wins)`
+          ? `${types[i]!} already seen at ${line === undefined ? 'row' : 'line'} ${first} (first occurrence wins)`
           : `${types[i]!} appears twice in this row (also ${fields?.[earlierInRow] ?? `record ${earlierInRow + 1}`})`,
     });
   }
   if (duplicates) return duplicates;
-  for (const key of keys) seen.add(key, row);
+  for (const key of keys) seen.add(key, line ?? row);
   return undefined;
 }
 

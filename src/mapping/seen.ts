@@ -5,7 +5,10 @@
  * bytes per key in memory.
  */
 export interface SeenIdentifiers {
-  /** The row that first produced `key` (an identifierKey), or undefined if none has. */
+  /**
+   * The row that first produced `key` (an identifierKey), or undefined if none has. (A row is kept by
+   * its line in the file where the input has lines: see claimKeys.)
+   */
   firstRow(key: string): number | undefined;
   /** firstRow(key), given what hashKeyInto (seen-disk.ts) wrote for the key at hashes[at] (the on-disk set). */
   firstRowHashed?(key: string, hashes: Uint32Array, at: number): number | undefined;

@@ -6,12 +6,22 @@ import type { CanonicalRecord } from '../records/canonical';
 
 export type InputFormat = 'csv' | 'json' | 'ndjson';
 
-/** Why a row (or one of its fields) was not mapped. `row` is 1-based over data rows (a CSV header is not a row). */
+/** Why a row (or one of its fields) was not mapped. */
 export interface QuarantineEntry {
+  /** 1-based over the rows read (a CSV header and blank lines are not rows). */
   row: number;
+  /**
+   * Where the input has lines (CSV, NDJSON): the row's line in the file as an editor numbers it, header
+   * and blank lines counted (a CSV header on line 1 puts the first row on line 2); a row whose quoted
+   * field holds line breaks is at its first line. Absent for a JSON array.
+   */
+  line?: number;
   /** The source field (CSV column or JSON path) at fault; null when the row as a whole is. */
   field: string | null;
-  /** Stable code, e.g. VIN_CHECK_DIGIT, FIELD_MISSING, FIELD_TYPE, DUPLICATE_IDENTIFIER, ROW_MALFORMED. */
+  /**
+   * Stable code, e.g. VIN_CHECK_DIGIT, FIELD_MISSING, FIELD_TYPE, DUPLICATE_IDENTIFIER, ROW_MALFORMED,
+   * CSV_MALFORMED_QUOTE, CSV_INVALID_ENCODING, CSV_HEADER_MALFORMED.
+   */
   code: string;
   message: string;
 }

@@ -108,8 +108,10 @@ describe('shared datasets', () => {
     ]);
     for (const entry of res.body.quarantine) {
       expect(entry.field === null || typeof entry.field === 'string').toBe(true);
+      // `line`: the row's line in the file, as an editor numbers it (the header is line 1).
       expect(entry).toEqual({
         row: expect.any(Number),
+        line: entry.row + 1,
         field: entry.field,
         code: expect.any(String),
         message: expect.any(String),

@@ -44,6 +44,7 @@ function quarantineTable(entries: QuarantineEntry[]) {
       <thead>
         <tr>
           <th scope="col">Row</th>
+          <th scope="col">Line</th>
           <th scope="col">Field</th>
           <th scope="col">Code</th>
           <th scope="col">Reason</th>
@@ -54,6 +55,7 @@ function quarantineTable(entries: QuarantineEntry[]) {
           (q) =>
             html`<tr>
               <td>${q.row}</td>
+              <td>${q.line ?? '—'}</td>
               <td>${q.field ?? '—'}</td>
               <td>${q.code}</td>
               <td>${q.message}</td>

@@ -2,8 +2,9 @@
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { identifierKey, vinCheckDigit } from '../../../src/identifiers';
+import { readRows } from '../../../src/mapping/readers';
 import type { MapEvent } from '../../../src/mapping/run';
-import type { RowOutcome } from '../../../src/mapping/types';
+import type { InputFormat, RowOutcome } from '../../../src/mapping/types';
 import type { CanonicalRecord } from '../../../src/records/canonical';
 
 const VIN_ALPHABET = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789'.split('');
@@ -88,6 +89,18 @@ export function streamOf(text: string, chunkSize = 7): Readable {
   const bytes = Buffer.from(text, 'utf8');
   for (let i = 0; i < bytes.length; i += chunkSize) chunks.push(bytes.subarray(i, i + chunkSize));
   return Readable.from(chunks);
+}
+
+/** Reading `format` from an input that fails throws the input's error (it does not end quietly). */
+export async function expectInputErrorThrown(format: InputFormat): Promise<void> {
+  const failing = new Readable({
+    read() {
+      this.destroy(new Error('disk on fire'));
+    },
+  });
+  await expect(async () => {
+    for await (const _ of readRows(failing, format)) void _;
+  }).rejects.toThrow('disk on fire');
 }
 
 export async function collect(events: AsyncIterable<MapEvent>): Promise<MapEvent[]> {

@@ -77,7 +77,7 @@ describe('autodealers-nl', () => {
       { row: 7, field: null, code: 'ROW_MALFORMED' },
       { row: 8, field: 'buyer_dob', code: 'FIELD_FORMAT' },
     ]);
-    expect(quarantine[3]!.message).toMatch(/row 1 \(first occurrence wins\)/);
+    expect(quarantine[3]!.message).toMatch(/line 2 \(first occurrence wins\)/);
     expect(summary).toEqual({ read: 8, mapped: 2, quarantined: 6, records: 6 });
     expect(summary.mapped + summary.quarantined).toBe(summary.read);
   });

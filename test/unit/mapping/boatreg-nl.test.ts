@@ -112,7 +112,8 @@ describe('boatreg-nl', () => {
       { row: 8, field: 'status', code: 'FIELD_VALUE' },
       { row: 9, field: 'engine1_serial', code: 'FIELD_MISSING' },
     ]);
-    expect(quarantine[3]!.message).toContain('row 1');
+    // The first row is on line 2 (after the header).
+    expect(quarantine[3]!.message).toContain('line 2');
     expect(summary).toEqual({ read: 9, mapped: 2, quarantined: 7, records: 6 });
     expect(summary.mapped + summary.quarantined).toBe(summary.read);
     expect(new Set(records.map((r) => r.linkId))).toEqual(

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { registerMapCommand, type MapCommandIo } from '../../../src/mapping/map-command';
+import { accordFile } from '../../helpers/csv-files';
 
 const ADAPTERS_DIR = path.resolve(__dirname, '../../../adapters');
 const fixture = (id: string, file: string) => path.join(ADAPTERS_DIR, id, 'fixtures', file);
@@ -112,6 +113,24 @@ describe('fsg map', () => {
     expect(res.code).toBe(0);
     expect(res.err).toContain('read 8, mapped 2, quarantined 6, records 3\n');
     expect(res.err).toContain('add --quarantine');
+  });
+
+  it('issue 16: a bad quote (`"Accord"x`, line 2) quarantines its own line only; the other rows are mapped', async () => {
+    const file = path.join(dir, 'accord.csv');
+    fs.writeFileSync(file, accordFile());
+    const q = path.join(dir, 'q.jsonl');
+    const res = await fsgMap(['--adapter', 'autodealers-nl', file, '--quarantine', q]);
+    expect(res.code).toBe(0);
+    expect(res.err).toContain('read 5, mapped 4, quarantined 1, records 11\n');
+    expect(jsonLines(q).filter((e) => e.warning !== true)).toEqual([
+      {
+        row: 1,
+        line: 2,
+        field: 'model',
+        code: 'CSV_MALFORMED_QUOTE',
+        message: expect.stringMatching(/^line 2: /),
+      },
+    ]);
   });
 
   it('--in-memory-dedupe gives the same output', async () => {

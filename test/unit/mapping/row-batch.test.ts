@@ -1,10 +1,11 @@
 /** The compact row batches of the mapping worker give exactly what the JSON of the rows gives. */
 import fc from 'fast-check';
-import { csvObject, type CsvItem, type SourceItem } from '../../../src/mapping/readers';
+import { csvObject, type CsvItem } from '../../../src/mapping/csv-reader';
+import type { SourceItem } from '../../../src/mapping/readers';
 import { decodeRows, encodeRows, sourceItems } from '../../../src/mapping/row-batch';
 
 const roundTrip = (items: CsvItem[]) => decodeRows(encodeRows(items));
-/** The items as readCsv gives them: rows as csv-parse's objects (`columns: true`). */
+/** The items as readCsv gives them, less the rows' lines: rows as csv-parse's objects (`columns: true`). */
 const asRead = (items: CsvItem[]): SourceItem[] =>
   items.map((item) =>
     'cells' in item ? { row: item.row, value: csvObject(item.columns, item.cells) } : item,
@@ -48,6 +49,7 @@ describe('row batches for the mapping worker', () => {
         (cols, first, rows) => {
           const items: CsvItem[] = rows.map((row, r) => ({
             row: first + r,
+            line: first + 2 * r + 1,
             cells: cols.map((_, i) => row[i] ?? ''),
             columns: cols,
           }));
@@ -60,17 +62,17 @@ describe('row batches for the mapping worker', () => {
 
   it('anything else goes as JSON: malformed rows, rows as objects, another header, gaps in row numbers', () => {
     const columns = ['x', 'y'];
-    const a = { row: 1, cells: ['a', 'b'], columns };
+    const a = { row: 1, line: 2, cells: ['a', 'b'], columns };
     const batches: CsvItem[][] = [
-      [a, { row: 2, malformed: 'CSV bad', fatal: true }],
+      [a, { row: 2, line: 3, malformed: 'line 3: bad', code: 'CSV_MALFORMED_QUOTE', field: 'y' }],
       [
-        { row: 1, malformed: 'CSV bad' },
+        { row: 1, malformed: 'CSV bad', fatal: true },
         { ...a, row: 2 },
       ],
       [a, { row: 2, value: { x: 'a', y: 'b' } }],
-      [a, { row: 2, cells: ['a', 'b'], columns: ['x', 'y'] }],
-      [a, { row: 2, cells: ['a'], columns }],
-      [a, { row: 3, cells: ['a', 'b'], columns }],
+      [a, { row: 2, line: 3, cells: ['a', 'b'], columns: ['x', 'y'] }],
+      [a, { row: 2, line: 3, cells: ['a'], columns }],
+      [a, { row: 3, line: 4, cells: ['a', 'b'], columns }],
       [{ row: 1, value: { x: 'a', y: 2 } }],
       [{ row: 1, value: null }],
     ];

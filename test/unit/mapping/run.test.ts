@@ -43,7 +43,7 @@ const fake: Adapter = {
 const ndjson = (...rows: unknown[]) => streamOf(rows.map((r) => JSON.stringify(r)).join('\n'));
 
 describe('mapStream', () => {
-  it('one event per row, in order; warnings carry the row', async () => {
+  it('one event per row, in order; events and warnings carry the row and (NDJSON) its line', async () => {
     const events = await collect(
       mapStream(
         fake,
@@ -55,14 +55,21 @@ describe('mapStream', () => {
       {
         kind: 'records',
         row: 1,
+        line: 1,
         records: [boat('NL-HXAB7A33G293')],
-        warnings: [{ row: 1, field: 'x', code: 'W', message: 'careful' }],
+        warnings: [{ row: 1, line: 1, field: 'x', code: 'W', message: 'careful' }],
       },
-      { kind: 'records', row: 2, records: [], warnings: [] },
+      { kind: 'records', row: 2, line: 2, records: [], warnings: [] },
       {
         kind: 'quarantine',
         entries: [
-          { row: 3, field: null, code: 'ROW_MALFORMED', message: 'a row must be an object, got string' },
+          {
+            row: 3,
+            line: 3,
+            field: null,
+            code: 'ROW_MALFORMED',
+            message: 'a row must be an object, got string',
+          },
         ],
       },
     ]);
@@ -104,9 +111,10 @@ describe('mapStream', () => {
     expect(quarantine).toEqual([
       {
         row: 2,
+        line: 2,
         field: 'ids[1]',
         code: 'DUPLICATE_IDENTIFIER',
-        message: 'hin already seen at row 1 (first occurrence wins)',
+        message: 'hin already seen at line 1 (first occurrence wins)',
       },
     ]);
     expect(summary).toEqual({ read: 3, mapped: 2, quarantined: 1, records: 2 });
@@ -121,6 +129,7 @@ describe('mapStream', () => {
     expect(quarantine).toEqual([
       {
         row: 1,
+        line: 1,
         field: 'ids[1]',
         code: 'DUPLICATE_IDENTIFIER',
         message: 'hin appears twice in this row (also ids[0])',
@@ -153,7 +162,7 @@ describe('mapStream', () => {
     const second = await mapAll(fake, ndjson({ records: [boat('NL-HXAB7A33G293')] }), 'ndjson', { seen });
     expect(second.quarantine[0]).toMatchObject({
       code: 'DUPLICATE_IDENTIFIER',
-      message: expect.stringContaining('row 1'),
+      message: expect.stringContaining('line 1'),
     });
     expect(seen.size).toBe(1);
   });
