@@ -19,7 +19,7 @@ import { PROJECT_ROOT } from '../src/config/load';
 import { generateBoatreg } from './generate-boatreg';
 import { startChild } from './lib/child';
 import { call, detailBody, lookupBody, uploadCsv, type BenchGateway } from './lib/gateway-calls';
-import { classify, openLoop, summarise, type Outcome, type Summary } from './lib/open-loop';
+import { failures, openLoop, summarise, type Outcome, type Summary } from './lib/open-loop';
 import { hinOf } from './lib/records';
 import { machine, MiB } from './lib/stats';
 
@@ -32,7 +32,8 @@ interface Settings {
   results: string;
 }
 
-interface Call {
+/** One request of the run: the i-th, started `at` ms into the load. */
+interface Turn {
   gw: BenchGateway;
   i: number;
   at: number;
@@ -43,7 +44,7 @@ interface Kind {
   kind: string;
   /** Percent of requests (uploads too: they scale with the rate). */
   weight: number;
-  send: (c: Call) => Promise<Outcome>;
+  send: (c: Turn) => Promise<Outcome>;
 }
 
 const DPOS = [
@@ -54,7 +55,7 @@ const DPOS = [
 
 /** The mix: lookups (half hit a record), detail requests, each DPO's reads, now and then an upload. */
 function mixOf(settings: Settings, uploadFile: string): Kind[] {
-  const analyst = (c: Call) => c.gw.tokens[c.i % c.gw.tokens.length];
+  const analyst = (c: Turn) => c.gw.tokens[c.i % c.gw.tokens.length];
   return [
     {
       kind: 'lookup',
@@ -83,7 +84,7 @@ function mixOf(settings: Settings, uploadFile: string): Kind[] {
       ).map(([what, weight, route]) => ({
         kind: `${what}:${partner}`,
         weight,
-        send: (c: Call) => call(c.gw.url, `${what}:${partner}`, c.at, route, { token: c.gw.staff[dpo] }),
+        send: (c: Turn) => call(c.gw.url, `${what}:${partner}`, c.at, route, { token: c.gw.staff[dpo] }),
       })),
     ),
     {
@@ -262,7 +263,16 @@ function report(minutes: MinuteReport[], kinds: Record<string, Summary>): string
   return `\nPer minute (failed: 5xx, network errors, timeouts and unexpected 4xx; refused: 403/429):\n${perMinute}\n\nPer kind, the whole run:\n${perKind}\n`;
 }
 
+const OPTIONS = ['minutes', 'seconds', 'rate', 'analysts', 'records', 'upload-rows', 'results'];
+
 function parseArgs(argv: string[]): Settings {
+  for (let k = 0; k < argv.length; k += 2) {
+    if (!OPTIONS.includes(argv[k].replace(/^--/, '')) || argv[k + 1] === undefined) {
+      throw new Error(
+        `usage: soak [--minutes 10] [--rate 50] [--analysts 600] [--records 10000] [--upload-rows 2000] [--results DIR]`,
+      );
+    }
+  }
   const value = (name: string, fallback: number) => {
     const i = argv.indexOf(`--${name}`);
     if (i === -1) return fallback;
@@ -287,8 +297,16 @@ function parseArgs(argv: string[]): Settings {
 
 async function main(argv: string[]): Promise<number> {
   const settings = parseArgs(argv);
-  const log = (line: string) => void process.stderr.write(`${line}\n`);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsg-soak-'));
+  try {
+    return await soak(settings, workDir);
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+async function soak(settings: Settings, workDir: string): Promise<number> {
+  const log = (line: string) => void process.stderr.write(`${line}\n`);
   const startedAt = new Date();
   const uploadFile = path.join(workDir, 'upload.csv');
   await generateBoatreg({ rows: settings.uploadRows, out: uploadFile, seed: 11 });
@@ -352,7 +370,7 @@ async function main(argv: string[]): Promise<number> {
     const minutes = minuteReports(outcomes, samples, settings.seconds);
     const kinds = byKind(outcomes);
     const total = summarise(outcomes);
-    process.stdout.write(report(minutes, kinds));
+
     const result = {
       startedAt: startedAt.toISOString(),
       settings: { ...settings, mix: mix.map(({ kind, weight }) => ({ kind, weight })) },
@@ -361,8 +379,11 @@ async function main(argv: string[]): Promise<number> {
       kinds,
       minutes,
       samples,
-      failedSamples: outcomes.filter((o) => ['error', 'other'].includes(classify(o.status))).slice(0, 20),
+      failures: failures(outcomes),
     };
+    process.stdout.write(report(minutes, kinds));
+    for (const [what, count] of Object.entries(result.failures))
+      process.stdout.write(`failed: ${count}× ${what}\n`);
     fs.mkdirSync(settings.results, { recursive: true });
     const file = path.join(settings.results, `soak-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
     fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
@@ -372,7 +393,6 @@ async function main(argv: string[]): Promise<number> {
     return total.errors + total.other > 0 ? 1 : 0;
   } finally {
     await gateway.stop();
-    fs.rmSync(workDir, { recursive: true, force: true });
   }
 }
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { generateBoatreg } from './generate-boatreg';
 import { startChild } from './lib/child';
 import { call, lookupBody, uploadCsv, type BenchGateway } from './lib/gateway-calls';
-import { openLoop, summarise, type Outcome } from './lib/open-loop';
+import { failures, openLoop, summarise } from './lib/open-loop';
 import { hinOf } from './lib/records';
 import { MiB } from './lib/stats';
 import { row, type Benchmark } from './lib/types';
@@ -69,12 +69,11 @@ export const uploadLookupsBenchmark: Benchmark = {
 
       const lookups = { without: summarise(without), during: summarise(during) };
       const readiness = { without: summarise(readyWithout), during: summarise(readyDuring) };
-      const failed = [...without, ...during, ...readyWithout, ...readyDuring].filter(
-        (o) => o.status === 0 || o.status >= 500,
-      );
+      const failed = failures([...without, ...during, ...readyWithout, ...readyDuring]);
+      const failedCount = Object.values(failed).reduce((a, b) => a + b, 0);
       ctx.log(
         `upload-lookups: upload ${(uploaded.ms / 1000).toFixed(1)} s; lookup p99 ${lookups.during.p99.toFixed(1)} ms ` +
-          `during vs ${lookups.without.p99.toFixed(1)} ms without; ${failed.length} failed requests`,
+          `during vs ${lookups.without.p99.toFixed(1)} ms without; ${failedCount} failed requests`,
       );
       const result = row({
         benchmark: 'upload-lookups',
@@ -93,17 +92,14 @@ export const uploadLookupsBenchmark: Benchmark = {
           upload: { seconds: uploaded.ms / 1000, records: answer.records },
           lookups,
           readiness,
-          failed: failed.length,
-          failedSamples: failed.slice(0, 5).map(sample),
+          failed,
         },
       });
       // A 5xx or a request that got no answer is a failure whatever the latencies.
-      if (failed.length > 0) result.met = false;
+      if (failedCount > 0) result.met = false;
       return [result];
     } finally {
       await gateway.stop();
     }
   },
 };
-
-const sample = (o: Outcome) => ({ kind: o.kind, status: o.status, ms: Math.round(o.ms), text: o.text });

@@ -66,7 +66,9 @@ export async function timed(
     text = await response.text();
     status = response.status;
   } catch (error) {
-    text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    // fetch says only "fetch failed"; its cause says why (a connect timeout, a reset, …).
+    const cause = error instanceof Error ? (error.cause as Error | undefined) : undefined;
+    text = `${String(error)}${cause ? ` (${String(cause)})` : ''}`;
   }
   const outcome: Outcome = { kind, at, ms: performance.now() - started, status };
   const c = classify(status);
@@ -118,4 +120,26 @@ export function summarise(outcomes: readonly Outcome[]): Summary {
     summary.statuses[o.status] = (summary.statuses[o.status] ?? 0) + 1;
   }
   return summary;
+}
+
+/** The failed requests (5xx, network errors, unexpected 4xx) counted by kind, status and reason. */
+export function failures(outcomes: readonly Outcome[]): Record<string, number> {
+  const tally: Record<string, number> = {};
+  for (const o of outcomes) {
+    const c = classify(o.status);
+    if (c !== 'error' && c !== 'other') continue;
+    const key = `${o.kind} ${o.status} ${reasonOf(o.text ?? '')}`;
+    tally[key] = (tally[key] ?? 0) + 1;
+  }
+  return tally;
+}
+
+/** A problem document's detail (its title when it has none), or the text; never its request id. */
+function reasonOf(text: string): string {
+  try {
+    const problem = JSON.parse(text) as { title?: string; detail?: string };
+    return problem.detail ?? problem.title ?? text.slice(0, 120);
+  } catch {
+    return text.slice(0, 120);
+  }
 }
