@@ -3,11 +3,13 @@
  * code do not share one event loop, and memory is the child's own):
  *
  *   node child.js gateway <workDir> <records> <analysts>  the real gateway (startGateway) on 127.0.0.1:0
+ *     (env: BENCH_DAILY_QUOTA, the stolen-boats quota per user, default 1,000; BENCH_TOKEN_TTL_SECONDS,
+ *     default 3,600; BENCH_MEMORY_REPORT_MS: report process.memoryUsage() over IPC this often)
  *   node child.js express <bodyBytes>            a bare express 5 endpoint answering a fixed JSON body
  *   node child.js map <csvFile>                  `fsg map --adapter boatreg-nl <csvFile> --out /dev/null`
  *   node child.js csv-parse <csvFile>            csv-parse alone, same options as the CSV reader
  *
- * Servers report {url, tokens?} over the IPC channel and stop on "stop" or when the parent goes away.
+ * Servers report {url, tokens?, staff?, storeFile?} over the IPC channel and stop on "stop" or when the parent goes away.
  * The others print one JSON line with their figures and exit.
  */
 import crypto from 'node:crypto';
@@ -61,10 +63,10 @@ function onStop(stop: () => Promise<void>): void {
 
 /**
  * The policy bundle as shipped, with issuer key paths made absolute for the copy and the daily quota of
- * stolen-boats raised from 50 to 1,000 lookups per analyst (the benchmark spreads its lookups over
- * many analysts, each still well under that).
+ * stolen-boats raised from 50 to `quota` (1,000 by default) per analyst (the benchmarks spread their
+ * lookups over many analysts, each still well under that).
  */
-function benchBundle(dir: string, PROJECT_ROOT: string): string {
+function benchBundle(dir: string, PROJECT_ROOT: string, quota: number): string {
   const target = path.join(dir, 'policies');
   fs.cpSync(path.join(PROJECT_ROOT, 'policies'), target, { recursive: true });
   const partners = path.join(target, 'partners.yaml');
@@ -77,7 +79,7 @@ function benchBundle(dir: string, PROJECT_ROOT: string): string {
   const boats = path.join(target, 'agreements', 'stolen-boats.yaml');
   fs.writeFileSync(
     boats,
-    fs.readFileSync(boats, 'utf8').replace(/dailyQuotaPerUser: \d+/, 'dailyQuotaPerUser: 1000'),
+    fs.readFileSync(boats, 'utf8').replace(/dailyQuotaPerUser: \d+/, `dailyQuotaPerUser: ${quota}`),
   );
   return target;
 }
@@ -97,6 +99,23 @@ function benchAnalysts(count: number, now: Date): Accreditation[] {
   }));
 }
 
+/**
+ * Who besides the analysts gets a token: demo users (seeded by the gateway in demo mode) and a DPO of
+ * insureco, a partner few entries name (seeded here).
+ */
+const STAFF = {
+  responder: { userId: 'bram', partnerId: 'boatreg-nl' },
+  supervisorDpo: { userId: 'sam', partnerId: 'gateway' },
+  policeDpo: { userId: 'dana', partnerId: 'police-nl' },
+  insurerDpo: { userId: 'bench-dpo-insureco', partnerId: 'insureco' },
+} as const;
+export type Staff = Record<keyof typeof STAFF, string>;
+
+/** Reports process.memoryUsage() to the parent every `ms` (not while the event loop is blocked). */
+function reportMemory(ms: number): void {
+  if (ms > 0) setInterval(() => send({ memory: process.memoryUsage() }), ms).unref();
+}
+
 async function gateway(workDir: string, records: number, analysts: number): Promise<void> {
   const { issueDemoToken } = await import('../src/auth/demo-tokens');
   const { loadOrCreateCheckpointKey } = await import('../src/audit/checkpoint');
@@ -107,7 +126,7 @@ async function gateway(workDir: string, records: number, analysts: number): Prom
   const { fillDataset } = await import('./lib/records');
   const env = {
     FSG_DATA_DIR: path.join(workDir, 'data'),
-    FSG_POLICY_DIR: benchBundle(workDir, PROJECT_ROOT),
+    FSG_POLICY_DIR: benchBundle(workDir, PROJECT_ROOT, Number(process.env.BENCH_DAILY_QUOTA ?? 1000)),
     FSG_HOST: '127.0.0.1',
     FSG_PORT: '0',
     FSG_DEMO: 'true',
@@ -118,7 +137,13 @@ async function gateway(workDir: string, records: number, analysts: number): Prom
   const store = openSqliteStore({ file: storeFile(config) });
   await fillDataset(store, records, () => undefined);
   const users = benchAnalysts(analysts, new Date());
-  await store.accreditations.seed(users, (added) => [
+  const insurerDpo: Accreditation = {
+    ...users[0],
+    ...STAFF.insurerDpo,
+    displayName: 'Bench DPO of insureco',
+    roles: ['dpo'],
+  };
+  await store.accreditations.seed([...users, insurerDpo], (added) => [
     {
       type: 'accreditation.change',
       actor: 'system',
@@ -133,27 +158,28 @@ async function gateway(workDir: string, records: number, analysts: number): Prom
   await store.close();
   const running = await startGateway(config);
   const bundle = await loadBundle(config.policyDir);
-  const partner = bundle.partners.get('police-nl')!;
+  const token = (userId: string, partnerId: string) =>
+    issueDemoToken({
+      userId,
+      partner: bundle.partners.get(partnerId)!,
+      bundleDir: bundle.dir,
+      audience: config.auth.audience,
+      ttlSeconds: Number(process.env.BENCH_TOKEN_TTL_SECONDS ?? 3600),
+      mfa: true,
+    });
   const tokens: string[] = [];
-  for (const user of users) {
-    tokens.push(
-      await issueDemoToken({
-        userId: user.userId,
-        partner,
-        bundleDir: bundle.dir,
-        audience: config.auth.audience,
-        ttlSeconds: 3600,
-        mfa: true,
-      }),
-    );
-  }
+  for (const user of users) tokens.push(await token(user.userId, user.partnerId));
+  const staff = {} as Staff;
+  for (const [role, who] of Object.entries(STAFF))
+    staff[role as keyof Staff] = await token(who.userId, who.partnerId);
   onStop(() => {
     // Keep-alive connections of the load generator would hold close() up until they time out.
     const closing = running.close();
     running.server.closeAllConnections();
     return closing;
   });
-  send({ url: running.url, tokens });
+  send({ url: running.url, tokens, staff, storeFile: storeFile(config) });
+  reportMemory(Number(process.env.BENCH_MEMORY_REPORT_MS ?? 0));
 }
 
 async function bareExpress(bodyBytes: number): Promise<void> {

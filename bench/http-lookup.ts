@@ -10,6 +10,7 @@
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { startChild } from './lib/child';
+import { lookupBody } from './lib/gateway-calls';
 import { hinOf } from './lib/records';
 import { cpuPerRequest, threadCpuSeconds } from './lib/stats';
 import { row, type Benchmark, type ResultRow } from './lib/types';
@@ -123,15 +124,8 @@ export const httpLookupBenchmark: Benchmark = {
     ctx.log(
       `http-lookup: gateway with ${records} records; ${settings.connections} connections, ${settings.duration} s`,
     );
-    const request = (hin: string) =>
-      JSON.stringify({
-        agreementId: 'stolen-boats',
-        identifiers: [{ type: 'hin', value: hin }],
-        purpose: 'stolen-property-investigation',
-        caseRef: 'NL-2026-000123',
-      });
     // One that hits a record of boatreg-nl's dataset, one that hits nothing.
-    const bodies = [request(hinOf(7)), request(hinOf(records + 7))];
+    const bodies = [lookupBody(hinOf(7)), lookupBody(hinOf(records + 7))];
 
     const gateway = startChild<{ url: string; tokens: string[] }>(
       ['gateway', ctx.workDir, String(records), String(analysts)],

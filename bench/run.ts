@@ -12,6 +12,7 @@ import { logAppendBenchmark } from './log-append';
 import { logVerifyBenchmark } from './log-verify';
 import { lookupScaleBenchmark } from './lookup-scale';
 import { mappingBenchmark } from './mapping';
+import { uploadLookupsBenchmark } from './upload-lookups';
 import { machine } from './lib/stats';
 import { targetText, type Benchmark, type ResultRow } from './lib/types';
 
@@ -22,6 +23,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   logVerifyBenchmark,
   mappingBenchmark,
   lookupScaleBenchmark,
+  uploadLookupsBenchmark,
 ];
 
 export interface RunOptions {

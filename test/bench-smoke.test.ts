@@ -10,7 +10,15 @@ import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
-const BENCHMARKS = ['decision', 'http-lookup', 'log-append', 'log-verify', 'mapping', 'lookup-scale'];
+const BENCHMARKS = [
+  'decision',
+  'http-lookup',
+  'log-append',
+  'log-verify',
+  'mapping',
+  'lookup-scale',
+  'upload-lookups',
+];
 
 interface Row {
   benchmark: string;
