@@ -1,9 +1,19 @@
-/** Shared datasets and lookups in SQLite. Writes commit with their audit entries in one transaction. */
+/**
+ * Shared datasets and lookups in SQLite. An upload is staged as a new generation in short transactions
+ * and published with its audit entries in one (dataset-staging.ts).
+ */
 import type Database from 'better-sqlite3';
-import type { AuditEventInput } from '../../audit/types';
 import type { DatasetRecord, DatasetUpload, Hit } from '../../datasets/types';
 import type { DatasetStore, LookupStore } from '../port';
 import type { AppendInTx } from './audit';
+import {
+  createDatasetStaging,
+  type DatasetScope,
+  type Generation,
+  type PutResult,
+  type StagingResult,
+  type StagingStep,
+} from './dataset-staging';
 import type { RunUnit } from './group-commit';
 import { createLookupIndex } from './lookup-index';
 import type { LookupWriter } from './lookup-writer';
@@ -33,44 +43,69 @@ const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const byScope = (a: Hit, b: Hit) =>
   compareText(a.providerId, b.providerId) || compareText(a.datasetId, b.datasetId);
 
-/** `reader`: the connection lookups read through (a read-only one of their own, or `db` itself). */
+/** Most records sent in one staging step (one transaction, one turn at the write lock). */
+export const STAGING_CHUNK = 2048;
+
+/** Records removed per sweep or discard transaction. */
+const SWEEP_CHUNK = 1000;
+
+/** An upload to this dataset is being written: one at a time per dataset. */
+export class DatasetBusyError extends Error {
+  readonly code = 'DATASET_BUSY';
+  constructor() {
+    super('an upload to this dataset is in progress');
+  }
+}
+
+/**
+ * Runs one staging step in a transaction of its own: here, or on the lookup writer's thread.
+ * `budgetMs`: how long one put step may write (on this thread, the event loop waits for it).
+ */
+export interface StagingRunner {
+  run(step: StagingStep): Promise<StagingResult>;
+  budgetMs: number;
+}
+
+/** On this thread, a step blocks the event loop: short ones, with a turn of the loop after each. */
+const HERE_BUDGET_MS = 5;
+
+/**
+ * `reader`: the connection lookups read through (a read-only one of their own, or `db` itself).
+ * `runStep`: where staging steps run (default: this connection, as units of its group committer).
+ */
 export function createDatasets(
   db: Database.Database,
   appendInTx: AppendInTx,
   unit: RunUnit,
   reader: Database.Database = db,
-): DatasetStore {
-  const clear = db.prepare('DELETE FROM dataset_records WHERE provider_id = ? AND dataset_id = ?');
-  // A dataset's keys in chunks, for their lookup entries (a statement cannot write while another reads).
-  const keysAfter = db
-    .prepare<[string, string, string], string>(
-      `SELECT identifier_key FROM dataset_records WHERE provider_id = ? AND dataset_id = ? AND identifier_key > ?
-       ORDER BY identifier_key LIMIT 10000`,
-    )
-    .pluck();
-  const put = db.prepare(
-    `INSERT INTO dataset_records (provider_id, dataset_id, identifier_key, identifier_type, object_type,
-       record_ref, source_ref, link_id, record, upload_id)
-     VALUES (@providerId, @datasetId, @identifierKey, @identifierType, @objectType, @recordRef, @sourceRef,
-       @linkId, @record, @uploadId)
-     ON CONFLICT (provider_id, dataset_id, identifier_key) DO UPDATE SET
-       identifier_type = excluded.identifier_type, object_type = excluded.object_type,
-       record_ref = excluded.record_ref, source_ref = excluded.source_ref, link_id = excluded.link_id,
-       record = excluded.record, upload_id = excluded.upload_id`,
-  );
+  runStep?: StagingRunner,
+): DatasetStore & { close(): Promise<void> } {
+  const staging = createDatasetStaging(db);
+  // On this connection each step is a unit; the loop gets a turn between steps.
+  const runner: StagingRunner = runStep ?? {
+    budgetMs: HERE_BUDGET_MS,
+    run: async (s) => {
+      const result = await unit(() => staging.run(s));
+      await new Promise((resolve) => setImmediate(resolve));
+      return result;
+    },
+  };
+  const step = runner.run;
   const saveUpload = db.prepare(
     'INSERT INTO dataset_uploads (id, provider_id, dataset_id, uploaded_at, body) VALUES (?, ?, ?, ?, ?)',
   );
-  const count = db.prepare<[string, string], { n: number }>(
-    'SELECT count(*) AS n FROM dataset_records WHERE provider_id = ? AND dataset_id = ?',
-  );
+  const size = db
+    .prepare<[string, string], number>(
+      'SELECT records FROM dataset_versions WHERE provider_id = ? AND dataset_id = ?',
+    )
+    .pluck();
   const latest = db.prepare<[string, string], { body: string }>(
     `SELECT body FROM dataset_uploads WHERE provider_id = ? AND dataset_id = ?
      ORDER BY uploaded_at DESC, rowid DESC LIMIT 1`,
   );
   const index = createLookupIndex(db, reader);
   /** The hits of each key in order (key's position, then provider, dataset): one search per key. */
-  const lookup = (keys: string[], scopes: { providerId: string; datasetId: string }[]): Hit[] => {
+  const lookupIn = (keys: string[], scopes: { providerId: string; datasetId: string }[]): Hit[] => {
     const hits: Hit[] = [];
     for (const key of keys) {
       const start = hits.length;
@@ -85,50 +120,109 @@ export function createDatasets(
     }
     return hits;
   };
+  // Every key of one lookup read in one snapshot: an upload published meanwhile is seen by all or none.
+  const lookup = reader.transaction(lookupIn);
   // Reference first, then its index (provider, dataset, record_ref): cost independent of dataset size.
+  // A record is visible in the dataset's live generations when no newer one of its key is.
   const resolve = db.prepare<[string, string, string], RecordRow>(
     `SELECT r.* FROM json_each(?) AS k
      CROSS JOIN dataset_records AS r INDEXED BY dataset_records_ref
+     CROSS JOIN dataset_versions AS v
      WHERE r.provider_id = ? AND r.dataset_id = ? AND r.record_ref = k.value
+       AND v.provider_id = r.provider_id AND v.dataset_id = r.dataset_id AND r.added BETWEEN v.base AND v.live
+       AND NOT EXISTS (SELECT 1 FROM dataset_records AS n
+         WHERE n.provider_id = r.provider_id AND n.dataset_id = r.dataset_id
+           AND n.identifier_key = r.identifier_key AND n.added > r.added AND n.added <= v.live)
      ORDER BY r.source_ref, r.identifier_key`,
   );
-
+  // In key order, each key's generations oldest first: the last of a key's run is its visible record.
   const all = db.prepare<[string, string], RecordRow>(
-    'SELECT * FROM dataset_records WHERE provider_id = ? AND dataset_id = ? ORDER BY identifier_key',
+    `SELECT r.* FROM dataset_versions AS v CROSS JOIN dataset_records AS r
+     WHERE v.provider_id = ? AND v.dataset_id = ?
+       AND r.provider_id = v.provider_id AND r.dataset_id = v.dataset_id AND r.added BETWEEN v.base AND v.live
+     ORDER BY r.identifier_key, r.added`,
   );
 
-  const write = (upload: DatasetUpload, records: DatasetRecord[], events: AuditEventInput[]) => {
-    const { providerId, datasetId } = upload;
-    if (upload.mode === 'replace') {
-      for (let keys = keysAfter.all(providerId, datasetId, ''); keys.length;) {
-        index.remove(providerId, datasetId, keys);
-        keys = keysAfter.all(providerId, datasetId, keys[keys.length - 1]);
-      }
-      clear.run(providerId, datasetId);
+  const busy = new Set<string>();
+  const sweeps = new Set<Promise<void>>();
+  let closing = false;
+
+  /** Removes, in chunks, what a published generation hides; stops when the store closes. */
+  const sweep = async (scope: DatasetScope, added: number, replace: boolean) => {
+    for (let after: StagingResult = ''; typeof after === 'string' && !closing;) {
+      after = await step({ kind: 'sweep', scope, added, replace, after, limit: SWEEP_CHUNK });
     }
-    index.put(providerId, datasetId, records);
-    for (const r of records) {
-      put.run({
-        providerId,
-        datasetId,
-        identifierKey: r.identifierKey,
-        identifierType: r.identifierType,
-        objectType: r.objectType,
-        recordRef: r.recordRef,
-        sourceRef: r.sourceRef,
-        linkId: r.linkId,
-        record: JSON.stringify(r.record),
-        uploadId: upload.id,
-      });
-    }
-    saveUpload.run(upload.id, providerId, datasetId, upload.uploadedAt, JSON.stringify(upload));
-    appendInTx(events);
-    return count.get(providerId, datasetId)!.n;
   };
 
   return {
-    write(upload, records, events) {
-      return unit(() => write(upload, records, events));
+    async stage(scope, mode, uploadId) {
+      const name = `${scope.providerId}\u0000${scope.datasetId}`;
+      if (busy.has(name)) throw new DatasetBusyError();
+      busy.add(name);
+      const release = () => busy.delete(name);
+      const replace = mode === 'replace';
+      let generation: Generation;
+      try {
+        while (((await step({ kind: 'discard', scope, limit: SWEEP_CHUNK })) as number) > 0);
+        generation = (await step({ kind: 'begin', scope, replace })) as Generation;
+      } catch (error) {
+        release();
+        throw error;
+      }
+      let records = generation.records;
+      let open = true;
+      const ensureOpen = () => {
+        if (!open) throw new Error('this upload was published or discarded');
+      };
+      return {
+        async add(batch) {
+          ensureOpen();
+          for (let i = 0; i < batch.length;) {
+            const chunk = batch.slice(i, i + STAGING_CHUNK);
+            const done = (await step({
+              kind: 'put',
+              scope,
+              generation,
+              uploadId,
+              records: chunk,
+              budgetMs: runner.budgetMs,
+            })) as PutResult;
+            records += done.fresh;
+            i += done.written;
+          }
+        },
+        async publish(upload, events) {
+          ensureOpen();
+          open = false;
+          try {
+            const published = await unit(() => {
+              if (!staging.publish(scope, generation, replace, records)) return false;
+              saveUpload.run(
+                upload.id,
+                scope.providerId,
+                scope.datasetId,
+                upload.uploadedAt,
+                JSON.stringify(upload),
+              );
+              appendInTx(events);
+              return true;
+            });
+            if (!published) throw new Error('another generation of this dataset was published meanwhile');
+          } catch (error) {
+            await discardAll(scope).finally(release);
+            throw error;
+          }
+          release();
+          const swept = sweep(scope, generation.added, replace).finally(() => sweeps.delete(swept));
+          sweeps.add(swept);
+          return records;
+        },
+        async discard() {
+          if (!open) return;
+          open = false;
+          await discardAll(scope).finally(release);
+        },
+      };
     },
     async lookup(keys, scopes) {
       if (!keys.length || !scopes.length) return [];
@@ -139,16 +233,29 @@ export function createDatasets(
       return resolve.all(JSON.stringify(recordRefs), providerId, datasetId).map(fromRow);
     },
     async *records(providerId, datasetId) {
-      for (const row of all.iterate(providerId, datasetId)) yield fromRow(row);
+      let previous: RecordRow | undefined;
+      for (const row of all.iterate(providerId, datasetId)) {
+        if (previous && previous.identifier_key !== row.identifier_key) yield fromRow(previous);
+        previous = row;
+      }
+      if (previous) yield fromRow(previous);
     },
     async status(providerId, datasetId) {
       const row = latest.get(providerId, datasetId);
       return {
-        records: count.get(providerId, datasetId)!.n,
+        records: size.get(providerId, datasetId) ?? 0,
         lastUpload: row ? (JSON.parse(row.body) as DatasetUpload) : undefined,
       };
     },
+    async close() {
+      closing = true;
+      await Promise.all([...sweeps]);
+    },
   };
+
+  async function discardAll(scope: DatasetScope) {
+    while (((await step({ kind: 'discard', scope, limit: SWEEP_CHUNK })) as number) > 0);
+  }
 }
 
 /** `writer`: a worker thread that writes lookups on a connection of its own (lookup-writer.ts). */

@@ -49,6 +49,12 @@ export interface SqliteStoreOptions {
   onCheckpointerFailed?: (error: Error) => void;
 }
 
+/**
+ * How long one upload step may write on the lookup writer's thread: longer steps cost fewer commits,
+ * and other writes do not wait for them (a step ends early when lookups or the main connection wait).
+ */
+const WRITER_STEP_BUDGET_MS = 200;
+
 export function openSqliteStore(opts: SqliteStoreOptions): Store {
   const now = opts.now ?? (() => new Date());
   if (opts.file !== ':memory:' && !opts.file.startsWith('file:')) {
@@ -66,9 +72,12 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     throw err;
   }
 
+  // Writes waiting for the lookup writer's thread, which an upload step there gives way to.
+  const waiting = new Int32Array(new SharedArrayBuffer(4));
   // Every write goes through the group committer: concurrent writes share one transaction and one
   // fsync, and none is acknowledged before that transaction has committed.
   const group = createGroupCommitter(db, {
+    waiting,
     maxBatch: opts.maxBatch,
     onCommit: opts.onCommit,
     memory: {
@@ -98,15 +107,24 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
       onCommit: opts.onCommit,
       onAppend: () => audit.notifyAppended(),
       checkpointSignal: checkpointer.signal,
+      waiting,
     });
   }
   const accreditationRows = createAccreditationRows(db);
+  // With the lookup writer, an upload's steps run on its thread too (dataset-staging.ts).
+  const datasets = createDatasets(
+    db,
+    audit.appendInTx,
+    unit,
+    lookupReader ?? db,
+    lookupWriter && { run: lookupWriter.stage, budgetMs: WRITER_STEP_BUDGET_MS },
+  );
   return {
     kind: 'sqlite',
     accreditations: createAccreditations(db, accreditationRows, audit.appendInTx, unit),
     roleGrants: createRoleGrants(db, accreditationRows, audit.appendInTx, unit),
     requests: createRequests(db, audit.appendInTx, now, unit),
-    datasets: createDatasets(db, audit.appendInTx, unit, lookupReader ?? db),
+    datasets,
     lookups: createLookups(db, audit.appendInTx, unit, lookupWriter),
     audit: lookupReader
       ? {
@@ -124,7 +142,9 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
       }
     },
     async close() {
-      // Writes already asked for are committed (and acknowledged) before the file closes.
+      // Sweeps of published uploads stop between steps; writes already asked for are committed (and
+      // acknowledged) before the file closes.
+      await datasets.close();
       if (db.open) group.flushNow();
       await lookupWriter?.close();
       await checkpointer?.close();
