@@ -13,7 +13,8 @@ import type { CanonicalRecord } from '../../src/records/canonical';
 import type { Store } from '../../src/store/port';
 import type * as SqliteModule from '../../src/store/sqlite';
 import type { CommitInfo } from '../../src/store/sqlite';
-import { STAGING_CHUNK } from '../../src/store/sqlite/datasets';
+
+const CHUNK = 500;
 import { writeUpload } from '../../src/store/uploads';
 
 const COMPILED = path.resolve(__dirname, '../../dist/src/store/sqlite/index.js');
@@ -65,14 +66,19 @@ const event = (id: string) => ({
   data: { uploadId: id },
 });
 
-describe.each(['inline', 'worker'] as const)('uploads staged (%s writer)', (lookupWriter) => {
+describe.each(['inline', 'thread'] as const)('uploads staged (%s writer)', (uploadWriter) => {
   let dir: string;
   let file: string;
   let store: Store;
   let commits: CommitInfo[];
 
   const open = () =>
-    compiled.openSqliteStore({ file, lookupWriter, onCommit: (info) => void commits.push(info) });
+    compiled.openSqliteStore({
+      file,
+      uploadWriter,
+      lookupWriter: 'worker',
+      onCommit: (info) => void commits.push(info),
+    });
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsg-uploads-'));
@@ -108,17 +114,15 @@ describe.each(['inline', 'worker'] as const)('uploads staged (%s writer)', (look
     }
   };
 
-  it('writes an upload in many transactions and shows it only when it is published, with its entry', async () => {
+  it('writes an upload beside the dataset and shows it only when it is published, with its entry', async () => {
     await writeUpload(store.datasets, upload('u1', 'replace', 3), range(0, 3), [event('u1')]);
     expect(await refs(3)).toEqual(['ref-0-v0', 'ref-1-v0', 'ref-2-v0']);
 
     const staged = await store.datasets.stage(SCOPE, 'replace', 'u2');
-    const before = commits.length;
-    const next = range(1, 1 + 3 * STAGING_CHUNK, 1);
-    await staged.add(next);
-    // Three chunks, three transactions of their own (other writes take turns between them).
-    expect(commits.length - before).toBeGreaterThanOrEqual(3);
-    // Written and committed, yet invisible: lookups, references, the records and the size are the old ones.
+    const next = range(1, 1 + 3 * CHUNK, 1);
+    await staged.add(next.slice(0, CHUNK));
+    await staged.add(next.slice(CHUNK));
+    // Written, yet invisible: lookups, references, the records and the size are the old ones.
     expect(await refs(3)).toEqual(['ref-0-v0', 'ref-1-v0', 'ref-2-v0']);
     expect((await store.datasets.resolve(SCOPE.providerId, SCOPE.datasetId, ['ref-1-v1'])).length).toBe(0);
     expect((await store.datasets.status(SCOPE.providerId, SCOPE.datasetId)).records).toBe(3);
@@ -165,7 +169,7 @@ describe.each(['inline', 'worker'] as const)('uploads staged (%s writer)', (look
   it('a discarded upload leaves the dataset, its size and the log as they were', async () => {
     await writeUpload(store.datasets, upload('u1', 'replace', 3), range(0, 3), [event('u1')]);
     const staged = await store.datasets.stage(SCOPE, 'replace', 'u2');
-    await staged.add(range(0, 2 * STAGING_CHUNK, 1));
+    await staged.add(range(0, 2 * CHUNK, 1));
     await staged.discard();
     expect(await refs(3)).toEqual(['ref-0-v0', 'ref-1-v0', 'ref-2-v0']);
     expect((await store.datasets.status(SCOPE.providerId, SCOPE.datasetId)).records).toBe(3);
@@ -203,40 +207,56 @@ describe.each(['inline', 'worker'] as const)('uploads staged (%s writer)', (look
     expect(storedRows()).toBe(2);
   });
 
-  it('what an interrupted upload left is invisible after a restart and discarded by the next upload', async () => {
+  it('an upload cut off before it was published leaves the dataset as it was, and so does what it merged', async () => {
     await writeUpload(store.datasets, upload('u1', 'replace', 2), range(0, 2), [event('u1')]);
     const staged = await store.datasets.stage(SCOPE, 'replace', 'u2');
     await staged.add(range(0, 50, 1));
     await store.close(); // the process goes away mid-upload
+    // And suppose it had merged some records already (above the live generation).
+    const db = new Database(file);
+    db.prepare(
+      `INSERT INTO dataset_records (provider_id, dataset_id, identifier_key, added, identifier_type, object_type,
+         record_ref, source_ref, link_id, record, upload_id)
+       VALUES ('boatreg-nl', 'vessels', 'hin:k9', 2, 'hin', 'boat', 'ref-9-v1', 'src-9', NULL, '{}', 'u2')`,
+    ).run();
+    db.close();
     store = open();
     expect(await refs(50)).toEqual(['ref-0-v0', 'ref-1-v0']);
-    expect(storedRows()).toBe(52);
+    expect(storedRows()).toBe(3);
     await writeUpload(store.datasets, upload('u3', 'upsert', 1), [record(7, 3)], [event('u3')]);
     expect(await refs(50)).toEqual(['ref-0-v0', 'ref-1-v0', 'ref-7-v3']);
     expect(storedRows()).toBe(3);
+    await store.close(); // the sweep done, every staging file is gone
+    expect(fs.readdirSync(path.join(dir, 'staging'))).toEqual([]);
+    store = open();
   });
 
-  it('a lookup asked while an upload is being written is answered before the upload ends', async () => {
+  it('a lookup and its log entry asked while an upload is merged are answered before the upload ends', async () => {
     await writeUpload(store.datasets, upload('u1', 'replace', 2), range(0, 2), [event('u1')]);
+    const lookupEntry = () => ({
+      type: 'lookup',
+      actor: { userId: 'anna', partnerId: 'police-nl' },
+      partners: ['police-nl'],
+      outcome: 'permit',
+      agreementId: 'stolen-boats',
+      data: {},
+    });
+    await store.lookups.create([lookupEntry()]); // the lookup writer's thread is up
     const staged = await store.datasets.stage(SCOPE, 'replace', 'u2');
+    const records = range(0, 40 * CHUNK, 1);
+    await staged.add(records);
     const order: string[] = [];
-    const writing = staged.add(range(0, 20 * STAGING_CHUNK, 1)).then(() => order.push('upload'));
-    // A lookup and a lookup's log entry (a write) asked after the upload's first chunk was sent.
-    const reading = store.datasets.lookup(['hin:k1'], KEYS).then(() => order.push('lookup'));
-    const logging = store.lookups
-      .create([
-        {
-          type: 'lookup',
-          actor: { userId: 'anna', partnerId: 'police-nl' },
-          partners: ['police-nl'],
-          outcome: 'permit',
-          agreementId: 'stolen-boats',
-          data: {},
-        },
-      ])
-      .then(() => order.push('lookup entry'));
-    await Promise.all([writing, reading, logging]);
+    const publishing = staged
+      .publish(upload('u2', 'replace', records.length), [event('u2')])
+      .then(() => order.push('upload'));
+    const reading = store.datasets.lookup(['hin:k1'], KEYS).then((hits) => {
+      order.push('lookup');
+      return hits.map((h) => h.recordRef);
+    });
+    const logging = store.lookups.create([lookupEntry()]).then(() => order.push('lookup entry'));
+    const [, seen] = await Promise.all([publishing, reading, logging]);
+    expect(seen).toEqual(['ref-1-v0']);
     expect(order.at(-1)).toBe('upload');
-    await staged.discard();
+    expect(await refs(2)).toEqual(['ref-0-v1', 'ref-1-v1']);
   });
 });

@@ -1,22 +1,17 @@
 /**
- * Shared datasets and lookups in SQLite. An upload is staged as a new generation in short transactions
- * and published with its audit entries in one (dataset-staging.ts).
+ * Shared datasets and lookups in SQLite. An upload is written as a new generation of its dataset, in
+ * short transactions, and published with its log entries in one (dataset-staging.ts).
  */
+import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { DatasetRecord, DatasetUpload, Hit } from '../../datasets/types';
 import type { DatasetStore, LookupStore } from '../port';
 import type { AppendInTx } from './audit';
-import {
-  createDatasetStaging,
-  type DatasetScope,
-  type Generation,
-  type PutResult,
-  type StagingResult,
-  type StagingStep,
-} from './dataset-staging';
+import { createUploadWriter, publishGeneration, type DatasetScope, type Generation } from './dataset-staging';
 import type { RunUnit } from './group-commit';
 import { createLookupIndex } from './lookup-index';
 import type { LookupWriter } from './lookup-writer';
+import type { UploadThread } from './upload-thread';
 
 interface RecordRow {
   identifier_key: string;
@@ -43,12 +38,6 @@ const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const byScope = (a: Hit, b: Hit) =>
   compareText(a.providerId, b.providerId) || compareText(a.datasetId, b.datasetId);
 
-/** Most records sent in one staging step (one transaction, one turn at the write lock). */
-export const STAGING_CHUNK = 2048;
-
-/** Records removed per sweep or discard transaction. */
-const SWEEP_CHUNK = 1000;
-
 /** An upload to this dataset is being written: one at a time per dataset. */
 export class DatasetBusyError extends Error {
   readonly code = 'DATASET_BUSY';
@@ -57,40 +46,54 @@ export class DatasetBusyError extends Error {
   }
 }
 
-/**
- * Runs one staging step in a transaction of its own: here, or on the lookup writer's thread.
- * `budgetMs`: how long one put step may write (on this thread, the event loop waits for it).
- */
-export interface StagingRunner {
-  run(step: StagingStep): Promise<StagingResult>;
-  budgetMs: number;
-}
+/** Starts the writer of one upload (dataset-staging.ts): on a thread of its own, or on this connection. */
+export type UploadWriterFactory = (scope: DatasetScope, uploadId: string) => UploadThread;
 
-/** On this thread, a step blocks the event loop: short ones, with a turn of the loop after each. */
-const HERE_BUDGET_MS = 5;
+/** On this connection a transaction blocks the event loop: short ones, with a turn of the loop between. */
+const INLINE_BUDGET_MS = 5;
 
 /**
  * `reader`: the connection lookups read through (a read-only one of their own, or `db` itself).
- * `runStep`: where staging steps run (default: this connection, as units of its group committer).
+ * `stagingFileOf`: where an upload's staging file goes (':memory:' for an in-memory store).
+ * `startWriter`: the writer of each upload (default: on this connection).
+ * `waiting`: writers of other connections waiting for the write lock (group-commit.ts), which an upload
+ * written on this connection gives way to.
  */
 export function createDatasets(
   db: Database.Database,
   appendInTx: AppendInTx,
   unit: RunUnit,
   reader: Database.Database = db,
-  runStep?: StagingRunner,
+  stagingFileOf: (uploadId: string) => string = () => ':memory:',
+  startWriter?: UploadWriterFactory,
+  waiting: Int32Array = new Int32Array(1),
 ): DatasetStore & { close(): Promise<void> } {
-  const staging = createDatasetStaging(db);
-  // On this connection each step is a unit; the loop gets a turn between steps.
-  const runner: StagingRunner = runStep ?? {
-    budgetMs: HERE_BUDGET_MS,
-    run: async (s) => {
-      const result = await unit(() => staging.run(s));
-      await new Promise((resolve) => setImmediate(resolve));
-      return result;
-    },
+  const othersWaiting = () => Atomics.load(waiting, 0) > 0;
+  let attached = 0;
+  const inline: UploadWriterFactory = (scope, uploadId) => {
+    const stagingFile = stagingFileOf(uploadId);
+    const writer = createUploadWriter(db, scope, {
+      attachAs: `staging_${++attached}`,
+      stagingFile,
+      budgetMs: INLINE_BUDGET_MS,
+      othersWaiting,
+      pause: async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        while (othersWaiting()) await new Promise((resolve) => setTimeout(resolve, 1));
+      },
+    });
+    let stopped = false;
+    return {
+      ...writer,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        writer.close();
+        if (stagingFile !== ':memory:') fs.rmSync(stagingFile, { force: true });
+      },
+    };
   };
-  const step = runner.run;
+  const writerFor = startWriter ?? inline;
   const saveUpload = db.prepare(
     'INSERT INTO dataset_uploads (id, provider_id, dataset_id, uploaded_at, body) VALUES (?, ?, ?, ?, ?)',
   );
@@ -144,59 +147,55 @@ export function createDatasets(
   );
 
   const busy = new Set<string>();
-  const sweeps = new Set<Promise<void>>();
-  let closing = false;
-
-  /** Removes, in chunks, what a published generation hides; stops when the store closes. */
-  const sweep = async (scope: DatasetScope, added: number, replace: boolean) => {
-    for (let after: StagingResult = ''; typeof after === 'string' && !closing;) {
-      after = await step({ kind: 'sweep', scope, added, replace, after, limit: SWEEP_CHUNK });
-    }
-  };
+  /** The writers of uploads not yet ended (being written, or sweeping): close stops them. */
+  const writers = new Set<UploadThread>();
 
   return {
     async stage(scope, mode, uploadId) {
       const name = `${scope.providerId}\u0000${scope.datasetId}`;
       if (busy.has(name)) throw new DatasetBusyError();
       busy.add(name);
-      const release = () => busy.delete(name);
       const replace = mode === 'replace';
+      let writer: UploadThread | undefined;
+      /** Ends the writer, and with it the upload's hold on the dataset. */
+      const end = async () => {
+        if (writer) {
+          writers.delete(writer);
+          await writer.stop();
+        }
+        busy.delete(name);
+      };
       let generation: Generation;
       try {
-        while (((await step({ kind: 'discard', scope, limit: SWEEP_CHUNK })) as number) > 0);
-        generation = (await step({ kind: 'begin', scope, replace })) as Generation;
+        writer = writerFor(scope, uploadId);
+        writers.add(writer);
+        generation = await writer.begin(replace);
       } catch (error) {
-        release();
+        await end();
         throw error;
       }
-      let records = generation.records;
+      const active = writer;
       let open = true;
-      const ensureOpen = () => {
+      const close = () => {
         if (!open) throw new Error('this upload was published or discarded');
+        open = false;
+      };
+      const giveUp = async (error: unknown) => {
+        await active.discard().catch(() => undefined);
+        await end();
+        throw error;
       };
       return {
-        async add(batch) {
-          ensureOpen();
-          for (let i = 0; i < batch.length;) {
-            const chunk = batch.slice(i, i + STAGING_CHUNK);
-            const done = (await step({
-              kind: 'put',
-              scope,
-              generation,
-              uploadId,
-              records: chunk,
-              budgetMs: runner.budgetMs,
-            })) as PutResult;
-            records += done.fresh;
-            i += done.written;
-          }
+        async add(records) {
+          if (!open) throw new Error('this upload was published or discarded');
+          await active.append(records);
         },
         async publish(upload, events) {
-          ensureOpen();
-          open = false;
+          close();
           try {
+            const records = generation.records + (await active.merge(generation, uploadId));
             const published = await unit(() => {
-              if (!staging.publish(scope, generation, replace, records)) return false;
+              if (!publishGeneration(db, scope, generation, replace, records)) return false;
               saveUpload.run(
                 upload.id,
                 scope.providerId,
@@ -208,19 +207,24 @@ export function createDatasets(
               return true;
             });
             if (!published) throw new Error('another generation of this dataset was published meanwhile');
+            // What the new generation hides goes in the background; the dataset is free for the next upload.
+            busy.delete(name);
+            void active
+              .sweep(generation.added, replace)
+              .catch(() => undefined)
+              .finally(() => {
+                writers.delete(active);
+                void active.stop();
+              });
+            return records;
           } catch (error) {
-            await discardAll(scope).finally(release);
-            throw error;
+            return giveUp(error);
           }
-          release();
-          const swept = sweep(scope, generation.added, replace).finally(() => sweeps.delete(swept));
-          sweeps.add(swept);
-          return records;
         },
         async discard() {
           if (!open) return;
           open = false;
-          await discardAll(scope).finally(release);
+          await giveUp(undefined).catch(() => undefined);
         },
       };
     },
@@ -248,14 +252,9 @@ export function createDatasets(
       };
     },
     async close() {
-      closing = true;
-      await Promise.all([...sweeps]);
+      await Promise.all([...writers].map((w) => w.stop()));
     },
   };
-
-  async function discardAll(scope: DatasetScope) {
-    while (((await step({ kind: 'discard', scope, limit: SWEEP_CHUNK })) as number) > 0);
-  }
 }
 
 /** `writer`: a worker thread that writes lookups on a connection of its own (lookup-writer.ts). */

@@ -11,7 +11,6 @@ import Database from 'better-sqlite3';
 import type { AuditEventInput, Checkpoint, TreeHead } from '../../audit/types';
 import { createAudit } from './audit';
 import type { ToSign } from './checkpoints';
-import { createDatasetStaging, type StagingResult, type StagingStep } from './dataset-staging';
 import { createLookups } from './datasets';
 import { createGroupCommitter } from './group-commit';
 import { configureWriter } from './pragmas';
@@ -22,8 +21,8 @@ export interface WriterData {
   file: string;
   /** The WAL checkpointer's signal (wal-checkpointer.ts), when one runs. */
   checkpointSignal?: SharedArrayBuffer;
-  /** Writes waiting for this thread: lookups sent and not yet taken, the main connection's (one Int32). */
-  waiting: SharedArrayBuffer;
+  /** Raised while this thread waits for the write lock: an upload being merged gives way. */
+  waiting?: SharedArrayBuffer;
 }
 
 /** One lookup to write. */
@@ -35,22 +34,19 @@ export interface LookupUnit {
 /** How a unit ended: done (no error; `value` for a checkpoint step), or refused with this error. */
 export interface LookupDone {
   id: number;
-  value?: ToSign | Checkpoint | StagingResult;
+  value?: ToSign | Checkpoint;
   error?: { name: string; message: string; code?: string };
 }
 
 /**
  * Parent → worker: the lookups of one run of the parent's microtask queue, in order; the two halves of a
  * checkpoint (the head to sign; the signed checkpoint to store), each a unit of the next group
- * transaction, so the parent thread never waits for the write lock or an fsync to sign; one step of an
- * upload being staged (dataset-staging.ts: a unit too, so lookups and uploads take turns in this
- * thread's queue instead of contending for the write lock); or close.
+ * transaction, so the parent thread never waits for the write lock or an fsync to sign; or close.
  */
 export type WriterRequest =
   | { kind: 'lookups'; units: LookupUnit[] }
   | { kind: 'to-sign'; id: number }
   | { kind: 'save-checkpoint'; id: number; checkpoint: Checkpoint; head: TreeHead }
-  | { kind: 'staging'; id: number; step: StagingStep }
   | { kind: 'close' };
 
 /** Worker → parent. */
@@ -63,11 +59,7 @@ export type WriterMessage =
 function main(): void {
   const port = parentPort;
   if (!port) throw new Error('lookup-writer-worker runs as a worker thread');
-  const { file, checkpointSignal } = workerData as WriterData;
-  const waiting = new Int32Array(workerData.waiting as SharedArrayBuffer);
-  // An upload step stops writing when other writes wait: lookups in this thread's queue, the main
-  // connection at the write lock.
-  const othersWaiting = () => Atomics.load(waiting, 0) > 0;
+  const { file, checkpointSignal, waiting } = workerData as WriterData;
   const db = new Database(file, { fileMustExist: true });
   configureWriter(db);
   let finishCheckpoint = () => undefined as void;
@@ -79,6 +71,7 @@ function main(): void {
 
   let headSeq = 0;
   const group = createGroupCommitter(db, {
+    ...(waiting ? { waiting: new Int32Array(waiting) } : {}),
     memory: {
       save: () => audit.memory.save(),
       restore: (s) => audit.memory.restore(s),
@@ -96,7 +89,6 @@ function main(): void {
     return written;
   };
   const lookups = createLookups(db, appendInTx, unit);
-  const staging = createDatasetStaging(db);
 
   // The answers of one transaction go back in one message: its units settle together, and the flush,
   // queued behind their callbacks as a microtask, runs once they all have answered, without waiting for
@@ -115,7 +107,7 @@ function main(): void {
   };
 
   /** Answers `id` once `work` has committed (or failed). */
-  const settle = (id: number, work: Promise<ToSign | Checkpoint | StagingResult | void>) => {
+  const settle = (id: number, work: Promise<ToSign | Checkpoint | void>) => {
     work.then(
       (value) => answer(value === undefined ? { id } : { id, value }),
       (error: unknown) => {
@@ -158,15 +150,6 @@ function main(): void {
       );
       return;
     }
-    if (request.kind === 'staging') {
-      const { step } = request;
-      settle(
-        request.id,
-        unit(() => staging.run(step, othersWaiting)),
-      );
-      return;
-    }
-    Atomics.sub(waiting, 0, request.units.length);
     for (const { id, events } of request.units) settle(id, lookups.create(events));
   });
   post({ kind: 'ready' });

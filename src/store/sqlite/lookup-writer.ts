@@ -18,7 +18,6 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { AuditEventInput, Checkpoint, TreeHead } from '../../audit/types';
 import type { ToSign } from './checkpoints';
-import type { StagingResult, StagingStep } from './dataset-staging';
 import type { CommitInfo } from './group-commit';
 import type {
   LookupDone,
@@ -36,8 +35,6 @@ export interface LookupWriter {
    * it (as a checkpoint on the main connection did, 4–9 ms at a time while lookups were committing).
    */
   checkpoint(sign: (head: TreeHead) => Checkpoint): Promise<Checkpoint | undefined>;
-  /** One step of an upload being staged, as a unit of the worker's queue (dataset-staging.ts). */
-  stage(step: StagingStep): Promise<StagingResult>;
   /** Commits what was sent, closes the worker's connection and ends the thread. */
   close(): Promise<void>;
 }
@@ -51,12 +48,8 @@ export interface LookupWriterOptions {
   onAppend?: (headSeq: number) => void;
   /** A WAL checkpointer thread runs (wal-checkpointer.ts): its signal, for the worker to finish its copies. */
   checkpointSignal?: SharedArrayBuffer;
-  /**
-   * Writes waiting for the worker (one Int32): the main connection's group committer adds to it while
-   * it waits for the write lock; the lookups sent and not yet taken are added here. An upload step the
-   * worker runs ends early while it is above zero.
-   */
-  waiting: Int32Array;
+  /** Raised while the worker waits for the write lock (group-commit.ts `waiting`). */
+  waiting?: Int32Array;
 }
 
 /** The compiled worker script; absent when running from TypeScript sources (ts-jest). */
@@ -72,12 +65,11 @@ export function lookupWriterAvailable(): boolean {
  * start, they and every later one are refused (the store's other writes are not affected).
  */
 export function startLookupWriter(opts: LookupWriterOptions): LookupWriter {
-  const waiting = opts.waiting;
   const worker = new Worker(LOOKUP_WORKER_FILE, {
     workerData: {
       file: opts.file,
       checkpointSignal: opts.checkpointSignal,
-      waiting: waiting.buffer as SharedArrayBuffer,
+      waiting: opts.waiting?.buffer as SharedArrayBuffer | undefined,
     } satisfies WriterData,
   });
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
@@ -107,9 +99,7 @@ export function startLookupWriter(opts: LookupWriterOptions): LookupWriter {
   const send = () => {
     const units = outbox;
     outbox = [];
-    if (units.length === 0 || exited) return;
-    Atomics.add(waiting, 0, units.length);
-    worker.postMessage({ kind: 'lookups', units } satisfies WriterRequest);
+    if (units.length > 0 && !exited) worker.postMessage({ kind: 'lookups', units } satisfies WriterRequest);
   };
 
   const failAll = (error: Error) => {
@@ -172,9 +162,6 @@ export function startLookupWriter(opts: LookupWriterOptions): LookupWriter {
       if (!('head' in what)) return what.covered;
       const head = what.head;
       return ask<Checkpoint>((id) => ({ kind: 'save-checkpoint', id, checkpoint: sign(head), head }));
-    },
-    stage(step) {
-      return ask<StagingResult>((id) => ({ kind: 'staging', id, step }));
     },
     close() {
       return (closing ??= new Promise<void>((resolve) => {
