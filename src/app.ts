@@ -101,7 +101,7 @@ export function createApp(deps: AppDeps): Gateway {
         // The hot route first: express tries a router's routes in order, for every request.
         ...lookupRoute,
         ...requestRoutes(requests, deps.bundle, deps.config.server.uploadLimit),
-        ...datasetRoutes(datasets, deps.config.server.uploadLimit),
+        ...datasetRoutes(datasets, deps.config.server.datasetUploadLimit ?? deps.config.server.uploadLimit),
         ...accreditationRoutes(accreditations),
         ...auditRoutes(audit),
       ],

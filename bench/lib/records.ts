@@ -4,6 +4,7 @@ import type { DatasetRecord, DatasetUpload } from '../../src/datasets/types';
 import { identifierKey } from '../../src/identifiers';
 import type { CanonicalRecord } from '../../src/records/canonical';
 import type { Store } from '../../src/store/port';
+import { writeUpload } from '../../src/store/uploads';
 
 const ALPHABET = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
 const BUILDERS = ['BEN', 'JEA', 'BAV', 'HXA', 'SEA', 'LIN', 'QUI', 'DEH'];
@@ -68,7 +69,7 @@ export async function fillDataset(store: Store, records: number, log: (line: str
       quarantine: [],
     };
     const batch = Array.from({ length: n }, (_, k) => datasetRecord(done + k));
-    await store.datasets.write(upload, batch, [
+    await writeUpload(store.datasets, upload, batch, [
       {
         type: 'dataset.upload',
         actor: 'system',

@@ -17,6 +17,8 @@ export interface GatewayConfig {
     trustProxy: false | string[];
     bodyLimit: string;
     uploadLimit: string;
+    /** Dataset uploads through the API (streamed to disk); uploadLimit when left out. */
+    datasetUploadLimit?: string;
   };
   dataDir: string;
   /**

@@ -19,8 +19,10 @@ import type { DatasetRecord, DatasetUpload, UploadMode } from './types';
 
 /** How many quarantine entries an upload keeps and returns in full (the counts are always complete). */
 export const QUARANTINE_REPORT_LIMIT = 1000;
-/** Records per upload held in memory before they are written in one transaction. */
-export const MAX_UPLOAD_RECORDS = 500_000;
+/** Records mapped before they are handed to the store (which writes them in short transactions). */
+const BATCH_RECORDS = 2000;
+/** Longest the mapping runs before other requests get a turn of the event loop. */
+const SLICE_MS = 4;
 
 export interface DatasetServiceDeps {
   store: Store;
@@ -29,14 +31,18 @@ export interface DatasetServiceDeps {
   clock: () => Date;
 }
 
+/** What an upload's mapping counted; the records themselves went to the store as they were mapped. */
 export interface MappedUpload {
   /** The input broke off: rows after the last one read were never seen. */
   truncated: boolean;
-  records: DatasetRecord[];
   quarantine: QuarantineEntry[];
+  quarantineCodes: Record<string, number>;
   read: number;
   mapped: number;
   quarantined: number;
+  records: number;
+  /** sha256 over the record digests, in upload order. */
+  digest: string;
 }
 
 export class DatasetService {
@@ -50,7 +56,11 @@ export class DatasetService {
     return terms.length ? new Set(terms.flatMap((d) => d.objectTypes)) : undefined;
   }
 
-  /** Maps a partner-format stream through the caller's own adapter, keeping every row accounted for. */
+  /**
+   * Maps a partner-format stream through the caller's own adapter, keeping every row accounted for,
+   * and hands the records to `write` in batches as they come: an upload is never held in memory whole,
+   * and the stream is read no faster than the store writes.
+   */
   async mapUpload(
     identity: Identity,
     adapterId: string,
@@ -58,28 +68,39 @@ export class DatasetService {
     input: Readable,
     allowedTypes: Set<string>,
     refScope: { providerId: string; datasetId: string },
+    write: (records: DatasetRecord[]) => Promise<void>,
   ): Promise<MappedUpload> {
     const adapter = partnerAdapter(identity, adapterId, format);
     const out: MappedUpload = {
       truncated: false,
-      records: [],
       quarantine: [],
+      quarantineCodes: {},
       read: 0,
       mapped: 0,
       quarantined: 0,
+      records: 0,
+      digest: '',
     };
+    const digest = crypto.createHash('sha256');
+    const quarantine = (entries: QuarantineEntry[]) => {
+      out.quarantined += 1;
+      for (const entry of entries) {
+        out.quarantineCodes[entry.code] = (out.quarantineCodes[entry.code] ?? 0) + 1;
+        if (out.quarantine.length < QUARANTINE_REPORT_LIMIT) out.quarantine.push(entry);
+      }
+    };
+    let batch: DatasetRecord[] = [];
+    let slice = performance.now();
     for await (const event of mapStream(adapter, input, format)) {
       out.read += 1;
       if (event.kind === 'quarantine') {
         out.truncated ||= event.truncated === true;
-        out.quarantined += 1;
-        out.quarantine.push(...event.entries);
+        quarantine(event.entries);
         continue;
       }
       const outside = event.records.find((r) => !allowedTypes.has(r.objectType));
       if (outside) {
-        out.quarantined += 1;
-        out.quarantine.push(
+        quarantine([
           withLine(
             {
               row: event.row,
@@ -89,17 +110,26 @@ export class DatasetService {
             },
             event.line,
           ),
-        );
+        ]);
         continue;
       }
       out.mapped += 1;
-      for (const record of event.records) out.records.push(this.indexed(record, refScope));
-      if (out.records.length > MAX_UPLOAD_RECORDS) {
-        throw problems.tooLarge(
-          `An upload may hold at most ${MAX_UPLOAD_RECORDS} records; split it and use mode=upsert.`,
-        );
+      for (const record of event.records) {
+        digest.update(out.records === 0 ? recordDigest(record) : `\n${recordDigest(record)}`);
+        out.records += 1;
+        batch.push(this.indexed(record, refScope));
+      }
+      if (batch.length >= BATCH_RECORDS) {
+        await write(batch);
+        batch = [];
+      }
+      if (performance.now() - slice > SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        slice = performance.now();
       }
     }
+    if (batch.length) await write(batch);
+    out.digest = digest.digest('hex');
     return out;
   }
 
@@ -115,27 +145,42 @@ export class DatasetService {
     // Not a dataset of the caller's partner: to them it does not exist.
     if (!allowed) throw problems.notFound(`Your organisation shares no dataset "${datasetId}".`);
     const scope = { providerId: identity.partnerId, datasetId };
-    const mapped = await this.mapUpload(identity, adapterId, format, input, allowed, scope);
-    // A replace swaps the whole dataset: never for a file that broke off or mapped nothing at all.
-    if (mode === 'replace' && (mapped.truncated || (mapped.read > 0 && mapped.mapped === 0))) {
+    const id = crypto.randomUUID();
+    const staged = await this.deps.store.datasets.stage(scope, mode, id).catch((error: unknown) => {
+      if ((error as { code?: unknown }).code !== 'DATASET_BUSY') throw error;
       throw new ProblemError({
-        code: 'upload-refused',
-        title: 'Upload refused',
-        status: 422,
-        detail: mapped.truncated
-          ? 'The file broke off before its end; the dataset was left as it was.'
-          : 'No row of the file could be mapped; the dataset was left as it was.',
-        extensions: {
-          read: mapped.read,
-          mapped: mapped.mapped,
-          quarantined: mapped.quarantined,
-          quarantine: mapped.quarantine.slice(0, QUARANTINE_REPORT_LIMIT),
-        },
+        code: 'upload-in-progress',
+        title: 'Upload in progress',
+        status: 409,
+        detail: `Another upload to dataset "${datasetId}" is being written; send this one when it has finished.`,
       });
+    });
+    let mapped: MappedUpload;
+    try {
+      mapped = await this.mapUpload(identity, adapterId, format, input, allowed, scope, (r) => staged.add(r));
+      // A replace swaps the whole dataset: never for a file that broke off or mapped nothing at all.
+      if (mode === 'replace' && (mapped.truncated || (mapped.read > 0 && mapped.mapped === 0))) {
+        throw new ProblemError({
+          code: 'upload-refused',
+          title: 'Upload refused',
+          status: 422,
+          detail: mapped.truncated
+            ? 'The file broke off before its end; the dataset was left as it was.'
+            : 'No row of the file could be mapped; the dataset was left as it was.',
+          extensions: {
+            read: mapped.read,
+            mapped: mapped.mapped,
+            quarantined: mapped.quarantined,
+            quarantine: mapped.quarantine,
+          },
+        });
+      }
+    } catch (error) {
+      await staged.discard();
+      throw error;
     }
-    const digests = mapped.records.map((r) => recordDigest(r.record));
     const upload: DatasetUpload = {
-      id: crypto.randomUUID(),
+      id,
       providerId: identity.partnerId,
       datasetId,
       adapterId,
@@ -143,11 +188,11 @@ export class DatasetService {
       read: mapped.read,
       mapped: mapped.mapped,
       quarantined: mapped.quarantined,
-      records: mapped.records.length,
-      digest: crypto.createHash('sha256').update(digests.join('\n')).digest('hex'),
+      records: mapped.records,
+      digest: mapped.digest,
       uploadedBy: identity.userId,
       uploadedAt: this.deps.clock().toISOString(),
-      quarantine: mapped.quarantine.slice(0, QUARANTINE_REPORT_LIMIT),
+      quarantine: mapped.quarantine,
     };
     const event: AuditEventInput = {
       type: 'dataset.upload',
@@ -163,10 +208,10 @@ export class DatasetService {
         quarantined: upload.quarantined,
         records: upload.records,
         digest: upload.digest,
-        quarantineCodes: countCodes(mapped.quarantine),
+        quarantineCodes: mapped.quarantineCodes,
       },
     };
-    const size = await this.deps.store.datasets.write(upload, mapped.records, [event]);
+    const size = await staged.publish(upload, [event]);
     return { ...upload, size };
   }
 
@@ -218,10 +263,4 @@ export function opaqueRef(
   sourceRef: string,
 ): string {
   return `rr_${keyedHash(key, `${scope.providerId}/${scope.datasetId}/${sourceRef}`).slice(0, 32)}`;
-}
-
-function countCodes(entries: QuarantineEntry[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const e of entries) counts[e.code] = (counts[e.code] ?? 0) + 1;
-  return counts;
 }

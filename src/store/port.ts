@@ -14,7 +14,7 @@ import type {
 import type { KeyObject } from 'node:crypto';
 import type { RawAuditRow } from '../audit/verify';
 import type { LogVerifyReport } from '../audit/verify-log';
-import type { DatasetRecord, DatasetUpload, Hit } from '../datasets/types';
+import type { DatasetRecord, DatasetUpload, Hit, UploadMode } from '../datasets/types';
 import type { Accreditation, Person, RoleGrant } from '../records/accreditation';
 import type { RequestState, StoredRequest } from '../requests/types';
 
@@ -91,10 +91,16 @@ export interface RequestStore {
 
 export interface DatasetStore {
   /**
-   * Stores an upload's records and its log entries in one transaction: `replace` swaps the whole
-   * dataset, `upsert` replaces records by identifier and keeps the rest. Returns the dataset's size.
+   * Starts an upload (`uploadId`) of a provider's dataset: `replace` swaps the whole dataset, `upsert`
+   * replaces records by identifier and keeps the rest. What is added stays invisible to every reader
+   * until `publish`, which makes all of it visible at once with the upload's log entries, or none of it.
+   * One upload per dataset at a time: another is refused with an error whose `code` is `DATASET_BUSY`.
    */
-  write(upload: DatasetUpload, records: DatasetRecord[], events: AuditEventInput[]): Promise<number>;
+  stage(
+    scope: { providerId: string; datasetId: string },
+    mode: UploadMode,
+    uploadId: string,
+  ): Promise<StagedUpload>;
   /** Records in the given (provider, dataset) scopes whose identifier key is one of `keys`. */
   lookup(keys: string[], scopes: { providerId: string; datasetId: string }[]): Promise<Hit[]>;
   /** The records behind opaque references, within one provider's dataset. */
@@ -106,6 +112,16 @@ export interface DatasetStore {
     providerId: string,
     datasetId: string,
   ): Promise<{ records: number; lastUpload: DatasetUpload | undefined }>;
+}
+
+/** An upload being written (see DatasetStore.stage). */
+export interface StagedUpload {
+  /** Writes records, in bounded transactions that other writes take turns with; later records of a key win. */
+  add(records: DatasetRecord[]): Promise<void>;
+  /** Publishes the upload and its log entries in one transaction; resolves with the dataset's size. */
+  publish(upload: DatasetUpload, events: AuditEventInput[]): Promise<number>;
+  /** Gives the upload up and removes what it wrote; the dataset stays as it was. */
+  discard(): Promise<void>;
 }
 
 export interface LookupStore {

@@ -21,6 +21,20 @@ let db: Database.Database;
 beforeEach(() => {
   db = new Database(':memory:');
   migrate(db);
+  // The datasets these tests use, their generation 0 live (dataset-staging.ts).
+  const live = db.prepare(
+    'INSERT INTO dataset_versions (provider_id, dataset_id, base, live, records) VALUES (?, ?, 0, 0, 0)',
+  );
+  for (const [provider, dataset] of [
+    ['boatreg-nl', 'vessels'],
+    ['boatreg-nl', 'engines'],
+    ['insureco', 'theft-claims'],
+    ['a', 'd'],
+    ['b', 'd'],
+    ['c', 'd'],
+  ]) {
+    live.run(provider, dataset);
+  }
 });
 
 afterEach(() => db.close());
@@ -57,10 +71,10 @@ describe('lookup index', () => {
   it('keeps keys that share a bucket apart, and one entry per (provider, dataset, key)', () => {
     // Every key in bucket 100, four slots: only the key comparison tells them apart.
     const index = createLookupIndex(db, db, () => 100, 4);
-    index.put('boatreg-nl', 'vessels', [entry('hin:a')]);
-    index.put('insureco', 'theft-claims', [entry('hin:a')]);
-    index.put('boatreg-nl', 'vessels', [entry('hin:b')]);
-    index.put('boatreg-nl', 'vessels', [entry('hin:a', 'ref-new')]);
+    index.put('boatreg-nl', 'vessels', 0, [entry('hin:a')]);
+    index.put('insureco', 'theft-claims', 0, [entry('hin:a')]);
+    index.put('boatreg-nl', 'vessels', 0, [entry('hin:b')]);
+    index.put('boatreg-nl', 'vessels', 0, [entry('hin:a', 'ref-new')]);
     expect(slots()).toEqual([
       { slot: 100, provider_id: 'boatreg-nl', identifier_key: 'hin:a' },
       { slot: 101, provider_id: 'insureco', identifier_key: 'hin:a' },
@@ -85,13 +99,16 @@ describe('lookup index', () => {
 
   it('removes only the named dataset’s entries, and takes the first free slot again', () => {
     const index = createLookupIndex(db, db, () => 0, 4);
-    index.put('boatreg-nl', 'vessels', [entry('hin:a')]);
-    index.put('insureco', 'theft-claims', [entry('hin:a')]);
-    index.put('boatreg-nl', 'vessels', [entry('hin:b')]);
-    index.remove('boatreg-nl', 'vessels', ['hin:a', 'hin:nothing']);
+    index.put('boatreg-nl', 'vessels', 0, [entry('hin:a')]);
+    index.put('insureco', 'theft-claims', 0, [entry('hin:a')]);
+    index.put('boatreg-nl', 'vessels', 0, [entry('hin:b')]);
+    index.remove('boatreg-nl', 'vessels', [
+      { identifierKey: 'hin:a', added: 0 },
+      { identifierKey: 'hin:nothing', added: 0 },
+    ]);
     expect(slots().map((s) => s.slot)).toEqual([1, 2]);
-    index.put('boatreg-nl', 'engines', [entry('hin:c')]);
-    index.put('boatreg-nl', 'engines', [entry('hin:d')]);
+    index.put('boatreg-nl', 'engines', 0, [entry('hin:c')]);
+    index.put('boatreg-nl', 'engines', 0, [entry('hin:d')]);
     expect(slots().map((s) => [s.slot, s.identifier_key])).toEqual([
       [0, 'hin:c'],
       [1, 'hin:a'],
@@ -104,7 +121,7 @@ describe('lookup index', () => {
     // Buckets 0, 8 and 16 by the key's last character.
     const index = createLookupIndex(db, db, (key) => (key.charCodeAt(key.length - 1) % 3) * 8, 8);
     const keys = ['hin:a', 'hin:b', 'hin:c', 'hin:d', 'hin:e', 'hin:f'];
-    index.put('boatreg-nl', 'vessels', [
+    index.put('boatreg-nl', 'vessels', 0, [
       ...keys.map((k) => entry(k)),
       entry('hin:b', 'ref-b2'),
       entry('hin:e', 'ref-e2'),
@@ -128,14 +145,34 @@ describe('lookup index', () => {
     ]);
   });
 
+  it('finds, per dataset, the newest entry of the generations its dataset_versions row makes visible', () => {
+    const index = createLookupIndex(db, db, () => 0, 8);
+    const setVersion = db.prepare(
+      "UPDATE dataset_versions SET base = ?, live = ? WHERE provider_id = 'boatreg-nl' AND dataset_id = 'vessels'",
+    );
+    index.put('boatreg-nl', 'vessels', 0, [entry('hin:a', 'gen-0')]);
+    index.put('boatreg-nl', 'vessels', 1, [entry('hin:a', 'gen-1')]);
+    index.put('insureco', 'theft-claims', 0, [entry('hin:a', 'claim')]);
+    const refs = () => index.find('hin:a').map((h) => h.recordRef);
+    // Generation 1 is being written: nobody sees it.
+    expect(refs()).toEqual(['gen-0', 'claim']);
+    setVersion.run(0, 1); // an upsert published: the newer entry hides the older
+    expect(refs()).toEqual(['gen-1', 'claim']);
+    index.put('boatreg-nl', 'vessels', 2, [entry('hin:b', 'gen-2')]);
+    setVersion.run(2, 2); // a replace without hin:a published: nothing of the older generations
+    expect(refs()).toEqual(['claim']);
+    expect(index.find('hin:b').map((h) => h.recordRef)).toEqual(['gen-2']);
+    expect(index.find('hin:a')[0]).not.toHaveProperty('added');
+  });
+
   it('refuses an entry when its bucket is full, and changes nothing', () => {
     const index = createLookupIndex(db, db, () => 0, 2);
-    index.put('a', 'd', [entry('hin:a')]);
-    index.put('b', 'd', [entry('hin:a')]);
-    expect(() => index.put('c', 'd', [entry('hin:a')])).toThrow(/no free slot/);
+    index.put('a', 'd', 0, [entry('hin:a')]);
+    index.put('b', 'd', 0, [entry('hin:a')]);
+    expect(() => index.put('c', 'd', 0, [entry('hin:a')])).toThrow(/no free slot/);
     expect(slots()).toHaveLength(2);
     // Replacing an entry of a full bucket still works.
-    index.put('b', 'd', [entry('hin:a', 'ref-2')]);
+    index.put('b', 'd', 0, [entry('hin:a', 'ref-2')]);
     expect(index.find('hin:a').map((h) => h.recordRef)).toEqual(['ref-hin:a', 'ref-2']);
   });
 });

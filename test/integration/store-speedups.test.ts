@@ -13,6 +13,7 @@ import type { DatasetRecord, DatasetUpload } from '../../src/datasets/types';
 import type { CanonicalRecord } from '../../src/records/canonical';
 import type { Store } from '../../src/store/port';
 import { openSqliteStore } from '../../src/store/sqlite';
+import { writeUpload } from '../../src/store/uploads';
 
 let dir: string;
 let file: string;
@@ -75,7 +76,7 @@ function record(s: number, k: number, version = 0): DatasetRecord {
 
 async function write(s: number, records: DatasetRecord[], mode: DatasetUpload['mode'] = 'replace') {
   const [providerId, datasetId] = SCOPES[s];
-  return store.datasets.write(upload(providerId, datasetId, records.length, mode), records, [
+  return writeUpload(store.datasets, upload(providerId, datasetId, records.length, mode), records, [
     { type: 'dataset.upload', actor: 'system', partners: [providerId], data: {} },
   ]);
 }
@@ -100,6 +101,12 @@ describe('dataset queries', () => {
        JOIN dataset_records AS r ON r.identifier_key = k.value
        JOIN json_each(?) AS s
          ON r.provider_id = json_extract(s.value, '$.providerId') AND r.dataset_id = json_extract(s.value, '$.datasetId')
+       -- Visible: in the dataset's live generations, and no newer one of its key is (dataset-staging.ts).
+       JOIN dataset_versions AS v
+         ON v.provider_id = r.provider_id AND v.dataset_id = r.dataset_id AND r.added BETWEEN v.base AND v.live
+       WHERE NOT EXISTS (SELECT 1 FROM dataset_records AS n
+         WHERE n.provider_id = r.provider_id AND n.dataset_id = r.dataset_id AND n.identifier_key = r.identifier_key
+           AND n.added > r.added AND n.added <= v.live)
        ORDER BY k.key, r.provider_id, r.dataset_id`,
     );
     const scopes = (...picks: number[]): { providerId: string; datasetId: string }[] =>

@@ -1,12 +1,17 @@
-/** Shared datasets and lookups in SQLite. Writes commit with their audit entries in one transaction. */
+/**
+ * Shared datasets and lookups in SQLite. An upload is written as a new generation of its dataset, in
+ * short transactions, and published with its log entries in one (dataset-staging.ts).
+ */
+import fs from 'node:fs';
 import type Database from 'better-sqlite3';
-import type { AuditEventInput } from '../../audit/types';
 import type { DatasetRecord, DatasetUpload, Hit } from '../../datasets/types';
 import type { DatasetStore, LookupStore } from '../port';
 import type { AppendInTx } from './audit';
+import { createUploadWriter, publishGeneration, type DatasetScope, type Generation } from './dataset-staging';
 import type { RunUnit } from './group-commit';
 import { createLookupIndex } from './lookup-index';
 import type { LookupWriter } from './lookup-writer';
+import type { UploadThread } from './upload-thread';
 
 interface RecordRow {
   identifier_key: string;
@@ -33,44 +38,77 @@ const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const byScope = (a: Hit, b: Hit) =>
   compareText(a.providerId, b.providerId) || compareText(a.datasetId, b.datasetId);
 
-/** `reader`: the connection lookups read through (a read-only one of their own, or `db` itself). */
+/** An upload to this dataset is being written: one at a time per dataset. */
+export class DatasetBusyError extends Error {
+  readonly code = 'DATASET_BUSY';
+  constructor() {
+    super('an upload to this dataset is in progress');
+  }
+}
+
+/** Starts the writer of one upload (dataset-staging.ts): on a thread of its own, or on this connection. */
+export type UploadWriterFactory = (scope: DatasetScope, uploadId: string) => UploadThread;
+
+/** On this connection a transaction blocks the event loop: short ones, with a turn of the loop between. */
+const INLINE_BUDGET_MS = 5;
+
+/**
+ * `reader`: the connection lookups read through (a read-only one of their own, or `db` itself).
+ * `stagingFileOf`: where an upload's staging file goes (':memory:' for an in-memory store).
+ * `startWriter`: the writer of each upload (default: on this connection).
+ * `waiting`: writers of other connections waiting for the write lock (group-commit.ts), which an upload
+ * written on this connection gives way to.
+ */
 export function createDatasets(
   db: Database.Database,
   appendInTx: AppendInTx,
   unit: RunUnit,
   reader: Database.Database = db,
-): DatasetStore {
-  const clear = db.prepare('DELETE FROM dataset_records WHERE provider_id = ? AND dataset_id = ?');
-  // A dataset's keys in chunks, for their lookup entries (a statement cannot write while another reads).
-  const keysAfter = db
-    .prepare<[string, string, string], string>(
-      `SELECT identifier_key FROM dataset_records WHERE provider_id = ? AND dataset_id = ? AND identifier_key > ?
-       ORDER BY identifier_key LIMIT 10000`,
-    )
-    .pluck();
-  const put = db.prepare(
-    `INSERT INTO dataset_records (provider_id, dataset_id, identifier_key, identifier_type, object_type,
-       record_ref, source_ref, link_id, record, upload_id)
-     VALUES (@providerId, @datasetId, @identifierKey, @identifierType, @objectType, @recordRef, @sourceRef,
-       @linkId, @record, @uploadId)
-     ON CONFLICT (provider_id, dataset_id, identifier_key) DO UPDATE SET
-       identifier_type = excluded.identifier_type, object_type = excluded.object_type,
-       record_ref = excluded.record_ref, source_ref = excluded.source_ref, link_id = excluded.link_id,
-       record = excluded.record, upload_id = excluded.upload_id`,
-  );
+  stagingFileOf: (uploadId: string) => string = () => ':memory:',
+  startWriter?: UploadWriterFactory,
+  waiting: Int32Array = new Int32Array(1),
+): DatasetStore & { close(): Promise<void> } {
+  const othersWaiting = () => Atomics.load(waiting, 0) > 0;
+  let attached = 0;
+  const inline: UploadWriterFactory = (scope, uploadId) => {
+    const stagingFile = stagingFileOf(uploadId);
+    const writer = createUploadWriter(db, scope, {
+      attachAs: `staging_${++attached}`,
+      stagingFile,
+      budgetMs: INLINE_BUDGET_MS,
+      othersWaiting,
+      pause: async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        while (othersWaiting()) await new Promise((resolve) => setTimeout(resolve, 1));
+      },
+    });
+    let stopped = false;
+    return {
+      ...writer,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        writer.close();
+        if (stagingFile !== ':memory:') fs.rmSync(stagingFile, { force: true });
+      },
+    };
+  };
+  const writerFor = startWriter ?? inline;
   const saveUpload = db.prepare(
     'INSERT INTO dataset_uploads (id, provider_id, dataset_id, uploaded_at, body) VALUES (?, ?, ?, ?, ?)',
   );
-  const count = db.prepare<[string, string], { n: number }>(
-    'SELECT count(*) AS n FROM dataset_records WHERE provider_id = ? AND dataset_id = ?',
-  );
+  const size = db
+    .prepare<[string, string], number>(
+      'SELECT records FROM dataset_versions WHERE provider_id = ? AND dataset_id = ?',
+    )
+    .pluck();
   const latest = db.prepare<[string, string], { body: string }>(
     `SELECT body FROM dataset_uploads WHERE provider_id = ? AND dataset_id = ?
      ORDER BY uploaded_at DESC, rowid DESC LIMIT 1`,
   );
   const index = createLookupIndex(db, reader);
   /** The hits of each key in order (key's position, then provider, dataset): one search per key. */
-  const lookup = (keys: string[], scopes: { providerId: string; datasetId: string }[]): Hit[] => {
+  const lookupIn = (keys: string[], scopes: { providerId: string; datasetId: string }[]): Hit[] => {
     const hits: Hit[] = [];
     for (const key of keys) {
       const start = hits.length;
@@ -85,50 +123,110 @@ export function createDatasets(
     }
     return hits;
   };
+  // Every key of one lookup read in one snapshot: an upload published meanwhile is seen by all or none.
+  const lookup = reader.transaction(lookupIn);
   // Reference first, then its index (provider, dataset, record_ref): cost independent of dataset size.
+  // A record is visible in the dataset's live generations when no newer one of its key is.
   const resolve = db.prepare<[string, string, string], RecordRow>(
     `SELECT r.* FROM json_each(?) AS k
      CROSS JOIN dataset_records AS r INDEXED BY dataset_records_ref
+     CROSS JOIN dataset_versions AS v
      WHERE r.provider_id = ? AND r.dataset_id = ? AND r.record_ref = k.value
+       AND v.provider_id = r.provider_id AND v.dataset_id = r.dataset_id AND r.added BETWEEN v.base AND v.live
+       AND NOT EXISTS (SELECT 1 FROM dataset_records AS n
+         WHERE n.provider_id = r.provider_id AND n.dataset_id = r.dataset_id
+           AND n.identifier_key = r.identifier_key AND n.added > r.added AND n.added <= v.live)
      ORDER BY r.source_ref, r.identifier_key`,
   );
-
+  // In key order, each key's generations oldest first: the last of a key's run is its visible record.
   const all = db.prepare<[string, string], RecordRow>(
-    'SELECT * FROM dataset_records WHERE provider_id = ? AND dataset_id = ? ORDER BY identifier_key',
+    `SELECT r.* FROM dataset_versions AS v CROSS JOIN dataset_records AS r
+     WHERE v.provider_id = ? AND v.dataset_id = ?
+       AND r.provider_id = v.provider_id AND r.dataset_id = v.dataset_id AND r.added BETWEEN v.base AND v.live
+     ORDER BY r.identifier_key, r.added`,
   );
 
-  const write = (upload: DatasetUpload, records: DatasetRecord[], events: AuditEventInput[]) => {
-    const { providerId, datasetId } = upload;
-    if (upload.mode === 'replace') {
-      for (let keys = keysAfter.all(providerId, datasetId, ''); keys.length;) {
-        index.remove(providerId, datasetId, keys);
-        keys = keysAfter.all(providerId, datasetId, keys[keys.length - 1]);
-      }
-      clear.run(providerId, datasetId);
-    }
-    index.put(providerId, datasetId, records);
-    for (const r of records) {
-      put.run({
-        providerId,
-        datasetId,
-        identifierKey: r.identifierKey,
-        identifierType: r.identifierType,
-        objectType: r.objectType,
-        recordRef: r.recordRef,
-        sourceRef: r.sourceRef,
-        linkId: r.linkId,
-        record: JSON.stringify(r.record),
-        uploadId: upload.id,
-      });
-    }
-    saveUpload.run(upload.id, providerId, datasetId, upload.uploadedAt, JSON.stringify(upload));
-    appendInTx(events);
-    return count.get(providerId, datasetId)!.n;
-  };
+  const busy = new Set<string>();
+  /** The writers of uploads not yet ended (being written, or sweeping): close stops them. */
+  const writers = new Set<UploadThread>();
 
   return {
-    write(upload, records, events) {
-      return unit(() => write(upload, records, events));
+    async stage(scope, mode, uploadId) {
+      const name = `${scope.providerId}\u0000${scope.datasetId}`;
+      if (busy.has(name)) throw new DatasetBusyError();
+      busy.add(name);
+      const replace = mode === 'replace';
+      let writer: UploadThread | undefined;
+      /** Ends the writer, and with it the upload's hold on the dataset. */
+      const end = async () => {
+        if (writer) {
+          writers.delete(writer);
+          await writer.stop();
+        }
+        busy.delete(name);
+      };
+      let generation: Generation;
+      try {
+        writer = writerFor(scope, uploadId);
+        writers.add(writer);
+        generation = await writer.begin(replace);
+      } catch (error) {
+        await end();
+        throw error;
+      }
+      const active = writer;
+      let open = true;
+      const close = () => {
+        if (!open) throw new Error('this upload was published or discarded');
+        open = false;
+      };
+      const giveUp = async (error: unknown) => {
+        await active.discard().catch(() => undefined);
+        await end();
+        throw error;
+      };
+      return {
+        async add(records) {
+          if (!open) throw new Error('this upload was published or discarded');
+          await active.append(records);
+        },
+        async publish(upload, events) {
+          close();
+          try {
+            const records = generation.records + (await active.merge(generation, uploadId));
+            const published = await unit(() => {
+              if (!publishGeneration(db, scope, generation, replace, records)) return false;
+              saveUpload.run(
+                upload.id,
+                scope.providerId,
+                scope.datasetId,
+                upload.uploadedAt,
+                JSON.stringify(upload),
+              );
+              appendInTx(events);
+              return true;
+            });
+            if (!published) throw new Error('another generation of this dataset was published meanwhile');
+            // What the new generation hides goes in the background; the dataset is free for the next upload.
+            busy.delete(name);
+            void active
+              .sweep(generation.added, replace)
+              .catch(() => undefined)
+              .finally(() => {
+                writers.delete(active);
+                void active.stop();
+              });
+            return records;
+          } catch (error) {
+            return giveUp(error);
+          }
+        },
+        async discard() {
+          if (!open) return;
+          open = false;
+          await giveUp(undefined).catch(() => undefined);
+        },
+      };
     },
     async lookup(keys, scopes) {
       if (!keys.length || !scopes.length) return [];
@@ -139,14 +237,22 @@ export function createDatasets(
       return resolve.all(JSON.stringify(recordRefs), providerId, datasetId).map(fromRow);
     },
     async *records(providerId, datasetId) {
-      for (const row of all.iterate(providerId, datasetId)) yield fromRow(row);
+      let previous: RecordRow | undefined;
+      for (const row of all.iterate(providerId, datasetId)) {
+        if (previous && previous.identifier_key !== row.identifier_key) yield fromRow(previous);
+        previous = row;
+      }
+      if (previous) yield fromRow(previous);
     },
     async status(providerId, datasetId) {
       const row = latest.get(providerId, datasetId);
       return {
-        records: count.get(providerId, datasetId)!.n,
+        records: size.get(providerId, datasetId) ?? 0,
         lastUpload: row ? (JSON.parse(row.body) as DatasetUpload) : undefined,
       };
+    },
+    async close() {
+      await Promise.all([...writers].map((w) => w.stop()));
     },
   };
 }

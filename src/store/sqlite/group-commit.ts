@@ -30,6 +30,11 @@ export interface GroupCommitOptions {
    * of each transaction (and of each unit run under a savepoint) and restored when that is rolled back.
    */
   memory?: { save(): unknown; restore(saved: unknown): void; begin?(): void };
+  /**
+   * Raised (one Int32, added to) while this connection waits to begin a transaction: another
+   * connection's long-running upload step watches it and commits early (dataset-staging.ts).
+   */
+  waiting?: Int32Array;
 }
 
 /** Runs a unit of work (a change and its audit entries) in the next group transaction. */
@@ -123,7 +128,12 @@ export function createGroupCommitter(
     let withSavepoints = false;
     for (;;) {
       try {
-        begin.run();
+        if (options.waiting) Atomics.add(options.waiting, 0, 1);
+        try {
+          begin.run();
+        } finally {
+          if (options.waiting) Atomics.sub(options.waiting, 0, 1);
+        }
         memory.begin?.();
       } catch (error) {
         if (db.inTransaction) rollback.run();

@@ -11,6 +11,7 @@ import { createAudit, readRawCheckpoints } from './audit';
 import { createDatasets, createLookups } from './datasets';
 import { createGroupCommitter, type CommitInfo } from './group-commit';
 import { startLookupWriter, type LookupWriter } from './lookup-writer';
+import { startUploadThread, uploadThreadAvailable } from './upload-thread';
 import { migrate } from './migrations';
 import { createPortalSessions } from './portal-sessions';
 import { configureWriter } from './pragmas';
@@ -47,7 +48,18 @@ export interface SqliteStoreOptions {
    * that thread fails, SQLite's own checkpoints take over and this is told (the gateway logs it).
    */
   onCheckpointerFailed?: (error: Error) => void;
+  /**
+   * Where an upload is appended, sorted and merged (dataset-staging.ts): a thread of its own for each
+   * upload (`thread`, the default when compiled and on a file), or this thread's connection (`inline`).
+   */
+  uploadWriter?: 'thread' | 'inline';
 }
+
+/**
+ * How long one transaction of an upload's thread may run: longer ones cost fewer commits, and other
+ * writers do not wait for them (a transaction ends early when another writer waits for the lock).
+ */
+const THREAD_BUDGET_MS = 100;
 
 export function openSqliteStore(opts: SqliteStoreOptions): Store {
   const now = opts.now ?? (() => new Date());
@@ -66,9 +78,12 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     throw err;
   }
 
+  // Writes waiting for the lookup writer's thread, which an upload step there gives way to.
+  const waiting = new Int32Array(new SharedArrayBuffer(4));
   // Every write goes through the group committer: concurrent writes share one transaction and one
   // fsync, and none is acknowledged before that transaction has committed.
   const group = createGroupCommitter(db, {
+    waiting,
     maxBatch: opts.maxBatch,
     onCommit: opts.onCommit,
     memory: {
@@ -98,15 +113,39 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
       onCommit: opts.onCommit,
       onAppend: () => audit.notifyAppended(),
       checkpointSignal: checkpointer.signal,
+      waiting,
     });
   }
   const accreditationRows = createAccreditationRows(db);
+  // With the lookup writer, an upload's steps run on its thread too (dataset-staging.ts).
+  const stagingDir = lookupReader ? openStagingDir(opts.file) : undefined;
+  const stagingFileOf = (uploadId: string) =>
+    stagingDir ? path.join(stagingDir, `${process.pid}-${uploadId}.db`) : ':memory:';
+  const useThreads = stagingDir !== undefined && opts.uploadWriter !== 'inline' && uploadThreadAvailable();
+  const datasets = createDatasets(
+    db,
+    audit.appendInTx,
+    unit,
+    lookupReader ?? db,
+    stagingFileOf,
+    useThreads
+      ? (scope, uploadId) =>
+          startUploadThread({
+            file: opts.file,
+            stagingFile: stagingFileOf(uploadId),
+            scope,
+            waiting: waiting.buffer as SharedArrayBuffer,
+            budgetMs: THREAD_BUDGET_MS,
+          })
+      : undefined,
+    waiting,
+  );
   return {
     kind: 'sqlite',
     accreditations: createAccreditations(db, accreditationRows, audit.appendInTx, unit),
     roleGrants: createRoleGrants(db, accreditationRows, audit.appendInTx, unit),
     requests: createRequests(db, audit.appendInTx, now, unit),
-    datasets: createDatasets(db, audit.appendInTx, unit, lookupReader ?? db),
+    datasets,
     lookups: createLookups(db, audit.appendInTx, unit, lookupWriter),
     audit: lookupReader
       ? {
@@ -124,7 +163,9 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
       }
     },
     async close() {
-      // Writes already asked for are committed (and acknowledged) before the file closes.
+      // Sweeps of published uploads stop between steps; writes already asked for are committed (and
+      // acknowledged) before the file closes.
+      await datasets.close();
       if (db.open) group.flushNow();
       await lookupWriter?.close();
       await checkpointer?.close();
@@ -132,6 +173,30 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
       if (db.open) db.close();
     },
   };
+}
+
+/**
+ * The folder of the uploads' staging files, beside the database (0700: they hold raw records). Files
+ * of processes that are gone (an upload cut off by a crash) are removed; a live process's are its own.
+ */
+function openStagingDir(file: string): string {
+  const dir = path.join(path.dirname(path.resolve(file)), 'staging');
+  fs.mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  for (const name of fs.readdirSync(dir)) {
+    const pid = Number(name.split('-')[0]);
+    const owned = Number.isSafeInteger(pid) && pid > 0 && (pid === process.pid || processAlive(pid));
+    if (!owned) fs.rmSync(path.join(dir, name), { force: true });
+  }
+  return dir;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**

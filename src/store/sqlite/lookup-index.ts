@@ -9,6 +9,11 @@
  *
  * Keys whose hashes agree share a bucket, and every read compares the key itself, so a shared bucket
  * only costs a longer scan. The hash is SHA-256's, so no one can make many keys share one on purpose.
+ *
+ * Entries carry their record's generation (`added`, schema version 12, dataset-staging.ts): an upload
+ * writes its entries beside the live ones, and a read returns, per dataset, the newest entry of the
+ * generations the dataset's row in dataset_versions makes visible (base..live), read in the same
+ * statement, so a lookup sees a dataset before an upload or after it, never half of it.
  */
 import crypto from 'node:crypto';
 import type Database from 'better-sqlite3';
@@ -31,14 +36,20 @@ export type IndexedRecord = Omit<Hit, 'providerId' | 'datasetId'>;
 
 export interface LookupIndex {
   /**
-   * Adds or replaces the entries of (provider, dataset, key), a later record of a key over an earlier
-   * one. On the writing connection, in its transaction.
+   * Adds or replaces the entries of (provider, dataset, key) in generation `added`, a later record of
+   * a key over an earlier one. On the writing connection, in its transaction.
    */
-  put(providerId: string, datasetId: string, records: readonly IndexedRecord[]): void;
-  /** Removes the entries of a dataset's keys (those of its records, before they are deleted). */
-  remove(providerId: string, datasetId: string, identifierKeys: readonly string[]): void;
-  /** Every entry of a key, in any dataset, in slot order. On the reading connection. */
+  put(providerId: string, datasetId: string, added: number, records: readonly IndexedRecord[]): void;
+  /** Removes the entries of these records (before the records are deleted). */
+  remove(providerId: string, datasetId: string, entries: readonly GenerationKey[]): void;
+  /** The visible entry of a key in each dataset that has one, in slot order. On the reading connection. */
   find(identifierKey: string): Hit[];
+}
+
+/** A record of a dataset: its key in one generation. */
+export interface GenerationKey {
+  identifierKey: string;
+  added: number;
 }
 
 interface SlotRow {
@@ -46,6 +57,7 @@ interface SlotRow {
   provider_id: string;
   dataset_id: string;
   identifier_key: string;
+  added: number;
 }
 
 /** `bucket` and `slots`: other hash functions and bucket sizes, for tests that fill a bucket. */
@@ -56,33 +68,45 @@ export function createLookupIndex(
   slots: number = BUCKET_SLOTS,
 ): LookupIndex {
   const inBucket = db.prepare<[number, number], SlotRow>(
-    `SELECT slot, provider_id, dataset_id, identifier_key FROM dataset_lookup
+    `SELECT slot, provider_id, dataset_id, identifier_key, added FROM dataset_lookup
      WHERE slot BETWEEN ? AND ? ORDER BY slot`,
   );
-  const insert = db.prepare<[number, string, string, string, string, string, string]>(
+  const insert = db.prepare<[number, string, string, string, string, string, string, number]>(
     `INSERT INTO dataset_lookup (slot, provider_id, dataset_id, identifier_key, object_type, identifier_type,
-       record_ref)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+       record_ref, added)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const update = db.prepare<[string, string, string, number]>(
     'UPDATE dataset_lookup SET object_type = ?, identifier_type = ?, record_ref = ? WHERE slot = ?',
   );
   const drop = db.prepare(
     `DELETE FROM dataset_lookup
-     WHERE slot BETWEEN ? AND ? AND provider_id = ? AND dataset_id = ? AND identifier_key = ?`,
+     WHERE slot BETWEEN ? AND ? AND provider_id = ? AND dataset_id = ? AND identifier_key = ? AND added = ?`,
   );
-  const entries = reader.prepare<[number, number, string], Hit>(
-    `SELECT provider_id AS providerId, dataset_id AS datasetId, object_type AS objectType,
-       identifier_type AS identifierType, identifier_key AS identifierKey, record_ref AS recordRef
-     FROM dataset_lookup WHERE slot BETWEEN ? AND ? AND identifier_key = ? ORDER BY slot`,
+  // The bucket's slots first (CROSS JOIN keeps that order), then each entry's dataset generations.
+  const entries = reader.prepare<[number, number, string], Hit & { added: number }>(
+    `SELECT l.provider_id AS providerId, l.dataset_id AS datasetId, l.object_type AS objectType,
+       l.identifier_type AS identifierType, l.identifier_key AS identifierKey, l.record_ref AS recordRef,
+       l.added AS added
+     FROM dataset_lookup AS l CROSS JOIN dataset_versions AS v
+     WHERE l.slot BETWEEN ? AND ? AND l.identifier_key = ?
+       AND v.provider_id = l.provider_id AND v.dataset_id = l.dataset_id AND l.added BETWEEN v.base AND v.live
+     ORDER BY l.slot`,
   );
 
-  const putAt = (first: number, providerId: string, datasetId: string, record: IndexedRecord) => {
-    // The bucket's entries in slot order: this key's own entry, or the first free slot.
+  const putAt = (
+    first: number,
+    providerId: string,
+    datasetId: string,
+    added: number,
+    record: IndexedRecord,
+  ) => {
+    // The bucket's entries in slot order: this key's own entry in this generation, or the first free slot.
     let free = first;
     for (const row of inBucket.all(first, first + slots - 1)) {
       if (
         row.identifier_key === record.identifierKey &&
+        row.added === added &&
         row.provider_id === providerId &&
         row.dataset_id === datasetId
       ) {
@@ -95,7 +119,7 @@ export function createLookupIndex(
       throw new Error(`the lookup index has no free slot for an identifier key (${slots} in its bucket)`);
     }
     const { identifierKey, objectType, identifierType, recordRef } = record;
-    insert.run(free, providerId, datasetId, identifierKey, objectType, identifierType, recordRef);
+    insert.run(free, providerId, datasetId, identifierKey, objectType, identifierType, recordRef, added);
   };
 
   /**
@@ -110,19 +134,40 @@ export function createLookupIndex(
   };
 
   return {
-    put(providerId, datasetId, records) {
+    put(providerId, datasetId, added, records) {
       const { buckets, order } = bucketOrder(records.map((r) => r.identifierKey));
-      for (const i of order) putAt(buckets[i], providerId, datasetId, records[i]);
+      for (const i of order) putAt(buckets[i], providerId, datasetId, added, records[i]);
     },
-    remove(providerId, datasetId, identifierKeys) {
-      const { buckets, order } = bucketOrder(identifierKeys);
+    remove(providerId, datasetId, keys) {
+      const { buckets, order } = bucketOrder(keys.map((k) => k.identifierKey));
       for (const i of order) {
-        drop.run(buckets[i], buckets[i] + slots - 1, providerId, datasetId, identifierKeys[i]);
+        const { identifierKey, added } = keys[i];
+        drop.run(buckets[i], buckets[i] + slots - 1, providerId, datasetId, identifierKey, added);
       }
     },
     find(identifierKey) {
       const first = bucket(identifierKey);
-      return entries.all(first, first + slots - 1, identifierKey);
+      return newestPerDataset(entries.all(first, first + slots - 1, identifierKey));
     },
   };
+}
+
+/**
+ * A dataset's visible entry of a key is its newest generation's (an upsert's record over the one it
+ * replaces, until the older one is swept); in slot order, like the rows. Almost always one row.
+ */
+function newestPerDataset(rows: (Hit & { added: number })[]): Hit[] {
+  const hits: Hit[] = [];
+  for (const row of rows) {
+    const superseded =
+      rows.length > 1 &&
+      rows.some(
+        (other) =>
+          other.added > row.added && other.providerId === row.providerId && other.datasetId === row.datasetId,
+      );
+    if (superseded) continue;
+    const { added: _added, ...hit } = row;
+    hits.push(hit);
+  }
+  return hits;
 }

@@ -21,6 +21,8 @@ export interface WriterData {
   file: string;
   /** The WAL checkpointer's signal (wal-checkpointer.ts), when one runs. */
   checkpointSignal?: SharedArrayBuffer;
+  /** Raised while this thread waits for the write lock: an upload being merged gives way. */
+  waiting?: SharedArrayBuffer;
 }
 
 /** One lookup to write. */
@@ -57,7 +59,7 @@ export type WriterMessage =
 function main(): void {
   const port = parentPort;
   if (!port) throw new Error('lookup-writer-worker runs as a worker thread');
-  const { file, checkpointSignal } = workerData as WriterData;
+  const { file, checkpointSignal, waiting } = workerData as WriterData;
   const db = new Database(file, { fileMustExist: true });
   configureWriter(db);
   let finishCheckpoint = () => undefined as void;
@@ -69,6 +71,7 @@ function main(): void {
 
   let headSeq = 0;
   const group = createGroupCommitter(db, {
+    ...(waiting ? { waiting: new Int32Array(waiting) } : {}),
     memory: {
       save: () => audit.memory.save(),
       restore: (s) => audit.memory.restore(s),

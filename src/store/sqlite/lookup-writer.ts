@@ -48,6 +48,8 @@ export interface LookupWriterOptions {
   onAppend?: (headSeq: number) => void;
   /** A WAL checkpointer thread runs (wal-checkpointer.ts): its signal, for the worker to finish its copies. */
   checkpointSignal?: SharedArrayBuffer;
+  /** Raised while the worker waits for the write lock (group-commit.ts `waiting`). */
+  waiting?: Int32Array;
 }
 
 /** The compiled worker script; absent when running from TypeScript sources (ts-jest). */
@@ -64,7 +66,11 @@ export function lookupWriterAvailable(): boolean {
  */
 export function startLookupWriter(opts: LookupWriterOptions): LookupWriter {
   const worker = new Worker(LOOKUP_WORKER_FILE, {
-    workerData: { file: opts.file, checkpointSignal: opts.checkpointSignal } satisfies WriterData,
+    workerData: {
+      file: opts.file,
+      checkpointSignal: opts.checkpointSignal,
+      waiting: opts.waiting?.buffer as SharedArrayBuffer | undefined,
+    } satisfies WriterData,
   });
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 1;

@@ -251,39 +251,8 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP INDEX dataset_records_lookup;
       DROP INDEX dataset_records_key;
     `,
-    run(db) {
-      // In chunks of the primary key's order (a statement cannot write while another reads).
-      const index = createLookupIndex(db);
-      const chunk = db.prepare<[string, string, string], RecordKeys>(
-        `SELECT provider_id, dataset_id, identifier_key, identifier_type, object_type, record_ref
-         FROM dataset_records WHERE (provider_id, dataset_id, identifier_key) > (?, ?, ?)
-         ORDER BY provider_id, dataset_id, identifier_key LIMIT 10000`,
-      );
-      for (let rows = chunk.all('', '', ''); rows.length;) {
-        // Each dataset's run of the chunk in one put (which orders a batch by bucket).
-        for (let start = 0; start < rows.length;) {
-          const { provider_id: providerId, dataset_id: datasetId } = rows[start];
-          let end = start + 1;
-          while (
-            end < rows.length &&
-            rows[end].provider_id === providerId &&
-            rows[end].dataset_id === datasetId
-          ) {
-            end++;
-          }
-          const records = rows.slice(start, end).map((r) => ({
-            identifierKey: r.identifier_key,
-            identifierType: r.identifier_type,
-            objectType: r.object_type,
-            recordRef: r.record_ref,
-          }));
-          index.put(providerId, datasetId, records);
-          start = end;
-        }
-        const last = rows[rows.length - 1];
-        rows = chunk.all(last.provider_id, last.dataset_id, last.identifier_key);
-      }
-    },
+    // Filled by version 12's step, which writes the index with the columns it has from then on (the
+    // code that fills it is today's, so it cannot run before version 12's column exists).
   },
   {
     version: 8,
@@ -354,6 +323,87 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE requests ADD COLUMN preview_version INTEGER NOT NULL DEFAULT 0;
       UPDATE requests SET preview_version = 1 WHERE preview IS NOT NULL;
     `,
+  },
+  {
+    version: 12,
+    name: 'dataset generations',
+    sql: `
+      -- An upload is written in many short transactions as generation n of its dataset, invisible until
+      -- one small transaction makes it live (dataset-staging.ts): a key's visible record is its newest
+      -- one with base <= added <= live; a replace sets base to its own generation.
+      CREATE TABLE dataset_versions (
+        provider_id TEXT NOT NULL,
+        dataset_id  TEXT NOT NULL,
+        base        INTEGER NOT NULL,
+        live        INTEGER NOT NULL,
+        records     INTEGER NOT NULL,
+        PRIMARY KEY (provider_id, dataset_id)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO dataset_versions (provider_id, dataset_id, base, live, records)
+        SELECT provider_id, dataset_id, 0, 0, count(*) FROM dataset_records GROUP BY provider_id, dataset_id;
+
+      CREATE TABLE dataset_records_v12 (
+        provider_id     TEXT NOT NULL,
+        dataset_id      TEXT NOT NULL,
+        identifier_key  TEXT NOT NULL,
+        added           INTEGER NOT NULL,
+        identifier_type TEXT NOT NULL,
+        object_type     TEXT NOT NULL,
+        record_ref      TEXT NOT NULL,
+        source_ref      TEXT NOT NULL,
+        link_id         TEXT,
+        record          TEXT NOT NULL,  -- canonical record, JSON
+        upload_id       TEXT NOT NULL,
+        PRIMARY KEY (provider_id, dataset_id, identifier_key, added)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO dataset_records_v12 (provider_id, dataset_id, identifier_key, added, identifier_type,
+          object_type, record_ref, source_ref, link_id, record, upload_id)
+        SELECT provider_id, dataset_id, identifier_key, 0, identifier_type, object_type, record_ref,
+          source_ref, link_id, record, upload_id
+        FROM dataset_records;
+      DROP TABLE dataset_records;
+      ALTER TABLE dataset_records_v12 RENAME TO dataset_records;
+      CREATE INDEX dataset_records_ref ON dataset_records (provider_id, dataset_id, record_ref);
+      -- A generation's records (staged, superseded or left by a crash) without reading the others.
+      CREATE INDEX dataset_records_added ON dataset_records (provider_id, dataset_id, added);
+
+      ALTER TABLE dataset_lookup ADD COLUMN added INTEGER NOT NULL DEFAULT 0;
+    `,
+    run(db) {
+      // A database that was older than version 7 has an empty index here: fill it (generation 0).
+      if (db.prepare('SELECT 1 FROM dataset_lookup LIMIT 1').get()) return;
+      // In chunks of the primary key's order (a statement cannot write while another reads).
+      const index = createLookupIndex(db);
+      const chunk = db.prepare<[string, string, string], RecordKeys>(
+        `SELECT provider_id, dataset_id, identifier_key, identifier_type, object_type, record_ref
+         FROM dataset_records WHERE (provider_id, dataset_id, identifier_key) > (?, ?, ?)
+         ORDER BY provider_id, dataset_id, identifier_key LIMIT 10000`,
+      );
+      for (let rows = chunk.all('', '', ''); rows.length;) {
+        // Each dataset's run of the chunk in one put (which orders a batch by bucket).
+        for (let start = 0; start < rows.length;) {
+          const { provider_id: providerId, dataset_id: datasetId } = rows[start];
+          let end = start + 1;
+          while (
+            end < rows.length &&
+            rows[end].provider_id === providerId &&
+            rows[end].dataset_id === datasetId
+          ) {
+            end++;
+          }
+          const records = rows.slice(start, end).map((r) => ({
+            identifierKey: r.identifier_key,
+            identifierType: r.identifier_type,
+            objectType: r.object_type,
+            recordRef: r.record_ref,
+          }));
+          index.put(providerId, datasetId, 0, records);
+          start = end;
+        }
+        const last = rows[rows.length - 1];
+        rows = chunk.all(last.provider_id, last.dataset_id, last.identifier_key);
+      }
+    },
   },
 ];
 
