@@ -204,7 +204,13 @@ describe('issue 16.1: text that cannot be stored exactly is refused wherever it 
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ read: 2, mapped: 1, quarantined: 1 });
     expect(res.body.quarantine).toEqual([
-      { row: 2, field: 'make', code: 'TEXT_NOT_WELL_FORMED', message: expect.stringMatching(/well-formed/) },
+      {
+        row: 2,
+        line: 2,
+        field: 'make',
+        code: 'TEXT_NOT_WELL_FORMED',
+        message: expect.stringMatching(/well-formed/),
+      },
     ]);
     expect(verdict(await verifyLog())).toBe('ok');
   });
