@@ -40,8 +40,6 @@ export interface Generation {
 }
 
 export interface UploadWriterOptions {
-  /** The schema name the staging file is attached under on `db`. */
-  attachAs: string;
   /** The staging file (':memory:' for an in-memory store). */
   stagingFile: string;
   /** How long one merge or sweep transaction may run. */
@@ -92,15 +90,15 @@ export function createUploadWriter(
   scope: DatasetScope,
   opts: UploadWriterOptions,
 ): UploadWriter {
-  const st = opts.attachAs;
   const { providerId, datasetId } = scope;
   // Made here (raw records: 0600), since a connection opened without create rights attaches none.
   if (opts.stagingFile !== ':memory:') fs.closeSync(fs.openSync(opts.stagingFile, 'a', PRIVATE_FILE_MODE));
-  db.prepare('ATTACH DATABASE ? AS ' + st).run(opts.stagingFile);
+  // One upload per connection: its staging file is always `staging` there.
+  db.prepare('ATTACH DATABASE ? AS staging').run(opts.stagingFile);
   // Nothing in the staging file outlives the upload: no journal, no sync.
-  db.pragma(`${st}.journal_mode = OFF`);
-  db.pragma(`${st}.synchronous = OFF`);
-  db.exec(`CREATE TABLE ${st}.staged (
+  db.pragma('staging.journal_mode = OFF');
+  db.pragma('staging.synchronous = OFF');
+  db.exec(`CREATE TABLE staging.staged (
     seq INTEGER PRIMARY KEY, identifier_key TEXT NOT NULL, bucket INTEGER NOT NULL,
     identifier_type TEXT NOT NULL, object_type TEXT NOT NULL, record_ref TEXT NOT NULL,
     source_ref TEXT NOT NULL, link_id TEXT, record TEXT NOT NULL)`);
@@ -144,7 +142,7 @@ export function createUploadWriter(
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const stage = db.prepare(
-    `INSERT INTO ${st}.staged (identifier_key, bucket, identifier_type, object_type, record_ref, source_ref,
+    `INSERT INTO staging.staged (identifier_key, bucket, identifier_type, object_type, record_ref, source_ref,
        link_id, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const begin = db.prepare('BEGIN IMMEDIATE');
@@ -189,15 +187,18 @@ export function createUploadWriter(
   };
 
   // Each key's last staged row (a later row of a key wins), in the order of the table it goes to.
-  const lastOf = (order: 'identifier_key' | 'bucket, identifier_key') =>
-    db.prepare<unknown[], StagedRow>(
-      `SELECT s.identifier_key, s.bucket, s.identifier_type, s.object_type, s.record_ref, s.source_ref,
-         s.link_id, s.record
-       FROM ${st}.staged AS s
-       WHERE (${order}) > (${order === 'identifier_key' ? '?' : '?, ?'})
-         AND s.seq = (SELECT max(t.seq) FROM ${st}.staged AS t WHERE t.identifier_key = s.identifier_key)
-       ORDER BY ${order} LIMIT ${READ}`,
-    );
+  const byKey = db.prepare<[string, number], StagedRow>(
+    `SELECT s.* FROM staging.staged AS s
+     WHERE s.identifier_key > ?
+       AND s.seq = (SELECT max(t.seq) FROM staging.staged AS t WHERE t.identifier_key = s.identifier_key)
+     ORDER BY s.identifier_key LIMIT ?`,
+  );
+  const byBucket = db.prepare<[number, string, number], StagedRow>(
+    `SELECT s.* FROM staging.staged AS s
+     WHERE (s.bucket, s.identifier_key) > (?, ?)
+       AND s.seq = (SELECT max(t.seq) FROM staging.staged AS t WHERE t.identifier_key = s.identifier_key)
+     ORDER BY s.bucket, s.identifier_key LIMIT ?`,
+  );
 
   const discard = () => inSteps(() => drop(above.all(providerId, datasetId, current().live, READ)) === READ);
 
@@ -219,15 +220,14 @@ export function createUploadWriter(
     },
     async merge(generation, uploadId) {
       await opts.pause();
-      db.exec(`CREATE INDEX ${st}.staged_key ON staged (identifier_key, seq);
-               CREATE INDEX ${st}.staged_bucket ON staged (bucket, identifier_key, seq);`);
+      db.exec(`CREATE INDEX staging.staged_key ON staged (identifier_key, seq);
+               CREATE INDEX staging.staged_bucket ON staged (bucket, identifier_key, seq);`);
       const { added, floor } = generation;
       let fresh = 0;
       // The records, by key.
-      const byKey = lastOf('identifier_key');
       let key = '';
       await inSteps(() => {
-        const rows = byKey.all(key);
+        const rows = byKey.all(key, READ);
         for (const r of rows) {
           // A replace starts empty: each key is new. An upsert's key is new unless the dataset keeps it.
           if (floor === added || newestFrom.get(providerId, datasetId, r.identifier_key, floor) === null)
@@ -250,10 +250,9 @@ export function createUploadWriter(
         return rows.length === READ;
       });
       // The lookup index, by bucket.
-      const byBucket = lastOf('bucket, identifier_key');
       let at: [number, string] = [-1, ''];
       await inSteps(() => {
-        const rows = byBucket.all(...at);
+        const rows = byBucket.all(at[0], at[1], READ);
         index.put(
           providerId,
           datasetId,
@@ -272,11 +271,9 @@ export function createUploadWriter(
     },
     async sweep(added, replace, stopping) {
       if (added > current().live) return; // never published: discarded before the next upload instead
-      if (replace) {
-        // Everything below the base (this replace's, or a later one's) is hidden.
-        await inSteps(() => drop(below.all(providerId, datasetId, current().base, READ)) === READ, stopping);
-        return;
-      }
+      // Everything below the base (a replace's, this one or an earlier one whose sweep was cut off).
+      await inSteps(() => drop(below.all(providerId, datasetId, current().base, READ)) === READ, stopping);
+      if (replace) return;
       // An upsert: the older records of its keys, which its own hide.
       let after = '';
       await inSteps(() => {
@@ -289,7 +286,7 @@ export function createUploadWriter(
     discard,
     close() {
       if (db.inTransaction) rollback.run();
-      db.prepare('DETACH DATABASE ' + st).run();
+      db.prepare('DETACH DATABASE staging').run();
     },
   };
 }

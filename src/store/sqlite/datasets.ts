@@ -49,31 +49,39 @@ export class DatasetBusyError extends Error {
 /** Starts the writer of one upload (dataset-staging.ts): on a thread of its own, or on this connection. */
 export type UploadWriterFactory = (scope: DatasetScope, uploadId: string) => UploadThread;
 
-/** On this connection a transaction blocks the event loop: short ones, with a turn of the loop between. */
+/** On this thread a transaction blocks the event loop: short ones, with a turn of the loop between. */
 const INLINE_BUDGET_MS = 5;
 
-/**
- * `reader`: the connection lookups read through (a read-only one of their own, or `db` itself).
- * `stagingFileOf`: where an upload's staging file goes (':memory:' for an in-memory store).
- * `startWriter`: the writer of each upload (default: on this connection).
- * `waiting`: writers of other connections waiting for the write lock (group-commit.ts), which an upload
- * written on this connection gives way to.
- */
+export interface DatasetStoreOptions {
+  /** The connection lookups read through (a read-only one of their own; default `db` itself). */
+  reader?: Database.Database;
+  /**
+   * A writing connection of its own for an upload written on this thread (its staging file is attached
+   * there); undefined for an in-memory store, whose uploads then use `db`, one at a time.
+   */
+  openConnection?: () => Database.Database;
+  /** Where an upload's staging file goes (default ':memory:'). */
+  stagingFileOf?: (uploadId: string) => string;
+  /** The writer of each upload (default: on this thread). */
+  startWriter?: UploadWriterFactory;
+  /** Writers waiting for the write lock (group-commit.ts): an upload written here gives way to them. */
+  waiting?: Int32Array;
+}
+
 export function createDatasets(
   db: Database.Database,
   appendInTx: AppendInTx,
   unit: RunUnit,
-  reader: Database.Database = db,
-  stagingFileOf: (uploadId: string) => string = () => ':memory:',
-  startWriter?: UploadWriterFactory,
-  waiting: Int32Array = new Int32Array(1),
+  options: DatasetStoreOptions = {},
 ): DatasetStore & { close(): Promise<void> } {
+  const reader = options.reader ?? db;
+  const stagingFileOf = options.stagingFileOf ?? (() => ':memory:');
+  const waiting = options.waiting ?? new Int32Array(1);
   const othersWaiting = () => Atomics.load(waiting, 0) > 0;
-  let attached = 0;
   const inline: UploadWriterFactory = (scope, uploadId) => {
     const stagingFile = stagingFileOf(uploadId);
-    const writer = createUploadWriter(db, scope, {
-      attachAs: `staging_${++attached}`,
+    const connection = options.openConnection?.() ?? db;
+    const writer = createUploadWriter(connection, scope, {
       stagingFile,
       budgetMs: INLINE_BUDGET_MS,
       othersWaiting,
@@ -89,11 +97,15 @@ export function createDatasets(
         if (stopped) return;
         stopped = true;
         writer.close();
+        if (connection !== db) connection.close();
         if (stagingFile !== ':memory:') fs.rmSync(stagingFile, { force: true });
       },
     };
   };
-  const writerFor = startWriter ?? inline;
+  const writerFor = options.startWriter ?? inline;
+  // On `db` itself (an in-memory store) the staging file has one name: one upload at a time in all.
+  const holdOf = (scope: DatasetScope) =>
+    options.startWriter || options.openConnection ? `${scope.providerId}\u0000${scope.datasetId}` : '*';
   const saveUpload = db.prepare(
     'INSERT INTO dataset_uploads (id, provider_id, dataset_id, uploaded_at, body) VALUES (?, ?, ?, ?, ?)',
   );
@@ -152,7 +164,7 @@ export function createDatasets(
 
   return {
     async stage(scope, mode, uploadId) {
-      const name = `${scope.providerId}\u0000${scope.datasetId}`;
+      const name = holdOf(scope);
       if (busy.has(name)) throw new DatasetBusyError();
       busy.add(name);
       const replace = mode === 'replace';

@@ -8,6 +8,7 @@ import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../config/file-modes';
 import type { Store } from '../port';
 import { createAccreditationRows, createAccreditations } from './accreditations';
 import { createAudit, readRawCheckpoints } from './audit';
+import type { DatasetScope } from './dataset-staging';
 import { createDatasets, createLookups } from './datasets';
 import { createGroupCommitter, type CommitInfo } from './group-commit';
 import { startLookupWriter, type LookupWriter } from './lookup-writer';
@@ -122,24 +123,32 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   const stagingFileOf = (uploadId: string) =>
     stagingDir ? path.join(stagingDir, `${process.pid}-${uploadId}.db`) : ':memory:';
   const useThreads = stagingDir !== undefined && opts.uploadWriter !== 'inline' && uploadThreadAvailable();
-  const datasets = createDatasets(
-    db,
-    audit.appendInTx,
-    unit,
-    lookupReader ?? db,
+  const datasets = createDatasets(db, audit.appendInTx, unit, {
+    reader: lookupReader ?? db,
     stagingFileOf,
-    useThreads
-      ? (scope, uploadId) =>
-          startUploadThread({
-            file: opts.file,
-            stagingFile: stagingFileOf(uploadId),
-            scope,
-            waiting: waiting.buffer as SharedArrayBuffer,
-            budgetMs: THREAD_BUDGET_MS,
-          })
-      : undefined,
     waiting,
-  );
+    ...(stagingDir
+      ? {
+          openConnection: () => {
+            const connection = new Database(opts.file, { fileMustExist: true });
+            configureWriter(connection);
+            return connection;
+          },
+        }
+      : {}),
+    ...(useThreads
+      ? {
+          startWriter: (scope: DatasetScope, uploadId: string) =>
+            startUploadThread({
+              file: opts.file,
+              stagingFile: stagingFileOf(uploadId),
+              scope,
+              waiting: waiting.buffer as SharedArrayBuffer,
+              budgetMs: THREAD_BUDGET_MS,
+            }),
+        }
+      : {}),
+  });
   return {
     kind: 'sqlite',
     accreditations: createAccreditations(db, accreditationRows, audit.appendInTx, unit),

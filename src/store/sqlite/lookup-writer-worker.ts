@@ -14,6 +14,7 @@ import type { ToSign } from './checkpoints';
 import { createLookups } from './datasets';
 import { createGroupCommitter } from './group-commit';
 import { configureWriter } from './pragmas';
+import { toThreadError, type ThreadError } from './thread-errors';
 import { checkpointFinisher, leaveCheckpointsToThread } from './wal-checkpointer';
 
 export interface WriterData {
@@ -35,7 +36,7 @@ export interface LookupUnit {
 export interface LookupDone {
   id: number;
   value?: ToSign | Checkpoint;
-  error?: { name: string; message: string; code?: string };
+  error?: ThreadError;
 }
 
 /**
@@ -111,15 +112,7 @@ function main(): void {
     work.then(
       (value) => answer(value === undefined ? { id } : { id, value }),
       (error: unknown) => {
-        const e = error as { name?: string; message?: string; code?: unknown };
-        answer({
-          id,
-          error: {
-            name: String(e?.name ?? 'Error'),
-            message: String(e?.message ?? error),
-            ...(typeof e?.code === 'string' ? { code: e.code } : {}),
-          },
-        });
+        answer({ id, error: toThreadError(error) });
       },
     );
   };

@@ -19,6 +19,7 @@ import { Worker } from 'node:worker_threads';
 import type { AuditEventInput, Checkpoint, TreeHead } from '../../audit/types';
 import type { ToSign } from './checkpoints';
 import type { CommitInfo } from './group-commit';
+import { fromThreadError } from './thread-errors';
 import type {
   LookupDone,
   LookupUnit,
@@ -84,10 +85,7 @@ export function startLookupWriter(opts: LookupWriterOptions): LookupWriter {
     if (!waiting) return;
     pending.delete(result.id);
     if (!result.error) return waiting.resolve(result.value);
-    const error = new Error(result.error.message);
-    error.name = result.error.name;
-    if (result.error.code) (error as Error & { code?: string }).code = result.error.code;
-    waiting.reject(error);
+    waiting.reject(fromThreadError(result.error));
   };
 
   // The lookups asked for in one run of the microtask queue (a request's, mostly) go to the worker in

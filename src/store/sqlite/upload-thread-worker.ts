@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import type { DatasetRecord } from '../../datasets/types';
 import { createUploadWriter, type DatasetScope, type Generation } from './dataset-staging';
 import { configureWriter } from './pragmas';
+import { toThreadError, type ThreadError } from './thread-errors';
 
 export interface UploadThreadData {
   file: string;
@@ -31,7 +32,7 @@ export type UploadThreadRequest = { id: number } & (
 export interface UploadThreadAnswer {
   id: number;
   value?: Generation | number;
-  error?: { name: string; message: string; code?: string };
+  error?: ThreadError;
 }
 
 function main(): void {
@@ -44,7 +45,6 @@ function main(): void {
   const nap = new Int32Array(new SharedArrayBuffer(4));
   let stopping = false;
   const writer = createUploadWriter(db, data.scope, {
-    attachAs: 'staging',
     stagingFile: data.stagingFile,
     budgetMs: data.budgetMs,
     othersWaiting: () => Atomics.load(waiting, 0) > 0,
@@ -81,15 +81,7 @@ function main(): void {
         const value = await run(request);
         port.postMessage({ id: request.id, value } satisfies UploadThreadAnswer);
       } catch (error) {
-        const e = error as { name?: string; message?: string; code?: unknown };
-        port.postMessage({
-          id: request.id,
-          error: {
-            name: String(e?.name ?? 'Error'),
-            message: String(e?.message ?? error),
-            ...(typeof e?.code === 'string' ? { code: e.code } : {}),
-          },
-        } satisfies UploadThreadAnswer);
+        port.postMessage({ id: request.id, error: toThreadError(error) } satisfies UploadThreadAnswer);
       }
       if (request.kind === 'stop') {
         writer.close();

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Generation, UploadWriter } from './dataset-staging';
+import { fromThreadError } from './thread-errors';
 import type { UploadThreadAnswer, UploadThreadData, UploadThreadRequest } from './upload-thread-worker';
 
 /** The compiled worker script; absent when running from TypeScript sources (ts-jest). */
@@ -44,10 +45,7 @@ export function startUploadThread(data: UploadThreadData): UploadThread {
     if (!waiting) return;
     pending.delete(answer.id);
     if (!answer.error) return waiting.resolve(answer.value);
-    const error = new Error(answer.error.message);
-    error.name = answer.error.name;
-    if (answer.error.code) (error as Error & { code?: string }).code = answer.error.code;
-    waiting.reject(error);
+    waiting.reject(fromThreadError(answer.error));
   });
   worker.on('error', (error) => failAll(new Error(`the upload thread failed: ${error.name}`)));
   const ended = new Promise<void>((resolve) =>
