@@ -63,6 +63,8 @@ export function limitedBody(req: IncomingMessage, maxBytes: number): Readable {
   const body = new Readable({
     read() {
       if (source) return void source.resume();
+      // A client gone before this was read told no one (nothing listened then): no data or end follows.
+      if (req.destroyed) return void body.destroy(problems.badRequest(UNREADABLE_BODY));
       source = decoder ? req.pipe(decoder) : req;
       source.on('data', (chunk: Buffer) => {
         seen += chunk.length;

@@ -143,3 +143,56 @@ it('writes a streamed upload as it arrives, shows it only once it is complete, a
   // The replaced records are swept once the upload is published (close waits for it).
   expect(storedRows()).toBeGreaterThan(before);
 }, 60_000);
+
+it('an upload whose client went away before its body was read ends, and frees its dataset', async () => {
+  // The client goes away while the upload waits for its dataset (stage): nothing listened to the
+  // request then, so it never said so, and reading it later waited forever, holding the dataset.
+  const datasets = gw.store.datasets;
+  const stage = datasets.stage.bind(datasets);
+  let reached!: () => void;
+  const staging = new Promise<void>((resolve) => (reached = resolve));
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let ended!: () => void;
+  const discarded = new Promise<void>((resolve) => (ended = resolve));
+  datasets.stage = async (...args) => {
+    reached();
+    await gate;
+    const staged = await stage(...args);
+    const discard = staged.discard.bind(staged);
+    return { ...staged, discard: () => discard().finally(ended) };
+  };
+  const serverSide = new Promise<http.IncomingMessage>((resolve) => server.once('request', resolve));
+  try {
+    const client = http.request({
+      host: '127.0.0.1',
+      port,
+      method: 'PUT',
+      path: '/api/v1/datasets/vessels/records?adapter=boatreg-nl&mode=upsert',
+      headers: { Authorization: `Bearer ${bram}`, 'Content-Type': 'text/csv' },
+    });
+    client.on('error', () => undefined);
+    client.write(csv.slice(0, 1000));
+    const req = await serverSide;
+    await staging;
+    const closed = new Promise((resolve) => req.once('close', resolve));
+    client.destroy();
+    await closed;
+    release();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      discarded,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('the upload never ended: its dataset stays held')), 10_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+  } finally {
+    datasets.stage = stage;
+  }
+  const next = await gw.http
+    .put('/api/v1/datasets/vessels/records?adapter=boatreg-nl&mode=upsert')
+    .set('Authorization', `Bearer ${bram}`)
+    .set('Content-Type', 'text/csv')
+    .send(fs.readFileSync(SAMPLE, 'utf8'));
+  expect(next.status).toBe(200);
+});
