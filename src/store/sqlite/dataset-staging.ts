@@ -94,7 +94,12 @@ export function createUploadWriter(
   // Made here (raw records: 0600), since a connection opened without create rights attaches none.
   if (opts.stagingFile !== ':memory:') fs.closeSync(fs.openSync(opts.stagingFile, 'a', PRIVATE_FILE_MODE));
   // One upload per connection: its staging file is always `staging` there.
-  db.prepare('ATTACH DATABASE ? AS staging').run(opts.stagingFile);
+  try {
+    db.prepare('ATTACH DATABASE ? AS staging').run(opts.stagingFile);
+  } catch (error) {
+    if (opts.stagingFile !== ':memory:') fs.rmSync(opts.stagingFile, { force: true });
+    throw error;
+  }
   // Nothing in the staging file outlives the upload: no journal, no sync.
   db.pragma('staging.journal_mode = OFF');
   db.pragma('staging.synchronous = OFF');
