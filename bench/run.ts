@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { decisionBenchmark } from './decision';
+import { dpoPagesBenchmark } from './dpo-pages';
 import { httpLookupBenchmark } from './http-lookup';
 import { logAppendBenchmark } from './log-append';
 import { logVerifyBenchmark } from './log-verify';
@@ -22,6 +23,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   logVerifyBenchmark,
   mappingBenchmark,
   lookupScaleBenchmark,
+  dpoPagesBenchmark,
 ];
 
 export interface RunOptions {
