@@ -25,6 +25,8 @@ export interface BuildLogOptions {
   timeAt?: (done: number) => Date;
   /** Entries per transaction (default 500). */
   batch?: number;
+  /** The agreements' time zones the statistics count days in (openSqliteStore's statsZones). */
+  statsZones?: ReadonlyMap<string, string>;
 }
 
 /** A log of `entries` entries with a signed checkpoint every 1,000, built through the store. */
@@ -37,7 +39,7 @@ export async function buildLog(
   const { event = benchEvent, timeAt } = options;
   let done = 0;
   const clock = timeAt ? () => timeAt(done) : () => new Date();
-  const store = openSqliteStore({ file, now: clock });
+  const store = openSqliteStore({ file, now: clock, statsZones: options.statsZones });
   const checkpointer = new Checkpointer({
     store,
     signer: createSigner(privateKey),
