@@ -261,9 +261,11 @@ export class AuditService {
     if (!filter.from && !filter.to) {
       return statsRows(await this.deps.store.audit.statsCounts({ scope: scopePartner ?? ALL_SCOPE, agreement }));
     }
-    // The period in each zone counted in: its whole days, and the part days at its ends.
+    // The period in each zone counted in (one agreement's, when it is given): its whole days, and the
+    // part days at its ends.
     const cuts = new Map<string, DayCut | undefined>();
-    for (const zone of new Set([...zones.values(), 'UTC'])) {
+    const inPlay = agreement === undefined ? [...zones.values(), 'UTC'] : [zoneOf(zones, agreement)];
+    for (const zone of new Set(inPlay)) {
       cuts.set(zone, cutPeriod(filter.from || undefined, filter.to || undefined, zone));
     }
     const present = [...cuts.values()].filter((c): c is DayCut => c !== undefined);

@@ -66,7 +66,7 @@ export function measuresOf(entry: CountedEntry): [measure: string, n: number][] 
     if (entry.outcome === 'permit') found.push(['permits', 1]);
     if (entry.outcome === 'deny') {
       found.push(['denials', 1]);
-      const safes = (entry.data.safes ?? {}) as Record<string, { outcome?: string; codes?: unknown }>;
+      const safes = (entry.data?.safes ?? {}) as Record<string, { outcome?: string; codes?: unknown }>;
       for (const [safe, result] of Object.entries(safes)) {
         if (result?.outcome !== 'fail') continue;
         found.push([`safe:${safe}`, 1]);
@@ -77,7 +77,7 @@ export function measuresOf(entry: CountedEntry): [measure: string, n: number][] 
     }
   } else if (entry.type === 'disclosure') {
     found.push(['disclosures', 1]);
-    const digests = entry.data.recordDigests;
+    const digests = entry.data?.recordDigests;
     if (Array.isArray(digests) && digests.length > 0) found.push(['records', digests.length]);
   }
   return found;
@@ -106,11 +106,16 @@ export class StatsTally {
     return this.dayOf(Date.parse(entry.ts), zoneOf(this.zones, entry.agreementId ?? NO_AGREEMENT));
   }
 
-  /** Adds `entry` in each of `scopes` (default: every scope it counts in); false when it counts for nothing. */
+  /**
+   * Adds `entry` in each of `scopes` (default: every scope it counts in); false when it counts for
+   * nothing (also when its ts is no time: no entry the gateway writes, and the verifier names it).
+   */
   add(entry: CountedEntry, scopes: readonly string[] = scopesOf(entry)): boolean {
     const measures = measuresOf(entry);
-    if (measures.length === 0) return false;
-    const prefix = `${this.day(entry)}\u0000${entry.agreementId ?? NO_AGREEMENT}\u0000`;
+    const at = Date.parse(entry.ts);
+    if (measures.length === 0 || Number.isNaN(at)) return false;
+    const zone = zoneOf(this.zones, entry.agreementId ?? NO_AGREEMENT);
+    const prefix = `${this.dayOf(at, zone)}\u0000${entry.agreementId ?? NO_AGREEMENT}\u0000`;
     for (const scope of scopes) {
       for (const [measure, n] of measures) {
         const key = `${scope}\u0000${prefix}${measure}`;

@@ -17,7 +17,6 @@
  * the bodies again and compares (verify-fast.ts).
  */
 import type Database from 'better-sqlite3';
-import { entryFromBody } from '../../audit/chain';
 import {
   STATS_TYPES,
   StatsTally,
@@ -38,6 +37,22 @@ const PAGE = 5000;
 
 const UPSERT = `INSERT INTO audit_stats (scope, day, agreement, measure, n) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (scope, day, agreement, measure) DO UPDATE SET n = n + excluded.n`;
+
+/**
+ * Counts a stored body. One that is not an entry's (a damaged log: the verifier names it) counts for
+ * nothing here rather than stopping the count.
+ */
+function countBody(tally: StatsTally, body: string): void {
+  let entry: unknown;
+  try {
+    entry = JSON.parse(body);
+  } catch {
+    return;
+  }
+  const e = entry as Partial<CountedEntry> | null;
+  if (typeof e?.ts !== 'string' || typeof e.type !== 'string' || !Array.isArray(e.partners)) return;
+  tally.add({ ...e, agreementId: e.agreementId ?? null, outcome: e.outcome ?? null } as CountedEntry);
+}
 
 /** The counts of a tally added to the stored ones. */
 function writer(db: Database.Database): (tally: StatsTally) => void {
@@ -118,7 +133,7 @@ export function createAuditStats(db: Database.Database): SqliteAuditStats {
     for (;;) {
       const rows = agreementPage.all(agreement, after, PAGE);
       const tally = new StatsTally(zones(), dayOf);
-      for (const row of rows) tally.add(entryFromBody(row.body, row.hash));
+      for (const row of rows) countBody(tally, row.body);
       write(tally);
       if (rows.length < PAGE) return;
       after = rows[rows.length - 1].seq;
@@ -182,7 +197,7 @@ export function countStoredLog(db: Database.Database, zones: StatsZones): number
     for (const row of rows) {
       if (row.ts < lastTs) orderedFrom = row.seq;
       lastTs = row.ts;
-      if (STATS_TYPES.includes(row.type)) tally.add(entryFromBody(row.body, ''));
+      if (STATS_TYPES.includes(row.type)) countBody(tally, row.body);
     }
     write(tally);
     if (rows.length < PAGE) return orderedFrom;
