@@ -10,7 +10,15 @@ import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
-const BENCHMARKS = ['decision', 'http-lookup', 'log-append', 'log-verify', 'mapping', 'lookup-scale', 'dpo-pages'];
+const BENCHMARKS = [
+  'decision',
+  'http-lookup',
+  'log-append',
+  'log-verify',
+  'mapping',
+  'lookup-scale',
+  'dpo-pages',
+];
 
 interface Row {
   benchmark: string;

@@ -259,7 +259,9 @@ export class AuditService {
     const scopePartner = this.scopeOf(identity);
     const agreement = filter.agreement || undefined;
     if (!filter.from && !filter.to) {
-      return statsRows(await this.deps.store.audit.statsCounts({ scope: scopePartner ?? ALL_SCOPE, agreement }));
+      return statsRows(
+        await this.deps.store.audit.statsCounts({ scope: scopePartner ?? ALL_SCOPE, agreement }),
+      );
     }
     // The period in each zone counted in (one agreement's, when it is given): its whole days, and the
     // part days at its ends.

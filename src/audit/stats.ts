@@ -201,7 +201,12 @@ export function statsRows(counts: Iterable<StatsCount>): StatsRow[] {
 /** Own data properties whatever the name (a code "__proto__" is a count like any other). */
 function add(counts: Record<string, number>, name: string, n: number): void {
   const had = Object.hasOwn(counts, name) ? counts[name] : 0;
-  Object.defineProperty(counts, name, { value: had + n, enumerable: true, writable: true, configurable: true });
+  Object.defineProperty(counts, name, {
+    value: had + n,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }
 
 const sortedKeys = (counts: Record<string, number>) =>
@@ -223,7 +228,11 @@ export interface DayCut {
 }
 
 /** The period [from, to) (ISO instants; either may be absent) in `timeZone`; undefined when it is empty. */
-export function cutPeriod(from: string | undefined, to: string | undefined, timeZone: string): DayCut | undefined {
+export function cutPeriod(
+  from: string | undefined,
+  to: string | undefined,
+  timeZone: string,
+): DayCut | undefined {
   const lo = from === undefined ? undefined : Date.parse(from);
   const hi = to === undefined ? undefined : Date.parse(to);
   if (lo !== undefined && hi !== undefined && lo >= hi) return undefined;

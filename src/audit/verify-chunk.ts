@@ -13,7 +13,10 @@
  * to what the body says (checkColumns), the indexes read per job with one grouped range query each.
  *
  * With `deep`, the stored Merkle nodes the job's entries complete (its leaves and every perfect subtree
- * inside the job) are compared with the ones it computes, read with one range query per level.
+ * inside the job) are compared with the ones it computes, read with one range query per level; the
+ * entries' times must not go back from the entry audit_ts_order names on (the caller checks between jobs);
+ * and the job counts its entries for the DPO's statistics (stats.ts), which the caller adds up and
+ * compares with the stored counts.
  *
  * seq and prevHash are found in the bytes without parsing the JSON. A body the gateway writes is the
  * RFC 8785 form of exactly BODY_FIELDS, keys sorted: `…,"data":{…},"outcome":…,"partners":[…],

@@ -192,7 +192,10 @@ describe('fsg audit', () => {
     sql = new Database(file);
     sql.exec('DROP TRIGGER audit_stats_no_delete');
     sql.exec('DELETE FROM audit_stats');
-    countStoredLog(sql, new Map(sql.prepare<[], [string, string]>('SELECT * FROM audit_stats_zones').raw().all()));
+    countStoredLog(
+      sql,
+      new Map(sql.prepare<[], [string, string]>('SELECT * FROM audit_stats_zones').raw().all()),
+    );
     sql.close();
     expect(fsg(['audit', 'verify', '--db', file, '--pubkey', pubkey]).code).toBe(0);
     const res = fsg(['audit', 'verify', '--db', file, '--pubkey', pubkey, '--checkpoint', receiptFile]);

@@ -27,7 +27,11 @@ const FILTERS: Record<string, (scope: string | undefined) => Partial<AuditQuery>
   types: () => ({ types: ['decision', 'lookup', 'disclosure'] }),
   agreement: () => ({ agreement: 'stolen-boats' }),
   user: () => ({ actor: { partnerId: 'police-nl', userId: 'anna' } }),
-  identifier: (scope) => ({ keyedHash: HASH, keyedHashInView: true, ...(scope ? { scopePartner: scope } : {}) }),
+  identifier: (scope) => ({
+    keyedHash: HASH,
+    keyedHashInView: true,
+    ...(scope ? { scopePartner: scope } : {}),
+  }),
   period: () => ({ from: '2026-01-01T00:00:00.000Z', to: '2026-02-01T00:00:00.000Z' }),
   from: () => ({ from: '2026-01-01T00:00:00.000Z' }),
   partner: (scope) => partnerFilter(scope, 'insureco'),
@@ -65,7 +69,7 @@ describe('DPO query plans', () => {
     const range = query.from === undefined && query.to === undefined ? undefined : { lo: 1, hi: 100 };
     const { sql, params } = buildQuery(query, page, COLUMNS, range);
     const plan = db
-      .prepare<Record<string, unknown>, { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
+      .prepare<Record<string, unknown>, { detail: string }>('EXPLAIN QUERY PLAN ' + sql)
       .all(params)
       .map((row) => row.detail);
     const narrowed =
@@ -93,7 +97,11 @@ describe('DPO query plans', () => {
         if (scope) query.scopePartner = scope;
         for (const order of ['asc', 'desc'] as const) {
           for (const after of [undefined, 500]) {
-            check(query, { order, after, limit: 51 }, `${scope ?? 'supervisor'} ${names.join('+')} ${order} ${after}`);
+            check(
+              query,
+              { order, after, limit: 51 },
+              `${scope ?? 'supervisor'} ${names.join('+')} ${order} ${after}`,
+            );
             checked++;
           }
         }
@@ -112,12 +120,21 @@ describe('DPO query plans', () => {
             ...(scope ? { scopePartner: scope } : {}),
             maxSeq: 1000,
           };
-          for (const after of [undefined, 10]) check(query, { order: 'asc', after, limit: 1000 }, `export ${scope}`);
+          for (const after of [undefined, 10])
+            check(query, { order: 'asc', after, limit: 1000 }, `export ${scope}`);
         }
       }
-      check({ seq: 7, ...(scope ? { scopePartner: scope } : {}) }, { order: 'asc', limit: 1 }, `proof ${scope}`);
+      check(
+        { seq: 7, ...(scope ? { scopePartner: scope } : {}) },
+        { order: 'asc', limit: 1 },
+        `proof ${scope}`,
+      );
     }
-    check({ request: '00000000-0000-4000-8000-000000000001', types: ['disclosure'] }, { order: 'asc', limit: 1 }, 'receipt');
+    check(
+      { request: '00000000-0000-4000-8000-000000000001', types: ['disclosure'] },
+      { order: 'asc', limit: 1 },
+      'receipt',
+    );
   });
 });
 
@@ -138,7 +155,9 @@ const event: fc.Arbitrary<AuditEventInput> = fc
     requestId: fc.option(fc.constantFrom(...REQUESTS), { nil: undefined }),
     outcome: fc.option(fc.constantFrom('permit', 'deny'), { nil: undefined }),
     hashes: fc.subarray(HASHES),
-    hits: fc.array(fc.record({ providerId: fc.constantFrom(...PARTNERS), query: fc.nat(3) }), { maxLength: 2 }),
+    hits: fc.array(fc.record({ providerId: fc.constantFrom(...PARTNERS), query: fc.nat(3) }), {
+      maxLength: 2,
+    }),
   })
   .map((r) => ({
     type: r.type,
@@ -154,7 +173,18 @@ const event: fc.Arbitrary<AuditEventInput> = fc
 const query: fc.Arbitrary<AuditQuery> = fc
   .tuple(
     fc.subarray(
-      ['scopePartner', 'partner', 'types', 'agreement', 'actor', 'keyedHash', 'request', 'outcome', 'from', 'to'],
+      [
+        'scopePartner',
+        'partner',
+        'types',
+        'agreement',
+        'actor',
+        'keyedHash',
+        'request',
+        'outcome',
+        'from',
+        'to',
+      ],
       { maxLength: 3 },
     ),
     fc.record({
@@ -162,7 +192,10 @@ const query: fc.Arbitrary<AuditQuery> = fc
       partner: fc.constantFrom(...PARTNERS),
       types: fc.subarray(TYPES, { minLength: 1 }),
       agreement: fc.constantFrom('stolen-boats', 'stolen-vehicles'),
-      actor: fc.record({ partnerId: fc.constantFrom(...PARTNERS.slice(0, 2)), userId: fc.constantFrom('anna', 'sven') }),
+      actor: fc.record({
+        partnerId: fc.constantFrom(...PARTNERS.slice(0, 2)),
+        userId: fc.constantFrom('anna', 'sven'),
+      }),
       keyedHash: fc.constantFrom(...HASHES),
       request: fc.constantFrom(...REQUESTS),
       outcome: fc.constantFrom('permit', 'deny'),
@@ -170,8 +203,9 @@ const query: fc.Arbitrary<AuditQuery> = fc
       to: fc.integer({ min: -5, max: 80 }),
     }),
   )
-  .map(([keep, all]) =>
-    Object.fromEntries(Object.entries(all).filter(([k]) => keep.includes(k))) as Partial<typeof all>,
+  .map(
+    ([keep, all]) =>
+      Object.fromEntries(Object.entries(all).filter(([k]) => keep.includes(k))) as Partial<typeof all>,
   )
   .map(({ from, to, partner, keyedHash, ...rest }) => ({
     ...rest,
@@ -194,7 +228,12 @@ function selects(q: AuditQuery, e: AuditEntry): boolean {
   }
   if (q.keyedHash !== undefined) {
     if (!searchableHashes(e.data).includes(q.keyedHash)) return false;
-    if (q.keyedHashInView && q.scopePartner !== undefined && e.type === 'lookup' && e.actorPartner !== q.scopePartner) {
+    if (
+      q.keyedHashInView &&
+      q.scopePartner !== undefined &&
+      e.type === 'lookup' &&
+      e.actorPartner !== q.scopePartner
+    ) {
       const hits = (e.data.hits ?? []) as { providerId: string; query: number }[];
       const hashes = e.data.identifierHashes as string[];
       if (!hits.some((h) => h.providerId === q.scopePartner && hashes[h.query] === q.keyedHash)) return false;

@@ -23,6 +23,9 @@ import { createAudit } from '../../src/store/sqlite/audit';
 import { createGroupCommitter } from '../../src/store/sqlite/group-commit';
 import type { Store } from '../../src/store/port';
 import { writeLegacyLog } from '../helpers/legacy-log';
+import { logVerdict } from '../../src/audit/verdict';
+import { verifyLogFast } from '../../src/audit/verify-fast';
+import { verifyLogFile } from '../../src/audit/verify-file';
 
 const PARTNERS = ['p1', 'p2', 'p3'];
 const SAFES = ['people', 'project', 'setting', 'data', 'output'];
@@ -161,12 +164,16 @@ const step = fc.oneof(
 type Instant = (times: readonly number[]) => string | undefined;
 const instant: fc.Arbitrary<Instant> = fc.oneof(
   fc.constant(() => undefined),
-  fc
-    .tuple(fc.nat(), fc.integer({ min: -2 * 3_600_000, max: 2 * 3_600_000 }))
-    .map(([i, offset]) => (times: readonly number[]) => new Date(times[i % times.length] + offset).toISOString()),
-  fc
-    .tuple(fc.nat(), fc.constantFrom(...Object.values(ZONES)))
-    .map(([i, zone]) => (times: readonly number[]) => midnight(times[i % times.length], zone)),
+  fc.tuple(fc.nat(), fc.integer({ min: -2 * 3_600_000, max: 2 * 3_600_000 })).map(
+    ([i, offset]) =>
+      (times: readonly number[]) =>
+        new Date(times[i % times.length] + offset).toISOString(),
+  ),
+  fc.tuple(fc.nat(), fc.constantFrom(...Object.values(ZONES))).map(
+    ([i, zone]) =>
+      (times: readonly number[]) =>
+        midnight(times[i % times.length], zone),
+  ),
 );
 
 /** The first instant of `at`'s local date in `zone`, found by bisection (independent of the code). */
@@ -189,7 +196,12 @@ function serviceFor(store: Store, bundle: () => Bundle): AuditService {
     bundle,
     secrets: { identifierKey: Buffer.alloc(32), pseudonymKey: Buffer.alloc(32) },
     clock,
-    checkpointer: new Checkpointer({ store, signer, clock, policy: { everyEntries: 1000, everySeconds: 300 } }),
+    checkpointer: new Checkpointer({
+      store,
+      signer,
+      clock,
+      policy: { everyEntries: 1000, everySeconds: 300 },
+    }),
   });
 }
 
@@ -201,10 +213,13 @@ describe('statistics from counts kept as entries are appended', () => {
   it('equal a count of the whole log, for every scope and filter, also after a zone changes', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.tuple(step, fc.array(fc.array(event, { minLength: 1, maxLength: 4 }), { maxLength: 3 })), {
-          minLength: 1,
-          maxLength: 30,
-        }),
+        fc.array(
+          fc.tuple(step, fc.array(fc.array(event, { minLength: 1, maxLength: 4 }), { maxLength: 3 })),
+          {
+            minLength: 1,
+            maxLength: 30,
+          },
+        ),
         fc.array(fc.tuple(instant, instant, fc.constantFrom(...AGREEMENTS)), {
           minLength: 6,
           maxLength: 12,
@@ -238,7 +253,11 @@ describe('statistics from counts kept as entries are appended', () => {
             };
             await check();
             // The bundle moves one agreement, drops one, gives the unknown one a zone: counted again.
-            bundle = bundleOf({ 'a-ams': 'Asia/Kathmandu', 'a-ktm': 'Asia/Kathmandu', 'a-unknown': 'America/St_Johns' });
+            bundle = bundleOf({
+              'a-ams': 'Asia/Kathmandu',
+              'a-ktm': 'Asia/Kathmandu',
+              'a-unknown': 'America/St_Johns',
+            });
             await check();
           } finally {
             await store.close();
@@ -322,7 +341,11 @@ describe('statistics from counts kept as entries are appended', () => {
       end: () => audit.memory.end(),
     };
     const group = createGroupCommitter(db, { memory });
-    const audit = createAudit(db, () => new Date(START), (fn) => group.run(fn));
+    const audit = createAudit(
+      db,
+      () => new Date(START),
+      (fn) => group.run(fn),
+    );
     const decision = (outcome: string): AuditEventInput => ({
       type: 'decision',
       actor: 'system',
@@ -340,10 +363,12 @@ describe('statistics from counts kept as entries are appended', () => {
       group.run(() => audit.appendInTx([decision('permit')])),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect(db.prepare("SELECT measure, n FROM audit_stats WHERE scope = '*' ORDER BY measure").all()).toEqual([
-      { measure: 'permits', n: 2 },
-      { measure: 'requests', n: 2 },
-    ]);
+    expect(db.prepare("SELECT measure, n FROM audit_stats WHERE scope = '*' ORDER BY measure").all()).toEqual(
+      [
+        { measure: 'permits', n: 2 },
+        { measure: 'requests', n: 2 },
+      ],
+    );
     // Outside a group transaction, an append writes its counts at once.
     db.transaction(() => audit.appendInTx([decision('deny')]))();
     expect(db.prepare("SELECT n FROM audit_stats WHERE scope = 'p1' AND measure = 'denials'").get()).toEqual({
@@ -391,11 +416,52 @@ describe('schema version 11', () => {
       for (const scope of [undefined, ...PARTNERS]) {
         const identity = dpo(scope ?? 'sup');
         expect(await service.stats(identity, {})).toEqual(recount(entries, bundle, scope, {}));
-        const filter = { from: new Date(START + 86_400_000).toISOString(), to: new Date(START + 3 * 86_400_000).toISOString() };
+        const filter = {
+          from: new Date(START + 86_400_000).toISOString(),
+          to: new Date(START + 3 * 86_400_000).toISOString(),
+        };
         expect(await service.stats(identity, filter)).toEqual(recount(entries, bundle, scope, filter));
       }
     } finally {
       await store.close();
     }
+  });
+
+  it('lets the verifier name a count the entries do not make, and an entry dated out of order', async () => {
+    const file = path.join(dir, 'tampered.sqlite');
+    const at = (i: number) => START + i * 25 * 60_000 - (i >= 100 ? 40 * 3_600_000 : 0);
+    writeLegacyLog(file, fc.sample(event, { numRuns: 200, seed: 12 }), at);
+    await openSqliteStore({ file, statsZones: new Map(Object.entries(ZONES)) }).close();
+    const { publicKey } = crypto.generateKeyPairSync('ed25519');
+    const input = { file, checkpoints: [], publicKey, allowNoCheckpoint: true, threads: 0, chunk: 16 };
+    const intact = await verifyLogFast({ ...input, deep: true });
+    expect(intact).toMatchObject({ ok: true, statistics: { counts: expect.any(Number) } });
+    expect(intact.statistics!.mismatch).toBeUndefined();
+
+    // One count more (the triggers let counts grow): the log is intact, its statistics are not.
+    let db = new Database(file);
+    db.prepare("UPDATE audit_stats SET n = n + 1 WHERE scope = '*' AND measure = 'disclosures'").run();
+    db.close();
+    const counted = await verifyLogFast({ ...input, deep: true });
+    expect(counted.ok).toBe(false);
+    expect(counted.firstBroken).toBeUndefined();
+    expect(counted.statistics!.mismatch).toMatch(
+      /^the stored count of \S+ on \d{4}-\d{2}-\d{2} under agreement/,
+    );
+    expect(logVerdict(counted)).toMatch(/^verdict: FAILED: statistics: the stored count of /);
+    expect((await verifyLogFast({ ...input })).ok).toBe(true); // --fast does not count
+
+    // The order of times claimed from #1: the entry dated back is named, by both verifiers.
+    db = new Database(file);
+    db.exec('DROP TRIGGER audit_ts_order_no_update');
+    db.prepare('UPDATE audit_ts_order SET from_seq = 1').run();
+    db.close();
+    const late = await verifyLogFast({ ...input, deep: true });
+    expect(late.firstBroken).toMatchObject({ seq: 101, reason: 'time-order' });
+    expect(late.fellBack).toBe('entry #101: time-order');
+    // Also where #101 starts a job: the order between jobs is checked too.
+    expect((await verifyLogFast({ ...input, chunk: 4, deep: true })).fellBack).toBe('entry #101: time-order');
+    const { threads: _threads, chunk: _chunk, ...sequential } = input;
+    expect((await verifyLogFile(sequential)).firstBroken).toEqual(late.firstBroken);
   });
 });

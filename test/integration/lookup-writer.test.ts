@@ -136,7 +136,10 @@ describe('lookup writer thread', () => {
     const decided = (id: string, outcome: string, partner = 'police-nl') => ({
       ...lookupEvent(id, partner),
       outcome,
-      data: { lookupId: id, safes: { people: { outcome: outcome === 'deny' ? 'fail' : 'pass', codes: ['X'] } } },
+      data: {
+        lookupId: id,
+        safes: { people: { outcome: outcome === 'deny' ? 'fail' : 'pass', codes: ['X'] } },
+      },
     });
     const zone = ['Pacific/Kiritimati', 'Pacific/Pago_Pago'].find(
       (z) => localDate(new Date(), z) !== localDate(new Date(), 'UTC'),
@@ -145,7 +148,8 @@ describe('lookup writer thread', () => {
     for (let i = 0; i < 60; i++) {
       writes.push(store.lookups.create([decided(`l${i}`, i % 3 ? 'permit' : 'deny')]));
       if (i % 7 === 0 && i < 30) writes.push(store.lookups.create([decided(`r${i}`, 'permit', 'refused')]));
-      if (i % 5 === 0) writes.push(store.audit.append([{ ...event(i), type: 'decision', outcome: 'permit' }]));
+      if (i % 5 === 0)
+        writes.push(store.audit.append([{ ...event(i), type: 'decision', outcome: 'permit' }]));
       if (i % 10 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       // Halfway, the main connection counts stolen-boats in another zone (a recount); the worker must
       // count its later lookups in it too. A zone whose date today is not UTC's, so one counted in the
@@ -171,7 +175,11 @@ describe('lookup writer thread', () => {
           .pluck()
           .get(measure);
       expect([n('lookups'), n('permits'), n('denials'), n('safe:people'), n('requests')]).toEqual([
-        60, 40 + 12, 20, 20, 12,
+        60,
+        40 + 12,
+        20,
+        20,
+        12,
       ]);
     } finally {
       reader.close();

@@ -1,7 +1,8 @@
 /**
  * The audit log tables: appends that join the caller's transaction (each entry with its Merkle leaf,
- * the tree nodes it completes, and its partner and keyed-hash index rows), filtered reads for the DPO
- * API, Merkle proofs, and raw read-only readers for the offline verifier.
+ * the tree nodes it completes, its partner and keyed-hash index rows, and its statistics' counts:
+ * audit-stats.ts), filtered reads for the DPO API (each from an index in the order asked: buildQuery),
+ * Merkle proofs, and raw read-only readers for the offline verifier.
  */
 import Database from 'better-sqlite3';
 import { GENESIS_HASH, buildEntryParts, entryFromBody, entryTime, searchableHashes } from '../../audit/chain';
