@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { decisionBenchmark } from './decision';
+import { dpoPagesBenchmark } from './dpo-pages';
 import { httpLookupBenchmark } from './http-lookup';
 import { logAppendBenchmark } from './log-append';
 import { logVerifyBenchmark } from './log-verify';
@@ -24,6 +25,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   mappingBenchmark,
   lookupScaleBenchmark,
   uploadLookupsBenchmark,
+  dpoPagesBenchmark,
 ];
 
 export interface RunOptions {

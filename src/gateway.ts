@@ -19,6 +19,7 @@ import { DEMO_SEED_USER, seedDemoDatasets } from './datasets/demo-seed';
 import { createLogger, type Logger } from './http/logger';
 import { createGatewayServer } from './http/server';
 import { loadBundle } from './policy/load';
+import { statsZonesOf } from './audit/stats';
 import type { Bundle } from './policy/types';
 import { lookupWriterAvailable, openSqliteStore } from './store/sqlite';
 import { readRawAuditRows } from './store/sqlite/audit';
@@ -48,6 +49,7 @@ export async function assemble(
   const store = openSqliteStore({
     file: storeFile(config),
     now: clock,
+    statsZones: statsZonesOf(bundle.agreements.values()),
     // Lookups are written by a thread of their own, so that their fsync does not hold up the event
     // loop (the compiled build; its log timestamps come from the real clock, hence not with a test's).
     lookupWriter:

@@ -18,6 +18,7 @@ const BENCHMARKS = [
   'mapping',
   'lookup-scale',
   'upload-lookups',
+  'dpo-pages',
 ];
 
 interface Row {

@@ -261,3 +261,12 @@ export function searchableHashes(data: unknown): string[] {
   }
   return [...found].sort();
 }
+
+/**
+ * An entry's time: the clock's, or the previous entry's when the clock reads earlier (it was set back):
+ * the log's timestamps never go back, so a period of time is a range of entries (the DPO's queries
+ * search it by seq; the verifier checks the order from where the log began to keep it).
+ */
+export function entryTime(now: string, previous: string | undefined): string {
+  return previous !== undefined && now < previous ? previous : now;
+}

@@ -166,18 +166,19 @@ export async function runVerify(opts: VerifyCommand, print: Print): Promise<numb
   if (!report.firstBroken && report.scope === 'chain+merkle') {
     print(
       '--fast: hash chain and Merkle roots checked; NOT checked: canonical form of the bodies, the columns, ' +
-        'the partner and keyed-hash indexes that DPO filters use, and the stored Merkle tree that proofs ' +
-        'and checkpoints are computed from (run without --fast for those)',
+        'the partner and keyed-hash indexes that DPO filters use, the order of the times that their ' +
+        'periods rely on, the stored Merkle tree that proofs and checkpoints are computed from, and the ' +
+        "stored counts of the DPO's statistics (run without --fast for those)",
     );
   }
   // A verification run of the live log is itself logged.
   const logged = live ? await logVerifyRun(file, report, opts.fast === true) : undefined;
-  printLog(
-    report,
-    source,
-    print,
-    logged === undefined ? undefined : () => print(`this run is logged as entry #${logged}`),
-  );
+  printLog(report, source, print, () => {
+    if (report.statistics && !report.statistics.mismatch) {
+      print(`statistics: the ${report.statistics.counts} stored counts are what the entries make`);
+    }
+    if (logged !== undefined) print(`this run is logged as entry #${logged}`);
+  });
   return report.ok ? 0 : 1;
 }
 
@@ -198,6 +199,7 @@ async function logVerifyRun(file: string, report: FastVerifyReport, fast: boolea
             : null,
           checkpoints: report.checkpoints.total,
           ...(fast ? { checks: report.scope } : {}),
+          ...(report.statistics?.mismatch ? { statistics: 'mismatch' } : {}),
         },
       },
     ]);

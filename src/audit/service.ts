@@ -13,13 +13,28 @@ import type { Bundle } from '../policy/types';
 import { parsePerson } from '../records/accreditation';
 import type { CanonicalRecord } from '../records/canonical';
 import { actorOf, identifierHashes, subjectHashes } from '../requests/audit-events';
-import { localDate } from '../requests/local-day';
 import type { Store } from '../store/port';
 import type { Checkpointer } from './checkpointer';
 import { writeExport, type ExportFormat, type ExportResult } from './export';
 import { entryFromBody } from './chain';
 import { buildReceipt, buildRedactedReceipt, type Receipt, type RedactedReceipt } from './receipts';
 import type { AuditEntry, AuditQuery, Checkpoint, StoredAuditEntry } from './types';
+import {
+  ALL_SCOPE,
+  NO_AGREEMENT,
+  STATS_TYPES,
+  StatsTally,
+  cutPeriod,
+  isPartDay,
+  isWholeDay,
+  joinWindows,
+  statsRows,
+  statsZonesOf,
+  zoneOf,
+  type DayCut,
+  type StatsRow,
+  type StatsZones,
+} from './stats';
 import { logVerdict } from './verdict';
 import type { RawAuditRow } from './verify';
 import { verifyLog } from './verify-log';
@@ -49,21 +64,7 @@ export interface EventFilter {
   subject?: string;
 }
 
-export interface StatsRow {
-  agreementId: string | null;
-  /** The day in the agreement's time zone (UTC for entries without a known agreement). */
-  day: string;
-  /** Detail and aggregate requests decided. */
-  requests: number;
-  /** Hit/no-hit lookups decided. Permits, denials and the safes count both. */
-  lookups: number;
-  permits: number;
-  denials: number;
-  deniedBySafe: Record<string, number>;
-  denialReasons: Record<string, number>;
-  disclosures: number;
-  recordsReleased: number;
-}
+export type { StatsRow };
 
 const PAGE = 1000;
 
@@ -121,6 +122,12 @@ export class AuditService {
         });
     const supervisor = this.scopeOf(identity) === undefined;
     const broken = report.firstBroken;
+    // Stored statistics the entries do not make: a partner DPO learns that, not whose counts.
+    const mismatch = report.statistics?.mismatch;
+    const statistics =
+      mismatch === undefined
+        ? undefined
+        : { mismatch: supervisor ? mismatch : 'the stored counts are not what the entries make' };
     // Another partner's entry may be the broken one: a partner DPO learns where and why, not what.
     const shown = broken && {
       seq: broken.seq,
@@ -139,6 +146,7 @@ export class AuditService {
           checkpoints: report.checkpoints.total,
           latestCheckpoint: report.checkpoints.latest?.treeSize ?? null,
           invalidCheckpoints: report.checkpoints.invalid.length,
+          ...(mismatch !== undefined ? { statistics: 'mismatch' } : {}),
         },
       },
     ]);
@@ -149,7 +157,8 @@ export class AuditService {
       checked: report.checked,
       firstBroken: shown ?? null,
       unsigned: report.unsigned,
-      verdict: logVerdict({ ...report, firstBroken: shown }),
+      ...(statistics ? { statistics } : {}),
+      verdict: logVerdict({ ...report, firstBroken: shown, statistics }),
       checkpoints: {
         total: report.checkpoints.total,
         matched: report.checkpoints.matched,
@@ -236,78 +245,107 @@ export class AuditService {
     return buildReceipt(entry, checkpoint, proof);
   }
 
-  /** Per agreement and day: requests, lookups, permits, denials by safe and reason code, disclosures, records released. */
+  /**
+   * Per agreement and day (the agreement's local day): requests, lookups, permits, denials by safe and
+   * reason code, disclosures, records released; of the entries in [from, to). Whole days come from the
+   * counts the store keeps as entries are appended (stats.ts); the days `from` and `to` cut are counted
+   * again from their entries in the period.
+   */
   async stats(
     identity: Identity,
     filter: { from?: string; to?: string; agreement?: string },
   ): Promise<StatsRow[]> {
+    const zones = await this.statsZones();
     const scopePartner = this.scopeOf(identity);
-    const query: AuditQuery = {
-      ...(scopePartner ? { scopePartner } : {}),
-      ...(filter.from ? { from: filter.from } : {}),
-      ...(filter.to ? { to: filter.to } : {}),
-      ...(filter.agreement ? { agreement: filter.agreement } : {}),
-      types: ['decision', 'lookup', 'disclosure'],
-    };
-    const rows = new Map<string, StatsRow>();
-    let after: number | undefined;
-    for (;;) {
-      const page = await this.deps.store.audit.query(query, { order: 'asc', after, limit: PAGE });
-      for (const entry of page) this.count(rows, entry);
-      if (page.length < PAGE) break;
-      after = page[page.length - 1].seq;
-      await yieldToEventLoop();
+    const agreement = filter.agreement || undefined;
+    if (!filter.from && !filter.to) {
+      return statsRows(
+        await this.deps.store.audit.statsCounts({ scope: scopePartner ?? ALL_SCOPE, agreement }),
+      );
     }
-    return [...rows.values()].sort(
-      (a, b) => (a.agreementId ?? '').localeCompare(b.agreementId ?? '') || a.day.localeCompare(b.day),
+    // The period in each zone counted in (one agreement's, when it is given): its whole days, and the
+    // part days at its ends.
+    const cuts = new Map<string, DayCut | undefined>();
+    const inPlay = agreement === undefined ? [...zones.values(), 'UTC'] : [zoneOf(zones, agreement)];
+    for (const zone of new Set(inPlay)) {
+      cuts.set(zone, cutPeriod(filter.from || undefined, filter.to || undefined, zone));
+    }
+    const present = [...cuts.values()].filter((c): c is DayCut => c !== undefined);
+    if (present.length === 0) return [];
+    const cutOf = (agreementId: string) => cuts.get(zoneOf(zones, agreementId));
+    const days = (pick: (c: DayCut) => string | undefined, min: boolean) => {
+      const found = present.map(pick);
+      if (found.some((d) => d === undefined)) return undefined;
+      return (found as string[]).reduce((a, b) => ((min ? a < b : a > b) ? a : b));
+    };
+    const counts = (
+      await this.deps.store.audit.statsCounts({
+        scope: scopePartner ?? ALL_SCOPE,
+        agreement,
+        fromDay: days((c) => c.first, true),
+        toDay: days((c) => c.last, false),
+      })
+    ).filter((c) => {
+      const cut = cutOf(c.agreement);
+      return cut !== undefined && isWholeDay(cut, c.day);
+    });
+    // The part days: their entries in the period, each counted when its own zone's cut makes its day one.
+    const tally = new StatsTally(zones);
+    const scopes = [scopePartner ?? ALL_SCOPE];
+    for (const [lo, hi] of joinWindows(present.flatMap((c) => c.windows))) {
+      const query: AuditQuery = {
+        ...(scopePartner ? { scopePartner } : {}),
+        ...(agreement ? { agreement } : {}),
+        from: new Date(lo).toISOString(),
+        to: new Date(hi).toISOString(),
+        types: [...STATS_TYPES],
+      };
+      let after: number | undefined;
+      for (;;) {
+        const page = await this.deps.store.audit.query(query, { order: 'asc', after, limit: PAGE });
+        for (const entry of page) {
+          const cut = cutOf(entry.agreementId ?? NO_AGREEMENT);
+          if (cut && isPartDay(cut, tally.day(entry))) tally.add(entry, scopes);
+        }
+        if (page.length < PAGE) break;
+        after = page[page.length - 1].seq;
+        await yieldToEventLoop();
+      }
+    }
+    return statsRows([...counts, ...tally.rows()]);
+  }
+
+  /**
+   * The same figures for whole local days fromDay..toDay (YYYY-MM-DD): each agreement's days in its own
+   * zone (the portal's Activity page). Only stored counts are read.
+   */
+  async statsDays(
+    identity: Identity,
+    filter: { fromDay: string; toDay: string; agreement?: string },
+  ): Promise<StatsRow[]> {
+    await this.statsZones();
+    const scopePartner = this.scopeOf(identity);
+    return statsRows(
+      await this.deps.store.audit.statsCounts({
+        scope: scopePartner ?? ALL_SCOPE,
+        fromDay: filter.fromDay,
+        toDay: filter.toDay,
+        ...(filter.agreement ? { agreement: filter.agreement } : {}),
+      }),
     );
   }
 
-  private count(rows: Map<string, StatsRow>, entry: AuditEntry): void {
-    const day = this.dayOf(entry);
-    const key = `${entry.agreementId ?? ''}\u0000${day}`;
-    let row = rows.get(key);
-    if (!row) {
-      row = {
-        agreementId: entry.agreementId,
-        day,
-        requests: 0,
-        lookups: 0,
-        permits: 0,
-        denials: 0,
-        deniedBySafe: {},
-        denialReasons: {},
-        disclosures: 0,
-        recordsReleased: 0,
-      };
-      rows.set(key, row);
-    }
-    if (entry.type === 'decision' || entry.type === 'lookup') {
-      if (entry.type === 'decision') row.requests++;
-      else row.lookups++;
-      if (entry.outcome === 'permit') row.permits++;
-      if (entry.outcome === 'deny') {
-        row.denials++;
-        const safes = (entry.data.safes ?? {}) as Record<string, { outcome?: string; codes?: unknown }>;
-        for (const [safe, result] of Object.entries(safes)) {
-          if (result?.outcome !== 'fail') continue;
-          row.deniedBySafe[safe] = (row.deniedBySafe[safe] ?? 0) + 1;
-          for (const code of Array.isArray(result.codes) ? result.codes : []) {
-            row.denialReasons[String(code)] = (row.denialReasons[String(code)] ?? 0) + 1;
-          }
-        }
-      }
-    } else if (entry.type === 'disclosure') {
-      row.disclosures++;
-      const digests = entry.data.recordDigests;
-      row.recordsReleased += Array.isArray(digests) ? digests.length : 0;
-    }
-  }
+  private zonesOfBundle: { bundle: Bundle; zones: StatsZones } | undefined;
 
-  private dayOf(entry: AuditEntry): string {
-    const zone =
-      (entry.agreementId && this.deps.bundle().agreements.get(entry.agreementId)?.timezone) || 'UTC';
-    return localDate(new Date(entry.ts), zone);
+  /** The bundle's zones, which the store counts days in (told once per bundle: it recounts a change). */
+  private async statsZones(): Promise<StatsZones> {
+    const bundle = this.deps.bundle();
+    if (this.zonesOfBundle?.bundle !== bundle) {
+      const zones = statsZonesOf(bundle.agreements.values());
+      await this.deps.store.audit.useStatsZones(zones);
+      this.zonesOfBundle = { bundle, zones };
+    }
+    return this.zonesOfBundle.zones;
   }
 
   /**

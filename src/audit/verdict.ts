@@ -17,13 +17,18 @@ export function failedVerdict(finding: Finding): string {
   return `verdict: FAILED at entry #${finding.seq}: ${finding.reason}${message}`;
 }
 
-/** The verdict of a log (database or complete export): entries, checkpoints, entries after the newest. */
+/**
+ * The verdict of a log (database or complete export): entries, checkpoints, entries after the newest; or
+ * the first broken entry; or, of an intact log, stored statistics that the entries do not make.
+ */
 export function logVerdict(report: {
   firstBroken?: Finding;
   entries: number;
   checkpoints: { total: number };
   unsigned: number;
+  statistics?: { mismatch?: string };
 }): string {
   if (report.firstBroken) return failedVerdict(report.firstBroken);
+  if (report.statistics?.mismatch) return `verdict: FAILED: statistics: ${report.statistics.mismatch}`;
   return `verdict: ok (${report.entries} entries, ${report.checkpoints.total} checkpoints, ${report.unsigned} after the newest)`;
 }

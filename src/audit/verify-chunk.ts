@@ -13,7 +13,10 @@
  * to what the body says (checkColumns), the indexes read per job with one grouped range query each.
  *
  * With `deep`, the stored Merkle nodes the job's entries complete (its leaves and every perfect subtree
- * inside the job) are compared with the ones it computes, read with one range query per level.
+ * inside the job) are compared with the ones it computes, read with one range query per level; the
+ * entries' times must not go back from the entry audit_ts_order names on (the caller checks between jobs);
+ * and the job counts its entries for the DPO's statistics (stats.ts), which the caller adds up and
+ * compares with the stored counts.
  *
  * seq and prevHash are found in the bytes without parsing the JSON. A body the gateway writes is the
  * RFC 8785 form of exactly BODY_FIELDS, keys sorted: `…,"data":{…},"outcome":…,"partners":[…],
@@ -32,7 +35,9 @@
 import crypto from 'node:crypto';
 import Database from 'better-sqlite3';
 import { openStoredTree } from '../store/sqlite/audit';
-import { Broken, checkColumns, parseBody, type RawAuditRow } from './verify';
+import { localDays } from '../requests/local-day';
+import { StatsTally, type CountedEntry } from './stats';
+import { Broken, checkColumns, parseBody, timeOrderBreak, type RawAuditRow } from './verify';
 
 /** A perfect subtree of the Merkle tree: its root and its number of leaves (a power of two). */
 export interface Subtree {
@@ -47,6 +52,10 @@ export interface ChunkJob {
   to: number;
   /** Checkpoint tree sizes in from..to: for each, the job reports the head and the subtrees up to it. */
   sizes: number[];
+  /** Deep: from this entry on, times must not go back (audit_ts_order). */
+  orderedFrom?: number;
+  /** Deep: count the statistics (stats.ts) in these zones (agreement, zone), to compare with the stored. */
+  zones?: [string, string][];
 }
 
 export interface ChunkResult {
@@ -63,6 +72,11 @@ export interface ChunkResult {
   range: Subtree[];
   /** For each checkpoint size in the job: the hash of that entry and the compact range up to it. */
   at: { size: number; head: string; range: Subtree[] }[];
+  /** Deep: the ts of entries `from` and `to` (the caller checks the order between jobs). */
+  firstTs?: string;
+  lastTs?: string;
+  /** Deep, with zones: the statistics' counts of the job's entries (StatsTally keys). */
+  counts?: [string, number][];
 }
 
 /** The rows of a job, in seq order: [seq, hash, body] (fast), or the whole raw row with its indexes (deep). */
@@ -172,6 +186,9 @@ function storedNodes(reader: ChunkReader, from: number, to: number): Map<number,
   return levels;
 }
 
+/** The day of an entry in a zone; one per thread, so consecutive jobs find their days known. */
+const dayOf = localDays();
+
 /** Rows read per query within a job. */
 const READ_BATCH = 512;
 
@@ -217,6 +234,8 @@ export function verifyChunk(reader: ChunkReader, job: ChunkJob, deep = false): C
   let rows: unknown[][] = [];
   const fail = (seq: number, what: string): ChunkResult => ({ ...result, problem: { seq, what } });
   const stored = deep ? storedNodes(reader, from, to) : undefined;
+  const tally = deep && job.zones ? new StatsTally(new Map(job.zones), dayOf) : undefined;
+  let prevTs: unknown;
   /** The stored node (level, index) as a latin1 digest, '' when there is none. */
   const storedAt = (level: number, index: number) => stored![level]?.get(index) ?? '';
   for (let seq = from; seq <= to; seq++) {
@@ -246,14 +265,20 @@ export function verifyChunk(reader: ChunkReader, job: ChunkJob, deep = false): C
     else if (prevHash !== prev) return fail(seq, 'link');
     prev = hash;
     if (full) {
+      let parsed: Record<string, unknown>;
       try {
-        const parsed = parseBody(body);
+        parsed = parseBody(body);
         if (parsed.seq !== seq || parsed.prevHash !== prevHash) return fail(seq, 'form');
         checkColumns(full[seq - batchFrom], parsed);
+        const late = timeOrderBreak(job.orderedFrom, seq, parsed.ts, seq === from ? undefined : prevTs);
+        if (late) throw late;
       } catch (error) {
         if (!(error instanceof Broken)) throw error;
         return fail(seq, error.reason);
       }
+      if (seq === from) result.firstTs = parsed.ts as string;
+      prevTs = parsed.ts;
+      tally?.add(parsed as unknown as CountedEntry);
     }
 
     let subtree = { hash: sha256latin1(bytes), size: 1 };
@@ -270,5 +295,7 @@ export function verifyChunk(reader: ChunkReader, job: ChunkJob, deep = false): C
   }
   result.lastHash = prev;
   result.range = hexRange(stack);
+  if (full) result.lastTs = prevTs as string;
+  if (tally) result.counts = [...tally.counts];
   return result;
 }

@@ -37,15 +37,22 @@ import {
   type ChunkResult,
   type Subtree,
 } from './verify-chunk';
-import { prepareCheckpoints, type LogVerifyInput, type LogVerifyReport } from './verify-log';
-import { openStoredTree } from '../store/sqlite/audit';
+import {
+  prepareCheckpoints,
+  type LogVerifyInput,
+  type LogVerifyReport,
+  type StatisticsCheck,
+} from './verify-log';
+import { openStoredTree, readTimeOrder } from '../store/sqlite/audit';
+import { readStoredStats, type StoredStats } from '../store/sqlite/audit-stats';
+import { timeOrderBreak } from './verify';
 
 const EMPTY = Buffer.alloc(0);
 
 /** Entries per job: a power of two (alignment), large enough that messages cost nothing per entry. */
 export const CHUNK = 4096;
 
-export interface FastVerifyInput extends Omit<LogVerifyInput, 'rows' | 'tree' | 'resume'> {
+export interface FastVerifyInput extends Omit<LogVerifyInput, 'rows' | 'tree' | 'resume' | 'orderedFrom'> {
   /** The SQLite database of the log. */
   file: string;
   /** Also the full verifier's row checks (canonical form, columns, indexes) and the stored Merkle nodes. */
@@ -216,19 +223,27 @@ export async function verifyLogFast(input: FastVerifyInput): Promise<FastVerifyR
   const { invalid, list: checkpoints } = prepareCheckpoints(input);
   if (invalid.length > 0) return fallBack('a checkpoint was refused');
 
+  const deep = input.deep ?? false;
   const db = new Database(input.file, { readonly: true, fileMustExist: true });
   let n: number;
+  let stored: StoredStats | undefined;
   try {
     if (db.pragma('encoding', { simple: true }) !== 'UTF-8') return fallBack('the database is not UTF-8');
     const span = db.prepare<[], { lo: number | null; hi: number | null }>(
       'SELECT min(seq) AS lo, max(seq) AS hi FROM audit_log',
     );
-    const { lo, hi } = span.get()!;
+    // One snapshot: the entries 1..n and the counts the store wrote with them.
+    const { lo, hi } = db.transaction(() => {
+      const found = span.get()!;
+      if (deep) stored = readStoredStats(db);
+      return found;
+    })();
     n = hi ?? 0;
     if (hi !== null && lo !== 1) return fallBack('the first entry is not #1');
   } finally {
     db.close();
   }
+  const orderedFrom = deep ? readTimeOrder(input.file) : undefined;
   if (checkpoints.some((c) => c.treeSize > n))
     return fallBack('a checkpoint covers more entries than the log has');
   if (n > 0 && checkpoints.length === 0 && !input.allowNoCheckpoint) return fallBack('no checkpoint');
@@ -237,7 +252,6 @@ export async function verifyLogFast(input: FastVerifyInput): Promise<FastVerifyR
   if (!Number.isSafeInteger(chunk) || chunk < 1 || (chunk & (chunk - 1)) !== 0) {
     throw new RangeError(`chunk must be a power of two: ${chunk}`);
   }
-  const deep = input.deep ?? false;
   const threads = input.threads ?? defaultThreads();
   const jobs = Math.ceil(n / chunk);
   // The checkpoint sizes that fall in a job (ascending, as checkpoints are sorted).
@@ -246,7 +260,14 @@ export async function verifyLogFast(input: FastVerifyInput): Promise<FastVerifyR
   const job = (id: number): ChunkJob => {
     const from = id * chunk + 1;
     const to = Math.min(n, from + chunk - 1);
-    return { id, from, to, sizes: sizesOf(from, to) };
+    return {
+      id,
+      from,
+      to,
+      sizes: sizesOf(from, to),
+      ...(orderedFrom !== undefined ? { orderedFrom } : {}),
+      ...(stored ? { zones: stored.zones } : {}),
+    };
   };
   // Starting threads does not pay for a log of a few jobs.
   const useThreads = jobs > 2 ? threads : 0;
@@ -267,6 +288,8 @@ export async function verifyLogFast(input: FastVerifyInput): Promise<FastVerifyR
   const storedIs =
     tree && ((level: number, index: number, hash: Buffer) => hash.equals(tree.node(level, index) ?? EMPTY));
   let prevHash = GENESIS_HASH;
+  let prevTs: string | undefined;
+  const counted = new Map<string, number>();
   let problem: string | undefined;
   try {
     for (let id = 0; id < jobs && problem === undefined; id++) {
@@ -279,6 +302,12 @@ export async function verifyLogFast(input: FastVerifyInput): Promise<FastVerifyR
         problem = `entry #${result.from}: link`;
         break;
       }
+      if (timeOrderBreak(orderedFrom, result.from, result.firstTs, prevTs)) {
+        problem = `entry #${result.from}: time-order`;
+        break;
+      }
+      prevTs = result.lastTs;
+      for (const [key, count] of result.counts ?? []) counted.set(key, (counted.get(key) ?? 0) + count);
       for (const at of result.at) {
         const cp = bySize.get(at.size)!;
         if (edge.rootWith(at.range) !== cp.rootHash || at.head !== cp.headHash) {
@@ -300,9 +329,11 @@ export async function verifyLogFast(input: FastVerifyInput): Promise<FastVerifyR
   }
   if (problem !== undefined) return fallBack(problem);
 
+  const statistics = stored && compareCounts(stored.counts, counted);
   const latest = checkpoints.length > 0 ? checkpoints[checkpoints.length - 1] : null;
   return {
-    ok: true,
+    ok: statistics?.mismatch === undefined,
+    ...(statistics ? { statistics } : {}),
     checked: n,
     headSeq: n === 0 ? null : n,
     headHash: n === 0 ? null : prevHash,
@@ -317,4 +348,21 @@ export async function verifyLogFast(input: FastVerifyInput): Promise<FastVerifyR
     unsigned: n - (latest?.treeSize ?? 0),
     scope: deep ? 'full' : 'chain+merkle',
   };
+}
+
+/** The stored counts against those of the bodies: the first that differs (in key order), if any. */
+function compareCounts(stored: Map<string, number>, counted: Map<string, number>): StatisticsCheck {
+  const keys = [...new Set([...stored.keys(), ...counted.keys()])].sort();
+  for (const key of keys) {
+    const [a, b] = [stored.get(key) ?? 0, counted.get(key) ?? 0];
+    if (a === b) continue;
+    const [scope, day, agreement, measure] = key.split('\u0000');
+    return {
+      counts: stored.size,
+      mismatch:
+        `the stored count of ${measure} on ${day} under agreement "${agreement}" in scope ${scope} is ${a}, ` +
+        `the entries make ${b}`,
+    };
+  }
+  return { counts: stored.size };
 }

@@ -5,10 +5,10 @@
  * checkpoint, anchored in it (what the gateway checks at start-up, before it signs again).
  */
 import type { KeyObject } from 'node:crypto';
-import { openStoredTree, readRawAuditRows, readRawCheckpoints } from '../store/sqlite/audit';
+import { openStoredTree, readRawAuditRows, readRawCheckpoints, readTimeOrder } from '../store/sqlite/audit';
 import { verifyLog, type LogVerifyInput, type LogVerifyReport } from './verify-log';
 
-export interface FileVerifyInput extends Omit<LogVerifyInput, 'rows' | 'tree' | 'resume'> {
+export interface FileVerifyInput extends Omit<LogVerifyInput, 'rows' | 'tree' | 'resume' | 'orderedFrom'> {
   /** The SQLite database of the log. */
   file: string;
 }
@@ -16,7 +16,12 @@ export interface FileVerifyInput extends Omit<LogVerifyInput, 'rows' | 'tree' | 
 export async function verifyLogFile(input: FileVerifyInput): Promise<LogVerifyReport> {
   const tree = openStoredTree(input.file);
   try {
-    return await verifyLog({ ...input, rows: readRawAuditRows(input.file), tree });
+    return await verifyLog({
+      ...input,
+      rows: readRawAuditRows(input.file),
+      tree,
+      orderedFrom: readTimeOrder(input.file),
+    });
   } finally {
     tree?.close();
   }
@@ -43,6 +48,7 @@ export async function verifyTail(input: {
       checkpoints: newest === undefined ? [] : [newest],
       tree,
       resume: true,
+      orderedFrom: readTimeOrder(input.file),
     });
   } finally {
     tree?.close();

@@ -24,6 +24,7 @@ import {
   Broken,
   checkColumns,
   parseBody,
+  timeOrderBreak,
   type BreakReason,
   type RawAuditRow,
   type VerifyReport,
@@ -48,6 +49,8 @@ export interface LogVerifyInput {
    * so `tree` is needed), and `rows` start at its head entry, whose hash it signed.
    */
   resume?: boolean;
+  /** From this entry on, times must not go back (audit_ts_order; absent: not checked). */
+  orderedFrom?: number;
 }
 
 /** The stored Merkle tree (audit_tree), read without trusting it. */
@@ -82,6 +85,18 @@ export interface LogVerifyReport extends VerifyReport {
   checkpoints: CheckpointSummary;
   /** Entries after the newest checkpoint the log reproduces: not yet under any signature. */
   unsigned: number;
+  /**
+   * The DPO's statistics counted again from the bodies and compared with the stored counts (stats.ts),
+   * by the parallel verifier's deep run on a database that keeps them. `mismatch` names the first count
+   * that differs: the log itself may be intact, the report is then not ok and the verdict says so.
+   */
+  statistics?: StatisticsCheck;
+}
+
+export interface StatisticsCheck {
+  /** Stored counts compared. */
+  counts: number;
+  mismatch?: string;
 }
 
 type Finding = { seq: number; reason: BreakReason; message: string };
@@ -109,6 +124,15 @@ function lenient(row: RawAuditRow | undefined): Lenient {
     };
   } catch {
     return { seq: Number.isSafeInteger(row.seq) ? row.seq : undefined, prevHash: undefined };
+  }
+}
+
+/** The ts a row's body gives, without trusting it. */
+function lenientTs(row: RawAuditRow | undefined): unknown {
+  try {
+    return (JSON.parse(String(row?.body)) as { ts?: unknown }).ts;
+  } catch {
+    return undefined;
   }
 }
 
@@ -268,6 +292,8 @@ export async function verifyLog(input: LogVerifyInput): Promise<LogVerifyReport>
   let lastEvaluated = 0;
   let rootBreak: { checkpoint: Checkpoint; lastMatched: number; pin?: number } | undefined;
   let finished = true;
+  /** The ts of the last entry that checked out (for the time order). */
+  let prevTs: unknown;
 
   // A refused anchor leaves nothing to resume from: that is the finding.
   if (input.resume && invalid.length > 0) return summary(input, invalid, checkpoints, [], 0, 0, 0);
@@ -293,6 +319,7 @@ export async function verifyLog(input: LogVerifyInput): Promise<LogVerifyReport>
       if (finding) return summary(input, invalid, checkpoints, [finding], position, 0, 0);
       position = anchor!.treeSize;
       prevHash = anchor!.headHash;
+      prevTs = lenientTs(row);
       chainChecked = position;
       recent.set(position, prevHash);
       continue;
@@ -309,9 +336,13 @@ export async function verifyLog(input: LogVerifyInput): Promise<LogVerifyReport>
         pending = undefined;
       } else {
         const result = inspect(row, position, prevHash, computed);
-        if ('ok' in result) {
+        const late = 'ok' in result && timeOrderBreak(input.orderedFrom, position, row.ts, prevTs);
+        if (late) {
+          chain = { seq: position, reason: late.reason, message: late.message };
+        } else if ('ok' in result) {
           prevHash = computed;
           chainChecked = position;
+          prevTs = row.ts;
         } else if ('pending' in result) {
           pending = result.pending;
         } else {

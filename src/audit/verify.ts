@@ -56,6 +56,9 @@ export type BreakReason =
   | 'root-mismatch'
   // A stored Merkle node (audit_tree; level 0: a leaf) is not what the bodies make, or is missing.
   | 'node-mismatch'
+  // An entry dated before the entry before it, where the log keeps its times in order (entryTime):
+  // a DPO's search by period would miss it.
+  | 'time-order'
   // What the checkpoints say of the whole log: one refused (not signed by the gateway's key, badly
   // signed, malformed, a fork), or none at all over a log with entries.
   | 'bad-checkpoint'
@@ -239,4 +242,22 @@ function checkPartnerIndex(stored: string | null, partners: string[]): void {
 
 function show(value: unknown): string {
   return value === undefined ? 'undefined' : JSON.stringify(value);
+}
+
+/**
+ * From entry `orderedFrom` on (audit_ts_order: where the log's times began to be kept in order), an
+ * entry dated before the entry before it breaks the order a DPO's search by period relies on.
+ */
+export function timeOrderBreak(
+  orderedFrom: number | undefined,
+  seq: number,
+  ts: unknown,
+  previous: unknown,
+): Broken | undefined {
+  if (orderedFrom === undefined || seq <= orderedFrom || typeof previous !== 'string') return undefined;
+  if (typeof ts === 'string' && ts >= previous) return undefined;
+  return new Broken(
+    'time-order',
+    `entry #${seq} is dated ${String(ts)}, before entry #${seq - 1} (${previous}); from entry #${orderedFrom} on the log's times do not go back`,
+  );
 }

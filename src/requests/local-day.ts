@@ -71,3 +71,54 @@ export function startOfLocalDay(now: Date, timeZone: string): Date {
 export function localDate(at: Date, timeZone: string): string {
   return dateFormat(timeZone).format(at);
 }
+
+/** A local date and the instants it lasts: [start, end) in ms. */
+export interface LocalDay {
+  day: string;
+  start: number;
+  end: number;
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The first instant in (lo, hi] at which `reached` holds of the date in `timeZone`, given that it does
+ * not at lo and does at hi (a date never goes back as time goes on: clocks set back cross no midnight).
+ */
+function firstWhen(reached: (date: string) => boolean, timeZone: string, lo: number, hi: number): number {
+  while (hi - lo > 1) {
+    const mid = lo + Math.floor((hi - lo) / 2);
+    if (reached(localDate(new Date(mid), timeZone))) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+/** The local date of `at` (ms) in `timeZone`, and when it began and ends, to the millisecond. */
+export function localDayAt(at: number, timeZone: string): LocalDay {
+  const day = localDate(new Date(at), timeZone);
+  let before = at - 30 * HOUR_MS;
+  while (localDate(new Date(before), timeZone) >= day) before -= 30 * HOUR_MS;
+  let after = at + 30 * HOUR_MS;
+  while (localDate(new Date(after), timeZone) <= day) after += 30 * HOUR_MS;
+  return {
+    day,
+    start: firstWhen((date) => date >= day, timeZone, before, at),
+    end: firstWhen((date) => date > day, timeZone, at, after),
+  };
+}
+
+/**
+ * `localDate` for many instants, mostly close together (the entries of a log): the last day seen in
+ * each zone is kept with its bounds, so an instant inside it costs two comparisons instead of a format.
+ */
+export function localDays(): (at: number, timeZone: string) => string {
+  const last = new Map<string, LocalDay>();
+  return (at, timeZone) => {
+    const known = last.get(timeZone);
+    if (known && at >= known.start && at < known.end) return known.day;
+    const found = localDayAt(at, timeZone);
+    last.set(timeZone, found);
+    return found.day;
+  };
+}

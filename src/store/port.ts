@@ -12,6 +12,7 @@ import type {
   TreeHead,
 } from '../audit/types';
 import type { KeyObject } from 'node:crypto';
+import type { StatsCount, StatsCountQuery, StatsZones } from '../audit/stats';
 import type { RawAuditRow } from '../audit/verify';
 import type { LogVerifyReport } from '../audit/verify-log';
 import type { DatasetRecord, DatasetUpload, Hit, UploadMode } from '../datasets/types';
@@ -164,6 +165,16 @@ export interface AuditStore {
   checkpointAt(treeSize: number): Promise<Checkpoint | undefined>;
   /** Every stored checkpoint as text, unparsed, by tree size: input for the verifier. */
   readRawCheckpoints(): Promise<string[]>;
+  /**
+   * The counts behind the DPO's statistics (src/audit/stats.ts), kept as entries are appended: those of
+   * one scope, by day, agreement and measure.
+   */
+  statsCounts(query: StatsCountQuery): Promise<StatsCount[]>;
+  /**
+   * Counts each agreement's days in its zone here from now on; an agreement whose zone this changes
+   * (a bundle that moved, added or dropped it) is counted again from the log.
+   */
+  useStatsZones(zones: StatsZones): Promise<void>;
   /**
    * Verifies the whole log as `fsg audit verify` does (chain, Merkle roots and heads against every
    * checkpoint, each row's deep checks; findings named as by the sequential verifier), by the store's

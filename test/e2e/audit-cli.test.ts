@@ -10,6 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { receiptText } from '../../src/audit/receipts';
 import { readRawCheckpoints } from '../../src/store/sqlite';
+import { countStoredLog } from '../../src/store/sqlite/audit-stats';
 import { assertBuilt, CLI, cliRunner, ROOT } from '../helpers/cli';
 import { boatRequest, createTestGateway, vesselAnswer } from '../helpers/gateway';
 
@@ -74,8 +75,12 @@ describe('fsg audit', () => {
     const res = fsg(['audit', 'verify', '--db', db, '--pubkey', pubkey, '--fast']);
     expect(res.code).toBe(0);
     const full = fsg(['audit', 'verify', '--db', db, '--pubkey', pubkey]);
-    // Same verdict, head and checkpoints as the full run; plus what --fast did not look at.
-    expect(res.out.split('\n').filter((l) => !l.startsWith('--fast'))).toEqual(full.out.split('\n'));
+    // Same verdict, head and checkpoints as the full run; plus what --fast did not look at, less the
+    // statistics (counted again by the full run only).
+    expect(res.out.split('\n').filter((l) => !l.startsWith('--fast'))).toEqual(
+      full.out.split('\n').filter((l) => !l.startsWith('statistics:')),
+    );
+    expect(full.out).toMatch(/\nstatistics: the \d+ stored counts are what the entries make\n/);
     expect(res.out).toContain('NOT checked: canonical form of the bodies, the columns');
     expect(fsg(['audit', 'verify', '--export', db, '--fast']).err).toMatch(/--fast verifies a database/);
   });
@@ -174,10 +179,23 @@ describe('fsg audit', () => {
     expect(left.code).toBe(1);
     expect(left.out).toContain(`verdict: FAILED at entry #${disclosureSeq}: truncated: `);
     expect(left.out).toContain('stored Merkle tree has a node over entries');
-    // The tree cut back too: only what a partner kept outside the log shows it.
+    // The tree cut back too.
     sql = new Database(file);
     sql.exec('DROP TRIGGER audit_tree_no_delete');
     sql.prepare('DELETE FROM audit_tree WHERE (idx + 1) * (1 << level) >= ?').run(disclosureSeq);
+    sql.close();
+    // The statistics still count the entries cut off.
+    const counted = fsg(['audit', 'verify', '--db', file, '--pubkey', pubkey]);
+    expect(counted.code).toBe(1);
+    expect(counted.out).toMatch(/\nverdict: FAILED: statistics: the stored count of \w+ on /);
+    // Counted again without them too: only what a partner kept outside the log shows it.
+    sql = new Database(file);
+    sql.exec('DROP TRIGGER audit_stats_no_delete');
+    sql.exec('DELETE FROM audit_stats');
+    countStoredLog(
+      sql,
+      new Map(sql.prepare<[], [string, string]>('SELECT * FROM audit_stats_zones').raw().all()),
+    );
     sql.close();
     expect(fsg(['audit', 'verify', '--db', file, '--pubkey', pubkey]).code).toBe(0);
     const res = fsg(['audit', 'verify', '--db', file, '--pubkey', pubkey, '--checkpoint', receiptFile]);

@@ -10,11 +10,14 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { createSigner } from '../../src/audit/checkpoint';
+import { StatsTally } from '../../src/audit/stats';
+import { localDate } from '../../src/requests/local-day';
 import { verifyLog } from '../../src/audit/verify-log';
 import type { TreeHead } from '../../src/audit/types';
 import type { Store } from '../../src/store/port';
 import type * as SqliteModule from '../../src/store/sqlite';
 import type { CommitInfo } from '../../src/store/sqlite';
+import { readStoredStats } from '../../src/store/sqlite/audit-stats';
 import { event, lookupEvent, REFUSE_ENTRIES } from '../helpers/store-writes';
 
 const COMPILED = path.resolve(__dirname, '../../dist/src/store/sqlite/index.js');
@@ -124,6 +127,63 @@ describe('lookup writer thread', () => {
       expect(seenAtCommit[k]).toBe(before);
       before += c.committed;
     });
+  });
+
+  it("counts the worker's lookups in the statistics in their own transactions, and a refused one not", async () => {
+    const db = new Database(file);
+    db.exec(REFUSE_ENTRIES.abort);
+    db.close();
+    const decided = (id: string, outcome: string, partner = 'police-nl') => ({
+      ...lookupEvent(id, partner),
+      outcome,
+      data: {
+        lookupId: id,
+        safes: { people: { outcome: outcome === 'deny' ? 'fail' : 'pass', codes: ['X'] } },
+      },
+    });
+    const zone = ['Pacific/Kiritimati', 'Pacific/Pago_Pago'].find(
+      (z) => localDate(new Date(), z) !== localDate(new Date(), 'UTC'),
+    )!;
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < 60; i++) {
+      writes.push(store.lookups.create([decided(`l${i}`, i % 3 ? 'permit' : 'deny')]));
+      if (i % 7 === 0 && i < 30) writes.push(store.lookups.create([decided(`r${i}`, 'permit', 'refused')]));
+      if (i % 5 === 0)
+        writes.push(store.audit.append([{ ...event(i), type: 'decision', outcome: 'permit' }]));
+      if (i % 10 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      // Halfway, the main connection counts stolen-boats in another zone (a recount); the worker must
+      // count its later lookups in it too. A zone whose date today is not UTC's, so one counted in the
+      // zone before would show.
+      if (i === 29) {
+        await Promise.allSettled(writes);
+        await store.audit.useStatsZones(new Map([['stolen-boats', zone]]));
+      }
+    }
+    await Promise.allSettled(writes);
+    const reader = new Database(file, { readonly: true });
+    try {
+      const stored = readStoredStats(reader)!;
+      expect(stored.zones).toEqual([['stolen-boats', zone]]);
+      const tally = new StatsTally(new Map(stored.zones));
+      for (const { body } of reader.prepare<[], { body: string }>('SELECT body FROM audit_log').all()) {
+        tally.add(JSON.parse(body));
+      }
+      expect(stored.counts).toEqual(tally.counts);
+      const n = (measure: string) =>
+        reader
+          .prepare<[string], number>("SELECT sum(n) FROM audit_stats WHERE scope = '*' AND measure = ?")
+          .pluck()
+          .get(measure);
+      expect([n('lookups'), n('permits'), n('denials'), n('safe:people'), n('requests')]).toEqual([
+        60,
+        40 + 12,
+        20,
+        20,
+        12,
+      ]);
+    } finally {
+      reader.close();
+    }
   });
 
   it('refuses a failing lookup alone', async () => {

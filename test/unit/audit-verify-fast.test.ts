@@ -104,9 +104,16 @@ describe('verifyLogFast against the full verifier', () => {
     expect(full).toMatchObject({ ok: true, checked: 37 });
     for (const chunk of [1, 2, 4, 8, 16, 32, 64]) {
       for (const deep of [false, true]) {
-        const { scope, ...fast } = await verifyLogFast({ file, ...input, threads: 0, chunk, deep });
+        const { scope, statistics, ...fast } = await verifyLogFast({
+          file,
+          ...input,
+          threads: 0,
+          chunk,
+          deep,
+        });
         expect(scope).toBe(deep ? 'full' : 'chain+merkle');
         expect(fast).toEqual(full);
+        expect(statistics).toEqual(deep ? { counts: 0 } : undefined);
       }
     }
   });

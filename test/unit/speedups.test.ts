@@ -10,7 +10,7 @@ import path from 'node:path';
 import { GENESIS_HASH, buildEntry, canonicalJson, entryBody, entryHash } from '../../src/audit/chain';
 import type { AuditEventInput } from '../../src/audit/types';
 import { allows } from '../../src/policy/enforce';
-import { startOfLocalDay } from '../../src/requests/local-day';
+import { localDate, localDayAt, localDays, startOfLocalDay } from '../../src/requests/local-day';
 import { zonedClock } from '../../src/safes/setting';
 
 const POLICIES = path.join(__dirname, '..', '..', 'policies');
@@ -230,6 +230,37 @@ describe('clock readings kept for a second', () => {
           [Date.UTC(2026, 9, 25, 0, 59, 59), 'Europe/Amsterdam', 0],
           [Date.UTC(2026, 10, 1, 5, 59, 59), 'America/New_York', 0],
         ],
+      },
+    );
+  });
+
+  it('localDays answers as localDate, instants near one another or not, and knows each day to the ms', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(instant, fc.integer({ min: -90_000_000, max: 90_000_000 })), { maxLength: 20 }),
+        fc.constantFrom(...zones),
+        (walks, zone) => {
+          const dayOf = localDays();
+          for (const [start, span] of walks) {
+            for (const at of [start, start + span, start + span / 2, start - 1]) {
+              const ms = Math.round(at);
+              expect(dayOf(ms, zone)).toBe(localDate(new Date(ms), zone));
+              const { day, start: first, end } = localDayAt(ms, zone);
+              expect([localDate(new Date(first), zone), localDate(new Date(end - 1), zone)]).toEqual([
+                day,
+                day,
+              ]);
+              expect([
+                localDate(new Date(first - 1), zone) < day,
+                localDate(new Date(end), zone) > day,
+              ]).toEqual([true, true]);
+            }
+          }
+        },
+      ),
+      {
+        numRuns: 200,
+        examples: [[[[Date.UTC(2026, 2, 29, 0, 59, 59, 999), 2]], 'Europe/Amsterdam']],
       },
     );
   });

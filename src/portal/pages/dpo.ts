@@ -68,8 +68,6 @@ function exportFilterOf(ctx: Ctx): { from?: string; to?: string; partner?: strin
 
 const MAX_DAYS = 366;
 const DEFAULT_DAYS = 30;
-/** Stats are asked with this margin around the days shown: a day is counted in the agreement's own time zone. */
-const ZONE_MARGIN_MS = 15 * 60 * 60 * 1000;
 
 /**
  * Today as the latest agreement sees it: days are counted in each agreement's own time zone, and east
@@ -336,13 +334,9 @@ export function dpoRoutes(): PortalRoute[] {
         const { from, to } = activityRange(ctx);
         const chosen = typeof ctx.req.query.agreement === 'string' ? ctx.req.query.agreement : '';
         const days = daysBetween(from, to);
-        const all = await ctx.deps.services.audit.stats(ctx.identity, {
-          from: new Date(Date.parse(`${from}T00:00:00Z`) - ZONE_MARGIN_MS).toISOString(),
-          to: new Date(Date.parse(`${to}T23:59:59.999Z`) + ZONE_MARGIN_MS).toISOString(),
-        });
-        // Only the days asked for (the margin was for time zones), and only agreements this DPO may see:
-        // the stats are already scoped to entries involving the DPO's partner.
-        const rows = all.filter((r) => r.agreementId && r.day >= from && r.day <= to);
+        // Each agreement's local days from..to, scoped to the entries involving the DPO's partner.
+        const all = await ctx.deps.services.audit.statsDays(ctx.identity, { fromDay: from, toDay: to });
+        const rows = all.filter((r) => r.agreementId);
         const agreements = [...new Set(rows.map((r) => r.agreementId!))].sort();
         const shown = chosen ? agreements.filter((a) => a === chosen) : agreements;
         ctx.render(

@@ -1,10 +1,11 @@
 /**
  * The audit log tables: appends that join the caller's transaction (each entry with its Merkle leaf,
- * the tree nodes it completes, and its partner and keyed-hash index rows), filtered reads for the DPO
- * API, Merkle proofs, and raw read-only readers for the offline verifier.
+ * the tree nodes it completes, its partner and keyed-hash index rows, and its statistics' counts:
+ * audit-stats.ts), filtered reads for the DPO API (each from an index in the order asked: buildQuery),
+ * Merkle proofs, and raw read-only readers for the offline verifier.
  */
 import Database from 'better-sqlite3';
-import { GENESIS_HASH, buildEntryParts, entryFromBody, searchableHashes } from '../../audit/chain';
+import { GENESIS_HASH, buildEntryParts, entryFromBody, entryTime, searchableHashes } from '../../audit/chain';
 import {
   consistencyProof,
   inclusionProof,
@@ -13,10 +14,12 @@ import {
   toHex,
   type NodeSource,
 } from '../../audit/merkle';
+import type { StatsZones } from '../../audit/stats';
 import type { AuditEntry, AuditEventInput, AuditPage, AuditQuery, StoredAuditEntry } from '../../audit/types';
 import type { RawAuditRow } from '../../audit/verify';
 import type { StoredTree } from '../../audit/verify-log';
 import type { AuditStore } from '../port';
+import { createAuditStats, type SqliteAuditStats } from './audit-stats';
 import { createCheckpoints, type SqliteCheckpoints } from './checkpoints';
 
 /** Appends events to the chain; only valid inside an open transaction (the caller's). */
@@ -28,9 +31,19 @@ export interface SqliteAudit {
   /**
    * The chain head and the Merkle tree's right edge, kept in memory so an append reads nothing back.
    * The group committer saves it before each unit and restores it when a unit or a transaction is
-   * rolled back; `begin` (after BEGIN IMMEDIATE) drops it when another connection wrote meanwhile.
+   * rolled back; `begin` (after BEGIN IMMEDIATE) drops it when another connection wrote meanwhile. The
+   * entries' statistics counts wait here too, for `beforeCommit` (audit-stats.ts); `end` closes the
+   * group transaction (until `begin`, an append writes its counts at once).
    */
-  memory: { save(): unknown; restore(saved: unknown): void; begin(): void };
+  memory: {
+    save(): unknown;
+    restore(saved: unknown): void;
+    begin(): void;
+    beforeCommit(): void;
+    end(): void;
+  };
+  /** The statistics' counts (audit-stats.ts). */
+  stats: SqliteAuditStats;
   /** Another connection of this process appended and committed: tell the listeners (onAppend). */
   notifyAppended(): void;
   /** The signed checkpoints of this connection, for callers inside their own transaction. */
@@ -40,6 +53,7 @@ export interface SqliteAudit {
 interface HeadRow {
   seq: number;
   hash: string;
+  ts: string;
 }
 
 interface BodyRow {
@@ -57,6 +71,8 @@ interface EdgeNode {
 interface Tip {
   seq: number;
   hash: string;
+  /** The newest entry's ts (undefined: none yet): the next is never earlier (entryTime). */
+  ts: string | undefined;
   /** edge[level]: the last node written at that level (undefined: read it from audit_tree). */
   edge: readonly (EdgeNode | undefined)[];
 }
@@ -68,7 +84,7 @@ export function createAudit(
   now: () => Date,
   runUnit: <T>(unit: () => T) => Promise<T>,
 ): SqliteAudit {
-  const headStmt = db.prepare<[], HeadRow>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+  const headStmt = db.prepare<[], HeadRow>('SELECT seq, hash, ts FROM audit_log ORDER BY seq DESC LIMIT 1');
   const insertEntry = db.prepare(
     `INSERT INTO audit_log (seq, ts, type, actor_user, actor_partner, partners, request_id, agreement_id,
                             outcome, body, prev_hash, hash)
@@ -155,10 +171,10 @@ export function createAudit(
     if (events.length === 0) return [];
     if (!tip) {
       const head = headStmt.get();
-      tip = { seq: head?.seq ?? 0, hash: head?.hash ?? GENESIS_HASH, edge: [] };
+      tip = { seq: head?.seq ?? 0, hash: head?.hash ?? GENESIS_HASH, ts: head?.ts, edge: [] };
     }
     let { seq, hash: prevHash, edge } = tip;
-    const ts = now().toISOString();
+    const ts = entryTime(now().toISOString(), tip.ts);
     const written: AuditEntry[] = [];
     for (const event of events) {
       const { entry, body, bytes, partnersText } = buildEntryParts(event, ++seq, ts, prevHash);
@@ -181,21 +197,39 @@ export function createAudit(
       written.push(entry);
       prevHash = entry.hash;
     }
-    tip = { seq, hash: prevHash, edge };
+    tip = { seq, hash: prevHash, ts, edge };
+    stats.count(written);
+    if (!grouped) stats.flush();
     announce();
     return written;
   };
 
+  const stats = createAuditStats(db);
+  /** Inside a group transaction: counts are written once, before its COMMIT. */
+  let grouped = false;
   const memory: SqliteAudit['memory'] = {
-    save: () => tip,
+    save: () => ({ tip, pending: stats.pending() }),
     restore: (saved) => {
-      tip = saved as Tip | undefined;
+      const { tip: savedTip, pending } = saved as { tip: Tip | undefined; pending: number };
+      tip = savedTip;
+      stats.truncate(pending);
+      // A rolled-back recount leaves the zones as they were: read them again.
+      stats.forgetZones();
     },
     begin: () => {
+      grouped = true;
       // Another connection (another process's store) committed since our last transaction: forget.
       const version = readDataVersion();
-      if (version !== dataVersion) tip = undefined;
+      if (version !== dataVersion) {
+        tip = undefined;
+        stats.forgetZones();
+      }
       dataVersion = version;
+    },
+    beforeCommit: () => stats.flush(),
+    end: () => {
+      grouped = false;
+      stats.truncate(0);
     },
   };
 
@@ -203,14 +237,19 @@ export function createAudit(
   const checkpoints = createCheckpoints(db, nodes);
   const queries = new Map<string, Database.Statement>();
 
+  const period = createPeriods(db);
   const run = <T>(query: AuditQuery, page: AuditPage, columns: string): T[] => {
-    const { sql, params } = buildQuery(query, page, columns);
+    const range =
+      query.from === undefined && query.to === undefined ? undefined : period(query.from, query.to);
+    const { sql, params } = buildQuery(query, page, columns, range);
     let stmt = queries.get(sql);
     if (!stmt) {
       stmt = db.prepare(sql);
       queries.set(sql, stmt);
     }
-    return stmt.all(params) as T[];
+    const rows = stmt.all(params) as (T & { [ORDER_KEY]?: number })[];
+    for (const row of rows) delete row[ORDER_KEY];
+    return rows;
   };
 
   const headSeq = () => headStmt.get()?.seq ?? 0;
@@ -265,9 +304,25 @@ export function createAudit(
     async readRawCheckpoints() {
       return checkpoints.raw();
     },
+    async statsCounts(query) {
+      return stats.query(query);
+    },
+    async useStatsZones(zones) {
+      stats.forgetZones();
+      if (!zonesDiffer(stats.zones(), zones)) return;
+      await runUnit(() => stats.useZones(zones));
+    },
   };
 
-  return { appendInTx, store, memory, notifyAppended: announce, checkpoints };
+  return { appendInTx, store, memory, stats, notifyAppended: announce, checkpoints };
+}
+
+/** Whether counting under `wanted` would change an agreement's zone (unnamed: UTC). */
+export function zonesDiffer(have: StatsZones, wanted: StatsZones): boolean {
+  for (const a of new Set([...have.keys(), ...wanted.keys()])) {
+    if ((have.get(a) ?? 'UTC') !== (wanted.get(a) ?? 'UTC')) return true;
+  }
+  return false;
 }
 
 /**
@@ -300,22 +355,113 @@ function backfillDerived(
   }
 }
 
-/** SQL from fixed fragments; every value is a bound parameter. */
-function buildQuery(
+/**
+ * The seq range that can hold the entries of a period [from, to): from the entry audit_ts_order names on,
+ * timestamps never go back (entryTime), so there the period is one range, found by binary search over
+ * seq; entries before it (a log from before schema version 11 whose clock was set back) may be anywhere
+ * in time, so then the range starts at #1.
+ */
+function createPeriods(db: Database.Database): (from?: string, to?: string) => SeqRange {
+  const orderedFrom = db.prepare<[], number>('SELECT from_seq FROM audit_ts_order').pluck();
+  const lastSeq = db.prepare<[], number>('SELECT coalesce(max(seq), 0) FROM audit_log').pluck();
+  const tsAt = db.prepare<[number], string>('SELECT ts FROM audit_log WHERE seq = ?').pluck();
+  const ordered = orderedFrom.get() ?? 1;
+  /** The first seq in lo..hi + 1 whose ts makes `reached` true (false before it, true from it on). */
+  const first = (reached: (ts: string) => boolean, lo: number, hi: number): number => {
+    let end = hi + 1;
+    while (lo < end) {
+      const mid = lo + Math.floor((end - lo) / 2);
+      const ts = tsAt.get(mid);
+      // A missing entry (a damaged log, which the verifier names): no bound from here.
+      if (ts === undefined) return Number.NaN;
+      if (reached(ts)) end = mid;
+      else lo = mid + 1;
+    }
+    return end;
+  };
+  return (from, to) => {
+    const head = lastSeq.get() ?? 0;
+    const lo = from === undefined ? ordered : first((ts) => ts >= from, ordered, head);
+    const hi = to === undefined ? head : first((ts) => ts >= to, ordered, head) - 1;
+    if (Number.isNaN(lo) || Number.isNaN(hi)) return { lo: 1, hi: head };
+    return { lo: ordered > 1 ? 1 : lo, hi: Math.max(hi, ordered - 1) };
+  };
+}
+
+/** Entries lo..hi (inclusive). */
+interface SeqRange {
+  lo: number;
+  hi: number;
+}
+
+/**
+ * Where a query's entries are read from, in seq order: an index whose entries for one value are in seq
+ * order (the keyed-hash and partner indexes are keyed (value, seq); audit_log's own indexes end in its
+ * rowid, the seq), or the log itself. The most selective filter drives; the others are checked on each
+ * row met. So no query sorts what it found (no temporary B-tree), and a page stops at its limit.
+ */
+type Driver = 'hash' | 'request' | 'actor' | 'type' | 'agreement' | 'partner' | 'scope' | 'log';
+
+/** Up to this many types, each is read from the type index and the lists merged in seq order. */
+const MERGED_TYPES = 16;
+
+function driverOf(query: AuditQuery): Driver {
+  if (query.keyedHash !== undefined) return 'hash';
+  if (query.request !== undefined) return 'request';
+  if (query.actor !== undefined) return 'actor';
+  const types = new Set(query.types ?? []).size;
+  if (types >= 1 && types <= MERGED_TYPES) return 'type';
+  if (query.agreement !== undefined) return 'agreement';
+  if (query.partner !== undefined && query.partner !== query.scopePartner) return 'partner';
+  if (query.scopePartner !== undefined) return 'scope';
+  return 'log';
+}
+
+/** SQL from fixed fragments; every value is a bound parameter. Exported for the query-plan test. */
+export function buildQuery(
   query: AuditQuery,
   page: AuditPage,
   columns: string,
+  range?: SeqRange,
 ): { sql: string; params: Record<string, unknown> } {
-  let sql = 'SELECT ' + columns + ' FROM audit_log a';
   const where: string[] = [];
   const params: Record<string, unknown> = { limit: Math.max(0, Math.floor(page.limit)) };
+  const driver = driverOf(query);
+  // The driving table (d: an index table joined to the log by seq; else the log itself, through the
+  // index named, so the planner cannot pick another and sort).
+  const joined = (table: string) => `${table} d CROSS JOIN audit_log a NOT INDEXED ON a.seq = d.seq`;
+  const FROM: Record<Driver, string> = {
+    hash: joined('audit_hashes'),
+    partner: joined('audit_partners'),
+    scope: joined('audit_partners'),
+    request: 'audit_log a INDEXED BY audit_log_request',
+    actor: 'audit_log a INDEXED BY audit_log_actor',
+    type: 'audit_log a INDEXED BY audit_log_type',
+    agreement: 'audit_log a INDEXED BY audit_log_agreement',
+    log: 'audit_log a NOT INDEXED',
+  };
+  const seq = driver === 'hash' || driver === 'partner' || driver === 'scope' ? 'd.seq' : 'a.seq';
+  const add = (clause: string, key: string, value: unknown) => {
+    if (value === undefined) return;
+    where.push(clause);
+    params[key] = value;
+  };
+
   if (query.scopePartner !== undefined) {
-    sql += ' JOIN audit_partners sp ON sp.seq = a.seq AND sp.partner = @scopePartner';
     params.scopePartner = query.scopePartner;
+    where.push(
+      driver === 'scope'
+        ? 'd.partner = @scopePartner'
+        : 'EXISTS (SELECT 1 FROM audit_partners sp WHERE sp.partner = @scopePartner AND sp.seq = a.seq)',
+    );
   }
   if (query.partner !== undefined && query.partner !== query.scopePartner) {
-    sql += ' JOIN audit_partners fp ON fp.seq = a.seq AND fp.partner = @partner';
     params.partner = query.partner;
+    where.push(
+      driver === 'partner'
+        ? 'd.partner = @partner'
+        : 'EXISTS (SELECT 1 FROM audit_partners fp WHERE fp.partner = @partner AND fp.seq = a.seq)',
+    );
     if (query.viewCutTypes !== undefined && query.scopePartner !== undefined) {
       where.push(
         '(a.type NOT IN (SELECT value FROM json_each(@viewCutTypes)) OR a.actor_partner IN (@partner, @scopePartner))',
@@ -324,8 +470,7 @@ function buildQuery(
     }
   }
   if (query.keyedHash !== undefined) {
-    sql += ' JOIN audit_hashes kh ON kh.seq = a.seq AND kh.hash = @keyedHash';
-    params.keyedHash = query.keyedHash;
+    add('d.hash = @keyedHash', 'keyedHash', query.keyedHash);
     if (query.keyedHashInView && query.scopePartner !== undefined) {
       // A lookup's hit names the place of its identifier's hash (`query`); no place, no match.
       where.push(
@@ -337,36 +482,54 @@ function buildQuery(
       );
     }
   }
-  const add = (key: keyof AuditQuery, clause: string, value: unknown) => {
-    if (value === undefined) return;
-    where.push(clause);
-    params[key] = value;
-  };
-  add('seq', 'a.seq = @seq', query.seq);
-  add('maxSeq', 'a.seq <= @maxSeq', query.maxSeq);
-  add('from', 'a.ts >= @from', query.from);
-  add('to', 'a.ts < @to', query.to);
+  add(`${seq} = @seq`, 'seq', query.seq);
+  add(`${seq} <= @maxSeq`, 'maxSeq', query.maxSeq);
+  if (range !== undefined) {
+    add(`${seq} >= @lo`, 'lo', range.lo);
+    add(`${seq} <= @hi`, 'hi', range.hi);
+  }
+  add('a.ts >= @from', 'from', query.from);
+  add('a.ts < @to', 'to', query.to);
   if (query.actor !== undefined) {
     where.push('a.actor_user = @actorUser AND a.actor_partner = @actorPartner');
     params.actorUser = query.actor.userId;
     params.actorPartner = query.actor.partnerId;
   }
-  add('agreement', 'a.agreement_id = @agreement', query.agreement);
-  add('request', 'a.request_id = @request', query.request);
-  add('outcome', 'a.outcome = @outcome', query.outcome);
-  if (query.types !== undefined) {
-    where.push('a.type IN (SELECT value FROM json_each(@types))');
-    params.types = JSON.stringify(query.types);
+  add('a.agreement_id = @agreement', 'agreement', query.agreement);
+  add('a.request_id = @request', 'request', query.request);
+  add('a.outcome = @outcome', 'outcome', query.outcome);
+  if (driver !== 'type' && query.types !== undefined) {
+    add('a.type IN (SELECT value FROM json_each(@types))', 'types', JSON.stringify(query.types));
   }
   if (page.after !== undefined) {
-    where.push(page.order === 'asc' ? 'a.seq > @after' : 'a.seq < @after');
-    params.after = page.after;
+    add(page.order === 'asc' ? `${seq} > @after` : `${seq} < @after`, 'after', page.after);
   }
-  if (where.length > 0) sql += ' WHERE ' + where.join(' AND ');
-  sql += page.order === 'asc' ? ' ORDER BY a.seq ASC' : ' ORDER BY a.seq DESC';
-  sql += ' LIMIT @limit';
-  return { sql, params };
+  const order = page.order === 'asc' ? 'ASC' : 'DESC';
+  const select = (more: string[], extra = '') => {
+    const all = [...where, ...more];
+    return (
+      `SELECT ${columns}${extra} FROM ${FROM[driver]}` + (all.length > 0 ? ' WHERE ' + all.join(' AND ') : '')
+    );
+  };
+  if (driver !== 'type') {
+    return { sql: `${select([])} ORDER BY ${seq} ${order} LIMIT @limit`, params };
+  }
+  // One type: its index, in seq order. Several: each type's, merged in seq order (a compound SELECT
+  // ordered by a column each part yields in order: SQLite merges them, never sorts).
+  const types = [...new Set(query.types)];
+  if (types.length === 1) {
+    params.type = types[0];
+    return { sql: `${select(['a.type = @type'])} ORDER BY a.seq ${order} LIMIT @limit`, params };
+  }
+  const parts = types.map((type, i) => {
+    params[`type${i}`] = type;
+    return select([`a.type = @type${i}`], `, a.seq AS ${ORDER_KEY}`);
+  });
+  return { sql: `${parts.join(' UNION ALL ')} ORDER BY ${ORDER_KEY} ${order} LIMIT @limit`, params };
 }
+
+/** The column a merged query orders by (dropped from its rows). */
+export const ORDER_KEY = 'merge_seq';
 
 /** The raw columns the verifier reads; the derived tables only when the schema has them. */
 function rawColumns(derived: boolean): string {
@@ -414,6 +577,22 @@ export async function* readRawAuditRows(
       // Let other work run between batches of a long verification.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * The entry from which the log keeps its times in order (audit_ts_order, read-only and untrusted: the
+ * verifier checks the entries against it); undefined for a database from before it (schema version < 11).
+ */
+export function readTimeOrder(file: string): number | undefined {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    if (!hasTable(db, 'audit_ts_order')) return undefined;
+    const from = db.prepare<[], unknown>('SELECT from_seq FROM audit_ts_order').pluck().all();
+    // A row removed or added is the order claimed from the first entry on: each entry is checked then.
+    return from.length === 1 && Number.isSafeInteger(from[0]) ? (from[0] as number) : 1;
   } finally {
     db.close();
   }

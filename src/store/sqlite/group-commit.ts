@@ -26,10 +26,19 @@ export interface GroupCommitOptions {
   /** Called after each COMMIT, before any promise of that transaction settles (tests, benchmarks). */
   onCommit?: (info: CommitInfo) => void;
   /**
-   * State kept in memory beside the database (the audit head, the Merkle edge): saved at the start
-   * of each transaction (and of each unit run under a savepoint) and restored when that is rolled back.
+   * State kept in memory beside the database (the audit head, the Merkle edge, the statistics' pending
+   * counts): saved at the start of each transaction (and of each unit run under a savepoint) and
+   * restored when that is rolled back. `beforeCommit` writes what waited for the end of the batch, in
+   * its transaction (if it throws, the transaction fails as a failed COMMIT would); `end` follows every
+   * transaction, committed or rolled back.
    */
-  memory?: { save(): unknown; restore(saved: unknown): void; begin?(): void };
+  memory?: {
+    save(): unknown;
+    restore(saved: unknown): void;
+    begin?(): void;
+    beforeCommit?(): void;
+    end?(): void;
+  };
   /**
    * Raised (one Int32, added to) while this connection waits to begin a transaction: another
    * connection's long-running upload step watches it and commits early (dataset-staging.ts).
@@ -137,6 +146,7 @@ export function createGroupCommitter(
         memory.begin?.();
       } catch (error) {
         if (db.inTransaction) rollback.run();
+        memory.end?.();
         for (const unit of batch) unit.outcome ??= { ok: false, error };
         return;
       }
@@ -153,18 +163,22 @@ export function createGroupCommitter(
         // Everything before the failing unit is rolled back with it: run those again.
         if (db.inTransaction) rollback.run();
         memory.restore(saved);
+        memory.end?.();
         for (const unit of batch) if (unit.outcome?.ok) unit.outcome = undefined;
         withSavepoints = true;
         continue;
       }
       try {
+        memory.beforeCommit?.();
         commit.run();
       } catch (error) {
         if (db.inTransaction) rollback.run();
         memory.restore(saved);
+        memory.end?.();
         for (const unit of batch) unit.outcome = { ok: false, error };
         return;
       }
+      memory.end?.();
       const failed = batch.filter((u) => !u.outcome?.ok).length;
       options.onCommit?.({ committed: batch.length - failed, failed });
       return;

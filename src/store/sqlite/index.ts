@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { verifyLogFast } from '../../audit/verify-fast';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../config/file-modes';
+import type { StatsZones } from '../../audit/stats';
 import type { Store } from '../port';
 import { createAccreditationRows, createAccreditations } from './accreditations';
 import { createAudit, readRawCheckpoints } from './audit';
@@ -13,7 +14,7 @@ import { createDatasets, createLookups } from './datasets';
 import { createGroupCommitter, type CommitInfo } from './group-commit';
 import { startLookupWriter, type LookupWriter } from './lookup-writer';
 import { startUploadThread, uploadThreadAvailable } from './upload-thread';
-import { migrate } from './migrations';
+import { MIGRATIONS, migrate } from './migrations';
 import { createPortalSessions } from './portal-sessions';
 import { configureWriter } from './pragmas';
 import { createRequests } from './requests';
@@ -37,6 +38,12 @@ export interface SqliteStoreOptions {
   onCommit?: (info: CommitInfo) => void;
   /** Most writes in one group transaction (default 1,000). */
   maxBatch?: number;
+  /**
+   * Each agreement's time zone (the bundle's), in which the DPO's statistics count days: the counts of
+   * the log from before schema version 11 are made in them, and an agreement whose zone changed since
+   * the last open is counted again now (audit-stats.ts). Absent: as the database last recorded.
+   */
+  statsZones?: StatsZones;
   /**
    * Where lookups (their row and log entry) are written: on this thread's connection (`inline`, the
    * default), or by a worker thread with a connection of its own (`worker`: the fsync of their
@@ -73,7 +80,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   const db = new Database(opts.file);
   try {
     configureWriter(db);
-    migrate(db);
+    migrate(db, MIGRATIONS, { statsZones: opts.statsZones });
   } catch (err) {
     db.close();
     throw err;
@@ -91,10 +98,17 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
       save: () => audit.memory.save(),
       restore: (s) => audit.memory.restore(s),
       begin: () => audit.memory.begin(),
+      beforeCommit: () => audit.memory.beforeCommit(),
+      end: () => audit.memory.end(),
     },
   });
   const unit = group.run.bind(group) as <T>(fn: () => T) => Promise<T>;
   const audit = createAudit(db, now, unit);
+  // Before the lookup writer starts: no write waits for a recount.
+  if (opts.statsZones) {
+    const zones = opts.statsZones;
+    db.transaction(() => audit.stats.useZones(zones)).immediate();
+  }
   const lookupReader = openLookupReader(opts.file);
   let lookupWriter: LookupWriter | undefined;
   let checkpointer: WalCheckpointer | undefined;

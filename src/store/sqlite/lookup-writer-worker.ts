@@ -77,6 +77,8 @@ function main(): void {
       save: () => audit.memory.save(),
       restore: (s) => audit.memory.restore(s),
       begin: () => audit.memory.begin(),
+      beforeCommit: () => audit.memory.beforeCommit(),
+      end: () => audit.memory.end(),
     },
     // Right after COMMIT returned, before any unit of it is answered: the parent reports the commit
     // (onCommit) and tells the log's listeners, in that order, before it hears of the units.

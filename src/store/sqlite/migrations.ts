@@ -3,14 +3,22 @@
  * migration: append a new one.
  */
 import type Database from 'better-sqlite3';
+import type { StatsZones } from '../../audit/stats';
+import { countStoredLog, STATS_NO_DELETE_TRIGGER } from './audit-stats';
 import { createLookupIndex } from './lookup-index';
+
+/** What a migration may need beyond the database. */
+export interface MigrationContext {
+  /** Each agreement's time zone, for the days of the DPO's statistics (absent: UTC; see audit-stats.ts). */
+  statsZones?: StatsZones;
+}
 
 export interface Migration {
   version: number;
   name: string;
   sql: string;
   /** A step SQL cannot take (a hash computed in JavaScript), after `sql`, in the same transaction. */
-  run?: (db: Database.Database) => void;
+  run?: (db: Database.Database, context: MigrationContext) => void;
 }
 
 interface RecordKeys {
@@ -325,6 +333,53 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 11,
+    name: "the DPO's statistics counted as entries are appended; the log's timestamps in order",
+    sql: `
+      -- What each entry counts for in the DPO's statistics (src/audit/stats.ts), per scope ('*': every
+      -- entry; else a partner the entry names), day (in the agreement's zone), agreement ('' for none)
+      -- and measure, written in the transaction that appends the entry (audit-stats.ts).
+      CREATE TABLE audit_stats (
+        scope     TEXT NOT NULL,
+        day       TEXT NOT NULL,
+        agreement TEXT NOT NULL,
+        measure   TEXT NOT NULL,
+        n         INTEGER NOT NULL CHECK (n > 0),
+        PRIMARY KEY (scope, day, agreement, measure)
+      ) STRICT, WITHOUT ROWID;
+      -- The zone each agreement's days are counted in (an agreement not named: UTC).
+      CREATE TABLE audit_stats_zones (
+        agreement TEXT PRIMARY KEY,
+        zone      TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      -- From this entry on, no entry's ts is before the previous entry's (the writers keep it so): a
+      -- period of time is a range of seq, which the DPO's queries search in seq order (audit.ts).
+      CREATE TABLE audit_ts_order (from_seq INTEGER NOT NULL CHECK (from_seq >= 1)) STRICT;
+
+      -- Counts only grow; only a recount (a zone changed) removes an agreement's counts, lifting
+      -- audit_stats_no_delete within its own transaction.
+      ${STATS_NO_DELETE_TRIGGER};
+      CREATE TRIGGER audit_stats_only_grow BEFORE UPDATE ON audit_stats
+        WHEN NEW.n < OLD.n OR NEW.scope IS NOT OLD.scope OR NEW.day IS NOT OLD.day
+          OR NEW.agreement IS NOT OLD.agreement OR NEW.measure IS NOT OLD.measure
+        BEGIN SELECT RAISE(ABORT, 'audit_stats: counts only grow'); END;
+      CREATE TRIGGER audit_stats_zones_no_delete BEFORE DELETE ON audit_stats_zones
+        BEGIN SELECT RAISE(ABORT, 'audit_stats_zones: a zone is changed, never removed'); END;
+      CREATE TRIGGER audit_ts_order_no_update BEFORE UPDATE ON audit_ts_order
+        BEGIN SELECT RAISE(ABORT, 'audit_ts_order is written once'); END;
+      CREATE TRIGGER audit_ts_order_no_delete BEFORE DELETE ON audit_ts_order
+        BEGIN SELECT RAISE(ABORT, 'audit_ts_order is written once'); END;
+    `,
+    run(db, context) {
+      // The log so far, counted in pages within this migration's transaction.
+      const zones = context.statsZones ?? new Map<string, string>();
+      const setZone = db.prepare('INSERT INTO audit_stats_zones (agreement, zone) VALUES (?, ?)');
+      for (const [agreement, zone] of zones) setZone.run(agreement, zone);
+      const orderedFrom = countStoredLog(db, zones);
+      db.prepare('INSERT INTO audit_ts_order (from_seq) VALUES (?)').run(orderedFrom);
+    },
+  },
+  {
     version: 12,
     name: 'dataset generations',
     sql: `
@@ -418,7 +473,11 @@ function userVersion(db: Database.Database): number {
  * IMMEDIATE transaction and re-reads the version inside it, so two processes opening the same file
  * do not both apply it.
  */
-export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
+export function migrate(
+  db: Database.Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+  context: MigrationContext = {},
+): number {
   const latest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
   const current = userVersion(db);
   if (current > latest) {
@@ -432,7 +491,7 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
     const apply = db.transaction(() => {
       if (userVersion(db) >= migration.version) return;
       db.exec(migration.sql);
-      migration.run?.(db);
+      migration.run?.(db, context);
       // PRAGMA takes no bound parameters; the value is a checked integer from this file.
       db.pragma(`user_version = ${migration.version}`);
     });
