@@ -227,15 +227,23 @@ export interface DayCut {
   windows: [number, number][];
 }
 
+/**
+ * Days are cut only between these instants: a filter beyond them (the API takes years 0000-9999) leaves
+ * that end uncut, as no log holds an entry dated outside (local dates compare as text in 1000-9999).
+ */
+const CUT_FROM = Date.UTC(1600, 0, 1);
+const CUT_TO = Date.UTC(9999, 0, 1);
+
 /** The period [from, to) (ISO instants; either may be absent) in `timeZone`; undefined when it is empty. */
 export function cutPeriod(
   from: string | undefined,
   to: string | undefined,
   timeZone: string,
 ): DayCut | undefined {
-  const lo = from === undefined ? undefined : Date.parse(from);
-  const hi = to === undefined ? undefined : Date.parse(to);
-  if (lo !== undefined && hi !== undefined && lo >= hi) return undefined;
+  const asked = [from, to].map((t) => (t === undefined ? undefined : Date.parse(t)));
+  if (asked[0] !== undefined && asked[1] !== undefined && asked[0] >= asked[1]) return undefined;
+  const lo = asked[0] === undefined || asked[0] < CUT_FROM ? undefined : Math.min(asked[0], CUT_TO);
+  const hi = asked[1] === undefined || asked[1] > CUT_TO ? undefined : Math.max(asked[1], CUT_FROM);
   const cut: DayCut = { firstPartial: false, lastPartial: false, windows: [] };
   if (lo !== undefined) {
     const first = localDayAt(lo, timeZone);

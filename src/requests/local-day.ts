@@ -94,13 +94,19 @@ function firstWhen(reached: (date: string) => boolean, timeZone: string, lo: num
   return hi;
 }
 
-/** The local date of `at` (ms) in `timeZone`, and when it began and ends, to the millisecond. */
+/**
+ * The local date of `at` (ms) in `timeZone`, and when it began and ends, to the millisecond. Dates are
+ * compared as text: for years 1000-9999 (a RangeError outside, where that order does not hold).
+ */
 export function localDayAt(at: number, timeZone: string): LocalDay {
   const day = localDate(new Date(at), timeZone);
-  let before = at - 30 * HOUR_MS;
-  while (localDate(new Date(before), timeZone) >= day) before -= 30 * HOUR_MS;
-  let after = at + 30 * HOUR_MS;
-  while (localDate(new Date(after), timeZone) <= day) after += 30 * HOUR_MS;
+  const step = (from: number, by: number, beyond: (date: string) => boolean) => {
+    for (let i = 1, t = from + by; i <= 4; i++, t += by)
+      if (beyond(localDate(new Date(t), timeZone))) return t;
+    throw new RangeError(`no local day around ${new Date(at).toISOString()} in ${timeZone}`);
+  };
+  const before = step(at, -30 * HOUR_MS, (date) => date < day);
+  const after = step(at, 30 * HOUR_MS, (date) => date > day);
   return {
     day,
     start: firstWhen((date) => date >= day, timeZone, before, at),
@@ -117,7 +123,12 @@ export function localDays(): (at: number, timeZone: string) => string {
   return (at, timeZone) => {
     const known = last.get(timeZone);
     if (known && at >= known.start && at < known.end) return known.day;
-    const found = localDayAt(at, timeZone);
+    let found: LocalDay;
+    try {
+      found = localDayAt(at, timeZone);
+    } catch {
+      return localDate(new Date(at), timeZone); // a year outside 1000-9999: not kept
+    }
     last.set(timeZone, found);
     return found.day;
   };
