@@ -267,7 +267,9 @@ describe('hole d: a body whose Content-Encoding does not decode is a 400 (415 wh
   const truncated = zlib.gzipSync(JSON.stringify({ records: [] })).subarray(0, 12);
 
   beforeAll(async () => {
-    gw = await createTestGateway({ FSG_CONFIG: configFile('server:\n  uploadLimit: 64kb\n  datasetUploadLimit: 64kb\n') });
+    gw = await createTestGateway({
+      FSG_CONFIG: configFile('server:\n  uploadLimit: 64kb\n  datasetUploadLimit: 64kb\n'),
+    });
     for (const user of ['anna', 'bram']) auth[user] = `Bearer ${await gw.token(user)}`;
   });
   afterAll(() => gw.close());
