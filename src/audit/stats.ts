@@ -115,10 +115,11 @@ export class StatsTally {
     const at = Date.parse(entry.ts);
     if (measures.length === 0 || Number.isNaN(at)) return false;
     const zone = zoneOf(this.zones, entry.agreementId ?? NO_AGREEMENT);
-    const prefix = `${this.dayOf(at, zone)}\u0000${entry.agreementId ?? NO_AGREEMENT}\u0000`;
+    const day = this.dayOf(at, zone);
+    const agreement = entry.agreementId ?? NO_AGREEMENT;
     for (const scope of scopes) {
       for (const [measure, n] of measures) {
-        const key = `${scope}\u0000${prefix}${measure}`;
+        const key = countKey({ scope, day, agreement, measure });
         this.counts.set(key, (this.counts.get(key) ?? 0) + n);
       }
     }
@@ -127,16 +128,22 @@ export class StatsTally {
 
   /** The counts as rows, with their scope. */
   *rows(): Iterable<StatsCount & { scope: string }> {
-    for (const [key, n] of this.counts) {
-      const [scope, day, agreement, measure] = key.split('\u0000');
-      yield { scope, day, agreement, measure, n };
-    }
+    for (const [key, n] of this.counts) yield { ...fromCountKey(key), n };
   }
 }
 
-/** The key of a stored count, as StatsTally keys its own. */
-export const countKey = (c: StatsCount & { scope: string }): string =>
-  `${c.scope}\u0000${c.day}\u0000${c.agreement}\u0000${c.measure}`;
+type CountId = Omit<StatsCount, 'n'> & { scope: string };
+
+/**
+ * The key of a count (StatsTally's, and the verifier's of the stored ones): JSON, for an agreement id
+ * is any text a request gave (no separator could be kept out of it).
+ */
+export const countKey = (c: CountId): string => JSON.stringify([c.scope, c.day, c.agreement, c.measure]);
+
+export function fromCountKey(key: string): CountId {
+  const [scope, day, agreement, measure] = JSON.parse(key) as string[];
+  return { scope, day, agreement, measure };
+}
 
 export interface StatsRow {
   agreementId: string | null;

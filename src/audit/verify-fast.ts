@@ -45,6 +45,7 @@ import {
 } from './verify-log';
 import { openStoredTree, readTimeOrder } from '../store/sqlite/audit';
 import { readStoredStats, type StoredStats } from '../store/sqlite/audit-stats';
+import { fromCountKey } from './stats';
 import { timeOrderBreak } from './verify';
 
 const EMPTY = Buffer.alloc(0);
@@ -356,7 +357,7 @@ function compareCounts(stored: Map<string, number>, counted: Map<string, number>
   for (const key of keys) {
     const [a, b] = [stored.get(key) ?? 0, counted.get(key) ?? 0];
     if (a === b) continue;
-    const [scope, day, agreement, measure] = key.split('\u0000');
+    const { scope, day, agreement, measure } = fromCountKey(key);
     return {
       counts: stored.size,
       mismatch:

@@ -36,7 +36,8 @@ const ZONES: Record<string, string> = {
   'a-lhi': 'Australia/Lord_Howe',
   'a-utc': 'UTC',
 };
-const AGREEMENTS = [...Object.keys(ZONES), 'a-unknown', undefined];
+/** A lookup may name any agreement id: one that looks like the separator of a count's key too. */
+const AGREEMENTS = [...Object.keys(ZONES), 'a-unknown', 'a-utc\u0000reason:FAKE', '["*"', undefined];
 const START = Date.parse('2026-03-27T18:00:00.000Z'); // two days before Amsterdam's clocks go forward
 
 function bundleOf(zones: Record<string, string>): Bundle {

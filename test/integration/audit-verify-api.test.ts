@@ -42,6 +42,30 @@ describe('verify now', () => {
     expect(res.body.checkpoints.matched).toBe(res.body.checkpoints.total);
   });
 
+  it("fails on a statistics count the entries do not make; a partner's DPO learns only that", async () => {
+    const db = new Database(gw.dbFile);
+    try {
+      // Counts may grow (their trigger lets them): one more permit than the entries hold.
+      db.prepare("UPDATE audit_stats SET n = n + 1 WHERE scope = 'boatreg-nl' AND measure = 'permits'").run();
+    } finally {
+      db.close();
+    }
+    const res = await gw.http.get('/api/v1/audit/verify').set(dpo);
+    expect(res.body).toMatchObject({ ok: false, firstBroken: null });
+    expect(res.body.statistics.mismatch).toMatch(
+      /^the stored count of permits on .* in scope boatreg-nl is \d+/,
+    );
+    expect(res.body.verdict).toMatch(/^verdict: FAILED: statistics: the stored count of permits/);
+    const partner = await gw.http
+      .get('/api/v1/audit/verify')
+      .set({ Authorization: `Bearer ${await gw.token('dana')}` });
+    expect(partner.body).toMatchObject({
+      ok: false,
+      statistics: { mismatch: 'the stored counts are not what the entries make' },
+      verdict: 'verdict: FAILED: statistics: the stored counts are not what the entries make',
+    });
+  });
+
   it('names the same entry as the sequential verifier when a body was changed in the live database', async () => {
     const db = new Database(gw.dbFile);
     try {
