@@ -77,10 +77,13 @@ export async function timed(
   return outcome;
 }
 
-/** 5xx and network errors are failures; 403 and 429 are refusals (quotas), expected; 2xx is ok. */
+/**
+ * 5xx and network errors are failures; 403 and 429 (quotas) and 409 (an upload to a dataset already
+ * being written: the sender is told to come back) are refusals, expected; 2xx is ok.
+ */
 export function classify(status: number): 'ok' | 'refused' | 'error' | 'other' {
   if (status >= 200 && status < 300) return 'ok';
-  if (status === 403 || status === 429) return 'refused';
+  if (status === 403 || status === 409 || status === 429) return 'refused';
   if (status === 0 || status >= 500) return 'error';
   return 'other';
 }

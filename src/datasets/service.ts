@@ -153,6 +153,7 @@ export class DatasetService {
         title: 'Upload in progress',
         status: 409,
         detail: `Another upload to dataset "${datasetId}" is being written; send this one when it has finished.`,
+        retryAfter: 5,
       });
     });
     let mapped: MappedUpload;

@@ -131,6 +131,16 @@ it('writes a streamed upload as it arrives, shows it only once it is complete, a
         // Mid-upload: the dataset as it was, answered at once.
         expect(await hits(SAMPLE_HIN)).toBe(true);
         expect(await hits(newHin)).toBe(false);
+        // Another upload to the same dataset meanwhile: told to come back, the first one untouched.
+        const second = await gw.http
+          .put('/api/v1/datasets/vessels/records?adapter=boatreg-nl&mode=upsert')
+          .set('Authorization', `Bearer ${bram}`)
+          .set('Content-Type', 'text/csv')
+          .send(fs.readFileSync(SAMPLE, 'utf8'));
+        expect(second.status).toBe(409);
+        expect(second.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(second.headers['retry-after']).toBe('5');
+        expect(second.body).toMatchObject({ status: 409, title: 'Upload in progress' });
         req.end(rest);
       })
       .catch(reject);
