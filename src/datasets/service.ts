@@ -20,9 +20,9 @@ import type { DatasetRecord, DatasetUpload, UploadMode } from './types';
 /** How many quarantine entries an upload keeps and returns in full (the counts are always complete). */
 export const QUARANTINE_REPORT_LIMIT = 1000;
 /** Records mapped before they are handed to the store (which writes them in short transactions). */
-const BATCH_RECORDS = 2000;
+const BATCH_RECORDS = 500;
 /** Longest the mapping runs before other requests get a turn of the event loop. */
-const SLICE_MS = 4;
+const SLICE_MS = 1;
 
 export interface DatasetServiceDeps {
   store: Store;

@@ -168,6 +168,25 @@ describe.each(['inline', 'thread'] as const)('uploads staged (%s writer)', (uplo
     await until(() => storedRows() === 6);
   });
 
+  /** The nice values of this process's threads (Linux's /proc). */
+  const threadNices = () =>
+    fs.readdirSync('/proc/self/task').map((tid) => {
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    });
+
+  it('an upload runs below the requests: its thread is niced to 19, the others are not', async () => {
+    const before = threadNices();
+    const staged = await store.datasets.stage(SCOPE, 'replace', 'u-nice');
+    await staged.add(range(0, CHUNK));
+    const during = threadNices();
+    await staged.discard();
+    expect(before.filter((n) => n === 19)).toHaveLength(0);
+    // The thread's own connection, on a thread of its own; inline, the store's thread stays as it was.
+    expect(during.filter((n) => n === 19)).toHaveLength(uploadWriter === 'thread' ? 1 : 0);
+    expect(during.filter((n) => n === 0).length).toBeGreaterThan(0);
+  });
+
   it('a discarded upload leaves the dataset, its size and the log as they were', async () => {
     await writeUpload(store.datasets, upload('u1', 'replace', 3), range(0, 3), [event('u1')]);
     const staged = await store.datasets.stage(SCOPE, 'replace', 'u2');

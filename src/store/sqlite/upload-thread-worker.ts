@@ -4,6 +4,7 @@
  * its transactions it waits while another writer waits for the write lock (group-commit.ts `waiting`).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { DatasetRecord } from '../../datasets/types';
@@ -35,10 +36,29 @@ export interface UploadThreadAnswer {
   error?: ThreadError;
 }
 
+/**
+ * Lowers this thread's CPU priority, so that on a busy machine the event loop's requests run first and
+ * the upload takes what is left. On Linux a thread's id is a valid target for setpriority; where the
+ * thread's id cannot be read, the thread keeps the process's priority.
+ */
+export function yieldCpuToRequests(): boolean {
+  try {
+    const [, , tid] = fs.readlinkSync('/proc/thread-self').split('/');
+    os.setPriority(Number(tid), UPLOAD_THREAD_NICE);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The upload thread's nice value (19 is the lowest priority). */
+const UPLOAD_THREAD_NICE = 19;
+
 function main(): void {
   const port = parentPort;
   if (!port) throw new Error('upload-thread-worker runs as a worker thread');
   const data = workerData as UploadThreadData;
+  yieldCpuToRequests();
   const db = new Database(data.file, { fileMustExist: true });
   configureWriter(db);
   const waiting = new Int32Array(data.waiting);
