@@ -6,22 +6,17 @@ import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { AuditEventInput } from '../audit/types';
 import type { Identity } from '../auth/identity';
-import { keyedHash, type Secrets } from '../config/secrets';
+import type { Secrets } from '../config/secrets';
 import { ProblemError, problems } from '../http/problem';
-import { identifierKey } from '../identifiers';
-import { mapStream, withLine } from '../mapping';
-import type { InputFormat, QuarantineEntry } from '../mapping/types';
+import type { InputFormat } from '../mapping/types';
 import type { Bundle } from '../policy/types';
-import { recordDigest } from '../requests/release';
 import type { Store } from '../store/port';
+import { mapUploadStream, type MappedUpload, type UploadScope } from './map-upload';
+import { mapOnThread, mappingThreadAvailable } from './mapping-thread';
 import { partnerAdapter } from './partner-adapter';
 import type { DatasetRecord, DatasetUpload, UploadMode } from './types';
 
-/** How many quarantine entries an upload keeps and returns in full (the counts are always complete). */
-export const QUARANTINE_REPORT_LIMIT = 1000;
-/** Records mapped before they are handed to the store (which writes them in short transactions). */
-const BATCH_RECORDS = 500;
-/** Longest the mapping runs before other requests get a turn of the event loop. */
+/** Longest the mapping runs on the event loop (no mapping thread) before other requests get a turn. */
 const SLICE_MS = 1;
 
 export interface DatasetServiceDeps {
@@ -29,20 +24,8 @@ export interface DatasetServiceDeps {
   bundle: () => Bundle;
   secrets: Secrets;
   clock: () => Date;
-}
-
-/** What an upload's mapping counted; the records themselves went to the store as they were mapped. */
-export interface MappedUpload {
-  /** The input broke off: rows after the last one read were never seen. */
-  truncated: boolean;
-  quarantine: QuarantineEntry[];
-  quarantineCodes: Record<string, number>;
-  read: number;
-  mapped: number;
-  quarantined: number;
-  records: number;
-  /** sha256 over the record digests, in upload order. */
-  digest: string;
+  /** false: map uploads on the event loop even where the mapping thread is compiled. */
+  mappingThread?: boolean;
 }
 
 export class DatasetService {
@@ -58,79 +41,32 @@ export class DatasetService {
 
   /**
    * Maps a partner-format stream through the caller's own adapter, keeping every row accounted for,
-   * and hands the records to `write` in batches as they come: an upload is never held in memory whole,
-   * and the stream is read no faster than the store writes.
+   * and hands the records to `write` in batches as they come: on a thread of its own where compiled,
+   * else on the event loop in slices.
    */
-  async mapUpload(
+  private mapUpload(
     identity: Identity,
     adapterId: string,
     format: InputFormat,
     input: Readable,
     allowedTypes: Set<string>,
-    refScope: { providerId: string; datasetId: string },
+    scope: UploadScope,
     write: (records: DatasetRecord[]) => Promise<void>,
   ): Promise<MappedUpload> {
     const adapter = partnerAdapter(identity, adapterId, format);
-    const out: MappedUpload = {
-      truncated: false,
-      quarantine: [],
-      quarantineCodes: {},
-      read: 0,
-      mapped: 0,
-      quarantined: 0,
-      records: 0,
-      digest: '',
-    };
-    const digest = crypto.createHash('sha256');
-    const quarantine = (entries: QuarantineEntry[]) => {
-      out.quarantined += 1;
-      for (const entry of entries) {
-        out.quarantineCodes[entry.code] = (out.quarantineCodes[entry.code] ?? 0) + 1;
-        if (out.quarantine.length < QUARANTINE_REPORT_LIMIT) out.quarantine.push(entry);
-      }
-    };
-    let batch: DatasetRecord[] = [];
-    let slice = performance.now();
-    for await (const event of mapStream(adapter, input, format)) {
-      out.read += 1;
-      if (event.kind === 'quarantine') {
-        out.truncated ||= event.truncated === true;
-        quarantine(event.entries);
-        continue;
-      }
-      const outside = event.records.find((r) => !allowedTypes.has(r.objectType));
-      if (outside) {
-        quarantine([
-          withLine(
-            {
-              row: event.row,
-              field: null,
-              code: 'OBJECT_TYPE_NOT_IN_DATASET',
-              message: `A ${outside.objectType} record does not belong in dataset ${refScope.datasetId}.`,
-            },
-            event.line,
-          ),
-        ]);
-        continue;
-      }
-      out.mapped += 1;
-      for (const record of event.records) {
-        digest.update(out.records === 0 ? recordDigest(record) : `\n${recordDigest(record)}`);
-        out.records += 1;
-        batch.push(this.indexed(record, refScope));
-      }
-      if (batch.length >= BATCH_RECORDS) {
-        await write(batch);
-        batch = [];
-      }
-      if (performance.now() - slice > SLICE_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        slice = performance.now();
-      }
+    const refKey = this.deps.secrets.identifierKey;
+    if (this.deps.mappingThread !== false && mappingThreadAvailable()) {
+      const data = { adapterId: adapter.id, format, allowedTypes: [...allowedTypes], scope, refKey };
+      return mapOnThread(data, input, write);
     }
-    if (batch.length) await write(batch);
-    out.digest = digest.digest('hex');
-    return out;
+    let slice = performance.now();
+    const pace = () => {
+      if (performance.now() - slice <= SLICE_MS) return undefined;
+      return new Promise<void>((resolve) => setImmediate(resolve)).then(
+        () => void (slice = performance.now()),
+      );
+    };
+    return mapUploadStream({ adapter, format, allowedTypes, scope, refKey, pace }, input, write);
   }
 
   async upload(
@@ -237,31 +173,4 @@ export class DatasetService {
       })),
     );
   }
-
-  private indexed(
-    record: DatasetRecord['record'],
-    scope: { providerId: string; datasetId: string },
-  ): DatasetRecord {
-    return {
-      identifierKey: identifierKey(record.identifier.type, record.identifier.value),
-      identifierType: record.identifier.type,
-      objectType: record.objectType,
-      recordRef: opaqueRef(this.deps.secrets.identifierKey, scope, record.sourceRef),
-      sourceRef: record.sourceRef,
-      linkId: record.linkId ?? null,
-      record,
-    };
-  }
-}
-
-/**
- * A hit carries a reference the analyst can cite but not read: keyed, so it reveals nothing of the
- * provider's own reference, and stable, so the same source record gets the same reference.
- */
-export function opaqueRef(
-  key: Buffer,
-  scope: { providerId: string; datasetId: string },
-  sourceRef: string,
-): string {
-  return `rr_${keyedHash(key, `${scope.providerId}/${scope.datasetId}/${sourceRef}`).slice(0, 32)}`;
 }

@@ -22,6 +22,7 @@ import type Database from 'better-sqlite3';
 import { PRIVATE_FILE_MODE } from '../../config/file-modes';
 import type { DatasetRecord } from '../../datasets/types';
 import { bucketOf, createLookupIndex, type GenerationKey } from './lookup-index';
+import { uploadStep, type WriteTurns } from './write-turns';
 
 export interface DatasetScope {
   providerId: string;
@@ -48,6 +49,8 @@ export interface UploadWriterOptions {
   othersWaiting: () => boolean;
   /** Between two transactions: let the others go first. */
   pause: () => Promise<void>;
+  /** Turns at the write lock, when other threads write the store (write-turns.ts). */
+  turns?: WriteTurns;
 }
 
 /** One upload's writer, on a connection of its own (a thread's) or the store's own (inline). */
@@ -156,8 +159,8 @@ export function createUploadWriter(
   const rollback = db.prepare('ROLLBACK');
 
   /** One transaction; rolled back when `work` throws. */
-  const inTransaction = <T>(start: Database.Statement, work: () => T): T => {
-    start.run();
+  /** Runs `work` in the transaction begun, and commits it (or rolls it back and throws). */
+  const committed = <T>(work: () => T): T => {
     try {
       const result = work();
       commit.run();
@@ -167,6 +170,19 @@ export function createUploadWriter(
       throw error;
     }
   };
+  const inTransaction = <T>(start: Database.Statement, work: () => T): T => {
+    start.run();
+    return committed(work);
+  };
+  /** A transaction on the store, marked as an upload step while it holds the lock (the appends lock none). */
+  const inWriteTransaction = <T>(work: () => T): T =>
+    opts.turns
+      ? uploadStep(
+          opts.turns,
+          () => begin.run(),
+          () => committed(work),
+        )
+      : inTransaction(begin, work);
 
   /**
    * Runs `some` (true: more to do) in transactions of at most the budget, each ended early when
@@ -175,7 +191,7 @@ export function createUploadWriter(
   const inSteps = async (some: () => boolean, stopping: () => boolean = () => false) => {
     for (let more = true; more && !stopping();) {
       await opts.pause();
-      more = inTransaction(begin, () => {
+      more = inWriteTransaction(() => {
         const until = performance.now() + opts.budgetMs;
         let left = some();
         while (left && performance.now() < until && !opts.othersWaiting()) left = some();

@@ -12,6 +12,7 @@ import type { RunUnit } from './group-commit';
 import { createLookupIndex } from './lookup-index';
 import type { LookupWriter } from './lookup-writer';
 import type { UploadThread } from './upload-thread';
+import { createWriteTurns, othersWaiting as isWaiting, type WriteTurns } from './write-turns';
 
 interface RecordRow {
   identifier_key: string;
@@ -65,7 +66,7 @@ export interface DatasetStoreOptions {
   /** The writer of each upload (default: on this thread). */
   startWriter?: UploadWriterFactory;
   /** Writers waiting for the write lock (group-commit.ts): an upload written here gives way to them. */
-  waiting?: Int32Array;
+  waiting?: WriteTurns;
 }
 
 export function createDatasets(
@@ -76,8 +77,8 @@ export function createDatasets(
 ): DatasetStore & { close(): Promise<void> } {
   const reader = options.reader ?? db;
   const stagingFileOf = options.stagingFileOf ?? (() => ':memory:');
-  const waiting = options.waiting ?? new Int32Array(1);
-  const othersWaiting = () => Atomics.load(waiting, 0) > 0;
+  const turns = options.waiting ?? createWriteTurns();
+  const othersWaiting = () => isWaiting(turns);
   const inline: UploadWriterFactory = (scope, uploadId) => {
     const stagingFile = stagingFileOf(uploadId);
     const connection = options.openConnection?.() ?? db;
@@ -85,6 +86,7 @@ export function createDatasets(
       stagingFile,
       budgetMs: INLINE_BUDGET_MS,
       othersWaiting,
+      turns,
       pause: async () => {
         await new Promise((resolve) => setImmediate(resolve));
         while (othersWaiting()) await new Promise((resolve) => setTimeout(resolve, 1));

@@ -11,6 +11,7 @@
  * share the next transaction. An idle store adds no delay beyond that one turn of the loop.
  */
 import type Database from 'better-sqlite3';
+import { beginInTurn, type WriteTurns } from './write-turns';
 
 /** What a flushed transaction held; given to `onCommit` right after COMMIT returned. */
 export interface CommitInfo {
@@ -40,10 +41,10 @@ export interface GroupCommitOptions {
     end?(): void;
   };
   /**
-   * Raised (one Int32, added to) while this connection waits to begin a transaction: another
-   * connection's long-running upload step watches it and commits early (dataset-staging.ts).
+   * Turns at the write lock (write-turns.ts): this connection is counted while it waits to begin, so
+   * that an upload step on another connection commits early, and is woken when that step has ended.
    */
-  waiting?: Int32Array;
+  waiting?: WriteTurns;
 }
 
 /** Runs a unit of work (a change and its audit entries) in the next group transaction. */
@@ -137,12 +138,7 @@ export function createGroupCommitter(
     let withSavepoints = false;
     for (;;) {
       try {
-        if (options.waiting) Atomics.add(options.waiting, 0, 1);
-        try {
-          begin.run();
-        } finally {
-          if (options.waiting) Atomics.sub(options.waiting, 0, 1);
-        }
+        beginInTurn(options.waiting, () => begin.run());
         memory.begin?.();
       } catch (error) {
         if (db.inTransaction) rollback.run();

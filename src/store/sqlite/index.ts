@@ -20,6 +20,7 @@ import { configureWriter } from './pragmas';
 import { createRequests } from './requests';
 import { createRoleGrants } from './role-grants';
 import { leaveCheckpointsToThread, startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer';
+import { createWriteTurns } from './write-turns';
 
 export { openStoredTree, readRawAuditRows, readRawCheckpoints } from './audit';
 export { LATEST_VERSION, MIGRATIONS } from './migrations';
@@ -64,10 +65,11 @@ export interface SqliteStoreOptions {
 }
 
 /**
- * How long one transaction of an upload's thread may run: longer ones cost fewer commits, and other
- * writers do not wait for them (a transaction ends early when another writer waits for the lock).
+ * How long one transaction of an upload's thread may run. Short: a writer that waits for the lock
+ * waits for the step's commit, which grows with the pages the step wrote (performance.md, "Uploads
+ * beside the live dataset").
  */
-const THREAD_BUDGET_MS = 100;
+const THREAD_BUDGET_MS = 3;
 
 export function openSqliteStore(opts: SqliteStoreOptions): Store {
   const now = opts.now ?? (() => new Date());
@@ -87,7 +89,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   }
 
   // Writes waiting for the lookup writer's thread, which an upload step there gives way to.
-  const waiting = new Int32Array(new SharedArrayBuffer(4));
+  const waiting = createWriteTurns();
   // Every write goes through the group committer: concurrent writes share one transaction and one
   // fsync, and none is acknowledged before that transaction has committed.
   const group = createGroupCommitter(db, {

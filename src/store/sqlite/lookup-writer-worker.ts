@@ -22,7 +22,7 @@ export interface WriterData {
   file: string;
   /** The WAL checkpointer's signal (wal-checkpointer.ts), when one runs. */
   checkpointSignal?: SharedArrayBuffer;
-  /** Raised while this thread waits for the write lock: an upload being merged gives way. */
+  /** Turns at the write lock (write-turns.ts): an upload step gives way to this thread and wakes it. */
   waiting?: SharedArrayBuffer;
 }
 

@@ -49,7 +49,7 @@ export interface LookupWriterOptions {
   onAppend?: (headSeq: number) => void;
   /** A WAL checkpointer thread runs (wal-checkpointer.ts): its signal, for the worker to finish its copies. */
   checkpointSignal?: SharedArrayBuffer;
-  /** Raised while the worker waits for the write lock (group-commit.ts `waiting`). */
+  /** Turns at the write lock (write-turns.ts), shared with the worker. */
   waiting?: Int32Array;
 }
 

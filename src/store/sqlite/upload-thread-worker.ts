@@ -4,19 +4,20 @@
  * its transactions it waits while another writer waits for the write lock (group-commit.ts `waiting`).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { DatasetRecord } from '../../datasets/types';
+import { runInBackground } from '../../runtime/thread-priority';
 import { createUploadWriter, type DatasetScope, type Generation } from './dataset-staging';
 import { configureWriter } from './pragmas';
 import { toThreadError, type ThreadError } from './thread-errors';
+import { othersWaiting, type WriteTurns } from './write-turns';
 
 export interface UploadThreadData {
   file: string;
   stagingFile: string;
   scope: DatasetScope;
-  /** Writers waiting for the write lock (one Int32). */
+  /** Turns at the write lock (write-turns.ts). */
   waiting: SharedArrayBuffer;
   budgetMs: number;
 }
@@ -36,42 +37,25 @@ export interface UploadThreadAnswer {
   error?: ThreadError;
 }
 
-/**
- * Lowers this thread's CPU priority, so that on a busy machine the event loop's requests run first and
- * the upload takes what is left. On Linux a thread's id is a valid target for setpriority; where the
- * thread's id cannot be read, the thread keeps the process's priority.
- */
-export function yieldCpuToRequests(): boolean {
-  try {
-    const [, , tid] = fs.readlinkSync('/proc/thread-self').split('/');
-    os.setPriority(Number(tid), UPLOAD_THREAD_NICE);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The upload thread's nice value (19 is the lowest priority). */
-const UPLOAD_THREAD_NICE = 19;
-
 function main(): void {
   const port = parentPort;
   if (!port) throw new Error('upload-thread-worker runs as a worker thread');
   const data = workerData as UploadThreadData;
-  yieldCpuToRequests();
+  runInBackground(); // requests first
   const db = new Database(data.file, { fileMustExist: true });
   configureWriter(db);
-  const waiting = new Int32Array(data.waiting);
+  const turns: WriteTurns = new Int32Array(data.waiting);
   const nap = new Int32Array(new SharedArrayBuffer(4));
   let stopping = false;
   const writer = createUploadWriter(db, data.scope, {
     stagingFile: data.stagingFile,
     budgetMs: data.budgetMs,
-    othersWaiting: () => Atomics.load(waiting, 0) > 0,
+    othersWaiting: () => othersWaiting(turns),
+    turns,
     pause: async () => {
       // Until the writers that wait have had their turn (a millisecond at a time); then a turn of this
       // thread's loop, so that a stop is heard.
-      while (Atomics.load(waiting, 0) > 0) Atomics.wait(nap, 0, 0, 1);
+      while (othersWaiting(turns)) Atomics.wait(nap, 0, 0, 1);
       await new Promise((resolve) => setImmediate(resolve));
     },
   });

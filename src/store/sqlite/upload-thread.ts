@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Generation, UploadWriter } from './dataset-staging';
 import { fromThreadError } from './thread-errors';
+import { uploadHoldReleased } from './write-turns';
 import type { UploadThreadAnswer, UploadThreadData, UploadThreadRequest } from './upload-thread-worker';
 
 /** The compiled worker script; absent when running from TypeScript sources (ts-jest). */
@@ -51,6 +52,7 @@ export function startUploadThread(data: UploadThreadData): UploadThread {
   const ended = new Promise<void>((resolve) =>
     worker.once('exit', () => {
       exited = true;
+      uploadHoldReleased(new Int32Array(data.waiting));
       failAll(new Error('the upload thread has ended'));
       resolve();
     }),
