@@ -157,6 +157,8 @@ export interface Agreement {
       retentionDays: number;
     };
   };
+  /** Review before release: `fourEyes`, a second responder approves what another prepared. */
+  review?: { fourEyes?: boolean };
 }
 
 export interface Bundle {

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import type { Receipt } from '../audit/receipts';
 import type { Identity } from '../auth/identity';
 import type { Secrets } from '../config/secrets';
-import { problems } from '../http/problem';
+import { ProblemError, problems } from '../http/problem';
 import type { Bundle, Handling } from '../policy/types';
 import type { Accreditation } from '../records/accreditation';
 import type { CanonicalRecord } from '../records/canonical';
@@ -262,6 +262,7 @@ export class RequestService {
       ),
       subjectHashes: subjectHashes(key, records),
       quarantine,
+      preparedBy: { partnerId: identity.partnerId, userId: identity.userId },
     };
     const state: RequestState = outputCheck.outcome === 'pass' ? 'answered' : 'withheld';
     return this.transition(
@@ -325,6 +326,9 @@ export class RequestService {
       });
     }
     if (request.previewVersion !== previewVersion) throw previewChanged(request);
+    const fourEyes = this.deps.bundle().agreements.get(request.input.agreementId)?.review?.fourEyes === true;
+    // A table is computed by the gateway, not prepared by a responder: one responder approves it.
+    if (fourEyes && !preview.table) assertSecondPair(identity, preview);
     const review = preview.outputCheck.outcome === 'review';
     if (review && !reason) {
       throw problems.badRequest('This table needs review: approve it with a written exception reason.', {
@@ -339,7 +343,10 @@ export class RequestService {
       ...this.release(released, request.decision.obligations.retentionDays, this.deps.clock()),
       preview: released,
     };
-    const exception = review ? { exceptionReason: reason } : {};
+    const exception = {
+      ...(review ? { exceptionReason: reason } : {}),
+      ...(fourEyes && !preview.table && preview.preparedBy ? { preparedBy: preview.preparedBy } : {}),
+    };
     return this.transition(
       identity,
       request,
@@ -527,4 +534,21 @@ function sideOf(identity: Identity, request: StoredRequest): Side | undefined {
   // A denied request never reached the provider: to them it does not exist.
   if (request.input.providerId === identity.partnerId && request.state !== 'denied') return 'provider';
   return undefined;
+}
+
+/**
+ * Four eyes: the responder who approves is not the one who prepared the answer. An answer nobody is
+ * named for (stored before four eyes) cannot show a second pair of eyes: refused too.
+ */
+function assertSecondPair(identity: Identity, preview: Preview): void {
+  const by = preview.preparedBy;
+  if (by && !(by.partnerId === identity.partnerId && by.userId === identity.userId)) return;
+  throw new ProblemError({
+    code: 'four-eyes-required',
+    title: 'A second responder must approve',
+    status: 403,
+    detail: by
+      ? 'This agreement asks for four eyes: another responder of your organisation must approve the answer you prepared.'
+      : 'This agreement asks for four eyes, and nobody is named as having prepared this answer: answer it again, then have another responder approve it.',
+  });
 }

@@ -23,6 +23,8 @@ export interface Preview {
   quarantine: QuarantineEntry[];
   /** The handling the responder set on approval (never looser than the agreement's). */
   handling?: Handling;
+  /** Who prepared the answer (four eyes: someone else approves it). */
+  preparedBy?: { partnerId: string; userId: string };
 }
 
 export type RequestState =

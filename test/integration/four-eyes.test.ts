@@ -1,0 +1,106 @@
+/**
+ * Four eyes (`review.fourEyes` on an agreement): a disclosure needs a second responder of the provider,
+ * not the one who prepared the answer; the disclosure's log entry names both. Without the setting one
+ * responder answers and approves, as before.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { copyOfDemo, edit } from '../helpers/bundle-copy';
+import { boatRequest, createTestGateway, vesselAnswer, type TestGateway } from '../helpers/gateway';
+
+async function gatewayWithFourEyes(fourEyes: boolean): Promise<TestGateway> {
+  const dir = copyOfDemo();
+  // The partners' issuer keys, where the bundle names them (../config/demo).
+  fs.cpSync(path.resolve(__dirname, '../../config/demo'), path.join(dir, '../config/demo'), {
+    recursive: true,
+  });
+  if (fourEyes)
+    edit(path.join(dir, 'agreements', 'stolen-boats.yaml'), /\s*$/, '\nreview:\n  fourEyes: true\n');
+  const gw = await createTestGateway({ FSG_POLICY_DIR: dir });
+  // bea: a second responder of boatreg-nl, accredited as bram is.
+  const bram = (await gw.store.accreditations.get('boatreg-nl', 'bram'))!;
+  await gw.store.accreditations.put({ ...bram, userId: 'bea', displayName: 'Bea de Boer' }, []);
+  return gw;
+}
+
+async function answeredBy(gw: TestGateway, responder: string) {
+  // bea is no demo user: her token comes from boatreg-nl's issuer by name.
+  const bearer = async (user: string) => ({
+    Authorization: `Bearer ${await gw.token(user, user === 'bea' ? { partner: 'boatreg-nl' } : {})}`,
+  });
+  const created = await gw.http
+    .post('/api/v1/requests')
+    .set(await bearer('anna'))
+    .send(boatRequest());
+  expect(created.status).toBe(201);
+  const answer = await gw.http
+    .post(`/api/v1/requests/${created.body.id}/answer`)
+    .set(await bearer(responder))
+    .send(vesselAnswer());
+  expect(answer.status).toBe(200);
+  const approve = async (user: string) =>
+    gw.http
+      .post(`/api/v1/requests/${created.body.id}/approve`)
+      .set(await bearer(user))
+      .send({ previewVersion: answer.body.previewVersion });
+  return { id: created.body.id as string, approve };
+}
+
+describe('four eyes on an agreement', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await gatewayWithFourEyes(true);
+  });
+  afterAll(() => gw.close());
+
+  it('the responder who prepared the answer cannot approve it; another responder of the provider can', async () => {
+    const { id, approve } = await answeredBy(gw, 'bram');
+    const self = await approve('bram');
+    expect(self.status).toBe(403);
+    expect(self.type).toBe('application/problem+json');
+    expect(self.body.type).toMatch(/\/four-eyes-required$/);
+    expect((await gw.store.requests.get(id))?.state).toBe('answered');
+
+    const second = await approve('bea');
+    expect(second.status).toBe(200);
+    expect(second.body.state).toBe('disclosed');
+    const disclosure = (await gw.store.audit.read(1, 100_000)).find(
+      (e) => e.requestId === id && e.type === 'disclosure',
+    )!;
+    expect([disclosure.actorPartner, disclosure.actorUser]).toEqual(['boatreg-nl', 'bea']);
+    expect(disclosure.data.preparedBy).toEqual({ partnerId: 'boatreg-nl', userId: 'bram' });
+  });
+
+  it('a responder of another provider is no second pair of eyes', async () => {
+    const { approve } = await answeredBy(gw, 'bea');
+    expect((await approve('dirk')).status).toBe(404);
+    expect((await approve('bea')).status).toBe(403);
+    expect((await approve('bram')).status).toBe(200);
+  });
+
+  it("the preparer's name is not shown to the analyst", async () => {
+    const { id, approve } = await answeredBy(gw, 'bram');
+    expect((await approve('bea')).status).toBe(200);
+    const read = await gw.http
+      .get(`/api/v1/requests/${id}`)
+      .set('Authorization', `Bearer ${await gw.token('anna')}`);
+    expect(read.status).toBe(200);
+    expect(JSON.stringify(read.body)).not.toContain('bram');
+  });
+});
+
+describe('without four eyes', () => {
+  it('one responder answers and approves, and the entry names no preparer', async () => {
+    const gw = await gatewayWithFourEyes(false);
+    try {
+      const { id, approve } = await answeredBy(gw, 'bram');
+      expect((await approve('bram')).status).toBe(200);
+      const disclosure = (await gw.store.audit.read(1, 100_000)).find(
+        (e) => e.requestId === id && e.type === 'disclosure',
+      )!;
+      expect(disclosure.data.preparedBy).toBeUndefined();
+    } finally {
+      await gw.close();
+    }
+  });
+});
