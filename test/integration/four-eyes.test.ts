@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { copyOfDemo, edit } from '../helpers/bundle-copy';
 import { boatRequest, createTestGateway, vesselAnswer, type TestGateway } from '../helpers/gateway';
+import { portalSession } from '../helpers/portal-session';
 
 async function gatewayWithFourEyes(fourEyes: boolean): Promise<TestGateway> {
   const dir = copyOfDemo();
@@ -69,6 +70,16 @@ describe('four eyes on an agreement', () => {
     )!;
     expect([disclosure.actorPartner, disclosure.actorUser]).toEqual(['boatreg-nl', 'bea']);
     expect(disclosure.data.preparedBy).toEqual({ partnerId: 'boatreg-nl', userId: 'bram' });
+  });
+
+  it('the portal tells the preparer that another responder approves', async () => {
+    const { id } = await answeredBy(gw, 'bram');
+    const session = await portalSession(gw.http, 'bram');
+    const page = await gw.http.get(`/portal/requests/${id}`).set('Cookie', session.cookie);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(
+      'you prepared this answer, so another responder of your organisation must approve it',
+    );
   });
 
   it('a responder of another provider is no second pair of eyes', async () => {

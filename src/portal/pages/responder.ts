@@ -5,9 +5,10 @@ import { guards } from '../../http/routes';
 import { problems } from '../../http/problem';
 import { handlingOf, handlingView } from '../../requests/handling';
 import type { StoredRequest } from '../../requests/types';
+import { TLP_LEVELS, type Handling, type Tlp } from '../../policy/types';
 import type { UploadMode } from '../../datasets/types';
 import type { QuarantineEntry } from '../../mapping/types';
-import { one } from '../forms';
+import { all, one } from '../forms';
 import { html } from '../html';
 import { csrfField } from '../layout';
 import { exampleFile, exampleFiles } from '../../datasets/demo-seed';
@@ -143,6 +144,8 @@ export async function providerView(ctx: Ctx, request: StoredRequest): Promise<vo
                 ${csrfField(ctx.user.csrf)}
                 <input type="hidden" name="previewVersion" value="${String(request.previewVersion)}" />
                 ${preview?.outputCheck.outcome === 'review' ? html`<label for="approve-reason">Reason for the exception</label><textarea id="approve-reason" name="reason" rows="2" required></textarea>` : ''}
+                ${handlingChoice(request)}
+                ${fourEyesNotice(ctx, request, agreement?.review?.fourEyes === true)}
                 <button type="submit">Approve and release</button>
               </form>
             </div>`
@@ -293,15 +296,18 @@ export function responderRoutes(): PortalRoute[] {
       handler: async (ctx) => {
         // The preview shown on the page (a hidden field): a newer answer is not released unseen.
         const written = one(ctx.form, 'reason');
+        const handling = chosenHandling(ctx);
         const { previewVersion, reason } = validateApprove({
           previewVersion: Number(one(ctx.form, 'previewVersion')),
           ...(written ? { reason: written } : {}),
+          ...(handling ? { handling } : {}),
         });
         const request = await ctx.deps.services.requests.approve(
           ctx.identity,
           idOf(ctx),
           previewVersion,
           reason,
+          handling,
         );
         ctx.redirect(
           `/portal/requests/${request.id}`,
@@ -393,4 +399,48 @@ export function responderRoutes(): PortalRoute[] {
       },
     },
   ];
+}
+
+/**
+ * The handling a responder may set on release: the agreement's TLP or a stricter one, and conditions
+ * added to the agreement's (which all stay). Unchanged, the agreement's handling applies.
+ */
+function handlingChoice(request: StoredRequest) {
+  const agreed = request.decision.obligations.handling;
+  const levels = TLP_LEVELS.slice(TLP_LEVELS.indexOf(agreed.tlp));
+  return html`<fieldset class="stack">
+    <legend>Handling (the agreement's, or stricter)</legend>
+    <label for="approve-tlp">TLP</label>
+    <select id="approve-tlp" name="tlp">
+      ${levels.map((tlp) => html`<option value="${tlp}" ${tlp === agreed.tlp ? 'selected' : ''}>TLP:${tlp}</option>`)}
+    </select>
+    <label for="approve-conditions">Further conditions, one per line (the agreement's stay)</label>
+    <textarea id="approve-conditions" name="conditions" rows="2"></textarea>
+    ${agreed.conditions.map((c) => html`<input type="hidden" name="agreedCondition" value="${c}" />`)}
+  </fieldset>`;
+}
+
+/**
+ * The handling chosen on the approve form: the TLP chosen, the agreement's conditions (hidden fields:
+ * one dropped is refused by the service) and the further ones typed.
+ */
+function chosenHandling(ctx: Ctx): Handling | undefined {
+  const tlp = one(ctx.form, 'tlp');
+  if (!tlp) return undefined;
+  const extra = one(ctx.form, 'conditions')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
+  return { tlp: tlp as Tlp, conditions: [...all(ctx.form, 'agreedCondition'), ...extra] };
+}
+
+/** Under four eyes, the one who prepared the answer is told that another responder releases it. */
+function fourEyesNotice(ctx: Ctx, request: StoredRequest, fourEyes: boolean) {
+  if (!fourEyes || request.preview?.table) return '';
+  const by = request.preview?.preparedBy;
+  const mine = by?.partnerId === ctx.identity.partnerId && by?.userId === ctx.identity.userId;
+  return html`<p class="${mine ? 'error' : 'ok'}" role="note">
+    Four eyes:
+    ${mine ? 'you prepared this answer, so another responder of your organisation must approve it.' : `prepared by ${by?.userId ?? 'nobody named'}; you may approve it as the second responder.`}
+  </p>`;
 }
