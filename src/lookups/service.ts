@@ -85,10 +85,11 @@ export class LookupService {
       fields: [],
       recordRefs: [],
     };
+    // Checked before the quota's place is taken, so nothing between taking and settling it can throw.
+    const checks = body.identifiers.map(checkOne);
     const accreditation = await this.deps.store.accreditations.get(identity.partnerId, identity.userId);
     // The lookup's place in the day's count, taken before the decision: parallel lookups get distinct ones.
     const quota = await takeDailyQuota(this.quotas, identity, agreement, Boolean(accreditation), now);
-    const checks = body.identifiers.map(checkOne);
     try {
       const decision = decide(
         input,
