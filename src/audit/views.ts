@@ -3,8 +3,8 @@
  * two parties to one agreement, and all of such an entry concerns both. Some name partners that are not
  * parties to one another, and there a partner's DPO sees only what concerns its own partner:
  * - a hit/no-hit `lookup` names the requester and every provider that held a record: a provider's DPO
- *   sees only its own hits, the keyed hashes of only the identifiers they answer, and `partners` cut
- *   to the requester and itself;
+ *   sees only its own hits, the keyed hashes of only the identifiers they answer, `partners` cut
+ *   to the requester and itself, and not which of the requester's identifiers were invalid;
  * - a `policy.load` names every partner and lists every agreement: a partner's DPO sees itself and the
  *   agreements its partner is a party to.
  * The requester's DPO (the entry's actor partner) and a supervisor's DPO see the whole entry.
@@ -35,8 +35,8 @@ const field = (value: unknown, key: string): unknown =>
 const CUTS: Record<string, (entry: Entry, viewer: string, partiesOf: PartiesOf) => PartnerView> = {
   lookup: (entry, viewer) => ({
     partners: entry.partners.filter((p) => p === viewer || p === entry.actorPartner),
-    data: { ...entry.data, ...ownHits(entry.data, viewer) },
-    redacted: ['partners', 'data.hits', 'data.identifierHashes'],
+    data: { ...withoutInvalid(entry.data), ...ownHits(entry.data, viewer) },
+    redacted: ['partners', 'data.hits', 'data.identifierHashes', 'data.invalid'],
   }),
   'policy.load': (entry, viewer, partiesOf) => ({
     partners: entry.partners.filter((p) => p === viewer),
@@ -76,6 +76,12 @@ function ownHits(data: Record<string, unknown>, viewer: string): Record<string, 
     }),
     ...(Array.isArray(data.identifierHashes) ? { identifierHashes: places.map((q) => asked[q]) } : {}),
   };
+}
+
+/** The lookup's data less `invalid` (the requester's malformed identifiers: no provider's concern). */
+function withoutInvalid(data: Record<string, unknown>): Record<string, unknown> {
+  const { invalid: _invalid, ...rest } = data;
+  return rest;
 }
 
 /** Entry types whose partner's view names no partner but its actor's and the viewer's. */

@@ -15,20 +15,22 @@ export const LOOKUP_PATH = '/lookups';
 /**
  * A lookup's answer, whatever serves the route (express, or the fast lane): the body validated, the
  * lookup made (a full Five Safes decision, people safe included), a denial thrown as a 403 problem.
+ * `hits` as before (each names its identifier by `query`); `results`: every identifier in request
+ * order, normalised, `hit` / `no-hit` / `invalid` (with the validator's errors), warnings carried.
  */
 export async function answerLookup(
   service: LookupService,
   identity: Identity,
   body: unknown,
   meta: { sourceIp: string; tls: boolean },
-): Promise<{ id: string; decision: unknown; hits: unknown[] }> {
+): Promise<{ id: string; decision: unknown; hits: unknown[]; results: unknown[] }> {
   const result = await service.lookup(identity, validateLookup(body), meta);
   if (result.decision.outcome === 'deny') {
     throw deniedProblem('lookup-denied', 'Lookup denied by the Five Safes', result.decision, {
       lookupId: result.id,
     });
   }
-  return { id: result.id, decision: result.decision, hits: result.hits };
+  return { id: result.id, decision: result.decision, hits: result.hits, results: result.results };
 }
 
 export function lookupRoutes(service: LookupService): RouteSpec[] {

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import type { Identity } from '../auth/identity';
 import type { Secrets } from '../config/secrets';
-import { identifierKey } from '../identifiers';
+import { checkIdentifier, identifierKey, isIdentifierType, type IdentifierIssue } from '../identifiers';
 import type { Agreement, Bundle } from '../policy/types';
 import { countedBy, memoryQuotas, takeDailyQuota, type DailyQuotas } from '../quotas/daily-quotas';
 import { namedInLog, safesSummary } from '../requests/audit-events';
@@ -31,10 +31,26 @@ export interface LookupHit {
   recordRef: string;
 }
 
+/**
+ * What became of one asked identifier, in request order: `invalid` ones (the validator's errors) are
+ * never looked up, so "no-hit" always means a well-formed identifier was searched and not found.
+ * Warnings (e.g. a European VIN whose position 9 is no check digit) do not stop the search.
+ */
+export interface LookupIdentifierResult {
+  query: number;
+  type: string;
+  /** The type's normalised form of the value (the requester's own input, tidied). */
+  normalised: string;
+  status: 'hit' | 'no-hit' | 'invalid';
+  errors?: IdentifierIssue[];
+  warnings?: IdentifierIssue[];
+}
+
 export interface LookupResult {
   id: string;
   decision: Decision;
   hits: LookupHit[];
+  results: LookupIdentifierResult[];
 }
 
 export interface LookupServiceDeps {
@@ -69,6 +85,8 @@ export class LookupService {
       fields: [],
       recordRefs: [],
     };
+    // Checked before the quota's place is taken, so nothing between taking and settling it can throw.
+    const checks = body.identifiers.map(checkOne);
     const accreditation = await this.deps.store.accreditations.get(identity.partnerId, identity.userId);
     // The lookup's place in the day's count, taken before the decision: parallel lookups get distinct ones.
     const quota = await takeDailyQuota(this.quotas, identity, agreement, Boolean(accreditation), now);
@@ -79,9 +97,10 @@ export class LookupService {
         { now, sourceIp: meta.sourceIp, tls: meta.tls, accreditation, requestsToday: quota?.before ?? 0 },
         bundle,
       );
-      const hits = decision.outcome === 'permit' && agreement ? await this.hits(agreement, body) : [];
+      const hits = decision.outcome === 'permit' && agreement ? await this.hits(agreement, body, checks) : [];
       const id = crypto.randomUUID();
       const providersHit = [...new Set(hits.map((h) => h.providerId))];
+      const compactly = loggedCompactly(decision);
       // The log entry is the lookup's only record; a quota's count is loaded from these entries.
       await this.deps.store.lookups.create([
         {
@@ -97,26 +116,36 @@ export class LookupService {
             safes: safesSummary(decision),
             purpose: body.purpose,
             caseRef: body.caseRef,
-            ...namedInLog(this.deps.secrets.identifierKey, body, loggedCompactly(decision)),
+            ...namedInLog(this.deps.secrets.identifierKey, body, compactly),
             // Each hit names the identifier it answers (its place in identifierHashes): a provider's
             // DPO sees only the hashes of the identifiers that hit that provider (audit/views.ts).
             hits: hits.map((h) => ({ providerId: h.providerId, recordRef: h.recordRef, query: h.query })),
+            // Which identifiers were not looked up, and why (codes only: no value). Cut from a provider's view.
+            ...(checks.some((c) => !c.valid) ? { invalid: invalidInLog(checks, compactly) } : {}),
           },
         },
       ]);
-      return { id, decision, hits };
+      return { id, decision, hits, results: resultsOf(checks, hits) };
     } finally {
       quota?.settle();
     }
   }
 
   /** The hits of a permitted lookup: only providers party to the agreement, only their lookup datasets. */
-  private async hits(agreement: Agreement, body: LookupInput): Promise<LookupHit[]> {
+  private async hits(
+    agreement: Agreement,
+    body: LookupInput,
+    checks: readonly IdentifierCheckOf[],
+  ): Promise<LookupHit[]> {
     const scopes = lookupDatasets(agreement)
       .filter((d) => agreement.parties.providers.includes(d.provider))
       .map((d) => ({ providerId: d.provider, datasetId: d.id }));
-    const keys = body.identifiers.map((i) => identifierKey(i.type, i.value));
-    const found = await this.deps.store.datasets.lookup([...new Set(keys)], scopes);
+    // An invalid identifier is never searched: its key is left out (undefined) and finds nothing.
+    const keys = body.identifiers.map((i, q) =>
+      checks[q].valid ? identifierKey(i.type, i.value) : undefined,
+    );
+    const asked = [...new Set(keys.filter((k): k is string => k !== undefined))];
+    const found = asked.length ? await this.deps.store.datasets.lookup(asked, scopes) : [];
     return keys.flatMap((key, query) =>
       found
         .filter((h) => h.identifierKey === key)
@@ -129,4 +158,50 @@ export class LookupService {
         })),
     );
   }
+}
+
+interface IdentifierCheckOf {
+  type: string;
+  valid: boolean;
+  value: string;
+  errors: IdentifierIssue[];
+  warnings: IdentifierIssue[];
+}
+
+/** The validator's verdict on one asked identifier (the schema has already held its type to the six). */
+function checkOne(identifier: { type: string; value: string }): IdentifierCheckOf {
+  const type = identifier.type;
+  if (!isIdentifierType(type)) {
+    // Unreachable behind the schema; fail closed rather than search an unchecked value.
+    const unknown = { code: 'IDENTIFIER_TYPE_UNKNOWN', message: 'not a known identifier type' };
+    return { type, valid: false, value: identifier.value, errors: [unknown], warnings: [] };
+  }
+  return { type, ...checkIdentifier(type, identifier.value) };
+}
+
+/**
+ * The invalid identifiers' places and codes; for an entry logged compactly (an over-limit or unknown
+ * caller's lookup: requests/denials.ts) only how many and which codes, so the entry stays bounded.
+ */
+function invalidInLog(checks: readonly IdentifierCheckOf[], compactly: boolean): unknown {
+  const codesOf = (c: IdentifierCheckOf) => [...new Set(c.errors.map((e) => e.code))];
+  const invalid = checks.flatMap((c, query) => (c.valid ? [] : [{ query, codes: codesOf(c) }]));
+  if (!compactly) return invalid;
+  return { count: invalid.length, codes: [...new Set(invalid.flatMap((i) => i.codes))].sort() };
+}
+
+/** Each asked identifier's answer in request order (a denied lookup has no hits: all its valid ones no-hit). */
+function resultsOf(
+  checks: readonly IdentifierCheckOf[],
+  hits: readonly LookupHit[],
+): LookupIdentifierResult[] {
+  const hit = new Set(hits.map((h) => h.query));
+  return checks.map((c, query) => ({
+    query,
+    type: c.type,
+    normalised: c.value,
+    status: !c.valid ? 'invalid' : hit.has(query) ? 'hit' : 'no-hit',
+    ...(c.errors.length ? { errors: c.errors } : {}),
+    ...(c.warnings.length ? { warnings: c.warnings } : {}),
+  }));
 }

@@ -157,3 +157,26 @@ export function timeLeft(expiresAt: string | null, now: Date): string {
   const minutes = Math.floor((ms % 3_600_000) / 60_000);
   return days > 0 ? `${days} days ${hours} hours` : `${hours} hours ${minutes} minutes`;
 }
+
+/** A table of ready rows under plain column headings, captioned unless the caption is ''. */
+export function simpleTable(caption: string, headings: readonly string[], rows: readonly Html[]): Html {
+  return html`<div class="table-wrap">
+    <table>
+      ${
+        caption
+          ? html`<caption>
+              ${caption}
+            </caption>`
+          : ''
+      }
+      <thead>
+        <tr>
+          ${headings.map((h) => html`<th scope="col">${h}</th>`)}
+        </tr>
+      </thead>
+      <tbody>
+        ${rows}
+      </tbody>
+    </table>
+  </div>`;
+}

@@ -40,7 +40,7 @@ it('follows the README tour from search to the DPO’s review by clicking', asyn
   await page.fill('#identifiers', 'hin:NL-HXAB7A33G293');
   await page.fill('#caseRef', CASE);
   await page.click('button:has-text("Search")');
-  const hits = page.locator('main table tbody tr');
+  const hits = page.locator('main table:has(caption:has-text("Hits")) tbody tr');
   expect(await hits.allInnerTexts()).toEqual([
     expect.stringContaining('boatreg-nl'),
     expect.stringContaining('insureco'),

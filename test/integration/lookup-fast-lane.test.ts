@@ -110,6 +110,19 @@ describe('the lookup fast lane answers as the express route does', () => {
       () => ({ type: json, body: lookupBody({ identifiers: [{ type: 'hin', value: 'NL-ZZZ99999A999' }] }) }),
       200,
     ],
+    [
+      'valid and invalid identifiers (a hull number of the wrong length)',
+      () => ({
+        type: json,
+        body: lookupBody({
+          identifiers: [
+            { type: 'hin', value: 'NL-HXAB7A33' },
+            { type: 'hin', value: 'nl-hxab7a33g293' },
+          ],
+        }),
+      }),
+      200,
+    ],
     ['a charset in the type', () => ({ type: 'application/json; charset=UTF-8', body: lookupBody() }), 200],
     ['a byte order mark', () => ({ type: json, body: `\ufeff${lookupBody()}` }), 200],
     [

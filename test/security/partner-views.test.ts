@@ -97,7 +97,7 @@ describe("item 10a: each partner's view of a log entry", () => {
     const hits = mine.data.hits as { providerId: string }[];
     expect(hits.length).toBeGreaterThan(0);
     expect(hits.every((h) => h.providerId === 'boatreg-nl')).toBe(true);
-    expect(mine.redacted).toEqual(['partners', 'data.hits', 'data.identifierHashes']);
+    expect(mine.redacted).toEqual(['partners', 'data.hits', 'data.identifierHashes', 'data.invalid']);
     const text = JSON.stringify(
       await gw.http
         .get('/api/v1/audit/events?limit=1000')
@@ -134,7 +134,7 @@ describe("item 10a: each partner's view of a log entry", () => {
     expect(checked).toMatchObject({
       ok: true,
       seq: whole.seq,
-      redacted: { cut: ['partners', 'data.hits', 'data.identifierHashes'] },
+      redacted: { cut: ['partners', 'data.hits', 'data.identifierHashes', 'data.invalid'] },
     });
     const file = path.join(gw.dataDir, 'bea-receipt.json');
     fs.writeFileSync(file, receiptText(res.body));
@@ -163,7 +163,7 @@ describe("item 10a: each partner's view of a log entry", () => {
     const line = lines.find((l) => l.kind === 'entry' && l.seq === whole.seq);
     expect(line).toMatchObject({
       hash: whole.hash,
-      redacted: ['partners', 'data.hits', 'data.identifierHashes'],
+      redacted: ['partners', 'data.hits', 'data.identifierHashes', 'data.invalid'],
     });
     const csv = await gw.http.get('/api/v1/audit/export?format=csv').set(auth.bea);
     expect(csv.text).not.toContain('insureco');

@@ -139,7 +139,7 @@ describe("hole R2/R3: a provider DPO's view of a lookup keeps the hashes of its 
     expect(mine.seq).toBe(whole.seq);
     expect(hashes(mine)).toEqual([hashes(whole)[0]]);
     expect(mine.data.hits).toEqual([expect.objectContaining({ providerId: 'insureco', query: 0 })]);
-    expect(mine.redacted).toEqual(['partners', 'data.hits', 'data.identifierHashes']);
+    expect(mine.redacted).toEqual(['partners', 'data.hits', 'data.identifierHashes', 'data.invalid']);
     for (const format of ['jsonl', 'csv']) {
       const exported = await gw.http.get(`/api/v1/audit/export?format=${format}`).set(auth.ines);
       expect(exported.status).toBe(200);

@@ -10,9 +10,10 @@ import type { RequestInput } from '../../safes/types';
 import { ProblemError, problems } from '../../http/problem';
 import { all, one } from '../forms';
 import { html } from '../html';
+import { identifierResultsTable } from '../identifier-results';
 import { csrfField } from '../layout';
 import type { Ctx, PortalRoute } from '../portal';
-import { decisionView, recordsTable, refusalView, stateLabel, timeLeft } from '../views';
+import { decisionView, recordsTable, refusalView, simpleTable, stateLabel, timeLeft } from '../views';
 import { providerView } from './responder';
 
 const validateCreate = bodyValidator<RequestInput>(schemas.requestCreate);
@@ -89,6 +90,7 @@ export function analystRoutes(): PortalRoute[] {
             403,
           );
         }
+        const invalidCount = result.results.filter((r) => r.status === 'invalid').length;
         const rows = result.hits.map(
           (h) =>
             html`<tr>
@@ -107,26 +109,13 @@ export function analystRoutes(): PortalRoute[] {
           'Search results',
           html`<p class="ok" role="status">
               ${result.hits.length ? `${result.hits.length} hit(s)` : 'No hit'} for
-              ${input.identifiers.length} identifier(s). Hits name who holds a record, never its content.
+              ${input.identifiers.length}
+              identifier(s)${invalidCount ? `, ${invalidCount} invalid and not searched` : ''}. Hits name who
+              holds a record, never its content.
             </p>
+            ${identifierResultsTable(result.results, input.identifiers)}
             ${
-              result.hits.length
-                ? html`<div class="table-wrap">
-                    <table>
-                      <thead>
-                        <tr>
-                          <th scope="col">Identifier</th>
-                          <th scope="col">Held by</th>
-                          <th scope="col">Object</th>
-                          <th scope="col">Next</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        ${rows}
-                      </tbody>
-                    </table>
-                  </div>`
-                : ''
+              result.hits.length ? simpleTable('Hits', ['Identifier', 'Held by', 'Object', 'Next'], rows) : ''
             }
             <p><a href="/portal/lookup">New search</a></p>`,
         );

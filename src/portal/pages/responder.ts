@@ -13,7 +13,7 @@ import { html } from '../html';
 import { csrfField } from '../layout';
 import { exampleFile, exampleFiles } from '../../datasets/demo-seed';
 import { formatOf, streamOf, type Ctx, type PortalRoute } from '../portal';
-import { recordsTable, stateLabel } from '../views';
+import { recordsTable, simpleTable, stateLabel } from '../views';
 import { validateApprove, validateDecline } from '../../requests/routes';
 import { idOf } from './analyst';
 
@@ -232,24 +232,11 @@ export function responderRoutes(): PortalRoute[] {
         ctx.render(
           'Inbox',
           items.length
-            ? html`<div class="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Case</th>
-                      <th scope="col">From</th>
-                      <th scope="col">Purpose</th>
-                      <th scope="col">Legal basis</th>
-                      <th scope="col">Fields asked</th>
-                      <th scope="col">Our matching records</th>
-                      <th scope="col">State</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${rows}
-                  </tbody>
-                </table>
-              </div>`
+            ? simpleTable(
+                '',
+                ['Case', 'From', 'Purpose', 'Legal basis', 'Fields asked', 'Our matching records', 'State'],
+                rows,
+              )
             : html`<p>No open requests.</p>`,
         );
       },
