@@ -83,6 +83,21 @@ describe('policy bundle', () => {
     ]);
   });
 
+  it('takes the totals rule and the OpenSAFELY profile, and names an unknown one', async () => {
+    const dir = copyOfDemo();
+    const file = path.join(dir, 'agreements', 'stolen-vehicles.yaml');
+    edit(file, 'roundingBase: 5 }', 'roundingBase: 5, totals: rounded, profile: opensafly }');
+    const at = 'agreements/stolen-vehicles.yaml: /safes/output/aggregates/sdc';
+    expect(problemsOf(dir)).toEqual([
+      `${at}/totals: must be one of published, none`,
+      `${at}/profile: must be one of opensafely`,
+    ]);
+    edit(file, 'totals: rounded, profile: opensafly', 'totals: none, profile: opensafely');
+    const bundle = await loadBundle(dir);
+    const sdc = bundle.agreements.get('stolen-vehicles')?.safes.output.aggregates?.sdc;
+    expect(sdc).toMatchObject({ totals: 'none', profile: 'opensafely' });
+  });
+
   it('refuses issuer assurance settings that are out of range or not sets of methods', () => {
     const dir = copyOfDemo();
     const file = path.join(dir, 'partners.yaml');
