@@ -44,7 +44,7 @@ describe('policy bundle', () => {
     edit(file, 'minVettingLevel: nine', 'minVettingLevel: 2');
     edit(file, 'tlp: BEIGE', 'tlp: AMBER');
     expect(problemsOf(dir)).toEqual([
-      'agreements/stolen-boats.yaml: /datasets/0/fields/10: unknown canonical field "owner.shoeSize"',
+      'agreements/stolen-boats.yaml: /datasets/0/fields/11: unknown canonical field "owner.shoeSize"',
       'agreements/stolen-boats.yaml: /datasets/0/generalise/owner.postcode: is not an allowed field',
     ]);
   });
@@ -72,7 +72,7 @@ describe('policy bundle', () => {
     const dir = copyOfDemo();
     const file = path.join(dir, 'agreements', 'stolen-vehicles.yaml');
     edit(file, 'dimensions: [objectType,', 'dimensions: [shoeSize, identifier, owner.name, objectType,');
-    edit(file, 'measures: [year]', 'measures: [make, linkId, year]');
+    edit(file, 'measures: [year,', 'measures: [make, linkId, year,');
     const at = 'agreements/stolen-vehicles.yaml: /safes/output/aggregates';
     expect(problemsOf(dir)).toEqual([
       `${at}/dimensions/0: unknown canonical field "shoeSize"`,
