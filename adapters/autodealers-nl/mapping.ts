@@ -10,6 +10,7 @@ import {
   compileSourceSchema,
   identifierEntries,
   intCell,
+  numberCell,
   serialPart,
   groupByLink,
 } from '../../src/mapping/kit';
@@ -32,6 +33,7 @@ export const CSV_COLUMNS = [
   'buyer_dob',
   'buyer_postcode',
   'sale_date',
+  'sale_price',
 ] as const;
 export type AutodealersColumn = (typeof CSV_COLUMNS)[number];
 /** A ledger row as read from CSV (unmap returns this form, every column present, '' when absent). */
@@ -50,6 +52,13 @@ type Sale = {
   buyer_dob?: string;
   buyer_postcode?: string;
   sale_date?: string;
+  sale_price?: number;
+};
+
+/** Columns read as numbers; a cell that is not one stays text and fails the schema. */
+const NUMBER_CELLS: Partial<Record<AutodealersColumn, (value: unknown) => number | string | undefined>> = {
+  year: intCell,
+  sale_price: numberCell,
 };
 
 const checkSource = compileSourceSchema(schema);
@@ -59,8 +68,7 @@ export function mapAutodealers(
   rowNumber: number,
 ): MappedRow | { quarantine: QuarantineEntry[] } {
   const source: Record<string, unknown> = {};
-  for (const column of CSV_COLUMNS)
-    source[column] = column === 'year' ? intCell(raw.year) : cell(raw[column]);
+  for (const column of CSV_COLUMNS) source[column] = (NUMBER_CELLS[column] ?? cell)(raw[column]);
   compactObject(source);
   const problems = checkSource(source, rowNumber);
   if (problems.length) return { quarantine: problems };
@@ -96,6 +104,8 @@ export function mapAutodealers(
       model: sale.model,
       colour: sale.colour,
       year: sale.year,
+      // The vehicle is sold, with its engine: a table sums each sale once, on the vehicle.
+      salePrice: sale.sale_price,
       owner: owner(),
     });
 
@@ -150,6 +160,7 @@ export function unmapAutodealers(records: CanonicalRecord[]): AutodealersRow[] {
       buyer_dob: text(owner?.dateOfBirth),
       buyer_postcode: text(owner?.postcode),
       sale_date: text(owner?.since),
+      sale_price: text(vehicles[0]?.salePrice),
     };
   });
 }

@@ -219,7 +219,7 @@ export function mapBoatreg(
   const engines = (row.engines ?? []).map((engine, i) => {
     const check = checkSerial(engine.serial, engine.make);
     entries.push(...identifierEntries(check, rowNumber, name(engineSerialPointer(i)), warnings));
-    return { value: check.value, make: cell(engine.make) };
+    return { value: check.value, make: cell(engine.make), powerKw: engine.powerKw };
   });
   if (!registration && hulls.length === 0) {
     entries.push({
@@ -273,6 +273,7 @@ export function mapBoatreg(
         status,
         identifier: { type: 'engine-serial', value: engine.value },
         make: engine.make,
+        powerKw: engine.powerKw,
         owner: owner && { ...owner },
       }),
     );
@@ -297,7 +298,7 @@ export function unmapBoatreg(records: CanonicalRecord[]): BoatregRow[] {
       .sort((a, b) => a.n - b.n)
       .map(({ record }) => {
         const { manufacturer, serial } = serialPart(record.identifier.value);
-        return { make: record.make ?? manufacturer, serial };
+        return compactObject({ make: record.make ?? manufacturer, serial, powerKw: record.powerKw });
       });
     return compactObject({
       registrationNo: registration?.identifier.value,

@@ -23,7 +23,14 @@ export type Kind = 'vehicle' | 'boat';
 export type ClaimIdentifier = { scheme: Scheme; value: string; make?: string };
 export type Claim = {
   claimId: string;
-  insuredObject: { kind: Kind; identifiers: ClaimIdentifier[]; make?: string; model?: string; year?: number };
+  insuredObject: {
+    kind: Kind;
+    identifiers: ClaimIdentifier[];
+    make?: string;
+    model?: string;
+    year?: number;
+    insuredValue?: number;
+  };
   theft: { date: string; place?: string };
   reportedAt?: string;
 };
@@ -98,6 +105,8 @@ export function mapInsureco(
         make,
         model: engine ? undefined : cell(object.model),
         year: engine ? undefined : object.year,
+        // The object is insured, not its engine: a table sums each claim's value once.
+        insuredValue: engine ? undefined : object.insuredValue,
         theft: { ...theft },
       }),
     );
@@ -158,6 +167,7 @@ export function unmapInsureco(records: CanonicalRecord[]): Claim[] {
         make: objectRecord?.make,
         model: objectRecord?.model,
         year: objectRecord?.year,
+        insuredValue: objectRecord?.insuredValue,
       }),
       theft: compactObject({ date: theft.date ?? '', place: theft.place }),
     };

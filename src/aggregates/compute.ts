@@ -42,6 +42,8 @@ export async function contributions(
   query: AggregateQuery,
   objectTypes: ReadonlySet<string>,
   obligations: Obligations = {},
+  /** Called with each record that contributes (one per object), e.g. to note its data subject. */
+  contributed: (record: DatasetRecord['record']) => void = () => {},
 ): Promise<Contribution[]> {
   const seen = new Set<string>();
   const out: Contribution[] = [];
@@ -51,6 +53,7 @@ export async function contributions(
     const object = `${record.objectType}|${linkId ?? sourceRef}`;
     if (seen.has(object)) continue;
     seen.add(object);
+    contributed(record);
     const group = query.groupBy.map((d) => groupValue(record, d, obligations));
     if (query.measure === 'count') {
       out.push({ group });

@@ -4,6 +4,8 @@
  * happens next: released, held for the provider's approval (always for a `review` table), or withheld.
  */
 import type { Agreement } from '../policy/types';
+import type { CanonicalRecord } from '../records/canonical';
+import { subjectHashes } from '../requests/audit-events';
 import { aggregate, publishedView, type PublishedTable, type SdcOutcome } from '../sdc';
 import type { Reason } from '../safes/types';
 import type { Store } from '../store/port';
@@ -15,6 +17,11 @@ export interface TableOutcome {
   table: PublishedTable;
   sdc: { outcome: SdcOutcome; applied: string[]; cells: number; suppressed: number; reasons: Reason[] };
   next: 'release' | 'approval' | 'withheld';
+  /**
+   * Keyed hashes of the data subjects (owners) of the records that contributed, so "who saw data about
+   * this person" finds the table too. For the log only: never released.
+   */
+  subjectHashes: string[];
 }
 
 export async function computeTable(
@@ -23,15 +30,20 @@ export async function computeTable(
   providerId: string,
   datasetId: string,
   query: AggregateQuery,
+  subjectKey: Buffer,
 ): Promise<TableOutcome> {
   const dataset = agreement.datasets.find((d) => d.id === datasetId && d.provider === providerId);
   const rules = agreement.safes.output.aggregates;
   if (!dataset || !rules) throw new Error('an aggregate was permitted without its dataset or rules');
+  const owners: CanonicalRecord[] = [];
   const rows = await contributions(
     store.datasets.records(providerId, datasetId),
     query,
     new Set(dataset.objectTypes),
     dataset.generalise,
+    (record) => {
+      if (record.owner?.name) owners.push({ owner: { name: record.owner.name } } as CanonicalRecord);
+    },
   );
   const result = aggregate(rows, query.groupBy, query.measure, rules.sdc);
   const cells = [
@@ -59,6 +71,7 @@ export async function computeTable(
       reasons: codes.map((code) => ({ code, message: SDC_MESSAGES[code] ?? code })),
     },
     next,
+    subjectHashes: subjectHashes(subjectKey, owners),
   };
 }
 

@@ -109,6 +109,10 @@ export interface AggregateRules {
     checkMissingValues?: boolean;
     actions?: Array<'suppress' | 'round'> | ['withhold'];
     roundingBase?: number;
+    /** 'none': no totals or margins are published (default 'published': true totals, checked and rounded). */
+    totals?: 'published' | 'none';
+    /** A named set of rules (src/sdc/rules.ts SDC_PROFILES); the settings beside it override it. */
+    profile?: 'opensafely';
   };
 }
 

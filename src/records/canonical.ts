@@ -33,6 +33,12 @@ export interface CanonicalRecord {
   model?: string;
   colour?: string;
   year?: number;
+  /** An engine's power in kW. */
+  powerKw?: number;
+  /** What the object is insured for, in euros (an insurer's claim). */
+  insuredValue?: number;
+  /** What the object was sold for, in euros (a dealer's sale). */
+  salePrice?: number;
   theft?: { date?: string; place?: string };
   /** The last known owner: personal data, released only as an agreement allows. `since` = acquired on. */
   owner?: { name?: string; dateOfBirth?: string; address?: string; postcode?: string; since?: string };
@@ -64,6 +70,9 @@ export const FIELD_CATALOGUE: Readonly<Record<string, FieldInfo>> = {
   model: { classification: 'public', personal: false },
   colour: { classification: 'public', personal: false },
   year: { classification: 'public', personal: false, numeric: true },
+  powerKw: { classification: 'public', personal: false, numeric: true },
+  insuredValue: { classification: 'internal', personal: false, numeric: true },
+  salePrice: { classification: 'internal', personal: false, numeric: true },
   'theft.date': { classification: 'internal', personal: false },
   'theft.place': { classification: 'internal', personal: false },
   'owner.name': { classification: 'restricted', personal: true, identifying: true },

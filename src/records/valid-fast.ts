@@ -28,6 +28,17 @@ function optionalText(value: unknown, max: number): boolean {
   return value === undefined || text(value, max);
 }
 
+/** A finite number within [minimum, maximum], or absent. */
+function optionalNumber(value: unknown, limits: { minimum: number; maximum: number }): boolean {
+  return (
+    value === undefined ||
+    (typeof value === 'number' &&
+      Number.isFinite(value) &&
+      value >= limits.minimum &&
+      value <= limits.maximum)
+  );
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -77,6 +88,9 @@ export function surelyValid(record: unknown): boolean {
       case 'model':
       case 'colour':
       case 'year':
+      case 'powerKw':
+      case 'insuredValue':
+      case 'salePrice':
       case 'owner':
         break;
       case 'name':
@@ -113,6 +127,9 @@ export function surelyValid(record: unknown): boolean {
         Number.isInteger(year) &&
         year >= P.year.minimum &&
         year <= P.year.maximum)) &&
+    optionalNumber(record.powerKw, P.powerKw) &&
+    optionalNumber(record.insuredValue, P.insuredValue) &&
+    optionalNumber(record.salePrice, P.salePrice) &&
     validOwner(record.owner)
   );
 }

@@ -120,11 +120,37 @@ export function stateEvent(
   };
 }
 
-export function disclosureEvent(
+/**
+ * A disclosure's log entries. A table's data subjects go in an entry of their own
+ * (`disclosure.subjects`, found by "who saw data about X"), not in the disclosure entry: that entry is
+ * the analyst's receipt, and the hashes would give the analyst an exact, unrounded count of
+ * contributors and a way to link tables by person.
+ */
+export function disclosureEvents(
   request: StoredRequest,
   actor: Actor,
   preview: Preview,
   extra: Record<string, unknown> = {},
+): AuditEventInput[] {
+  if (!preview.table) return [disclosureEvent(request, actor, preview, extra)];
+  const disclosure = disclosureEvent(request, actor, { ...preview, subjectHashes: [] }, extra);
+  if (preview.subjectHashes.length === 0) return [disclosure];
+  return [
+    disclosure,
+    {
+      ...base(request, actor),
+      type: 'disclosure.subjects',
+      outcome: 'disclosed',
+      data: { kind: 'aggregate', subjectHashes: preview.subjectHashes },
+    },
+  ];
+}
+
+function disclosureEvent(
+  request: StoredRequest,
+  actor: Actor,
+  preview: Preview,
+  extra: Record<string, unknown>,
 ): AuditEventInput {
   const { obligations } = request.decision;
   return {

@@ -25,7 +25,7 @@ import { countedBy, memoryQuotas, takeDailyQuota, type DailyQuotas } from '../qu
 import {
   actorOf,
   decisionEvent,
-  disclosureEvent,
+  disclosureEvents,
   identifierHashes,
   safesSummary,
   stateEvent,
@@ -136,13 +136,15 @@ export class RequestService {
         input.providerId,
         input.datasetId,
         input.query,
+        this.deps.secrets.identifierKey,
       );
       request.preview = {
         records: [],
         table: outcome.table,
         outputCheck: { outcome: outcome.sdc.outcome, reasons: outcome.sdc.reasons },
         identifierHashes: [],
-        subjectHashes: [],
+        // Logged with the disclosure (never released): "who saw data about X" finds tables too.
+        subjectHashes: outcome.subjectHashes,
         quarantine: [],
       };
       request.previewVersion = 1;
@@ -158,7 +160,7 @@ export class RequestService {
           sdc: { ...outcome.sdc, reasons: outcome.sdc.reasons.map((r) => r.code) },
         }),
       );
-      if (request.state === 'disclosed') events.push(disclosureEvent(request, actor, request.preview));
+      if (request.state === 'disclosed') events.push(...disclosureEvents(request, actor, request.preview));
     } else {
       events.push(stateEvent(request, actor, null));
     }
@@ -353,7 +355,7 @@ export class RequestService {
       ['answered'],
       patch,
       exception,
-      (updated) => [disclosureEvent(updated, actorOf(identity), released, exception)],
+      (updated) => disclosureEvents(updated, actorOf(identity), released, exception),
       previewVersion,
     );
   }

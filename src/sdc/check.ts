@@ -22,6 +22,7 @@ export interface EntryRef {
 
 /** The suppressed entries that the published values determine uniquely (empty = safe). */
 export function determinedEntries(table: TableResult): EntryRef[] {
+  if (table.totals === 'none') return []; // no totals published: the cells stand in no equation
   const entries: Array<{ ref: EntryRef; known: boolean }> = [];
   const add = (kind: EntryRef['kind'], key: string[], value: number | null): number => {
     entries.push({ ref: { kind, key }, known: value !== null });

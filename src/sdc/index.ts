@@ -4,7 +4,7 @@
  * round.ts for rounding and check.ts for the independent recoverability audit).
  */
 export * from './types';
-export { DEFAULT_SDC_RULES, RATIO_TOLERANCE, resolveRules, evaluateCell } from './rules';
+export { DEFAULT_SDC_RULES, SDC_PROFILES, RATIO_TOLERANCE, resolveRules, evaluateCell } from './rules';
 export type { CellStats } from './rules';
 export { roundHalfUp } from './round';
 export { protectGrid, protectLine, gridDetermined } from './suppress';

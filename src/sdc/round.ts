@@ -4,10 +4,9 @@
  * - Every cell is rounded to the nearest multiple of `base`, ties HALF-UP (towards +Infinity):
  *   round(v) = floor(v / base + 1/2) * base, so with base 5: 2 -> 0, 2.5 -> 5, 7 -> 5, 7.5 -> 10, 12 -> 10.
  *   (ACRO's round mitigation uses pandas' round(), i.e. ties to even: 2.5 -> 0, 7.5 -> 10.)
- * - Totals are NEVER rounded independently: every margin is recomputed as the sum of the rounded cells
- *   of its line (including the rounded value of a suppressed cell, which stays hidden), so published
- *   totals always equal the sum of published (and hidden) rounded cells and are themselves multiples of
- *   the base. ACRO likewise aggregates the rounded cells for the margins.
+ * - Totals are rounded on their own, from their TRUE value, like a cell (table.ts): the sum of rounded
+ *   cells can be far from the truth (42 cells of 1 round to 0, their true total 42 to 40), so a
+ *   published total is within base/2 of the true total but need not equal the sum of the published cells.
  * - Rounding does not cure a primary failure: cells are still checked on their true contributions, and a
  *   table whose failing cells were only rounded has outcome 'fail' (see table.ts).
  */

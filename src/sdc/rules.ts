@@ -41,7 +41,7 @@
  *   (suppressed, or the table withheld): the most conservative table is produced for the reviewer.
  * - not implemented: ACRO's "all-values-are-same" check, degrees-of-freedom and survival checks.
  */
-import type { Measure, SdcReason, SdcRules } from './types';
+import type { Measure, SdcProfile, SdcReason, SdcRules, SdcSettings } from './types';
 
 export const DEFAULT_SDC_RULES: SdcRules = Object.freeze({
   threshold: 10,
@@ -51,13 +51,35 @@ export const DEFAULT_SDC_RULES: SdcRules = Object.freeze({
   checkMissingValues: true,
   actions: Object.freeze(['suppress']) as unknown as SdcRules['actions'],
   roundingBase: 5,
+  totals: 'published',
 }) as SdcRules;
+
+/**
+ * OpenSAFELY's rule for outputs: a count of 7 or less is redacted (threshold 8: 7 fails, 8 passes), every
+ * other count is rounded to the nearest 5 (8..12 -> 10, 13..17 -> 15; a count has no ties), and no totals
+ * are published, which is why it needs no secondary suppression. Sums keep the default dominance and
+ * p-ratio. (OpenSAFELY's other rule, "midpoint 6" rounding, ceil(n / 6) * 6 - 3, is not this one.)
+ */
+export const SDC_PROFILES: Readonly<Record<SdcProfile, Partial<SdcRules>>> = Object.freeze({
+  opensafely: Object.freeze({
+    threshold: 8,
+    zerosDisclosive: true,
+    actions: ['suppress', 'round'] as SdcRules['actions'],
+    roundingBase: 5,
+    totals: 'none' as const,
+  }),
+});
 
 /** Ratios this close to a rule parameter are treated as equal to it. */
 export const RATIO_TOLERANCE = 1e-9;
 
 /** Merge partial rules over the defaults and validate them; throws RangeError/TypeError when invalid. */
-export function resolveRules(partial: Partial<SdcRules> = {}): SdcRules {
+export function resolveRules(settings: SdcSettings = {}): SdcRules {
+  const { profile, ...own } = settings;
+  if (profile !== undefined && !Object.hasOwn(SDC_PROFILES, profile)) {
+    throw new RangeError(`unknown SDC profile ${JSON.stringify(profile)}`);
+  }
+  const partial: Partial<SdcRules> = { ...(profile ? SDC_PROFILES[profile] : {}), ...own };
   const dominance = { ...DEFAULT_SDC_RULES.dominance, ...(partial.dominance ?? {}) };
   const rules: SdcRules = {
     threshold: partial.threshold ?? DEFAULT_SDC_RULES.threshold,
@@ -67,6 +89,7 @@ export function resolveRules(partial: Partial<SdcRules> = {}): SdcRules {
     checkMissingValues: partial.checkMissingValues ?? DEFAULT_SDC_RULES.checkMissingValues,
     actions: [...(partial.actions ?? DEFAULT_SDC_RULES.actions)] as SdcRules['actions'],
     roundingBase: partial.roundingBase ?? DEFAULT_SDC_RULES.roundingBase,
+    totals: partial.totals ?? DEFAULT_SDC_RULES.totals,
   };
   if (!Number.isInteger(rules.threshold) || rules.threshold < 0) {
     throw new RangeError(`threshold must be a non-negative integer, got ${String(rules.threshold)}`);
@@ -85,6 +108,9 @@ export function resolveRules(partial: Partial<SdcRules> = {}): SdcRules {
   }
   if (typeof rules.zerosDisclosive !== 'boolean' || typeof rules.checkMissingValues !== 'boolean') {
     throw new TypeError('zerosDisclosive and checkMissingValues must be booleans');
+  }
+  if (rules.totals !== 'published' && rules.totals !== 'none') {
+    throw new RangeError(`totals must be 'published' or 'none', got ${JSON.stringify(rules.totals)}`);
   }
   const actions: string[] = rules.actions;
   for (const a of actions) {

@@ -13,19 +13,22 @@
  *   separately requested tables is not coordinated). groupBy [] gives one cell (key []) equal to the total.
  * - Margins are checked with the same primary rules as cells (on all their contributions), so a
  *   disclosive margin (e.g. below the threshold, or dominated) is suppressed too.
- * - Published totals are TRUE totals (the sum over all cells of the line, suppressed ones included), or,
- *   after 'round', the sum of the rounded cells of the line (suppressed cells' rounded values included,
- *   never a total rounded on its own). So the published table is exactly additive, and secondary
- *   suppression (suppress.ts) makes sure that no suppressed entry is determined by it; `recoverable`
- *   (check.ts) audits that. (ACRO instead recomputes totals after deleting the suppressed cells' records,
+ * - Published totals are TRUE totals (the sum over all cells of the line, suppressed ones included),
+ *   checked like a cell and, after 'round', rounded on their own like a cell. (Never the sum of the
+ *   rounded cells: 42 cells of 1 would publish a total of 0.) Without rounding the table is exactly
+ *   additive; secondary suppression (suppress.ts) makes sure that no suppressed entry is determined by
+ *   the lines' equations, and `recoverable` (check.ts) audits that; rounded totals only blur those
+ *   equations further. (ACRO instead recomputes totals after deleting the suppressed cells' records,
  *   so its totals understate the population; it has no secondary suppression.)
+ * - rules.totals 'none': no margins are published (TableResult.totals 'none'), so the cells stand in no
+ *   equation: failing cells are suppressed and no complement is needed.
  *
  * Actions, applied in the given order
  * - 'suppress': every entry failing a primary check gets value null (status 'suppressed', its primary
  *   reasons), then complements are suppressed with reason SDC_SECONDARY until nothing is recoverable.
  *   Complements are the smallest entries by their CURRENT value (rounded if 'round' ran first).
- * - 'round': every cell is rounded half-up to roundingBase (status 'rounded'); totals are recomputed
- *   from the rounded cells. Rounding does NOT cure a primary failure.
+ * - 'round': every cell and every total is rounded half-up to roundingBase, each from its own true value
+ *   (status 'rounded'). Rounding does NOT cure a primary failure.
  * - So ['suppress','round'] and ['round','suppress'] suppress the same primary cells and publish the
  *   same rounded values; they can differ only in which complements are chosen (ties and near-ties in
  *   value). ['round'] alone publishes the failing cells rounded and the outcome is 'fail'. [] publishes
@@ -62,6 +65,7 @@ import { roundHalfUp } from './round';
 import { protectGrid, protectLine } from './suppress';
 import type { ProtectEntry } from './suppress';
 import type {
+  SdcSettings,
   CellResult,
   Contribution,
   Measure,
@@ -69,7 +73,6 @@ import type {
   PublishedTable,
   SdcAction,
   SdcReason,
-  SdcRules,
   TableResult,
 } from './types';
 
@@ -97,7 +100,7 @@ export function aggregate(
   contributions: Iterable<Contribution>,
   groupBy: string[],
   measure: Measure,
-  rules?: Partial<SdcRules>,
+  rules?: SdcSettings,
 ): TableResult {
   const r = resolveRules(rules);
   if (!Array.isArray(groupBy) || groupBy.some((g) => typeof g !== 'string')) {
@@ -187,12 +190,10 @@ export function aggregate(
       )
     : [];
   const total = marginOf('total', [], cells);
-  const recomputeMargins = () => {
-    rows.forEach((m, i) => (m.current = sum(Array.from({ length: C }, (_, j) => cellAt(i, j).current))));
-    columns.forEach((m, j) => (m.current = sum(Array.from({ length: R }, (_, i) => cellAt(i, j).current))));
-    total.current = sum(cells.map((c) => c.current));
-  };
-  const all = [...cells, ...rows, ...columns, total];
+  const margins = [...rows, ...columns, total];
+  const withTotals = r.totals === 'published';
+  // Unpublished margins are never released, so they neither fail the table nor need protecting.
+  const all = withTotals ? [...cells, ...margins] : cells;
   const failing = (e: Entry) => e.primary.length > 0;
 
   // actions
@@ -208,7 +209,8 @@ export function aggregate(
       }
     } else if (action === 'round') {
       for (const c of cells) c.current = roundHalfUp(c.current, r.roundingBase);
-      recomputeMargins();
+      // A total is rounded from its true value, on its own, like a cell.
+      for (const m of margins) m.current = roundHalfUp(m.trueValue, r.roundingBase);
       rounded = true;
       applied.push('round');
     } else {
@@ -219,7 +221,9 @@ export function aggregate(
         tier: tier(e),
         cost: e.current,
       });
-      if (grid) {
+      if (!withTotals) {
+        // no published equation: nothing suppressed can be derived, no complement needed
+      } else if (grid) {
         const ext: Entry[][] = Array.from({ length: R + 1 }, (_, i) =>
           Array.from({ length: C + 1 }, (_, j) =>
             i < R && j < C
@@ -259,13 +263,14 @@ export function aggregate(
         : 'pass';
 
   const result = (e: Entry): CellResult => {
-    const hidden = withheld || e.suppressed;
+    const unpublished = e.kind !== 'cell' && !withTotals;
+    const hidden = withheld || e.suppressed || unpublished;
     return {
       key: [...e.key],
       contributors: e.stats.contributors,
       value: hidden ? null : e.current,
       status: hidden ? 'suppressed' : rounded ? 'rounded' : 'ok',
-      reasons: [...e.primary, ...(e.secondary && !withheld ? [SECONDARY] : [])],
+      reasons: unpublished ? [] : [...e.primary, ...(e.secondary && !withheld ? [SECONDARY] : [])],
     };
   };
   return {
@@ -278,6 +283,7 @@ export function aggregate(
       : { total: result(total) },
     outcome,
     applied,
+    ...(withTotals ? {} : { totals: 'none' as const }),
   };
 }
 
@@ -316,11 +322,14 @@ export function publishedView(table: TableResult, opts: { reviewed?: boolean } =
     hiddenCategories: table.dimensions.map((values, i) => values.length - shown[i].size),
     withheld: false,
     cells: table.cells.filter((c) => c.key.every((v, i) => shown[i].has(v))).map(pub),
-    margins: {
-      ...(rows ? { rows: rows.filter(labelled(0)).map(pub) } : {}),
-      ...(columns ? { columns: columns.filter(labelled(1)).map(pub) } : {}),
-      total: pub(total),
-    },
+    margins:
+      table.totals === 'none'
+        ? { total: null }
+        : {
+            ...(rows ? { rows: rows.filter(labelled(0)).map(pub) } : {}),
+            ...(columns ? { columns: columns.filter(labelled(1)).map(pub) } : {}),
+            total: pub(total),
+          },
   };
 }
 
@@ -360,10 +369,6 @@ function keyOf(idx: number, dimensions: string[][]): string[] {
     idx = Math.floor(idx / vs.length);
   }
   return key;
-}
-
-function sum(xs: number[]): number {
-  return xs.reduce((a, x) => a + x, 0);
 }
 
 function byCodeUnit(a: string, b: string): number {

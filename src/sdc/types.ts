@@ -24,7 +24,22 @@ export interface SdcRules {
   actions: Array<'suppress' | 'round'> | ['withhold'];
   /** Default 5: rounding base for the 'round' action (a positive integer). */
   roundingBase: number;
+  /**
+   * Default 'published': totals (margins) are computed from the true values and checked and rounded
+   * like a cell, on their own. 'none': no totals or margins are published, so no suppressed cell can be
+   * derived from them and no secondary suppression is needed.
+   */
+  totals: 'published' | 'none';
 }
+
+/**
+ * Named sets of rules an agreement may choose instead of listing them (its own settings still override).
+ * 'opensafely': counts of 7 or less redacted, all others rounded to the nearest 5, no totals.
+ */
+export type SdcProfile = 'opensafely';
+
+/** What an agreement writes: a profile (optional) and any rules over it. */
+export type SdcSettings = Partial<SdcRules> & { profile?: SdcProfile };
 
 export type Measure = 'count' | { sum: string };
 
@@ -85,6 +100,11 @@ export interface TableResult {
   outcome: SdcOutcome;
   /** Which actions ran, in order ('withhold' only when it actually withheld the table). */
   applied: SdcAction[];
+  /**
+   * 'none' when the rules publish no totals: the margins above are then the audit's record only (value
+   * null, no reasons) and stand in no equation an intruder could use. Absent: totals are published.
+   */
+  totals?: 'none';
 }
 
 /** What may be released: values and statuses only (no contributor counts, no reasons). */

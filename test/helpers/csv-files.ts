@@ -4,7 +4,7 @@ import path from 'node:path';
 
 const SAMPLE = path.resolve(__dirname, '../../adapters/autodealers-nl/fixtures/sample.csv');
 const TOYOTA =
-  '2T1BURHE8JC123456,2ZR-556677,,TY-12-34,Toyota,Corolla,white,2018,Fleur Smits,1988-12-12,6511 AB,2019-07-07';
+  '2T1BURHE8JC123456,2ZR-556677,,TY-12-34,Toyota,Corolla,white,2018,Fleur Smits,1988-12-12,6511 AB,2019-07-07,21000';
 
 /**
  * The issue's file, for the autodealers-nl adapter: a header and five rows, the first (line 2) with

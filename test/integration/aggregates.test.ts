@@ -9,10 +9,17 @@ let gw: TestGateway;
 const tokens: Record<string, string> = {};
 const bearer = (user: string) => ({ Authorization: `Bearer ${tokens[user]}` });
 
-/** Insurer claims: 14 Hondas, 11 Volkswagens, 3 Teslas (a small cell), 12 boats by Bayliner. */
-function claims(options: { missingYear?: boolean } = {}) {
+/**
+ * Insurer claims: 14 Hondas, 11 Volkswagens, 3 Teslas (a small cell), 12 boats by Bayliner. With
+ * `insured`, each claim's insured value: one Honda is worth 2,000,000 (the 13 others 10,000), two
+ * Volkswagens 500,000 (the 9 others 10,000), the Teslas 30,000, the boats 40,000.
+ */
+function claims(options: { missingYear?: boolean; insured?: boolean } = {}) {
   const out: object[] = [];
   const vin = (i: number) => `WVWZZZ1JZXW${String(100000 + i)}`;
+  const insured = (make: string, n: number) =>
+    ({ Honda: n === 0 ? 2_000_000 : 10_000, Volkswagen: n < 2 ? 500_000 : 10_000, Tesla: 30_000 })[make] ??
+    40_000;
   const add = (i: number, kind: 'vehicle' | 'boat', make: string, month: string, year: number | undefined) =>
     out.push({
       claimId: `CLM-2026-${String(i).padStart(4, '0')}`,
@@ -28,10 +35,12 @@ function claims(options: { missingYear?: boolean } = {}) {
         make,
         model: 'M',
         ...(year === undefined ? {} : { year }),
+        ...(options.insured ? { insuredValue: insured(make, i - firstOf[make]!) } : {}),
       },
       theft: { date: `2026-${month}-1${i % 9}`, place: 'Utrecht' },
       reportedAt: '2026-06-30T10:00:00Z',
     });
+  const firstOf: Record<string, number> = { Honda: 0, Volkswagen: 14, Tesla: 25, Bayliner: 28 };
   let i = 0;
   for (let n = 0; n < 14; n++) add(i++, 'vehicle', 'Honda', n < 7 ? '03' : '04', 2018);
   for (let n = 0; n < 11; n++)
@@ -62,6 +71,15 @@ function aggregateRequest(user: string, agreementId: string, query: object, case
   });
 }
 
+/** Anna's table of the sum of `field` by make over the insurer's vehicles (stolen-vehicles). */
+const sumByMake = (field: string, caseRef: string) =>
+  aggregateRequest(
+    'anna',
+    'stolen-vehicles',
+    { type: 'aggregate', groupBy: ['make'], measure: { sum: field }, objectType: 'vehicle' },
+    caseRef,
+  );
+
 const cell = (table: { cells: { key: string[]; value: number | null }[] }, ...key: string[]) =>
   table.cells.find((c) => c.key.join('|') === key.join('|'))?.value;
 
@@ -91,7 +109,7 @@ describe('aggregate requests', () => {
     expect(table.dimensions).toEqual([['Honda']]);
     expect(table.hiddenCategories).toEqual([2]);
     expect(cell(table, 'Honda')).toBe(15);
-    // The total of the rounded cells, the hidden ones included (15 + 10 + 5).
+    // The true total (14 + 11 + 3 = 28), rounded on its own like a cell.
     expect(table.margins.total.value).toBe(30);
     expect(JSON.stringify(read.body)).not.toMatch(/Tesla|Volkswagen/);
     expect(read.body.handling.tlp).toBe('AMBER+STRICT');
@@ -122,12 +140,7 @@ describe('aggregate requests', () => {
 
   it('needs a named responder’s written exception to release a table under review, and logs it', async () => {
     await uploadClaims(claims({ missingYear: true }));
-    const res = await aggregateRequest(
-      'anna',
-      'stolen-vehicles',
-      { type: 'aggregate', groupBy: ['make'], measure: { sum: 'year' }, objectType: 'vehicle' },
-      'NL-2026-000778',
-    );
+    const res = await sumByMake('year', 'NL-2026-000778');
     expect(res.body.state).toBe('answered');
     const preview = await gw.http.get(`/api/v1/requests/${res.body.id}`).set(bearer('iris'));
     expect(preview.body.preview.outputCheck.outcome).toBe('review');
@@ -155,6 +168,28 @@ describe('aggregate requests', () => {
       actorUser: 'iris',
       data: { exceptionReason: reason, kind: 'aggregate', sdc: 'review' },
     });
+  });
+
+  it('protects a sum of insured values: dominance and p-ratio suppress the cells a few claims dominate', async () => {
+    await uploadClaims(claims({ insured: true }));
+    const res = await sumByMake('insuredValue', 'NL-2026-000780');
+    expect(res.status).toBe(201);
+    expect(res.body.state).toBe('disclosed');
+    const preview = await gw.http.get(`/api/v1/requests/${res.body.id}`).set(bearer('iris'));
+    // Honda: 2,010,000 of 2,130,000 in the two largest (dominance) and the rest, 120,000, is less than
+    // a tenth of the largest (p-ratio); Volkswagen: 1,000,000 of 1,090,000 (dominance); Tesla: 3 claims.
+    expect(preview.body.preview.outputCheck.reasons.map((r: { code: string }) => r.code).sort()).toEqual([
+      'SDC_DOMINANCE',
+      'SDC_P_RATIO',
+      'SDC_THRESHOLD',
+    ]);
+    const read = await gw.http.get(`/api/v1/requests/${res.body.id}/disclosure`).set(bearer('anna'));
+    const { table } = read.body;
+    expect(table.cells).toEqual([]);
+    expect(table.hiddenCategories).toEqual([3]);
+    // The total of 28 claims, 3,310,000, is not dominated (2,500,000 in its two largest): published.
+    expect(table.margins.total.value).toBe(3_310_000);
+    expect(JSON.stringify(read.body)).not.toMatch(/Honda|Tesla|Volkswagen|2000000|2010000/);
   });
 
   it('denies a table the agreement does not allow, and keeps record fields out of aggregates', async () => {

@@ -205,6 +205,29 @@ it('offers the responder the shared records of a request made by identifier, and
   expect(refusedByApi.type).toBe('application/problem+json');
 });
 
+it('gives every demo dataset a real magnitude that its agreements let a table sum', async () => {
+  // Per agreement and dataset: the measures (besides year) that the dataset's seeded records carry.
+  const carried: string[] = [];
+  for (const agreement of gw.bundle.agreements.values()) {
+    const measures = (agreement.safes.output.aggregates?.measures ?? []).filter((m) => m !== 'year');
+    for (const dataset of agreement.datasets) {
+      const found = new Set<string>();
+      for await (const { record } of gw.store.datasets.records(dataset.provider, dataset.id)) {
+        const values = record as unknown as Record<string, unknown>;
+        for (const m of measures)
+          if (dataset.fields.includes(m) && typeof values[m] === 'number') found.add(m);
+      }
+      carried.push(`${agreement.id}/${dataset.id}: ${[...found].join(',')}`);
+    }
+  }
+  expect(carried.sort()).toEqual([
+    'stolen-boats/theft-claims: insuredValue',
+    'stolen-boats/vessels: powerKw',
+    'stolen-vehicles/sales-ledger: salePrice',
+    'stolen-vehicles/theft-claims: insuredValue',
+  ]);
+});
+
 it('does not seed again on restart, nor over a partner’s own upload', async () => {
   const before = await uploads();
   const csv = fs.readFileSync(

@@ -132,7 +132,7 @@ beforeAll(async () => {
   gw.logger.add(new winston.transports.Stream({ stream: sink }));
   gw.logger.silent = false;
   gw.logger.level = 'debug';
-  for (const user of ['anna', 'dirk']) tokens[user] = await gw.token(user);
+  for (const user of ['anna', 'dirk', 'dana']) tokens[user] = await gw.token(user);
   const upload = await gw.http
     .put('/api/v1/datasets/sales-ledger/records?adapter=autodealers-nl&mode=replace')
     .set(bearer('dirk'))
@@ -276,5 +276,46 @@ describe('hole 1: aggregate tables release personal data', () => {
     const view = publishedView(aggregate(rows, ['make'], 'count', { actions: ['withhold'] }));
     expect(view.withheld).toBe(true);
     expect(JSON.stringify(view)).not.toMatch(/Lada|Volkswagen/);
+  });
+});
+
+describe('issue 17: the subjects of a released table are findable, never released', () => {
+  /** The log entries a DPO finds for a person, through the person's keyed hash. */
+  const aboutPerson = async (name: string) => {
+    const res = await gw.http
+      .get(`/api/v1/audit/events?subject=${encodeURIComponent(name)}&limit=100`)
+      .set(bearer('dana'));
+    expect(res.status).toBe(200);
+    return res.body.items as Array<{ type: string; requestId: string; data: { subjectHashes?: string[] } }>;
+  };
+  const found = (entries: Awaited<ReturnType<typeof aboutPerson>>, requestId: string) =>
+    entries.filter((e) => e.requestId === requestId);
+
+  it('logs the keyed hashes of every owner whose sale counted, so "who saw data about X" finds the table', async () => {
+    const res = await tableRequest(['make'], 17);
+    const table = await disclosedTable(res);
+    // Lada (2) is suppressed, Honda (11) with it as the complement.
+    expect(table.dimensions).toEqual([['Toyota', 'Volkswagen']]);
+    // An owner in a published cell, one in the complement and one of the 2 Ladas: all contributed to
+    // the released table (its total at least), so all are found.
+    for (const name of ['Vera Vos 3', 'Henk Hoek 0', 'Lotte Mulder']) {
+      const entries = found(await aboutPerson(name), res.body.id);
+      expect(entries.map((e) => e.type)).toEqual(['disclosure.subjects']);
+      expect(entries[0]!.data.subjectHashes).toHaveLength(SALES.length);
+    }
+    expect(found(await aboutPerson('Nobody Here'), res.body.id)).toEqual([]);
+    // The analyst's copy carries no subject, hashed or not: its receipt is the disclosure entry, whose
+    // hashes would count the contributors exactly and link tables by person. The log holds no name.
+    const read = await gw.http.get(`/api/v1/requests/${res.body.id}/disclosure`).set(bearer('anna'));
+    expect(JSON.parse(read.body.receipt.entry).data.subjectHashes).toEqual([]);
+    const hashes = found(await aboutPerson('Vera Vos 3'), res.body.id)[0]!.data.subjectHashes!;
+    const analystSees = JSON.stringify([
+      read.body,
+      (await gw.http.get(`/api/v1/requests/${res.body.id}`).set(bearer('anna'))).body,
+    ]);
+    for (const hash of hashes) expect(analystSees).not.toContain(hash);
+    expect(analystSees).not.toMatch(/Vera Vos|Lotte Mulder/);
+    const logged = (await gw.store.audit.read(1, 100_000)).filter((e) => e.requestId === res.body.id);
+    expect(JSON.stringify(logged)).not.toMatch(/Vera Vos|Lotte Mulder/);
   });
 });

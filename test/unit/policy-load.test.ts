@@ -44,7 +44,7 @@ describe('policy bundle', () => {
     edit(file, 'minVettingLevel: nine', 'minVettingLevel: 2');
     edit(file, 'tlp: BEIGE', 'tlp: AMBER');
     expect(problemsOf(dir)).toEqual([
-      'agreements/stolen-boats.yaml: /datasets/0/fields/10: unknown canonical field "owner.shoeSize"',
+      'agreements/stolen-boats.yaml: /datasets/0/fields/11: unknown canonical field "owner.shoeSize"',
       'agreements/stolen-boats.yaml: /datasets/0/generalise/owner.postcode: is not an allowed field',
     ]);
   });
@@ -72,7 +72,7 @@ describe('policy bundle', () => {
     const dir = copyOfDemo();
     const file = path.join(dir, 'agreements', 'stolen-vehicles.yaml');
     edit(file, 'dimensions: [objectType,', 'dimensions: [shoeSize, identifier, owner.name, objectType,');
-    edit(file, 'measures: [year]', 'measures: [make, linkId, year]');
+    edit(file, 'measures: [year,', 'measures: [make, linkId, year,');
     const at = 'agreements/stolen-vehicles.yaml: /safes/output/aggregates';
     expect(problemsOf(dir)).toEqual([
       `${at}/dimensions/0: unknown canonical field "shoeSize"`,
@@ -81,6 +81,21 @@ describe('policy bundle', () => {
       `${at}/measures/0: "make" is not a number`,
       `${at}/measures/1: "linkId" identifies an object or a person: never a table's dimension or measure`,
     ]);
+  });
+
+  it('takes the totals rule and the OpenSAFELY profile, and names an unknown one', async () => {
+    const dir = copyOfDemo();
+    const file = path.join(dir, 'agreements', 'stolen-vehicles.yaml');
+    edit(file, 'roundingBase: 5 }', 'roundingBase: 5, totals: rounded, profile: opensafly }');
+    const at = 'agreements/stolen-vehicles.yaml: /safes/output/aggregates/sdc';
+    expect(problemsOf(dir)).toEqual([
+      `${at}/totals: must be one of published, none`,
+      `${at}/profile: must be one of opensafely`,
+    ]);
+    edit(file, 'totals: rounded, profile: opensafly', 'totals: none, profile: opensafely');
+    const bundle = await loadBundle(dir);
+    const sdc = bundle.agreements.get('stolen-vehicles')?.safes.output.aggregates?.sdc;
+    expect(sdc).toMatchObject({ totals: 'none', profile: 'opensafely' });
   });
 
   it('refuses issuer assurance settings that are out of range or not sets of methods', () => {

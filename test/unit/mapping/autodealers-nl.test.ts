@@ -41,6 +41,7 @@ describe('autodealers-nl', () => {
       model: 'Accord',
       colour: 'silver',
       year: 2003,
+      salePrice: 4250,
       owner,
     };
     expect(records.slice(0, 3)).toEqual([
@@ -53,7 +54,7 @@ describe('autodealers-nl', () => {
         status: 'registered',
         identifier: { type: 'engine-serial', value: 'HONDA:K24A11234567' },
         partKind: 'engine',
-        make: 'Honda',
+        make: 'Honda', // the engine carries no price: the sale is summed once, on the vehicle
         owner,
       },
     ]);
@@ -99,6 +100,7 @@ describe('autodealers-nl', () => {
       buyer_dob: '',
       buyer_postcode: '9701 AA',
       sale_date: '2018-01-20',
+      sale_price: '12500.5',
     });
     for (const row of rows) expect(Object.keys(row)).toEqual([...CSV_COLUMNS]);
   });
@@ -118,6 +120,10 @@ describe('autodealers-nl', () => {
         buyer_dob: dateArb,
         buyer_postcode: textArb.map((s) => s.slice(0, 16)),
         sale_date: dateArb,
+        sale_price: fc.oneof(
+          fc.integer({ min: 0, max: 200_000 }).map(String),
+          fc.constantFrom('12500.50', '12500,50', '0.5'),
+        ),
       },
       { requiredKeys: ['vin', 'make'] },
     )

@@ -51,6 +51,7 @@ const firstRowRecords = [
     status: 'registered',
     identifier: { type: 'engine-serial', value: 'MERCURY:2B123456' },
     make: 'Mercury',
+    powerKw: 150,
     owner: jan,
   },
 ];
@@ -174,7 +175,7 @@ describe('boatreg-nl', () => {
     const zee = rows.find((r) => r.registrationNo === 'NL8841AB')!;
     expect(zee).toMatchObject({
       hullNumbers: expect.arrayContaining(['NL-HXAB7A33G293', 'US-BMA45678H485']),
-      engines: [{ make: 'Mercury', serial: '2B123456' }],
+      engines: [{ make: 'Mercury', serial: '2B123456', powerKw: 150 }],
       status: 'registered',
       owner: jan,
     });

@@ -57,6 +57,7 @@ describe('insureco', () => {
         make: 'Bayliner',
         model: 'VR5',
         year: 2019,
+        insuredValue: 42000,
         theft,
       },
       {
@@ -68,6 +69,7 @@ describe('insureco', () => {
         make: 'Bayliner',
         model: 'VR5',
         year: 2019,
+        insuredValue: 42000,
         theft,
       },
       {
@@ -76,7 +78,7 @@ describe('insureco', () => {
         objectType: 'boat-engine',
         status: 'stolen',
         identifier: { type: 'engine-serial', value: 'MERCURY:2B123456' },
-        make: 'Mercury',
+        make: 'Mercury', // the engine carries no insured value: the claim's is summed once, on the boat
         theft,
       },
     ]);
@@ -124,6 +126,7 @@ describe('insureco', () => {
         make: 'Honda',
         model: 'Accord',
         year: 2003,
+        insuredValue: 18500,
       },
       theft: { date: '2024-03-02', place: 'Utrecht' },
     });

@@ -60,6 +60,9 @@ const valueAround = fc.oneof(
     ),
   },
 );
+/** Numbers around a magnitude's limits [0, max], and things that are not numbers. */
+const magnitudeAround = (max: number) =>
+  fc.constantFrom(0, -0, -1, 0.5, 150, max, max + 1, NaN, Infinity, '150', null, undefined);
 const ownerArb = fc.oneof(
   fc.record(
     {
@@ -96,6 +99,9 @@ const fields = {
   model: valueAround,
   colour: valueAround,
   year: fc.oneof(fc.constantFrom(1850, 1849, 2100, 2101, 1999.5, 2000, '2000'), fc.integer()),
+  powerKw: magnitudeAround(100_000),
+  insuredValue: magnitudeAround(1_000_000_000),
+  salePrice: magnitudeAround(1_000_000_000),
   theft: fc.constantFrom({}, { place: 'x' }),
   owner: ownerArb,
   other: stringAround,

@@ -22,6 +22,7 @@ describe('defaults (ACRO default.yaml)', () => {
       checkMissingValues: true,
       actions: ['suppress'],
       roundingBase: 5,
+      totals: 'published',
     });
   });
 
