@@ -5,12 +5,14 @@ import { Command } from 'commander';
 import { readDemoUsers } from './accreditations/demo-seed';
 import { issueDemoToken, parseTtl } from './auth/demo-tokens';
 import { runCheckpoint, runExport, runVerify, runVerifyReceipt } from './audit/commands';
+import { ExportAborted } from './audit/export';
 import { ConfigError, loadConfig, type GatewayConfig } from './config/load';
 import { assemble, startGateway, storeFile } from './gateway';
 import { BundleError } from './policy/bundle-error';
 import { registerMapCommand } from './mapping/map-command';
 import { loadBundle } from './policy/load';
 import { registerExplainCommand } from './policy/explain';
+import { watchClosedOutput } from './runtime/closed-stdout';
 
 /** Errors we expect from bad input end the command with their message; anything else is a bug. */
 class UsageError extends Error {}
@@ -232,9 +234,15 @@ export function buildCli(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  const stdout = watchClosedOutput(process.stdout, (error) => {
+    process.stderr.write(`fsg: standard output: ${error.message}\n`);
+    process.exit(2);
+  });
   try {
     await buildCli().parseAsync(argv);
   } catch (error) {
+    // An export whose reader stopped reading (`| head`) ends quietly, like any other command.
+    if (error instanceof ExportAborted && stdout.readerClosed) return;
     if (error instanceof ConfigError)
       process.stderr.write(`fsg: configuration: ${error.problems.join('\n  ')}\n`);
     else if (error instanceof BundleError) process.stderr.write(`fsg: ${error.message}\n`);
