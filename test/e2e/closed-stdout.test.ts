@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { assertBuilt, CLI, ROOT } from '../helpers/cli';
+import { assertBuilt, CLI, ROOT, keepSignedLog } from '../helpers/cli';
 import { createTestGateway } from '../helpers/gateway';
 
 let dir: string;
@@ -25,13 +25,7 @@ beforeAll(async () => {
     data: { i },
   }));
   await gw.store.audit.append(notes);
-  await gw.checkpointer.checkpoint();
-  await gw.store.close();
-  db = path.join(dir, 'copy.sqlite');
-  fs.copyFileSync(gw.dbFile, db);
-  pubkey = path.join(dir, 'checkpoint.pub.pem');
-  fs.copyFileSync(path.join(gw.dataDir, 'keys', 'checkpoint.pub.pem'), pubkey);
-  fs.rmSync(gw.dataDir, { recursive: true, force: true });
+  ({ db, pubkey } = await keepSignedLog(gw, dir));
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
