@@ -1,10 +1,19 @@
 #!/usr/bin/env node
-/** The `fsg` command: serve, init, token, policy check, audit verify|export|verify-receipt|checkpoint. */
+/**
+ * The `fsg` command: serve, init, token, policy check,
+ * audit verify|export|verify-receipt|verify-consistency|checkpoint.
+ */
 import path from 'node:path';
 import { Command } from 'commander';
 import { readDemoUsers } from './accreditations/demo-seed';
 import { issueDemoToken, parseTtl } from './auth/demo-tokens';
-import { runCheckpoint, runExport, runVerify, runVerifyReceipt } from './audit/commands';
+import {
+  runCheckpoint,
+  runExport,
+  runVerify,
+  runVerifyConsistency,
+  runVerifyReceipt,
+} from './audit/commands';
 import { ExportAborted } from './audit/export';
 import { ConfigError, loadConfig, type GatewayConfig } from './config/load';
 import { assemble, startGateway, storeFile } from './gateway';
@@ -217,6 +226,39 @@ export function buildCli(): Command {
     .action((file: string, opts: { pubkey: string }) => {
       process.exitCode = runVerifyReceipt(path.resolve(file), path.resolve(opts.pubkey), print);
     });
+  audit
+    .command('verify-consistency')
+    .description(
+      'Check that a later signed checkpoint extends an earlier one (RFC 9162 consistency proof): exit 1 ' +
+        'for a rewritten log, a smaller new tree or a bad signature.',
+    )
+    .argument('<old>', 'the earlier checkpoint (or a receipt holding it), JSON')
+    .argument('<new>', 'the later checkpoint (or a receipt holding it), JSON')
+    .requiredOption('--pubkey <file>', "the gateway's checkpoint public key, PEM")
+    .option('--proof <file>', 'the consistency proof, as GET /api/v1/audit/checkpoints/consistency serves it')
+    .option(
+      '--gateway <url>',
+      "ask this gateway for the proof, with a DPO's token (audit:read) in the environment variable FSG_TOKEN",
+    )
+    .action(
+      async (
+        oldFile: string,
+        newFile: string,
+        opts: { pubkey: string; proof?: string; gateway?: string },
+      ) => {
+        process.exitCode = await runVerifyConsistency(
+          {
+            oldFile: path.resolve(oldFile),
+            newFile: path.resolve(newFile),
+            pubkey: path.resolve(opts.pubkey),
+            proofFile: opts.proof && path.resolve(opts.proof),
+            gateway: opts.gateway,
+            token: process.env.FSG_TOKEN,
+          },
+          print,
+        );
+      },
+    );
   audit
     .command('checkpoint')
     .description('Sign a checkpoint of the configured log now and print it.')
