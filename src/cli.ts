@@ -221,7 +221,11 @@ export function buildCli(): Command {
     .description(
       'Check a disclosure receipt offline with nothing but the receipt and the gateway public key.',
     )
-    .argument('<receipt>', 'receipt JSON file (GET /api/v1/requests/:id/receipt, or /audit/proof/:seq)')
+    .argument(
+      '<receipt>',
+      'receipt JSON file as saved, compact or pretty-printed (the portal download, the receipt of ' +
+        'GET /api/v1/requests/:id/receipt, …/disclosure or …/approve, or /audit/proof/:seq)',
+    )
     .requiredOption('--pubkey <file>', "the gateway's checkpoint public key, PEM")
     .action((file: string, opts: { pubkey: string }) => {
       process.exitCode = runVerifyReceipt(path.resolve(file), path.resolve(opts.pubkey), print);

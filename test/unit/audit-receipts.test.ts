@@ -151,6 +151,8 @@ describe('receipts', () => {
     // JSON.parse keeps the last "seq": another reader would see the first.
     const twice = receiptText(receipt).replace('{', '{"seq":7,');
     expect(verifyReceipt(twice, signer.publicKey)).toMatchObject({ ok: false, problem: /"seq" twice/ });
+    const nested = receiptText(receipt).replace('"keyId":', '"keyId":"x","keyId":');
+    expect(verifyReceipt(nested, signer.publicKey)).toMatchObject({ ok: false, problem: /"keyId" twice/ });
     // Served in canonical order: saved compactly, it is the canonical file.
     expect(`${JSON.stringify(receipt)}\n`).toBe(receiptText(receipt));
   });
