@@ -1,16 +1,27 @@
 #!/usr/bin/env node
-/** The `fsg` command: serve, init, token, policy check, audit verify|export|verify-receipt|checkpoint. */
+/**
+ * The `fsg` command: serve, init, token, policy check,
+ * audit verify|export|verify-receipt|verify-consistency|checkpoint.
+ */
 import path from 'node:path';
 import { Command } from 'commander';
 import { readDemoUsers } from './accreditations/demo-seed';
 import { issueDemoToken, parseTtl } from './auth/demo-tokens';
-import { runCheckpoint, runExport, runVerify, runVerifyReceipt } from './audit/commands';
+import {
+  runCheckpoint,
+  runExport,
+  runVerify,
+  runVerifyConsistency,
+  runVerifyReceipt,
+} from './audit/commands';
+import { ExportAborted } from './audit/export';
 import { ConfigError, loadConfig, type GatewayConfig } from './config/load';
 import { assemble, startGateway, storeFile } from './gateway';
 import { BundleError } from './policy/bundle-error';
 import { registerMapCommand } from './mapping/map-command';
 import { loadBundle } from './policy/load';
 import { registerExplainCommand } from './policy/explain';
+import { watchClosedOutput } from './runtime/closed-stdout';
 
 /** Errors we expect from bad input end the command with their message; anything else is a bug. */
 class UsageError extends Error {}
@@ -210,11 +221,48 @@ export function buildCli(): Command {
     .description(
       'Check a disclosure receipt offline with nothing but the receipt and the gateway public key.',
     )
-    .argument('<receipt>', 'receipt JSON file (GET /api/v1/requests/:id/receipt, or /audit/proof/:seq)')
+    .argument(
+      '<receipt>',
+      'receipt JSON file as saved, compact or pretty-printed (the portal download, the receipt of ' +
+        'GET /api/v1/requests/:id/receipt, …/disclosure or …/approve, or /audit/proof/:seq)',
+    )
     .requiredOption('--pubkey <file>', "the gateway's checkpoint public key, PEM")
     .action((file: string, opts: { pubkey: string }) => {
       process.exitCode = runVerifyReceipt(path.resolve(file), path.resolve(opts.pubkey), print);
     });
+  audit
+    .command('verify-consistency')
+    .description(
+      'Check that a later signed checkpoint extends an earlier one (RFC 9162 consistency proof): exit 1 ' +
+        'for a rewritten log, a smaller new tree or a bad signature.',
+    )
+    .argument('<old>', 'the earlier checkpoint (or a receipt holding it), JSON')
+    .argument('<new>', 'the later checkpoint (or a receipt holding it), JSON')
+    .requiredOption('--pubkey <file>', "the gateway's checkpoint public key, PEM")
+    .option('--proof <file>', 'the consistency proof, as GET /api/v1/audit/checkpoints/consistency serves it')
+    .option(
+      '--gateway <url>',
+      "ask this gateway for the proof, with a DPO's token (audit:read) in the environment variable FSG_TOKEN",
+    )
+    .action(
+      async (
+        oldFile: string,
+        newFile: string,
+        opts: { pubkey: string; proof?: string; gateway?: string },
+      ) => {
+        process.exitCode = await runVerifyConsistency(
+          {
+            oldFile: path.resolve(oldFile),
+            newFile: path.resolve(newFile),
+            pubkey: path.resolve(opts.pubkey),
+            proofFile: opts.proof && path.resolve(opts.proof),
+            gateway: opts.gateway,
+            token: process.env.FSG_TOKEN,
+          },
+          print,
+        );
+      },
+    );
   audit
     .command('checkpoint')
     .description('Sign a checkpoint of the configured log now and print it.')
@@ -232,9 +280,15 @@ export function buildCli(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  const stdout = watchClosedOutput(process.stdout, (error) => {
+    process.stderr.write(`fsg: standard output: ${error.message}\n`);
+    process.exit(2);
+  });
   try {
     await buildCli().parseAsync(argv);
   } catch (error) {
+    // An export whose reader stopped reading (`| head`) ends quietly, like any other command.
+    if (error instanceof ExportAborted && stdout.readerClosed) return;
     if (error instanceof ConfigError)
       process.stderr.write(`fsg: configuration: ${error.problems.join('\n  ')}\n`);
     else if (error instanceof BundleError) process.stderr.write(`fsg: ${error.message}\n`);

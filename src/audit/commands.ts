@@ -1,5 +1,6 @@
 /**
- * The `fsg audit …` commands: verify (database or export), export, verify-receipt, checkpoint.
+ * The `fsg audit …` commands: verify (database or export), export, verify-receipt, verify-consistency,
+ * checkpoint.
  * Each returns its exit code: 0 verified, 1 something does not verify; bad input throws (exit 2).
  */
 import fs from 'node:fs';
@@ -9,6 +10,7 @@ import { logTimestamp, TIMESTAMP_RULE } from '../http/timestamps';
 import { openSqliteStore, readRawCheckpoints } from '../store/sqlite';
 import { checkpointKeyFiles, keyIdOf, loadOrCreateCheckpointKey, readPublicKey } from './checkpoint';
 import { Checkpointer } from './checkpointer';
+import { checkConsistency } from './consistency';
 import { EXPORT_FORMATS, verifyExportFile, writeExport, type ExportFormat } from './export';
 import { RECEIPT_TYPE, REDACTED_RECEIPT_TYPE, verifyReceipt } from './receipts';
 import { failedVerdict, logVerdict, type Finding } from './verdict';
@@ -331,4 +333,78 @@ export async function runCheckpoint(db: string, dataDir: string, print: Print): 
   } finally {
     await store.close();
   }
+}
+
+export interface ConsistencyCommand {
+  oldFile: string;
+  newFile: string;
+  pubkey: string;
+  /** A file holding the proof: the gateway's consistency answer (`{proof: [...]}`) or a list of hashes. */
+  proofFile?: string;
+  /** Else the gateway to ask for it (GET /api/v1/audit/checkpoints/consistency), with a DPO's token. */
+  gateway?: string;
+  token?: string;
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    throw new Error(`${file}: not a JSON file`);
+  }
+}
+
+/** A checkpoint file: the checkpoint itself, or a receipt holding one. */
+function checkpointIn(value: unknown): unknown {
+  const v = value as { type?: unknown; checkpoint?: unknown } | null;
+  return v?.type === RECEIPT_TYPE || v?.type === REDACTED_RECEIPT_TYPE ? v.checkpoint : value;
+}
+
+async function fetchProof(opts: ConsistencyCommand, from: unknown, to: unknown): Promise<unknown> {
+  if (!opts.token) throw new Error('--gateway needs a DPO token in FSG_TOKEN (audit:read)');
+  const url = new URL('/api/v1/audit/checkpoints/consistency', opts.gateway);
+  url.searchParams.set('from', String(from));
+  url.searchParams.set('to', String(to));
+  let res: globalThis.Response;
+  try {
+    res = await fetch(url, { headers: { Authorization: `Bearer ${opts.token}` } });
+  } catch {
+    throw new Error(`${url.origin}: the gateway cannot be reached`);
+  }
+  const body = (await res.json().catch(() => ({}))) as { proof?: unknown; title?: unknown; detail?: unknown };
+  if (!res.ok) {
+    throw new Error(
+      `the gateway refused the proof (${res.status}): ${String(body.detail ?? body.title ?? '')}`,
+    );
+  }
+  return body.proof;
+}
+
+/** `fsg audit verify-consistency old.json new.json`: 0 when the new checkpoint extends the old one. */
+export async function runVerifyConsistency(opts: ConsistencyCommand, print: Print): Promise<number> {
+  if (Boolean(opts.proofFile) === Boolean(opts.gateway)) {
+    throw new Error(
+      'give the proof with --proof <file> or ask the gateway with --gateway <url>, one of them',
+    );
+  }
+  const older = checkpointIn(readJson(opts.oldFile)) as { treeSize?: unknown } | null;
+  const newer = checkpointIn(readJson(opts.newFile)) as { treeSize?: unknown } | null;
+  const publicKey = readKey(opts.pubkey);
+  let proof: unknown;
+  if (opts.proofFile) {
+    const value = readJson(opts.proofFile) as { proof?: unknown };
+    proof = Array.isArray(value) ? value : value?.proof;
+  } else {
+    proof = await fetchProof(opts, older?.treeSize, newer?.treeSize);
+  }
+  const result = checkConsistency(older, newer, proof, publicKey);
+  if (!result.ok) {
+    print(`FAILED: ${result.problem}`);
+    return 1;
+  }
+  print(
+    `ok: the tree of ${result.newSize} entries signed at ${result.newSignedAt} extends the tree of ${result.oldSize} entries`,
+  );
+  print(`both checkpoints signed by key ${result.keyId}`);
+  return 0;
 }

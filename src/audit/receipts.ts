@@ -4,8 +4,13 @@
  * and the inclusion proof from the entry's leaf to the checkpoint's root. Verifying needs nothing but
  * the receipt and the gateway's public key.
  *
- * A receipt is canonical JSON (RFC 8785) and is checked byte for byte: every field is either covered
- * by the signature or the proof, or must equal what they imply, so changing any byte makes it fail.
+ * A receipt is served and saved as canonical JSON (RFC 8785), but it is checked by value, not by its
+ * bytes: no signature covers the receipt's JSON as a whole, so its layout proves nothing, and a receipt
+ * saved as a browser or jq shows it (pretty-printed, keys in any order) must still verify. What holds
+ * it is that every field is covered by the signature (the checkpoint's statement, canonicalised before
+ * it is checked), by the hashes (the entry string, exactly as hashed) or by the proof, or must equal
+ * what they imply; the field set is exact, hex is lower-case only and no key may appear twice, so one
+ * value can be written one way only and changing a byte of any value makes the receipt fail.
  *
  * A partner's DPO whose view of an entry is cut down (views.ts) cannot be given its body: it gets a
  * redacted receipt, the same proof from the entry's leaf hash (sha256(0x00 ‖ body)) to the signed root,
@@ -17,6 +22,7 @@ import { canonicalJson, entryHash } from './chain';
 import { checkCheckpoint } from './checkpoint';
 import { fromHex, leafHash, rootFromInclusionProof } from './merkle';
 import type { Checkpoint } from './types';
+import { repeatedKey } from './strict-json';
 import { Broken, parseBody } from './verify';
 
 export const RECEIPT_TYPE = 'fsg.receipt/v1';
@@ -42,7 +48,7 @@ export function buildReceipt(
   checkpoint: Checkpoint,
   inclusionProof: string[],
 ): Receipt {
-  return {
+  return inCanonicalOrder({
     type: RECEIPT_TYPE,
     seq: stored.seq,
     leafIndex: stored.seq - 1,
@@ -50,7 +56,12 @@ export function buildReceipt(
     entryHash: stored.hash,
     checkpoint,
     inclusionProof,
-  };
+  });
+}
+
+/** Keys in RFC 8785 order, so a receipt served as JSON and saved compactly is its canonical file. */
+function inCanonicalOrder<T>(receipt: T): T {
+  return JSON.parse(canonicalJson(receipt)) as T;
 }
 
 /** A receipt without the entry's body: its leaf hash only, and what the viewer's view cuts. */
@@ -72,7 +83,7 @@ export function buildRedactedReceipt(
   checkpoint: Checkpoint,
   inclusionProof: string[],
 ): RedactedReceipt {
-  return {
+  return inCanonicalOrder({
     type: REDACTED_RECEIPT_TYPE,
     seq: stored.seq,
     leafIndex: stored.seq - 1,
@@ -80,7 +91,7 @@ export function buildRedactedReceipt(
     redacted,
     checkpoint,
     inclusionProof,
-  };
+  });
 }
 
 /** The file form of a receipt: its canonical JSON and a newline. */
@@ -123,10 +134,8 @@ export function verifyReceipt(bytes: Uint8Array | string, publicKey: KeyObject):
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return fail('the receipt is not a JSON object');
   }
-  const canonical = canonicalJson(value);
-  if (text !== canonical && text !== `${canonical}\n`) {
-    return fail('the receipt is not in its canonical form (RFC 8785): it was edited');
-  }
+  const repeated = repeatedKey(text);
+  if (repeated !== undefined) return fail(`the receipt holds the key "${repeated}" twice`);
   const r = value as Record<string, unknown>;
   const redacted = r.type === REDACTED_RECEIPT_TYPE;
   const fields = redacted ? REDACTED_FIELDS : RECEIPT_FIELDS;

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { receiptText } from '../../src/audit/receipts';
 import { readRawCheckpoints } from '../../src/store/sqlite';
 import { countStoredLog } from '../../src/store/sqlite/audit-stats';
-import { assertBuilt, CLI, cliRunner, ROOT } from '../helpers/cli';
+import { assertBuilt, CLI, cliRunner, ROOT, keepSignedLog } from '../helpers/cli';
 import { boatRequest, createTestGateway, vesselAnswer } from '../helpers/gateway';
 
 let dir: string;
@@ -40,13 +40,7 @@ beforeAll(async () => {
   receiptFile = path.join(dir, 'receipt.json');
   fs.writeFileSync(receiptFile, receiptText(receipt));
   await gw.store.audit.append([{ type: 'note', actor: 'system', partners: [], data: {} }]);
-  await gw.checkpointer.checkpoint();
-  await gw.store.close();
-  db = path.join(dir, 'copy.sqlite');
-  fs.copyFileSync(gw.dbFile, db);
-  pubkey = path.join(dir, 'checkpoint.pub.pem');
-  fs.copyFileSync(path.join(gw.dataDir, 'keys', 'checkpoint.pub.pem'), pubkey);
-  fs.rmSync(gw.dataDir, { recursive: true, force: true });
+  ({ db, pubkey } = await keepSignedLog(gw, dir));
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -140,9 +140,21 @@ describe('receipts', () => {
       }
     }
     expect(passed).toEqual([]);
-    // Re-formatting without changing a value is an edit too.
-    const pretty = JSON.stringify(JSON.parse(bytes.toString()), null, 2);
-    expect(verifyReceipt(pretty, signer.publicKey)).toMatchObject({ ok: false, problem: /canonical/ });
+  });
+
+  it('verify as saved from a browser or jq: pretty-printed, keys in any order; a key twice fails', () => {
+    const receipt = receiptFor(6);
+    const pretty = JSON.stringify(receipt, null, 2);
+    expect(verifyReceipt(pretty, signer.publicKey)).toMatchObject({ ok: true, seq: 6 });
+    const reversed = Object.fromEntries(Object.entries(receipt).reverse());
+    expect(verifyReceipt(JSON.stringify(reversed), signer.publicKey)).toMatchObject({ ok: true });
+    // JSON.parse keeps the last "seq": another reader would see the first.
+    const twice = receiptText(receipt).replace('{', '{"seq":7,');
+    expect(verifyReceipt(twice, signer.publicKey)).toMatchObject({ ok: false, problem: /"seq" twice/ });
+    const nested = receiptText(receipt).replace('"keyId":', '"keyId":"x","keyId":');
+    expect(verifyReceipt(nested, signer.publicKey)).toMatchObject({ ok: false, problem: /"keyId" twice/ });
+    // Served in canonical order: saved compactly, it is the canonical file.
+    expect(`${JSON.stringify(receipt)}\n`).toBe(receiptText(receipt));
   });
 
   it('fail with another key, a proof for another tree, or a checkpoint that does not cover the entry', () => {

@@ -13,8 +13,9 @@ import { html } from '../html';
 import { identifierResultsTable } from '../identifier-results';
 import { csrfField } from '../layout';
 import type { Ctx, PortalRoute } from '../portal';
+import { receiptText } from '../../audit/receipts';
 import { decisionView, recordsTable, refusalView, simpleTable, stateLabel, timeLeft } from '../views';
-import { providerView } from './responder';
+import { providerView, receiptLink } from './responder';
 
 const validateCreate = bodyValidator<RequestInput>(schemas.requestCreate);
 const validateLookup = bodyValidator<LookupInput>(lookupSchema);
@@ -302,9 +303,20 @@ export function analystRoutes(): PortalRoute[] {
                 ${request.expiresAt ?? '—'}); then the records are purged. This reading is logged.
               </p>
             </section>
-            ${recordsTable(records, 'Released records')}
+            ${recordsTable(records, 'Released records')} ${receiptLink(request.id)}
             <p><a href="/portal/requests/${request.id}">Back to the request</a></p>`,
         );
+      },
+    },
+    {
+      method: 'get',
+      path: '/requests/:id/receipt',
+      // Like the request page: either side of the request, checked again by the service.
+      guard: guards.anyOf('requests:read-own', 'inbox:read'),
+      handler: async (ctx) => {
+        const receipt = await ctx.deps.services.requests.receipt(ctx.identity, idOf(ctx));
+        ctx.res.setHeader('Content-Disposition', `attachment; filename="receipt-${idOf(ctx)}.json"`);
+        ctx.res.type('application/json').send(receiptText(receipt));
       },
     },
   ];

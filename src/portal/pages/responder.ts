@@ -87,6 +87,14 @@ function uploadForm(ctx: Ctx, action: string, extra = html``) {
     ${samplesHint(ctx)}`;
 }
 
+/** Both sides' download of the disclosure's receipt (analyst.ts serves it). */
+export function receiptLink(id: string) {
+  return html`<p>
+    <a class="button secondary" href="/portal/requests/${id}/receipt" download>Download the receipt</a>
+    <span class="hint">Proves the disclosure is in the signed log: fsg audit verify-receipt</span>
+  </p>`;
+}
+
 export async function providerView(ctx: Ctx, request: StoredRequest): Promise<void> {
   const agreement = ctx.deps.bundle().agreements.get(request.input.agreementId);
   const hits = (await ctx.deps.services.requests.providerRecords(request)).matching;
@@ -137,6 +145,7 @@ export async function providerView(ctx: Ctx, request: StoredRequest): Promise<vo
               ${quarantineTable(preview.quarantine)}`
           : ''
       }
+      ${request.disclosedAt ? receiptLink(request.id) : ''}
       ${
         request.state === 'answered'
           ? html`<div class="actions">
