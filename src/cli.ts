@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `fsg` command: serve, init, token, policy check, audit verify|export|verify-receipt|checkpoint. */
+/** The `fsg` command: serve, init, token, policy check, audit verify|export|verify-receipt|checkpoint, map, unmap. */
 import path from 'node:path';
 import { Command } from 'commander';
 import { readDemoUsers } from './accreditations/demo-seed';
@@ -9,6 +9,7 @@ import { ConfigError, loadConfig, type GatewayConfig } from './config/load';
 import { assemble, startGateway, storeFile } from './gateway';
 import { BundleError } from './policy/bundle-error';
 import { registerMapCommand } from './mapping/map-command';
+import { registerUnmapCommand } from './mapping/unmap-command';
 import { loadBundle } from './policy/load';
 import { registerExplainCommand } from './policy/explain';
 
@@ -224,6 +225,7 @@ export function buildCli(): Command {
     });
 
   registerMapCommand(program);
+  registerUnmapCommand(program);
   // `fsg bench` (bench/command.ts): its benchmarks are loaded only when it runs.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('../bench/command') as typeof import('../bench/command')).registerBenchCommand(program);
