@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `fsg` command: serve, init, token, policy check,
+ * The `fsg` command: serve, init, token, policy check, map, unmap,
  * audit verify|export|verify-receipt|verify-consistency|checkpoint.
  */
 import path from 'node:path';
@@ -19,6 +19,7 @@ import { ConfigError, loadConfig, type GatewayConfig } from './config/load';
 import { assemble, startGateway, storeFile } from './gateway';
 import { BundleError } from './policy/bundle-error';
 import { registerMapCommand } from './mapping/map-command';
+import { registerUnmapCommand } from './mapping/unmap-command';
 import { loadBundle } from './policy/load';
 import { registerExplainCommand } from './policy/explain';
 import { watchClosedOutput } from './runtime/closed-stdout';
@@ -272,6 +273,7 @@ export function buildCli(): Command {
     });
 
   registerMapCommand(program);
+  registerUnmapCommand(program);
   // `fsg bench` (bench/command.ts): its benchmarks are loaded only when it runs.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('../bench/command') as typeof import('../bench/command')).registerBenchCommand(program);

@@ -173,6 +173,7 @@ export const autodealersNl: Adapter = {
   objectTypes: ['vehicle', 'vehicle-part'],
   map: mapAutodealers,
   unmap: (records) => unmapAutodealers(records),
+  toCsv: (rows) => ({ columns: [...CSV_COLUMNS], rows: rows as AutodealersRow[] }),
 };
 
 export default autodealersNl;

@@ -364,6 +364,12 @@ export function toCsvRow(row: BoatregRow, engines = row.engines?.length ?? 0): B
   return out;
 }
 
+/** JSON-form rows as the registry's CSV: engine columns for the most engines any row has. */
+export function boatregCsv(rows: BoatregRow[]): { columns: string[]; rows: BoatregCsvRow[] } {
+  const engines = rows.reduce((most, row) => Math.max(most, row.engines?.length ?? 0), 0);
+  return { columns: csvColumns(engines), rows: rows.map((row) => toCsvRow(row, engines)) };
+}
+
 export const boatregNl: Adapter = {
   id: ADAPTER_ID,
   partnerId: 'boatreg-nl',
@@ -373,6 +379,7 @@ export const boatregNl: Adapter = {
   objectTypes: ['boat', 'boat-engine'],
   map: mapBoatreg,
   unmap: (records) => unmapBoatreg(records) as unknown as Record<string, unknown>[],
+  toCsv: (rows) => boatregCsv(rows as unknown as BoatregRow[]),
 };
 
 export default boatregNl;

@@ -7,13 +7,11 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
 import { Command } from 'commander';
+import { adapterAndFormat, adapterCommand, CommandUsageError, errorCode, openInput } from './command-args';
 import { openDiskSeenIdentifiers } from './seen-disk';
-import { formatFromFileName, INPUT_FORMATS } from './readers';
 import { canAdaptCsvInWorker, mapCsvInWorker } from './parallel';
-import { adapters, getAdapter } from './registry';
 import { createSummary, mapStream } from './run';
 import { createMemorySeenIdentifiers, type SeenIdentifiers } from './seen';
-import type { Adapter, InputFormat } from './types';
 
 export interface MapCommandOptions {
   adapter?: string;
@@ -38,8 +36,6 @@ export interface MapCommandIo {
 /** Exit codes: 0 done (quarantined rows included), 2 the command could not run (named on stderr). */
 export const MAP_EXIT = { OK: 0, USAGE: 2 } as const;
 
-class MapUsageError extends Error {}
-
 const PROGRESS_INTERVAL_MS = 500;
 const WRITE_CHUNK = 1024 * 1024;
 
@@ -50,7 +46,7 @@ export async function runMapCommand(opts: MapCommandOptions, io: MapCommandIo): 
   const opened: fs.WriteStream[] = [];
   let input: fs.ReadStream | undefined;
   try {
-    const { adapter, format } = resolve(opts);
+    const { adapter, format } = adapterAndFormat(opts, { file: opts.file, verb: 'reads' });
     input = await openInput(opts.file);
     const out = opts.out ? await openOutput(opts.out) : io.stdout;
     if (opts.out) opened.push(out as fs.WriteStream);
@@ -134,55 +130,12 @@ export async function runMapCommand(opts: MapCommandOptions, io: MapCommandIo): 
   }
 }
 
-function resolve(opts: MapCommandOptions): { adapter: Adapter; format: InputFormat } {
-  const known = [...adapters.keys()].join(', ');
-  if (!opts.adapter) throw new MapUsageError(`--adapter <id> is required (one of ${known})`);
-  const adapter = getAdapter(opts.adapter);
-  if (!adapter) throw new MapUsageError(`unknown adapter "${opts.adapter}" (one of ${known})`);
-  let format: InputFormat | undefined;
-  if (opts.format !== undefined) {
-    if (!(INPUT_FORMATS as readonly string[]).includes(opts.format)) {
-      throw new MapUsageError(`unknown format "${opts.format}" (one of ${INPUT_FORMATS.join(', ')})`);
-    }
-    format = opts.format as InputFormat;
-  } else {
-    format = formatFromFileName(opts.file);
-    if (!format)
-      throw new MapUsageError(`cannot tell the format of ${opts.file} from its extension: add --format`);
-  }
-  if (!adapter.formats.includes(format)) {
-    throw new MapUsageError(`adapter "${adapter.id}" reads ${adapter.formats.join(', ')}, not ${format}`);
-  }
-  return { adapter, format };
-}
-
-async function openInput(file: string): Promise<fs.ReadStream> {
-  let stat: fs.Stats;
-  try {
-    stat = await fs.promises.stat(file);
-  } catch {
-    throw new MapUsageError(`${file}: no such file`);
-  }
-  if (!stat.isFile()) throw new MapUsageError(`${file}: not a file`);
-  const stream = fs.createReadStream(file, { highWaterMark: 256 * 1024 });
-  try {
-    await once(stream, 'open');
-  } catch (error) {
-    throw new MapUsageError(
-      `${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-    );
-  }
-  return stream;
-}
-
 async function openOutput(file: string): Promise<fs.WriteStream> {
   const stream = fs.createWriteStream(file);
   try {
     await once(stream, 'open');
   } catch (error) {
-    throw new MapUsageError(
-      `${file}: cannot write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-    );
+    throw new CommandUsageError(`${file}: cannot write (${errorCode(error)})`);
   }
   return stream;
 }
@@ -233,14 +186,12 @@ export function registerMapCommand(
   program: Command,
   io: MapCommandIo = { stdout: process.stdout, stderr: process.stderr },
 ): Command {
-  return program
-    .command('map')
-    .description(
+  return adapterCommand(program, 'map', {
+    description:
       'Map a partner file through its adapter into SIS-style records (JSON Lines); rows that cannot be mapped are quarantined with row, field and reason.',
-    )
-    .argument('<file>', 'the partner file (.csv, .json or .ndjson/.jsonl)')
-    .option('--adapter <id>', `adapter id (${[...adapters.keys()].join(', ')})`)
-    .option('--format <format>', `${INPUT_FORMATS.join('|')} (default: from the file extension)`)
+    argument: ['<file>', 'the partner file (.csv, .json or .ndjson/.jsonl)'],
+    formatDefault: 'from the file extension',
+  })
     .option('--out <file>', 'records as JSON Lines (default: stdout)')
     .option('--quarantine <file>', 'quarantine entries (and warnings) as JSON Lines')
     .option(

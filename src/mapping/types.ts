@@ -40,8 +40,22 @@ export interface Adapter<Source = Record<string, unknown>> {
   objectTypes: string[];
   /** Maps one parsed source row; never throws for bad data (that is a quarantine entry). */
   map(row: Source, rowNumber: number): RowOutcome;
-  /** The reverse mapping: regroups records by linkId into the partner's own shape. */
-  unmap(records: CanonicalRecord[]): Source[];
+  /**
+   * The reverse mapping (`fsg unmap`): regroups records by linkId into the partner's own shape, one
+   * row per linkId. Absent when the partner format cannot be written back.
+   */
+  unmap?(records: CanonicalRecord[]): Source[];
+  /**
+   * For an adapter that reads CSV: unmapped rows as the partner's CSV (its header, every cell text,
+   * '' when absent). Absent when the rows already are CSV-shaped (string values, one header).
+   */
+  toCsv?(rows: Source[]): CsvTable;
+}
+
+/** A CSV file as columns and rows of text, for the CSV writer. */
+export interface CsvTable {
+  columns: string[];
+  rows: Record<string, string>[];
 }
 
 export interface MapSummary {

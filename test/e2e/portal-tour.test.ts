@@ -46,6 +46,8 @@ it('follows the README tour from search to the DPO’s review by clicking', asyn
     expect.stringContaining('insureco'),
   ]);
   await hits.filter({ hasText: 'boatreg-nl' }).locator('a:has-text("Request details")').click();
+  // Personal fields are not ticked by default: the analyst asks for the (pseudonymised) owner.
+  await page.check('input[name=fields][value="owner.name"]');
   await page.selectOption('#purpose', 'stolen-property-investigation');
   await page.fill('#caseRef', CASE);
   await page.click('button:has-text("Send the request")');

@@ -5,6 +5,7 @@ import lookupSchema from '../../../schemas/api/lookup.schema.json';
 import type { LookupInput } from '../../lookups/service';
 import { handlingOf, handlingView } from '../../requests/handling';
 import { DISCLOSURE_READ_DENIED } from '../../requests/service';
+import { FIELD_CATALOGUE } from '../../records/canonical';
 import type { ReadDecision } from '../../safes/read';
 import type { RequestInput } from '../../safes/types';
 import { ProblemError, problems } from '../../http/problem';
@@ -135,6 +136,12 @@ export function analystRoutes(): PortalRoute[] {
       guard: guards.authenticated,
       handler: async (ctx) => {
         const [providerId, datasetId] = one(ctx.form, 'dataset').split('/');
+        const fields = all(ctx.form, 'fields');
+        // The form ticks no personal field: an analyst who unticks the rest must choose, not get all.
+        if (fields.length === 0)
+          throw problems.badRequest('Choose at least one field: none was chosen, and none is assumed.', {
+            errors: [{ pointer: '/fields', detail: 'tick the fields the case needs' }],
+          });
         const input = validateCreate({
           agreementId: one(ctx.form, 'agreementId'),
           providerId: providerId ?? '',
@@ -143,7 +150,7 @@ export function analystRoutes(): PortalRoute[] {
           recordRefs: all(ctx.form, 'recordRefs')
             .flatMap((v) => v.split(/\s+/))
             .filter(Boolean),
-          fields: all(ctx.form, 'fields'),
+          fields,
           purpose: one(ctx.form, 'purpose'),
           caseRef: one(ctx.form, 'caseRef'),
         });
@@ -433,15 +440,22 @@ function newRequestForm(ctx: Ctx) {
       </p>
       <fieldset>
         <legend>3. Fields the agreement allows</legend>
-        ${chosen.fields.map(
-          (f, i) =>
-            html`<div class="check">
-              <input type="checkbox" id="field-${i}" name="fields" value="${f}" checked /><label
-                for="field-${i}"
-                >${f}${chosen.pseudonymise.includes(f) ? ' (pseudonymised)' : ''}${chosen.generalise?.[f] ? ` (generalised to ${chosen.generalise[f]})` : ''}</label
-              >
-            </div>`,
-        )}
+        <p class="hint">Personal data is not ticked: tick only what the case needs.</p>
+        ${chosen.fields.map((f, i) => {
+          // Data minimisation: personal fields are asked for by choice, never by default.
+          const personal = FIELD_CATALOGUE[f]?.personal === true;
+          return html`<div class="check">
+            <input
+              type="checkbox"
+              id="field-${i}"
+              name="fields"
+              value="${f}"
+              ${personal ? '' : 'checked'}
+            /><label for="field-${i}"
+              >${f}${personal ? ' (personal data)' : ''}${chosen.pseudonymise.includes(f) ? ' (pseudonymised)' : ''}${chosen.generalise?.[f] ? ` (generalised to ${chosen.generalise[f]})` : ''}</label
+            >
+          </div>`;
+        })}
       </fieldset>
       <div>
         <label for="identifiers">Identifiers, one per line as type:value</label>
