@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import type { Receipt } from '../audit/receipts';
 import type { Identity } from '../auth/identity';
 import type { Secrets } from '../config/secrets';
-import { ProblemError, problems } from '../http/problem';
+import { problems } from '../http/problem';
 import type { Bundle, Handling } from '../policy/types';
 import type { Accreditation } from '../records/accreditation';
 import type { CanonicalRecord } from '../records/canonical';
@@ -36,6 +36,7 @@ import { aggregateFields } from '../aggregates/query';
 import { computeTable } from '../aggregates/tables';
 import { stricterHandling } from './handling';
 import { checkAnswer, recordDigest, releaseView } from './release';
+import { assertSecondPair, fourEyesApply } from './four-eyes';
 import type { Preview, RequestState, StoredRequest } from './types';
 
 export interface RequestServiceDeps {
@@ -328,9 +329,9 @@ export class RequestService {
       });
     }
     if (request.previewVersion !== previewVersion) throw previewChanged(request);
-    const fourEyes = this.deps.bundle().agreements.get(request.input.agreementId)?.review?.fourEyes === true;
+    const fourEyes = fourEyesApply(this.deps.bundle(), request, preview);
     // A table is computed by the gateway, not prepared by a responder: one responder approves it.
-    if (fourEyes && !preview.table) assertSecondPair(identity, preview);
+    if (fourEyes) assertSecondPair(identity, preview);
     const review = preview.outputCheck.outcome === 'review';
     if (review && !reason) {
       throw problems.badRequest('This table needs review: approve it with a written exception reason.', {
@@ -347,7 +348,7 @@ export class RequestService {
     };
     const exception = {
       ...(review ? { exceptionReason: reason } : {}),
-      ...(fourEyes && !preview.table && preview.preparedBy ? { preparedBy: preview.preparedBy } : {}),
+      ...(fourEyes && preview.preparedBy ? { preparedBy: preview.preparedBy } : {}),
     };
     return this.transition(
       identity,
@@ -536,21 +537,4 @@ function sideOf(identity: Identity, request: StoredRequest): Side | undefined {
   // A denied request never reached the provider: to them it does not exist.
   if (request.input.providerId === identity.partnerId && request.state !== 'denied') return 'provider';
   return undefined;
-}
-
-/**
- * Four eyes: the responder who approves is not the one who prepared the answer. An answer nobody is
- * named for (stored before four eyes) cannot show a second pair of eyes: refused too.
- */
-function assertSecondPair(identity: Identity, preview: Preview): void {
-  const by = preview.preparedBy;
-  if (by && !(by.partnerId === identity.partnerId && by.userId === identity.userId)) return;
-  throw new ProblemError({
-    code: 'four-eyes-required',
-    title: 'A second responder must approve',
-    status: 403,
-    detail: by
-      ? 'This agreement asks for four eyes: another responder of your organisation must approve the answer you prepared.'
-      : 'This agreement asks for four eyes, and nobody is named as having prepared this answer: answer it again, then have another responder approve it.',
-  });
 }

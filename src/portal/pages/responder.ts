@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { adapters } from '../../mapping';
 import { guards } from '../../http/routes';
 import { problems } from '../../http/problem';
+import { fourEyesApply, preparedByCaller } from '../../requests/four-eyes';
 import { handlingOf, handlingView } from '../../requests/handling';
 import type { StoredRequest } from '../../requests/types';
 import { TLP_LEVELS, type Handling, type Tlp } from '../../policy/types';
@@ -153,8 +154,7 @@ export async function providerView(ctx: Ctx, request: StoredRequest): Promise<vo
                 ${csrfField(ctx.user.csrf)}
                 <input type="hidden" name="previewVersion" value="${String(request.previewVersion)}" />
                 ${preview?.outputCheck.outcome === 'review' ? html`<label for="approve-reason">Reason for the exception</label><textarea id="approve-reason" name="reason" rows="2" required></textarea>` : ''}
-                ${handlingChoice(request)}
-                ${fourEyesNotice(ctx, request, agreement?.review?.fourEyes === true)}
+                ${handlingChoice(request)} ${fourEyesNotice(ctx, request)}
                 <button type="submit">Approve and release</button>
               </form>
             </div>`
@@ -431,10 +431,11 @@ function chosenHandling(ctx: Ctx): Handling | undefined {
 }
 
 /** Under four eyes, the one who prepared the answer is told that another responder releases it. */
-function fourEyesNotice(ctx: Ctx, request: StoredRequest, fourEyes: boolean) {
-  if (!fourEyes || request.preview?.table) return '';
-  const by = request.preview?.preparedBy;
-  const mine = by?.partnerId === ctx.identity.partnerId && by?.userId === ctx.identity.userId;
+function fourEyesNotice(ctx: Ctx, request: StoredRequest) {
+  const preview = request.preview;
+  if (!preview || !fourEyesApply(ctx.deps.bundle(), request, preview)) return '';
+  const by = preview.preparedBy;
+  const mine = preparedByCaller(ctx.identity, preview);
   return html`<p class="${mine ? 'error' : 'ok'}" role="note">
     Four eyes:
     ${mine ? 'you prepared this answer, so another responder of your organisation must approve it.' : `prepared by ${by?.userId ?? 'nobody named'}; you may approve it as the second responder.`}
