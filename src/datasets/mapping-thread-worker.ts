@@ -9,6 +9,7 @@ import { getAdapter } from '../mapping';
 import { runInBackground } from '../runtime/thread-priority';
 import { mapUploadStream } from './map-upload';
 import type { FromMappingThread, MappingThreadData, ToMappingThread } from './mapping-thread';
+import type { DatasetRecord } from './types';
 
 function main(): void {
   const port = parentPort;
@@ -37,7 +38,7 @@ function main(): void {
     scope: data.scope,
     refKey: Buffer.from(data.refKey),
   };
-  const write = (records: Parameters<Parameters<typeof mapUploadStream>[2]>[0]) =>
+  const write = (records: DatasetRecord[]) =>
     new Promise<void>((resolve) => {
       written = resolve;
       tell({ kind: 'batch', records });

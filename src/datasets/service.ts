@@ -24,8 +24,6 @@ export interface DatasetServiceDeps {
   bundle: () => Bundle;
   secrets: Secrets;
   clock: () => Date;
-  /** false: map uploads on the event loop even where the mapping thread is compiled. */
-  mappingThread?: boolean;
 }
 
 export class DatasetService {
@@ -55,7 +53,7 @@ export class DatasetService {
   ): Promise<MappedUpload> {
     const adapter = partnerAdapter(identity, adapterId, format);
     const refKey = this.deps.secrets.identifierKey;
-    if (this.deps.mappingThread !== false && mappingThreadAvailable()) {
+    if (mappingThreadAvailable()) {
       const data = { adapterId: adapter.id, format, allowedTypes: [...allowedTypes], scope, refKey };
       return mapOnThread(data, input, write);
     }
