@@ -6,7 +6,16 @@
 import type { Agreement } from '../policy/types';
 import type { CanonicalRecord } from '../records/canonical';
 import { subjectHashes } from '../requests/audit-events';
-import { aggregate, publishedView, type PublishedTable, type SdcOutcome } from '../sdc';
+import {
+  aggregate,
+  publishedView,
+  type CellResult,
+  type CellStatus,
+  type PublishedTable,
+  type SdcOutcome,
+  type SdcReasonCode,
+  type TableResult,
+} from '../sdc';
 import type { Reason } from '../safes/types';
 import type { Store } from '../store/port';
 import { contributions } from './compute';
@@ -17,6 +26,8 @@ export interface TableOutcome {
   table: PublishedTable;
   sdc: { outcome: SdcOutcome; applied: string[]; cells: number; suppressed: number; reasons: Reason[] };
   next: 'release' | 'approval' | 'withheld';
+  /** Why each published entry has its status: for the provider's preview only, never released. */
+  review: TableReview;
   /**
    * Keyed hashes of the data subjects (owners) of the records that contributed, so "who saw data about
    * this person" finds the table too. For the log only: never released.
@@ -59,9 +70,10 @@ export async function computeTable(
       : result.outcome === 'review' || rules.providerApproval
         ? 'approval'
         : 'release';
+  // A review table is shown as it would be released once a responder approves it.
+  const published = publishedView(result, { reviewed: result.outcome === 'review' });
   return {
-    // A review table is shown as it would be released once a responder approves it.
-    table: publishedView(result, { reviewed: result.outcome === 'review' }),
+    table: published,
     sdc: {
       outcome: result.outcome,
       applied: result.applied,
@@ -71,11 +83,58 @@ export async function computeTable(
       reasons: codes.map((code) => ({ code, message: SDC_MESSAGES[code] ?? code })),
     },
     next,
+    review: tableReview(result, published),
     subjectHashes: subjectHashes(subjectKey, owners),
   };
 }
 
-const SDC_MESSAGES: Record<string, string> = {
+/**
+ * Why the entries of a table have their status, for the provider's preview (the analyst never sees it:
+ * a code per cell says more than the table). `cells`: each published entry (a cell, or a margin: a
+ * row's or a column's total, the grand total) that has SDC codes. `hidden`: the entries that do not
+ * leave, label and all, counted by code; their labels are not kept here either (a label that is not
+ * released may be about one person, and the request outlives the dataset it was computed from).
+ */
+export interface TableReview {
+  cells: CellReview[];
+  hidden: { entries: number; codes: Partial<Record<SdcReasonCode, number>> };
+}
+
+export interface CellReview {
+  key: string[];
+  margin?: 'row' | 'column' | 'total';
+  status: CellStatus;
+  codes: SdcReasonCode[];
+}
+
+function tableReview(result: TableResult, published: PublishedTable): TableReview {
+  const review: TableReview = { cells: [], hidden: { entries: 0, codes: {} } };
+  const shown = (list: { key: string[] }[] | undefined) => new Set((list ?? []).map((c) => keyText(c.key)));
+  const add = (entries: CellResult[] | undefined, visible: Set<string>, margin?: CellReview['margin']) => {
+    for (const c of entries ?? []) {
+      const codes = [...new Set(c.reasons.map((r) => r.code))];
+      if (visible.has(keyText(c.key))) {
+        if (codes.length)
+          review.cells.push({ key: [...c.key], ...(margin ? { margin } : {}), status: c.status, codes });
+        continue;
+      }
+      review.hidden.entries += 1;
+      for (const code of codes) review.hidden.codes[code] = (review.hidden.codes[code] ?? 0) + 1;
+    }
+  };
+  const { rows, columns, total } = published.margins;
+  add(result.cells, shown(published.cells));
+  add(result.margins.rows, shown(rows), 'row');
+  add(result.margins.columns, shown(columns), 'column');
+  // Without published totals the margins are the log's record only: nothing to review.
+  if (result.totals !== 'none') add([result.margins.total], shown(total ? [total] : []), 'total');
+  return review;
+}
+
+const keyText = (key: string[]) => JSON.stringify(key);
+
+/** What each SDC code means, in words a responder (and, table-wide, an analyst) can read. */
+export const SDC_MESSAGES: Record<string, string> = {
   SDC_THRESHOLD: 'Some cells have fewer contributors than the threshold.',
   SDC_DOMINANCE: 'In some cells a few contributors dominate the total.',
   SDC_P_RATIO: 'In some cells the largest contributor could be estimated too closely.',

@@ -16,6 +16,7 @@ const NAV: { role: Role; links: [string, string][] }[] = [
     links: [
       ['/portal/lookup', 'Hit/no-hit search'],
       ['/portal/requests/new', 'New request'],
+      ['/portal/tables/new', 'New table'],
       ['/portal/requests', 'My requests'],
     ],
   },

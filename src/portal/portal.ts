@@ -33,6 +33,7 @@ import { page, type PageUser } from './layout';
 import { csrfMatches, SessionStore, setSessionCookie, type SecureCookie, type Session } from './session';
 import { analystRoutes } from './pages/analyst';
 import { responderRoutes } from './pages/responder';
+import { tableRoutes } from './pages/tables';
 import { dpoRoutes } from './pages/dpo';
 import { adminRoutes } from './pages/admin';
 
@@ -332,6 +333,7 @@ export function createPortal(deps: PortalDeps): Portal {
       },
     },
     ...analystRoutes(),
+    ...tableRoutes(),
     ...responderRoutes(),
     ...dpoRoutes(),
     ...adminRoutes(),

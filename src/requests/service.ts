@@ -142,6 +142,7 @@ export class RequestService {
       request.preview = {
         records: [],
         table: outcome.table,
+        tableReview: outcome.review,
         outputCheck: { outcome: outcome.sdc.outcome, reasons: outcome.sdc.reasons },
         identifierHashes: [],
         // Logged with the disclosure (never released): "who saw data about X" finds tables too.

@@ -2,6 +2,7 @@ import type { QuarantineEntry } from '../mapping/types';
 import type { Handling } from '../policy/types';
 import type { Decision, Reason, RequestInput } from '../safes/types';
 import type { PublishedTable } from '../sdc';
+import type { TableReview } from '../aggregates/tables';
 
 /** A record as released: only the obligated fields, pseudonymised where the agreement says. */
 export type ReleasedRecord = Record<string, unknown>;
@@ -14,6 +15,8 @@ export interface Preview {
   records: ReleasedRecord[];
   /** For aggregates: the table after statistical disclosure control, as it would be released. */
   table?: PublishedTable;
+  /** For aggregates, the provider's eyes only: why each entry has its status. */
+  tableReview?: TableReview;
   /** `review` (aggregates with negative or missing values) needs a responder's written exception. */
   outputCheck: { outcome: 'pass' | 'fail' | 'review'; reasons: Reason[] };
   /** Keyed hashes of the answer's identifiers and data subjects (the raw answer is not kept). */

@@ -34,6 +34,7 @@ afterAll(() => gw.close());
 const CALLS: [method: 'get' | 'post', path: string][] = [
   ['get', '/portal/requests/:id'],
   ['get', '/portal/requests/:id/disclosure'],
+  ['get', '/portal/requests/:id/disclosure.csv'],
   ['get', '/portal/requests/:id/receipt'],
   ['post', '/portal/requests/:id/answer'],
   ['post', '/portal/requests/:id/answer-shared'],

@@ -363,6 +363,16 @@ function calls(accreditationsFile: string, seed: Seed): Record<string, Call | nu
         caseRef: requestBody.caseRef,
       },
     },
+    'post /portal/tables': {
+      form: {
+        agreementId: requestBody.agreementId,
+        dataset: 'boatreg-nl/vessels',
+        dimension1: 'make',
+        measure: 'count',
+        purpose: requestBody.purpose,
+        caseRef: requestBody.caseRef,
+      },
+    },
     'post /portal/requests/:id/withdraw': { form: {} },
     'post /portal/requests/:id/answer': {
       file: { fields: { adapter: 'boatreg-nl' }, name: 'answer.csv', data: VESSELS_CSV },

@@ -15,8 +15,12 @@ import { identifierResultsTable } from '../identifier-results';
 import { csrfField } from '../layout';
 import type { Ctx, PortalRoute } from '../portal';
 import { receiptText } from '../../audit/receipts';
+import { resolveRules } from '../../sdc';
 import { decisionView, recordsTable, refusalView, simpleTable, stateLabel, timeLeft } from '../views';
 import { providerView, receiptLink } from './responder';
+import { querySummary, tableView } from '../table-view';
+import type { StoredRequest } from '../../requests/types';
+import type { Agreement } from '../../policy/types';
 
 const validateCreate = bodyValidator<RequestInput>(schemas.requestCreate);
 const validateLookup = bodyValidator<LookupInput>(lookupSchema);
@@ -52,7 +56,7 @@ const agreementsFor = (ctx: Ctx) =>
     a.parties.requesters.includes(ctx.identity.partnerId),
   );
 
-const caseHint = (ctx: Ctx, agreementId: string) => {
+export const caseHint = (ctx: Ctx, agreementId: string) => {
   const pattern = ctx.deps.bundle().agreements.get(agreementId)?.safes.project.caseRefPatterns[
     ctx.identity.partnerId
   ];
@@ -135,7 +139,6 @@ export function analystRoutes(): PortalRoute[] {
       path: '/requests',
       guard: guards.authenticated,
       handler: async (ctx) => {
-        const [providerId, datasetId] = one(ctx.form, 'dataset').split('/');
         const fields = all(ctx.form, 'fields');
         // The form ticks no personal field: an analyst who unticks the rest must choose, not get all.
         if (fields.length === 0)
@@ -143,35 +146,20 @@ export function analystRoutes(): PortalRoute[] {
             errors: [{ pointer: '/fields', detail: 'tick the fields the case needs' }],
           });
         const input = validateCreate({
-          agreementId: one(ctx.form, 'agreementId'),
-          providerId: providerId ?? '',
-          datasetId: datasetId ?? '',
+          ...requestBasics(ctx),
           identifiers: parseIdentifiers(one(ctx.form, 'identifiers')),
           recordRefs: all(ctx.form, 'recordRefs')
             .flatMap((v) => v.split(/\s+/))
             .filter(Boolean),
           fields,
-          purpose: one(ctx.form, 'purpose'),
-          caseRef: one(ctx.form, 'caseRef'),
         });
-        const request = await ctx.deps.services.requests.create(ctx.identity, input, {
-          sourceIp: ctx.req.ip ?? '',
-          tls: ctx.req.secure,
-        });
-        if (request.state === 'denied') {
-          return ctx.render(
-            'Request refused',
-            html`${decisionView(request.decision)}
-              <p class="hint">Request ${request.id} was recorded as denied.</p>
-              <p>
-                <a href="/portal/requests/new?agreement=${encodeURIComponent(input.agreementId)}"
-                  >Start a new request</a
-                >
-              </p>`,
-            403,
-          );
-        }
-        ctx.redirect(`/portal/requests/${request.id}`, 'Request sent: it is now in the provider’s inbox.');
+        const request = await sendRequest(
+          ctx,
+          input,
+          `/portal/requests/new?agreement=${encodeURIComponent(input.agreementId)}`,
+        );
+        if (request)
+          ctx.redirect(`/portal/requests/${request.id}`, 'Request sent: it is now in the provider’s inbox.');
       },
     },
     {
@@ -233,10 +221,7 @@ export function analystRoutes(): PortalRoute[] {
               <dd>${request.input.providerId} / ${request.input.datasetId}</dd>
               <dt>Purpose</dt>
               <dd>${request.input.purpose}</dd>
-              <dt>Fields</dt>
-              <dd>${request.input.fields.join(', ')}</dd>
-              <dt>Identifiers</dt>
-              <dd>${request.input.identifiers.map((i) => `${i.type}:${i.value}`).join(', ') || '—'}</dd>
+              ${askedFacts(request)}
               <dt>Handling</dt>
               <dd>TLP:${h.tlp}</dd>
               ${
@@ -276,20 +261,7 @@ export function analystRoutes(): PortalRoute[] {
       // The same check as the API's: the service passes the reader through the safes and logs the read.
       guard: guards.authenticated,
       handler: async (ctx) => {
-        const request = await ctx.deps.services.requests
-          .readDisclosure(ctx.identity, idOf(ctx), { sourceIp: ctx.req.ip ?? '', tls: ctx.req.secure })
-          .catch((error: unknown) => {
-            if (!(error instanceof ProblemError && error.code === DISCLOSURE_READ_DENIED)) throw error;
-            const { safes } = error.extensions.decision as ReadDecision;
-            ctx.render(
-              'Reading refused',
-              html`${refusalView(safes)}
-                <p>
-                  This attempt is logged. <a href="/portal/requests/${idOf(ctx)}">Back to the request</a>
-                </p>`,
-              403,
-            );
-          });
+        const request = await readDisclosureOrRefuse(ctx);
         if (!request) return;
         const h = handlingView(handlingOf(request));
         const records = Array.isArray(request.disclosure) ? request.disclosure : [];
@@ -310,7 +282,23 @@ export function analystRoutes(): PortalRoute[] {
                 ${request.expiresAt ?? '—'}); then the records are purged. This reading is logged.
               </p>
             </section>
-            ${recordsTable(records, 'Released records')} ${receiptLink(request.id)}
+            ${
+              request.disclosure && !Array.isArray(request.disclosure)
+                ? html`${tableView(request.disclosure, 'Released table', { roundingBase: roundingBaseOf(ctx, request) })}
+                    <p>
+                      <a
+                        class="button secondary"
+                        href="/portal/requests/${request.id}/disclosure.csv"
+                        download
+                        >Download the table (CSV)</a
+                      >
+                      <span class="hint"
+                        >The file starts with its handling line; the handling above applies.</span
+                      >
+                    </p>`
+                : recordsTable(records, 'Released records')
+            }
+            ${receiptLink(request.id)}
             <p><a href="/portal/requests/${request.id}">Back to the request</a></p>`,
         );
       },
@@ -329,13 +317,51 @@ export function analystRoutes(): PortalRoute[] {
   ];
 }
 
+/**
+ * The disclosure for its reader, through the service's check and logged read; a refusal by the safes
+ * is rendered here (403 page) and gives undefined.
+ */
+export async function readDisclosureOrRefuse(ctx: Ctx): Promise<StoredRequest | undefined> {
+  return ctx.deps.services.requests
+    .readDisclosure(ctx.identity, idOf(ctx), { sourceIp: ctx.req.ip ?? '', tls: ctx.req.secure })
+    .catch((error: unknown) => {
+      if (!(error instanceof ProblemError && error.code === DISCLOSURE_READ_DENIED)) throw error;
+      const { safes } = error.extensions.decision as ReadDecision;
+      ctx.render(
+        'Reading refused',
+        html`${refusalView(safes)}
+          <p>This attempt is logged. <a href="/portal/requests/${idOf(ctx)}">Back to the request</a></p>`,
+        403,
+      );
+      return undefined;
+    });
+}
+
+/** What a request asks: a table's query, or a detail request's fields and identifiers. */
+export function askedFacts(request: StoredRequest) {
+  const query = request.input.query;
+  if (query)
+    return html`<dt>Table</dt>
+      <dd class="table-query">${querySummary(query)}</dd>`;
+  return html`<dt>Fields</dt>
+    <dd>${request.input.fields.join(', ')}</dd>
+    <dt>Identifiers</dt>
+    <dd>${request.input.identifiers.map((i) => `${i.type}:${i.value}`).join(', ') || '—'}</dd>`;
+}
+
+/** The rounding base the request's agreement applies to tables (what "rounded" means). */
+export function roundingBaseOf(ctx: Ctx, request: StoredRequest): number | undefined {
+  const sdc = ctx.deps.bundle().agreements.get(request.input.agreementId)?.safes.output.aggregates?.sdc;
+  return sdc ? resolveRules(sdc).roundingBase : undefined;
+}
+
 export function idOf(ctx: Ctx): string {
   const id = String(ctx.req.params.id);
   if (!/^[0-9a-f-]{36}$/.test(id)) throw problems.notFound('No such request.');
   return id;
 }
 
-function purposeOptions(purposes: string[]) {
+export function purposeOptions(purposes: string[]) {
   return purposes.map((p) => html`<option value="${p}">${p}</option>`);
 }
 
@@ -378,6 +404,80 @@ function lookupForm(ctx: Ctx) {
   </form>`;
 }
 
+/** What every request form sends: the agreement, the provider and dataset, the purpose and the case. */
+export function requestBasics(ctx: Ctx) {
+  const [providerId, datasetId] = one(ctx.form, 'dataset').split('/');
+  return {
+    agreementId: one(ctx.form, 'agreementId'),
+    providerId: providerId ?? '',
+    datasetId: datasetId ?? '',
+    purpose: one(ctx.form, 'purpose'),
+    caseRef: one(ctx.form, 'caseRef'),
+  };
+}
+
+/**
+ * Sends a request (detail or table) through the safes; a refusal is rendered here (403, with the
+ * decision and a way back to `again`) and gives undefined.
+ */
+export async function sendRequest(
+  ctx: Ctx,
+  input: RequestInput,
+  again: string,
+): Promise<StoredRequest | undefined> {
+  const request = await ctx.deps.services.requests.create(ctx.identity, input, {
+    sourceIp: ctx.req.ip ?? '',
+    tls: ctx.req.secure,
+  });
+  if (request.state !== 'denied') return request;
+  ctx.render(
+    'Request refused',
+    html`${decisionView(request.decision)}
+      <p class="hint">Request ${request.id} was recorded as denied.</p>
+      <p><a href="${again}">Start a new request</a></p>`,
+    403,
+  );
+  return undefined;
+}
+
+/** A form's first step: which agreement (a GET to `action`). */
+export function agreementPicker(action: string, agreements: Agreement[]) {
+  return html`<form class="stack" method="get" action="${action}">
+    <div>
+      <label for="agreement">1. Agreement</label
+      ><select id="agreement" name="agreement" required>
+        ${agreements.map((a) => html`<option value="${a.id}">${a.title} (${a.id})</option>`)}
+      </select>
+    </div>
+    <div><button type="submit">Continue</button></div>
+  </form>`;
+}
+
+/** A form's second step: which of the agreement's datasets (a GET to `action`, carrying `hidden`). */
+export function datasetPicker(
+  action: string,
+  agreement: Agreement,
+  datasets: Agreement['datasets'],
+  hidden: Record<string, string> = {},
+) {
+  return html`<form class="stack" method="get" action="${action}">
+    <input type="hidden" name="agreement" value="${agreement.id}" />
+    ${Object.entries(hidden).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}" />`)}
+    <div>
+      <label for="dataset">2. Provider and dataset</label
+      ><select id="dataset" name="dataset" required>
+        ${datasets.map(
+          (d) =>
+            html`<option value="${d.provider}/${d.id}">
+              ${d.provider} — ${d.id} (${d.objectTypes.join(', ')})
+            </option>`,
+        )}
+      </select>
+    </div>
+    <div><button type="submit">Continue</button></div>
+  </form>`;
+}
+
 /** Step by step: the agreement, then a dataset the agreement shares, then the fields it allows. */
 function newRequestForm(ctx: Ctx) {
   const q = (name: string) =>
@@ -388,15 +488,7 @@ function newRequestForm(ctx: Ctx) {
   if (!agreement) {
     if (!agreements.length)
       return html`<p class="error">Your organisation is not a requester in any agreement.</p>`;
-    return html`<form class="stack" method="get" action="/portal/requests/new">
-      <div>
-        <label for="agreement">1. Agreement</label
-        ><select id="agreement" name="agreement" required>
-          ${agreements.map((a) => html`<option value="${a.id}">${a.title} (${a.id})</option>`)}
-        </select>
-      </div>
-      <div><button type="submit">Continue</button></div>
-    </form>`;
+    return agreementPicker('/portal/requests/new', agreements);
   }
   const provider = q('provider');
   const datasets = agreement.datasets.filter((d) => !provider || d.provider === provider);
@@ -408,26 +500,7 @@ function newRequestForm(ctx: Ctx) {
     <a href="/portal/requests/new">change</a>
   </p>`;
   if (!chosen) {
-    return html`${summary}
-      <form class="stack" method="get" action="/portal/requests/new">
-        <input
-          type="hidden"
-          name="agreement"
-          value="${agreement.id}"
-        />${ref ? html`<input type="hidden" name="ref" value="${ref}" />` : ''}
-        <div>
-          <label for="dataset">2. Provider and dataset</label
-          ><select id="dataset" name="dataset" required>
-            ${datasets.map(
-              (d) =>
-                html`<option value="${d.provider}/${d.id}">
-                  ${d.provider} — ${d.id} (${d.objectTypes.join(', ')})
-                </option>`,
-            )}
-          </select>
-        </div>
-        <div><button type="submit">Continue</button></div>
-      </form>`;
+    return html`${summary} ${datasetPicker('/portal/requests/new', agreement, datasets, ref ? { ref } : {})}`;
   }
   return html`${summary}
     <form class="stack" method="post" action="/portal/requests">

@@ -16,7 +16,8 @@ import { exampleFile, exampleFiles } from '../../datasets/demo-seed';
 import { formatOf, streamOf, type Ctx, type PortalRoute } from '../portal';
 import { recordsTable, simpleTable, stateLabel } from '../views';
 import { validateApprove, validateDecline } from '../../requests/routes';
-import { idOf } from './analyst';
+import { askedFacts, idOf, roundingBaseOf } from './analyst';
+import { tableView } from '../table-view';
 
 const adaptersOf = (partnerId: string) => [...adapters.values()].filter((a) => a.partnerId === partnerId);
 
@@ -102,6 +103,9 @@ export async function providerView(ctx: Ctx, request: StoredRequest): Promise<vo
   const preview = request.preview;
   const h = handlingView(handlingOf(request));
   const open = ['awaiting_provider', 'answered', 'withheld'].includes(request.state);
+  // A table is computed by the gateway from the shared dataset: there is nothing to answer, only to
+  // approve or decline.
+  const table = request.input.query !== undefined;
   ctx.render(
     `Request from ${request.requesterPartner}`,
     html`<dl class="facts">
@@ -117,14 +121,15 @@ export async function providerView(ctx: Ctx, request: StoredRequest): Promise<vo
         <dd>${request.input.agreementId}</dd>
         <dt>Dataset</dt>
         <dd>${request.input.datasetId}</dd>
-        <dt>Fields asked</dt>
-        <dd>${request.input.fields.join(', ')}</dd>
-        <dt>Identifiers</dt>
-        <dd>${request.input.identifiers.map((i) => `${i.type}:${i.value}`).join(', ') || '—'}</dd>
-        <dt>Your shared records that match</dt>
-        <dd>
-          ${hits.length ? [...new Set(hits.map((r) => `${r.sourceRef} (${r.objectType})`))].join(', ') : '—'}
-        </dd>
+        ${askedFacts(request)}
+        ${
+          table
+            ? ''
+            : html`<dt>Your shared records that match</dt>
+                <dd>
+                  ${hits.length ? [...new Set(hits.map((r) => `${r.sourceRef} (${r.objectType})`))].join(', ') : '—'}
+                </dd>`
+        }
         <dt>Handling</dt>
         <dd>TLP:${h.tlp} — ${h.meaning}</dd>
         ${
@@ -142,8 +147,15 @@ export async function providerView(ctx: Ctx, request: StoredRequest): Promise<vo
                 <strong class="output-check">${preview.outputCheck.outcome}</strong
                 >${preview.outputCheck.reasons.map((r) => html` — ${r.message}`)}
               </p>
-              ${recordsTable(preview.records, 'Records that will be released')}
-              ${quarantineTable(preview.quarantine)}`
+              ${
+                preview.table
+                  ? tableView(preview.table, 'The table that will be released', {
+                      roundingBase: roundingBaseOf(ctx, request),
+                      review: preview.tableReview,
+                    })
+                  : html`${recordsTable(preview.records, 'Records that will be released')}
+                    ${quarantineTable(preview.quarantine)}`
+              }`
           : ''
       }
       ${request.disclosedAt ? receiptLink(request.id) : ''}
@@ -161,7 +173,13 @@ export async function providerView(ctx: Ctx, request: StoredRequest): Promise<vo
           : ''
       }
       ${
-        open
+        open && table
+          ? html`<h2>Decline</h2>
+              ${declineForm(ctx, request)}`
+          : ''
+      }
+      ${
+        open && !table
           ? html`<h2>${preview ? 'Upload a corrected answer' : 'Answer'}</h2>
               ${
                 hits.length
@@ -184,18 +202,22 @@ export async function providerView(ctx: Ctx, request: StoredRequest): Promise<vo
               }
               ${uploadForm(ctx, `/portal/requests/${request.id}/answer`)}
               <h2>Decline</h2>
-              <form class="stack" method="post" action="/portal/requests/${request.id}/decline">
-                ${csrfField(ctx.user.csrf)}
-                <div>
-                  <label for="decline-reason">Reason for declining</label
-                  ><textarea id="decline-reason" name="reason" rows="2" minlength="3" required></textarea>
-                </div>
-                <div><button type="submit" class="danger">Decline</button></div>
-              </form>`
+              ${declineForm(ctx, request)}`
           : ''
       }
       <p><a href="/portal/inbox">Back to the inbox</a></p>`,
   );
+}
+
+function declineForm(ctx: Ctx, request: StoredRequest) {
+  return html`<form class="stack" method="post" action="/portal/requests/${request.id}/decline">
+    ${csrfField(ctx.user.csrf)}
+    <div>
+      <label for="decline-reason">Reason for declining</label
+      ><textarea id="decline-reason" name="reason" rows="2" minlength="3" required></textarea>
+    </div>
+    <div><button type="submit" class="danger">Decline</button></div>
+  </form>`;
 }
 
 export function responderRoutes(): PortalRoute[] {

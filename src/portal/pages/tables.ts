@@ -1,0 +1,190 @@
+/**
+ * Tables for analysts: a form that asks for a table within what the agreement allows (its closed lists
+ * of dimensions and measures), and the released table as CSV. The safes decide and SDC protects, as for
+ * the API's aggregate requests; the form only offers what could pass.
+ */
+import { dimensionListed } from '../../aggregates/query';
+import { tableCsv } from '../../aggregates/table-rows';
+import { ProblemError, problems } from '../../http/problem';
+import { guards } from '../../http/routes';
+import { bodyValidator, schemas } from '../../http/validate';
+import type { Agreement, DatasetTerms } from '../../policy/types';
+import { handlingOf, handlingView } from '../../requests/handling';
+import type { StoredRequest } from '../../requests/types';
+import type { RequestInput } from '../../safes/types';
+import { one } from '../forms';
+import { html } from '../html';
+import { csrfField } from '../layout';
+import type { Ctx, PortalRoute } from '../portal';
+import {
+  agreementPicker,
+  caseHint,
+  datasetPicker,
+  purposeOptions,
+  readDisclosureOrRefuse,
+  requestBasics,
+  sendRequest,
+} from './analyst';
+
+const validateCreate = bodyValidator<RequestInput>(schemas.requestCreate);
+
+/** The agreements the caller may ask tables under: a requester in it, and it publishes tables. */
+const tableAgreements = (ctx: Ctx) =>
+  [...ctx.deps.bundle().agreements.values()].filter(
+    (a) => a.parties.requesters.includes(ctx.identity.partnerId) && a.safes.output.aggregates,
+  );
+
+/**
+ * The dimensions the agreement allows, each at its listed granularity and, for dates, coarser
+ * (a listed `theft.date:month` offers `theft.date:year` too).
+ */
+export function dimensionChoices(agreement: Agreement): string[] {
+  const listed = agreement.safes.output.aggregates?.dimensions ?? [];
+  const choices = listed.flatMap((d) => (d.endsWith(':month') ? [d, d.replace(/:month$/, ':year')] : [d]));
+  return [...new Set(choices)].filter((d) => dimensionListed(d, listed));
+}
+
+export function tableRoutes(): PortalRoute[] {
+  return [
+    {
+      method: 'get',
+      path: '/tables/new',
+      guard: guards.anyOf('requests:create'),
+      handler: async (ctx) => ctx.render('New table', tableForm(ctx)),
+    },
+    {
+      method: 'post',
+      path: '/tables',
+      // Like POST /requests: every caller gets a decision from the safes, logged.
+      guard: guards.authenticated,
+      handler: async (ctx) => {
+        const input = validateCreate({ ...requestBasics(ctx), query: queryOf(ctx) });
+        const request = await sendRequest(ctx, input, '/portal/tables/new');
+        if (!request) return;
+        ctx.redirect(`/portal/requests/${request.id}`, CREATED[request.state] ?? 'Table requested.');
+      },
+    },
+    {
+      method: 'get',
+      path: '/requests/:id/disclosure.csv',
+      // The same check and the same logged read as the disclosure page.
+      guard: guards.authenticated,
+      handler: async (ctx) => {
+        const request = await readDisclosureOrRefuse(ctx);
+        if (!request) return;
+        if (!request.disclosure || Array.isArray(request.disclosure))
+          throw problems.notFound('Only a released table downloads as CSV.');
+        ctx.res.setHeader('Cache-Control', 'no-store');
+        ctx.res.setHeader('Content-Disposition', `attachment; filename="table-${request.id}.csv"`);
+        ctx.res.type('text/csv; charset=utf-8').send(tableCsv(request.disclosure, marking(request)));
+      },
+    },
+  ];
+}
+
+const CREATED: Partial<Record<StoredRequest['state'], string>> = {
+  disclosed: 'Table computed and released: read it below.',
+  answered: 'Table computed: it waits for the provider’s approval before it is released.',
+  withheld: 'The table failed statistical disclosure control and was withheld: nothing was released.',
+};
+
+/** The handling line a CSV download starts with, so it travels with the file. */
+function marking(request: StoredRequest): string {
+  const h = handlingView(handlingOf(request));
+  const conditions = h.conditions.length ? ` Conditions: ${h.conditions.join(' ')}` : '';
+  return `TLP:${h.tlp} — ${h.meaning}${conditions} Expires ${request.expiresAt ?? '—'}.`;
+}
+
+/** The query the form asks: its dimensions in order (none twice), its measure, its object type. */
+function queryOf(ctx: Ctx): RequestInput['query'] {
+  const groupBy = ['dimension1', 'dimension2', 'dimension3'].map((n) => one(ctx.form, n)).filter(Boolean);
+  if (groupBy.length === 0 || new Set(groupBy).size !== groupBy.length)
+    throw problems.badRequest('Choose one or more different dimensions.', {
+      errors: [{ pointer: '/query/groupBy', detail: 'each dimension once, at least one' }],
+    });
+  const measure = one(ctx.form, 'measure');
+  const objectType = one(ctx.form, 'objectType');
+  return {
+    type: 'aggregate',
+    groupBy,
+    measure: measure.startsWith('sum:') ? { sum: measure.slice(4) } : 'count',
+    ...(objectType ? { objectType } : {}),
+  };
+}
+
+/** Step by step, like the detail request: the agreement, the dataset, then the table itself. */
+function tableForm(ctx: Ctx) {
+  const q = (name: string) =>
+    typeof ctx.req.query[name] === 'string' ? (ctx.req.query[name] as string) : '';
+  const agreements = tableAgreements(ctx);
+  if (!agreements.length)
+    throw new ProblemError({
+      code: 'no-table-agreement',
+      title: 'No agreement publishes tables to you',
+      status: 403,
+      detail: 'Your organisation is not a requester in any agreement that publishes tables.',
+    });
+  const agreement = agreements.find((a) => a.id === q('agreement'));
+  if (!agreement) return agreementPicker('/portal/tables/new', agreements);
+  const dataset = agreement.datasets.find((d) => `${d.provider}/${d.id}` === q('dataset'));
+  const summary = html`<p>
+    Agreement: <strong>${agreement.title}</strong> (${agreement.id}) ·
+    <a href="/portal/tables/new">change</a>
+  </p>`;
+  if (!dataset) return html`${summary} ${datasetPicker('/portal/tables/new', agreement, agreement.datasets)}`;
+  return html`${summary} ${tableFields(ctx, agreement, dataset)}`;
+}
+
+function tableFields(ctx: Ctx, agreement: Agreement, dataset: DatasetTerms) {
+  const rules = agreement.safes.output.aggregates!;
+  const dimensions = dimensionChoices(agreement);
+  const slots = Math.min(rules.maxDimensions, 3);
+  const dimensionSelect = (n: number) =>
+    html`<div>
+      <label for="dimension${n}">${n === 1 ? 'Group by' : `Then by (optional)`}</label
+      ><select id="dimension${n}" name="dimension${n}" ${n === 1 ? 'required' : ''}>
+        ${n === 1 ? '' : html`<option value="">— none —</option>`}
+        ${dimensions.map((d) => html`<option value="${d}">${d}</option>`)}
+      </select>
+    </div>`;
+  return html`<form class="stack" method="post" action="/portal/tables">
+    ${csrfField(ctx.user.csrf)}
+    <input type="hidden" name="agreementId" value="${agreement.id}" />
+    <input type="hidden" name="dataset" value="${dataset.provider}/${dataset.id}" />
+    <p>Provider and dataset: <strong>${dataset.provider} — ${dataset.id}</strong></p>
+    <fieldset class="stack">
+      <legend>3. The table (only what the agreement allows)</legend>
+      ${Array.from({ length: slots }, (_, i) => dimensionSelect(i + 1))}
+      <div>
+        <label for="measure">Measure</label
+        ><select id="measure" name="measure">
+          <option value="count">count of objects</option>
+          ${(rules.measures ?? []).map((m) => html`<option value="sum:${m}">sum of ${m}</option>`)}
+        </select>
+      </div>
+      <div>
+        <label for="objectType">Objects</label
+        ><select id="objectType" name="objectType">
+          <option value="">every type</option>
+          ${dataset.objectTypes.map((t) => html`<option value="${t}">${t}</option>`)}
+        </select>
+      </div>
+      <p class="hint">
+        Each object counts once, however many identifiers it has. Cells with fewer than the agreement's
+        threshold of contributors are suppressed, and values may be rounded.
+      </p>
+    </fieldset>
+    <div>
+      <label for="purpose">Purpose</label
+      ><select id="purpose" name="purpose" required>
+        ${purposeOptions(agreement.purposes)}
+      </select>
+    </div>
+    <div>
+      <label for="caseRef">Case reference</label
+      ><input type="text" id="caseRef" name="caseRef" required aria-describedby="caseRef-hint" />
+      <p class="hint" id="caseRef-hint">${caseHint(ctx, agreement.id)}</p>
+    </div>
+    <div><button type="submit">Ask for the table</button></div>
+  </form>`;
+}
