@@ -1,6 +1,7 @@
 /**
  * Four eyes (`review.fourEyes` on an agreement): a second responder of the provider approves an answer,
- * never the one who prepared it. One rule for the service (which refuses) and the portal (which says so).
+ * never the one who prepared it; a table the gateway computed takes two approvals, the first naming its
+ * approver. One rule for the service (which refuses) and the portal (which says so).
  */
 import type { Identity } from '../auth/identity';
 import { ProblemError } from '../http/problem';
@@ -8,11 +9,19 @@ import type { Bundle } from '../policy/types';
 import type { Preview, StoredRequest } from './types';
 
 /**
- * Whether approving `request`'s preview takes a second responder. A table is computed by the gateway,
- * not prepared by a responder: one responder approves it.
+ * Whether approving `request`'s preview takes two responders. A detail answer is prepared by the
+ * responder who answered; a table is computed by the gateway, so its first approver takes that place.
  */
-export function fourEyesApply(bundle: Bundle, request: StoredRequest, preview: Preview): boolean {
-  return bundle.agreements.get(request.input.agreementId)?.review?.fourEyes === true && !preview.table;
+export function fourEyesApply(bundle: Bundle, request: StoredRequest): boolean {
+  return bundle.agreements.get(request.input.agreementId)?.review?.fourEyes === true;
+}
+
+/**
+ * Whether approving this preview now is a table's first approval (four eyes, nobody named yet): it
+ * records the approver and releases nothing.
+ */
+export function firstApprovalDue(bundle: Bundle, request: StoredRequest, preview: Preview): boolean {
+  return fourEyesApply(bundle, request) && Boolean(preview.table) && !preview.preparedBy;
 }
 
 /** Whether `identity` prepared the preview (the same person: partner and user). */

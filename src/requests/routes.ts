@@ -22,7 +22,8 @@ export const validateDecline = reasonValidator(2000);
 /**
  * Approval names the version of the preview it approves (previewVersion, from the answer or GET
  * /requests/:id): exactly that preview is released, or nothing. It takes a reason only for a table
- * under review (the service says when it is required). API and portal alike.
+ * under review (the service says when it is required). Under four eyes a table's first approval
+ * answers 202 with the new previewVersion the second responder approves. API and portal alike.
  */
 export const validateApprove = bodyValidator<{
   previewVersion: number;
@@ -171,7 +172,18 @@ export function requestRoutes(
       guard: guards.anyOf('requests:answer'),
       handler: async (req, res) => {
         const { previewVersion, reason, handling } = validateApprove(req.body ?? {});
-        const request = await service.approve(identityOf(res), idOf(req), previewVersion, reason, handling);
+        const approval = await service.approve(identityOf(res), idOf(req), previewVersion, reason, handling);
+        const request = approval.request;
+        if (approval.step === 'first-approval') {
+          // Nothing was disclosed (no receipt): another responder approves the new preview version.
+          return void res.status(202).json({
+            id: request.id,
+            state: request.state,
+            previewVersion: request.previewVersion,
+            awaiting: 'second-approval',
+            preparedBy: request.preview?.preparedBy,
+          });
+        }
         res.json({
           id: request.id,
           state: request.state,

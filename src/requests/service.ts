@@ -36,7 +36,7 @@ import { aggregateFields } from '../aggregates/query';
 import { computeTable } from '../aggregates/tables';
 import { stricterHandling } from './handling';
 import { checkAnswer, recordDigest, releaseView } from './release';
-import { assertSecondPair, fourEyesApply } from './four-eyes';
+import { assertSecondPair, firstApprovalDue, fourEyesApply } from './four-eyes';
 import type { Preview, RequestState, StoredRequest } from './types';
 
 export interface RequestServiceDeps {
@@ -48,6 +48,15 @@ export interface RequestServiceDeps {
   receipts?: { receiptForRequest(requestId: string): Promise<Receipt | null> };
   /** Daily quotas; by default counted in this process, loaded from the store's requests. */
   quotas?: DailyQuotas;
+}
+
+/**
+ * What an approval did: released the preview, or (a table under four eyes) recorded the first of two
+ * approvals, after which another responder of the provider releases it.
+ */
+export interface Approval {
+  step: 'released' | 'first-approval';
+  request: StoredRequest;
 }
 
 /** Where the caller stands towards a request; anyone else learns nothing (404). */
@@ -205,7 +214,7 @@ export class RequestService {
     records: CanonicalRecord[],
     quarantine: QuarantineEntry[] = [],
   ): Promise<StoredRequest> {
-    const request = await this.onSide(identity, id, 'provider');
+    const request = await this.answerable(identity, id);
     return this.answerRequest(identity, request, records, quarantine, await this.hitRecords(request));
   }
 
@@ -217,7 +226,7 @@ export class RequestService {
     format: InputFormat,
     input: Readable,
   ): Promise<StoredRequest> {
-    const request = await this.onSide(identity, id, 'provider');
+    const request = await this.answerable(identity, id);
     const adapter = partnerAdapter(identity, adapterId, format);
     const mapped = await mapAll(adapter, input, format);
     const cited = await this.hitRecords(request);
@@ -229,11 +238,26 @@ export class RequestService {
    * were last uploaded; the same preview and output check as any answer. Refused when none match.
    */
   async answerShared(identity: Identity, id: string): Promise<StoredRequest> {
-    const request = await this.onSide(identity, id, 'provider');
+    const request = await this.answerable(identity, id);
     const { hit, matching } = await this.providerRecords(request);
     if (matching.length === 0) throw problems.badRequest('None of your shared records match this request.');
     const records = matching.map((r) => r.record);
     return this.answerRequest(identity, request, records, [], hit);
+  }
+
+  /**
+   * A request the caller may answer: on the provider's side, and not an aggregate. A table is the
+   * gateway's computation under SDC: records in its place would replace what the responders review.
+   */
+  private async answerable(identity: Identity, id: string): Promise<StoredRequest> {
+    const request = await this.onSide(identity, id, 'provider');
+    if (request.input.kind === 'aggregate' || request.input.query) {
+      throw problems.conflict(
+        'A table is computed by the gateway: it is approved or declined, never answered with records.',
+        { state: request.state },
+      );
+    }
+    return request;
   }
 
   /**
@@ -313,7 +337,9 @@ export class RequestService {
   /**
    * Releases the preview until the agreement's retention runs out: exactly the version the responder
    * saw (`previewVersion`), or nothing. A table under `review` needs the responder's written
-   * exception reason, which is logged with the disclosure.
+   * exception reason, which is logged with the disclosure. Under four eyes a table's first approval
+   * releases nothing: it names its approver, reason and handling on a new preview version, which
+   * another responder of the provider then approves (`first-approval`).
    */
   async approve(
     identity: Identity,
@@ -321,7 +347,7 @@ export class RequestService {
     previewVersion: number,
     reason?: string,
     handling?: Handling,
-  ): Promise<StoredRequest> {
+  ): Promise<Approval> {
     const request = await this.onSide(identity, id, 'provider');
     const preview = request.preview;
     if (request.state !== 'answered' || !preview) {
@@ -330,36 +356,72 @@ export class RequestService {
       });
     }
     if (request.previewVersion !== previewVersion) throw previewChanged(request);
-    const fourEyes = fourEyesApply(this.deps.bundle(), request, preview);
-    // A table is computed by the gateway, not prepared by a responder: one responder approves it.
-    if (fourEyes) assertSecondPair(identity, preview);
+    const bundle = this.deps.bundle();
+    const first = firstApprovalDue(bundle, request, preview);
+    const fourEyes = fourEyesApply(bundle, request);
+    if (fourEyes && !first) assertSecondPair(identity, preview);
     const review = preview.outputCheck.outcome === 'review';
     if (review && !reason) {
       throw problems.badRequest('This table needs review: approve it with a written exception reason.', {
         errors: [{ pointer: '/reason', detail: 'is required for a table under review' }],
       });
     }
-    const released = {
-      ...preview,
-      handling: stricterHandling(request.decision.obligations.handling, handling),
-    };
+    // Never looser than the agreement's, nor than a first approver's choice.
+    const chosen = stricterHandling(preview.handling ?? request.decision.obligations.handling, handling);
+    if (first) {
+      const approved: Preview = {
+        ...preview,
+        preparedBy: { partnerId: identity.partnerId, userId: identity.userId },
+        handling: chosen,
+        ...(review ? { preparedReason: reason } : {}),
+      };
+      return this.firstApproval(identity, request, approved, previewVersion);
+    }
+    const released = { ...preview, handling: chosen };
     const patch = {
       ...this.release(released, request.decision.obligations.retentionDays, this.deps.clock()),
       preview: released,
     };
+    // Any exception reason is logged with both names: the approver's (the actor) and the first one's.
     const exception = {
       ...(review ? { exceptionReason: reason } : {}),
       ...(fourEyes && preview.preparedBy ? { preparedBy: preview.preparedBy } : {}),
+      ...(fourEyes && preview.preparedReason ? { preparedReason: preview.preparedReason } : {}),
     };
-    return this.transition(
+    const updated = await this.transition(
       identity,
       request,
       ['answered'],
       patch,
       exception,
-      (updated) => disclosureEvents(updated, actorOf(identity), released, exception),
+      (next) => disclosureEvents(next, actorOf(identity), released, exception),
       previewVersion,
     );
+    return { step: 'released', request: updated };
+  }
+
+  /**
+   * A table's first approval under four eyes: `approved` (the preview naming the approver, their reason
+   * and handling) becomes a new preview version, written only over the version they saw (the store
+   * bumps the version when a patch carries a preview); state stays answered, nothing leaves.
+   */
+  private async firstApproval(
+    identity: Identity,
+    request: StoredRequest,
+    approved: Preview,
+    previewVersion: number,
+  ): Promise<Approval> {
+    const reason = approved.preparedReason;
+    const updated = await this.transition(
+      identity,
+      request,
+      ['answered'],
+      { state: 'answered', preview: approved },
+      { step: 'first-approval', handling: approved.handling, ...(reason ? { exceptionReason: reason } : {}) },
+      undefined,
+      previewVersion,
+    );
+    return { step: 'first-approval', request: updated };
   }
 
   async decline(identity: Identity, id: string, reason: string): Promise<StoredRequest> {

@@ -26,8 +26,13 @@ export interface Preview {
   quarantine: QuarantineEntry[];
   /** The handling the responder set on approval (never looser than the agreement's). */
   handling?: Handling;
-  /** Who prepared the answer (four eyes: someone else approves it). */
+  /**
+   * Who prepared the answer (four eyes: someone else approves it). For a table, the gateway prepares it
+   * and this is its first approver.
+   */
   preparedBy?: { partnerId: string; userId: string };
+  /** A table's first approver's exception reason, when the table is under review (four eyes). */
+  preparedReason?: string;
 }
 
 export type RequestState =

@@ -3,32 +3,12 @@
  * not the one who prepared the answer; the disclosure's log entry names both. Without the setting one
  * responder answers and approves, as before.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { copyOfDemo, edit } from '../helpers/bundle-copy';
-import { boatRequest, createTestGateway, vesselAnswer, type TestGateway } from '../helpers/gateway';
+import { boatRequest, vesselAnswer, type TestGateway } from '../helpers/gateway';
+import { bearerOf, gatewayWithFourEyes } from '../helpers/four-eyes';
 import { portalSession } from '../helpers/portal-session';
 
-async function gatewayWithFourEyes(fourEyes: boolean): Promise<TestGateway> {
-  const dir = copyOfDemo();
-  // The partners' issuer keys, where the bundle names them (../config/demo).
-  fs.cpSync(path.resolve(__dirname, '../../config/demo'), path.join(dir, '../config/demo'), {
-    recursive: true,
-  });
-  if (fourEyes)
-    edit(path.join(dir, 'agreements', 'stolen-boats.yaml'), /\s*$/, '\nreview:\n  fourEyes: true\n');
-  const gw = await createTestGateway({ FSG_POLICY_DIR: dir });
-  // bea: a second responder of boatreg-nl, accredited as bram is.
-  const bram = (await gw.store.accreditations.get('boatreg-nl', 'bram'))!;
-  await gw.store.accreditations.put({ ...bram, userId: 'bea', displayName: 'Bea de Boer' }, []);
-  return gw;
-}
-
 async function answeredBy(gw: TestGateway, responder: string) {
-  // bea is no demo user: her token comes from boatreg-nl's issuer by name.
-  const bearer = async (user: string) => ({
-    Authorization: `Bearer ${await gw.token(user, user === 'bea' ? { partner: 'boatreg-nl' } : {})}`,
-  });
+  const bearer = (user: string) => bearerOf(gw, user);
   const created = await gw.http
     .post('/api/v1/requests')
     .set(await bearer('anna'))

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { adapters } from '../../mapping';
 import { guards } from '../../http/routes';
 import { problems } from '../../http/problem';
-import { fourEyesApply, preparedByCaller } from '../../requests/four-eyes';
+import { firstApprovalDue, fourEyesApply, preparedByCaller } from '../../requests/four-eyes';
 import { handlingOf, handlingView } from '../../requests/handling';
 import type { StoredRequest } from '../../requests/types';
 import { TLP_LEVELS, type Handling, type Tlp } from '../../policy/types';
@@ -167,7 +167,7 @@ export async function providerView(ctx: Ctx, request: StoredRequest): Promise<vo
                 <input type="hidden" name="previewVersion" value="${String(request.previewVersion)}" />
                 ${preview?.outputCheck.outcome === 'review' ? html`<label for="approve-reason">Reason for the exception</label><textarea id="approve-reason" name="reason" rows="2" required></textarea>` : ''}
                 ${handlingChoice(request)} ${fourEyesNotice(ctx, request)}
-                <button type="submit">Approve and release</button>
+                <button type="submit">${approveLabel(ctx, request)}</button>
               </form>
             </div>`
           : ''
@@ -320,16 +320,19 @@ export function responderRoutes(): PortalRoute[] {
           ...(written ? { reason: written } : {}),
           ...(handling ? { handling } : {}),
         });
-        const request = await ctx.deps.services.requests.approve(
+        const approval = await ctx.deps.services.requests.approve(
           ctx.identity,
           idOf(ctx),
           previewVersion,
           reason,
           handling,
         );
+        const request = approval.request;
         ctx.redirect(
           `/portal/requests/${request.id}`,
-          `Released to ${request.requesterPartner}, until ${request.expiresAt}.`,
+          approval.step === 'first-approval'
+            ? 'First approval recorded: another responder of your organisation releases it.'
+            : `Released to ${request.requesterPartner}, until ${request.expiresAt}.`,
         );
       },
     },
@@ -452,12 +455,40 @@ function chosenHandling(ctx: Ctx): Handling | undefined {
   return { tlp: tlp as Tlp, conditions: [...all(ctx.form, 'agreedCondition'), ...extra] };
 }
 
-/** Under four eyes, the one who prepared the answer is told that another responder releases it. */
+/** Under four eyes, a table's first approval releases nothing: the button says so. */
+function approveLabel(ctx: Ctx, request: StoredRequest) {
+  const preview = request.preview;
+  return preview && firstApprovalDue(ctx.deps.bundle(), request, preview)
+    ? 'Approve (first of two)'
+    : 'Approve and release';
+}
+
+/**
+ * Under four eyes, the one who prepared the answer (or approved a table first) is told that another
+ * responder releases it; the second responder sees who came first, with their reason and handling.
+ */
 function fourEyesNotice(ctx: Ctx, request: StoredRequest) {
   const preview = request.preview;
-  if (!preview || !fourEyesApply(ctx.deps.bundle(), request, preview)) return '';
+  if (!preview || !fourEyesApply(ctx.deps.bundle(), request)) return '';
   const by = preview.preparedBy;
   const mine = preparedByCaller(ctx.identity, preview);
+  if (preview.table && !by) {
+    return html`<p class="ok" role="note">
+      Four eyes: your approval is the first of two; another responder of your organisation releases it.
+    </p>`;
+  }
+  if (preview.table && mine) {
+    return html`<p class="error" role="note">
+      Four eyes: you approved this table first, so another responder of your organisation releases it.
+    </p>`;
+  }
+  if (preview.table) {
+    const reason = preview.preparedReason ? html`reason: ${preview.preparedReason}; ` : '';
+    return html`<p class="ok" role="note">
+      Four eyes: first approved by ${by?.userId} (${reason}handling TLP:${handlingOf(request).tlp}); you may
+      release it as the second responder.
+    </p>`;
+  }
   return html`<p class="${mine ? 'error' : 'ok'}" role="note">
     Four eyes:
     ${mine ? 'you prepared this answer, so another responder of your organisation must approve it.' : `prepared by ${by?.userId ?? 'nobody named'}; you may approve it as the second responder.`}
