@@ -259,6 +259,28 @@ describe('four eyes on a table', () => {
     expect(second.status).toBe(200);
     expect(second.text).toContain(`first approved by iris (reason: ${reason}; handling TLP:RED)`);
     expect(second.text).not.toContain('Approve (first of two)');
+
+    // The second responder's form starts from the first approval's handling: sent as it is, it releases.
+    const selected = /<option value="([^"]+)" selected>/.exec(second.text)![1];
+    const kept = [...second.text.matchAll(/name="agreedCondition" value="([^"]+)"/g)].map((m) =>
+      m[1].replace(/&#39;/g, "'"),
+    );
+    expect(selected).toBe('RED');
+    const released = await gw.http
+      .post(`/portal/requests/${id}/approve`)
+      .set('Cookie', ivo.cookie)
+      .type('form')
+      .send({
+        _csrf: csrfOf(second.text),
+        previewVersion: /name="previewVersion" value="(\d+)"/.exec(second.text)![1],
+        reason: 'Checked again: no one is identified.',
+        tlp: selected,
+        agreedCondition: kept,
+      });
+    expect(released.status).toBe(303);
+    const done = await gw.store.requests.get(id);
+    expect(done?.state).toBe('disclosed');
+    expect(done?.preview?.handling?.tlp).toBe('RED');
   });
 });
 

@@ -427,7 +427,8 @@ export function responderRoutes(): PortalRoute[] {
  * added to the agreement's (which all stay). Unchanged, the agreement's handling applies.
  */
 function handlingChoice(request: StoredRequest) {
-  const agreed = request.decision.obligations.handling;
+  // After a first approval (four eyes) its handling is the floor: the second responder keeps or tightens it.
+  const agreed = handlingOf(request);
   const levels = TLP_LEVELS.slice(TLP_LEVELS.indexOf(agreed.tlp));
   return html`<fieldset class="stack">
     <legend>Handling (the agreement's, or stricter)</legend>
