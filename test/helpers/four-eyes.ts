@@ -13,7 +13,8 @@ const SECOND_RESPONDERS = [
   { like: 'iris', partnerId: 'insureco', userId: 'ivo', displayName: 'Ivo Jansen' },
 ];
 
-export async function gatewayWithFourEyes(fourEyes: boolean): Promise<TestGateway> {
+/** A copy of the demo bundle whose stolen-boats agreement asks for four eyes (or not): its policy dir. */
+export function fourEyesBundle(fourEyes: boolean): string {
   const dir = copyOfDemo();
   // The partners' issuer keys, where the bundle names them (../config/demo).
   fs.cpSync(path.resolve(__dirname, '../../config/demo'), path.join(dir, '../config/demo'), {
@@ -21,11 +22,20 @@ export async function gatewayWithFourEyes(fourEyes: boolean): Promise<TestGatewa
   });
   if (fourEyes)
     edit(path.join(dir, 'agreements', 'stolen-boats.yaml'), /\s*$/, '\nreview:\n  fourEyes: true\n');
-  const gw = await createTestGateway({ FSG_POLICY_DIR: dir });
+  return dir;
+}
+
+/** Accredits bea and ivo as bram and iris are. */
+export async function addSecondResponders(gw: TestGateway): Promise<void> {
   for (const s of SECOND_RESPONDERS) {
     const first = (await gw.store.accreditations.get(s.partnerId, s.like))!;
     await gw.store.accreditations.put({ ...first, userId: s.userId, displayName: s.displayName }, []);
   }
+}
+
+export async function gatewayWithFourEyes(fourEyes: boolean): Promise<TestGateway> {
+  const gw = await createTestGateway({ FSG_POLICY_DIR: fourEyesBundle(fourEyes) });
+  await addSecondResponders(gw);
   return gw;
 }
 
