@@ -121,10 +121,19 @@ export function stateEvent(
 }
 
 /**
- * A disclosure's log entries. A table's data subjects go in an entry of their own
+ * The most subject hashes one `disclosure.subjects` entry holds: a table over a large dataset is
+ * logged in several entries, so that no entry (nor its line in an export, a verify or a receipt's
+ * proof path) grows with the dataset.
+ */
+export const SUBJECTS_PER_ENTRY = 1000;
+
+/**
+ * A disclosure's log entries. A table's data subjects go in entries of their own
  * (`disclosure.subjects`, found by "who saw data about X"), not in the disclosure entry: that entry is
  * the analyst's receipt, and the hashes would give the analyst an exact, unrounded count of
- * contributors and a way to link tables by person.
+ * contributors and a way to link tables by person. They are sorted, which also keeps the records'
+ * order out of the log, and split into parts of at most SUBJECTS_PER_ENTRY, appended with the
+ * disclosure in one transaction.
  */
 export function disclosureEvents(
   request: StoredRequest,
@@ -134,16 +143,20 @@ export function disclosureEvents(
 ): AuditEventInput[] {
   if (!preview.table) return [disclosureEvent(request, actor, preview, extra)];
   const disclosure = disclosureEvent(request, actor, { ...preview, subjectHashes: [] }, extra);
-  if (preview.subjectHashes.length === 0) return [disclosure];
-  return [
-    disclosure,
-    {
-      ...base(request, actor),
-      type: 'disclosure.subjects',
-      outcome: 'disclosed',
-      data: { kind: 'aggregate', subjectHashes: preview.subjectHashes },
+  const hashes = [...new Set(preview.subjectHashes)].sort();
+  const parts = Math.ceil(hashes.length / SUBJECTS_PER_ENTRY);
+  const subjects = Array.from({ length: parts }, (_, i) => ({
+    ...base(request, actor),
+    type: 'disclosure.subjects',
+    outcome: 'disclosed',
+    data: {
+      kind: 'aggregate',
+      part: i + 1,
+      parts,
+      subjectHashes: hashes.slice(i * SUBJECTS_PER_ENTRY, (i + 1) * SUBJECTS_PER_ENTRY),
     },
-  ];
+  }));
+  return [disclosure, ...subjects];
 }
 
 function disclosureEvent(

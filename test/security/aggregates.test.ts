@@ -10,7 +10,10 @@ import { Writable } from 'node:stream';
 import winston from 'winston';
 import YAML from 'yaml';
 import { contributions } from '../../src/aggregates/compute';
+import { loadOrCreateSecrets } from '../../src/config/secrets';
 import type { DatasetRecord } from '../../src/datasets/types';
+import type { CanonicalRecord } from '../../src/records/canonical';
+import { SUBJECTS_PER_ENTRY, subjectHashes } from '../../src/requests/audit-events';
 import { aggregate, publishedView } from '../../src/sdc';
 import { copyOfDemo, problemsOf } from '../helpers/bundle-copy';
 import { asAggregate, codesOf, decideWith } from '../helpers/bundle-fixture';
@@ -318,4 +321,51 @@ describe('issue 17: the subjects of a released table are findable, never release
     const logged = (await gw.store.audit.read(1, 100_000)).filter((e) => e.requestId === res.body.id);
     expect(JSON.stringify(logged)).not.toMatch(/Vera Vos|Lotte Mulder/);
   });
+
+  it('splits the subjects of a table over a large dataset into capped entries, each found by its subjects', async () => {
+    // Enough more Toyota buyers for three entries: the last part is not the first's.
+    const extra = 2 * SUBJECTS_PER_ENTRY + 100;
+    const header = ledger().split('\n')[0]!;
+    const rows = Array.from(
+      { length: extra },
+      (_, i) =>
+        `${vin(SALES.length + i)},,,,Toyota,M,black,2015,Bulk Buyer ${i},1990-03-10,2011 EA,2024-01-15`,
+    );
+    const upload = await gw.http
+      .put('/api/v1/datasets/sales-ledger/records?adapter=autodealers-nl&mode=upsert')
+      .set(bearer('dirk'))
+      .set('Content-Type', 'text/csv')
+      .send([header, ...rows].join('\n') + '\n');
+    expect(upload.status).toBe(200);
+    expect(upload.body.quarantined).toBe(0);
+    const res = await tableRequest(['make'], 18);
+    await disclosedTable(res);
+
+    const logged = (await gw.store.audit.read(1, 100_000)).filter(
+      (e) => e.requestId === res.body.id && e.type === 'disclosure.subjects',
+    );
+    const parts = logged.map((e) => e.data as { part: number; parts: number; subjectHashes: string[] });
+    expect(parts.map((p) => [p.part, p.parts])).toEqual([
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
+    for (const p of parts) expect(p.subjectHashes.length).toBeLessThanOrEqual(SUBJECTS_PER_ENTRY);
+    const all = parts.flatMap((p) => p.subjectHashes);
+    expect(all).toHaveLength(SALES.length + extra);
+    expect(all).toEqual([...new Set(all)].sort());
+
+    // An owner whose hash lands in the last part: the DPO's search finds that part, and only it.
+    const key = loadOrCreateSecrets(gw.dataDir).identifierKey;
+    const last = new Set(parts[2]!.subjectHashes);
+    const names = [...SALES.map((s) => s.name), ...rows.map((_, i) => `Bulk Buyer ${i}`)];
+    const name = names.find((n) =>
+      last.has(subjectHashes(key, [{ owner: { name: n } } as CanonicalRecord])[0]!),
+    );
+    expect(name).toBeDefined();
+    const entries = found(await aboutPerson(name!), res.body.id);
+    expect(entries.map((e) => [e.type, (e.data as { part?: number }).part])).toEqual([
+      ['disclosure.subjects', 3],
+    ]);
+  }, 60_000);
 });
