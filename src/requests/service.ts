@@ -172,6 +172,9 @@ export class RequestService {
         }),
       );
       if (request.state === 'disclosed') events.push(...disclosureEvents(request, actor, request.preview));
+      // The subjects wait in the preview only while a table awaits approval: once logged, or withheld
+      // (nothing left), the request does not keep them (their number grows with the dataset).
+      if (request.state !== 'answered') request.preview = { ...request.preview, subjectHashes: [] };
     } else {
       events.push(stateEvent(request, actor, null));
     }
@@ -380,7 +383,8 @@ export class RequestService {
     const released = { ...preview, handling: chosen };
     const patch = {
       ...this.release(released, request.decision.obligations.retentionDays, this.deps.clock()),
-      preview: released,
+      // A table's subjects are logged with its disclosure; the request does not keep them after.
+      preview: released.table ? { ...released, subjectHashes: [] } : released,
     };
     // Any exception reason is logged with both names: the approver's (the actor) and the first one's.
     const exception = {

@@ -4,7 +4,10 @@
  * released table under its handling banner and downloads it as CSV, each read passing the safes and
  * logged. What the analyst sees never carries a per-cell reason or a label that is not released.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { generateBoatreg } from '../../bench/generate-boatreg';
 import { tableRows } from '../../src/aggregates/table-rows';
 import { boatRequest, createTestGateway, vesselAnswer, type TestGateway } from '../helpers/gateway';
 import { portalSession } from '../helpers/portal-session';
@@ -214,6 +217,46 @@ describe('a table from the form to the released table', () => {
       .set('Cookie', anna.cookie);
     expect(csv.status).toBe(404);
     expect(csv.text).toContain('Only a released table downloads as CSV');
+  });
+});
+
+describe('the subjects of a table held for approval', () => {
+  it('wait in the preview until the approval logs them; then the request lets them go', async () => {
+    // boatreg-nl's register names owners (the insurer's claims do not): 200 generated vessels.
+    const file = path.join(gw.dataDir, 'vessels.csv');
+    await generateBoatreg({ rows: 200, out: file, seed: 3 });
+    const upload = await gw.http
+      .put('/api/v1/datasets/vessels/records?adapter=boatreg-nl&mode=replace')
+      .set('Authorization', `Bearer ${await gw.token('bram')}`)
+      .set('Content-Type', 'text/csv')
+      .send(fs.readFileSync(file));
+    expect(upload.status).toBe(200);
+    const id = await askedTable({
+      dataset: 'boatreg-nl/vessels',
+      dimension1: 'colour',
+      caseRef: 'NL-2026-000779',
+    });
+    const held = (await gw.store.requests.get(id))!;
+    expect(held.state).toBe('answered');
+    const waiting = held.preview!.subjectHashes.length;
+    expect(waiting).toBeGreaterThan(50);
+
+    const bram = await portalSession(gw.http, 'bram');
+    const page = await gw.http.get(`/portal/requests/${id}`).set('Cookie', bram.cookie);
+    const approved = await gw.http
+      .post(`/portal/requests/${id}/approve`)
+      .set('Cookie', bram.cookie)
+      .type('form')
+      .send({ _csrf: bram.csrf, previewVersion: /name="previewVersion" value="(\d+)"/.exec(page.text)![1] });
+    expect(approved.status).toBe(303);
+    const released = (await gw.store.requests.get(id))!;
+    expect([released.state, released.preview?.subjectHashes]).toEqual(['disclosed', []]);
+    const logged = (await gw.store.audit.read(1, 100_000)).filter(
+      (e) => e.requestId === id && e.type === 'disclosure.subjects',
+    );
+    expect(logged.flatMap((e) => e.data.subjectHashes as string[]).sort()).toEqual(
+      [...held.preview!.subjectHashes].sort(),
+    );
   });
 });
 

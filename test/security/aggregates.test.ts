@@ -322,6 +322,16 @@ describe('issue 17: the subjects of a released table are findable, never release
     expect(JSON.stringify(logged)).not.toMatch(/Vera Vos|Lotte Mulder/);
   });
 
+  it('the request does not keep the subjects once they are logged: its row does not grow with the dataset', async () => {
+    const res = await tableRequest(['make'], 18);
+    await disclosedTable(res);
+    const logged = (await gw.store.audit.read(1, 100_000)).filter(
+      (e) => e.requestId === res.body.id && e.type === 'disclosure.subjects',
+    );
+    expect(logged.flatMap((e) => e.data.subjectHashes as string[])).toHaveLength(SALES.length);
+    expect((await gw.store.requests.get(res.body.id))?.preview?.subjectHashes).toEqual([]);
+  });
+
   it('splits the subjects of a table over a large dataset into capped entries, each found by its subjects', async () => {
     // Enough more Toyota buyers for three entries: the last part is not the first's.
     const extra = 2 * SUBJECTS_PER_ENTRY + 100;
