@@ -13,7 +13,7 @@ import { deniedProblem } from './denials';
 import { handlingOf, handlingView } from './handling';
 import type { RequestService } from './service';
 import type { StoredRequest } from './types';
-import { detail, summary } from './views';
+import { detail, previewView, summary } from './views';
 
 const validateCreate = bodyValidator<RequestInput>(schemas.requestCreate);
 const validateAnswer = bodyValidator<{ records: CanonicalRecord[] }>(schemas.answer);
@@ -253,7 +253,7 @@ function answerView(request: StoredRequest) {
   return {
     id: request.id,
     state: request.state,
-    preview: request.preview,
+    preview: previewView(request.preview),
     previewVersion: request.previewVersion,
     handling: handlingView(handlingOf(request)),
   };

@@ -1,7 +1,7 @@
 /** What each side sees of a request: the analyst their decision, the provider what is asked of them. */
 import type { Bundle } from '../policy/types';
 import { handlingOf, handlingView } from './handling';
-import type { StoredRequest } from './types';
+import type { Preview, StoredRequest } from './types';
 
 export function summary(request: StoredRequest) {
   return {
@@ -33,11 +33,21 @@ export function detail(request: StoredRequest, side: 'requester' | 'provider', b
     obligations: request.decision.obligations,
     handling: handlingView(handlingOf(request)),
     ...(side === 'requester' ? { decision: request.decision } : {}),
-    preview: side === 'provider' ? request.preview : null,
+    preview: side === 'provider' ? previewView(request.preview) : null,
     // What approve must name: the version of the preview the responder is looking at.
     previewVersion: side === 'provider' ? request.previewVersion : null,
     declineReason: request.declineReason,
     disclosedAt: request.disclosedAt,
     recordDigests: request.recordDigests,
   };
+}
+
+/**
+ * The preview as the provider reads it: what will leave and why. The keyed hashes of its identifiers
+ * and subjects are the log's (a table's grow with the dataset), not the reader's.
+ */
+export function previewView(preview: Preview | null) {
+  if (!preview) return null;
+  const { identifierHashes: _i, subjectHashes: _s, ...view } = preview;
+  return view;
 }

@@ -240,6 +240,13 @@ describe('the subjects of a table held for approval', () => {
     expect(held.state).toBe('answered');
     const waiting = held.preview!.subjectHashes.length;
     expect(waiting).toBeGreaterThan(50);
+    // They are the log's: the provider's view of the preview does not carry them.
+    const api = await gw.http
+      .get(`/api/v1/requests/${id}`)
+      .set('Authorization', `Bearer ${await gw.token('bram')}`);
+    expect(api.body.preview.table.withheld).toBe(false);
+    expect(api.body.preview).not.toHaveProperty('subjectHashes');
+    expect(JSON.stringify(api.body)).not.toContain(held.preview!.subjectHashes[0]);
 
     const bram = await portalSession(gw.http, 'bram');
     const page = await gw.http.get(`/portal/requests/${id}`).set('Cookie', bram.cookie);
