@@ -1,7 +1,8 @@
 /**
  * Demo mode: each dataset the agreements share for hit/no-hit lookups starts with its provider's
  * example file (adapters/<id>/fixtures/sample.*, invented people and objects), uploaded through the
- * provider's adapter like any upload and logged as one. A dataset that has had an upload is left alone.
+ * provider's adapter like any upload and logged as one; a provider's demo volume (volume.*: enough
+ * invented records that a table passes the threshold) is added to it the same way. A dataset that has had an upload is left alone.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,14 +27,16 @@ export interface SeededDataset {
 export const DEMO_SEED_USER = 'demo-seed';
 
 const SAMPLE = /^sample\.(csv|json|ndjson)$/;
+/** A provider's demo volume (adapters/<id>/fixtures/volume.*): enough invented records for a table. */
+const VOLUME = /^volume\.(csv|json|ndjson)$/;
 
 /** The example files an adapter ships (adapters/<id>/fixtures/sample.*), by name: CSV, JSON, NDJSON. */
-export function exampleFiles(adapterId: string): string[] {
+export function exampleFiles(adapterId: string, pattern = SAMPLE): string[] {
   const dir = exampleFile(adapterId, '');
   return fs.existsSync(dir)
     ? fs
         .readdirSync(dir)
-        .filter((f) => SAMPLE.test(f))
+        .filter((f) => pattern.test(f))
         .sort()
     : [];
 }
@@ -42,14 +45,24 @@ export function exampleFiles(adapterId: string): string[] {
 export const exampleFile = (adapterId: string, name: string): string =>
   path.join(PROJECT_ROOT, 'adapters', adapterId, 'fixtures', name);
 
-/** The first example file of a provider's adapters. */
-function sampleOf(providerId: string): { adapterId: string; file: string } | undefined {
+/** The first example file of a provider's adapters, or (`VOLUME`) its demo volume. */
+function sampleOf(providerId: string, pattern = SAMPLE): { adapterId: string; file: string } | undefined {
   for (const adapter of adapters.values()) {
-    const [name] = adapter.partnerId === providerId ? exampleFiles(adapter.id) : [];
+    const [name] = adapter.partnerId === providerId ? exampleFiles(adapter.id, pattern) : [];
     if (name) return { adapterId: adapter.id, file: exampleFile(adapter.id, name) };
   }
   return undefined;
 }
+
+const seedIdentity = (providerId: string): Identity => ({
+  userId: DEMO_SEED_USER,
+  partnerId: providerId,
+  issuer: 'demo-seed',
+  amr: [],
+  mfa: false,
+  mfaClaims: [],
+  expiresAt: Number.MAX_SAFE_INTEGER,
+});
 
 export async function seedDemoDatasets(
   bundle: Bundle,
@@ -65,35 +78,31 @@ export async function seedDemoDatasets(
   const seeded: SeededDataset[] = [];
   for (const { providerId, datasetId } of shared.values()) {
     if ((await store.datasets.status(providerId, datasetId)).lastUpload) continue;
-    const sample = sampleOf(providerId);
-    if (!sample) continue;
-    // The upload is the system's, on the provider's behalf: the log names "demo-seed" as the actor.
-    const identity: Identity = {
-      userId: DEMO_SEED_USER,
-      partnerId: providerId,
-      issuer: 'demo-seed',
-      amr: [],
-      mfa: false,
-      mfaClaims: [],
-      expiresAt: Number.MAX_SAFE_INTEGER,
-    };
-    const format = path.extname(sample.file).slice(1) as InputFormat;
-    const upload = await datasets.upload(
-      identity,
-      datasetId,
-      sample.adapterId,
-      format,
-      'replace',
-      fs.createReadStream(sample.file),
-    );
-    seeded.push({
-      providerId,
-      datasetId,
-      file: path.relative(PROJECT_ROOT, sample.file),
-      read: upload.read,
-      mapped: upload.mapped,
-      quarantined: upload.quarantined,
-    });
+    // The example file, then (where the provider has one) the demo volume added to it.
+    const files = [
+      { found: sampleOf(providerId), mode: 'replace' as const },
+      { found: sampleOf(providerId, VOLUME), mode: 'upsert' as const },
+    ];
+    for (const { found, mode } of files) {
+      if (!found) continue;
+      // The upload is the system's, on the provider's behalf: the log names "demo-seed" as the actor.
+      const upload = await datasets.upload(
+        seedIdentity(providerId),
+        datasetId,
+        found.adapterId,
+        path.extname(found.file).slice(1) as InputFormat,
+        mode,
+        fs.createReadStream(found.file),
+      );
+      seeded.push({
+        providerId,
+        datasetId,
+        file: path.relative(PROJECT_ROOT, found.file),
+        read: upload.read,
+        mapped: upload.mapped,
+        quarantined: upload.quarantined,
+      });
+    }
   }
   return seeded;
 }

@@ -228,6 +228,51 @@ it('gives every demo dataset a real magnitude that its agreements let a table su
   ]);
 });
 
+describe('the demo volume: tables to try', () => {
+  const table = async (agreementId: string, objectType: string, measure: unknown, caseRef: string) => {
+    const res = await gw.http
+      .post('/api/v1/requests')
+      .set('Authorization', `Bearer ${await gw.token('anna')}`)
+      .send({
+        agreementId,
+        providerId: 'insureco',
+        datasetId: 'theft-claims',
+        purpose: 'stolen-property-investigation',
+        caseRef,
+        query: { type: 'aggregate', groupBy: ['make'], measure, objectType },
+      });
+    expect(res.status).toBe(201);
+    return { state: res.body.state as string, preview: (await gw.store.requests.get(res.body.id))!.preview! };
+  };
+
+  it('is added to the insurer’s example file, every claim mapped', async () => {
+    const seeded = await gw.store.audit.query({ types: ['dataset.upload'] }, { order: 'asc', limit: 100 });
+    const volume = seeded.filter((e) => e.partners.includes('insureco') && e.outcome === 'upsert');
+    expect(volume).toHaveLength(1);
+    const claims = JSON.parse(
+      fs.readFileSync(path.resolve(__dirname, '../../adapters/insureco/fixtures/volume.json'), 'utf8'),
+    ) as unknown[];
+    expect(claims.length).toBeGreaterThan(100);
+    expect(volume[0].data).toMatchObject({ read: claims.length, mapped: claims.length, quarantined: 0 });
+  });
+
+  it('a count of boats by make passes whole; a sum of insured values suppresses a make two yachts dominate', async () => {
+    const count = await table('stolen-boats', 'boat', 'count', 'NL-2026-000700');
+    expect(count.state).toBe('answered');
+    expect(count.preview.table!.dimensions).toEqual([['Bayliner', 'Beneteau', 'Quicksilver', 'Sealine']]);
+    const sum = await table('stolen-boats', 'boat', { sum: 'insuredValue' }, 'NL-2026-000701');
+    expect(sum.preview.table!.dimensions[0]).not.toContain('Sealine');
+    expect(sum.preview.tableReview!.hidden.codes).toEqual({ SDC_DOMINANCE: 1, SDC_SECONDARY: 1 });
+  });
+
+  it('a count of vehicles by make is released at once, the 4 Teslas and their complement left behind', async () => {
+    const count = await table('stolen-vehicles', 'vehicle', 'count', 'NL-2026-000702');
+    expect(count.state).toBe('disclosed');
+    expect(count.preview.table!.dimensions).toEqual([['Toyota', 'Volkswagen']]);
+    expect(count.preview.tableReview!.hidden.codes).toEqual({ SDC_THRESHOLD: 1, SDC_SECONDARY: 1 });
+  });
+});
+
 it('does not seed again on restart, nor over a partner’s own upload', async () => {
   const before = await uploads();
   const csv = fs.readFileSync(
