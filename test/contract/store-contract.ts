@@ -1040,6 +1040,47 @@ export function storeContract(
         },
       );
 
+      holeTest(
+        'records-two-streams',
+        'two streams of records read side by side each give every record',
+        async () => {
+          const staged = await store.datasets.stage(BOATS, 'replace', 'u1');
+          await staged.add([record('a'), record('b')]);
+          await staged.publish(upload('u1', BOATS, 'replace', 2), []);
+          const first = store.datasets.records(BOATS.providerId, BOATS.datasetId)[Symbol.asyncIterator]();
+          const second = store.datasets.records(BOATS.providerId, BOATS.datasetId)[Symbol.asyncIterator]();
+          const keys: string[][] = [[], []];
+          try {
+            for (;;) {
+              const [x, y] = [await first.next(), await second.next()];
+              if (!x.done) keys[0].push(x.value.identifierKey);
+              if (!y.done) keys[1].push(y.value.identifierKey);
+              if (x.done && y.done) break;
+            }
+          } finally {
+            // A stream left open would hold the store (its close too).
+            await Promise.allSettled([first.return?.(), second.return?.()]);
+          }
+          expect(keys.map((k) => k.sort())).toEqual([
+            ['hin:a', 'hin:b'],
+            ['hin:a', 'hin:b'],
+          ]);
+        },
+      );
+
+      test('a stream of records given up early leaves the store free', async () => {
+        const staged = await store.datasets.stage(BOATS, 'replace', 'u1');
+        await staged.add([record('a'), record('b')]);
+        await staged.publish(upload('u1', BOATS, 'replace', 2), []);
+        for await (const r of store.datasets.records(BOATS.providerId, BOATS.datasetId)) {
+          expect(r.identifierType).toBe('hin');
+          break;
+        }
+        await store.audit.append([note(1)]);
+        expect(await headSeq()).toBe(1);
+        expect(await all()).toEqual([record('a'), record('b')]);
+      });
+
       test('within an upload the later record of a key wins', async () => {
         const staged = await store.datasets.stage(BOATS, 'replace', 'u1');
         await staged.add([record('a', 1), record('b', 1)]);
@@ -1065,6 +1106,9 @@ export function storeContract(
         expect(await put('u3', 'replace', [record('e', 3)])).toBe(1);
         expect(await all()).toEqual([record('e', 3)]);
         expect(await store.datasets.lookup(['hin:a', 'hin:d'], [BOATS])).toEqual([]);
+        expect(
+          await store.datasets.resolve(BOATS.providerId, BOATS.datasetId, ['ref-a-v1', 'ref-d-v2']),
+        ).toEqual([]);
         expect(await store.datasets.status(BOATS.providerId, BOATS.datasetId)).toMatchObject({
           records: 1,
           lastUpload: { id: 'u3', mode: 'replace' },
