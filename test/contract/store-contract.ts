@@ -976,6 +976,73 @@ export function storeContract(
       });
     });
 
+    describe('concurrency: racing calls each get one answer, and the store stays whole', () => {
+      const fulfilled = <T>(outcomes: PromiseSettledResult<T>[]) =>
+        outcomes.filter((o): o is PromiseFulfilledResult<T> => o.status === 'fulfilled').map((o) => o.value);
+
+      test('racing proposals of one grant: one is stored, the others are told false', async () => {
+        const outcomes = await Promise.allSettled(
+          ['g1', 'g2', 'g3', 'g4'].map((id) =>
+            store.roleGrants.propose(grant(id), [note(1, { type: 'role.proposed' })]),
+          ),
+        );
+        expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+        expect(fulfilled(outcomes).filter(Boolean)).toHaveLength(1);
+        expect(await store.roleGrants.list('pending')).toHaveLength(1);
+        expect(
+          await store.audit.query({ types: ['role.proposed'] }, { order: 'asc', limit: 10 }),
+        ).toHaveLength(1);
+      });
+
+      test('racing decisions of one grant: one decides, the others get undefined', async () => {
+        await store.accreditations.put(accreditation('anna'), []);
+        await store.roleGrants.propose(grant('g1'), []);
+        const by = person('police-nl', 'admin-2');
+        const at = '2026-02-02T12:00:00.000Z';
+        const results = await Promise.all(
+          (['approved', 'rejected', 'approved'] as const).map((state) =>
+            store.roleGrants.decide('g1', { state, by, at }, (g) => [
+              note(1, { type: 'role.decided', outcome: g.state }),
+            ]),
+          ),
+        );
+        const decided = results.filter((g) => g !== undefined);
+        expect(decided).toHaveLength(1);
+        expect(await store.roleGrants.get('g1')).toEqual(decided[0]);
+        const logged = await store.audit.query({ types: ['role.decided'] }, { order: 'asc', limit: 10 });
+        expect(logged.map((e) => e.outcome)).toEqual([decided[0]!.state]);
+      });
+
+      test('racing seeds add each entry once', async () => {
+        const entries = [accreditation('anna'), accreditation('bert'), accreditation('carl')];
+        const added = await Promise.all([1, 2, 3].map(() => store.accreditations.seed(entries, () => [])));
+        expect(added.reduce((a, b) => a + b, 0)).toBe(3);
+        expect(await store.accreditations.list('police-nl')).toHaveLength(3);
+      });
+
+      test('racing stages of one dataset: one upload, the others DATASET_BUSY', async () => {
+        const outcomes = await Promise.allSettled(
+          ['u1', 'u2', 'u3'].map((id) => store.datasets.stage(BOATS, 'replace', id)),
+        );
+        const staged = fulfilled(outcomes);
+        expect(staged).toHaveLength(1);
+        for (const o of outcomes) {
+          if (o.status === 'rejected') expect(o.reason).toMatchObject({ code: 'DATASET_BUSY' });
+        }
+        await staged[0].discard();
+      });
+
+      test('racing checkpoints of one head store one checkpoint', async () => {
+        await store.audit.append([note(1), note(2), note(3)]);
+        const made = await Promise.all([1, 2, 3].map(() => store.audit.checkpoint(sign)));
+        expect(made.map((c) => c?.treeSize)).toEqual([3, 3, 3]);
+        expect(await store.audit.checkpoints({ limit: 10, order: 'asc' })).toHaveLength(1);
+        // Each call answers with the checkpoint stored, whoever signed it.
+        const latest = await store.audit.latestCheckpoint();
+        expect(made).toEqual([latest, latest, latest]);
+      });
+    });
+
     describe('datasets', () => {
       const keysOf = (hits: { identifierKey: string }[]) => hits.map((h) => h.identifierKey);
       const all = async (scope = BOATS) => {
