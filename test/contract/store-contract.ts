@@ -1758,6 +1758,14 @@ export function storeContract(
         expect(await store.portalSessions.get(expired.idHash)).toBeUndefined();
         expect(await store.portalSessions.get(idle.idHash)).toBeUndefined();
         expect(await store.portalSessions.prune(10_000, 5_000)).toBe(0);
+        // As the portal judges a session (src/portal/session.ts): expired at expiresAt, idle at lastSeen + idle.
+        const edges = [
+          session('expires-now', { lastSeen: 11_000, expiresAt: 12_000 }),
+          session('idle-now', { lastSeen: 7_000, expiresAt: 20_000 }),
+        ];
+        for (const s of edges) await store.portalSessions.put(s);
+        expect(await store.portalSessions.prune(12_000, 5_000)).toBe(2);
+        expect(await store.portalSessions.get(live.idHash)).toEqual(live);
       });
     });
 
