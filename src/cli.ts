@@ -179,6 +179,7 @@ export function buildCli(): Command {
             fast: opts.fast === true,
             allowNoCheckpoint: opts.allowNoCheckpoint === true,
             configuredDb: cfg ? storeFile(cfg) : '',
+            ...(cfg ? { configuredKind: cfg.store.kind } : {}),
             dataDir: cfg?.dataDir ?? '',
           },
           print,
@@ -206,10 +207,13 @@ export function buildCli(): Command {
         db?: string;
         out?: string;
       }) => {
+        // `--db` is a SQLite file; without it, the configured store.
+        const cfg = opts.db ? undefined : config();
         process.exitCode = await runExport(
           {
             ...opts,
-            db: opts.db ? path.resolve(opts.db) : storeFile(config()),
+            db: opts.db ? path.resolve(opts.db) : storeFile(cfg!),
+            ...(cfg ? { kind: cfg.store.kind } : {}),
             out: opts.out && path.resolve(opts.out),
           },
           process.stdout,
@@ -269,7 +273,7 @@ export function buildCli(): Command {
     .description('Sign a checkpoint of the configured log now and print it.')
     .action(async () => {
       const cfg = config();
-      process.exitCode = await runCheckpoint(storeFile(cfg), cfg.dataDir, print);
+      process.exitCode = await runCheckpoint(storeFile(cfg), cfg.dataDir, print, cfg.store.kind);
     });
 
   registerMapCommand(program);

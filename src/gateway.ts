@@ -21,9 +21,9 @@ import { createGatewayServer } from './http/server';
 import { loadBundle } from './policy/load';
 import { statsZonesOf } from './audit/stats';
 import type { Bundle } from './policy/types';
-import { lookupWriterAvailable, openSqliteStore } from './store/sqlite';
-import { readRawAuditRows } from './store/sqlite/audit';
-import type { Store } from './store/port';
+import { openLogReader, openStore } from './store/open';
+import { lookupWriterAvailable } from './store/sqlite';
+import type { AuditLogReader, LogSource, Store } from './store/port';
 
 export interface Assembled extends Gateway {
   store: Store;
@@ -36,6 +36,11 @@ export function storeFile(config: GatewayConfig): string {
   return path.resolve(config.dataDir, config.store.file);
 }
 
+/** The configured store: its kind and where it is. */
+export function storeSource(config: GatewayConfig): LogSource {
+  return { kind: config.store.kind, file: storeFile(config) };
+}
+
 const realClock = () => new Date();
 
 /** Everything but the listening socket. */
@@ -46,8 +51,7 @@ export async function assemble(
 ): Promise<Assembled> {
   const bundle = await loadBundle(config.policyDir);
   secureDataDir(config.dataDir, storeFile(config), logger);
-  const store = openSqliteStore({
-    file: storeFile(config),
+  const store = openStore(storeSource(config), {
     now: clock,
     statsZones: statsZonesOf(bundle.agreements.values()),
     // Lookups are written by a thread of their own, so that their fsync does not hold up the event
@@ -61,7 +65,7 @@ export async function assemble(
   });
   const signer = loadOrCreateCheckpointKey(config.dataDir);
   try {
-    await checkLogAtStartup(storeFile(config), signer.publicKey, logger);
+    await checkLogAtStartup(storeSource(config), signer.publicKey, logger);
   } catch (error) {
     await store.close();
     throw error;
@@ -117,8 +121,13 @@ export async function assemble(
  * whose checkpoints were deleted has none; `fsg audit verify --allow-no-checkpoint` and then `fsg audit
  * checkpoint` sign it deliberately. The operational log gets counts, or the entry and reason only.
  */
-export async function checkLogAtStartup(file: string, publicKey: KeyObject, logger: Logger): Promise<void> {
-  const report = await verifyTail({ file, publicKey });
+export async function checkLogAtStartup(
+  source: LogSource,
+  publicKey: KeyObject,
+  logger: Logger,
+): Promise<void> {
+  const log = openLogReader(source);
+  const report = await verifyTail({ log, publicKey });
   const signedSize = report.checkpoints.latest?.treeSize ?? 0;
   if (report.ok) {
     logger.info('audit log verified', {
@@ -129,7 +138,7 @@ export async function checkLogAtStartup(file: string, publicKey: KeyObject, logg
     return;
   }
   const { seq, reason } = report.firstBroken!;
-  if (reason === 'no-checkpoint' && (await startEntriesOnly(file))) {
+  if (reason === 'no-checkpoint' && (await startEntriesOnly(log))) {
     logger.warn('audit log has no checkpoint: a first start stopped before it signed; signing it now', {
       entries: report.entries,
     });
@@ -149,8 +158,8 @@ export async function checkLogAtStartup(file: string, publicKey: KeyObject, logg
  * writes, which anyone able to delete the file could have. (The columns read here were verified against
  * the bodies, the whole log being checked when there is no checkpoint.)
  */
-async function startEntriesOnly(file: string): Promise<boolean> {
-  for await (const row of readRawAuditRows(file)) {
+async function startEntriesOnly(log: AuditLogReader): Promise<boolean> {
+  for await (const row of log.rawRows()) {
     const system = row.actor_user === 'system' && row.actor_partner === null;
     const startEntry =
       (system && (row.type === 'policy.load' || row.type === 'accreditation.change')) ||

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { logTimestamp, TIMESTAMP_RULE } from '../http/timestamps';
-import { openSqliteStore, readRawCheckpoints } from '../store/sqlite';
+import { openLogReader, openStore } from '../store/open';
+import type { LogSource } from '../store/port';
 import { checkpointKeyFiles, keyIdOf, loadOrCreateCheckpointKey, readPublicKey } from './checkpoint';
 import { Checkpointer } from './checkpointer';
 import { checkConsistency } from './consistency';
@@ -34,6 +35,8 @@ export interface VerifyCommand {
   /** Pass a log with entries and no checkpoint at all (it fails otherwise). */
   allowNoCheckpoint?: boolean;
   configuredDb: string;
+  /** The configured store's kind (`store.kind`; default sqlite). A `--db` file is a SQLite file. */
+  configuredKind?: string;
   /** The configured data folder, whose keys/checkpoint.pub.pem is the default key. */
   dataDir: string;
 }
@@ -161,9 +164,11 @@ export async function runVerify(opts: VerifyCommand, print: Print): Promise<numb
 
   const file = opts.db ?? opts.configuredDb;
   if (!fs.existsSync(file)) throw new Error(`${file}: no such database.`);
-  const checkpoints = readRawCheckpoints(file);
+  const at: LogSource = { kind: opts.db ? 'sqlite' : (opts.configuredKind ?? 'sqlite'), file };
+  const log = openLogReader(at);
+  const checkpoints = log.rawCheckpoints();
   // Both runs use every core; the default one adds the deep checks (canonical form, columns, indexes, tree).
-  const report = await verifyLogFast({ file, checkpoints, ...strictness, deep: !opts.fast });
+  const report = await verifyLogFast({ log, checkpoints, ...strictness, deep: !opts.fast });
   if (report.fellBack) print(`the parallel check stopped (${report.fellBack}); the full verifier ran:`);
   if (!report.firstBroken && report.scope === 'chain+merkle') {
     print(
@@ -174,7 +179,7 @@ export async function runVerify(opts: VerifyCommand, print: Print): Promise<numb
     );
   }
   // A verification run of the live log is itself logged.
-  const logged = live ? await logVerifyRun(file, report, opts.fast === true) : undefined;
+  const logged = live ? await logVerifyRun(at, report, opts.fast === true) : undefined;
   printLog(report, source, print, () => {
     if (report.statistics && !report.statistics.mismatch) {
       print(`statistics: the ${report.statistics.counts} stored counts are what the entries make`);
@@ -184,8 +189,8 @@ export async function runVerify(opts: VerifyCommand, print: Print): Promise<numb
   return report.ok ? 0 : 1;
 }
 
-async function logVerifyRun(file: string, report: FastVerifyReport, fast: boolean): Promise<number> {
-  const store = openSqliteStore({ file });
+async function logVerifyRun(source: LogSource, report: FastVerifyReport, fast: boolean): Promise<number> {
+  const store = openStore(source);
   try {
     const [entry] = await store.audit.append([
       {
@@ -217,6 +222,8 @@ export interface ExportCommand {
   to?: string;
   partner?: string;
   db: string;
+  /** The store's kind (`store.kind`; default sqlite: `db` is then a SQLite file). */
+  kind?: string;
   /** A file to write; default: standard output. */
   out?: string;
 }
@@ -244,7 +251,7 @@ export async function runExport(opts: ExportCommand, stdout: Writable, print: Pr
     ...(opts.partner ? { partner: opts.partner } : {}),
   };
   if (!fs.existsSync(opts.db)) throw new Error(`${opts.db}: no such database.`);
-  const store = openSqliteStore({ file: opts.db });
+  const store = openStore({ kind: opts.kind ?? 'sqlite', file: opts.db });
   try {
     const upToSeq = (await store.audit.head())?.seq ?? 0;
     await store.audit.append([
@@ -308,12 +315,19 @@ export function runVerifyReceipt(file: string, pubkey: string, print: Print): nu
  * the check the gateway makes at start-up: nothing is signed over entries that do not verify since the
  * newest checkpoint. A log without any checkpoint is signed: asking is the deliberate act.
  */
-export async function runCheckpoint(db: string, dataDir: string, print: Print): Promise<number> {
+export async function runCheckpoint(
+  db: string,
+  dataDir: string,
+  print: Print,
+  kind = 'sqlite',
+): Promise<number> {
   if (!fs.existsSync(db)) throw new Error(`${db}: no such database.`);
   const signer = loadOrCreateCheckpointKey(dataDir);
-  const store = openSqliteStore({ file: db });
+  const source: LogSource = { kind, file: db };
+  const store = openStore(source);
   try {
-    const tail = await verifyTail({ file: db, publicKey: signer.publicKey, allowNoCheckpoint: true });
+    const log = openLogReader(source);
+    const tail = await verifyTail({ log, publicKey: signer.publicKey, allowNoCheckpoint: true });
     if (!tail.ok) {
       print(
         'nothing signed: the entries since the newest checkpoint do not verify (fsg audit verify names why)',

@@ -1,8 +1,9 @@
 /**
- * One job of the parallel verifier (verify-fast.ts): the entries `from..to` of a log, read with one plain
- * range query, checked for the hash chain and reduced to the Merkle subtrees they make. Runs in a
- * worker thread (verify-fast-worker.ts) or in the caller's thread; it reads, hashes and answers, and
- * never decides: the caller stitches the jobs together and compares with the signed checkpoints.
+ * One job of the parallel verifier (verify-fast.ts): the entries `from..to` of a log, read by the store's
+ * job reader (AuditChunkRows, port.ts: in SQLite one plain range query per batch), checked for the hash
+ * chain and reduced to the Merkle subtrees they make. Runs in a worker thread (verify-fast-worker.ts)
+ * or in the caller's thread; it reads, hashes and answers, and never decides: the caller stitches the
+ * jobs together and compares with the signed checkpoints.
  *
  * Per entry: the seq column is the entry's position, body and hash are text (read as the full verifier
  * reads them, so both hash the same UTF-8 bytes), sha256(body) is the stored hash, the body's own seq is
@@ -10,10 +11,10 @@
  * prevHash goes back to the caller), and the leaf SHA-256(0x00 ‖ body). With `deep` (the default run of
  * `fsg audit verify`), also the full verifier's own row checks, the very functions: the body parsed
  * strictly and in canonical form (parseBody), the columns and the partner and keyed-hash indexes equal
- * to what the body says (checkColumns), the indexes read per job with one grouped range query each.
+ * to what the body says (checkColumns), the indexes read per job (one grouped range query each in SQLite).
  *
  * With `deep`, the stored Merkle nodes the job's entries complete (its leaves and every perfect subtree
- * inside the job) are compared with the ones it computes, read with one range query per level; the
+ * inside the job) are compared with the ones it computes, read one level at a time; the
  * entries' times must not go back from the entry audit_ts_order names on (the caller checks between jobs);
  * and the job counts its entries for the DPO's statistics (stats.ts), which the caller adds up and
  * compares with the stored counts.
@@ -33,8 +34,7 @@
  * because the leaves are hashes of the exact bytes.
  */
 import crypto from 'node:crypto';
-import Database from 'better-sqlite3';
-import { openStoredTree } from '../store/sqlite/audit';
+import type { AuditChunkRows } from '../store/port';
 import { localDays } from '../requests/local-day';
 import { StatsTally, type CountedEntry } from './stats';
 import { Broken, checkColumns, parseBody, timeOrderBreak, type RawAuditRow } from './verify';
@@ -79,66 +79,8 @@ export interface ChunkResult {
   counts?: [string, number][];
 }
 
-/** The rows of a job, in seq order: [seq, hash, body] (fast), or the whole raw row with its indexes (deep). */
-export interface ChunkReader {
-  read(from: number, to: number): unknown[][];
-  readDeep(from: number, to: number): RawAuditRow[];
-  /** Stored Merkle nodes of one level, index lo..hi (deep readers only; none before schema version 3). */
-  nodes(level: number, lo: number, hi: number): { index: number; hash: Buffer }[] | undefined;
-  close(): void;
-}
-
-function hasTable(db: Database.Database, name: string): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
-}
-
-export function openChunkReader(file: string, deep = false): ChunkReader {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  const tree = deep ? openStoredTree(file) : undefined;
-  const fast = db
-    .prepare<[number, number], unknown[]>(
-      'SELECT seq, hash, body FROM audit_log WHERE seq >= ? AND seq <= ? ORDER BY seq',
-    )
-    .raw(true);
-  const rows = db.prepare<[number, number], RawAuditRow>(
-    `SELECT seq, ts, type, actor_user, actor_partner, partners, request_id, agreement_id, outcome, body,
-            prev_hash, hash FROM audit_log WHERE seq >= ? AND seq <= ? ORDER BY seq`,
-  );
-  // The same JSON arrays as the full verifier's correlated subqueries ('[]' where a seq has no row).
-  const partners = db
-    .prepare<[number, number], [number, string]>(
-      `SELECT seq, json_group_array(partner) FROM audit_partners
-        WHERE seq >= ? AND seq <= ? GROUP BY seq ORDER BY seq`,
-    )
-    .raw(true);
-  const hashes = hasTable(db, 'audit_hashes')
-    ? db
-        .prepare<[number, number], [number, string]>(
-          `SELECT seq, json_group_array(hash) FROM audit_hashes
-            WHERE seq >= ? AND seq <= ? GROUP BY seq ORDER BY seq`,
-        )
-        .raw(true)
-    : undefined;
-  const byIndex = (found: [number, string][]) => new Map(found);
-  return {
-    read: (from, to) => fast.all(from, to),
-    readDeep(from, to) {
-      const list = rows.all(from, to);
-      const p = byIndex(partners.all(from, to));
-      const h = hashes && byIndex(hashes.all(from, to));
-      for (const row of list) {
-        row.partner_index = p.get(row.seq) ?? '[]';
-        if (h) row.hash_index = h.get(row.seq) ?? '[]';
-      }
-      return list;
-    },
-    nodes: (level, lo, hi) => tree?.nodes(level, lo, hi),
-    close: () => {
-      tree?.close();
-      db.close();
-    },
-  };
-}
+/** The rows of a job, in seq order, as the store reads them (port.ts; SQLite: sqlite/audit-reader.ts). */
+export type ChunkReader = AuditChunkRows;
 
 const sha256 = (data: Uint8Array): Buffer => crypto.hash('sha256', data, 'buffer');
 const sha256hex = (data: Uint8Array): string => crypto.hash('sha256', data, 'hex');

@@ -1,14 +1,17 @@
 /**
- * Worker thread of the fast verifier (verify-fast.ts): its own read-only connection, one job per
- * message, one result per job, in order.
+ * Worker thread of the fast verifier (verify-fast.ts): its own job reader of the log (opened from the
+ * log's source by the store's openLogReader: a read-only connection of its own), one job per message,
+ * one result per job, in order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openChunkReader, verifyChunk, type ChunkJob } from './verify-chunk';
+import { openLogReader } from '../store/log-reader';
+import type { LogSource } from '../store/port';
+import { verifyChunk, type ChunkJob } from './verify-chunk';
 
 const port = parentPort;
 if (!port) throw new Error('verify-fast-worker runs as a worker thread');
-const { file, deep } = workerData as { file: string; deep: boolean };
-const reader = openChunkReader(file, deep);
+const { source, deep } = workerData as { source: LogSource; deep: boolean };
+const reader = openLogReader(source).openChunkRows(deep);
 port.postMessage('ready');
 port.on('message', (job: ChunkJob | 'close') => {
   if (job === 'close') {

@@ -5,13 +5,15 @@
  *
  * The log is cut into jobs of CHUNK entries (a power of two, so each job's leaves are aligned perfect
  * subtrees of the RFC 9162 tree), verified by worker threads (and this one, see Pool), each with its own
- * read-only connection and plain range queries. This thread takes the results in seq order (a bounded
- * window of jobs in flight, so memory does not grow with the log), checks the links between jobs, pushes
- * each job's subtrees onto the tree's compact range, and compares the root and head of every checkpoint.
+ * job reader from the store (AuditLogReader.openChunkRows: a read-only connection and plain range
+ * queries; a worker opens it from the log's source, openLogReader). This thread takes the results in
+ * seq order (a bounded window of jobs in flight, so memory does not grow with the log), checks the
+ * links between jobs, pushes each job's subtrees onto the tree's compact range, and compares the root
+ * and head of every checkpoint.
  *
  * It decides only "intact". At the first thing that does not check out (a hash, a link, a seq, a root,
  * a checkpoint beyond the end, a refused checkpoint, a deep check), it runs the full verifier
- * (verify-log.ts) over the same file, which names the first bad entry and how it was changed: a finding
+ * (verify-log.ts) over the same log, which names the first bad entry and how it was changed: a finding
  * always comes from there, so the reports are the same as the sequential verifier's.
  *
  * Without `deep` (`--fast`, scope 'chain+merkle') it does not check that each body is canonical JSON of
@@ -24,16 +26,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import Database from 'better-sqlite3';
 import { GENESIS_HASH } from './chain';
 import { keyIdOf } from './checkpoint';
 import { EMPTY_ROOT } from './merkle';
-import { verifyLogFile } from './verify-file';
+import { logReaderOf, verifyLogFile, type LogLocation } from './verify-file';
 import {
-  openChunkReader,
   node,
   verifyChunk,
   type ChunkJob,
+  type ChunkReader,
   type ChunkResult,
   type Subtree,
 } from './verify-chunk';
@@ -43,8 +44,7 @@ import {
   type LogVerifyReport,
   type StatisticsCheck,
 } from './verify-log';
-import { openStoredTree, readTimeOrder } from '../store/sqlite/audit';
-import { readStoredStats, type StoredStats } from '../store/sqlite/audit-stats';
+import type { AuditLogReader, LogSource } from '../store/port';
 import { fromCountKey } from './stats';
 import { timeOrderBreak } from './verify';
 
@@ -53,9 +53,11 @@ const EMPTY = Buffer.alloc(0);
 /** Entries per job: a power of two (alignment), large enough that messages cost nothing per entry. */
 export const CHUNK = 4096;
 
-export interface FastVerifyInput extends Omit<LogVerifyInput, 'rows' | 'tree' | 'resume' | 'orderedFrom'> {
-  /** The SQLite database of the log. */
-  file: string;
+export type FastVerifyInput = Omit<LogVerifyInput, 'rows' | 'tree' | 'resume' | 'orderedFrom'> &
+  LogLocation &
+  FastOptions;
+
+export interface FastOptions {
   /** Also the full verifier's row checks (canonical form, columns, indexes) and the stored Merkle nodes. */
   deep?: boolean;
   /** Worker threads; 0 runs the jobs in this thread. Default: one per core, at most 2. */
@@ -94,14 +96,14 @@ class Pool {
   private readonly results = new Map<number, ChunkResult>();
   private readonly idle: Worker[] = [];
   private readonly workers: Worker[] = [];
-  private readonly reader: ReturnType<typeof openChunkReader>;
+  private readonly reader: ChunkReader;
   private next = 0;
   private awaited = 0;
   private failure: unknown;
   private wake: (() => void) | undefined;
 
   constructor(
-    file: string,
+    log: AuditLogReader,
     private readonly deep: boolean,
     private readonly job: (id: number) => ChunkJob,
     private readonly jobs: number,
@@ -109,9 +111,10 @@ class Pool {
     threads: number,
     workerFile: string | undefined,
   ) {
-    this.reader = openChunkReader(file, deep);
+    this.reader = log.openChunkRows(deep);
+    const workerData: { source: LogSource; deep: boolean } = { source: log.source, deep };
     for (let i = 0; workerFile && i < threads; i++) {
-      const worker = new Worker(workerFile, { workerData: { file, deep } });
+      const worker = new Worker(workerFile, { workerData });
       worker.on('message', (message: ChunkResult | 'ready') => {
         // Two jobs per worker at a time, so it has the next one while this thread is busy.
         if (message === 'ready') this.idle.push(worker, worker);
@@ -214,37 +217,24 @@ class Edge {
   }
 }
 
-/** Verifies the log in `file`: fast when it is intact, the full verifier's findings when not. */
+/** Verifies a log (a store's reader, or a SQLite file): fast when intact, the full verifier's findings when not. */
 export async function verifyLogFast(input: FastVerifyInput): Promise<FastVerifyReport> {
+  const log = logReaderOf(input);
   const fallBack = async (why: string): Promise<FastVerifyReport> => {
-    const { deep: _deep, threads: _threads, chunk: _chunk, workerFile: _worker, ...rest } = input;
-    const full = await verifyLogFile(rest);
+    const { deep: _d, threads: _t, chunk: _c, workerFile: _w, file: _f, log: _l, ...rest } = input;
+    const full = await verifyLogFile({ ...rest, log });
     return { ...full, scope: 'full', fellBack: why };
   };
   const { invalid, list: checkpoints } = prepareCheckpoints(input);
   if (invalid.length > 0) return fallBack('a checkpoint was refused');
 
   const deep = input.deep ?? false;
-  const db = new Database(input.file, { readonly: true, fileMustExist: true });
-  let n: number;
-  let stored: StoredStats | undefined;
-  try {
-    if (db.pragma('encoding', { simple: true }) !== 'UTF-8') return fallBack('the database is not UTF-8');
-    const span = db.prepare<[], { lo: number | null; hi: number | null }>(
-      'SELECT min(seq) AS lo, max(seq) AS hi FROM audit_log',
-    );
-    // One snapshot: the entries 1..n and the counts the store wrote with them.
-    const { lo, hi } = db.transaction(() => {
-      const found = span.get()!;
-      if (deep) stored = readStoredStats(db);
-      return found;
-    })();
-    n = hi ?? 0;
-    if (hi !== null && lo !== 1) return fallBack('the first entry is not #1');
-  } finally {
-    db.close();
-  }
-  const orderedFrom = deep ? readTimeOrder(input.file) : undefined;
+  // One snapshot: the entries 1..n and the counts the store wrote with them.
+  const { utf8, lo, hi, stats: stored } = log.span(deep);
+  if (!utf8) return fallBack('the database is not UTF-8');
+  const n = hi ?? 0;
+  if (hi !== null && lo !== 1) return fallBack('the first entry is not #1');
+  const orderedFrom = deep ? log.timeOrder() : undefined;
   if (checkpoints.some((c) => c.treeSize > n))
     return fallBack('a checkpoint covers more entries than the log has');
   if (n > 0 && checkpoints.length === 0 && !input.allowNoCheckpoint) return fallBack('no checkpoint');
@@ -273,7 +263,7 @@ export async function verifyLogFast(input: FastVerifyInput): Promise<FastVerifyR
   // Starting threads does not pay for a log of a few jobs.
   const useThreads = jobs > 2 ? threads : 0;
   const pool = new Pool(
-    input.file,
+    log,
     deep,
     job,
     jobs,
@@ -285,7 +275,7 @@ export async function verifyLogFast(input: FastVerifyInput): Promise<FastVerifyR
   const edge = new Edge();
   const bySize = new Map(checkpoints.map((cp) => [cp.treeSize, cp]));
   // With the deep checks: the stored nodes above the jobs, and none past the end of the log.
-  const tree = deep ? openStoredTree(input.file) : undefined;
+  const tree = deep ? log.openTree() : undefined;
   const storedIs =
     tree && ((level: number, index: number, hash: Buffer) => hash.equals(tree.node(level, index) ?? EMPTY));
   let prevHash = GENESIS_HASH;

@@ -1,26 +1,35 @@
 /**
- * The sequential verifier (verify-log.ts) on a log database: the rows, the checkpoints and the stored
- * Merkle tree read from their own read-only connections. `verifyLogFile` checks the whole log (what the
- * parallel verifier falls back to, to name a finding); `verifyTail` only the entries since the newest
- * checkpoint, anchored in it (what the gateway checks at start-up, before it signs again).
+ * The sequential verifier (verify-log.ts) on a stored log: the rows, the checkpoints and the stored
+ * Merkle tree read through the store's read-only reader (AuditLogReader, port.ts), each on a connection
+ * of its own. `verifyLogFile` checks the whole log (what the parallel verifier falls back to, to name a
+ * finding); `verifyTail` only the entries since the newest checkpoint, anchored in it (what the gateway
+ * checks at start-up, before it signs again).
  */
 import type { KeyObject } from 'node:crypto';
-import { openStoredTree, readRawAuditRows, readRawCheckpoints, readTimeOrder } from '../store/sqlite/audit';
+import { openLogReader } from '../store/log-reader';
+import type { AuditLogReader } from '../store/port';
 import { verifyLog, type LogVerifyInput, type LogVerifyReport } from './verify-log';
 
-export interface FileVerifyInput extends Omit<LogVerifyInput, 'rows' | 'tree' | 'resume' | 'orderedFrom'> {
-  /** The SQLite database of the log. */
-  file: string;
+/** Where the log is: a store's reader, or the path of a SQLite file (as `fsg audit verify --db` gives it). */
+export type LogLocation = { log: AuditLogReader; file?: undefined } | { file: string; log?: undefined };
+
+/** The reader of a log location. */
+export function logReaderOf(at: LogLocation): AuditLogReader {
+  return at.log ?? openLogReader({ kind: 'sqlite', file: at.file });
 }
 
+export type FileVerifyInput = Omit<LogVerifyInput, 'rows' | 'tree' | 'resume' | 'orderedFrom'> & LogLocation;
+
 export async function verifyLogFile(input: FileVerifyInput): Promise<LogVerifyReport> {
-  const tree = openStoredTree(input.file);
+  const { file: _file, log: _log, ...rest } = input;
+  const log = logReaderOf(input);
+  const tree = log.openTree();
   try {
     return await verifyLog({
-      ...input,
-      rows: readRawAuditRows(input.file),
+      ...rest,
+      rows: log.rawRows(),
       tree,
-      orderedFrom: readTimeOrder(input.file),
+      orderedFrom: log.timeOrder(),
     });
   } finally {
     tree?.close();
@@ -32,23 +41,26 @@ export async function verifyLogFile(input: FileVerifyInput): Promise<LogVerifyRe
  * stored nodes, the chain from its head entry on, and every leaf and node since; with no checkpoint at
  * all, the whole log (and that alone fails unless allowed).
  */
-export async function verifyTail(input: {
-  file: string;
-  publicKey: KeyObject;
-  allowNoCheckpoint?: boolean;
-}): Promise<LogVerifyReport> {
-  const stored = readRawCheckpoints(input.file);
+export async function verifyTail(
+  input: {
+    publicKey: KeyObject;
+    allowNoCheckpoint?: boolean;
+  } & LogLocation,
+): Promise<LogVerifyReport> {
+  const { file: _file, log: _log, ...rest } = input;
+  const log = logReaderOf(input);
+  const stored = log.rawCheckpoints();
   const newest = stored[stored.length - 1];
-  const tree = openStoredTree(input.file);
+  const tree = log.openTree();
   try {
     return await verifyLog({
-      ...input,
+      ...rest,
       // From the head entry the newest checkpoint names (if it is refused, no row is read).
-      rows: readRawAuditRows(input.file, 1000, treeSizeOf(newest) - 1),
+      rows: log.rawRows(1000, treeSizeOf(newest) - 1),
       checkpoints: newest === undefined ? [] : [newest],
       tree,
       resume: true,
-      orderedFrom: readTimeOrder(input.file),
+      orderedFrom: log.timeOrder(),
     });
   } finally {
     tree?.close();

@@ -14,7 +14,7 @@ import type {
 import type { KeyObject } from 'node:crypto';
 import type { StatsCount, StatsCountQuery, StatsZones } from '../audit/stats';
 import type { RawAuditRow } from '../audit/verify';
-import type { LogVerifyReport } from '../audit/verify-log';
+import type { LogVerifyReport, StoredTree } from '../audit/verify-log';
 import type { DatasetRecord, DatasetUpload, Hit, UploadMode } from '../datasets/types';
 import type { Accreditation, Person, RoleGrant } from '../records/accreditation';
 import type { RequestState, StoredRequest } from '../requests/types';
@@ -214,4 +214,56 @@ export interface Store {
   /** True when the store answers a trivial query. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/**
+ * Which store, and where: `store.kind` of the configuration and its location (a SQLite file today).
+ * Enough for another thread to open a reader of its own (openLogReader, src/store/log-reader.ts).
+ */
+export interface LogSource {
+  kind: string;
+  file: string;
+}
+
+/** The stored counts of the DPO's statistics (StatsTally keys) and their zones, read as they are. */
+export interface StoredStats {
+  zones: [string, string][];
+  counts: Map<string, number>;
+}
+
+/**
+ * The rows of one job of the parallel verifier (src/audit/verify-chunk.ts), in seq order, from a
+ * connection of its own: [seq, hash, body] (fast), or the whole raw row with its indexes (deep).
+ */
+export interface AuditChunkRows {
+  read(from: number, to: number): unknown[][];
+  readDeep(from: number, to: number): RawAuditRow[];
+  /** Stored Merkle nodes of one level, index lo..hi (deep readers only; none before schema version 3). */
+  nodes(level: number, lo: number, hi: number): { index: number; hash: Buffer }[] | undefined;
+  close(): void;
+}
+
+/**
+ * A stored log read as it is, read-only and untrusted, for the offline verifiers (src/audit/verify-fast.ts,
+ * verify-file.ts), which decide everything: the store only hands over rows. Each call reads on a
+ * connection of its own, so the gateway may keep appending meanwhile.
+ */
+export interface AuditLogReader {
+  readonly source: LogSource;
+  /**
+   * One snapshot: the first and last seq (null for an empty log) and, with `stats`, the stored counts
+   * (undefined before schema version 11). `utf8: false`: the log's text is not stored as UTF-8, so the
+   * bytes hashed could differ from those written (nothing else is read then).
+   */
+  span(stats: boolean): { utf8: boolean; lo: number | null; hi: number | null; stats?: StoredStats };
+  /** The entry from which times keep their order (audit_ts_order); undefined before schema version 11. */
+  timeOrder(): number | undefined;
+  /** The stored checkpoints as text, unparsed, oldest first. */
+  rawCheckpoints(): string[];
+  /** The raw rows after `afterSeq`, in seq order, read in batches of `batch`. */
+  rawRows(batch?: number, afterSeq?: number): AsyncIterable<RawAuditRow>;
+  /** The stored Merkle tree (undefined before schema version 3); close it. */
+  openTree(): (StoredTree & { close(): void }) | undefined;
+  /** A job reader of the parallel verifier (with `deep`, the indexes and the stored nodes too); close it. */
+  openChunkRows(deep: boolean): AuditChunkRows;
 }

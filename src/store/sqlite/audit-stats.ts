@@ -27,6 +27,7 @@ import {
   type StatsZones,
 } from '../../audit/stats';
 import { localDays } from '../../requests/local-day';
+import type { StoredStats } from '../port';
 
 /** The trigger a recount lifts for its own DELETE (the same text as schema version 11's). */
 export const STATS_NO_DELETE_TRIGGER = `CREATE TRIGGER audit_stats_no_delete BEFORE DELETE ON audit_stats
@@ -205,11 +206,8 @@ export function countStoredLog(db: Database.Database, zones: StatsZones): number
   }
 }
 
-/** What the verifier compares the bodies with: the stored counts (StatsTally keys) and their zones. */
-export interface StoredStats {
-  zones: [string, string][];
-  counts: Map<string, number>;
-}
+/** What the verifier compares the bodies with (port.ts). */
+export type { StoredStats } from '../port';
 
 /**
  * The stored counts and zones of a database, read as they are (untrusted) on the caller's connection,

@@ -8,7 +8,8 @@ import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../config/file-modes';
 import type { StatsZones } from '../../audit/stats';
 import type { Store } from '../port';
 import { createAccreditationRows, createAccreditations } from './accreditations';
-import { createAudit, readRawCheckpoints } from './audit';
+import { createAudit } from './audit';
+import { openSqliteLogReader } from './audit-reader';
 import type { DatasetScope } from './dataset-staging';
 import { createDatasets, createLookups } from './datasets';
 import { createGroupCommitter, type CommitInfo } from './group-commit';
@@ -22,7 +23,7 @@ import { createRoleGrants } from './role-grants';
 import { leaveCheckpointsToThread, startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer';
 import { createWriteTurns } from './write-turns';
 
-export { openStoredTree, readRawAuditRows, readRawCheckpoints } from './audit';
+export { openStoredTree, readRawAuditRows, readRawCheckpoints } from './audit-reader';
 export { LATEST_VERSION, MIGRATIONS } from './migrations';
 export type { CommitInfo } from './group-commit';
 export { lookupWriterAvailable } from './lookup-writer';
@@ -230,7 +231,8 @@ function processAlive(pid: number): boolean {
  * appended meanwhile are not part of this run; it covers the log as it was when it started.
  */
 function verifyOnThread(file: string, publicKey: KeyObject) {
-  return verifyLogFast({ file, checkpoints: readRawCheckpoints(file), publicKey, deep: true, threads: 1 });
+  const log = openSqliteLogReader(file);
+  return verifyLogFast({ log, checkpoints: log.rawCheckpoints(), publicKey, deep: true, threads: 1 });
 }
 
 /**
