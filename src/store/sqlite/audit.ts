@@ -5,15 +5,17 @@
  * and Merkle proofs. The offline verifier's read-only readers: audit-reader.ts.
  */
 import Database from 'better-sqlite3';
-import { GENESIS_HASH, buildEntryParts, entryFromBody, entryTime, searchableHashes } from '../../audit/chain';
 import {
-  consistencyProof,
-  inclusionProof,
-  leafHash,
-  nodeHash,
-  toHex,
-  type NodeSource,
-} from '../../audit/merkle';
+  frontier,
+  leafRows,
+  planAppend,
+  tipOf,
+  type LogTip,
+  type PlannedEntry,
+  type TreeNodeRow,
+} from '../../audit/append-plan';
+import { entryFromBody } from '../../audit/chain';
+import { consistencyProof, inclusionProof, toHex, type NodeSource } from '../../audit/merkle';
 import type { StatsZones } from '../../audit/stats';
 import type { AuditEntry, AuditEventInput, AuditPage, AuditQuery, StoredAuditEntry } from '../../audit/types';
 import type { RawAuditRow } from '../../audit/verify';
@@ -61,22 +63,6 @@ interface BodyRow {
   hash: string;
 }
 
-/** The newest node written at one level of the tree: the left sibling the next right child needs. */
-interface EdgeNode {
-  index: number;
-  hash: Buffer;
-}
-
-/** What appends need to know of the log, immutable: a unit's rollback restores the old object. */
-interface Tip {
-  seq: number;
-  hash: string;
-  /** The newest entry's ts (undefined: none yet): the next is never earlier (entryTime). */
-  ts: string | undefined;
-  /** edge[level]: the last node written at that level (undefined: read it from audit_tree). */
-  edge: readonly (EdgeNode | undefined)[];
-}
-
 const DERIVED_BATCH = 1000;
 
 export function createAudit(
@@ -110,38 +96,19 @@ export function createAudit(
     return row.hash;
   };
 
-  /**
-   * The leaf of entry `seq`, the tree nodes it completes, and its keyed-hash index rows. A left
-   * sibling comes from `edge` when it holds it, else from the table; returns the new edge.
-   */
-  const addDerived = (
-    seq: number,
-    body: string | Uint8Array,
-    data: unknown,
-    edge: readonly (EdgeNode | undefined)[] = [],
-  ): (EdgeNode | undefined)[] => {
-    const next = edge.slice();
-    let index = seq - 1;
-    let level = 0;
-    let hash = leafHash(body);
-    for (;;) {
-      insertNode.run(level, index, hash);
-      // A right child completes its parent: climb while the node just written is one.
-      const known = next[level];
-      const left =
-        index % 2 === 0
-          ? undefined
-          : known && known.index === index - 1
-            ? known.hash
-            : nodes(level, index - 1);
-      next[level] = { index, hash };
-      if (left === undefined) break;
-      hash = nodeHash(left, hash);
-      index = (index - 1) / 2;
-      level++;
-    }
-    for (const keyed of searchableHashes(data)) insertHash.run(keyed, seq);
-    return next;
+  /** An entry's leaf, the nodes it completes and its keyed-hash rows, as the log's rules planned them. */
+  const writeLeafRows = (seq: number, rows: Pick<PlannedEntry, 'nodes' | 'keyedHashes'>) => {
+    for (const node of rows.nodes) insertNode.run(node.level, node.index, node.hash);
+    for (const keyed of rows.keyedHashes) insertHash.run(keyed, seq);
+  };
+
+  /** The log's tip as stored: its head and the tree's frontier (what the next append needs). */
+  const readTip = (): LogTip => {
+    const head = headStmt.get();
+    return tipOf(
+      head,
+      frontier(head?.seq ?? 0).map(({ level, index }) => ({ level, index, hash: nodes(level, index) })),
+    );
   };
 
   const listeners = new Set<(headSeq: number) => void>();
@@ -159,25 +126,18 @@ export function createAudit(
   };
 
   /** undefined: not known in memory, read the head from the table at the next append. */
-  let tip: Tip | undefined;
+  let tip: LogTip | undefined;
   let dataVersion: number | undefined;
   // Prepared once: db.pragma() would compile the statement at every transaction.
   const dataVersionStmt = db.prepare<[], number>('PRAGMA data_version').pluck();
   const readDataVersion = () => dataVersionStmt.get()!;
 
   const appendInTx: AppendInTx = (events) => {
-    // The head is read inside the write transaction, so no other writer can slip in between.
+    // The tip is read inside the write transaction, so no other writer can slip in between.
     if (!db.inTransaction) throw new Error('audit append must run inside the transaction of its change');
     if (events.length === 0) return [];
-    if (!tip) {
-      const head = headStmt.get();
-      tip = { seq: head?.seq ?? 0, hash: head?.hash ?? GENESIS_HASH, ts: head?.ts, edge: [] };
-    }
-    let { seq, hash: prevHash, edge } = tip;
-    const ts = entryTime(now().toISOString(), tip.ts);
-    const written: AuditEntry[] = [];
-    for (const event of events) {
-      const { entry, body, bytes, partnersText } = buildEntryParts(event, ++seq, ts, prevHash);
+    const plan = planAppend((tip ??= readTip()), events, now().toISOString());
+    for (const { entry, body, partnersText, ...rows } of plan.entries) {
       insertEntry.run(
         entry.seq,
         entry.ts,
@@ -193,11 +153,10 @@ export function createAudit(
         entry.hash,
       );
       for (const partner of entry.partners) insertPartner.run(partner, entry.seq);
-      edge = addDerived(entry.seq, bytes, entry.data, edge);
-      written.push(entry);
-      prevHash = entry.hash;
+      writeLeafRows(entry.seq, rows);
     }
-    tip = { seq, hash: prevHash, ts, edge };
+    tip = plan.tip;
+    const written = plan.entries.map((e) => e.entry);
     stats.count(written);
     if (!grouped) stats.flush();
     announce();
@@ -210,7 +169,7 @@ export function createAudit(
   const memory: SqliteAudit['memory'] = {
     save: () => ({ tip, pending: stats.pending() }),
     restore: (saved) => {
-      const { tip: savedTip, pending } = saved as { tip: Tip | undefined; pending: number };
+      const { tip: savedTip, pending } = saved as { tip: LogTip | undefined; pending: number };
       tip = savedTip;
       stats.truncate(pending);
       // A rolled-back recount leaves the zones as they were: read them again.
@@ -233,7 +192,14 @@ export function createAudit(
     },
   };
 
-  backfillDerived(db, (seq, body, data) => void addDerived(seq, body, data));
+  backfillDerived(db, (done) => {
+    // One batch of old entries: its edge starts from the frontier of the leaves already written.
+    const edge: (TreeNodeRow | undefined)[] = tipOf(
+      undefined,
+      frontier(done).map(({ level, index }) => ({ level, index, hash: nodes(level, index) })),
+    ).edge.slice();
+    return (seq, body, data) => writeLeafRows(seq, leafRows(seq, body, data, edge));
+  });
   const checkpoints = createCheckpoints(db, nodes);
   const queries = new Map<string, Database.Statement>();
 
@@ -332,7 +298,7 @@ export function zonesDiffer(have: StatsZones, wanted: StatsZones): boolean {
  */
 function backfillDerived(
   db: Database.Database,
-  addDerived: (seq: number, body: string, data: unknown) => void,
+  batch: (done: number) => (seq: number, body: string, data: unknown) => void,
 ): void {
   const leaves = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM audit_tree WHERE level = 0');
   const max = db.prepare<[], { n: number | null }>('SELECT max(seq) AS n FROM audit_log');
@@ -343,6 +309,7 @@ function backfillDerived(
     const done = leaves.get()!.n;
     if (done >= (max.get()!.n ?? 0)) return false;
     let next = done + 1;
+    const addDerived = batch(done);
     for (const row of page.all(done, DERIVED_BATCH)) {
       if (row.seq !== next) throw new Error(`audit log: entry #${next} is missing; run fsg audit verify`);
       addDerived(row.seq, row.body, (JSON.parse(row.body) as { data?: unknown }).data);
