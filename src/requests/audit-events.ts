@@ -131,7 +131,8 @@ export const SUBJECTS_PER_ENTRY = 1000;
  * A disclosure's log entries. A table's data subjects go in entries of their own
  * (`disclosure.subjects`, found by "who saw data about X"), not in the disclosure entry: that entry is
  * the analyst's receipt, and the hashes would give the analyst an exact, unrounded count of
- * contributors and a way to link tables by person. They are sorted, which also keeps the records'
+ * contributors and a way to link tables by person. They name the provider only (its DPO and a
+ * supervisor's find them), and the gateway as their actor. They are sorted, which also keeps the records'
  * order out of the log, and split into parts of at most SUBJECTS_PER_ENTRY, appended with the
  * disclosure in one transaction.
  */
@@ -146,7 +147,11 @@ export function disclosureEvents(
   const hashes = [...new Set(preview.subjectHashes)].sort();
   const parts = Math.ceil(hashes.length / SUBJECTS_PER_ENTRY);
   const subjects = Array.from({ length: parts }, (_, i) => ({
-    ...base(request, actor),
+    // The gateway's record, for the provider's side (and a supervisor) only: the requester's DPO could
+    // otherwise search it by name, learning whether a person is in the provider's data, and count the
+    // contributors exactly.
+    ...base(request, 'system'),
+    partners: [request.input.providerId],
     type: 'disclosure.subjects',
     outcome: 'disclosed',
     data: {

@@ -135,7 +135,7 @@ beforeAll(async () => {
   gw.logger.add(new winston.transports.Stream({ stream: sink }));
   gw.logger.silent = false;
   gw.logger.level = 'debug';
-  for (const user of ['anna', 'dirk', 'dana']) tokens[user] = await gw.token(user);
+  for (const user of ['anna', 'dirk', 'dana', 'sam']) tokens[user] = await gw.token(user);
   const upload = await gw.http
     .put('/api/v1/datasets/sales-ledger/records?adapter=autodealers-nl&mode=replace')
     .set(bearer('dirk'))
@@ -284,10 +284,11 @@ describe('hole 1: aggregate tables release personal data', () => {
 
 describe('issue 17: the subjects of a released table are findable, never released', () => {
   /** The log entries a DPO finds for a person, through the person's keyed hash. */
-  const aboutPerson = async (name: string) => {
+  /** The supervisor's DPO (sam) sees every entry; the provider's DPO would see these too. */
+  const aboutPerson = async (name: string, dpo = 'sam') => {
     const res = await gw.http
       .get(`/api/v1/audit/events?subject=${encodeURIComponent(name)}&limit=100`)
-      .set(bearer('dana'));
+      .set(bearer(dpo));
     expect(res.status).toBe(200);
     return res.body.items as Array<{ type: string; requestId: string; data: { subjectHashes?: string[] } }>;
   };
@@ -307,6 +308,17 @@ describe('issue 17: the subjects of a released table are findable, never release
       expect(entries[0]!.data.subjectHashes).toHaveLength(SALES.length);
     }
     expect(found(await aboutPerson('Nobody Here'), res.body.id)).toEqual([]);
+    // The requester's side never finds them: a search by name would tell its DPO whether a person is
+    // in the provider's data (a lookup by name no agreement allows), and the hashes count contributors.
+    for (const name of ['Vera Vos 3', 'Lotte Mulder']) {
+      expect(found(await aboutPerson(name, 'dana'), res.body.id)).toEqual([]);
+    }
+    const subjectsEntries = (await gw.store.audit.read(1, 100_000)).filter(
+      (e) => e.requestId === res.body.id && e.type === 'disclosure.subjects',
+    );
+    expect(subjectsEntries.map((e) => [e.actorUser, e.actorPartner, e.partners])).toEqual([
+      ['system', null, ['autodealers-nl']],
+    ]);
     // The analyst's copy carries no subject, hashed or not: its receipt is the disclosure entry, whose
     // hashes would count the contributors exactly and link tables by person. The log holds no name.
     const read = await gw.http.get(`/api/v1/requests/${res.body.id}/disclosure`).set(bearer('anna'));

@@ -71,7 +71,8 @@ describe('disclosureEvents: a table’s subjects', () => {
     for (const e of events.slice(1)) {
       expect(e.requestId).toBe('req-1');
       expect(e.outcome).toBe('disclosed');
-      expect(e.partners).toEqual(events[0]!.partners);
+      // The provider's side only, the gateway as actor (the requester's DPO must not search them).
+      expect([e.partners, e.actor]).toEqual([['autodealers-nl'], 'system']);
     }
   });
 
