@@ -1,7 +1,8 @@
 /**
  * An aggregate request, once permitted: the gateway computes the table from the provider's shared
  * dataset, applies statistical disclosure control under the agreement's rules, and decides what
- * happens next: released, held for the provider's approval (always for a `review` table), or withheld.
+ * happens next: released, held for the provider's approval (always for a `review` table, and under four
+ * eyes), or withheld.
  */
 import type { Agreement } from '../policy/types';
 import type { CanonicalRecord } from '../records/canonical';
@@ -64,12 +65,10 @@ export async function computeTable(
     result.margins.total,
   ];
   const codes = [...new Set(cells.flatMap((c) => c.reasons.map((r) => r.code)))];
-  const next =
-    result.outcome === 'fail'
-      ? 'withheld'
-      : result.outcome === 'review' || rules.providerApproval
-        ? 'approval'
-        : 'release';
+  // Four eyes asks two responders for every disclosure: a table is never released with no one's.
+  const approval =
+    result.outcome === 'review' || rules.providerApproval || agreement.review?.fourEyes === true;
+  const next = result.outcome === 'fail' ? 'withheld' : approval ? 'approval' : 'release';
   // A review table is shown as it would be released once a responder approves it.
   const published = publishedView(result, { reviewed: result.outcome === 'review' });
   return {

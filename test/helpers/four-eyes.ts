@@ -13,15 +13,15 @@ const SECOND_RESPONDERS = [
   { like: 'iris', partnerId: 'insureco', userId: 'ivo', displayName: 'Ivo Jansen' },
 ];
 
-/** A copy of the demo bundle whose stolen-boats agreement asks for four eyes (or not): its policy dir. */
-export function fourEyesBundle(fourEyes: boolean): string {
+/** A copy of the demo bundle whose `agreement` (stolen-boats) asks for four eyes (or not): its policy dir. */
+export function fourEyesBundle(fourEyes: boolean, agreement = 'stolen-boats'): string {
   const dir = copyOfDemo();
   // The partners' issuer keys, where the bundle names them (../config/demo).
   fs.cpSync(path.resolve(__dirname, '../../config/demo'), path.join(dir, '../config/demo'), {
     recursive: true,
   });
   if (fourEyes)
-    edit(path.join(dir, 'agreements', 'stolen-boats.yaml'), /\s*$/, '\nreview:\n  fourEyes: true\n');
+    edit(path.join(dir, 'agreements', `${agreement}.yaml`), /\s*$/, '\nreview:\n  fourEyes: true\n');
   return dir;
 }
 

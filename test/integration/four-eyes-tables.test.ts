@@ -4,8 +4,8 @@
  * new preview version and releases nothing; another responder releases it, and the disclosure entry
  * names both. A responder cannot replace the gateway's table with records of their own.
  */
-import { bearerOf, gatewayWithFourEyes } from '../helpers/four-eyes';
-import type { TestGateway } from '../helpers/gateway';
+import { bearerOf, fourEyesBundle, gatewayWithFourEyes } from '../helpers/four-eyes';
+import { createTestGateway, type TestGateway } from '../helpers/gateway';
 import { csrfOf, portalSession, portalTokenSession } from '../helpers/portal-session';
 
 /** Insurer claims for 12 Bayliner boats, each insured for 40,000; one claim's value is missing. */
@@ -334,4 +334,38 @@ describe('without four eyes', () => {
       await plain.close();
     }
   }, 30_000);
+});
+
+describe('four eyes where the agreement needs no provider approval for tables', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    // stolen-vehicles releases a passing table at once (providerApproval: false), unless four eyes; the
+    // demo's claims make one that passes.
+    gw = await createTestGateway({
+      FSG_POLICY_DIR: fourEyesBundle(true, 'stolen-vehicles'),
+      FSG_DEMO_DATASETS: 'true',
+    });
+  });
+  afterAll(() => gw.close());
+
+  it('holds a passing table for two responders instead of releasing it with no one’s approval', async () => {
+    const res = await gw.http
+      .post('/api/v1/requests')
+      .set('Authorization', `Bearer ${await gw.token('anna')}`)
+      .send({
+        agreementId: 'stolen-vehicles',
+        providerId: 'insureco',
+        datasetId: 'theft-claims',
+        purpose: 'stolen-property-investigation',
+        caseRef: 'NL-2026-000990',
+        query: { type: 'aggregate', groupBy: ['make'], measure: 'count', objectType: 'vehicle' },
+      });
+    expect(res.status).toBe(201);
+    expect(res.body.state).toBe('answered');
+    expect(
+      (await gw.store.audit.read(1, 100_000)).filter(
+        (e) => e.requestId === res.body.id && e.type === 'disclosure',
+      ),
+    ).toEqual([]);
+  });
 });
