@@ -48,24 +48,44 @@ export function tableRows(table: PublishedTable): TableRow[] {
   ];
 }
 
+/** What a row is, in the CSV's last column: a label "(all)" alone cannot tell a total from a category. */
+const ENTRY: Record<NonNullable<TableRow['margin']> | 'cell', string> = {
+  cell: 'cell',
+  row: 'row total',
+  column: 'column total',
+  total: 'total',
+};
+
 /**
- * The table as CSV (RFC 4180): a marking line first (`# TLP:…`, so the handling travels with the file;
- * CSV readers skip it with a comment character of `#`), then a header of the dimensions, the measure and
- * the status, then one line per row. A suppressed value is empty. Labels come from partners' data: one
- * that a spreadsheet would run as a formula is written as text.
+ * The table as CSV (RFC 4180), for people with a spreadsheet: a UTF-8 byte-order mark (so accented
+ * labels read right), a marking line first (`# TLP:…`, so the handling travels with the file; CSV
+ * readers skip it as a comment), then a header of the dimensions, the measure, the status and the
+ * entry, then one line per row. A suppressed value is empty. Labels and the marking come from partners'
+ * data and responders' words: nothing in them may become a cell of its own or run as a formula.
  */
 export function tableCsv(table: PublishedTable, marking: string): string {
   const lines = [
-    `# ${marking.replace(/[\r\n]+/g, ' ')}`,
-    [...table.groupBy, measureLabel(table.measure), 'status'].map(field).join(','),
+    // One cell whatever the reader's separator: no comma, semicolon, tab, quote or line break in it.
+    `# ${marking.replace(/[,;\t"\r\n]+/g, ' ')}`,
+    [...table.groupBy, measureLabel(table.measure), 'status', 'entry'].map(field).join(','),
     ...tableRows(table).map((r) =>
-      [...r.labels.map(field), r.value === null ? '' : String(r.value), r.status].join(','),
+      [
+        ...r.labels.map(field),
+        r.value === null ? '' : String(r.value),
+        r.status,
+        ENTRY[r.margin ?? 'cell'],
+      ].join(','),
     ),
   ];
-  return `${lines.join('\r\n')}\r\n`;
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 
+/**
+ * A text field: written as text when a spreadsheet would run it as a formula (a leading = + - @, tab
+ * or carriage return), and quoted when it holds anything a reader might split on (a comma, or the
+ * semicolon and tab other locales separate with), a quote, a line break, edge spaces or a leading #.
+ */
 function field(text: string): string {
   const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-  return /[",\r\n]|^\s|\s$|^#/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  return /[",;\t\r\n]|^\s|\s$|^#/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

@@ -101,12 +101,12 @@ describe('a table from the analyst’s form to the released table', () => {
     ]);
     expect(download.suggestedFilename()).toMatch(/^table-[0-9a-f-]{36}\.csv$/);
     const csv = fs.readFileSync((await download.path())!, 'utf8').split('\r\n');
-    expect(csv[0]).toMatch(/^# TLP:AMBER — /);
+    expect(csv[0]).toMatch(/^\uFEFF# TLP:AMBER — /);
     expect(csv.slice(1, 5)).toEqual([
-      'make,count,status',
-      'Bayliner,25,rounded',
-      'Beneteau,15,rounded',
-      '(all),50,rounded',
+      'make,count,status,entry',
+      'Bayliner,25,rounded,cell',
+      'Beneteau,15,rounded,cell',
+      '(all),50,rounded,total',
     ]);
   });
 });

@@ -175,14 +175,19 @@ describe('a table from the form to the released table', () => {
     expect(csv.type).toBe('text/csv');
     expect(csv.headers['content-disposition']).toBe(`attachment; filename="table-${id}.csv"`);
     expect(csv.headers['cache-control']).toBe('no-store');
-    expect(csv.text.split('\r\n')[0]).toMatch(/^# TLP:AMBER — .*No onward disclosure/);
+    expect(csv.text.split('\r\n')[0]).toMatch(/^\uFEFF# TLP:AMBER — .*No onward disclosure/);
     const api = await gw.http
       .get(`/api/v1/requests/${id}/disclosure`)
       .set('Authorization', `Bearer ${await gw.token('anna')}`);
-    const parsed: string[][] = parse(csv.text, { comment: '#' });
-    expect(parsed[0]).toEqual(['make', 'count', 'status']);
+    const parsed: string[][] = parse(csv.text, { bom: true, comment: '#' });
+    expect(parsed[0]).toEqual(['make', 'count', 'status', 'entry']);
     expect(parsed.slice(1)).toEqual(
-      tableRows(api.body.table).map((r) => [...r.labels, r.value === null ? '' : String(r.value), r.status]),
+      tableRows(api.body.table).map((r) => [
+        ...r.labels,
+        r.value === null ? '' : String(r.value),
+        r.status,
+        r.margin ? 'total' : 'cell',
+      ]),
     );
     expect(parsed.slice(1).map((r) => r[0])).toEqual(['Bayliner', 'Beneteau', '(all)']);
     expect(await reads()).toBe(before + 2);
