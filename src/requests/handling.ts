@@ -30,6 +30,16 @@ export function handlingOf(request: StoredRequest): Handling {
   return request.preview?.handling ?? request.decision.obligations.handling;
 }
 
+/**
+ * The handling a side is shown: the requester sees the agreement's until something is released (a
+ * handling chosen at a first approval, under four eyes, is the provider's business until then).
+ */
+export function handlingShownTo(request: StoredRequest, side: 'requester' | 'provider'): Handling {
+  return side === 'provider' || request.disclosedAt
+    ? handlingOf(request)
+    : request.decision.obligations.handling;
+}
+
 /** Handling with the published meaning of its TLP level, as every view shows it. */
 export function handlingView(handling: Handling) {
   return { ...handling, meaning: TLP_MEANINGS[handling.tlp] };

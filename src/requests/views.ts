@@ -1,6 +1,6 @@
 /** What each side sees of a request: the analyst their decision, the provider what is asked of them. */
 import type { Bundle } from '../policy/types';
-import { handlingOf, handlingView } from './handling';
+import { handlingShownTo, handlingView } from './handling';
 import type { Preview, StoredRequest } from './types';
 
 export function summary(request: StoredRequest) {
@@ -31,7 +31,7 @@ export function detail(request: StoredRequest, side: 'requester' | 'provider', b
     identifiers: request.input.identifiers,
     recordRefs: request.input.recordRefs,
     obligations: request.decision.obligations,
-    handling: handlingView(handlingOf(request)),
+    handling: handlingView(handlingShownTo(request, side)),
     ...(side === 'requester' ? { decision: request.decision } : {}),
     preview: side === 'provider' ? previewView(request.preview) : null,
     // What approve must name: the version of the preview the responder is looking at.

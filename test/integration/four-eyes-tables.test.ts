@@ -206,6 +206,13 @@ describe('four eyes on a table', () => {
     const red = { tlp: 'RED', conditions: [...agreedConditions, 'Only for case work.'] };
     expect((await approve(gw, id, 'iris', { previewVersion: 1, handling: red })).status).toBe(202);
     expect((await gw.store.requests.get(id))?.preview?.handling).toEqual(red);
+    // Until something is released the analyst sees the agreement's handling, not a first approval's.
+    const asAnalyst = await gw.http.get(`/api/v1/requests/${id}`).set(await bearerOf(gw, 'anna'));
+    expect(asAnalyst.body.handling.tlp).toBe('AMBER');
+    const anna = await portalSession(gw.http, 'anna');
+    const analystPage = await gw.http.get(`/portal/requests/${id}`).set('Cookie', anna.cookie);
+    expect(analystPage.text).toContain('<dd>TLP:AMBER</dd>');
+    expect(analystPage.text).not.toContain('TLP:RED');
     const amber = await approve(gw, id, 'ivo', {
       previewVersion: 2,
       handling: { tlp: 'AMBER', conditions: red.conditions },
@@ -223,6 +230,8 @@ describe('four eyes on a table', () => {
     expect(kept.body.handling.tlp).toBe('RED');
     const [disclosure] = await entriesOf(gw, id, 'disclosure');
     expect(disclosure.data.handling).toEqual(red);
+    const released = await gw.http.get(`/api/v1/requests/${id}`).set(await bearerOf(gw, 'anna'));
+    expect(released.body.handling.tlp).toBe('RED');
   });
 
   it('the first approver is told another responder releases it; the second sees who approved first', async () => {

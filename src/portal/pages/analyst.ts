@@ -3,7 +3,7 @@ import { guards } from '../../http/routes';
 import { bodyValidator, schemas } from '../../http/validate';
 import lookupSchema from '../../../schemas/api/lookup.schema.json';
 import type { LookupInput } from '../../lookups/service';
-import { handlingOf, handlingView } from '../../requests/handling';
+import { handlingOf, handlingShownTo, handlingView } from '../../requests/handling';
 import { DISCLOSURE_READ_DENIED } from '../../requests/service';
 import { FIELD_CATALOGUE } from '../../records/canonical';
 import type { ReadDecision } from '../../safes/read';
@@ -209,7 +209,7 @@ export function analystRoutes(): PortalRoute[] {
       handler: async (ctx) => {
         const { request, side } = await ctx.deps.services.requests.get(ctx.identity, idOf(ctx));
         if (side === 'provider') return providerView(ctx, request);
-        const h = handlingView(handlingOf(request));
+        const h = handlingView(handlingShownTo(request, 'requester'));
         ctx.render(
           `Request ${request.input.caseRef}`,
           html`<dl class="facts">

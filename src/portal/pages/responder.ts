@@ -165,7 +165,21 @@ export async function providerView(ctx: Ctx, request: StoredRequest): Promise<vo
               <form method="post" action="/portal/requests/${request.id}/approve">
                 ${csrfField(ctx.user.csrf)}
                 <input type="hidden" name="previewVersion" value="${String(request.previewVersion)}" />
-                ${preview?.outputCheck.outcome === 'review' ? html`<label for="approve-reason">Reason for the exception</label><textarea id="approve-reason" name="reason" rows="2" required></textarea>` : ''}
+                ${
+                  preview?.outputCheck.outcome === 'review'
+                    ? html`<label for="approve-reason">Reason for the exception</label
+                        ><textarea
+                          id="approve-reason"
+                          name="reason"
+                          rows="2"
+                          required
+                          aria-describedby="approve-reason-hint"
+                        ></textarea>
+                        <p class="hint" id="approve-reason-hint">
+                          Logged with the disclosure: the analyst's receipt shows it. Name no person.
+                        </p>`
+                    : ''
+                }
                 ${handlingChoice(request)} ${fourEyesNotice(ctx, request)}
                 <button type="submit">${approveLabel(ctx, request)}</button>
               </form>
