@@ -75,6 +75,9 @@ function checkTableData(
     else if (generalise === 'month' && dataset?.generalise?.[field] === 'year')
       reasons.push(reason('DATA_DIMENSION_NOT_ALLOWED', `${field} is released by year only`));
   }
+  // A table of objects the dataset does not share would count nothing there: say so, not withhold it.
+  if (query.objectType !== undefined && dataset && !dataset.objectTypes.includes(query.objectType))
+    reasons.push(reason('DATA_OBJECT_TYPE_NOT_SHARED', query.objectType));
   if (typeof query.measure === 'object') {
     const field = query.measure.sum;
     if (identifying(field) || !(rules?.measures ?? []).includes(field))

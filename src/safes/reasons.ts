@@ -43,6 +43,7 @@ export const REASONS = {
   DATA_DIMENSION_IDENTIFYING:
     'A table dimension identifies an object or a person, or is pseudonymised: a table by it would list the dataset.',
   DATA_MEASURE_NOT_ALLOWED: 'The table sums a field that the agreement does not allow as a measure.',
+  DATA_OBJECT_TYPE_NOT_SHARED: 'The table counts a kind of object the dataset does not share.',
 
   OUTPUT_NOTHING_REQUESTED: 'Neither identifiers nor record references were given.',
   OUTPUT_TOO_MANY_RECORDS: "More identifiers and record references than the agreement's maximum per request.",

@@ -315,6 +315,14 @@ const ROWS: Row[] = [
     },
   },
   {
+    code: 'DATA_OBJECT_TYPE_NOT_SHARED',
+    change: 'a table of objects the dataset does not share',
+    apply: (s) => {
+      asAggregate(s);
+      s.input.query!.objectType = 'vehicle-part-not-shared';
+    },
+  },
+  {
     code: 'OUTPUT_NOTHING_REQUESTED',
     change: 'no identifiers, no record refs',
     apply: (s) => (s.input.identifiers = []),
