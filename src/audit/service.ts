@@ -85,6 +85,24 @@ export class AuditService {
   ): Promise<{ items: (AuditEntry & { redacted?: string[] })[]; nextCursor: string | null }> {
     const query = this.toQuery(identity, filter);
     const after = page.cursor === undefined ? undefined : readCursor(page.cursor, page.order);
+    // A search for a person or an identifier is itself a use of their data: logged (the keyed hash
+    // only, under a key no search reads), once per search, not per page.
+    if (query.keyedHash !== undefined && page.cursor === undefined) {
+      await this.deps.store.audit.append([
+        {
+          type: 'audit.search',
+          actor: actorOf(identity),
+          partners: [identity.partnerId],
+          outcome: 'searched',
+          data: {
+            searched: {
+              kind: filter.subject !== undefined ? 'subject' : 'identifier',
+              hash: query.keyedHash,
+            },
+          },
+        },
+      ]);
+    }
     const items = await this.deps.store.audit.query(query, {
       order: page.order,
       after,

@@ -231,6 +231,47 @@ describe('events', () => {
   });
 });
 
+describe('searches by person or identifier', () => {
+  const searches = async () =>
+    (await gw.store.audit.read(1, 1_000_000)).filter((e) => e.type === 'audit.search');
+
+  it('are logged once each, by whom, with the keyed hash only: a search is a use of the person’s data', async () => {
+    const before = (await searches()).length;
+    // Read one entry per page: the search is logged at its first page only.
+    let cursor: string | null = null;
+    let pagesRead = 0;
+    do {
+      const res: { body: { nextCursor: string | null } } = await gw.http
+        .get(
+          `/api/v1/audit/events?limit=1&identifier=${encodeURIComponent('hin:NL-HXAB7A33G293')}${cursor ? `&cursor=${cursor}` : ''}`,
+        )
+        .set(auth('dana'));
+      cursor = res.body.nextCursor;
+      pagesRead++;
+    } while (cursor);
+    expect(pagesRead).toBeGreaterThan(1);
+    await allEvents('dana', `&subject=${encodeURIComponent('Jan Pietersen')}`);
+    await allEvents('dana', '&type=disclosure');
+    const logged = (await searches()).slice(before);
+    expect(
+      logged.map((e) => [
+        e.actorPartner,
+        e.actorUser,
+        e.partners,
+        (e.data.searched as { kind: string }).kind,
+      ]),
+    ).toEqual([
+      ['police-nl', 'dana', ['police-nl'], 'identifier'],
+      ['police-nl', 'dana', ['police-nl'], 'subject'],
+    ]);
+    for (const e of logged) expect((e.data.searched as { hash: string }).hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(logged)).not.toMatch(/Pietersen|HXAB7A33G293/i);
+    // The hash is kept where no search reads it: a later search does not find the searches.
+    const again = await allEvents('dana', `&subject=${encodeURIComponent('Jan Pietersen')}`);
+    expect(again.some((e) => e.type === 'audit.search')).toBe(false);
+  });
+});
+
 describe('checkpoints, proofs and verification', () => {
   it('serves the public key, checkpoints and consistency proofs that verify offline', async () => {
     const key = await gw.http.get('/api/v1/audit/checkpoints/key').set(auth('anna'));
