@@ -21,10 +21,5 @@ storeContract(
   {
     // The store's own close stops the uploads' writers through it; no caller of the port uses it.
     notInPort: ['datasets.close'],
-    // records() holds one prepared statement open on the writing connection between the records it
-    // yields: while its reader waits for I/O, every write of the store fails ("connection is busy"), and
-    // a second stream cannot start. The one reader today (aggregates) never waits inside the loop, so
-    // it drains the stream in one turn of the event loop and neither happens.
-    knownHoles: ['records-across-writes', 'records-two-streams'],
   },
 );

@@ -1150,6 +1150,23 @@ export function storeContract(
         },
       );
 
+      test('a stream reads one generation: an upload published meanwhile is not mixed into it', async () => {
+        const first = await store.datasets.stage(BOATS, 'replace', 'u1');
+        await first.add([record('a'), record('b'), record('c')]);
+        await first.publish(upload('u1', BOATS, 'replace', 3), []);
+        const seen: string[] = [];
+        for await (const r of store.datasets.records(BOATS.providerId, BOATS.datasetId)) {
+          seen.push(r.identifierKey);
+          if (seen.length === 1) {
+            const second = await store.datasets.stage(BOATS, 'replace', 'u2');
+            await second.add([record('x')]);
+            await second.publish(upload('u2', BOATS, 'replace', 1), []);
+          }
+        }
+        expect(seen.sort()).toEqual(['hin:a', 'hin:b', 'hin:c']);
+        expect((await all()).map((r) => r.identifierKey)).toEqual(['hin:x']);
+      });
+
       test('a stream of records given up early leaves the store free', async () => {
         const staged = await store.datasets.stage(BOATS, 'replace', 'u1');
         await staged.add([record('a'), record('b')]);

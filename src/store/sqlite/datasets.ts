@@ -67,7 +67,15 @@ export interface DatasetStoreOptions {
   startWriter?: UploadWriterFactory;
   /** Writers waiting for the write lock (group-commit.ts): an upload written here gives way to them. */
   waiting?: WriteTurns;
+  /**
+   * A read-only connection of its own for one stream of `records()` (undefined for an in-memory store,
+   * whose streams then read on `db` and must be drained without waiting).
+   */
+  openStreamReader?: () => Database.Database;
 }
+
+/** A stream of records gives the event loop a turn after this many rows. */
+const RECORDS_PER_TURN = 2048;
 
 export function createDatasets(
   db: Database.Database,
@@ -153,12 +161,11 @@ export function createDatasets(
      ORDER BY r.source_ref, r.identifier_key`,
   );
   // In key order, each key's generations oldest first: the last of a key's run is its visible record.
-  const all = db.prepare<[string, string], RecordRow>(
-    `SELECT r.* FROM dataset_versions AS v CROSS JOIN dataset_records AS r
+  const ALL_RECORDS = `SELECT r.* FROM dataset_versions AS v CROSS JOIN dataset_records AS r
      WHERE v.provider_id = ? AND v.dataset_id = ?
        AND r.provider_id = v.provider_id AND r.dataset_id = v.dataset_id AND r.added BETWEEN v.base AND v.live
-     ORDER BY r.identifier_key, r.added`,
-  );
+     ORDER BY r.identifier_key, r.added`;
+  const all = db.prepare<[string, string], RecordRow>(ALL_RECORDS);
 
   const busy = new Set<string>();
   /** The writers of uploads not yet ended (being written, or sweeping): close stops them. */
@@ -251,12 +258,23 @@ export function createDatasets(
       return resolve.all(JSON.stringify(recordRefs), providerId, datasetId).map(fromRow);
     },
     async *records(providerId, datasetId) {
-      let previous: RecordRow | undefined;
-      for (const row of all.iterate(providerId, datasetId)) {
-        if (previous && previous.identifier_key !== row.identifier_key) yield fromRow(previous);
-        previous = row;
+      // A stream reads on a connection of its own: its one SELECT is one snapshot (old generation or
+      // new, never a mix) however long its reader takes, the store's connection stays free for writes
+      // and other streams meanwhile, and a long stream gives the event loop its turns.
+      const own = options.openStreamReader?.();
+      try {
+        const rows = own ? own.prepare<[string, string], RecordRow>(ALL_RECORDS) : all;
+        let previous: RecordRow | undefined;
+        let read = 0;
+        for (const row of rows.iterate(providerId, datasetId)) {
+          if (previous && previous.identifier_key !== row.identifier_key) yield fromRow(previous);
+          previous = row;
+          if (own && ++read % RECORDS_PER_TURN === 0) await new Promise<void>((done) => setImmediate(done));
+        }
+        if (previous) yield fromRow(previous);
+      } finally {
+        own?.close();
       }
-      if (previous) yield fromRow(previous);
     },
     async status(providerId, datasetId) {
       const row = latest.get(providerId, datasetId);
