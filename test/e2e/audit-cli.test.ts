@@ -210,6 +210,7 @@ describe('fsg audit', () => {
     expect(fast.out).toContain(`verdict: FAILED at entry #${disclosureSeq}: truncated: `);
   });
 
+  // A real process starts, the demo's datasets seeded first: its own waits are the limit, not jest's 5 s.
   it('serve signs a checkpoint at shutdown, and checkpoint and verify work on the configured store', async () => {
     const env = {
       PATH: process.env.PATH,
@@ -246,5 +247,5 @@ describe('fsg audit', () => {
     const signed = fsg(['audit', 'checkpoint']);
     expect(signed.code).toBe(0);
     expect(JSON.parse(signed.out)).toMatchObject({ type: 'fsg.checkpoint/v1', treeSize: head.n + 1 });
-  });
+  }, 60_000);
 });

@@ -124,6 +124,7 @@ describe('fsg', () => {
     expect(bad.out).toContain(`verdict: FAILED at entry #${disclosure.seq}: hash-mismatch: `);
   });
 
+  // A real process starts, the demo's datasets seeded first: its own waits are the limit, not jest's 5 s.
   it('serve starts on the configured port, answers, and shuts down cleanly on SIGTERM', async () => {
     const child = spawn(process.execPath, [CLI, 'serve'], {
       cwd: ROOT,
@@ -154,5 +155,5 @@ describe('fsg', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(out).toContain('SIGTERM: shutting down');
-  });
+  }, 60_000);
 });
