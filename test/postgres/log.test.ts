@@ -153,6 +153,32 @@ describe('appends from three instances at once', () => {
   });
 });
 
+test('appends serialise when the server defaults to REPEATABLE READ (the tip is read after the lock)', async () => {
+  const other = freshSchema();
+  const strict = [testPool(other), testPool(other)];
+  try {
+    for (const pool of strict) {
+      pool.on(
+        'connect',
+        (client) => void client.query("SET default_transaction_isolation = 'repeatable read'"),
+      );
+    }
+    await migratePg(strict[0], other);
+    const both = strict.map((pool) => createPgAudit(pool));
+    await Promise.all(
+      both.flatMap((log, instance) => Array.from({ length: 40 }, (_, i) => log.append([note(instance, i)]))),
+    );
+    const rows = await both[0].readRaw(0, 100);
+    expect(await verifyLog({ rows, publicKey, allowNoCheckpoint: true })).toMatchObject({
+      ok: true,
+      entries: 80,
+    });
+  } finally {
+    await Promise.all(strict.map((p) => p.end()));
+    await dropSchema(other);
+  }
+});
+
 describe('append-only', () => {
   test.each([
     ['UPDATE audit_log SET outcome = $$x$$ WHERE seq = 1', /audit_log is append-only/],

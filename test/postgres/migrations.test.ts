@@ -49,3 +49,17 @@ test('a schema name that is not a plain identifier is refused before any SQL', a
   await expect(migratePg(pools[0], 'x; DROP TABLE y')).rejects.toThrow(/not a usable schema name/);
   expect(() => testPool('Bad"Name')).toThrow(/not a usable schema name/);
 });
+
+test('a pooled connection the server ends while idle is dropped, and the pool connects again', async () => {
+  const pool = testPool(schema, { max: 1 });
+  try {
+    const { rows } = await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    await pools[0].query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
+    // The idle client's error arrives as a pool event; unheard, it would end the process.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const again = await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    expect(again.rows[0].pid).not.toBe(rows[0].pid);
+  } finally {
+    await pool.end();
+  }
+});

@@ -151,7 +151,9 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
       let broken: Error | undefined;
       let written: AuditEntry[];
       try {
-        await client.query('BEGIN');
+        // READ COMMITTED whatever the server's default: the tip must be read in a snapshot taken after
+        // the lock was granted, which a transaction-wide snapshot (REPEATABLE READ) is not.
+        await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
         try {
           written = await appendInTx(client, events);
           await client.query('COMMIT');

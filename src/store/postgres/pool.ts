@@ -47,11 +47,15 @@ export function openPgPool(options: PgOptions): pg.Pool {
   const schema = checkSchemaName(options.schema);
   const { schema: _schema, ...connection } = options;
   void _schema;
-  return new pg.Pool({
+  const pool = new pg.Pool({
     ...connection,
     max: options.max ?? 10,
     types,
     // Set at connection start-up (no extra round trip); the schema need not exist yet.
     options: `-c search_path=${schema}`,
   });
+  // An idle connection that fails (a server restart) is dropped by the pool, and the next query
+  // connects afresh; unheard, the event would end the process.
+  pool.on('error', () => undefined);
+  return pool;
 }
