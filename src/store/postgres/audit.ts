@@ -25,6 +25,19 @@ type BodyRow = Pick<StoredAuditEntry, 'body' | 'hash'>;
 /** One lock per log (per schema): every instance appending to it queues here, whatever its pool. */
 const LOCK = "SELECT pg_advisory_xact_lock(hashtext('fsg.audit_log:' || current_schema()))";
 
+/** An append's rows: its entries, their partner and keyed-hash index rows, and the tree nodes. */
+const INSERT_ROWS = `WITH
+  entries AS (
+    INSERT INTO audit_log (seq, ts, type, actor_user, actor_partner, partners, request_id, agreement_id,
+                           outcome, body, prev_hash, hash)
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                         $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])),
+  partners AS (
+    INSERT INTO audit_partners (partner, seq) SELECT * FROM unnest($13::text[], $14::bigint[])),
+  hashes AS (
+    INSERT INTO audit_hashes (hash, seq) SELECT * FROM unnest($15::text[], $16::bigint[]))
+  INSERT INTO audit_tree (level, idx, hash) SELECT * FROM unnest($17::integer[], $18::bigint[], $19::bytea[])`;
+
 const RAW = `SELECT a.seq, a.ts, a.type, a.actor_user, a.actor_partner, a.partners, a.request_id,
   a.agreement_id, a.outcome, a.body, a.prev_hash, a.hash,
   (SELECT coalesce(json_agg(p.partner), '[]')::text FROM audit_partners p WHERE p.seq = a.seq) AS partner_index,
@@ -95,45 +108,32 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
     const plan = planAppend(tipOf(head, edge), events, now().toISOString());
     const entries = plan.entries;
     const column = <T>(pick: (e: (typeof entries)[number]) => T) => entries.map(pick);
-    await client.query(
-      `INSERT INTO audit_log (seq, ts, type, actor_user, actor_partner, partners, request_id, agreement_id,
-                              outcome, body, prev_hash, hash)
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                            $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])`,
-      [
-        column((e) => e.entry.seq),
-        column((e) => e.entry.ts),
-        column((e) => e.entry.type),
-        column((e) => e.entry.actorUser),
-        column((e) => e.entry.actorPartner),
-        column((e) => e.partnersText),
-        column((e) => e.entry.requestId),
-        column((e) => e.entry.agreementId),
-        column((e) => e.entry.outcome),
-        column((e) => e.body),
-        column((e) => e.entry.prevHash),
-        column((e) => e.entry.hash),
-      ],
-    );
     const partners = entries.flatMap((e) => e.entry.partners.map((p) => [p, e.entry.seq] as const));
     const hashes = entries.flatMap((e) => e.keyedHashes.map((h) => [h, e.entry.seq] as const));
     const nodes = entries.flatMap((e) => e.nodes);
-    if (partners.length > 0) {
-      await client.query(
-        'INSERT INTO audit_partners (partner, seq) SELECT * FROM unnest($1::text[], $2::bigint[])',
-        [partners.map((p) => p[0]), partners.map((p) => p[1])],
-      );
-    }
-    if (hashes.length > 0) {
-      await client.query(
-        'INSERT INTO audit_hashes (hash, seq) SELECT * FROM unnest($1::text[], $2::bigint[])',
-        [hashes.map((h) => h[0]), hashes.map((h) => h[1])],
-      );
-    }
-    await client.query(
-      'INSERT INTO audit_tree (level, idx, hash) SELECT * FROM unnest($1::integer[], $2::bigint[], $3::bytea[])',
-      [nodes.map((n) => n.level), nodes.map((n) => n.index), nodes.map((n) => n.hash)],
-    );
+    // One statement, one round trip, while the lock is held (the index rows' references are checked
+    // at its end, after the entries are in).
+    await client.query(INSERT_ROWS, [
+      column((e) => e.entry.seq),
+      column((e) => e.entry.ts),
+      column((e) => e.entry.type),
+      column((e) => e.entry.actorUser),
+      column((e) => e.entry.actorPartner),
+      column((e) => e.partnersText),
+      column((e) => e.entry.requestId),
+      column((e) => e.entry.agreementId),
+      column((e) => e.entry.outcome),
+      column((e) => e.body),
+      column((e) => e.entry.prevHash),
+      column((e) => e.entry.hash),
+      partners.map((p) => p[0]),
+      partners.map((p) => p[1]),
+      hashes.map((h) => h[0]),
+      hashes.map((h) => h[1]),
+      nodes.map((n) => n.level),
+      nodes.map((n) => n.index),
+      nodes.map((n) => n.hash),
+    ]);
     return entries.map((e) => e.entry);
   };
 
