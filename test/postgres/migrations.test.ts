@@ -45,6 +45,18 @@ test('three instances migrating one fresh schema at once apply each version once
   expect(await migratePg(pools[1], schema)).toEqual([]);
 });
 
+test('a schema named by a reserved word is usable (quoted where SQL names it)', async () => {
+  const pool = testPool('select', { max: 1 });
+  try {
+    expect(await migratePg(pool, 'select')).toEqual(PG_MIGRATIONS.map((m) => m.version));
+    const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log');
+    expect(rows).toEqual([{ n: 0 }]);
+  } finally {
+    await pool.end();
+    await dropSchema('select');
+  }
+});
+
 test('a schema name that is not a plain identifier is refused before any SQL', async () => {
   await expect(migratePg(pools[0], 'x; DROP TABLE y')).rejects.toThrow(/not a usable schema name/);
   expect(() => testPool('Bad"Name')).toThrow(/not a usable schema name/);

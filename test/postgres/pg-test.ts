@@ -34,7 +34,7 @@ export async function requirePostgres(): Promise<void> {
 export async function dropSchema(schema: string): Promise<void> {
   const pool = testPool('public', { max: 1 });
   try {
-    await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   } finally {
     await pool.end();
   }

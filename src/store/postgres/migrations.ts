@@ -89,8 +89,8 @@ export async function migratePg(
     // Session lock, held across the versions' transactions; released below or when the session ends.
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [`fsg.migrate:${name}`]);
     try {
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${name}`);
-      await client.query(`SET search_path TO ${name}`);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS "${name}"`);
+      await client.query(`SET search_path TO "${name}"`);
       await client.query(
         `CREATE TABLE IF NOT EXISTS schema_migrations (
            version    integer PRIMARY KEY,
