@@ -10,6 +10,7 @@ import { frontier, planAppend, tipOf, type LogHead, type TreeNodeRow } from '../
 import { entryFromBody } from '../../audit/chain';
 import { consistencyProof, inclusionProof, subtreeRoot, toHex, type NodeSource } from '../../audit/merkle';
 import type { AuditEntry, AuditEventInput, StoredAuditEntry } from '../../audit/types';
+import type { RawAuditRow } from '../../audit/verify';
 import type { AuditStore } from '../port';
 
 export type PgAudit = Pick<
@@ -183,7 +184,10 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
       return rows[0] ? entryFromBody(rows[0].body, rows[0].hash) : undefined;
     },
     async readRaw(afterSeq, limit) {
-      const { rows } = await pool.query(RAW, [Math.floor(afterSeq), Math.max(0, Math.floor(limit))]);
+      const { rows } = await pool.query<RawAuditRow>(RAW, [
+        Math.floor(afterSeq),
+        Math.max(0, Math.floor(limit)),
+      ]);
       return rows;
     },
     onAppend(listener) {
