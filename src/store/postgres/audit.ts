@@ -1,0 +1,210 @@
+/**
+ * The audit log in PostgreSQL: appends from any number of gateway instances serialise on one
+ * transaction-scoped advisory lock per log, so they form one chain; each append reads the tip (head
+ * row and the tree's frontier) after taking the lock, plans with the log's rules (append-plan.ts) and
+ * writes every row in the same transaction. Reads, raw rows for the verifier, and Merkle proofs from
+ * the stored nodes. The other AuditStore methods (queries, checkpoints, statistics) are not here yet.
+ */
+import type pg from 'pg';
+import { frontier, planAppend, tipOf, type LogHead, type TreeNodeRow } from '../../audit/append-plan';
+import { entryFromBody } from '../../audit/chain';
+import { consistencyProof, inclusionProof, subtreeRoot, toHex, type NodeSource } from '../../audit/merkle';
+import type { AuditEntry, AuditEventInput, StoredAuditEntry } from '../../audit/types';
+import type { RawAuditRow } from '../../audit/verify';
+import type { AuditStore } from '../port';
+
+export type PgAudit = Pick<
+  AuditStore,
+  'append' | 'read' | 'head' | 'readRaw' | 'onAppend' | 'inclusionProof' | 'consistencyProof'
+> & {
+  /** The Merkle root of the first `size` entries, from the stored nodes. */
+  treeRoot(size: number): Promise<Buffer>;
+};
+
+type BodyRow = Pick<StoredAuditEntry, 'body' | 'hash'>;
+
+/** One lock per log (per schema): every instance appending to it queues here, whatever its pool. */
+const LOCK = "SELECT pg_advisory_xact_lock(hashtext('fsg.audit_log:' || current_schema()))";
+
+/** An append's rows: its entries, their partner and keyed-hash index rows, and the tree nodes. */
+const INSERT_ROWS = `WITH
+  entries AS (
+    INSERT INTO audit_log (seq, ts, type, actor_user, actor_partner, partners, request_id, agreement_id,
+                           outcome, body, prev_hash, hash)
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                         $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])),
+  partners AS (
+    INSERT INTO audit_partners (partner, seq) SELECT * FROM unnest($13::text[], $14::bigint[])),
+  hashes AS (
+    INSERT INTO audit_hashes (hash, seq) SELECT * FROM unnest($15::text[], $16::bigint[]))
+  INSERT INTO audit_tree (level, idx, hash) SELECT * FROM unnest($17::integer[], $18::bigint[], $19::bytea[])`;
+
+const RAW = `SELECT a.seq, a.ts, a.type, a.actor_user, a.actor_partner, a.partners, a.request_id,
+  a.agreement_id, a.outcome, a.body, a.prev_hash, a.hash,
+  (SELECT coalesce(json_agg(p.partner), '[]')::text FROM audit_partners p WHERE p.seq = a.seq) AS partner_index,
+  (SELECT coalesce(json_agg(h.hash), '[]')::text FROM audit_hashes h WHERE h.seq = a.seq) AS hash_index,
+  (SELECT t.hash FROM audit_tree t WHERE t.level = 0 AND t.idx = a.seq - 1) AS leaf
+  FROM audit_log a WHERE a.seq > $1 ORDER BY a.seq LIMIT $2`;
+
+export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date()): PgAudit {
+  const listeners = new Set<(headSeq: number) => void>();
+
+  /** The stored nodes at these places, by "level/index". */
+  const readNodes = async (
+    db: pg.Pool | pg.PoolClient,
+    places: readonly { level: number; index: number }[],
+  ): Promise<Map<string, Buffer>> => {
+    const found = new Map<string, Buffer>();
+    if (places.length === 0) return found;
+    const { rows } = await db.query<{ level: number; idx: number; hash: Buffer }>(
+      `SELECT t.level, t.idx, t.hash FROM audit_tree t
+         JOIN unnest($1::integer[], $2::bigint[]) AS w (level, idx) ON t.level = w.level AND t.idx = w.idx`,
+      [places.map((p) => p.level), places.map((p) => p.index)],
+    );
+    for (const row of rows) found.set(`${row.level}/${row.idx}`, row.hash);
+    return found;
+  };
+
+  /**
+   * Runs a proof computation over the stored nodes: a first pass with placeholder hashes names the
+   * nodes it needs (which nodes depends on the sizes only), one query fetches them, a second pass
+   * computes.
+   */
+  const withNodes = async <T>(compute: (nodes: NodeSource) => T): Promise<T> => {
+    const wanted: { level: number; index: number }[] = [];
+    compute((level, index) => {
+      wanted.push({ level, index });
+      return Buffer.alloc(32);
+    });
+    const found = await readNodes(pool, wanted);
+    return compute((level, index) => {
+      const hash = found.get(`${level}/${index}`);
+      if (!hash) throw new RangeError(`Merkle node ${level}/${index} is missing`);
+      return hash;
+    });
+  };
+
+  const headSeq = async (): Promise<number> =>
+    (await pool.query<{ seq: number }>('SELECT coalesce(max(seq), 0)::bigint AS seq FROM audit_log')).rows[0]
+      .seq;
+
+  const checkSize = async (size: number): Promise<void> => {
+    if (size > (await headSeq())) throw new RangeError(`the log has no tree of size ${size} yet`);
+  };
+
+  const appendInTx = async (client: pg.PoolClient, events: readonly AuditEventInput[]) => {
+    await client.query(LOCK);
+    // Read after the lock: READ COMMITTED takes a new snapshot per statement, so this sees the
+    // entries of every append that held the lock before.
+    const head = (
+      await client.query<LogHead>('SELECT seq, hash, ts FROM audit_log ORDER BY seq DESC LIMIT 1')
+    ).rows[0];
+    const places = frontier(head?.seq ?? 0);
+    const found = await readNodes(client, places);
+    const edge: TreeNodeRow[] = places.map(({ level, index }) => {
+      const hash = found.get(`${level}/${index}`);
+      if (!hash) throw new Error(`Merkle node ${level}/${index} is missing`);
+      return { level, index, hash };
+    });
+    const plan = planAppend(tipOf(head, edge), events, now().toISOString());
+    const entries = plan.entries;
+    const column = <T>(pick: (e: (typeof entries)[number]) => T) => entries.map(pick);
+    const partners = entries.flatMap((e) => e.entry.partners.map((p) => [p, e.entry.seq] as const));
+    const hashes = entries.flatMap((e) => e.keyedHashes.map((h) => [h, e.entry.seq] as const));
+    const nodes = entries.flatMap((e) => e.nodes);
+    // One statement, one round trip, while the lock is held (the index rows' references are checked
+    // at its end, after the entries are in).
+    await client.query(INSERT_ROWS, [
+      column((e) => e.entry.seq),
+      column((e) => e.entry.ts),
+      column((e) => e.entry.type),
+      column((e) => e.entry.actorUser),
+      column((e) => e.entry.actorPartner),
+      column((e) => e.partnersText),
+      column((e) => e.entry.requestId),
+      column((e) => e.entry.agreementId),
+      column((e) => e.entry.outcome),
+      column((e) => e.body),
+      column((e) => e.entry.prevHash),
+      column((e) => e.entry.hash),
+      partners.map((p) => p[0]),
+      partners.map((p) => p[1]),
+      hashes.map((h) => h[0]),
+      hashes.map((h) => h[1]),
+      nodes.map((n) => n.level),
+      nodes.map((n) => n.index),
+      nodes.map((n) => n.hash),
+    ]);
+    return entries.map((e) => e.entry);
+  };
+
+  const announce = (seq: number) => {
+    if (listeners.size === 0) return;
+    setImmediate(() => {
+      for (const listener of listeners) listener(seq);
+    });
+  };
+
+  return {
+    async append(events) {
+      if (events.length === 0) return [];
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      let written: AuditEntry[];
+      try {
+        // READ COMMITTED whatever the server's default: the tip must be read in a snapshot taken after
+        // the lock was granted, which a transaction-wide snapshot (REPEATABLE READ) is not.
+        await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+        try {
+          written = await appendInTx(client, events);
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK').catch((rollback: Error) => (broken = rollback));
+          throw err;
+        }
+      } finally {
+        // A connection whose rollback failed is closed, not pooled.
+        client.release(broken);
+      }
+      announce(written[written.length - 1].seq);
+      return written;
+    },
+    async read(fromSeq, limit) {
+      if (limit <= 0) return [];
+      const { rows } = await pool.query<BodyRow>(
+        'SELECT body, hash FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2',
+        [Math.max(1, Math.floor(fromSeq)), Math.floor(limit)],
+      );
+      return rows.map((r) => entryFromBody(r.body, r.hash));
+    },
+    async head() {
+      const { rows } = await pool.query<BodyRow>(
+        'SELECT body, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
+      );
+      return rows[0] ? entryFromBody(rows[0].body, rows[0].hash) : undefined;
+    },
+    async readRaw(afterSeq, limit) {
+      const { rows } = await pool.query<RawAuditRow>(RAW, [
+        Math.floor(afterSeq),
+        Math.max(0, Math.floor(limit)),
+      ]);
+      return rows;
+    },
+    onAppend(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    async inclusionProof(seq, treeSize) {
+      await checkSize(treeSize);
+      return (await withNodes((nodes) => inclusionProof(nodes, seq - 1, treeSize))).map(toHex);
+    },
+    async consistencyProof(fromSize, toSize) {
+      await checkSize(toSize);
+      return (await withNodes((nodes) => consistencyProof(nodes, fromSize, toSize))).map(toHex);
+    },
+    async treeRoot(size) {
+      await checkSize(size);
+      return withNodes((nodes) => subtreeRoot(nodes, 0, size));
+    },
+  };
+}
