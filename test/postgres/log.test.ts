@@ -10,186 +10,190 @@ import { leafHash, rootOfLeaves, verifyConsistency, verifyInclusion, fromHex } f
 import { verifyLog } from '../../src/audit/verify-log';
 import { createPgAudit, type PgAudit } from '../../src/store/postgres/audit';
 import { migratePg } from '../../src/store/postgres/migrations';
-import { dropSchema, freshSchema, requirePostgres, testPool } from './pg-test';
+import { describePg, dropSchema, freshSchema, requirePostgres, testPool } from './pg-test';
 
-jest.setTimeout(60_000);
+describePg('the PostgreSQL log', () => {
+  jest.setTimeout(60_000);
 
-const INSTANCES = 3;
-const PER_INSTANCE = 200;
-const TOTAL = INSTANCES * PER_INSTANCE;
+  const INSTANCES = 3;
+  const PER_INSTANCE = 200;
+  const TOTAL = INSTANCES * PER_INSTANCE;
 
-const { publicKey } = crypto.generateKeyPairSync('ed25519');
-const keyed = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
+  const { publicKey } = crypto.generateKeyPairSync('ed25519');
+  const keyed = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
 
-const note = (instance: number, i: number): AuditEventInput => ({
-  type: 'test',
-  actor: { userId: `user-${i}`, partnerId: `partner-${instance}` },
-  partners: [`partner-${instance}`, 'police-nl'],
-  ...(i % 7 === 0 ? { requestId: `r-${instance}-${i}` } : {}),
-  data: { instance, i, identifierHashes: [keyed(`${instance}/${i}`)], text: 'a\u0000b 🚤 "q" \\' },
-});
+  const note = (instance: number, i: number): AuditEventInput => ({
+    type: 'test',
+    actor: { userId: `user-${i}`, partnerId: `partner-${instance}` },
+    partners: [`partner-${instance}`, 'police-nl'],
+    ...(i % 7 === 0 ? { requestId: `r-${instance}-${i}` } : {}),
+    data: { instance, i, identifierHashes: [keyed(`${instance}/${i}`)], text: 'a\u0000b 🚤 "q" \\' },
+  });
 
-const schema = freshSchema();
-let pools: pg.Pool[] = [];
-let logs: PgAudit[] = [];
+  const schema = freshSchema();
+  let pools: pg.Pool[] = [];
+  let logs: PgAudit[] = [];
 
-beforeAll(async () => {
-  await requirePostgres();
-  pools = Array.from({ length: INSTANCES }, () => testPool(schema));
-  await migratePg(pools[0], schema);
-  logs = pools.map((pool) => createPgAudit(pool));
-});
-
-afterAll(async () => {
-  await Promise.all(pools.map((p) => p.end()));
-  await dropSchema(schema);
-});
-
-describe('appends from three instances at once', () => {
   beforeAll(async () => {
-    const started = Date.now();
-    await Promise.all(
-      logs.map((log, instance) =>
-        Promise.all(Array.from({ length: PER_INSTANCE }, (_, i) => log.append([note(instance, i)]))),
-      ),
-    );
-    console.log(`${TOTAL} appends from ${INSTANCES} pools: ${Date.now() - started} ms`);
+    await requirePostgres();
+    pools = Array.from({ length: INSTANCES }, () => testPool(schema));
+    await migratePg(pools[0], schema);
+    logs = pools.map((pool) => createPgAudit(pool));
   });
 
-  test('form one chain, seq 1..600 without gap or fork, that the verifier finds intact', async () => {
-    const rows = await logs[1].readRaw(0, TOTAL + 10);
-    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: TOTAL }, (_, i) => i + 1));
-    expect(new Set(rows.map((r) => r.prev_hash)).size).toBe(TOTAL);
-    // Every event of every instance is there once.
-    const seen = rows.map((r) => {
-      const { data } = JSON.parse(r.body!) as { data: { instance: number; i: number } };
-      return `${data.instance}/${data.i}`;
-    });
-    expect(new Set(seen).size).toBe(TOTAL);
-
-    const report = await verifyLog({ rows, publicKey, allowNoCheckpoint: true });
-    expect(report).toMatchObject({ ok: true, entries: TOTAL });
-    expect((await logs[2].head())?.seq).toBe(TOTAL);
+  afterAll(async () => {
+    await Promise.all(pools.map((p) => p.end()));
+    await dropSchema(schema);
   });
 
-  test('the verifier notices a stored index that disagrees with a body', async () => {
-    // The raw rows carry the partner and keyed-hash indexes: a forged one is caught.
-    const rows = await logs[0].readRaw(0, 5);
-    rows[2] = { ...rows[2], partner_index: '["someone-else"]' };
-    const report = await verifyLog({ rows, publicKey, allowNoCheckpoint: true });
-    expect(report.ok).toBe(false);
-    expect(report.firstBroken?.seq).toBe(3);
-  });
-
-  test('read and head give the entries as appended, body text exact', async () => {
-    const [raw] = await logs[0].readRaw(41, 1);
-    const [entry] = await logs[0].read(42, 1);
-    expect(entry.seq).toBe(42);
-    expect(entry.hash).toBe(raw.hash);
-    expect(crypto.createHash('sha256').update(raw.body!).digest('hex')).toBe(raw.hash);
-    expect((entry.data as { text: string }).text).toBe('a\u0000b 🚤 "q" \\');
-    expect(await logs[0].read(TOTAL + 1, 10)).toEqual([]);
-  });
-
-  test('the stored nodes give the root of the leaves; proofs from them verify', async () => {
-    const rows = await logs[0].readRaw(0, TOTAL);
-    const leaves = rows.map((r) => leafHash(r.body!));
-    rows.forEach((r, i) => expect(r.leaf).toEqual(leaves[i]));
-    for (const size of [1, 2, 3, 255, 256, 257, TOTAL]) {
-      expect((await logs[0].treeRoot(size)).equals(rootOfLeaves(leaves.slice(0, size)))).toBe(true);
-    }
-    const root = rootOfLeaves(leaves);
-    for (const seq of [1, 2, 300, 513, TOTAL]) {
-      const proof = (await logs[1].inclusionProof(seq, TOTAL)).map((h) => fromHex(h)!);
-      expect(verifyInclusion(seq - 1, TOTAL, leaves[seq - 1], proof, root)).toBe(true);
-      expect(verifyInclusion(seq - 1, TOTAL, leaves[seq], proof, root)).toBe(false);
-    }
-    for (const from of [1, 7, 256, 511, TOTAL - 1]) {
-      const proof = (await logs[2].consistencyProof(from, TOTAL)).map((h) => fromHex(h)!);
-      const old = rootOfLeaves(leaves.slice(0, from));
-      expect(verifyConsistency(from, TOTAL, old, root, proof)).toBe(true);
-      expect(verifyConsistency(from, TOTAL, rootOfLeaves(leaves.slice(1, from + 1)), root, proof)).toBe(
-        false,
+  describe('appends from three instances at once', () => {
+    beforeAll(async () => {
+      const started = Date.now();
+      await Promise.all(
+        logs.map((log, instance) =>
+          Promise.all(Array.from({ length: PER_INSTANCE }, (_, i) => log.append([note(instance, i)]))),
+        ),
       );
-    }
-    await expect(logs[0].inclusionProof(1, TOTAL + 1)).rejects.toThrow(RangeError);
-    await expect(logs[0].consistencyProof(1, TOTAL + 1)).rejects.toThrow(RangeError);
-  });
+      console.log(`${TOTAL} appends from ${INSTANCES} pools: ${Date.now() - started} ms`);
+    });
 
-  test('a failing append leaves the log as it was', async () => {
-    const before = await logs[0].head();
-    const bad: AuditEventInput = { type: 'test', actor: 'system', partners: [], data: { n: Number.NaN } };
-    await expect(logs[0].append([note(0, 1000), bad])).rejects.toThrow();
-    expect(await logs[1].head()).toEqual(before);
-    // The next append continues the chain from the same head.
-    const [next] = await logs[1].append([note(1, 1000)]);
-    expect(next).toMatchObject({ seq: TOTAL + 1, prevHash: before!.hash });
-    const rows = await logs[2].readRaw(0, TOTAL + 10);
-    expect(await verifyLog({ rows, publicKey, allowNoCheckpoint: true })).toMatchObject({
-      ok: true,
-      entries: TOTAL + 1,
+    test('form one chain, seq 1..600 without gap or fork, that the verifier finds intact', async () => {
+      const rows = await logs[1].readRaw(0, TOTAL + 10);
+      expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: TOTAL }, (_, i) => i + 1));
+      expect(new Set(rows.map((r) => r.prev_hash)).size).toBe(TOTAL);
+      // Every event of every instance is there once.
+      const seen = rows.map((r) => {
+        const { data } = JSON.parse(r.body!) as { data: { instance: number; i: number } };
+        return `${data.instance}/${data.i}`;
+      });
+      expect(new Set(seen).size).toBe(TOTAL);
+
+      const report = await verifyLog({ rows, publicKey, allowNoCheckpoint: true });
+      expect(report).toMatchObject({ ok: true, entries: TOTAL });
+      expect((await logs[2].head())?.seq).toBe(TOTAL);
+    });
+
+    test('the verifier notices a stored index that disagrees with a body', async () => {
+      // The raw rows carry the partner and keyed-hash indexes: a forged one is caught.
+      const rows = await logs[0].readRaw(0, 5);
+      rows[2] = { ...rows[2], partner_index: '["someone-else"]' };
+      const report = await verifyLog({ rows, publicKey, allowNoCheckpoint: true });
+      expect(report.ok).toBe(false);
+      expect(report.firstBroken?.seq).toBe(3);
+    });
+
+    test('read and head give the entries as appended, body text exact', async () => {
+      const [raw] = await logs[0].readRaw(41, 1);
+      const [entry] = await logs[0].read(42, 1);
+      expect(entry.seq).toBe(42);
+      expect(entry.hash).toBe(raw.hash);
+      expect(crypto.createHash('sha256').update(raw.body!).digest('hex')).toBe(raw.hash);
+      expect((entry.data as { text: string }).text).toBe('a\u0000b 🚤 "q" \\');
+      expect(await logs[0].read(TOTAL + 1, 10)).toEqual([]);
+    });
+
+    test('the stored nodes give the root of the leaves; proofs from them verify', async () => {
+      const rows = await logs[0].readRaw(0, TOTAL);
+      const leaves = rows.map((r) => leafHash(r.body!));
+      rows.forEach((r, i) => expect(r.leaf).toEqual(leaves[i]));
+      for (const size of [1, 2, 3, 255, 256, 257, TOTAL]) {
+        expect((await logs[0].treeRoot(size)).equals(rootOfLeaves(leaves.slice(0, size)))).toBe(true);
+      }
+      const root = rootOfLeaves(leaves);
+      for (const seq of [1, 2, 300, 513, TOTAL]) {
+        const proof = (await logs[1].inclusionProof(seq, TOTAL)).map((h) => fromHex(h)!);
+        expect(verifyInclusion(seq - 1, TOTAL, leaves[seq - 1], proof, root)).toBe(true);
+        expect(verifyInclusion(seq - 1, TOTAL, leaves[seq], proof, root)).toBe(false);
+      }
+      for (const from of [1, 7, 256, 511, TOTAL - 1]) {
+        const proof = (await logs[2].consistencyProof(from, TOTAL)).map((h) => fromHex(h)!);
+        const old = rootOfLeaves(leaves.slice(0, from));
+        expect(verifyConsistency(from, TOTAL, old, root, proof)).toBe(true);
+        expect(verifyConsistency(from, TOTAL, rootOfLeaves(leaves.slice(1, from + 1)), root, proof)).toBe(
+          false,
+        );
+      }
+      await expect(logs[0].inclusionProof(1, TOTAL + 1)).rejects.toThrow(RangeError);
+      await expect(logs[0].consistencyProof(1, TOTAL + 1)).rejects.toThrow(RangeError);
+    });
+
+    test('a failing append leaves the log as it was', async () => {
+      const before = await logs[0].head();
+      const bad: AuditEventInput = { type: 'test', actor: 'system', partners: [], data: { n: Number.NaN } };
+      await expect(logs[0].append([note(0, 1000), bad])).rejects.toThrow();
+      expect(await logs[1].head()).toEqual(before);
+      // The next append continues the chain from the same head.
+      const [next] = await logs[1].append([note(1, 1000)]);
+      expect(next).toMatchObject({ seq: TOTAL + 1, prevHash: before!.hash });
+      const rows = await logs[2].readRaw(0, TOTAL + 10);
+      expect(await verifyLog({ rows, publicKey, allowNoCheckpoint: true })).toMatchObject({
+        ok: true,
+        entries: TOTAL + 1,
+      });
+    });
+
+    test('an append the database refuses mid-transaction (NUL in a text column) is rolled back whole', async () => {
+      // PostgreSQL text cannot hold U+0000; the body escapes it, the type column copies it raw. The
+      // insert fails after the lock and the tip were taken: nothing of the batch stays, the pool recovers.
+      const before = await logs[0].head();
+      const nul: AuditEventInput = { type: 'a\u0000b', actor: 'system', partners: ['x'], data: {} };
+      await expect(logs[0].append([note(0, 3000), nul])).rejects.toThrow(/0x00/);
+      expect(await logs[0].head()).toEqual(before);
+      expect(await logs[0].readRaw(before!.seq, 10)).toEqual([]);
+      const [next] = await logs[0].append([note(0, 3001)]);
+      expect(next).toMatchObject({ seq: before!.seq + 1, prevHash: before!.hash });
+    });
+
+    test('onAppend hears the head after the append has committed', async () => {
+      const heard: number[] = [];
+      const stop = logs[0].onAppend((seq) => heard.push(seq));
+      const [entry] = await logs[0].append([note(0, 2000)]);
+      await new Promise((resolve) => setImmediate(resolve));
+      stop();
+      expect(heard).toEqual([entry.seq]);
     });
   });
 
-  test('an append the database refuses mid-transaction (NUL in a text column) is rolled back whole', async () => {
-    // PostgreSQL text cannot hold U+0000; the body escapes it, the type column copies it raw. The
-    // insert fails after the lock and the tip were taken: nothing of the batch stays, the pool recovers.
-    const before = await logs[0].head();
-    const nul: AuditEventInput = { type: 'a\u0000b', actor: 'system', partners: ['x'], data: {} };
-    await expect(logs[0].append([note(0, 3000), nul])).rejects.toThrow(/0x00/);
-    expect(await logs[0].head()).toEqual(before);
-    expect(await logs[0].readRaw(before!.seq, 10)).toEqual([]);
-    const [next] = await logs[0].append([note(0, 3001)]);
-    expect(next).toMatchObject({ seq: before!.seq + 1, prevHash: before!.hash });
-  });
-
-  test('onAppend hears the head after the append has committed', async () => {
-    const heard: number[] = [];
-    const stop = logs[0].onAppend((seq) => heard.push(seq));
-    const [entry] = await logs[0].append([note(0, 2000)]);
-    await new Promise((resolve) => setImmediate(resolve));
-    stop();
-    expect(heard).toEqual([entry.seq]);
-  });
-});
-
-test('appends serialise when the server defaults to REPEATABLE READ (the tip is read after the lock)', async () => {
-  const other = freshSchema();
-  const strict = [testPool(other), testPool(other)];
-  try {
-    for (const pool of strict) {
-      pool.on(
-        'connect',
-        (client) => void client.query("SET default_transaction_isolation = 'repeatable read'"),
+  test('appends serialise when the server defaults to REPEATABLE READ (the tip is read after the lock)', async () => {
+    const other = freshSchema();
+    const strict = [testPool(other), testPool(other)];
+    try {
+      for (const pool of strict) {
+        pool.on(
+          'connect',
+          (client) => void client.query("SET default_transaction_isolation = 'repeatable read'"),
+        );
+      }
+      await migratePg(strict[0], other);
+      const both = strict.map((pool) => createPgAudit(pool));
+      await Promise.all(
+        both.flatMap((log, instance) =>
+          Array.from({ length: 40 }, (_, i) => log.append([note(instance, i)])),
+        ),
       );
+      const rows = await both[0].readRaw(0, 100);
+      expect(await verifyLog({ rows, publicKey, allowNoCheckpoint: true })).toMatchObject({
+        ok: true,
+        entries: 80,
+      });
+    } finally {
+      await Promise.all(strict.map((p) => p.end()));
+      await dropSchema(other);
     }
-    await migratePg(strict[0], other);
-    const both = strict.map((pool) => createPgAudit(pool));
-    await Promise.all(
-      both.flatMap((log, instance) => Array.from({ length: 40 }, (_, i) => log.append([note(instance, i)]))),
-    );
-    const rows = await both[0].readRaw(0, 100);
-    expect(await verifyLog({ rows, publicKey, allowNoCheckpoint: true })).toMatchObject({
-      ok: true,
-      entries: 80,
-    });
-  } finally {
-    await Promise.all(strict.map((p) => p.end()));
-    await dropSchema(other);
-  }
-});
+  });
 
-describe('append-only', () => {
-  test.each([
-    ['UPDATE audit_log SET outcome = $$x$$ WHERE seq = 1', /audit_log is append-only/],
-    ['DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log)', /audit_log is append-only/],
-    ['TRUNCATE audit_log CASCADE', /append-only/],
-    ['DELETE FROM audit_partners', /audit_partners is append-only/],
-    ['UPDATE audit_hashes SET hash = $$x$$', /audit_hashes is append-only/],
-    ['DELETE FROM audit_tree WHERE level = 0', /audit_tree is append-only/],
-  ])('%s is refused', async (sql, message) => {
-    const before = await logs[0].readRaw(0, 1_000_000);
-    await expect(pools[0].query(sql)).rejects.toThrow(message);
-    expect(await logs[0].readRaw(0, 1_000_000)).toEqual(before);
+  describe('append-only', () => {
+    test.each([
+      ['UPDATE audit_log SET outcome = $$x$$ WHERE seq = 1', /audit_log is append-only/],
+      ['DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log)', /audit_log is append-only/],
+      ['TRUNCATE audit_log CASCADE', /append-only/],
+      ['DELETE FROM audit_partners', /audit_partners is append-only/],
+      ['UPDATE audit_hashes SET hash = $$x$$', /audit_hashes is append-only/],
+      ['DELETE FROM audit_tree WHERE level = 0', /audit_tree is append-only/],
+    ])('%s is refused', async (sql, message) => {
+      const before = await logs[0].readRaw(0, 1_000_000);
+      await expect(pools[0].query(sql)).rejects.toThrow(message);
+      expect(await logs[0].readRaw(0, 1_000_000)).toEqual(before);
+    });
   });
 });
