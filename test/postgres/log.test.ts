@@ -5,7 +5,8 @@
  */
 import crypto from 'node:crypto';
 import type pg from 'pg';
-import type { AuditEventInput } from '../../src/audit/types';
+import type { AuditEventInput, TreeHead } from '../../src/audit/types';
+import { createSigner } from '../../src/audit/checkpoint';
 import { leafHash, rootOfLeaves, verifyConsistency, verifyInclusion, fromHex } from '../../src/audit/merkle';
 import { verifyLog } from '../../src/audit/verify-log';
 import { createPgAudit, type PgAudit } from '../../src/store/postgres/audit';
@@ -194,6 +195,55 @@ describePg('the PostgreSQL log', () => {
       const before = await logs[0].readRaw(0, 1_000_000);
       await expect(pools[0].query(sql)).rejects.toThrow(message);
       expect(await logs[0].readRaw(0, 1_000_000)).toEqual(before);
+    });
+  });
+
+  describe('checkpoints', () => {
+    const signer = createSigner(crypto.generateKeyPairSync('ed25519').privateKey);
+    const sign = (head: TreeHead) => signer.sign(head, new Date().toISOString());
+
+    test('any instance signs the head once; the log with its checkpoints verifies against the key', async () => {
+      const size = (await logs[0].head())!.seq;
+      // Three instances checkpoint at once: one head, one signature, one row.
+      const made = await Promise.all(logs.map((log) => log.checkpoint(sign)));
+      expect(new Set(made.map((c) => c?.signature)).size).toBe(1);
+      expect(made[0]).toMatchObject({
+        treeSize: size,
+        rootHash: (await logs[1].treeRoot(size)).toString('hex'),
+      });
+      expect(await logs[2].readRawCheckpoints()).toHaveLength(1);
+      // Covered: nothing new to sign, the newest comes back.
+      expect((await logs[1].checkpoint(sign))?.signature).toBe(made[0]!.signature);
+
+      await logs[1].append([note(9, 1), note(9, 2)]);
+      const next = await logs[2].checkpoint(sign);
+      expect(next?.treeSize).toBe(size + 2);
+      expect((await logs[0].latestCheckpoint())?.treeSize).toBe(size + 2);
+      expect((await logs[0].checkpointAt(size))?.signature).toBe(made[0]!.signature);
+      expect((await logs[0].checkpoints({ limit: 10, order: 'desc' })).map((c) => c.treeSize)).toEqual([
+        size + 2,
+        size,
+      ]);
+      expect(
+        (await logs[0].checkpoints({ afterSize: size, limit: 10, order: 'asc' })).map((c) => c.treeSize),
+      ).toEqual([size + 2]);
+
+      const rows = await logs[0].readRaw(0, 1_000_000);
+      const report = await verifyLog({
+        rows,
+        checkpoints: await logs[0].readRawCheckpoints(),
+        publicKey: signer.publicKey,
+      });
+      expect(report).toMatchObject({ ok: true, entries: size + 2 });
+    });
+
+    test('a signature that does not match the head is refused and nothing is stored', async () => {
+      await logs[0].append([note(8, 1)]);
+      const before = await logs[0].readRawCheckpoints();
+      await expect(logs[0].checkpoint((head) => sign({ ...head, rootHash: '0'.repeat(64) }))).rejects.toThrow(
+        'does not match',
+      );
+      expect(await logs[0].readRawCheckpoints()).toEqual(before);
     });
   });
 });

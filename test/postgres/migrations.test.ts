@@ -30,6 +30,7 @@ describePg('PostgreSQL migrations', () => {
       [schema],
     );
     expect(tables.rows.map((r) => r.table_name)).toEqual([
+      'audit_checkpoints',
       'audit_hashes',
       'audit_log',
       'audit_partners',

@@ -3,19 +3,32 @@
  * transaction-scoped advisory lock per log, so they form one chain; each append reads the tip (head
  * row and the tree's frontier) after taking the lock, plans with the log's rules (append-plan.ts) and
  * writes every row in the same transaction. Reads, raw rows for the verifier, and Merkle proofs from
- * the stored nodes. The other AuditStore methods (queries, checkpoints, statistics) are not here yet.
+ * the stored nodes; signed checkpoints, made under the same lock. The other AuditStore methods
+ * (queries, statistics) are not here yet.
  */
 import type pg from 'pg';
 import { frontier, planAppend, tipOf, type LogHead, type TreeNodeRow } from '../../audit/append-plan';
 import { entryFromBody } from '../../audit/chain';
 import { consistencyProof, inclusionProof, subtreeRoot, toHex, type NodeSource } from '../../audit/merkle';
-import type { AuditEntry, AuditEventInput, StoredAuditEntry } from '../../audit/types';
+import type { AuditEntry, AuditEventInput, Checkpoint, StoredAuditEntry, TreeHead } from '../../audit/types';
+import { canonicalJson } from '../../audit/chain';
 import type { RawAuditRow } from '../../audit/verify';
 import type { AuditStore } from '../port';
 
 export type PgAudit = Pick<
   AuditStore,
-  'append' | 'read' | 'head' | 'readRaw' | 'onAppend' | 'inclusionProof' | 'consistencyProof'
+  | 'append'
+  | 'read'
+  | 'head'
+  | 'readRaw'
+  | 'onAppend'
+  | 'inclusionProof'
+  | 'consistencyProof'
+  | 'checkpoint'
+  | 'checkpoints'
+  | 'latestCheckpoint'
+  | 'checkpointAt'
+  | 'readRawCheckpoints'
 > & {
   /** The Merkle root of the first `size` entries, from the stored nodes. */
   treeRoot(size: number): Promise<Buffer>;
@@ -206,5 +219,112 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
       await checkSize(size);
       return withNodes((nodes) => subtreeRoot(nodes, 0, size));
     },
+    async checkpoint(sign) {
+      // Under the log's lock: no append of any instance comes between the root and its signature, and
+      // two instances checkpointing at once sign one head once (the second finds it covered).
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+        try {
+          await client.query(LOCK);
+          const made = await checkpointInTx(client, sign);
+          await client.query('COMMIT');
+          return made;
+        } catch (err) {
+          await client.query('ROLLBACK').catch((rollback: Error) => (broken = rollback));
+          throw err;
+        }
+      } finally {
+        client.release(broken);
+      }
+    },
+    async checkpoints({ afterSize, limit, order }) {
+      const n = Math.max(0, Math.floor(limit));
+      const { rows } =
+        order === 'asc'
+          ? await pool.query<{ body: string }>(
+              'SELECT body FROM audit_checkpoints WHERE tree_size > $1 ORDER BY tree_size ASC LIMIT $2',
+              [afterSize ?? 0, n],
+            )
+          : await pool.query<{ body: string }>(
+              'SELECT body FROM audit_checkpoints WHERE tree_size < $1 ORDER BY tree_size DESC LIMIT $2',
+              [afterSize ?? Number.MAX_SAFE_INTEGER, n],
+            );
+      return rows.map((r) => JSON.parse(r.body) as Checkpoint);
+    },
+    async latestCheckpoint() {
+      return parseCheckpoint(
+        (
+          await pool.query<{ body: string }>(
+            'SELECT body FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1',
+          )
+        ).rows[0],
+      );
+    },
+    async checkpointAt(treeSize) {
+      return parseCheckpoint(
+        (
+          await pool.query<{ body: string }>('SELECT body FROM audit_checkpoints WHERE tree_size = $1', [
+            treeSize,
+          ])
+        ).rows[0],
+      );
+    },
+    async readRawCheckpoints() {
+      return (
+        await pool.query<{ body: string }>('SELECT body FROM audit_checkpoints ORDER BY tree_size')
+      ).rows.map((r) => r.body);
+    },
   };
+
+  /** Signs the head unless a checkpoint covers it already; inside the caller's transaction, lock held. */
+  async function checkpointInTx(
+    client: pg.PoolClient,
+    sign: (head: TreeHead) => Checkpoint,
+  ): Promise<Checkpoint | undefined> {
+    const top = (
+      await client.query<{ seq: number; hash: string }>(
+        'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
+      )
+    ).rows[0];
+    const latest = parseCheckpoint(
+      (
+        await client.query<{ body: string }>(
+          'SELECT body FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1',
+        )
+      ).rows[0],
+    );
+    if (!top || (latest && latest.treeSize >= top.seq)) return latest;
+    const places = frontier(top.seq);
+    const found = await readNodes(client, places);
+    const rootHash = toHex(
+      subtreeRoot(
+        (level, index) => {
+          const hash = found.get(`${level}/${index}`);
+          if (!hash) throw new RangeError(`Merkle node ${level}/${index} is missing`);
+          return hash;
+        },
+        0,
+        top.seq,
+      ),
+    );
+    const head: TreeHead = { treeSize: top.seq, rootHash, headHash: top.hash };
+    const signed = sign(head);
+    if (
+      signed.treeSize !== head.treeSize ||
+      signed.rootHash !== head.rootHash ||
+      signed.headHash !== head.headHash
+    )
+      throw new Error('the signed checkpoint does not match the tree head');
+    await client.query('INSERT INTO audit_checkpoints (tree_size, ts, body) VALUES ($1, $2, $3)', [
+      signed.treeSize,
+      signed.timestamp,
+      canonicalJson(signed),
+    ]);
+    return signed;
+  }
 }
+
+const parseCheckpoint = (row: { body: string } | undefined): Checkpoint | undefined =>
+  row ? (JSON.parse(row.body) as Checkpoint) : undefined;

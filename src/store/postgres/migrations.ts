@@ -73,6 +73,19 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION fsg_append_only();
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- Signed checkpoints: the canonical JSON of each, by the tree size it covers; append-only.
+      CREATE TABLE audit_checkpoints (
+        tree_size bigint PRIMARY KEY CHECK (tree_size > 0),
+        ts        text NOT NULL,
+        body      text NOT NULL
+      );
+      CREATE TRIGGER audit_checkpoints_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_checkpoints
+        FOR EACH STATEMENT EXECUTE FUNCTION fsg_append_only();
+    `,
+  },
 ];
 
 /** Applies the versions not yet recorded in `schema` (created when missing); returns those applied. */
