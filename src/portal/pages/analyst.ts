@@ -51,12 +51,12 @@ function parseIdentifiers(text: string) {
     });
 }
 
-const agreementsFor = (ctx: Ctx) =>
+export const agreementsFor = (ctx: Ctx) =>
   [...ctx.deps.bundle().agreements.values()].filter((a) =>
     a.parties.requesters.includes(ctx.identity.partnerId),
   );
 
-export const caseHint = (ctx: Ctx, agreementId: string) => {
+const caseHint = (ctx: Ctx, agreementId: string) => {
   const pattern = ctx.deps.bundle().agreements.get(agreementId)?.safes.project.caseRefPatterns[
     ctx.identity.partnerId
   ];
@@ -361,7 +361,7 @@ export function idOf(ctx: Ctx): string {
   return id;
 }
 
-export function purposeOptions(purposes: string[]) {
+function purposeOptions(purposes: string[]) {
   return purposes.map((p) => html`<option value="${p}">${p}</option>`);
 }
 
@@ -440,6 +440,34 @@ export async function sendRequest(
   return undefined;
 }
 
+/** A query-string parameter of the page, '' when absent or repeated. */
+export function queryParam(ctx: Ctx, name: string): string {
+  return typeof ctx.req.query[name] === 'string' ? (ctx.req.query[name] as string) : '';
+}
+
+/** The agreement a form is under, with the way back to choosing another. */
+export function agreementSummary(agreement: Agreement, changeHref: string) {
+  return html`<p>
+    Agreement: <strong>${agreement.title}</strong> (${agreement.id}) ·
+    <a href="${changeHref}">change</a>
+  </p>`;
+}
+
+/** Every request form's last fields: the agreement's purposes and the case reference in its form. */
+export function purposeAndCase(ctx: Ctx, agreement: Agreement) {
+  return html`<div>
+      <label for="purpose">Purpose</label
+      ><select id="purpose" name="purpose" required>
+        ${purposeOptions(agreement.purposes)}
+      </select>
+    </div>
+    <div>
+      <label for="caseRef">Case reference</label
+      ><input type="text" id="caseRef" name="caseRef" required aria-describedby="caseRef-hint" />
+      <p class="hint" id="caseRef-hint">${caseHint(ctx, agreement.id)}</p>
+    </div>`;
+}
+
 /** A form's first step: which agreement (a GET to `action`). */
 export function agreementPicker(action: string, agreements: Agreement[]) {
   return html`<form class="stack" method="get" action="${action}">
@@ -480,8 +508,7 @@ export function datasetPicker(
 
 /** Step by step: the agreement, then a dataset the agreement shares, then the fields it allows. */
 function newRequestForm(ctx: Ctx) {
-  const q = (name: string) =>
-    typeof ctx.req.query[name] === 'string' ? (ctx.req.query[name] as string) : '';
+  const q = (name: string) => queryParam(ctx, name);
   const agreements = agreementsFor(ctx);
   const agreement = agreements.find((a) => a.id === q('agreement'));
   const ref = q('ref');
@@ -495,10 +522,7 @@ function newRequestForm(ctx: Ctx) {
   const chosen =
     datasets.find((d) => `${d.provider}/${d.id}` === q('dataset')) ??
     (datasets.length === 1 ? datasets[0] : undefined);
-  const summary = html`<p>
-    Agreement: <strong>${agreement.title}</strong> (${agreement.id}) ·
-    <a href="/portal/requests/new">change</a>
-  </p>`;
+  const summary = agreementSummary(agreement, '/portal/requests/new');
   if (!chosen) {
     return html`${summary} ${datasetPicker('/portal/requests/new', agreement, datasets, ref ? { ref } : {})}`;
   }
@@ -541,17 +565,7 @@ function newRequestForm(ctx: Ctx) {
         <label for="recordRefs">Record references from hits (optional)</label
         ><input type="text" id="recordRefs" name="recordRefs" value="${ref}" />
       </div>
-      <div>
-        <label for="purpose">Purpose</label
-        ><select id="purpose" name="purpose" required>
-          ${purposeOptions(agreement.purposes)}
-        </select>
-      </div>
-      <div>
-        <label for="caseRef">Case reference</label
-        ><input type="text" id="caseRef" name="caseRef" required aria-describedby="caseRef-hint" />
-        <p class="hint" id="caseRef-hint">${caseHint(ctx, agreement.id)}</p>
-      </div>
+      ${purposeAndCase(ctx, agreement)}
       <div><button type="submit">Send the request</button></div>
     </form>`;
 }

@@ -3,7 +3,6 @@
  * of dimensions and measures), and the released table as CSV. The safes decide and SDC protects, as for
  * the API's aggregate requests; the form only offers what could pass.
  */
-import { dimensionListed } from '../../aggregates/query';
 import { tableCsv } from '../../aggregates/table-rows';
 import { ProblemError, problems } from '../../http/problem';
 import { guards } from '../../http/routes';
@@ -18,9 +17,11 @@ import { csrfField } from '../layout';
 import type { Ctx, PortalRoute } from '../portal';
 import {
   agreementPicker,
-  caseHint,
+  agreementSummary,
+  agreementsFor,
   datasetPicker,
-  purposeOptions,
+  purposeAndCase,
+  queryParam,
   readDisclosureOrRefuse,
   requestBasics,
   sendRequest,
@@ -29,19 +30,17 @@ import {
 const validateCreate = bodyValidator<RequestInput>(schemas.requestCreate);
 
 /** The agreements the caller may ask tables under: a requester in it, and it publishes tables. */
-const tableAgreements = (ctx: Ctx) =>
-  [...ctx.deps.bundle().agreements.values()].filter(
-    (a) => a.parties.requesters.includes(ctx.identity.partnerId) && a.safes.output.aggregates,
-  );
+const tableAgreements = (ctx: Ctx) => agreementsFor(ctx).filter((a) => a.safes.output.aggregates);
 
 /**
  * The dimensions the agreement allows, each at its listed granularity and, for dates, coarser
- * (a listed `theft.date:month` offers `theft.date:year` too).
+ * (a listed `theft.date:month` offers `theft.date:year` too, as `dimensionListed` allows).
  */
-export function dimensionChoices(agreement: Agreement): string[] {
+function dimensionChoices(agreement: Agreement): string[] {
   const listed = agreement.safes.output.aggregates?.dimensions ?? [];
-  const choices = listed.flatMap((d) => (d.endsWith(':month') ? [d, d.replace(/:month$/, ':year')] : [d]));
-  return [...new Set(choices)].filter((d) => dimensionListed(d, listed));
+  return [
+    ...new Set(listed.flatMap((d) => (d.endsWith(':month') ? [d, d.replace(/:month$/, ':year')] : [d]))),
+  ];
 }
 
 export function tableRoutes(): PortalRoute[] {
@@ -114,8 +113,7 @@ function queryOf(ctx: Ctx): RequestInput['query'] {
 
 /** Step by step, like the detail request: the agreement, the dataset, then the table itself. */
 function tableForm(ctx: Ctx) {
-  const q = (name: string) =>
-    typeof ctx.req.query[name] === 'string' ? (ctx.req.query[name] as string) : '';
+  const q = (name: string) => queryParam(ctx, name);
   const agreements = tableAgreements(ctx);
   if (!agreements.length)
     throw new ProblemError({
@@ -127,10 +125,7 @@ function tableForm(ctx: Ctx) {
   const agreement = agreements.find((a) => a.id === q('agreement'));
   if (!agreement) return agreementPicker('/portal/tables/new', agreements);
   const dataset = agreement.datasets.find((d) => `${d.provider}/${d.id}` === q('dataset'));
-  const summary = html`<p>
-    Agreement: <strong>${agreement.title}</strong> (${agreement.id}) ·
-    <a href="/portal/tables/new">change</a>
-  </p>`;
+  const summary = agreementSummary(agreement, '/portal/tables/new');
   if (!dataset) return html`${summary} ${datasetPicker('/portal/tables/new', agreement, agreement.datasets)}`;
   return html`${summary} ${tableFields(ctx, agreement, dataset)}`;
 }
@@ -174,17 +169,7 @@ function tableFields(ctx: Ctx, agreement: Agreement, dataset: DatasetTerms) {
         threshold of contributors are suppressed, and values may be rounded.
       </p>
     </fieldset>
-    <div>
-      <label for="purpose">Purpose</label
-      ><select id="purpose" name="purpose" required>
-        ${purposeOptions(agreement.purposes)}
-      </select>
-    </div>
-    <div>
-      <label for="caseRef">Case reference</label
-      ><input type="text" id="caseRef" name="caseRef" required aria-describedby="caseRef-hint" />
-      <p class="hint" id="caseRef-hint">${caseHint(ctx, agreement.id)}</p>
-    </div>
+    ${purposeAndCase(ctx, agreement)}
     <div><button type="submit">Ask for the table</button></div>
   </form>`;
 }
