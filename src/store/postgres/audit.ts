@@ -10,7 +10,7 @@ import type pg from 'pg';
 import { frontier, planAppend, tipOf, type LogHead, type TreeNodeRow } from '../../audit/append-plan';
 import { entryFromBody } from '../../audit/chain';
 import { consistencyProof, inclusionProof, subtreeRoot, toHex, type NodeSource } from '../../audit/merkle';
-import type { AuditEntry, AuditEventInput, Checkpoint, StoredAuditEntry, TreeHead } from '../../audit/types';
+import type { AuditEventInput, Checkpoint, StoredAuditEntry, TreeHead } from '../../audit/types';
 import { canonicalJson } from '../../audit/chain';
 import type { RawAuditRow } from '../../audit/verify';
 import type { AuditStore } from '../port';
@@ -105,10 +105,33 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
     if (size > (await headSeq())) throw new RangeError(`the log has no tree of size ${size} yet`);
   };
 
-  const appendInTx = async (client: pg.PoolClient, events: readonly AuditEventInput[]) => {
-    await client.query(LOCK);
-    // Read after the lock: READ COMMITTED takes a new snapshot per statement, so this sees the
-    // entries of every append that held the lock before.
+  /**
+   * Runs `work` in one READ COMMITTED transaction holding the log's lock, whatever the server's default
+   * isolation: what it reads of the log is read in a snapshot taken after the lock was granted (a
+   * transaction-wide one, REPEATABLE READ, is not), so it sees every earlier append of any instance.
+   */
+  const underLogLock = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+      try {
+        await client.query(LOCK);
+        const done = await work(client);
+        await client.query('COMMIT');
+        return done;
+      } catch (err) {
+        await client.query('ROLLBACK').catch((rollback: Error) => (broken = rollback));
+        throw err;
+      }
+    } finally {
+      // A connection whose rollback failed is closed, not pooled.
+      client.release(broken);
+    }
+  };
+
+  /** The log's head and the tree's frontier (what an append or a checkpoint reads), the lock held. */
+  const readTip = async (client: pg.PoolClient) => {
     const head = (
       await client.query<LogHead>('SELECT seq, hash, ts FROM audit_log ORDER BY seq DESC LIMIT 1')
     ).rows[0];
@@ -119,6 +142,11 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
       if (!hash) throw new Error(`Merkle node ${level}/${index} is missing`);
       return { level, index, hash };
     });
+    return { head, edge };
+  };
+
+  const appendInTx = async (client: pg.PoolClient, events: readonly AuditEventInput[]) => {
+    const { head, edge } = await readTip(client);
     const plan = planAppend(tipOf(head, edge), events, now().toISOString());
     const entries = plan.entries;
     const column = <T>(pick: (e: (typeof entries)[number]) => T) => entries.map(pick);
@@ -161,24 +189,7 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
   return {
     async append(events) {
       if (events.length === 0) return [];
-      const client = await pool.connect();
-      let broken: Error | undefined;
-      let written: AuditEntry[];
-      try {
-        // READ COMMITTED whatever the server's default: the tip must be read in a snapshot taken after
-        // the lock was granted, which a transaction-wide snapshot (REPEATABLE READ) is not.
-        await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
-        try {
-          written = await appendInTx(client, events);
-          await client.query('COMMIT');
-        } catch (err) {
-          await client.query('ROLLBACK').catch((rollback: Error) => (broken = rollback));
-          throw err;
-        }
-      } finally {
-        // A connection whose rollback failed is closed, not pooled.
-        client.release(broken);
-      }
+      const written = await underLogLock((client) => appendInTx(client, events));
       announce(written[written.length - 1].seq);
       return written;
     },
@@ -222,22 +233,7 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
     async checkpoint(sign) {
       // Under the log's lock: no append of any instance comes between the root and its signature, and
       // two instances checkpointing at once sign one head once (the second finds it covered).
-      const client = await pool.connect();
-      let broken: Error | undefined;
-      try {
-        await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
-        try {
-          await client.query(LOCK);
-          const made = await checkpointInTx(client, sign);
-          await client.query('COMMIT');
-          return made;
-        } catch (err) {
-          await client.query('ROLLBACK').catch((rollback: Error) => (broken = rollback));
-          throw err;
-        }
-      } finally {
-        client.release(broken);
-      }
+      return underLogLock((client) => checkpointInTx(client, sign));
     },
     async checkpoints({ afterSize, limit, order }) {
       const n = Math.max(0, Math.floor(limit));
@@ -283,11 +279,7 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
     client: pg.PoolClient,
     sign: (head: TreeHead) => Checkpoint,
   ): Promise<Checkpoint | undefined> {
-    const top = (
-      await client.query<{ seq: number; hash: string }>(
-        'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
-      )
-    ).rows[0];
+    const { head: top, edge } = await readTip(client);
     const latest = parseCheckpoint(
       (
         await client.query<{ body: string }>(
@@ -296,12 +288,12 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
       ).rows[0],
     );
     if (!top || (latest && latest.treeSize >= top.seq)) return latest;
-    const places = frontier(top.seq);
-    const found = await readNodes(client, places);
+    // The frontier's nodes are the roots of the perfect subtrees the tree is made of: all its root needs.
+    const nodes = new Map(edge.map((n) => [`${n.level}/${n.index}`, n.hash]));
     const rootHash = toHex(
       subtreeRoot(
         (level, index) => {
-          const hash = found.get(`${level}/${index}`);
+          const hash = nodes.get(`${level}/${index}`);
           if (!hash) throw new RangeError(`Merkle node ${level}/${index} is missing`);
           return hash;
         },
