@@ -2,7 +2,8 @@
  * Demo mode: each dataset the agreements share for hit/no-hit lookups starts with its provider's
  * example file (adapters/<id>/fixtures/sample.*, invented people and objects), uploaded through the
  * provider's adapter like any upload and logged as one; a provider's demo volume (volume.*: enough
- * invented records that a table passes the threshold) is added to it the same way. A dataset that has had an upload is left alone.
+ * invented records that a table passes the threshold) is added to it the same way. A dataset that has
+ * had an upload is left alone.
  */
 import fs from 'node:fs';
 import path from 'node:path';
