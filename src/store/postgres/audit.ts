@@ -10,10 +10,11 @@ import type pg from 'pg';
 import { frontier, planAppend, tipOf, type LogHead, type TreeNodeRow } from '../../audit/append-plan';
 import { entryFromBody } from '../../audit/chain';
 import { consistencyProof, inclusionProof, subtreeRoot, toHex, type NodeSource } from '../../audit/merkle';
-import type { AuditEventInput, Checkpoint, StoredAuditEntry, TreeHead } from '../../audit/types';
+import type { AuditEntry, AuditEventInput, Checkpoint, StoredAuditEntry, TreeHead } from '../../audit/types';
 import { canonicalJson } from '../../audit/chain';
 import type { RawAuditRow } from '../../audit/verify';
 import type { AuditStore } from '../port';
+import { inTransaction } from './context';
 
 export type PgAudit = Pick<
   AuditStore,
@@ -32,7 +33,15 @@ export type PgAudit = Pick<
 > & {
   /** The Merkle root of the first `size` entries, from the stored nodes. */
   treeRoot(size: number): Promise<Buffer>;
+  /**
+   * Runs `work` in one transaction holding the log's lock; `append` writes log entries in it, so a
+   * change and its entries commit together or not at all. Listeners hear of the entries after commit.
+   */
+  logged<T>(work: (client: pg.PoolClient, append: LoggedAppend) => Promise<T>): Promise<T>;
 };
+
+/** Appends entries inside a `logged` transaction. */
+export type LoggedAppend = (events: readonly AuditEventInput[]) => Promise<AuditEntry[]>;
 
 type BodyRow = Pick<StoredAuditEntry, 'body' | 'hash'>;
 
@@ -110,25 +119,11 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
    * isolation: what it reads of the log is read in a snapshot taken after the lock was granted (a
    * transaction-wide one, REPEATABLE READ, is not), so it sees every earlier append of any instance.
    */
-  const underLogLock = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
-    const client = await pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
-      try {
-        await client.query(LOCK);
-        const done = await work(client);
-        await client.query('COMMIT');
-        return done;
-      } catch (err) {
-        await client.query('ROLLBACK').catch((rollback: Error) => (broken = rollback));
-        throw err;
-      }
-    } finally {
-      // A connection whose rollback failed is closed, not pooled.
-      client.release(broken);
-    }
-  };
+  const underLogLock = <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> =>
+    inTransaction(pool, async (client) => {
+      await client.query(LOCK);
+      return work(client);
+    });
 
   /** The log's head and the tree's frontier (what an append or a checkpoint reads), the lock held. */
   const readTip = async (client: pg.PoolClient) => {
@@ -192,6 +187,19 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
       const written = await underLogLock((client) => appendInTx(client, events));
       announce(written[written.length - 1].seq);
       return written;
+    },
+    async logged(work) {
+      let last = 0;
+      const done = await underLogLock((client) =>
+        work(client, async (events) => {
+          if (events.length === 0) return [];
+          const written = await appendInTx(client, events);
+          last = written[written.length - 1].seq;
+          return written;
+        }),
+      );
+      if (last > 0) announce(last);
+      return done;
     },
     async read(fromSeq, limit) {
       if (limit <= 0) return [];

@@ -1,0 +1,46 @@
+/**
+ * What every PostgreSQL sub-store is built from: the pool, the clock, and the two ways to write. A
+ * logged write (`logged`) runs in one transaction under the log's lock with its entries; any other
+ * write (`tx`) in a transaction of its own. Every query and transaction goes through `run`, so that
+ * closing the store waits for the writes already asked for and refuses new ones.
+ */
+import type pg from 'pg';
+import type { LoggedAppend } from './audit';
+
+export interface PgContext {
+  pool: pg.Pool;
+  now: () => Date;
+  /** A change and its log entries, committed together or not at all. */
+  logged<T>(work: (client: pg.PoolClient, append: LoggedAppend) => Promise<T>): Promise<T>;
+  /** A change without log entries, in one transaction. */
+  tx<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+  /** One statement on a pooled connection (its own transaction). */
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>>;
+  /** Tracks any other work against the pool (a stream's reads), so that close waits for it. */
+  run<T>(work: () => Promise<T>): Promise<T>;
+}
+
+/** Runs `work` in one READ COMMITTED transaction on a pooled connection; a broken connection is not pooled again. */
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+    try {
+      const done = await work(client);
+      await client.query('COMMIT');
+      return done;
+    } catch (err) {
+      await client.query('ROLLBACK').catch((rollback: Error) => (broken = rollback));
+      throw err;
+    }
+  } finally {
+    client.release(broken);
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The PostgreSQL store (`store.kind: postgres`): every piece of state in one schema of one database,
+ * so that any number of gateway instances can serve any request. Opening it applies the migrations
+ * (safe when several instances start at once). The log's rules are src/audit's; this only stores.
+ */
+import type pg from 'pg';
+import type { Store } from '../port';
+import { createPgAccreditations } from './accreditations';
+import { createPgAudit } from './audit';
+import { createPgAuditQueries } from './audit-queries';
+import { inTransaction, type PgContext } from './context';
+import { createPgDatasets, createPgLookups } from './datasets';
+import { migratePg } from './migrations';
+import { openPgPool, type PgOptions } from './pool';
+import { createPgPortalSessions } from './portal-sessions';
+import { createPgRequests } from './requests';
+import { createPgRoleGrants } from './role-grants';
+
+export { checkSchemaName, type PgOptions } from './pool';
+
+export interface PgStoreOptions extends PgOptions {
+  /** Clock for audit timestamps and updatedAt; tests pin it. */
+  now?: () => Date;
+}
+
+export async function openPgStore(options: PgStoreOptions): Promise<Store> {
+  const { now = () => new Date(), ...connection } = options;
+  const pool = openPgPool(connection);
+  try {
+    await migratePg(pool, connection.schema);
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+
+  // Work asked for before close is finished before the pool ends; after close, nothing starts.
+  const pending = new Set<Promise<unknown>>();
+  let closed = false;
+  const track = <T>(started: Promise<T>): Promise<T> => {
+    pending.add(started);
+    const forget = () => void pending.delete(started);
+    started.then(forget, forget);
+    return started;
+  };
+  const run = <T>(work: () => Promise<T>): Promise<T> =>
+    closed ? Promise.reject(new Error('the store is closed')) : track(work());
+
+  const audit = createPgAudit(pool, now);
+  const ctx: PgContext = {
+    pool,
+    now,
+    logged: (work) => run(() => audit.logged(work)),
+    tx: (work) => run(() => inTransaction(pool, work)),
+    query: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) =>
+      run(() => pool.query<R>(text, values)),
+    run,
+  };
+  const { logged: _logged, treeRoot: _treeRoot, ...auditMethods } = audit;
+  void _logged;
+  void _treeRoot;
+
+  return {
+    kind: 'postgres',
+    accreditations: tracked(track, createPgAccreditations(ctx)),
+    roleGrants: tracked(track, createPgRoleGrants(ctx)),
+    requests: tracked(track, createPgRequests(ctx)),
+    datasets: tracked(track, createPgDatasets(ctx)),
+    lookups: tracked(track, createPgLookups(ctx)),
+    audit: tracked(track, { ...auditMethods, ...createPgAuditQueries(ctx) }),
+    portalSessions: tracked(track, createPgPortalSessions(ctx)),
+    async ping() {
+      if (closed) return false;
+      try {
+        await pool.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+      await pool.end();
+    },
+  };
+}
+
+/**
+ * The same methods, each call's promise counted as pending work, so that close waits for it (a call
+ * after close is refused by the context it writes through). Methods that do not return a promise
+ * (onAppend, records) are passed through.
+ */
+function tracked<T extends object>(track: <R>(started: Promise<R>) => Promise<R>, methods: T): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(methods)) {
+    wrapped[name] =
+      typeof value === 'function'
+        ? (...args: unknown[]) => {
+            const result: unknown = (value as (...a: unknown[]) => unknown).apply(methods, args);
+            return result instanceof Promise ? track(result) : result;
+          }
+        : value;
+  }
+  return wrapped as T;
+}
