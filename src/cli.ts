@@ -16,7 +16,8 @@ import {
 } from './audit/commands';
 import { ExportAborted } from './audit/export';
 import { ConfigError, loadConfig, type GatewayConfig } from './config/load';
-import { assemble, startGateway, storeFile } from './gateway';
+import { assemble, startGateway, storeSource } from './gateway';
+import { describeStore, storeAt } from './store/open';
 import { BundleError } from './policy/bundle-error';
 import { registerMapCommand } from './mapping/map-command';
 import { registerUnmapCommand } from './mapping/unmap-command';
@@ -30,6 +31,9 @@ class UsageError extends Error {}
 function config(): GatewayConfig {
   return loadConfig();
 }
+
+/** A `--db` value: a PostgreSQL URL as given, a SQLite file resolved against the current folder. */
+const resolveFile = (db: string): string => (/^postgres(ql)?:\/\//i.test(db) ? db : path.resolve(db));
 
 export function buildCli(): Command {
   const program = new Command('fsg')
@@ -86,7 +90,9 @@ export function buildCli(): Command {
       const cfg = config();
       const gateway = await assemble(cfg);
       await gateway.store.close();
-      process.stdout.write(`Initialised ${storeFile(cfg)} under policy ${gateway.bundle.digest}\n`);
+      process.stdout.write(
+        `Initialised ${describeStore(storeSource(cfg))} under policy ${gateway.bundle.digest}\n`,
+      );
     });
 
   program
@@ -142,7 +148,10 @@ export function buildCli(): Command {
         'altered, removed, inserted, reordered or truncated entry, or a checkpoint not signed by the key. ' +
         'The last line is the verdict.',
     )
-    .option('--db <file>', 'SQLite database (default: the configured store; that run is logged)')
+    .option(
+      '--db <file|url>',
+      'a SQLite file or postgres://… URL (?schema=name, default fsg) (default: the configured store; that run is logged)',
+    )
     .option('--export <file>', 'a JSON Lines export (fsg audit export --format jsonl) instead of a database')
     .option(
       '--pubkey <file>',
@@ -172,14 +181,13 @@ export function buildCli(): Command {
         const cfg = opts.pubkey && (opts.db || opts.export) ? undefined : config();
         process.exitCode = await runVerify(
           {
-            db: opts.db && path.resolve(opts.db),
+            db: opts.db && resolveFile(opts.db),
             exportFile: opts.export && path.resolve(opts.export),
             pubkey: opts.pubkey && path.resolve(opts.pubkey),
             checkpoints: opts.checkpoint?.map((f) => path.resolve(f)),
             fast: opts.fast === true,
             allowNoCheckpoint: opts.allowNoCheckpoint === true,
-            configuredDb: cfg ? storeFile(cfg) : '',
-            ...(cfg ? { configuredKind: cfg.store.kind } : {}),
+            ...(cfg ? { configured: storeSource(cfg) } : {}),
             dataDir: cfg?.dataDir ?? '',
           },
           print,
@@ -196,7 +204,7 @@ export function buildCli(): Command {
     )
     .option('--to <time>', 'entries before this time (RFC 3339 date-time, or YYYY-MM-DD: midnight UTC)')
     .option('--partner <id>', 'only entries naming this partner')
-    .option('--db <file>', 'SQLite database (default: the configured store)')
+    .option('--db <file|url>', 'a SQLite file or postgres://… URL (default: the configured store)')
     .option('--out <file>', 'write to this file (default: standard output)')
     .action(
       async (opts: {
@@ -207,13 +215,12 @@ export function buildCli(): Command {
         db?: string;
         out?: string;
       }) => {
-        // `--db` is a SQLite file; without it, the configured store.
+        // `--db` is a SQLite file or a PostgreSQL URL; without it, the configured store.
         const cfg = opts.db ? undefined : config();
         process.exitCode = await runExport(
           {
             ...opts,
-            db: opts.db ? path.resolve(opts.db) : storeFile(cfg!),
-            ...(cfg ? { kind: cfg.store.kind } : {}),
+            db: opts.db ? storeAt(resolveFile(opts.db)) : storeSource(cfg!),
             out: opts.out && path.resolve(opts.out),
           },
           process.stdout,
@@ -273,7 +280,7 @@ export function buildCli(): Command {
     .description('Sign a checkpoint of the configured log now and print it.')
     .action(async () => {
       const cfg = config();
-      process.exitCode = await runCheckpoint(storeFile(cfg), cfg.dataDir, print, cfg.store.kind);
+      process.exitCode = await runCheckpoint(storeSource(cfg), cfg.dataDir, print);
     });
 
   registerMapCommand(program);

@@ -21,7 +21,7 @@ import { createGatewayServer } from './http/server';
 import { loadBundle } from './policy/load';
 import { statsZonesOf } from './audit/stats';
 import type { Bundle } from './policy/types';
-import { openLogReader, openStore } from './store/open';
+import { DEFAULT_PG_SCHEMA, openLogReader, openStore } from './store/open';
 import { lookupWriterAvailable } from './store/sqlite';
 import type { AuditLogReader, LogSource, Store } from './store/port';
 
@@ -38,7 +38,13 @@ export function storeFile(config: GatewayConfig): string {
 
 /** The configured store: its kind and where it is. */
 export function storeSource(config: GatewayConfig): LogSource {
-  return { kind: config.store.kind, file: storeFile(config) };
+  const { kind, url, schema } = config.store;
+  if (kind === 'postgres') {
+    // The schema validates `url` as present for postgres; a caller's config object may not have.
+    if (!url) throw new Error('store.url (FSG_DATABASE_URL) is required when store.kind is postgres');
+    return { kind, url, schema: schema ?? DEFAULT_PG_SCHEMA };
+  }
+  return { kind, file: storeFile(config) };
 }
 
 const realClock = () => new Date();
@@ -51,8 +57,9 @@ export async function assemble(
 ): Promise<Assembled> {
   const bundle = await loadBundle(config.policyDir);
   secureDataDir(config.dataDir, storeFile(config), logger);
-  const store = openStore(storeSource(config), {
+  const store = await openStore(storeSource(config), {
     now: clock,
+    ...(config.store.poolSize ? { poolSize: config.store.poolSize } : {}),
     statsZones: statsZonesOf(bundle.agreements.values()),
     // Lookups are written by a thread of their own, so that their fsync does not hold up the event
     // loop (the compiled build; its log timestamps come from the real clock, hence not with a test's).
@@ -126,7 +133,7 @@ export async function checkLogAtStartup(
   publicKey: KeyObject,
   logger: Logger,
 ): Promise<void> {
-  const log = openLogReader(source);
+  const log = await openLogReader(source, 'tail');
   const report = await verifyTail({ log, publicKey });
   const signedSize = report.checkpoints.latest?.treeSize ?? 0;
   if (report.ok) {

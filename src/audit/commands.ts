@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { logTimestamp, TIMESTAMP_RULE } from '../http/timestamps';
-import { openLogReader, openStore } from '../store/open';
+import { openLogReader, openStore, storeAt } from '../store/open';
 import type { LogSource } from '../store/port';
 import { checkpointKeyFiles, keyIdOf, loadOrCreateCheckpointKey, readPublicKey } from './checkpoint';
 import { Checkpointer } from './checkpointer';
@@ -22,7 +22,7 @@ import type { LogVerifyReport, PartialVerifyReport } from './verify-log';
 export type Print = (line: string) => void;
 
 export interface VerifyCommand {
-  /** A database file to verify; default: the configured store (and that run is logged). */
+  /** A SQLite file or a postgres:// URL to verify; default: the configured store (and that run is logged). */
   db?: string;
   /** A JSON Lines export to verify instead of a database. */
   exportFile?: string;
@@ -34,11 +34,16 @@ export interface VerifyCommand {
   fast?: boolean;
   /** Pass a log with entries and no checkpoint at all (it fails otherwise). */
   allowNoCheckpoint?: boolean;
-  configuredDb: string;
-  /** The configured store's kind (`store.kind`; default sqlite). A `--db` file is a SQLite file. */
-  configuredKind?: string;
+  /** The configured store, verified when `db` is not given. */
+  configured?: LogSource;
   /** The configured data folder, whose keys/checkpoint.pub.pem is the default key. */
   dataDir: string;
+}
+
+/** A SQLite file must exist (opening would create it); a PostgreSQL database is reached when opened. */
+function mustExist(source: LogSource): void {
+  if (source.kind === 'sqlite' && !fs.existsSync(source.file))
+    throw new Error(`${source.file}: no such database.`);
 }
 
 function readKey(file: string): KeyObject {
@@ -162,10 +167,10 @@ export async function runVerify(opts: VerifyCommand, print: Print): Promise<numb
     return result.ok ? 0 : 1;
   }
 
-  const file = opts.db ?? opts.configuredDb;
-  if (!fs.existsSync(file)) throw new Error(`${file}: no such database.`);
-  const at: LogSource = { kind: opts.db ? 'sqlite' : (opts.configuredKind ?? 'sqlite'), file };
-  const log = openLogReader(at);
+  const at = opts.db !== undefined ? storeAt(opts.db) : opts.configured;
+  if (!at) throw new Error('no database to verify: give --db');
+  mustExist(at);
+  const log = await openLogReader(at);
   const checkpoints = log.rawCheckpoints();
   // Both runs use every core; the default one adds the deep checks (canonical form, columns, indexes, tree).
   const report = await verifyLogFast({ log, checkpoints, ...strictness, deep: !opts.fast });
@@ -190,7 +195,7 @@ export async function runVerify(opts: VerifyCommand, print: Print): Promise<numb
 }
 
 async function logVerifyRun(source: LogSource, report: FastVerifyReport, fast: boolean): Promise<number> {
-  const store = openStore(source);
+  const store = await openStore(source);
   try {
     const [entry] = await store.audit.append([
       {
@@ -221,9 +226,8 @@ export interface ExportCommand {
   from?: string;
   to?: string;
   partner?: string;
-  db: string;
-  /** The store's kind (`store.kind`; default sqlite: `db` is then a SQLite file). */
-  kind?: string;
+  /** The store: a SQLite file or a PostgreSQL database (storeAt). */
+  db: LogSource;
   /** A file to write; default: standard output. */
   out?: string;
 }
@@ -250,8 +254,8 @@ export async function runExport(opts: ExportCommand, stdout: Writable, print: Pr
     ...(opts.to ? { to: isoOption('to', opts.to) } : {}),
     ...(opts.partner ? { partner: opts.partner } : {}),
   };
-  if (!fs.existsSync(opts.db)) throw new Error(`${opts.db}: no such database.`);
-  const store = openStore({ kind: opts.kind ?? 'sqlite', file: opts.db });
+  mustExist(opts.db);
+  const store = await openStore(opts.db);
   try {
     const upToSeq = (await store.audit.head())?.seq ?? 0;
     await store.audit.append([
@@ -315,18 +319,12 @@ export function runVerifyReceipt(file: string, pubkey: string, print: Print): nu
  * the check the gateway makes at start-up: nothing is signed over entries that do not verify since the
  * newest checkpoint. A log without any checkpoint is signed: asking is the deliberate act.
  */
-export async function runCheckpoint(
-  db: string,
-  dataDir: string,
-  print: Print,
-  kind = 'sqlite',
-): Promise<number> {
-  if (!fs.existsSync(db)) throw new Error(`${db}: no such database.`);
+export async function runCheckpoint(source: LogSource, dataDir: string, print: Print): Promise<number> {
+  mustExist(source);
   const signer = loadOrCreateCheckpointKey(dataDir);
-  const source: LogSource = { kind, file: db };
-  const store = openStore(source);
+  const store = await openStore(source);
   try {
-    const log = openLogReader(source);
+    const log = await openLogReader(source, 'tail');
     const tail = await verifyTail({ log, publicKey: signer.publicKey, allowNoCheckpoint: true });
     if (!tail.ok) {
       print(

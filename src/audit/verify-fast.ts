@@ -111,6 +111,7 @@ class Pool {
     threads: number,
     workerFile: string | undefined,
   ) {
+    if (!log.openChunkRows) throw new Error('the parallel verifier cannot read this store');
     this.reader = log.openChunkRows(deep);
     const workerData: { source: LogSource; deep: boolean } = { source: log.source, deep };
     for (let i = 0; workerFile && i < threads; i++) {
@@ -219,12 +220,17 @@ class Edge {
 
 /** Verifies a log (a store's reader, or a SQLite file): fast when intact, the full verifier's findings when not. */
 export async function verifyLogFast(input: FastVerifyInput): Promise<FastVerifyReport> {
-  const log = logReaderOf(input);
-  const fallBack = async (why: string): Promise<FastVerifyReport> => {
+  const log = await logReaderOf(input);
+  const sequential = async (): Promise<FastVerifyReport> => {
     const { deep: _d, threads: _t, chunk: _c, workerFile: _w, file: _f, log: _l, ...rest } = input;
-    const full = await verifyLogFile({ ...rest, log });
-    return { ...full, scope: 'full', fellBack: why };
+    return { ...(await verifyLogFile({ ...rest, log })), scope: 'full' };
   };
+  const fallBack = async (why: string): Promise<FastVerifyReport> => ({
+    ...(await sequential()),
+    fellBack: why,
+  });
+  // A store the parallel verifier cannot read (PostgreSQL) gets the sequential one: every check, one thread.
+  if (!log.openChunkRows) return sequential();
   const { invalid, list: checkpoints } = prepareCheckpoints(input);
   if (invalid.length > 0) return fallBack('a checkpoint was refused');
 

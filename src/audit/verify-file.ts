@@ -14,15 +14,15 @@ import { verifyLog, type LogVerifyInput, type LogVerifyReport } from './verify-l
 export type LogLocation = { log: AuditLogReader; file?: undefined } | { file: string; log?: undefined };
 
 /** The reader of a log location. */
-export function logReaderOf(at: LogLocation): AuditLogReader {
-  return at.log ?? openLogReader({ kind: 'sqlite', file: at.file });
+export async function logReaderOf(at: LogLocation, scope: 'all' | 'tail' = 'all'): Promise<AuditLogReader> {
+  return at.log ?? openLogReader({ kind: 'sqlite', file: at.file }, scope);
 }
 
 export type FileVerifyInput = Omit<LogVerifyInput, 'rows' | 'tree' | 'resume' | 'orderedFrom'> & LogLocation;
 
 export async function verifyLogFile(input: FileVerifyInput): Promise<LogVerifyReport> {
   const { file: _file, log: _log, ...rest } = input;
-  const log = logReaderOf(input);
+  const log = await logReaderOf(input);
   const tree = log.openTree();
   try {
     return await verifyLog({
@@ -48,7 +48,7 @@ export async function verifyTail(
   } & LogLocation,
 ): Promise<LogVerifyReport> {
   const { file: _file, log: _log, ...rest } = input;
-  const log = logReaderOf(input);
+  const log = await logReaderOf(input, 'tail');
   const stored = log.rawCheckpoints();
   const newest = stored[stored.length - 1];
   const tree = log.openTree();

@@ -22,10 +22,19 @@ export interface GatewayConfig {
   };
   dataDir: string;
   /**
-   * lookupWriter: `worker` (default) writes lookups from a thread of their own so their fsync does
-   * not block the event loop; `inline` writes them on the main connection like every other write.
+   * kind: `sqlite` (the default: `file`, relative to dataDir) or `postgres` (`url`, FSG_DATABASE_URL;
+   * every object in `schema`, default fsg; `poolSize` connections per instance).
+   * lookupWriter (SQLite): `worker` (default) writes lookups from a thread of their own so their fsync
+   * does not block the event loop; `inline` writes them on the main connection like every other write.
    */
-  store: { kind: 'sqlite'; file: string; lookupWriter?: 'worker' | 'inline' };
+  store: {
+    kind: 'sqlite' | 'postgres';
+    file: string;
+    url?: string;
+    schema?: string;
+    poolSize?: number;
+    lookupWriter?: 'worker' | 'inline';
+  };
   policyDir: string;
   auth: { audience: string; clockSkewSeconds: number };
   demo: {
@@ -71,6 +80,9 @@ const ENV_KEYS: Record<string, string[]> = {
   FSG_LOG_LEVEL: ['log', 'level'],
   FSG_PORTAL_SECURE_COOKIE: ['portal', 'secureCookie'],
   FSG_STORE_LOOKUP_WRITER: ['store', 'lookupWriter'],
+  FSG_STORE_KIND: ['store', 'kind'],
+  FSG_DATABASE_URL: ['store', 'url'],
+  FSG_DATABASE_SCHEMA: ['store', 'schema'],
   FSG_CHECKPOINT_EVERY_ENTRIES: ['audit', 'checkpoint', 'everyEntries'],
   FSG_CHECKPOINT_EVERY_SECONDS: ['audit', 'checkpoint', 'everySeconds'],
 };

@@ -1,26 +1,41 @@
 /**
- * The store factory: `store.kind` of the configuration selects the store (`sqlite` today; any other kind
- * is a configuration error naming the kinds available). The gateway (gateway.ts) and the `fsg audit`
- * commands open their store here; the offline verifiers read through openLogReader (log-reader.ts).
+ * The store factory: `store.kind` of the configuration selects the store (`sqlite`, the embedded
+ * default, or `postgres`). The gateway (gateway.ts) and the `fsg` commands open their store here; the
+ * offline verifiers read through openLogReader (log-reader.ts).
  */
-import type { Store } from './port';
+import type { LogSource, Store } from './port';
+import { openPgStore } from './postgres';
 import { openSqliteStore, type SqliteStoreOptions } from './sqlite';
-import { storeKind } from './log-reader';
 
-export { STORE_KINDS, openLogReader, storeKind, type StoreKind } from './log-reader';
+export {
+  DEFAULT_PG_SCHEMA,
+  STORE_KINDS,
+  describeStore,
+  openLogReader,
+  storeAt,
+  storeKind,
+  type StoreKind,
+} from './log-reader';
 
-/** Which store and where: `store.kind` and the store's location (a SQLite file today). */
-export interface StoreSelection {
-  kind: string;
-  file: string;
-}
+/**
+ * What a store is opened with besides where it is: the clock and the statistics' zones for any store,
+ * the rest SQLite's (ignored by PostgreSQL); `poolSize`, PostgreSQL's connections.
+ */
+export type OpenStoreOptions = Omit<SqliteStoreOptions, 'file'> & { poolSize?: number };
 
-/** What a store is opened with besides where it is (the SQLite store's options today). */
-export type OpenStoreOptions = Omit<SqliteStoreOptions, 'file'>;
-
-export function openStore(selection: StoreSelection, options: OpenStoreOptions = {}): Store {
-  switch (storeKind(selection.kind)) {
+export async function openStore(source: LogSource, options: OpenStoreOptions = {}): Promise<Store> {
+  switch (source.kind) {
     case 'sqlite':
-      return openSqliteStore({ ...options, file: selection.file });
+      return openSqliteStore({ ...options, file: source.file });
+    case 'postgres': {
+      const store = await openPgStore({
+        connectionString: source.url,
+        schema: source.schema,
+        ...(options.poolSize ? { max: options.poolSize } : {}),
+        ...(options.now ? { now: options.now } : {}),
+      });
+      if (options.statsZones) await store.audit.useStatsZones(options.statsZones);
+      return store;
+    }
   }
 }

@@ -217,13 +217,11 @@ export interface Store {
 }
 
 /**
- * Which store, and where: `store.kind` of the configuration and its location (a SQLite file today).
- * Enough for another thread to open a reader of its own (openLogReader, src/store/log-reader.ts).
+ * Which store, and where: `store.kind` of the configuration and its location (a SQLite file, or a
+ * PostgreSQL database and the schema its objects live in). Enough for another thread or process to open
+ * a reader of its own (openLogReader, src/store/log-reader.ts).
  */
-export interface LogSource {
-  kind: string;
-  file: string;
-}
+export type LogSource = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema: string };
 
 /** The stored counts of the DPO's statistics (StatsTally keys) and their zones, read as they are. */
 export interface StoredStats {
@@ -264,6 +262,9 @@ export interface AuditLogReader {
   rawRows(batch?: number, afterSeq?: number): AsyncIterable<RawAuditRow>;
   /** The stored Merkle tree (undefined before schema version 3); close it. */
   openTree(): (StoredTree & { close(): void }) | undefined;
-  /** A job reader of the parallel verifier (with `deep`, the indexes and the stored nodes too); close it. */
-  openChunkRows(deep: boolean): AuditChunkRows;
+  /**
+   * A job reader of the parallel verifier (with `deep`, the indexes and the stored nodes too); close it.
+   * Absent where the parallel verifier cannot read the store (PostgreSQL): the sequential one runs.
+   */
+  openChunkRows?(deep: boolean): AuditChunkRows;
 }

@@ -231,7 +231,7 @@ describe('hole c: dates with a leap second or past year 9999 are refused with a 
   });
 
   it('hole c: fsg audit export --from/--to refuses them with a clear error and exit 2', async () => {
-    const db = gw.dbFile;
+    const db = { kind: 'sqlite' as const, file: gw.dbFile };
     for (const [field, value] of bad) {
       await expect(
         runExport({ format: 'jsonl', [field]: value, db }, process.stdout, () => undefined),
@@ -247,7 +247,7 @@ describe('hole c: dates with a leap second or past year 9999 are refused with a 
         '--format',
         'csv',
         '--db',
-        db,
+        db.file,
         '--to',
         '9999-12-31T23:59:59-05:00',
       ]);

@@ -61,7 +61,7 @@ const INSERT_ROWS = `WITH
     INSERT INTO audit_hashes (hash, seq) SELECT * FROM unnest($15::text[], $16::bigint[]))
   INSERT INTO audit_tree (level, idx, hash) SELECT * FROM unnest($17::integer[], $18::bigint[], $19::bytea[])`;
 
-const RAW = `SELECT a.seq, a.ts, a.type, a.actor_user, a.actor_partner, a.partners, a.request_id,
+export const RAW_ROWS = `SELECT a.seq, a.ts, a.type, a.actor_user, a.actor_partner, a.partners, a.request_id,
   a.agreement_id, a.outcome, a.body, a.prev_hash, a.hash,
   (SELECT coalesce(json_agg(p.partner), '[]')::text FROM audit_partners p WHERE p.seq = a.seq) AS partner_index,
   (SELECT coalesce(json_agg(h.hash), '[]')::text FROM audit_hashes h WHERE h.seq = a.seq) AS hash_index,
@@ -216,7 +216,7 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
       return rows[0] ? entryFromBody(rows[0].body, rows[0].hash) : undefined;
     },
     async readRaw(afterSeq, limit) {
-      const { rows } = await pool.query<RawAuditRow>(RAW, [
+      const { rows } = await pool.query<RawAuditRow>(RAW_ROWS, [
         Math.floor(afterSeq),
         Math.max(0, Math.floor(limit)),
       ]);
