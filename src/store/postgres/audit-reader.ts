@@ -76,9 +76,7 @@ export async function openPgLogReader(
     rawCheckpoints: () => [...checkpoints],
     rawRows: (batch, afterSeq) => readRows(source, hi ?? 0, batch, afterSeq),
     openTree: () => tree,
-    openChunkRows() {
-      throw new Error('the parallel verifier reads SQLite files; a PostgreSQL log is verified sequentially');
-    },
+    // No openChunkRows: the parallel verifier reads SQLite files; this log gets the sequential one.
   };
 }
 
