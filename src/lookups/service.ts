@@ -7,7 +7,7 @@ import type { Identity } from '../auth/identity';
 import type { Secrets } from '../config/secrets';
 import { checkIdentifier, identifierKey, isIdentifierType, type IdentifierIssue } from '../identifiers';
 import type { Agreement, Bundle } from '../policy/types';
-import { countedBy, memoryQuotas, takeDailyQuota, type DailyQuotas } from '../quotas/daily-quotas';
+import { quotasOf, takeDailyQuota, type DailyQuotas } from '../quotas/daily-quotas';
 import { namedInLog, safesSummary } from '../requests/audit-events';
 import { loggedCompactly } from '../requests/denials';
 import { decide } from '../safes/decide';
@@ -58,7 +58,7 @@ export interface LookupServiceDeps {
   bundle: () => Bundle;
   secrets: Secrets;
   clock: () => Date;
-  /** Daily quotas; by default counted in this process, loaded from the store's lookup entries. */
+  /** Daily quotas; by default the store's (store.quotas: in this process for SQLite, shared for PostgreSQL). */
   quotas?: DailyQuotas;
 }
 
@@ -66,7 +66,7 @@ export class LookupService {
   private readonly quotas: DailyQuotas;
 
   constructor(private readonly deps: LookupServiceDeps) {
-    this.quotas = deps.quotas ?? memoryQuotas(countedBy(deps.store.lookups), deps.clock);
+    this.quotas = deps.quotas ?? quotasOf(deps.store, 'lookups');
   }
 
   async lookup(

@@ -3,14 +3,15 @@
  * in one synchronous step, so concurrent calls get distinct places and no two decide on the same count
  * (counting, deciding and writing as separate awaits let 20 parallel calls all read the same count).
  *
- * DailyQuotas is the seam: this gateway's single process owns its SQLite database, so memoryQuotas
- * keeps the count in memory (loaded from the store once per key, plus the uses taken since). Gateways
- * sharing one database (PostgreSQL, later) need an implementation whose take() is one atomic
- * increment in that database.
+ * DailyQuotas is the seam, and the store provides it (store.quotas): a SQLite gateway's single
+ * process owns its database, so memoryQuotas keeps the count in memory (loaded from the store once per
+ * key, plus the uses taken since); gateways sharing one PostgreSQL database take each use with one
+ * atomic increment there (src/store/postgres/quotas.ts).
  */
 import type { Identity } from '../auth/identity';
 import type { Agreement } from '../policy/types';
 import { startOfLocalDay } from '../requests/local-day';
+import type { QuotaKind, QuotaStore, Store } from '../store/port';
 
 /** Whose quota, and which day: a person is (partner, user); the day is the agreement's local day. */
 export interface QuotaKey {
@@ -37,10 +38,13 @@ export interface DailyQuotas {
 /** How many uses of the key's day the store holds (written before the key was loaded). */
 export type CountSince = (key: QuotaKey) => Promise<number>;
 
-/** The count of a store's lookups or requests (store.lookups, store.requests). */
-export function countedBy(store: {
+/** A store's lookups or requests (store.lookups, store.requests), as far as quotas count them. */
+export interface Counted {
   countSince(partnerId: string, userId: string, agreementId: string, since: Date): Promise<number>;
-}): CountSince {
+}
+
+/** The count of a store's lookups or requests. */
+export function countedBy(store: Counted): CountSince {
   return (key) => store.countSince(key.partnerId, key.userId, key.agreementId, key.since);
 }
 
@@ -132,4 +136,21 @@ export function takeDailyQuota(
     agreementId: agreement.id,
     since: startOfLocalDay(now, agreement.timezone),
   });
+}
+
+/** One kind of the store's quotas (lookups or requests) as the services take them. */
+export function quotasOf(store: Pick<Store, 'quotas'>, kind: QuotaKind): DailyQuotas {
+  return { take: (key) => store.quotas.take(kind, key) };
+}
+
+/** The quotas of a store whose one process counts in memory (SQLite): one memoryQuotas per kind. */
+export function processQuotas(
+  counts: Record<QuotaKind, Counted>,
+  clock: () => Date,
+): QuotaStore {
+  const kinds = {
+    lookups: memoryQuotas(countedBy(counts.lookups), clock),
+    requests: memoryQuotas(countedBy(counts.requests), clock),
+  };
+  return { take: (kind, key) => kinds[kind].take(key) };
 }

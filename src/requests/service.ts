@@ -21,7 +21,7 @@ import { decide } from '../safes/decide';
 import { decideRead } from '../safes/read';
 import type { DecisionContext, RequestInput } from '../safes/types';
 import type { Store } from '../store/port';
-import { countedBy, memoryQuotas, takeDailyQuota, type DailyQuotas } from '../quotas/daily-quotas';
+import { quotasOf, takeDailyQuota, type DailyQuotas } from '../quotas/daily-quotas';
 import {
   actorOf,
   decisionEvent,
@@ -46,7 +46,7 @@ export interface RequestServiceDeps {
   clock: () => Date;
   /** Issues the receipt of a request's disclosure entry (the audit service). */
   receipts?: { receiptForRequest(requestId: string): Promise<Receipt | null> };
-  /** Daily quotas; by default counted in this process, loaded from the store's requests. */
+  /** Daily quotas; by default the store's (store.quotas: in this process for SQLite, shared for PostgreSQL). */
   quotas?: DailyQuotas;
 }
 
@@ -72,7 +72,7 @@ export class RequestService {
   private readonly quotas: DailyQuotas;
 
   constructor(private readonly deps: RequestServiceDeps) {
-    this.quotas = deps.quotas ?? memoryQuotas(countedBy(deps.store.requests), deps.clock);
+    this.quotas = deps.quotas ?? quotasOf(deps.store, 'requests');
   }
 
   /** Decides the request against the Five Safes and stores it, permitted or denied. */

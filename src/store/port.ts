@@ -17,6 +17,7 @@ import type { RawAuditRow } from '../audit/verify';
 import type { LogVerifyReport, StoredTree } from '../audit/verify-log';
 import type { DatasetRecord, DatasetUpload, Hit, UploadMode } from '../datasets/types';
 import type { Accreditation, Person, RoleGrant } from '../records/accreditation';
+import type { QuotaKey, QuotaUse } from '../quotas/daily-quotas';
 import type { RequestState, StoredRequest } from '../requests/types';
 
 export interface RequestPatch {
@@ -202,6 +203,18 @@ export interface PortalSessionStore {
   prune(now: number, idleMs: number): Promise<number>;
 }
 
+/** Whose daily quota: lookups or detail requests. */
+export type QuotaKind = 'lookups' | 'requests';
+
+/**
+ * Daily quotas as reservations (src/quotas/daily-quotas.ts): each take gets its own place in the day's
+ * count before its decision is made, however many calls, and however many gateway instances, take at
+ * once. A day not counted yet starts from the store's lookups or requests of that day.
+ */
+export interface QuotaStore {
+  take(kind: QuotaKind, key: QuotaKey): Promise<QuotaUse>;
+}
+
 export interface Store {
   readonly kind: string;
   accreditations: AccreditationStore;
@@ -211,6 +224,7 @@ export interface Store {
   lookups: LookupStore;
   audit: AuditStore;
   portalSessions: PortalSessionStore;
+  quotas: QuotaStore;
   /** True when the store answers a trivial query. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -48,7 +48,14 @@ type Fn = (...args: never[]) => unknown;
 /** Every function-valued key of T, required (an optional method is listed too). */
 type Methods<T> = { [K in keyof T as NonNullable<T[K]> extends Fn ? K : never]-?: true };
 type SubStore =
-  'accreditations' | 'roleGrants' | 'requests' | 'datasets' | 'lookups' | 'audit' | 'portalSessions';
+  | 'accreditations'
+  | 'roleGrants'
+  | 'requests'
+  | 'datasets'
+  | 'lookups'
+  | 'audit'
+  | 'portalSessions'
+  | 'quotas';
 
 const PORT_METHODS = {
   accreditations: { get: true, list: true, put: true, seed: true },
@@ -84,6 +91,7 @@ const PORT_METHODS = {
     verifyAll: true,
   },
   portalSessions: { put: true, get: true, touch: true, delete: true, prune: true },
+  quotas: { take: true },
 } satisfies { [K in SubStore]: Methods<Store[K]> };
 const TOP_METHODS = { ping: true, close: true } satisfies Methods<Store>;
 const STAGED_METHODS = { add: true, publish: true, discard: true } satisfies Methods<StagedUpload>;
@@ -1347,6 +1355,44 @@ export function storeContract(
         // Only lookups count: another entry of the same person and agreement does not.
         await store.audit.append([{ ...lookupEvent('anna'), type: 'decision' }]);
         expect(await count('anna', 'stolen-boats', new Date(0))).toBe(2);
+      });
+    });
+
+    describe('quotas', () => {
+      const day = new Date('2026-02-01T00:00:00.000Z');
+      const key = (userId: string, agreementId = 'stolen-boats') => ({
+        partnerId: 'police-nl',
+        userId,
+        agreementId,
+        since: day,
+      });
+      const places = async (n: number, take: () => Promise<{ before: number; settle(): void }>) => {
+        const uses = await Promise.all(Array.from({ length: n }, take));
+        for (const use of uses) use.settle();
+        return uses.map((u) => u.before).sort((a, b) => a - b);
+      };
+      const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+
+      test('racing takes of one day each get their own place, counted on from the day’s stored requests', async () => {
+        await createEach([
+          request('q1'),
+          request('q2', { createdAt: '2026-02-01T10:00:00.000Z' }),
+          request('q0', { createdAt: '2026-01-31T23:59:59.999Z' }),
+        ]);
+        expect(await places(20, () => store.quotas.take('requests', key('anna')))).toEqual(range(2, 20));
+        // The count goes on, and a use whose write then failed stays counted (fail closed).
+        expect(await places(1, () => store.quotas.take('requests', key('anna')))).toEqual([22]);
+        // Another person, agreement or kind is another count.
+        expect(await places(3, () => store.quotas.take('requests', key('bert')))).toEqual(range(0, 3));
+        expect(await places(1, () => store.quotas.take('requests', key('anna', 'stolen-cars')))).toEqual([0]);
+        expect(await places(1, () => store.quotas.take('lookups', key('anna')))).toEqual([0]);
+      });
+
+      test('a day of lookups starts from the lookups logged that day', async () => {
+        await store.lookups.create([lookupEvent('anna'), lookupEvent('anna')]);
+        const since = new Date(Date.now() - 60_000);
+        const k = { ...key('anna'), since };
+        expect(await places(5, () => store.quotas.take('lookups', k))).toEqual(range(2, 5));
       });
     });
 

@@ -13,6 +13,7 @@ import { createPgDatasets, createPgLookups } from './datasets';
 import { migratePg } from './migrations';
 import { openPgPool, type PgOptions } from './pool';
 import { createPgPortalSessions } from './portal-sessions';
+import { createPgQuotas } from './quotas';
 import { createPgRequests } from './requests';
 import { createPgRoleGrants } from './role-grants';
 
@@ -59,15 +60,18 @@ export async function openPgStore(options: PgStoreOptions): Promise<Store> {
   void _logged;
   void _treeRoot;
 
+  const requests = tracked(track, createPgRequests(ctx));
+  const lookups = tracked(track, createPgLookups(ctx));
   return {
     kind: 'postgres',
     accreditations: tracked(track, createPgAccreditations(ctx)),
     roleGrants: tracked(track, createPgRoleGrants(ctx)),
-    requests: tracked(track, createPgRequests(ctx)),
+    requests,
     datasets: tracked(track, createPgDatasets(ctx)),
-    lookups: tracked(track, createPgLookups(ctx)),
+    lookups,
     audit: tracked(track, { ...auditMethods, ...createPgAuditQueries(ctx) }),
     portalSessions: tracked(track, createPgPortalSessions(ctx)),
+    quotas: tracked(track, createPgQuotas(ctx, { lookups, requests })),
     async ping() {
       if (closed) return false;
       try {

@@ -86,6 +86,22 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION fsg_append_only();
     `,
   },
+  {
+    version: 6,
+    sql: `
+      -- Daily quotas shared by every instance: one row per (kind, person, agreement, local day) whose
+      -- count each use increments atomically. Not logged: the lookups and requests they count are.
+      CREATE TABLE quota_days (
+        kind         text NOT NULL CHECK (kind IN ('lookups', 'requests')),
+        partner_id   text NOT NULL,
+        user_id      text NOT NULL,
+        agreement_id text NOT NULL,
+        since        text NOT NULL,
+        used         bigint NOT NULL CHECK (used >= 0),
+        PRIMARY KEY (kind, partner_id, user_id, agreement_id, since)
+      );
+    `,
+  },
 ];
 
 /** Applies the versions not yet recorded in `schema` (created when missing); returns those applied. */

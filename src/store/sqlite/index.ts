@@ -20,6 +20,7 @@ import { createPortalSessions } from './portal-sessions';
 import { configureWriter } from './pragmas';
 import { createRequests } from './requests';
 import { createRoleGrants } from './role-grants';
+import { processQuotas } from '../../quotas/daily-quotas';
 import { leaveCheckpointsToThread, startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer';
 import { createWriteTurns } from './write-turns';
 
@@ -167,13 +168,17 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
         }
       : {}),
   });
+  const requests = createRequests(db, audit.appendInTx, now, unit);
+  const lookups = createLookups(db, audit.appendInTx, unit, lookupWriter);
   return {
     kind: 'sqlite',
     accreditations: createAccreditations(db, accreditationRows, audit.appendInTx, unit),
     roleGrants: createRoleGrants(db, accreditationRows, audit.appendInTx, unit),
-    requests: createRequests(db, audit.appendInTx, now, unit),
+    requests,
     datasets,
-    lookups: createLookups(db, audit.appendInTx, unit, lookupWriter),
+    lookups,
+    // This process owns the database: the day's count is kept in memory, loaded once per key.
+    quotas: processQuotas({ lookups, requests }, now),
     audit: lookupReader
       ? {
           ...audit.store,
