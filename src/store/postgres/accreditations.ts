@@ -4,7 +4,7 @@
  * decisions that read it (role-grants.ts).
  */
 import type pg from 'pg';
-import type { Accreditation } from '../../records/accreditation';
+import type { Accreditation, Person } from '../../records/accreditation';
 import type { AccreditationStore } from '../port';
 import { accreditationFromRow, accreditationToRow, type AccreditationRow } from '../rows/accreditation';
 import type { PgContext } from './context';
@@ -45,7 +45,8 @@ function columns(entries: readonly Accreditation[]): unknown[] {
   ];
 }
 
-const personKey = (partnerId: string, userId: string) => JSON.stringify([partnerId, userId]);
+/** One person as one string (a map key). */
+export const personKey = (person: Person): string => JSON.stringify([person.partnerId, person.userId]);
 
 /** The registry's rows, read and written in the caller's transaction. */
 export const accreditationRows = {
@@ -91,8 +92,8 @@ export function createPgAccreditations(ctx: PgContext): AccreditationStore {
           columns(entries),
         );
         // What was inserted, in the order given; a person given twice counts once (the first).
-        const inserted = new Set(rows.map((r) => personKey(r.partner_id, r.user_id)));
-        const added = entries.filter((e) => inserted.delete(personKey(e.partnerId, e.userId)));
+        const inserted = new Set(rows.map((r) => personKey({ partnerId: r.partner_id, userId: r.user_id })));
+        const added = entries.filter((e) => inserted.delete(personKey(e)));
         // Nothing added, nothing to log: re-seeding at every start-up leaves the log alone.
         if (added.length > 0) await append(events(added));
         return added.length;

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import type { Accreditation, Person, RoleGrant } from '../../records/accreditation';
 import type { RoleGrantStore } from '../port';
 import { proposalRow, roleGrantFromRow, type RoleGrantRow } from '../rows/role-grant';
-import { accreditationRows } from './accreditations';
+import { accreditationRows, personKey } from './accreditations';
 import type { PgContext } from './context';
 
 const PROPOSE = `INSERT INTO role_grants (id, partner_id, user_id, role, state, proposed_by_partner,
@@ -23,8 +23,6 @@ const DECIDE = `UPDATE role_grants SET state = $2, decided_by_partner = $3, deci
 
 /** How many rounds a check may ask for people it had not asked for before (see `checkedRegistry`). */
 const CHECK_ROUNDS = 8;
-
-const personKey = (person: Person) => JSON.stringify([person.partnerId, person.userId]);
 
 /**
  * Runs `check` against the registry as this transaction sees it. `check` looks people up
