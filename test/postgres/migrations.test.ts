@@ -30,11 +30,16 @@ describePg('PostgreSQL migrations', () => {
       [schema],
     );
     expect(tables.rows.map((r) => r.table_name)).toEqual([
+      'accreditations',
       'audit_checkpoints',
       'audit_hashes',
       'audit_log',
       'audit_partners',
       'audit_tree',
+      'portal_sessions',
+      'quota_days',
+      'requests',
+      'role_grants',
       'schema_migrations',
     ]);
     // Nothing leaked into the default schema.

@@ -87,6 +87,83 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 3,
+    sql: `
+      -- The registry, role grants, detail requests and portal sessions: SQLite's columns (its
+      -- migrations 1, 4, 8, 9, 10). JSON documents are text holding JSON.stringify's output, so they
+      -- come back exactly as given (jsonb would reorder keys and refuse an escaped NUL). Timestamps are
+      -- text in Date#toISOString form and compared as text: bytewise (COLLATE "C"), as in SQLite,
+      -- whatever the database's collation; ids that order lists are bytewise too.
+      CREATE TABLE accreditations (
+        partner_id    text COLLATE "C" NOT NULL,
+        user_id       text COLLATE "C" NOT NULL,
+        display_name  text NOT NULL,
+        roles         text NOT NULL,  -- JSON array
+        vetting_level integer NOT NULL,
+        trained_on    text NOT NULL,
+        expires_on    text NOT NULL,
+        suspended     boolean NOT NULL,
+        teams         text,           -- JSON array, NULL when none
+        PRIMARY KEY (partner_id, user_id)
+      );
+
+      -- Granting dpo or admin takes two admins; one open proposal per person and role.
+      CREATE TABLE role_grants (
+        id                  text COLLATE "C" PRIMARY KEY,
+        partner_id          text NOT NULL,
+        user_id             text NOT NULL,
+        role                text NOT NULL CHECK (role IN ('dpo', 'admin')),
+        state               text NOT NULL CHECK (state IN ('pending', 'approved', 'rejected')),
+        proposed_by_partner text NOT NULL,
+        proposed_by_user    text NOT NULL,
+        proposed_at         text COLLATE "C" NOT NULL,
+        decided_by_partner  text,
+        decided_by_user     text,
+        decided_at          text,
+        reason              text
+      );
+      CREATE UNIQUE INDEX role_grants_pending ON role_grants (partner_id, user_id, role) WHERE state = 'pending';
+      CREATE INDEX role_grants_state ON role_grants (state, proposed_at);
+
+      CREATE TABLE requests (
+        id                text COLLATE "C" PRIMARY KEY,
+        agreement_id      text NOT NULL,
+        provider_id       text NOT NULL,
+        dataset_id        text NOT NULL,
+        requester_user    text NOT NULL,
+        requester_partner text NOT NULL,
+        state             text NOT NULL CHECK (state IN ('awaiting_provider', 'answered', 'disclosed', 'expired',
+                                             'denied', 'declined', 'withdrawn', 'withheld')),
+        created_at        text COLLATE "C" NOT NULL,
+        updated_at        text NOT NULL,
+        expires_at        text COLLATE "C",
+        disclosed_at      text,
+        purged_at         text,
+        decline_reason    text,
+        input             text NOT NULL,  -- JSON
+        decision          text NOT NULL,  -- JSON
+        preview           text,           -- JSON, NULL until answered
+        preview_version   integer NOT NULL DEFAULT 0,
+        disclosure        text,           -- JSON, NULL before disclosure and after purge
+        record_digests    text NOT NULL   -- JSON array
+      );
+      CREATE INDEX requests_provider ON requests (provider_id, state, created_at);
+      CREATE INDEX requests_requester ON requests (requester_partner, created_at);
+      CREATE INDEX requests_user_quota ON requests (requester_user, requester_partner, agreement_id, created_at);
+      CREATE INDEX requests_expiry ON requests (expires_at) WHERE state = 'disclosed' AND purged_at IS NULL;
+
+      -- Found by the SHA-256 of the cookie's id; contents sealed. Times in ms since the epoch.
+      CREATE TABLE portal_sessions (
+        id_hash    bytea PRIMARY KEY,
+        sealed     bytea NOT NULL,
+        created_at bigint NOT NULL,
+        last_seen  bigint NOT NULL,
+        expires_at bigint NOT NULL
+      );
+      CREATE INDEX portal_sessions_expiry ON portal_sessions (expires_at);
+    `,
+  },
+  {
     version: 6,
     sql: `
       -- Daily quotas shared by every instance: one row per (kind, person, agreement, local day) whose

@@ -1,57 +1,20 @@
 /** The accreditation registry (safe people) in SQLite. */
 import type Database from 'better-sqlite3';
 import type { AuditEventInput } from '../../audit/types';
-import type { Role } from '../../policy/types';
 import type { Accreditation } from '../../records/accreditation';
 import type { AccreditationStore } from '../port';
+import {
+  accreditationFromRow as fromRow,
+  accreditationToRow as toRow,
+  type AccreditationRow,
+} from '../rows/accreditation';
 import type { AppendInTx } from './audit';
 import type { RunUnit } from './group-commit';
-
-interface AccreditationRow {
-  user_id: string;
-  partner_id: string;
-  display_name: string;
-  roles: string;
-  vetting_level: number;
-  trained_on: string;
-  expires_on: string;
-  suspended: number;
-  teams: string | null;
-}
 
 const INSERT = `INSERT INTO accreditations
     (user_id, partner_id, display_name, roles, vetting_level, trained_on, expires_on, suspended, teams)
   VALUES
     (@user_id, @partner_id, @display_name, @roles, @vetting_level, @trained_on, @expires_on, @suspended, @teams)`;
-
-function toRow(entry: Accreditation): AccreditationRow {
-  return {
-    user_id: entry.userId,
-    partner_id: entry.partnerId,
-    display_name: entry.displayName,
-    roles: JSON.stringify(entry.roles),
-    vetting_level: entry.vettingLevel,
-    trained_on: entry.trainedOn,
-    expires_on: entry.expiresOn,
-    suspended: entry.suspended ? 1 : 0,
-    teams: entry.teams === undefined ? null : JSON.stringify(entry.teams),
-  };
-}
-
-function fromRow(row: AccreditationRow): Accreditation {
-  const entry: Accreditation = {
-    userId: row.user_id,
-    partnerId: row.partner_id,
-    displayName: row.display_name,
-    roles: JSON.parse(row.roles) as Role[],
-    vettingLevel: row.vetting_level,
-    trainedOn: row.trained_on,
-    expiresOn: row.expires_on,
-    suspended: row.suspended === 1,
-  };
-  if (row.teams !== null) entry.teams = JSON.parse(row.teams) as string[];
-  return entry;
-}
 
 /** The registry's rows, read and written inside whatever transaction the caller is in. */
 export interface AccreditationRows {

@@ -1,42 +1,11 @@
 /** Proposed grants of privileged roles (separation of duties) in SQLite. */
 import type Database from 'better-sqlite3';
-import type { Accreditation, RoleGrant } from '../../records/accreditation';
+import type { Accreditation } from '../../records/accreditation';
 import type { RoleGrantStore } from '../port';
+import { proposalRow, roleGrantFromRow as fromRow, type RoleGrantRow } from '../rows/role-grant';
 import type { AccreditationRows } from './accreditations';
 import type { AppendInTx } from './audit';
 import type { RunUnit } from './group-commit';
-
-interface RoleGrantRow {
-  id: string;
-  partner_id: string;
-  user_id: string;
-  role: RoleGrant['role'];
-  state: RoleGrant['state'];
-  proposed_by_partner: string;
-  proposed_by_user: string;
-  proposed_at: string;
-  decided_by_partner: string | null;
-  decided_by_user: string | null;
-  decided_at: string | null;
-  reason: string | null;
-}
-
-function fromRow(row: RoleGrantRow): RoleGrant {
-  return {
-    id: row.id,
-    subject: { partnerId: row.partner_id, userId: row.user_id },
-    role: row.role,
-    state: row.state,
-    proposer: { partnerId: row.proposed_by_partner, userId: row.proposed_by_user },
-    proposedAt: row.proposed_at,
-    decidedBy:
-      row.decided_by_partner === null || row.decided_by_user === null
-        ? null
-        : { partnerId: row.decided_by_partner, userId: row.decided_by_user },
-    decidedAt: row.decided_at,
-    reason: row.reason,
-  };
-}
 
 export function createRoleGrants(
   db: Database.Database,
@@ -70,16 +39,7 @@ export function createRoleGrants(
   return {
     propose(grant, events) {
       return unit(() => {
-        const added =
-          insert.run({
-            id: grant.id,
-            partner_id: grant.subject.partnerId,
-            user_id: grant.subject.userId,
-            role: grant.role,
-            proposed_by_partner: grant.proposer.partnerId,
-            proposed_by_user: grant.proposer.userId,
-            proposed_at: grant.proposedAt,
-          }).changes === 1;
+        const added = insert.run(proposalRow(grant)).changes === 1;
         if (added) appendInTx(events);
         return added;
       });
