@@ -11,7 +11,10 @@ import type { PgContext } from './context';
 
 const KEY = 'kind = $1 AND partner_id = $2 AND user_id = $3 AND agreement_id = $4 AND since = $5';
 
-/** Days are kept two days past their start (a local day lasts at most 25 hours), then pruned. */
+/**
+ * Days that began two days before the day being taken are pruned (a local day lasts at most 25 hours);
+ * measured from that day, not the clock, so that no day still being taken is ever pruned.
+ */
 const KEEP_MS = 2 * 24 * 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
@@ -20,10 +23,12 @@ const settled: QuotaUse['settle'] = () => undefined;
 export function createPgQuotas(ctx: PgContext, counts: Record<QuotaKind, Counted>): QuotaStore {
   let prunedAt = 0;
 
-  const prune = async (now: number) => {
+  const prune = async (now: number, day: Date) => {
     if (now - prunedAt < PRUNE_EVERY_MS) return;
     prunedAt = now;
-    await ctx.query('DELETE FROM quota_days WHERE since < $1', [new Date(now - KEEP_MS).toISOString()]);
+    await ctx.query('DELETE FROM quota_days WHERE since < $1', [
+      new Date(day.getTime() - KEEP_MS).toISOString(),
+    ]);
   };
 
   return {
@@ -42,7 +47,7 @@ export function createPgQuotas(ctx: PgContext, counts: Record<QuotaKind, Counted
          RETURNING used - 1 AS before`,
         [...params, stored],
       );
-      await prune(ctx.now().getTime());
+      await prune(ctx.now().getTime(), key.since);
       return { before: first.rows[0].before, settle: settled };
     },
   };
