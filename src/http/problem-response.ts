@@ -49,16 +49,21 @@ function toProblem(error: unknown): ProblemError | undefined {
 
 const UNDECODABLE_PATH = 'The path holds a percent-escape that is not UTF-8.';
 
-/** SQLite's "the database is locked" (SQLITE_BUSY, SQLITE_LOCKED and their extended codes). */
+/**
+ * A store that cannot serve now but will: SQLite's "the database is locked" (SQLITE_BUSY,
+ * SQLITE_LOCKED and their extended codes), or a database that cannot be reached (StoreUnavailableError).
+ */
 export function isStoreBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)(_|$)/.test(code);
+  return (
+    typeof code === 'string' && (/^SQLITE_(BUSY|LOCKED)(_|$)/.test(code) || code === 'STORE_UNAVAILABLE')
+  );
 }
 
 /**
- * The 503 for a store that stayed locked past its busy_timeout: the statement that failed changed
- * nothing (its unit was rolled back), and the lock is another writer's, so trying again shortly is
- * right. Logged as a warning, by code only (SQLite's messages may quote SQL).
+ * The 503 for a store that stayed locked past its busy_timeout, or a database that cannot be reached:
+ * the statement that failed changed nothing (its unit was rolled back), so trying again shortly is
+ * right. Logged as a warning, by code only (drivers' messages may quote SQL).
  */
 export function storeBusyProblem(
   error: unknown,
@@ -66,11 +71,19 @@ export function storeBusyProblem(
   requestId: string | undefined,
 ): ProblemError {
   const { code } = error as { code: string };
+  if (code === 'STORE_UNAVAILABLE') {
+    logger.warn('store unavailable', { requestId, code });
+    return problems.unavailable(
+      'The database cannot be reached. Try again shortly.',
+      STORE_DOWN_RETRY_SECONDS,
+    );
+  }
   logger.warn('store busy', { requestId, code });
   return problems.unavailable('The database is busy. Try again in a moment.', STORE_BUSY_RETRY_SECONDS);
 }
 
 const STORE_BUSY_RETRY_SECONDS = 1;
+const STORE_DOWN_RETRY_SECONDS = 5;
 
 export const UNREADABLE_BODY =
   'The body could not be read: it is cut short or its Content-Encoding does not decode.';

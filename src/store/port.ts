@@ -282,3 +282,15 @@ export interface AuditLogReader {
    */
   openChunkRows?(deep: boolean): AuditChunkRows;
 }
+
+/**
+ * The store cannot be reached (a lost database connection): the operation changed nothing that was
+ * acknowledged, and trying again once the database is back is right. The API answers 503.
+ */
+export class StoreUnavailableError extends Error {
+  readonly code = 'STORE_UNAVAILABLE';
+  constructor(options?: { cause?: unknown }) {
+    super('the database cannot be reached', options);
+    this.name = 'StoreUnavailableError';
+  }
+}

@@ -10,6 +10,7 @@ import { createPgAudit } from './audit';
 import { createPgAuditQueries } from './audit-queries';
 import { inTransaction, type PgContext } from './context';
 import { createPgDatasets, createPgLookups } from './datasets';
+import { storeError } from './errors';
 import { migratePg } from './migrations';
 import { openPgPool, type PgOptions } from './pool';
 import { createPgPortalSessions } from './portal-sessions';
@@ -92,8 +93,8 @@ export async function openPgStore(options: PgStoreOptions): Promise<Store> {
 
 /**
  * The same methods, each call's promise counted as pending work, so that close waits for it (a call
- * after close is refused by the context it writes through). Methods that do not return a promise
- * (onAppend, records) are passed through.
+ * after close is refused by the context it writes through), and a lost connection told as
+ * StoreUnavailableError. Methods that do not return a promise (onAppend, records) are passed through.
  */
 function tracked<T extends object>(track: <R>(started: Promise<R>) => Promise<R>, methods: T): T {
   const wrapped: Record<string, unknown> = {};
@@ -102,7 +103,9 @@ function tracked<T extends object>(track: <R>(started: Promise<R>) => Promise<R>
       typeof value === 'function'
         ? (...args: unknown[]) => {
             const result: unknown = (value as (...a: unknown[]) => unknown).apply(methods, args);
-            return result instanceof Promise ? track(result) : result;
+            return result instanceof Promise
+              ? track(result.catch((error: unknown) => Promise.reject(storeError(error))))
+              : result;
           }
         : value;
   }

@@ -28,6 +28,7 @@ export function checkSchemaName(schema: string): string {
 }
 
 const INT8_OID = 20;
+const CONNECT_TIMEOUT_MS = 5000;
 
 /** int8 (bigint: seq, counts) as a number, refused beyond 2^53 rather than rounded. */
 const parseInt8 = (text: string): number => {
@@ -50,6 +51,8 @@ export function openPgPool(options: PgOptions): pg.Pool {
   const pool = new pg.Pool({
     ...connection,
     max: options.max ?? 10,
+    // A database that does not answer fails a request in seconds (a 503), instead of holding it.
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     types,
     // Set at connection start-up (no extra round trip); the schema need not exist yet.
     options: `-c search_path=${schema}`,
@@ -57,5 +60,8 @@ export function openPgPool(options: PgOptions): pg.Pool {
   // An idle connection that fails (a server restart) is dropped by the pool, and the next query
   // connects afresh; unheard, the event would end the process.
   pool.on('error', () => undefined);
+  // The same for a connection that fails while checked out (between a transaction's statements): its
+  // next statement fails, the transaction is rolled back by the server, and the connection is not pooled.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
