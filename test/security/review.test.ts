@@ -4,7 +4,6 @@
  * is named after its hole (R1…), and each such test failed on the code as merged; the SIGKILL test
  * found no hole and stands guard.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +16,8 @@ import type { Agreement } from '../../src/policy/types';
 import { memoryQuotas, takeDailyQuota, type QuotaKey } from '../../src/quotas/daily-quotas';
 import { startOfLocalDay } from '../../src/requests/local-day';
 import { openSqliteStore } from '../../src/store/sqlite';
-import { assertBuilt, CLI, ROOT } from '../helpers/cli';
+import { assertBuilt } from '../helpers/cli';
+import { serveGateway } from '../helpers/serve';
 import { boatRequest, createTestGateway, type TestGateway } from '../helpers/gateway';
 import { portalSession, portalTokenSession } from '../helpers/portal-session';
 
@@ -340,42 +340,16 @@ describe('hole R6: a first start stopped before it signed does not stop the gate
 });
 
 describe('hole R6: a kill during writes', () => {
-  /** The built gateway in a child process, serving on a free port; resolves with its URL. */
-  function serve(dataDir: string) {
-    const child = spawn(process.execPath, [CLI, 'serve'], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        FSG_DATA_DIR: dataDir,
-        FSG_HOST: '127.0.0.1',
-        FSG_PORT: '0',
-        FSG_LOG_LEVEL: 'info',
-        FSG_DEMO_DATASETS: 'true',
-        FSG_CHECKPOINT_EVERY_ENTRIES: '64',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const listening = new Promise<string>((resolve, reject) => {
-      let text = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        text += chunk.toString('utf8');
-        const match =
-          /"message":"gateway listening"[^\n]*/.exec(text) ?? /gateway listening[^\n]*/.exec(text);
-        const url = match && /"url":"([^"]+)"/.exec(match[0]);
-        if (url) resolve(url[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`fsg serve exited (${code}) before listening`)));
-    });
-    return { child, listening };
-  }
-
   it('a gateway killed (SIGKILL) while lookups are being written starts again on its log', async () => {
     assertBuilt();
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsg-killed-'));
     try {
-      const { child, listening } = serve(dataDir);
+      const { child, listening, exited } = serveGateway({
+        FSG_DATA_DIR: dataDir,
+        FSG_DEMO_DATASETS: 'true',
+        FSG_CHECKPOINT_EVERY_ENTRIES: '64',
+      });
       const url = await listening;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       let answered = 0;
       let killed = false;
       const body = JSON.stringify({
