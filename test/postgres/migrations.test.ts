@@ -35,6 +35,10 @@ describePg('PostgreSQL migrations', () => {
       'audit_log',
       'audit_partners',
       'audit_tree',
+      'dataset_records',
+      'dataset_staging',
+      'dataset_uploads',
+      'dataset_versions',
       'schema_migrations',
     ]);
     // Nothing leaked into the default schema.

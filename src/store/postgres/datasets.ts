@@ -15,29 +15,34 @@ export { createPgLookups } from './lookups';
 /** Rows a stream of records fetches at a time: what it holds in memory, whatever the dataset's size. */
 const STREAM_PAGE = 1000;
 
-/** Of a dataset's records (r, with its version row v), those readers see: live, and the newest of their key. */
-const VISIBLE = `r.added BETWEEN v.base AND v.live
-  AND NOT EXISTS (SELECT 1 FROM dataset_records n
-    WHERE n.provider_id = r.provider_id AND n.dataset_id = r.dataset_id
-      AND n.identifier_key = r.identifier_key AND n.added > r.added AND n.added <= v.live)`;
+// A dataset's visible record of a key is its newest in the generations its version row v makes
+// visible (base..live): the first of the key's records in the primary key, read backwards from live.
 
-// Every key in every scope, one statement: each (scope, key) a search of the primary key. In the
+// Every key in every scope, one statement: each (scope, key) one search of the primary key. In the
 // order of the keys asked, then of the scopes (bytewise, as SQLite orders them).
-const LOOKUP = `SELECT r.provider_id, r.dataset_id, r.body FROM unnest($1::bytea[]) WITH ORDINALITY AS k (key, pos)
+const LOOKUP = `SELECT r.provider_id, r.dataset_id, r.body
+  FROM unnest($1::bytea[]) WITH ORDINALITY AS k (key, pos)
   CROSS JOIN unnest($2::text[], $3::text[]) AS s (provider_id, dataset_id)
   JOIN dataset_versions v ON v.provider_id = s.provider_id AND v.dataset_id = s.dataset_id
-  JOIN dataset_records r
-    ON r.provider_id = v.provider_id AND r.dataset_id = v.dataset_id AND r.identifier_key = k.key
-  WHERE ${VISIBLE}
+  CROSS JOIN LATERAL (SELECT r.provider_id, r.dataset_id, r.body FROM dataset_records r
+    WHERE r.provider_id = v.provider_id AND r.dataset_id = v.dataset_id AND r.identifier_key = k.key
+      AND r.added BETWEEN v.base AND v.live
+    ORDER BY r.added DESC LIMIT 1) AS r
   ORDER BY k.pos, r.provider_id, r.dataset_id`;
+// By reference (dataset_records_ref), each found record then checked to be its key's visible one.
 const RESOLVE = `SELECT r.body FROM unnest($3::bytea[]) AS k (ref)
-  JOIN dataset_records r ON r.provider_id = $1 AND r.dataset_id = $2 AND r.record_ref = k.ref
-  JOIN dataset_versions v ON v.provider_id = r.provider_id AND v.dataset_id = r.dataset_id
-  WHERE ${VISIBLE}`;
-// In primary-key order, so the cursor walks the index and fetches its first rows at once.
-const ALL_RECORDS = `SELECT r.body FROM dataset_versions v
+  JOIN dataset_versions v ON v.provider_id = $1 AND v.dataset_id = $2
+  CROSS JOIN LATERAL (SELECT r.body FROM dataset_records r
+    WHERE r.provider_id = v.provider_id AND r.dataset_id = v.dataset_id AND r.record_ref = k.ref
+      AND r.added >= v.base AND r.added = (SELECT n.added FROM dataset_records n
+        WHERE n.provider_id = v.provider_id AND n.dataset_id = v.dataset_id
+          AND n.identifier_key = r.identifier_key AND n.added <= v.live
+        ORDER BY n.added DESC LIMIT 1)
+    OFFSET 0) AS r`;
+// In primary-key order: the cursor walks the index, and the last of each key's run is its visible record.
+const ALL_RECORDS = `SELECT r.identifier_key, r.body FROM dataset_versions v
   JOIN dataset_records r ON r.provider_id = v.provider_id AND r.dataset_id = v.dataset_id
-  WHERE v.provider_id = $1 AND v.dataset_id = $2 AND ${VISIBLE}
+  WHERE v.provider_id = $1 AND v.dataset_id = $2 AND r.added BETWEEN v.base AND v.live
   ORDER BY r.identifier_key, r.added`;
 const SIZE = 'SELECT records FROM dataset_versions WHERE provider_id = $1 AND dataset_id = $2';
 const LATEST_UPLOAD = `SELECT body FROM dataset_uploads WHERE provider_id = $1 AND dataset_id = $2
@@ -132,13 +137,20 @@ async function* streamRecords(
         datasetId,
       ]);
     });
+    let previous: { identifier_key: Buffer; body: string } | undefined;
     for (;;) {
       const { rows } = await ctx.run(() =>
-        client.query<{ body: string }>(`FETCH ${STREAM_PAGE} FROM dataset_records_stream`),
+        client.query<{ identifier_key: Buffer; body: string }>(
+          `FETCH ${STREAM_PAGE} FROM dataset_records_stream`,
+        ),
       );
-      for (const row of rows) yield fromBody(row);
+      for (const row of rows) {
+        if (previous && !previous.identifier_key.equals(row.identifier_key)) yield fromBody(previous);
+        previous = row;
+      }
       if (rows.length < STREAM_PAGE) break;
     }
+    if (previous) yield fromBody(previous);
   } finally {
     // Read only: ending it changes nothing; a connection that cannot end it is not pooled again.
     await client.query('ROLLBACK').catch((error: Error) => (broken = error));

@@ -114,14 +114,19 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (provider_id, dataset_id, identifier_key, added)
       );
       CREATE INDEX dataset_records_ref ON dataset_records (provider_id, dataset_id, record_ref);
-      CREATE INDEX dataset_records_added ON dataset_records (provider_id, dataset_id, added);
+      -- A generation's records (its number is unique across datasets): what an upload that is given
+      -- up, or hidden by a newer one, removes. Not led by the dataset, so no read of a dataset's
+      -- records by key finds it a rival to the primary key.
+      CREATE INDEX dataset_records_added ON dataset_records (added);
 
-      -- Every published upload (its DatasetUpload as JSON); the newest is the dataset's last upload.
+      -- Every published upload (its DatasetUpload as JSON) and its generation; the newest is the
+      -- dataset's last upload.
       CREATE TABLE dataset_uploads (
         seq         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         id          text NOT NULL,
         provider_id text COLLATE "C" NOT NULL,
         dataset_id  text COLLATE "C" NOT NULL,
+        added       bigint NOT NULL,
         uploaded_at text NOT NULL,
         body        text NOT NULL
       );
