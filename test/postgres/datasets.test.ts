@@ -6,11 +6,12 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import type pg from 'pg';
-import type { DatasetRecord, DatasetUpload, UploadMode } from '../../src/datasets/types';
+import type { DatasetRecord, UploadMode } from '../../src/datasets/types';
 import type { CanonicalRecord } from '../../src/records/canonical';
 import type { Store } from '../../src/store/port';
 import { openPgStore } from '../../src/store/postgres';
 import { STALE_AFTER_SECONDS } from '../../src/store/postgres/dataset-uploads';
+import { uploadMeta } from '../helpers/dataset-upload';
 import { describePg, dropSchema, freshSchema, PG_URL, requirePostgres, testPool } from './pg-test';
 
 const BOATS = { providerId: 'boatreg-nl', datasetId: 'vessels' };
@@ -25,20 +26,7 @@ const record = (k: string, version = 1, padding = ''): DatasetRecord => ({
   record: { k, version, padding } as unknown as CanonicalRecord,
 });
 
-const upload = (id: string, mode: UploadMode, records: number): DatasetUpload => ({
-  id,
-  ...BOATS,
-  adapterId: BOATS.providerId,
-  mode,
-  read: records,
-  mapped: records,
-  quarantined: 0,
-  records,
-  digest: '0'.repeat(64),
-  uploadedBy: 'bram',
-  uploadedAt: new Date().toISOString(),
-  quarantine: [],
-});
+const upload = (id: string, mode: UploadMode, records: number) => uploadMeta(id, BOATS, mode, records);
 
 /** The collector, for a heap measured without garbage (jest does not expose it). */
 function collector(): () => void {
