@@ -16,6 +16,7 @@ import type { CommitInfo } from '../../src/store/sqlite';
 
 const CHUNK = 500;
 import { writeUpload } from '../../src/store/uploads';
+import { uploadMeta } from '../helpers/dataset-upload';
 
 const COMPILED = path.resolve(__dirname, '../../dist/src/store/sqlite/index.js');
 if (!fs.existsSync(COMPILED)) throw new Error(`${COMPILED} is missing: run npm run build first`);
@@ -41,22 +42,8 @@ function record(k: number, version = 0): DatasetRecord {
 const range = (from: number, to: number, version = 0) =>
   Array.from({ length: to - from }, (_, i) => record(from + i, version));
 
-function upload(id: string, mode: DatasetUpload['mode'], records: number): DatasetUpload {
-  return {
-    id,
-    ...SCOPE,
-    adapterId: 'boatreg-nl',
-    mode,
-    read: records,
-    mapped: records,
-    quarantined: 0,
-    records,
-    digest: '0'.repeat(64),
-    uploadedBy: 'bram',
-    uploadedAt: new Date().toISOString(),
-    quarantine: [],
-  };
-}
+const upload = (id: string, mode: DatasetUpload['mode'], records: number) =>
+  uploadMeta(id, SCOPE, mode, records);
 
 /** Waits (up to 10 s) for something the background sweep brings about. */
 async function until(condition: () => boolean): Promise<void> {

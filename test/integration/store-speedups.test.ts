@@ -14,6 +14,7 @@ import type { CanonicalRecord } from '../../src/records/canonical';
 import type { Store } from '../../src/store/port';
 import { openSqliteStore } from '../../src/store/sqlite';
 import { writeUpload } from '../../src/store/uploads';
+import { uploadMeta } from '../helpers/dataset-upload';
 
 let dir: string;
 let file: string;
@@ -37,28 +38,12 @@ const SCOPES = [
   ['autodealers-nl', 'sales-ledger'],
 ] as const;
 
-function upload(
+const upload = (
   providerId: string,
   datasetId: string,
   records: number,
   mode: DatasetUpload['mode'] = 'replace',
-): DatasetUpload {
-  return {
-    id: crypto.randomUUID(),
-    providerId,
-    datasetId,
-    adapterId: providerId,
-    mode,
-    read: records,
-    mapped: records,
-    quarantined: 0,
-    records,
-    digest: '0'.repeat(64),
-    uploadedBy: 'test',
-    uploadedAt: new Date().toISOString(),
-    quarantine: [],
-  };
-}
+) => uploadMeta(crypto.randomUUID(), { providerId, datasetId }, mode, records, 'test');
 
 /** Dataset s's record of key k; `version` changes its reference and object type. */
 function record(s: number, k: number, version = 0): DatasetRecord {

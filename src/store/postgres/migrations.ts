@@ -164,6 +164,69 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 4,
+    sql: `
+      -- Shared datasets in generations, as in SQLite (its schema version 12): each upload writes its
+      -- records as a generation of its own (numbered from one sequence), beside the live ones; the
+      -- dataset's row in dataset_versions says which generations readers see (base..live, and of a
+      -- key's records there the newest), and publishing changes only that row, with the log entries.
+      CREATE SEQUENCE dataset_generations;
+      CREATE TABLE dataset_versions (
+        provider_id text COLLATE "C" NOT NULL,
+        dataset_id  text COLLATE "C" NOT NULL,
+        base        bigint NOT NULL,
+        live        bigint NOT NULL,
+        records     bigint NOT NULL,
+        PRIMARY KEY (provider_id, dataset_id)
+      );
+      -- identifier_key and record_ref as their UTF-8 bytes (text holds no NUL); the record itself is
+      -- its JSON (body). The primary key is the lookup's index: (dataset, key) → its generations.
+      CREATE TABLE dataset_records (
+        provider_id    text COLLATE "C" NOT NULL,
+        dataset_id     text COLLATE "C" NOT NULL,
+        identifier_key bytea NOT NULL,
+        added          bigint NOT NULL,
+        record_ref     bytea NOT NULL,
+        body           text NOT NULL,
+        PRIMARY KEY (provider_id, dataset_id, identifier_key, added)
+      );
+      CREATE INDEX dataset_records_ref ON dataset_records (provider_id, dataset_id, record_ref);
+      -- A generation's records (its number is unique across datasets): what an upload that is given
+      -- up, or hidden by a newer one, removes. Not led by the dataset, so no read of a dataset's
+      -- records by key finds it a rival to the primary key.
+      CREATE INDEX dataset_records_added ON dataset_records (added);
+
+      -- Every published upload (its DatasetUpload as JSON) and its generation; the newest is the
+      -- dataset's last upload.
+      CREATE TABLE dataset_uploads (
+        seq         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id          text NOT NULL,
+        provider_id text COLLATE "C" NOT NULL,
+        dataset_id  text COLLATE "C" NOT NULL,
+        added       bigint NOT NULL,
+        uploaded_at text NOT NULL,
+        body        text NOT NULL
+      );
+      CREATE INDEX dataset_uploads_latest ON dataset_uploads (provider_id, dataset_id, uploaded_at, seq);
+
+      -- The upload being written to a dataset, one at most (the busy mark every instance sees), with
+      -- its generation; touched_at is renewed by each write, and a mark left untouched too long (its
+      -- instance stopped) may be taken over.
+      CREATE TABLE dataset_staging (
+        provider_id text COLLATE "C" NOT NULL,
+        dataset_id  text COLLATE "C" NOT NULL,
+        upload_id   text NOT NULL,
+        added       bigint NOT NULL,
+        touched_at  timestamptz NOT NULL,
+        PRIMARY KEY (provider_id, dataset_id)
+      );
+
+      -- Lookup quotas count the lookup entries of a person under an agreement from a time.
+      CREATE INDEX audit_log_lookups ON audit_log (actor_user, actor_partner, agreement_id, ts)
+        WHERE type = 'lookup';
+    `,
+  },
+  {
     version: 6,
     sql: `
       -- Daily quotas shared by every instance: one row per (kind, person, agreement, local day) whose

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { DatasetRecord, DatasetUpload, Hit } from '../../datasets/types';
+import { DatasetBusyError } from '../dataset-busy';
 import type { DatasetStore, LookupStore } from '../port';
 import type { AppendInTx } from './audit';
 import { createUploadWriter, publishGeneration, type DatasetScope, type Generation } from './dataset-staging';
@@ -38,14 +39,6 @@ const fromRow = (r: RecordRow): DatasetRecord => ({
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const byScope = (a: Hit, b: Hit) =>
   compareText(a.providerId, b.providerId) || compareText(a.datasetId, b.datasetId);
-
-/** An upload to this dataset is being written: one at a time per dataset. */
-export class DatasetBusyError extends Error {
-  readonly code = 'DATASET_BUSY';
-  constructor() {
-    super('an upload to this dataset is in progress');
-  }
-}
 
 /** Starts the writer of one upload (dataset-staging.ts): on a thread of its own, or on this connection. */
 export type UploadWriterFactory = (scope: DatasetScope, uploadId: string) => UploadThread;
