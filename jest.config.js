@@ -1,8 +1,62 @@
-/** @type {import('jest').Config} */
-module.exports = {
+/**
+ * Two projects: every test on the default store (SQLite, and the PostgreSQL suites of test/postgres and
+ * test/contract), and the HTTP integration tests below once more on PostgreSQL (FSG_TEST_STORE), each
+ * gateway in a fresh schema. The second runs where PostgreSQL answers or is required (FSG_REQUIRE_PG=1:
+ * .ci/run, where its absence fails); elsewhere it is left out, and this says so.
+ */
+const { spawnSync } = require('node:child_process');
+
+const base = {
   preset: 'ts-jest',
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+};
+
+/** Integration tests that reach the store only through the gateway and its port. */
+const ON_POSTGRES = [
+  'integration/aggregates',
+  'integration/audit-api',
+  'integration/datasets-lookups',
+  'integration/four-eyes-tables',
+  'integration/isolation',
+  'integration/lookup-fast-lane',
+  'integration/lookup-results',
+  'integration/portal-receipt',
+  'integration/portal-tables',
+  'integration/release-rules',
+  'security/approve-race',
+  'security/disclosure-reads',
+  'security/partner-views',
+  'security/quota-race',
+  'security/separation-of-duties',
+];
+
+function postgresAnswers() {
+  const url = new URL(process.env.FSG_TEST_PG || 'postgres://postgres@127.0.0.1:5432/test');
+  const probe = `require('net').connect(${Number(url.port || 5432)}, ${JSON.stringify(url.hostname || '127.0.0.1')})
+    .on('connect', () => process.exit(0)).on('error', () => process.exit(1))`;
+  return spawnSync(process.execPath, ['-e', probe], { timeout: 3000 }).status === 0;
+}
+
+const onPostgres = process.env.FSG_REQUIRE_PG === '1' || postgresAnswers();
+if (!onPostgres) {
+  console.warn('The integration tests on PostgreSQL did NOT run: no server answers (set FSG_TEST_PG).');
+}
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    { ...base, displayName: 'sqlite', testMatch: ['**/*.test.ts'] },
+    ...(onPostgres
+      ? [
+          {
+            ...base,
+            displayName: 'on-postgres',
+            testMatch: ON_POSTGRES.map((name) => `**/test/${name}.test.ts`),
+            setupFiles: ['<rootDir>/test/postgres/on-postgres.ts'],
+          },
+        ]
+      : []),
+  ],
 };

@@ -7,6 +7,7 @@ import { issueDemoToken } from '../../src/auth/demo-tokens';
 import { readDemoUsers } from '../../src/accreditations/demo-seed';
 import { loadConfig } from '../../src/config/load';
 import { assemble, storeFile, type Assembled } from '../../src/gateway';
+import { dropSchema, freshSchema, PG_URL } from '../postgres/pg-db';
 
 export interface TestGateway extends Assembled {
   http: ReturnType<typeof supertest>;
@@ -19,12 +20,28 @@ export interface TestGateway extends Assembled {
   close(): Promise<void>;
 }
 
+/**
+ * The store the test gateways run on: SQLite, or PostgreSQL (a fresh schema each, dropped at close) in
+ * the jest project that runs the integration tests again on PostgreSQL (FSG_TEST_STORE=postgres,
+ * jest.config.js).
+ */
+function storeEnv(): { env: NodeJS.ProcessEnv; drop: () => Promise<void> } {
+  if (process.env.FSG_TEST_STORE !== 'postgres') return { env: {}, drop: async () => undefined };
+  const schema = freshSchema();
+  return {
+    env: { FSG_STORE_KIND: 'postgres', FSG_DATABASE_URL: PG_URL, FSG_DATABASE_SCHEMA: schema },
+    drop: () => dropSchema(schema),
+  };
+}
+
 export async function createTestGateway(env: NodeJS.ProcessEnv = {}): Promise<TestGateway> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsg-test-'));
+  const store = storeEnv();
   const config = loadConfig({
     FSG_DATA_DIR: dataDir,
     FSG_LOG_LEVEL: 'silent',
     FSG_DEMO_DATASETS: 'false',
+    ...store.env,
     ...env,
   });
   let offsetMs = 0;
@@ -52,6 +69,7 @@ export async function createTestGateway(env: NodeJS.ProcessEnv = {}): Promise<Te
     },
     close: async () => {
       await gateway.store.close();
+      await store.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

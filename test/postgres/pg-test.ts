@@ -5,42 +5,9 @@
  * run, and say so on the console: a suite that silently skips proves nothing.
  */
 import { spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
-import { openPgPool, type PgOptions } from '../../src/store/postgres/pool';
+import { PG_URL } from './pg-db';
 
-export const PG_URL = process.env.FSG_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-export const freshSchema = (): string => `fsg_test_${crypto.randomBytes(6).toString('hex')}`;
-
-export function testPool(schema: string, over: Partial<PgOptions> = {}) {
-  return openPgPool({ connectionString: PG_URL, schema, ...over });
-}
-
-/** Throws with a clear message when the server does not answer. */
-export async function requirePostgres(): Promise<void> {
-  const pool = testPool('public', { max: 1 });
-  try {
-    await pool.query('SELECT 1');
-  } catch (err) {
-    throw new Error(
-      `PostgreSQL is not reachable at ${PG_URL.replace(/:[^:@/]*@/, ':***@')} (set FSG_TEST_PG): ` +
-        (err as Error).message,
-      { cause: err },
-    );
-  } finally {
-    await pool.end();
-  }
-}
-
-/** Drops a test schema and everything in it. */
-export async function dropSchema(schema: string): Promise<void> {
-  const pool = testPool('public', { max: 1 });
-  try {
-    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await pool.end();
-  }
-}
+export { PG_URL, dropSchema, freshSchema, requirePostgres, testPool } from './pg-db';
 
 /** Whether a server answers at PG_URL's host and port (a TCP connect, decided before any test runs). */
 function reachable(): boolean {
