@@ -34,6 +34,9 @@ describePg('PostgreSQL migrations', () => {
       'audit_hashes',
       'audit_log',
       'audit_partners',
+      'audit_stats',
+      'audit_stats_backlog',
+      'audit_stats_zones',
       'audit_tree',
       'schema_migrations',
     ]);
