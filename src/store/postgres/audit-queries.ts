@@ -12,18 +12,19 @@ import type { PgContext } from './context';
 export type PgAuditQueries = Pick<AuditStore, 'query' | 'queryStored' | 'statsCounts' | 'useStatsZones'>;
 
 export function createPgAuditQueries(ctx: PgContext): PgAuditQueries {
-  const select = (query: AuditQuery, page: AuditPage) => {
-    const { text, values } = buildPgQuery(query, page);
-    return ctx.query<StoredAuditEntry>(text, values);
+  const select = async (query: AuditQuery, page: AuditPage): Promise<StoredAuditEntry[]> => {
+    const built = buildPgQuery(query, page);
+    return built ? (await ctx.query<StoredAuditEntry>(built.text, built.values)).rows : [];
   };
   return {
     async query(query, page) {
-      return (await select(query, page)).rows.map((r) => entryFromBody(r.body, r.hash));
+      return (await select(query, page)).map((r) => entryFromBody(r.body, r.hash));
     },
     async queryStored(query, page) {
-      return (await select(query, page)).rows;
+      return select(query, page);
     },
     async statsCounts(query) {
+      if ([query.scope, query.agreement].some(holdsNul)) return [];
       return readCounts(ctx.query, query);
     },
     async useStatsZones(zones) {
@@ -34,10 +35,30 @@ export function createPgAuditQueries(ctx: PgContext): PgAuditQueries {
 }
 
 /**
+ * No column of the log holds a NUL (PostgreSQL's text has none, and the log refuses one), so a filter
+ * value with one matches nothing; sent as a parameter, PostgreSQL would refuse the query instead.
+ */
+const holdsNul = (text: string | undefined): boolean => text !== undefined && text.includes('\u0000');
+
+/**
  * The SQL of a query: fixed fragments, every value a numbered parameter. The partner and keyed-hash
  * filters go through their index tables (keyed by value, seq); the others are audit_log's columns.
+ * Undefined: the query selects nothing (a value no column can hold).
  */
-export function buildPgQuery(query: AuditQuery, page: AuditPage): { text: string; values: unknown[] } {
+export function buildPgQuery(
+  query: AuditQuery,
+  page: AuditPage,
+): { text: string; values: unknown[] } | undefined {
+  const { scopePartner, partner, actor, agreement, request, outcome, keyedHash } = query;
+  const types = query.types?.filter((t) => !holdsNul(t));
+  if (
+    [scopePartner, partner, actor?.partnerId, actor?.userId, agreement, request, outcome, keyedHash].some(
+      holdsNul,
+    ) ||
+    types?.length === 0
+  )
+    return undefined;
+  // (from and to are ISO 8601 times: the edges refuse any other text.)
   const values: unknown[] = [];
   const named = new Map<string, string>();
   /** The placeholder of a value (one per name, however often the SQL uses it). */
@@ -60,7 +81,10 @@ export function buildPgQuery(query: AuditQuery, page: AuditPage): { text: string
     where.push(naming(param('partner', query.partner)));
     if (query.viewCutTypes !== undefined && scope !== undefined) {
       where.push(
-        `(a.type <> ALL(${param('viewCutTypes', query.viewCutTypes)}::text[])` +
+        `(a.type <> ALL(${param(
+          'viewCutTypes',
+          query.viewCutTypes.filter((t) => !holdsNul(t)),
+        )}::text[])` +
           ` OR a.actor_partner IN (${param('partner', query.partner)}, ${param('scope', scope)}))`,
       );
     }
@@ -84,8 +108,7 @@ export function buildPgQuery(query: AuditQuery, page: AuditPage): { text: string
   if (query.agreement !== undefined) where.push(`a.agreement_id = ${param('agreement', query.agreement)}`);
   if (query.request !== undefined) where.push(`a.request_id = ${param('request', query.request)}`);
   if (query.outcome !== undefined) where.push(`a.outcome = ${param('outcome', query.outcome)}`);
-  if (query.types !== undefined)
-    where.push(`a.type = ANY(${param('types', [...new Set(query.types)])}::text[])`);
+  if (types !== undefined) where.push(`a.type = ANY(${param('types', [...new Set(types)])}::text[])`);
   const asc = page.order === 'asc';
   if (page.after !== undefined) where.push(`a.seq ${asc ? '>' : '<'} ${param('after', page.after)}`);
 
