@@ -89,6 +89,10 @@ export const PG_MIGRATIONS: readonly Migration[] = [
   {
     version: 5,
     sql: `
+      -- The log's lock first, as an append takes it (before the log's tables), so the two never wait
+      -- for each other's locks in turn.
+      SELECT pg_advisory_xact_lock(hashtext('fsg.audit_log:' || current_schema()));
+
       -- The log's times compare as text byte for byte (ISO 8601 in UTC, as SQLite compares them),
       -- whatever the database's collation: the DPO's period filters.
       ALTER TABLE audit_log ALTER COLUMN ts TYPE text COLLATE "C";
@@ -109,8 +113,7 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         zone      text NOT NULL
       );
       -- Entries 1..upto were appended before the counts were kept: the first useStatsZones counts them
-      -- (0: none left). Read under the log's lock, so no append is in flight.
-      SELECT pg_advisory_xact_lock(hashtext('fsg.audit_log:' || current_schema()));
+      -- (0: none left). Read under the log's lock (taken above), so no append is in flight.
       CREATE TABLE audit_stats_backlog (upto bigint NOT NULL CHECK (upto >= 0));
       INSERT INTO audit_stats_backlog (upto) SELECT coalesce(max(seq), 0) FROM audit_log;
 
