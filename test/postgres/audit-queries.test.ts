@@ -145,6 +145,14 @@ describePg('the PostgreSQL DPO queries and statistics', () => {
     const want = countOf(entries, zones);
     expect(want.size).toBeGreaterThan(20);
     for (const store of stores) expect(await storedCounts(store, SCOPES)).toEqual(want);
+
+    // One instance moves a zone: the others, which counted in the old one, count in the new one.
+    const moved = new Map([...zones, ['a-ams', 'America/St_Johns']]);
+    await stores[1].audit.useStatsZones(moved);
+    const more = fc.sample(fc.array(counted, { minLength: 1, maxLength: 3 }), { numRuns: 30, seed: 15 });
+    await Promise.all(more.map((batch, i) => stores[i % 3].audit.append(batch)));
+    const all = await stores[0].audit.read(1, 10_000);
+    for (const store of stores) expect(await storedCounts(store, SCOPES)).toEqual(countOf(all, moved));
   });
 
   test('an agreement whose zone changes is counted again; the others are left as they are', async () => {

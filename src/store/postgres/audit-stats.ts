@@ -8,6 +8,7 @@
  */
 import type pg from 'pg';
 import {
+  NO_AGREEMENT,
   STATS_TYPES,
   StatsTally,
   addStoredBody,
@@ -16,6 +17,7 @@ import {
   type StatsCount,
   type StatsCountQuery,
   type StatsZones,
+  zoneOf,
 } from '../../audit/stats';
 import { localDays } from '../../requests/local-day';
 
@@ -29,15 +31,17 @@ const UPSERT = `INSERT INTO audit_stats (scope, day, agreement, measure, n)
 /** Adds a tally's counts to the stored ones: one statement (a tally's keys are distinct). */
 async function writeTally(client: pg.PoolClient, tally: StatsTally): Promise<void> {
   const rows = [...tally.rows()];
-  if (rows.length === 0) return;
-  await client.query(UPSERT, [
-    rows.map((r) => r.scope),
-    rows.map((r) => r.day),
-    rows.map((r) => r.agreement),
-    rows.map((r) => r.measure),
-    rows.map((r) => r.n),
-  ]);
+  if (rows.length > 0) await client.query(UPSERT, countColumns(rows));
 }
+
+/** Count rows as the upserts' column arrays ($1..$5). */
+const countColumns = (rows: readonly (StatsCount & { scope: string })[]) => [
+  rows.map((r) => r.scope),
+  rows.map((r) => r.day),
+  rows.map((r) => r.agreement),
+  rows.map((r) => r.measure),
+  rows.map((r) => r.n),
+];
 
 /** The stored zones of these agreements (all of them when absent). */
 async function readZones(
@@ -57,22 +61,55 @@ async function readZones(
 }
 
 /**
- * Counts entries just appended, inside their transaction with the log's lock held: a read of their
- * agreements' zones and one upsert, only when one of them counts. `dayOf` is kept by the caller across
- * appends (the current day's bounds are found once).
+ * The upsert of an append's counts, made only if each agreement's zone it was counted in ($6, $7:
+ * agreements and their zones as counted, UTC for one not stored) is the stored one; returns the
+ * agreements whose stored zone differs, with that zone (none: the counts were added).
+ */
+const UPSERT_IF_ZONES = `WITH
+  used AS (SELECT * FROM unnest($6::text[], $7::text[]) AS u (agreement, zone)),
+  stale AS (
+    SELECT u.agreement, coalesce(nullif(z.zone, ''), 'UTC') AS zone FROM used u
+      LEFT JOIN audit_stats_zones z ON z.agreement = u.agreement
+     WHERE coalesce(nullif(z.zone, ''), 'UTC') <> u.zone),
+  counts AS (
+    INSERT INTO audit_stats (scope, day, agreement, measure, n)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+     WHERE NOT EXISTS (SELECT 1 FROM stale)
+    ON CONFLICT (scope, day, agreement, measure) DO UPDATE SET n = audit_stats.n + excluded.n)
+  SELECT agreement, zone FROM stale`;
+
+/**
+ * Counts entries just appended, inside their transaction with the log's lock held, when one of them
+ * counts: one statement, counting in the zones this instance last saw, and written only if they are
+ * still the stored ones (another instance may have changed one); if not, counted again in the stored
+ * zones. The zones seen and `dayOf` (the current day's bounds, found once) are kept across appends.
  */
 export function statsCounter(): (client: pg.PoolClient, entries: readonly CountedEntry[]) => Promise<void> {
   const dayOf = localDays();
+  const seen = new Map<string, string>();
+  const tallyOf = (entries: readonly CountedEntry[]) => {
+    const tally = new StatsTally(seen, dayOf);
+    for (const entry of entries) tally.add(entry);
+    return tally;
+  };
   return async (client, entries) => {
     const counted = entries.filter((e) => STATS_TYPES.includes(e.type));
     if (counted.length === 0) return;
-    const agreements = [...new Set(counted.flatMap((e) => (e.agreementId === null ? [] : [e.agreementId])))];
-    const tally = new StatsTally(
-      agreements.length > 0 ? await readZones(client, agreements) : new Map(),
-      dayOf,
+    // The agreements whose zone decides a day ('' counts in UTC whatever is stored).
+    const agreements = [...new Set(counted.map((e) => e.agreementId ?? NO_AGREEMENT))].filter(
+      (a) => a !== NO_AGREEMENT,
     );
-    for (const entry of counted) tally.add(entry);
-    await writeTally(client, tally);
+    const rows = [...tallyOf(counted).rows()];
+    const { rows: stale } = await client.query<{ agreement: string; zone: string }>(UPSERT_IF_ZONES, [
+      ...countColumns(rows),
+      agreements,
+      agreements.map((a) => zoneOf(seen, a)),
+    ]);
+    if (stale.length === 0) return;
+    // Stale: learn the stored zones of these agreements (absent ones: not stored, UTC) and count again.
+    for (const a of agreements) seen.delete(a);
+    for (const [a, zone] of await readZones(client, agreements)) seen.set(a, zone);
+    await writeTally(client, tallyOf(counted));
   };
 }
 
