@@ -1,9 +1,9 @@
 /**
  * The counts behind the DPO's statistics in PostgreSQL (what an entry counts for: src/audit/stats.ts),
  * kept in `audit_stats` (migration 5) as entries are appended, in the transaction that appends them and
- * under the log's lock: every instance reads the zones and adds its counts there, so the counts stay
- * exact however many instances append. Days are counted in each agreement's zone as
- * `audit_stats_zones` records it; when the bundle changes an agreement's zone, `useZonesInTx` records
+ * under the log's lock: every instance adds its counts there (count = count + n), so they stay exact
+ * however many instances append. Days are counted in each agreement's zone as `audit_stats_zones`
+ * records it (an append checks the zones it counted in against it: statsCounter); when the bundle changes an agreement's zone, `useZonesInTx` records
  * the new one and counts that agreement's entries again, also under the log's lock.
  */
 import type pg from 'pg';
