@@ -132,6 +132,29 @@ export class StatsTally {
   }
 }
 
+/**
+ * Counts a stored body (a recount, the log from before the counts were kept). One that is not an
+ * entry's (a damaged log: the verifier names it) counts for nothing here rather than stopping the count.
+ */
+export function addStoredBody(tally: StatsTally, body: string): void {
+  let entry: unknown;
+  try {
+    entry = JSON.parse(body);
+  } catch {
+    return;
+  }
+  const e = entry as Partial<CountedEntry> | null;
+  if (typeof e?.ts !== 'string' || typeof e.type !== 'string' || !Array.isArray(e.partners)) return;
+  tally.add({ ...e, agreementId: e.agreementId ?? null, outcome: e.outcome ?? null } as CountedEntry);
+}
+
+/** The agreements whose zone counting under `wanted` instead of `have` changes (unnamed: UTC), sorted. */
+export function changedZones(have: StatsZones, wanted: StatsZones): string[] {
+  return [...new Set([...have.keys(), ...wanted.keys()])]
+    .filter((a) => (have.get(a) ?? 'UTC') !== (wanted.get(a) ?? 'UTC'))
+    .sort();
+}
+
 type CountId = Omit<StatsCount, 'n'> & { scope: string };
 
 /**

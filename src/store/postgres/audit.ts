@@ -3,8 +3,8 @@
  * transaction-scoped advisory lock per log, so they form one chain; each append reads the tip (head
  * row and the tree's frontier) after taking the lock, plans with the log's rules (append-plan.ts) and
  * writes every row in the same transaction. Reads, raw rows for the verifier, and Merkle proofs from
- * the stored nodes; signed checkpoints, made under the same lock. The other AuditStore methods
- * (queries, statistics) are not here yet.
+ * the stored nodes; signed checkpoints, made under the same lock. Each append adds its entries to the
+ * statistics' counts in the same transaction (audit-stats.ts); the queries: audit-queries.ts.
  */
 import type pg from 'pg';
 import { frontier, planAppend, tipOf, type LogHead, type TreeNodeRow } from '../../audit/append-plan';
@@ -14,6 +14,7 @@ import type { AuditEntry, AuditEventInput, Checkpoint, StoredAuditEntry, TreeHea
 import { canonicalJson } from '../../audit/chain';
 import type { RawAuditRow } from '../../audit/verify';
 import type { AuditStore } from '../port';
+import { statsCounter } from './audit-stats';
 import { inTransaction } from './context';
 
 export type PgAudit = Pick<
@@ -70,6 +71,7 @@ export const RAW_ROWS = `SELECT a.seq, a.ts, a.type, a.actor_user, a.actor_partn
 
 export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date()): PgAudit {
   const listeners = new Set<(headSeq: number) => void>();
+  const countStats = statsCounter();
 
   /** The stored nodes at these places, by "level/index". */
   const readNodes = async (
@@ -171,7 +173,9 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
       nodes.map((n) => n.index),
       nodes.map((n) => n.hash),
     ]);
-    return entries.map((e) => e.entry);
+    const written = entries.map((e) => e.entry);
+    await countStats(client, written);
+    return written;
   };
 
   const announce = (seq: number) => {

@@ -227,6 +227,59 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 5,
+    sql: `
+      -- The log's lock first, as an append takes it (before the log's tables), so the two never wait
+      -- for each other's locks in turn.
+      SELECT pg_advisory_xact_lock(hashtext('fsg.audit_log:' || current_schema()));
+
+      -- The log's times compare as text byte for byte (ISO 8601 in UTC, as SQLite compares them),
+      -- whatever the database's collation: the DPO's period filters.
+      ALTER TABLE audit_log ALTER COLUMN ts TYPE text COLLATE "C";
+
+      -- The counts behind the DPO's statistics (src/audit/stats.ts), kept as entries are appended, in
+      -- their transaction (audit-stats.ts); byte order, as SQLite's, for their ranges and order.
+      CREATE TABLE audit_stats (
+        scope     text COLLATE "C" NOT NULL,
+        day       text COLLATE "C" NOT NULL,
+        agreement text COLLATE "C" NOT NULL,
+        measure   text COLLATE "C" NOT NULL,
+        n         bigint NOT NULL CHECK (n > 0),
+        PRIMARY KEY (scope, day, agreement, measure)
+      );
+      -- The zone each agreement's days are counted in (an agreement not named: UTC).
+      CREATE TABLE audit_stats_zones (
+        agreement text PRIMARY KEY,
+        zone      text NOT NULL
+      );
+      -- Entries 1..upto were appended before the counts were kept: the first useStatsZones counts them
+      -- (0: none left). Read under the log's lock (taken above), so no append is in flight.
+      CREATE TABLE audit_stats_backlog (upto bigint NOT NULL CHECK (upto >= 0));
+      INSERT INTO audit_stats_backlog (upto) SELECT coalesce(max(seq), 0) FROM audit_log;
+
+      -- Counts only grow; only a recount (a zone changed) removes an agreement's counts, saying so for
+      -- its own transaction (fsg.stats_recount). A zone is changed, never removed.
+      CREATE FUNCTION fsg_stats_only_grow() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF TG_OP = 'DELETE' THEN
+            IF current_setting('fsg.stats_recount', true) = 'on' THEN RETURN OLD; END IF;
+            RAISE EXCEPTION 'audit_stats: counts are removed only by a recount';
+          END IF;
+          IF NEW.n < OLD.n OR (NEW.scope, NEW.day, NEW.agreement, NEW.measure)
+               IS DISTINCT FROM (OLD.scope, OLD.day, OLD.agreement, OLD.measure) THEN
+            RAISE EXCEPTION 'audit_stats: counts only grow';
+          END IF;
+          RETURN NEW;
+        END $$;
+      CREATE TRIGGER audit_stats_only_grow BEFORE UPDATE OR DELETE ON audit_stats
+        FOR EACH ROW EXECUTE FUNCTION fsg_stats_only_grow();
+      CREATE TRIGGER audit_stats_no_truncate BEFORE TRUNCATE ON audit_stats
+        FOR EACH STATEMENT EXECUTE FUNCTION fsg_append_only();
+      CREATE TRIGGER audit_stats_zones_no_delete BEFORE DELETE OR TRUNCATE ON audit_stats_zones
+        FOR EACH STATEMENT EXECUTE FUNCTION fsg_append_only();
+    `,
+  },
+  {
     version: 6,
     sql: `
       -- Daily quotas shared by every instance: one row per (kind, person, agreement, local day) whose

@@ -19,6 +19,8 @@
 import type Database from 'better-sqlite3';
 import {
   STATS_TYPES,
+  addStoredBody,
+  changedZones,
   StatsTally,
   countKey,
   type CountedEntry,
@@ -38,22 +40,6 @@ const PAGE = 5000;
 
 const UPSERT = `INSERT INTO audit_stats (scope, day, agreement, measure, n) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (scope, day, agreement, measure) DO UPDATE SET n = n + excluded.n`;
-
-/**
- * Counts a stored body. One that is not an entry's (a damaged log: the verifier names it) counts for
- * nothing here rather than stopping the count.
- */
-function countBody(tally: StatsTally, body: string): void {
-  let entry: unknown;
-  try {
-    entry = JSON.parse(body);
-  } catch {
-    return;
-  }
-  const e = entry as Partial<CountedEntry> | null;
-  if (typeof e?.ts !== 'string' || typeof e.type !== 'string' || !Array.isArray(e.partners)) return;
-  tally.add({ ...e, agreementId: e.agreementId ?? null, outcome: e.outcome ?? null } as CountedEntry);
-}
 
 /** The counts of a tally added to the stored ones. */
 function writer(db: Database.Database): (tally: StatsTally) => void {
@@ -134,7 +120,7 @@ export function createAuditStats(db: Database.Database): SqliteAuditStats {
     for (;;) {
       const rows = agreementPage.all(agreement, after, PAGE);
       const tally = new StatsTally(zones(), dayOf);
-      for (const row of rows) countBody(tally, row.body);
+      for (const row of rows) addStoredBody(tally, row.body);
       write(tally);
       if (rows.length < PAGE) return;
       after = rows[rows.length - 1].seq;
@@ -164,16 +150,14 @@ export function createAuditStats(db: Database.Database): SqliteAuditStats {
     useZones(wanted) {
       flush(); // pending entries count under the zones they were appended under, before the recount
       const have = zones();
-      const changed = [...new Set([...have.keys(), ...wanted.keys()])].filter(
-        (a) => (have.get(a) ?? 'UTC') !== (wanted.get(a) ?? 'UTC'),
-      );
+      const changed = changedZones(have, wanted);
       for (const agreement of changed) {
         const zone = wanted.get(agreement) ?? 'UTC';
         setZone.run(agreement, zone);
         have.set(agreement, zone);
         recount(agreement);
       }
-      return changed.sort();
+      return changed;
     },
   };
 }
@@ -198,7 +182,7 @@ export function countStoredLog(db: Database.Database, zones: StatsZones): number
     for (const row of rows) {
       if (row.ts < lastTs) orderedFrom = row.seq;
       lastTs = row.ts;
-      if (STATS_TYPES.includes(row.type)) countBody(tally, row.body);
+      if (STATS_TYPES.includes(row.type)) addStoredBody(tally, row.body);
     }
     write(tally);
     if (rows.length < PAGE) return orderedFrom;

@@ -16,7 +16,7 @@ import {
 } from '../../audit/append-plan';
 import { entryFromBody } from '../../audit/chain';
 import { consistencyProof, inclusionProof, toHex, type NodeSource } from '../../audit/merkle';
-import type { StatsZones } from '../../audit/stats';
+import { changedZones } from '../../audit/stats';
 import type { AuditEntry, AuditEventInput, AuditPage, AuditQuery, StoredAuditEntry } from '../../audit/types';
 import type { RawAuditRow } from '../../audit/verify';
 import type { AuditStore } from '../port';
@@ -275,20 +275,12 @@ export function createAudit(
     },
     async useStatsZones(zones) {
       stats.forgetZones();
-      if (!zonesDiffer(stats.zones(), zones)) return;
+      if (changedZones(stats.zones(), zones).length === 0) return;
       await runUnit(() => stats.useZones(zones));
     },
   };
 
   return { appendInTx, store, memory, stats, notifyAppended: announce, checkpoints };
-}
-
-/** Whether counting under `wanted` would change an agreement's zone (unnamed: UTC). */
-export function zonesDiffer(have: StatsZones, wanted: StatsZones): boolean {
-  for (const a of new Set([...have.keys(), ...wanted.keys()])) {
-    if ((have.get(a) ?? 'UTC') !== (wanted.get(a) ?? 'UTC')) return true;
-  }
-  return false;
 }
 
 /**
