@@ -173,19 +173,19 @@ export function buildEntryParts(
   // A lone surrogate is written "\udxxx" (lower case) by JSON.stringify; any other text with "\ud" in it
   // (a backslash followed by "ud") only costs a copy that changes nothing.
   if (dataText.includes('\\ud')) dataText = canonicalJson(wellFormedValue(JSON.parse(dataText)));
-  const partners = [...new Set(event.partners.map(wellFormed))].sort();
+  const partners = [...new Set(event.partners.map(columnText))].sort();
   const partnersText = canonicalJson(partners);
   const entry: AuditEntry = {
     seq,
     ts,
-    type: wellFormed(event.type),
+    type: columnText(event.type),
     // The system acts as user "system" of no partner, so the DPO sees who acted on every entry.
-    actorUser: actor ? wellFormed(actor.userId) : 'system',
-    actorPartner: actor ? wellFormed(actor.partnerId) : null,
+    actorUser: actor ? columnText(actor.userId) : 'system',
+    actorPartner: actor ? columnText(actor.partnerId) : null,
     partners,
-    requestId: nullableWellFormed(event.requestId),
-    agreementId: nullableWellFormed(event.agreementId),
-    outcome: nullableWellFormed(event.outcome),
+    requestId: nullableColumnText(event.requestId),
+    agreementId: nullableColumnText(event.agreementId),
+    outcome: nullableColumnText(event.outcome),
     data: JSON.parse(dataText) as Record<string, unknown>,
     prevHash,
     hash: '',
@@ -206,8 +206,19 @@ export function buildEntryParts(
  * decision unlogged (a denial no DPO could see), where U+FFFD shows that text was lost.
  */
 const wellFormed = (text: string): string => (text.isWellFormed() ? text : text.toWellFormed());
-const nullableWellFormed = (text: string | undefined): string | null =>
-  text === undefined || text === null ? null : wellFormed(text);
+
+/*
+ * The fields a store keeps in columns of their own (type, actor, partners, request, agreement, outcome)
+ * hold no NUL either: PostgreSQL's text cannot hold one (SQLite's can), so the same entry is stored
+ * alike by every store; a NUL there becomes U+FFFD, for the same reason as a lone surrogate. In `data`
+ * (the body only, where JSON writes it as an escape) a NUL is kept. The edges refuse both.
+ */
+const columnText = (text: string): string => {
+  const formed = wellFormed(text);
+  return formed.includes('\u0000') ? formed.replaceAll('\u0000', '\ufffd') : formed;
+};
+const nullableColumnText = (text: string | undefined): string | null =>
+  text === undefined || text === null ? null : columnText(text);
 
 /** A copy of plain JSON data with every string and key well-formed (keys that become equal: the last wins). */
 function wellFormedValue(value: unknown): unknown {

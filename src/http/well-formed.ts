@@ -2,6 +2,8 @@
  * Text the gateway cannot store exactly is refused where it comes in. A JavaScript string may hold a
  * lone UTF-16 surrogate (JSON's "\udfff" escape makes one); SQLite keeps text as UTF-8, which has no
  * such character, so what a store or the log keeps would differ from what was decided on and hashed.
+ * Nor may it hold NUL (U+0000), which PostgreSQL's text cannot hold at all: a write would fail there
+ * and not in SQLite, so the same input is refused whatever the store.
  * One walker, used by every edge: JSON bodies (express and the lookup fast lane), queries and path
  * parameters, portal forms, upload records, token claims.
  */
@@ -16,6 +18,20 @@ export interface IllFormed {
 
 export const NOT_WELL_FORMED = 'is not well-formed Unicode text (it holds a lone UTF-16 surrogate)';
 const KEY_NOT_WELL_FORMED = 'has a key that is not well-formed Unicode text (a lone UTF-16 surrogate)';
+export const HOLDS_NUL = 'holds a NUL character (U+0000), which no text here may hold';
+const KEY_HOLDS_NUL = 'has a key holding a NUL character (U+0000)';
+
+/** What is wrong with a string as text the gateway keeps (undefined: nothing). */
+const textProblem = (text: string, key: boolean): string | undefined =>
+  !text.isWellFormed()
+    ? key
+      ? KEY_NOT_WELL_FORMED
+      : NOT_WELL_FORMED
+    : text.includes('\u0000')
+      ? key
+        ? KEY_HOLDS_NUL
+        : HOLDS_NUL
+      : undefined;
 
 /** RFC 6901 escaping of one reference token. */
 const escapeToken = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
@@ -27,8 +43,10 @@ const escapeToken = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1'
  * object's pointer, so nothing ill-formed is echoed.
  */
 export function findIllFormed(value: unknown): IllFormed | undefined {
-  if (typeof value === 'string')
-    return value.isWellFormed() ? undefined : { pointer: '', detail: NOT_WELL_FORMED };
+  if (typeof value === 'string') {
+    const detail = textProblem(value, false);
+    return detail ? { pointer: '', detail } : undefined;
+  }
   if (value === null || typeof value !== 'object') return undefined;
   const stack: Frame[] = [frameOf(value, undefined, -1)];
   while (stack.length > 0) {
@@ -41,12 +59,13 @@ export function findIllFormed(value: unknown): IllFormed | undefined {
     let child: unknown;
     if (frame.keys) {
       const key = frame.keys[i]!;
-      if (!key.isWellFormed()) return { pointer: pointerOf(frame), detail: KEY_NOT_WELL_FORMED };
+      const detail = textProblem(key, true);
+      if (detail) return { pointer: pointerOf(frame), detail };
       child = (frame.node as Record<string, unknown>)[key];
     } else child = (frame.node as unknown[])[i];
     if (typeof child === 'string') {
-      if (!child.isWellFormed())
-        return { pointer: `${pointerOf(frame)}/${tokenOf(frame, i)}`, detail: NOT_WELL_FORMED };
+      const detail = textProblem(child, false);
+      if (detail) return { pointer: `${pointerOf(frame)}/${tokenOf(frame, i)}`, detail };
     } else if (child !== null && typeof child === 'object') {
       stack.push(frameOf(child, frame, i));
     }

@@ -1449,8 +1449,10 @@ export function storeContract(
         expect(report).toMatchObject({ ok: true, entries: 40 });
       });
 
-      test('text is kept as given (NUL, astral, separators); text that is not well-formed is logged as U+FFFD', async () => {
+      test('text is kept as given (NUL, astral, separators); text that is not well-formed is logged as U+FFFD, and a NUL in a column as U+FFFD', async () => {
         const odd = 'a\u0000b ünïcødé 🚤 \u2028 "quoted" \\ back';
+        // The log's columns (type, actor, partners, request, agreement, outcome) hold no NUL in any store.
+        const column = odd.replace('\u0000', '\ufffd');
         const [entry] = await store.audit.append([
           note(1, {
             type: odd,
@@ -1463,17 +1465,25 @@ export function storeContract(
           }),
         ]);
         expect(entry).toMatchObject({
-          type: odd,
-          actorUser: odd,
-          partners: [odd],
-          requestId: odd,
+          type: column,
+          actorUser: column,
+          actorPartner: column,
+          partners: [column],
+          requestId: column,
+          agreementId: column,
+          outcome: column,
           data: { [odd]: odd },
         });
         expect(await store.audit.head()).toEqual(entry);
         const page = { order: 'asc', limit: 10 } as const;
         expect(
-          await store.audit.query({ request: odd, scopePartner: odd, actor: person(odd, odd) }, page),
+          await store.audit.query(
+            { request: column, scopePartner: column, actor: person(column, column) },
+            page,
+          ),
         ).toEqual([entry]);
+        // A filter holding a NUL selects nothing (no column holds one), in any store.
+        expect(await store.audit.query({ request: odd }, page)).toEqual([]);
         const [lone] = await store.audit.append([note(2, { type: 'x\ud800y', data: { t: '\udfff' } })]);
         expect(lone).toMatchObject({ type: 'x\ufffdy', data: { t: '\ufffd' } });
         expect(await store.audit.read(lone.seq, 1)).toEqual([lone]);
@@ -1488,7 +1498,8 @@ export function storeContract(
         r.input = { ...r.input, caseRef: odd, purpose: odd };
         await store.requests.create(r, []);
         expect(await store.requests.get('r1')).toEqual(r);
-        const anna = accreditation('anna', { displayName: odd, teams: [odd] });
+        // The registry's text columns: any text the edges let in (they refuse NUL, which PostgreSQL cannot hold).
+        const anna = accreditation('anna', { displayName: column, teams: [odd] });
         await store.accreditations.put(anna, []);
         expect(await store.accreditations.get('police-nl', 'anna')).toEqual(anna);
         const kept = {

@@ -133,12 +133,22 @@ describePg('the PostgreSQL log', () => {
       });
     });
 
-    test('an append the database refuses mid-transaction (NUL in a text column) is rolled back whole', async () => {
-      // PostgreSQL text cannot hold U+0000; the body escapes it, the type column copies it raw. The
-      // insert fails after the lock and the tip were taken: nothing of the batch stays, the pool recovers.
+    test('an append the database refuses mid-transaction is rolled back whole', async () => {
+      // A trigger of the test's refuses one entry of a batch: the insert fails after the lock and the
+      // tip were taken, so nothing of the batch stays, and the pool recovers.
+      await pools[0].query(
+        `CREATE FUNCTION refuse_entry() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
+         CREATE TRIGGER refuse_entry BEFORE INSERT ON audit_log FOR EACH ROW
+           WHEN (NEW.type = 'refuse-me') EXECUTE FUNCTION refuse_entry();`,
+      );
       const before = await logs[0].head();
-      const nul: AuditEventInput = { type: 'a\u0000b', actor: 'system', partners: ['x'], data: {} };
-      await expect(logs[0].append([note(0, 3000), nul])).rejects.toThrow(/0x00/);
+      const refused: AuditEventInput = { type: 'refuse-me', actor: 'system', partners: ['x'], data: {} };
+      try {
+        await expect(logs[0].append([note(0, 3000), refused])).rejects.toThrow(/refused by the test/);
+      } finally {
+        await pools[0].query('DROP TRIGGER refuse_entry ON audit_log; DROP FUNCTION refuse_entry()');
+      }
       expect(await logs[0].head()).toEqual(before);
       expect(await logs[0].readRaw(before!.seq, 10)).toEqual([]);
       const [next] = await logs[0].append([note(0, 3001)]);

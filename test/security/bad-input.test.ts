@@ -115,6 +115,36 @@ describe('issue 16.1: one request cannot make the log fail verification', () => 
   );
 });
 
+describe('issue 18: a NUL, which PostgreSQL cannot keep, is refused at the edge whatever the store', () => {
+  it.each([
+    ['a lookup', '/api/v1/lookups', '/caseRef', { ...LOOKUP, caseRef: 'NL-2026-000123\u0000' }],
+    ['a detail request', '/api/v1/requests', '/purpose', boatRequest({ purpose: 'stolen\u0000' })],
+    [
+      'a detail request',
+      '/api/v1/requests',
+      '/identifiers/0/value',
+      boatRequest({ identifiers: [{ type: 'hin', value: 'NL\u0000' }] }),
+    ],
+  ])(
+    '%s (%s) with a NUL at %s is a 400 naming the field, nothing logged',
+    async (_label, url, pointer, body) => {
+      const before = await headSeq();
+      const res = await gw.http.post(url).set('Authorization', anna).send(body);
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body.errors).toEqual([{ pointer, detail: expect.stringMatching(/NUL character/) }]);
+      expect(await headSeq()).toBe(before);
+    },
+  );
+
+  it('a query parameter with a NUL is refused too', async () => {
+    const dana = `Bearer ${await gw.token('dana')}`;
+    const res = await gw.http.get('/api/v1/audit/events?agreement=stolen%00boats').set('Authorization', dana);
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].detail).toMatch(/NUL character/);
+  });
+});
+
 /** A token of police-nl's demo issuer with these claims over anna's (signed with the issuer's key). */
 function tokenWith(claims: JWTPayload): Promise<string> {
   const key = createPrivateKey(fs.readFileSync(path.join(PROJECT_ROOT, 'config/demo/police-nl.key.pem')));
