@@ -46,6 +46,11 @@ export async function createTestGateway(env: NodeJS.ProcessEnv = {}): Promise<Te
   });
   let offsetMs = 0;
   const gateway = await assemble(config, () => new Date(Date.now() + offsetMs));
+  // The project that runs these tests on PostgreSQL must not pass on SQLite unnoticed.
+  if (process.env.FSG_TEST_STORE === 'postgres' && gateway.store.kind !== 'postgres') {
+    await gateway.store.close();
+    throw new Error(`FSG_TEST_STORE=postgres, but the test gateway opened a ${gateway.store.kind} store`);
+  }
   const users = readDemoUsers(config.demo.accreditations);
   return {
     ...gateway,
