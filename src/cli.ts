@@ -70,7 +70,12 @@ export function buildCli(): Command {
       const running = await startGateway(cfg);
       state.running = running;
       if (state.stopping) return void running.close().then(() => process.exit(0));
-      process.stdout.write(`Five Safes Gateway listening on ${running.url} (data in ${cfg.dataDir})\n`);
+      const source = storeSource(cfg);
+      const where =
+        source.kind === 'sqlite'
+          ? `data in ${cfg.dataDir}`
+          : `store ${describeStore(source)}, keys in ${cfg.dataDir}`;
+      process.stdout.write(`Five Safes Gateway listening on ${running.url} (${where})\n`);
       if (cfg.demo.enabled) {
         process.stdout.write(
           'Demo mode. Get a token for a demo user (anna, tom, sven, bram, dirk, iris, dana, sam, ada):\n' +
