@@ -87,7 +87,11 @@ async function verifySource(
   const report = await verifyLogFast({ log, checkpoints: log.rawCheckpoints(), publicKey, deep: true });
   if (report.firstBroken) {
     print(logVerdict(report));
-    print('refused: the source log does not verify; nothing was copied');
+    print(
+      report.firstBroken.reason === 'no-checkpoint'
+        ? 'refused: no checkpoint signs the source log yet (run `fsg audit checkpoint`); nothing was copied'
+        : 'refused: the source log does not verify; nothing was copied',
+    );
     return undefined;
   }
   print(

@@ -9,7 +9,7 @@ import type { KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readPublicKey } from '../../src/audit/checkpoint';
-import { verifyLogFile } from '../../src/audit/verify-file';
+import { verifyLogFile, verifyTail } from '../../src/audit/verify-file';
 import type { DatasetRecord } from '../../src/datasets/types';
 import { runMigrateStore } from '../../src/store/migrate-store';
 import { openLogReader } from '../../src/store/open';
@@ -142,6 +142,13 @@ describePg('fsg migrate-store: SQLite into PostgreSQL', () => {
       type: 'store.migrate',
       data: { from: 'sqlite', entries: head.seq, headSeq: head.seq, headHash: head.hash },
     });
+    // What the gateway checks when it starts on the copy: the entries since the newest checkpoint.
+    expect(
+      await verifyTail({
+        log: await openLogReader({ kind: 'postgres', url: PG_URL, schema }, 'tail'),
+        publicKey,
+      }),
+    ).toMatchObject({ ok: true, headSeq: head.seq + 1 });
     // Proofs from the copied tree: the newest checkpoint's root is what the copy's nodes make.
     const latest = (await pg.audit.latestCheckpoint())!;
     expect(await pg.audit.consistencyProof(1, latest.treeSize)).toEqual(
