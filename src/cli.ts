@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `fsg` command: serve, init, token, policy check, map, unmap,
- * audit verify|export|verify-receipt|verify-consistency|checkpoint.
+ * audit verify|export|verify-receipt|verify-consistency|checkpoint, migrate-store.
  */
 import path from 'node:path';
 import { Command } from 'commander';
@@ -18,6 +18,8 @@ import { ExportAborted } from './audit/export';
 import { ConfigError, loadConfig, type GatewayConfig } from './config/load';
 import { assemble, startGateway, storeSource } from './gateway';
 import { describeStore, storeAt } from './store/open';
+import { runMigrateStore } from './store/migrate-store';
+import { checkpointKeyFiles } from './audit/checkpoint';
 import { BundleError } from './policy/bundle-error';
 import { registerMapCommand } from './mapping/map-command';
 import { registerUnmapCommand } from './mapping/unmap-command';
@@ -290,6 +292,31 @@ export function buildCli(): Command {
 
   registerMapCommand(program);
   registerUnmapCommand(program);
+  program
+    .command('migrate-store')
+    .description(
+      'Move a SQLite deployment into an empty PostgreSQL schema: the log copied row for row (the same ' +
+        'entries, hashes and signed checkpoints), verified before and after, and the state beside it; ' +
+        'stop the gateway first. Only the copy is written to, one store.migrate entry at the end.',
+    )
+    .requiredOption('--to <url>', 'the target: postgres://… (?schema=name, default fsg), an empty schema')
+    .option('--from <file>', 'the SQLite file (default: the configured store, which must be SQLite)')
+    .option(
+      '--pubkey <file>',
+      "the deployment's checkpoint public key, PEM (default: dataDir/keys/checkpoint.pub.pem)",
+    )
+    .action(async (opts: { to: string; from?: string; pubkey?: string }) => {
+      const cfg = opts.from && opts.pubkey ? undefined : config();
+      let from = opts.from && path.resolve(opts.from);
+      if (!from) {
+        const configured = storeSource(cfg!);
+        if (configured.kind !== 'sqlite')
+          throw new UsageError('the configured store is not SQLite: give the file to migrate with --from');
+        from = configured.file;
+      }
+      const pubkey = opts.pubkey ? path.resolve(opts.pubkey) : checkpointKeyFiles(cfg!.dataDir).publicKeyFile;
+      process.exitCode = await runMigrateStore({ from, to: opts.to, pubkey }, print);
+    });
   // `fsg bench` (bench/command.ts): its benchmarks are loaded only when it runs.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('../bench/command') as typeof import('../bench/command')).registerBenchCommand(program);

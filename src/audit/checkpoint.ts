@@ -113,6 +113,17 @@ export function readPublicKey(pem: string, source = 'public key'): KeyObject {
   return key;
 }
 
+/** The Ed25519 public key in a PEM file (readPublicKey), the file named when it cannot be read. */
+export function readPublicKeyFile(file: string): KeyObject {
+  let pem: string;
+  try {
+    pem = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new Error(`${file}: cannot be read`);
+  }
+  return readPublicKey(pem, file);
+}
+
 /** The bytes a checkpoint's signature covers. */
 export function statementBytes(statement: CheckpointStatement): Buffer {
   const picked: Record<string, unknown> = {};

@@ -9,7 +9,7 @@ import type { Writable } from 'node:stream';
 import { logTimestamp, TIMESTAMP_RULE } from '../http/timestamps';
 import { openLogReader, openStore, storeAt } from '../store/open';
 import type { LogSource } from '../store/port';
-import { checkpointKeyFiles, keyIdOf, loadOrCreateCheckpointKey, readPublicKey } from './checkpoint';
+import { checkpointKeyFiles, keyIdOf, loadOrCreateCheckpointKey, readPublicKeyFile } from './checkpoint';
 import { Checkpointer } from './checkpointer';
 import { checkConsistency } from './consistency';
 import { EXPORT_FORMATS, verifyExportFile, writeExport, type ExportFormat } from './export';
@@ -46,26 +46,17 @@ function mustExist(source: LogSource): void {
     throw new Error(`${source.file}: no such database.`);
 }
 
-function readKey(file: string): KeyObject {
-  let pem: string;
-  try {
-    pem = fs.readFileSync(file, 'utf8');
-  } catch {
-    throw new Error(`${file}: cannot be read`);
-  }
-  return readPublicKey(pem, file);
-}
-
 /** The key signatures are checked with: the one pinned, else the configured gateway's own; never none. */
 function verifyingKey(opts: VerifyCommand): { key: KeyObject; source: string } {
-  if (opts.pubkey) return { key: readKey(opts.pubkey), source: `pinned with --pubkey ${opts.pubkey}` };
+  if (opts.pubkey)
+    return { key: readPublicKeyFile(opts.pubkey), source: `pinned with --pubkey ${opts.pubkey}` };
   const own = checkpointKeyFiles(opts.dataDir).publicKeyFile;
   if (!fs.existsSync(own)) {
     throw new Error(
       `no key to check the checkpoints' signatures with: give --pubkey key.pem (the configured gateway's own, ${own}, does not exist)`,
     );
   }
-  return { key: readKey(own), source: `the configured gateway's own, ${own}` };
+  return { key: readPublicKeyFile(own), source: `the configured gateway's own, ${own}` };
 }
 
 /** Checkpoints from files: a checkpoint, a receipt (its checkpoint), or `{items: [...]}` / an array. */
@@ -298,7 +289,7 @@ export function runVerifyReceipt(file: string, pubkey: string, print: Print): nu
   } catch {
     throw new Error(`${file}: cannot be read`);
   }
-  const result = verifyReceipt(bytes, readKey(pubkey));
+  const result = verifyReceipt(bytes, readPublicKeyFile(pubkey));
   if (!result.ok) {
     print(`FAILED: ${result.problem}`);
     return 1;
@@ -401,7 +392,7 @@ export async function runVerifyConsistency(opts: ConsistencyCommand, print: Prin
   }
   const older = checkpointIn(readJson(opts.oldFile)) as { treeSize?: unknown } | null;
   const newer = checkpointIn(readJson(opts.newFile)) as { treeSize?: unknown } | null;
-  const publicKey = readKey(opts.pubkey);
+  const publicKey = readPublicKeyFile(opts.pubkey);
   let proof: unknown;
   if (opts.proofFile) {
     const value = readJson(opts.proofFile) as { proof?: unknown };

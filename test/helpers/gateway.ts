@@ -95,6 +95,17 @@ export function boatRequest(overrides: Record<string, unknown> = {}) {
   };
 }
 
+/** A hit/no-hit lookup anna may make under stolen-boats, for the hull number the demo datasets hold. */
+export function boatLookup(overrides: Record<string, unknown> = {}) {
+  return {
+    agreementId: 'stolen-boats',
+    purpose: 'stolen-property-investigation',
+    caseRef: 'NL-2026-000321',
+    identifiers: [{ type: 'hin', value: 'NL-HXAB7A33G293' }],
+    ...overrides,
+  };
+}
+
 /** boatreg-nl's records for the vessel asked for: two hull numbers and an engine sharing one linkId. */
 export function vesselAnswer() {
   const owner = { name: 'Jan Pietersen', postcode: '1011 AB', dateOfBirth: '1970-04-02' };

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load';
 import { assemble } from '../../src/gateway';
-import { boatRequest, createTestGateway, type TestGateway } from '../helpers/gateway';
+import { boatLookup, boatRequest, createTestGateway, type TestGateway } from '../helpers/gateway';
 import { portalSession } from '../helpers/portal-session';
 
 let gw: TestGateway;
@@ -59,12 +59,7 @@ it('seeds every dataset shared for lookups, so a demo lookup hits', async () => 
   const res = await gw.http
     .post('/api/v1/lookups')
     .set('Authorization', `Bearer ${await gw.token('anna')}`)
-    .send({
-      agreementId: 'stolen-boats',
-      purpose: 'stolen-property-investigation',
-      caseRef: 'NL-2026-000321',
-      identifiers: [{ type: 'hin', value: 'NL-HXAB7A33G293' }],
-    });
+    .send(boatLookup());
   expect(res.status).toBe(200);
   expect(res.body.hits.map((h: { providerId: string }) => h.providerId).sort()).toEqual([
     'boatreg-nl',
@@ -74,15 +69,7 @@ it('seeds every dataset shared for lookups, so a demo lookup hits', async () => 
 
 it('lets the responder answer a request that cites a hit with the records hit, after a preview', async () => {
   const anna = { Authorization: `Bearer ${await gw.token('anna')}` };
-  const found = await gw.http
-    .post('/api/v1/lookups')
-    .set(anna)
-    .send({
-      agreementId: 'stolen-boats',
-      purpose: 'stolen-property-investigation',
-      caseRef: 'NL-2026-000321',
-      identifiers: [{ type: 'hin', value: 'NL-HXAB7A33G293' }],
-    });
+  const found = await gw.http.post('/api/v1/lookups').set(anna).send(boatLookup());
   const ref = found.body.hits.find((h: { providerId: string }) => h.providerId === 'boatreg-nl').recordRef;
   const created = await gw.http
     .post('/api/v1/requests')

@@ -15,7 +15,7 @@ import type { LookupWriter } from './lookup-writer';
 import type { UploadThread } from './upload-thread';
 import { createWriteTurns, othersWaiting as isWaiting, type WriteTurns } from './write-turns';
 
-interface RecordRow {
+export interface RecordRow {
   identifier_key: string;
   identifier_type: string;
   object_type: string;
@@ -25,7 +25,8 @@ interface RecordRow {
   record: string;
 }
 
-const fromRow = (r: RecordRow): DatasetRecord => ({
+/** A record as dataset_records stores it. */
+export const fromRow = (r: RecordRow): DatasetRecord => ({
   identifierKey: r.identifier_key,
   identifierType: r.identifier_type,
   objectType: r.object_type,
