@@ -17,6 +17,10 @@ import type { Store } from '../../src/store/port';
 import { openPgStore } from '../../src/store/postgres';
 import { openSqliteStore } from '../../src/store/sqlite';
 import { openSqliteCopySource } from '../../src/store/sqlite/copy-source';
+import supertest from 'supertest';
+import { ALL_SCOPE, type StatsCount } from '../../src/audit/stats';
+import { loadConfig } from '../../src/config/load';
+import { assemble } from '../../src/gateway';
 import {
   answeredRequests,
   boatLookup,
@@ -216,6 +220,38 @@ describePg('fsg migrate-store: SQLite into PostgreSQL', () => {
     const resolved = await pg.datasets.resolve('boatreg-nl', 'vessels', [vessel.recordRef]);
     expect(resolved).toContainEqual(vessel);
     expect(resolved).toEqual(await sqlite.datasets.resolve('boatreg-nl', 'vessels', [vessel.recordRef]));
+  });
+
+  it("a gateway starts on the copy: the DPO's statistics are the source's, and a lookup hits over HTTP", async () => {
+    const bySqlite = await sqlite.audit.statsCounts({ scope: ALL_SCOPE });
+    expect(bySqlite.length).toBeGreaterThan(0);
+    const started = await assemble(
+      loadConfig({
+        FSG_DATA_DIR: gw.dataDir,
+        FSG_LOG_LEVEL: 'silent',
+        FSG_DEMO_DATASETS: 'false',
+        FSG_STORE_KIND: 'postgres',
+        FSG_DATABASE_URL: PG_URL,
+        FSG_DATABASE_SCHEMA: schema,
+      }),
+    );
+    try {
+      expect(started.store.kind).toBe('postgres');
+      const sorted = (counts: StatsCount[]) =>
+        counts.map((c) => `${c.agreement}/${c.measure}@${c.day}=${c.n}`).sort();
+      const byPg = await started.store.audit.statsCounts({ scope: ALL_SCOPE });
+      // The source's counts are all there (the copy adds the migration's and this start's entries).
+      expect(sorted(byPg)).toEqual(expect.arrayContaining(sorted(bySqlite)));
+      const anna = { Authorization: `Bearer ${await gw.token('anna')}` };
+      const found = await supertest(started.handler)
+        .post('/api/v1/lookups')
+        .set(anna)
+        .send(boatLookup({ caseRef: 'NL-2026-000603' }));
+      expect(found.status).toBe(200);
+      expect(found.body.hits.length).toBeGreaterThan(0);
+    } finally {
+      await started.store.close();
+    }
   });
 
   it('refuses a second migration into the same schema, and writes nothing', async () => {
