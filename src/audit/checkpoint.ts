@@ -10,6 +10,7 @@ import crypto, { type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { canonicalJson, isHash } from './chain';
+import { subtreeRoot, toHex, type NodeSource } from './merkle';
 import type { Checkpoint, CheckpointStatement, TreeHead } from './types';
 
 export const CHECKPOINT_TYPE = 'fsg.checkpoint/v1';
@@ -172,4 +173,35 @@ export function checkCheckpoint(value: unknown, publicKey?: KeyObject): Checkpoi
     if (!good) return { ok: false, problem: `checkpoint of size ${checkpoint.treeSize}: bad signature` };
   }
   return { ok: true, checkpoint };
+}
+
+/** What a store signs: the current tree head, or the newest checkpoint when it covers the head already. */
+export type ToSign = { head: TreeHead } | { covered: Checkpoint | undefined };
+
+/**
+ * The rule of every store's checkpoint, read inside the transaction that stores it (so no append comes
+ * between the root and its signature): nothing new to sign when the newest checkpoint covers the log's
+ * last entry (or the log is empty); else the head of the whole log, its root from the stored nodes.
+ */
+export function toSign(
+  last: { seq: number; hash: string } | undefined,
+  latest: Checkpoint | undefined,
+  nodes: NodeSource,
+): ToSign {
+  if (!last) return { covered: undefined };
+  if (latest && latest.treeSize >= last.seq) return { covered: latest };
+  return {
+    head: { treeSize: last.seq, rootHash: toHex(subtreeRoot(nodes, 0, last.seq)), headHash: last.hash },
+  };
+}
+
+/** A signed checkpoint must state the head it was asked to sign, exactly; else nothing is stored. */
+export function assertSignedHead(checkpoint: Checkpoint, head: TreeHead): void {
+  if (
+    checkpoint.treeSize !== head.treeSize ||
+    checkpoint.rootHash !== head.rootHash ||
+    checkpoint.headHash !== head.headHash
+  ) {
+    throw new Error('the signed checkpoint does not match the tree head');
+  }
 }

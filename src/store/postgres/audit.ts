@@ -10,6 +10,7 @@ import type pg from 'pg';
 import { frontier, planAppend, tipOf, type LogHead, type TreeNodeRow } from '../../audit/append-plan';
 import { entryFromBody } from '../../audit/chain';
 import { consistencyProof, inclusionProof, subtreeRoot, toHex, type NodeSource } from '../../audit/merkle';
+import { assertSignedHead, toSign } from '../../audit/checkpoint';
 import type { AuditEntry, AuditEventInput, Checkpoint, StoredAuditEntry, TreeHead } from '../../audit/types';
 import { canonicalJson } from '../../audit/chain';
 import type { RawAuditRow } from '../../audit/verify';
@@ -299,28 +300,16 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
         )
       ).rows[0],
     );
-    if (!top || (latest && latest.treeSize >= top.seq)) return latest;
     // The frontier's nodes are the roots of the perfect subtrees the tree is made of: all its root needs.
     const nodes = new Map(edge.map((n) => [`${n.level}/${n.index}`, n.hash]));
-    const rootHash = toHex(
-      subtreeRoot(
-        (level, index) => {
-          const hash = nodes.get(`${level}/${index}`);
-          if (!hash) throw new RangeError(`Merkle node ${level}/${index} is missing`);
-          return hash;
-        },
-        0,
-        top.seq,
-      ),
-    );
-    const head: TreeHead = { treeSize: top.seq, rootHash, headHash: top.hash };
-    const signed = sign(head);
-    if (
-      signed.treeSize !== head.treeSize ||
-      signed.rootHash !== head.rootHash ||
-      signed.headHash !== head.headHash
-    )
-      throw new Error('the signed checkpoint does not match the tree head');
+    const what = toSign(top, latest, (level, index) => {
+      const hash = nodes.get(`${level}/${index}`);
+      if (!hash) throw new RangeError(`Merkle node ${level}/${index} is missing`);
+      return hash;
+    });
+    if ('covered' in what) return what.covered;
+    const signed = sign(what.head);
+    assertSignedHead(signed, what.head);
     await client.query('INSERT INTO audit_checkpoints (tree_size, ts, body) VALUES ($1, $2, $3)', [
       signed.treeSize,
       signed.timestamp,

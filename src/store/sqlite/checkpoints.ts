@@ -5,15 +5,15 @@
  */
 import type Database from 'better-sqlite3';
 import { canonicalJson } from '../../audit/chain';
-import { subtreeRoot, toHex, type NodeSource } from '../../audit/merkle';
+import { assertSignedHead, toSign as whatToSign, type ToSign } from '../../audit/checkpoint';
+import type { NodeSource } from '../../audit/merkle';
 import type { Checkpoint, TreeHead } from '../../audit/types';
+
+export type { ToSign } from '../../audit/checkpoint';
 
 interface CheckpointRow {
   body: string;
 }
-
-/** What there is to sign: the current tree head, or the newest checkpoint when it covers the head already. */
-export type ToSign = { head: TreeHead } | { covered: Checkpoint | undefined };
 
 export interface SqliteCheckpoints {
   /** Signs the current head unless a checkpoint already covers it; returns the newest checkpoint. */
@@ -51,23 +51,9 @@ export function createCheckpoints(db: Database.Database, nodes: NodeSource): Sql
   const insert = db.prepare('INSERT INTO audit_checkpoints (tree_size, ts, body) VALUES (?, ?, ?)');
   const parse = (row: CheckpointRow | undefined) => (row ? (JSON.parse(row.body) as Checkpoint) : undefined);
 
-  const toSign = (): ToSign => {
-    const top = head.get();
-    if (!top) return { covered: undefined };
-    const last = parse(latest.get());
-    if (last && last.treeSize >= top.seq) return { covered: last };
-    return {
-      head: { treeSize: top.seq, rootHash: toHex(subtreeRoot(nodes, 0, top.seq)), headHash: top.hash },
-    };
-  };
+  const toSign = (): ToSign => whatToSign(head.get(), parse(latest.get()), nodes);
   const save = (checkpoint: Checkpoint, treeHead: TreeHead): Checkpoint => {
-    if (
-      checkpoint.treeSize !== treeHead.treeSize ||
-      checkpoint.rootHash !== treeHead.rootHash ||
-      checkpoint.headHash !== treeHead.headHash
-    ) {
-      throw new Error('the signed checkpoint does not match the tree head');
-    }
+    assertSignedHead(checkpoint, treeHead);
     // Signed elsewhere, stored later: another writer may have covered this head meanwhile.
     const last = parse(latest.get());
     if (last && last.treeSize >= checkpoint.treeSize) return last;
