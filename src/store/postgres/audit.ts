@@ -16,6 +16,7 @@ import { canonicalJson } from '../../audit/chain';
 import type { RawAuditRow } from '../../audit/verify';
 import type { AuditStore } from '../port';
 import { statsCounter } from './audit-stats';
+import { groupAppends } from './group-append';
 import { inTransaction } from './context';
 
 export type PgAudit = Pick<
@@ -179,6 +180,13 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
     return written;
   };
 
+  // Appends that change nothing else share transactions (group-append.ts).
+  const grouped = groupAppends(async (events) => {
+    const written = await underLogLock((client) => appendInTx(client, events));
+    announce(written[written.length - 1].seq);
+    return written;
+  });
+
   const announce = (seq: number) => {
     if (listeners.size === 0) return;
     setImmediate(() => {
@@ -189,9 +197,7 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
   return {
     async append(events) {
       if (events.length === 0) return [];
-      const written = await underLogLock((client) => appendInTx(client, events));
-      announce(written[written.length - 1].seq);
-      return written;
+      return grouped(events);
     },
     async logged(work) {
       let last = 0;

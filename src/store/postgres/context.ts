@@ -5,11 +5,14 @@
  * closing the store waits for the writes already asked for and refuses new ones.
  */
 import type pg from 'pg';
+import type { AuditEntry, AuditEventInput } from '../../audit/types';
 import type { LoggedAppend } from './audit';
 
 export interface PgContext {
   pool: pg.Pool;
   now: () => Date;
+  /** Log entries and nothing else: they share a transaction with other such appends (group commit). */
+  append(events: AuditEventInput[]): Promise<AuditEntry[]>;
   /** A change and its log entries, committed together or not at all. */
   logged<T>(work: (client: pg.PoolClient, append: LoggedAppend) => Promise<T>): Promise<T>;
   /** A change without log entries, in one transaction. */

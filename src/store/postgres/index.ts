@@ -51,6 +51,7 @@ export async function openPgStore(options: PgStoreOptions): Promise<Store> {
   const ctx: PgContext = {
     pool,
     now,
+    append: (events) => run(() => audit.append(events)),
     logged: (work) => run(() => audit.logged(work)),
     tx: (work) => run(() => inTransaction(pool, work)),
     query: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) =>
