@@ -11,6 +11,8 @@ import { openPgStore } from '../../src/store/postgres';
 import { importIntoPg } from '../../src/store/postgres/import';
 import { openSqliteStore } from '../../src/store/sqlite';
 import { openSqliteCopySource } from '../../src/store/sqlite/copy-source';
+import { describeStore, storeAt } from '../../src/store/log-reader';
+import { groupAppends } from '../../src/store/postgres/group-append';
 import { describePg, dropSchema, freshSchema, PG_URL, requirePostgres } from './pg-test';
 
 const decisionEvent = (agreementId: string | undefined, outcome: string): AuditEventInput => ({
@@ -76,5 +78,42 @@ describePg('PostgreSQL store: review', () => {
     } finally {
       await sqlite.close();
     }
+  });
+});
+
+describe('PostgreSQL store: review (no server needed)', () => {
+  // HOLE: describeStore masks the URL's password but not a `password` query parameter, which the
+  // driver (pg-connection-string) accepts as the password: `fsg serve` and `fsg migrate-store` print it.
+  it.failing('describeStore never shows a password, in the userinfo or as a query parameter', () => {
+    const shown = describeStore(storeAt('postgres://fsg@db.example:5432/fsg?password=hunter2&schema=gw'));
+    expect(shown).toContain('db.example');
+    expect(shown).not.toContain('hunter2');
+  });
+
+  // HOLE: a batch whose COMMIT's outcome is unknown (the connection lost during it) may have been
+  // committed; group-append.ts tries each unit again anyway, so a lookup's entries can be logged twice.
+  it.failing('a batch that fails with the connection lost is not written again unit by unit', async () => {
+    const committed: AuditEventInput[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const append = groupAppends(async (events) => {
+      calls++;
+      if (calls === 1) await gate; // holds the "lock" so that the next two queue up as one batch
+      committed.push([...events]);
+      if (calls === 2) {
+        // Committed, but the answer to COMMIT never came back.
+        throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+      }
+      return events.map((e, i) => ({ seq: committed.length * 10 + i, type: e.type }) as never);
+    });
+    const first = append([decisionEvent('a', 'permit')]);
+    const second = append([decisionEvent('b', 'permit')]).catch((e: unknown) => e);
+    const third = append([decisionEvent('c', 'permit')]).catch((e: unknown) => e);
+    release();
+    await first;
+    await Promise.all([second, third]);
+    // Each event written once: b and c went in one batch, whose outcome is unknown.
+    expect(committed.flat().map((e) => e.agreementId)).toEqual(['a', 'b', 'c']);
   });
 });
