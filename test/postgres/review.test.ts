@@ -82,17 +82,17 @@ describePg('PostgreSQL store: review', () => {
 });
 
 describe('PostgreSQL store: review (no server needed)', () => {
-  // HOLE: describeStore masks the URL's password but not a `password` query parameter, which the
+  // Was a hole: describeStore masked the URL's password but not a `password` query parameter, which the
   // driver (pg-connection-string) accepts as the password: `fsg serve` and `fsg migrate-store` print it.
-  it.failing('describeStore never shows a password, in the userinfo or as a query parameter', () => {
+  it('describeStore never shows a password, in the userinfo or as a query parameter', () => {
     const shown = describeStore(storeAt('postgres://fsg@db.example:5432/fsg?password=hunter2&schema=gw'));
     expect(shown).toContain('db.example');
     expect(shown).not.toContain('hunter2');
   });
 
-  // HOLE: a batch whose COMMIT's outcome is unknown (the connection lost during it) may have been
+  // Was a hole: a batch whose COMMIT's outcome is unknown (the connection lost during it) may have been
   // committed; group-append.ts tries each unit again anyway, so a lookup's entries can be logged twice.
-  it.failing('a batch that fails with the connection lost is not written again unit by unit', async () => {
+  it('a batch that fails with the connection lost is not written again unit by unit', async () => {
     const committed: AuditEventInput[][] = [];
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
