@@ -13,7 +13,8 @@ import { openSqliteStore } from '../../src/store/sqlite';
 import { openSqliteCopySource } from '../../src/store/sqlite/copy-source';
 import { describeStore, storeAt } from '../../src/store/log-reader';
 import { groupAppends } from '../../src/store/postgres/group-append';
-import { describePg, dropSchema, freshSchema, PG_URL, requirePostgres } from './pg-test';
+import { describePg, dropSchema, freshSchema, PG_URL, requirePostgres, testPool } from './pg-test';
+import { openLogReader } from '../../src/store/open';
 
 const decisionEvent = (agreementId: string | undefined, outcome: string): AuditEventInput => ({
   type: 'decision',
@@ -78,6 +79,30 @@ describePg('PostgreSQL store: review', () => {
     } finally {
       await sqlite.close();
     }
+  });
+
+  // HOLE: the verifier's reader (audit-reader.ts readRows) bounds its reads by a row count, not by the
+  // snapshot's head: in a log with a gap it reads rows appended after the snapshot, whose tree nodes
+  // it never loaded.
+  it.failing('the verifier reads no row after the snapshot it opened, even in a log with a gap', async () => {
+    const schema = freshSchema();
+    const store = await pgStore(schema);
+    for (let i = 0; i < 10; i++)
+      await store.audit.append([{ type: 'test', actor: 'system', partners: [], data: { i } }]);
+    const pool = testPool(schema, { max: 1 });
+    try {
+      // The owner can bypass the triggers and the references: one entry removed behind the gateway.
+      await pool.query("SET session_replication_role = 'replica'");
+      expect((await pool.query('DELETE FROM audit_log WHERE seq = 5')).rowCount).toBe(1);
+    } finally {
+      await pool.end();
+    }
+    const log = await openLogReader(storeAt(`${PG_URL}?schema=${schema}`));
+    expect(log.span(false).hi).toBe(10);
+    await store.audit.append([{ type: 'test', actor: 'system', partners: [], data: { late: true } }]);
+    const seqs: number[] = [];
+    for await (const row of log.rawRows(1000, 0)) seqs.push(row.seq);
+    expect(Math.max(...seqs)).toBeLessThanOrEqual(10);
   });
 });
 
