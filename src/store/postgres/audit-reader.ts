@@ -153,7 +153,11 @@ async function* readRows(
     let after = Math.max(afterSeq, 0);
     while (after < lastSeq) {
       const { rows } = await pool.query<RawAuditRow>(RAW_ROWS, [after, Math.min(size, lastSeq - after)]);
-      for (const row of rows) yield row;
+      for (const row of rows) {
+        // Bounded by the snapshot's head, not by a count: a gap in the seqs would reach past it.
+        if (row.seq > lastSeq) return;
+        yield row;
+      }
       if (rows.length === 0) return;
       after = rows[rows.length - 1].seq;
     }
