@@ -108,10 +108,10 @@ describePg('PostgreSQL store: review', () => {
     expect(Math.max(...seqs)).toBeLessThanOrEqual(10);
   });
 
-  // HOLE: `fsg audit verify` on a PostgreSQL log never compares the stored counts of the DPO's
+  // Was a hole: `fsg audit verify` on a PostgreSQL log never compared the stored counts of the DPO's
   // statistics with the bodies (the reader's span gives none and the sequential verifier counts
   // none), as it does on SQLite: a count changed behind the gateway passes as ok.
-  it.failing("fsg audit verify fails a PostgreSQL log whose statistics' counts were changed", async () => {
+  it("fsg audit verify fails a PostgreSQL log whose statistics' counts were changed", async () => {
     const schema = freshSchema();
     const store = await pgStore(schema);
     const { privateKey } = crypto.generateKeyPairSync('ed25519');
