@@ -11,6 +11,7 @@ import { ALL_SCOPE, type StatsCount } from '../../src/audit/stats';
 import type { AuditEventInput } from '../../src/audit/types';
 import type { Store } from '../../src/store/port';
 import { openPgStore } from '../../src/store/postgres';
+import { createPgAudit } from '../../src/store/postgres/audit';
 import { importIntoPg } from '../../src/store/postgres/import';
 import { openSqliteStore } from '../../src/store/sqlite';
 import { openSqliteCopySource } from '../../src/store/sqlite/copy-source';
@@ -31,6 +32,9 @@ const decisionEvent = (agreementId: string | undefined, outcome: string): AuditE
 const sorted = (counts: StatsCount[]) =>
   counts.map((c) => `${c.agreement}/${c.measure}@${c.day}=${c.n}`).sort();
 
+/** Lets a transaction a test stopped go on (also at the end, should the test have failed). */
+let thaw: () => void = () => undefined;
+
 describePg('PostgreSQL store: review', () => {
   jest.setTimeout(30_000);
   const schemas: string[] = [];
@@ -42,6 +46,7 @@ describePg('PostgreSQL store: review', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsg-review-'));
   });
   afterAll(async () => {
+    thaw();
     for (const store of stores) await store.close();
     for (const schema of schemas) await dropSchema(schema);
     fs.rmSync(dir, { recursive: true, force: true });
@@ -143,6 +148,37 @@ describePg('PostgreSQL store: review', () => {
     const after = await verify();
     expect(after.code).toBe(1);
   });
+
+  // HOLE: nothing bounds how long a transaction may hold the log's lock idle. An instance that stops
+  // inside a logged write (SIGSTOP, a long pause, a network partition: the server sees an open, idle
+  // connection) blocks every append of every other instance until the server's TCP keepalive gives
+  // up, hours by default.
+  it.failing(
+    'an instance that stops inside a logged write holds the log for seconds, not for ever',
+    async () => {
+      const schema = freshSchema();
+      const other = await pgStore(schema);
+      const pool = testPool(schema, { max: 1 });
+      const frozen = createPgAudit(pool);
+      let entered!: () => void;
+      const inLock = new Promise<void>((resolve) => (entered = resolve));
+      const stopped = new Promise<void>((resolve) => (thaw = resolve));
+      const stuck = frozen
+        .logged(async () => {
+          entered();
+          await stopped;
+        })
+        .catch(() => undefined)
+        .finally(() => pool.end());
+      await inLock;
+      const started = Date.now();
+      await other.audit.append([{ type: 'test', actor: 'system', partners: [], data: {} }]);
+      expect(Date.now() - started).toBeLessThan(30_000);
+      thaw();
+      await stuck;
+    },
+    45_000,
+  );
 });
 
 describe('PostgreSQL store: review (no server needed)', () => {
