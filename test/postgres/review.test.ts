@@ -176,11 +176,11 @@ describePg('PostgreSQL store: review', () => {
     await stuck;
   }, 45_000);
 
-  // HOLE (not fixed): pg lets the connection string's parameters override the pool's own, so a
+  // Was a hole: pg lets the connection string's parameters override the pool's own, so a
   // store.url carrying `options` (say a statement_timeout) drops pool.ts's `-c search_path=<schema>`:
   // the migrations still create the tables in the schema (they set search_path themselves), but every
   // query then runs in the default search_path ("$user", public), another schema's tables if it has them.
-  it.failing('a store.url carrying its own options still works in its schema', async () => {
+  it('a store.url carrying its own options still works in its schema', async () => {
     const schema = freshSchema();
     const url = new URL(PG_URL);
     url.searchParams.set('options', '-c statement_timeout=60000');
