@@ -194,10 +194,10 @@ describePg('PostgreSQL store: review', () => {
     expect(heads).toEqual([undefined, undefined, undefined, undefined, undefined]);
   });
 
-  // HOLE: index.ts tells a lost connection as StoreUnavailableError (a 503 with Retry-After) for the
+  // Was a hole: index.ts told a lost connection as StoreUnavailableError (a 503 with Retry-After) for the
   // store's methods, but not for the methods of an upload stage() returns: an upload's add or publish
   // during an outage fails with the driver's error (a 500).
-  it.failing("an upload's add during an outage fails with StoreUnavailableError", async () => {
+  it("an upload's add during an outage fails with StoreUnavailableError", async () => {
     const proxy = await startPgProxy();
     const schema = freshSchema();
     schemas.push(schema);
