@@ -45,7 +45,7 @@ import {
   type StatisticsCheck,
 } from './verify-log';
 import type { AuditLogReader, LogSource } from '../store/port';
-import { fromCountKey } from './stats';
+import { addStoredBody, fromCountKey, StatsTally } from './stats';
 import { timeOrderBreak } from './verify';
 
 const EMPTY = Buffer.alloc(0);
@@ -229,8 +229,15 @@ export async function verifyLogFast(input: FastVerifyInput): Promise<FastVerifyR
     ...(await sequential()),
     fellBack: why,
   });
-  // A store the parallel verifier cannot read (PostgreSQL) gets the sequential one: every check, one thread.
-  if (!log.openChunkRows) return sequential();
+  // A store the parallel verifier cannot read (PostgreSQL) gets the sequential one: every check, one
+  // thread; deep, then its stored statistics' counts against the bodies, as the jobs count them.
+  if (!log.openChunkRows) {
+    const report = await sequential();
+    const stored = input.deep ? log.span(true).stats : undefined;
+    if (!stored || !report.ok) return report;
+    const statistics = compareCounts(stored.counts, await countBodies(log, stored.zones));
+    return { ...report, ok: statistics.mismatch === undefined, statistics };
+  }
   const { invalid, list: checkpoints } = prepareCheckpoints(input);
   if (invalid.length > 0) return fallBack('a checkpoint was refused');
 
@@ -346,6 +353,18 @@ export async function verifyLogFast(input: FastVerifyInput): Promise<FastVerifyR
     scope: deep ? 'full' : 'chain+merkle',
   };
 }
+
+/** The statistics' counts of every entry of `log` (StatsTally keys), in `zones`. */
+async function countBodies(log: AuditLogReader, zones: [string, string][]): Promise<Map<string, number>> {
+  const tally = new StatsTally(new Map(zones));
+  for await (const row of log.rawRows(READ_PAGE, 0)) {
+    if (typeof row.body === 'string') addStoredBody(tally, row.body);
+  }
+  return tally.counts;
+}
+
+/** Rows per read of a count over the whole log. */
+const READ_PAGE = 1000;
 
 /** The stored counts against those of the bodies: the first that differs (in key order), if any. */
 function compareCounts(stored: Map<string, number>, counted: Map<string, number>): StatisticsCheck {

@@ -40,6 +40,10 @@ export function describeStore(source: LogSource): string {
   if (source.kind === 'sqlite') return source.file;
   const url = new URL(source.url);
   if (url.password) url.password = '***';
+  // The driver also takes the password as a query parameter.
+  for (const name of [...url.searchParams.keys()]) {
+    if (/pass/i.test(name)) url.searchParams.set(name, '***');
+  }
   return `${url.toString()} (schema ${source.schema})`;
 }
 

@@ -8,7 +8,8 @@
 import type pg from 'pg';
 import type { RawAuditRow } from '../../audit/verify';
 import type { StoredTree } from '../../audit/verify-log';
-import type { AuditLogReader, LogSource } from '../port';
+import { countKey, type StatsCount } from '../../audit/stats';
+import type { AuditLogReader, LogSource, StoredStats } from '../port';
 import { RAW_ROWS } from './audit';
 import { openPgPool } from './pool';
 
@@ -34,7 +35,7 @@ export async function openPgLogReader(
   } finally {
     await pool.end();
   }
-  const { hi, lo, utf8, checkpoints, levels } = snapshot;
+  const { hi, lo, utf8, checkpoints, levels, stats } = snapshot;
 
   const node = (level: number, index: number): Buffer | undefined => {
     const l = levels[level];
@@ -70,7 +71,7 @@ export async function openPgLogReader(
 
   return {
     source,
-    span: () => ({ utf8, lo, hi }),
+    span: (withStats) => ({ utf8, lo, hi, ...(withStats && stats ? { stats } : {}) }),
     // Entries take their time under the log's lock, never earlier than the one before: in order from the first.
     timeOrder: () => 1,
     rawCheckpoints: () => [...checkpoints],
@@ -98,14 +99,39 @@ async function load(pool: pg.Pool, scope: 'all' | 'tail') {
     // The tail's nodes: from the newest checkpoint's frontier on (the nodes under its root and after it).
     const from = scope === 'tail' ? treeSizeOf(checkpoints[checkpoints.length - 1]) : 0;
     const levels = await loadLevels(client, from);
+    const stats = scope === 'all' ? await loadStats(client) : undefined;
     await client.query('COMMIT');
-    return { utf8, lo: span.lo, hi: span.hi, checkpoints, levels };
+    return { utf8, lo: span.lo, hi: span.hi, checkpoints, levels, stats };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
     client.release();
   }
+}
+
+/**
+ * The statistics' stored counts (StatsTally keys) and zones, in the snapshot; none before migration 5,
+ * or while entries from before it are still to be counted (the backlog): those counts are not all kept.
+ */
+async function loadStats(client: pg.PoolClient): Promise<StoredStats | undefined> {
+  const kept = (
+    await client.query<{ kept: boolean }>(
+      `SELECT to_regclass('audit_stats') IS NOT NULL AND to_regclass('audit_stats_backlog') IS NOT NULL AS kept`,
+    )
+  ).rows[0].kept;
+  if (!kept) return undefined;
+  const { rows: backlog } = await client.query<{ upto: number }>('SELECT upto FROM audit_stats_backlog');
+  if (backlog.some((b) => b.upto > 0)) return undefined;
+  const zones = (
+    await client.query<{ agreement: string; zone: string }>('SELECT agreement, zone FROM audit_stats_zones')
+  ).rows.map((r): [string, string] => [r.agreement, r.zone]);
+  const counts = new Map<string, number>();
+  const { rows } = await client.query<StatsCount & { scope: string }>(
+    'SELECT scope, day, agreement, measure, n FROM audit_stats',
+  );
+  for (const row of rows) counts.set(countKey(row), row.n);
+  return { zones, counts };
 }
 
 /** Each level's nodes from index (from >> level) - 1 on (the frontier node of `from`, then the rest). */
@@ -153,7 +179,11 @@ async function* readRows(
     let after = Math.max(afterSeq, 0);
     while (after < lastSeq) {
       const { rows } = await pool.query<RawAuditRow>(RAW_ROWS, [after, Math.min(size, lastSeq - after)]);
-      for (const row of rows) yield row;
+      for (const row of rows) {
+        // Bounded by the snapshot's head, not by a count: a gap in the seqs would reach past it.
+        if (row.seq > lastSeq) return;
+        yield row;
+      }
       if (rows.length === 0) return;
       after = rows[rows.length - 1].seq;
     }

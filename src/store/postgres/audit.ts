@@ -48,8 +48,15 @@ export type LoggedAppend = (events: readonly AuditEventInput[]) => Promise<Audit
 
 type BodyRow = Pick<StoredAuditEntry, 'body' | 'hash'>;
 
-/** One lock per log (per schema): every instance appending to it queues here, whatever its pool. */
-const LOCK = "SELECT pg_advisory_xact_lock(hashtext('fsg.audit_log:' || current_schema()))";
+/**
+ * One lock per log (per schema): every instance appending to it queues here, whatever its pool. The
+ * transaction holding it never waits for anything but its own statements, so one left idle for
+ * LOCK_IDLE_TIMEOUT belongs to an instance that stopped (a pause, a partition) and the server ends it,
+ * releasing the log for the others, instead of waiting for TCP keepalive (hours).
+ */
+const LOCK_IDLE_TIMEOUT = '15s';
+const LOCK = `SELECT set_config('idle_in_transaction_session_timeout', '${LOCK_IDLE_TIMEOUT}', true),
+  pg_advisory_xact_lock(hashtext('fsg.audit_log:' || current_schema()))`;
 
 /** An append's rows: its entries, their partner and keyed-hash index rows, and the tree nodes. */
 const INSERT_ROWS = `WITH

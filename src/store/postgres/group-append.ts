@@ -6,6 +6,7 @@
  * tried again unit by unit, so one refused append fails alone.
  */
 import type { AuditEntry, AuditEventInput } from '../../audit/types';
+import { isUnreachable } from './errors';
 
 interface Unit {
   events: readonly AuditEventInput[];
@@ -53,8 +54,14 @@ export function groupAppends(
         let written: AuditEntry[];
         try {
           written = await write(batch.flatMap((u) => u.events));
-        } catch {
-          // Nothing of the batch was committed: each unit again in a transaction of its own.
+        } catch (error) {
+          // The connection lost (perhaps during COMMIT): the batch may have been committed, so it is
+          // not written again; every unit is told the store is unreachable.
+          if (isUnreachable(error)) {
+            for (const unit of batch) unit.reject(error);
+            continue;
+          }
+          // Refused: nothing of the batch was committed; each unit again in a transaction of its own.
           for (const unit of batch) await alone(unit);
           continue;
         }

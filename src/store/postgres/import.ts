@@ -225,6 +225,9 @@ async function copyAll(client: pg.PoolClient, source: CopySource): Promise<Impor
     await insert(client, 'audit_partners', PARTNER_COLUMNS, page.partners);
     await insert(client, 'audit_hashes', HASH_COLUMNS, page.hashes);
   }
+  // The copied entries were not counted by any append: the first useStatsZones counts them (migration
+  // 5 recorded the empty schema's backlog, 0).
+  await client.query('UPDATE audit_stats_backlog SET upto = (SELECT coalesce(max(seq), 0) FROM audit_log)');
   for (const nodes of source.treeNodes(PAGE)) {
     summary.treeNodes += await insert(client, 'audit_tree', TREE_COLUMNS, nodes);
   }

@@ -62,6 +62,7 @@ export async function openPgStore(options: PgStoreOptions): Promise<Store> {
   void _logged;
   void _treeRoot;
 
+  const datasets = createPgDatasets(ctx);
   const requests = tracked(track, createPgRequests(ctx));
   const lookups = tracked(track, createPgLookups(ctx));
   return {
@@ -69,7 +70,12 @@ export async function openPgStore(options: PgStoreOptions): Promise<Store> {
     accreditations: tracked(track, createPgAccreditations(ctx)),
     roleGrants: tracked(track, createPgRoleGrants(ctx)),
     requests,
-    datasets: tracked(track, createPgDatasets(ctx)),
+    datasets: tracked(track, {
+      ...datasets,
+      // The upload's own methods too: a lost connection in an add or a publish is told alike.
+      stage: async (...args: Parameters<typeof datasets.stage>) =>
+        tracked(track, await datasets.stage(...args)),
+    }),
     lookups,
     audit: tracked(track, { ...auditMethods, ...createPgAuditQueries(ctx) }),
     portalSessions: tracked(track, createPgPortalSessions(ctx)),

@@ -44,18 +44,37 @@ const types = {
       : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
 };
 
+/**
+ * The connection string without its `options` parameter, and that parameter: the driver lets the
+ * string's parameters override the pool's, so the store's search_path is added to it, not replaced by it.
+ */
+function withoutOptions(connectionString: string | undefined): {
+  connectionString?: string;
+  options: string;
+} {
+  if (connectionString === undefined || !/[?&]options=/.test(connectionString)) {
+    return { connectionString, options: '' };
+  }
+  const url = new URL(connectionString);
+  const options = url.searchParams.get('options') ?? '';
+  url.searchParams.delete('options');
+  return { connectionString: url.toString(), options: `${options} ` };
+}
+
 export function openPgPool(options: PgOptions): pg.Pool {
   const schema = checkSchemaName(options.schema);
   const { schema: _schema, ...connection } = options;
   void _schema;
+  const given = withoutOptions(connection.connectionString);
   const pool = new pg.Pool({
     ...connection,
+    connectionString: given.connectionString,
     max: options.max ?? 10,
     // A database that does not answer fails a request in seconds (a 503), instead of holding it.
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     types,
     // Set at connection start-up (no extra round trip); the schema need not exist yet.
-    options: `-c search_path=${schema}`,
+    options: `${given.options}-c search_path=${schema}`,
   });
   // An idle connection that fails (a server restart) is dropped by the pool, and the next query
   // connects afresh; unheard, the event would end the process.
