@@ -185,10 +185,18 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
     });
   };
 
+  const grouped = groupCommit((events, done) =>
+    underLogLock(async (client) => {
+      const written = await appendInTx(client, events);
+      done();
+      return written;
+    }),
+  );
+
   return {
     async append(events) {
       if (events.length === 0) return [];
-      const written = await underLogLock((client) => appendInTx(client, events));
+      const written = await grouped(events);
       announce(written[written.length - 1].seq);
       return written;
     },
@@ -328,6 +336,66 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
     ]);
     return signed;
   }
+}
+
+/** An append waiting for its turn in a group commit. */
+interface Waiting {
+  events: readonly AuditEventInput[];
+  resolve(written: AuditEntry[]): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit: appends asked for while one transaction of this instance is being written wait and go
+ * together in the next one (one lock acquisition, one tip read, one insert, one commit, one flush of
+ * the WAL), each caller's entries together and in its order, each caller answered after the commit.
+ * When a batch's work fails (rolled back, nothing written), each of its appends is written again
+ * alone, so that one caller's failure is its own; when its commit fails, the outcome is unknown and
+ * every caller is told, as an append alone would be.
+ */
+function groupCommit(
+  write: (events: readonly AuditEventInput[], done: () => void) => Promise<AuditEntry[]>,
+): (events: readonly AuditEventInput[]) => Promise<AuditEntry[]> {
+  let queue: Waiting[] = [];
+  let writing = false;
+  const alone = async (w: Waiting) => {
+    try {
+      w.resolve(await write(w.events, () => undefined));
+    } catch (error) {
+      w.reject(error);
+    }
+  };
+  const together = async (batch: Waiting[]) => {
+    let workDone = false;
+    try {
+      const written = await write(
+        batch.flatMap((w) => w.events),
+        () => (workDone = true),
+      );
+      let at = 0;
+      for (const w of batch) {
+        w.resolve(written.slice(at, at + w.events.length));
+        at += w.events.length;
+      }
+    } catch (error) {
+      if (workDone) for (const w of batch) w.reject(error);
+      else for (const w of batch) await alone(w);
+    }
+  };
+  const drain = async () => {
+    writing = true;
+    while (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      await (batch.length === 1 ? alone(batch[0]) : together(batch));
+    }
+    writing = false;
+  };
+  return (events) =>
+    new Promise<AuditEntry[]>((resolve, reject) => {
+      queue.push({ events, resolve, reject });
+      if (!writing) void drain();
+    });
 }
 
 const parseCheckpoint = (row: { body: string } | undefined): Checkpoint | undefined =>

@@ -5,6 +5,7 @@
  * closing the store waits for the writes already asked for and refuses new ones.
  */
 import type pg from 'pg';
+import type { AuditEntry, AuditEventInput } from '../../audit/types';
 import type { LoggedAppend } from './audit';
 
 export interface PgContext {
@@ -12,6 +13,8 @@ export interface PgContext {
   now: () => Date;
   /** A change and its log entries, committed together or not at all. */
   logged<T>(work: (client: pg.PoolClient, append: LoggedAppend) => Promise<T>): Promise<T>;
+  /** Log entries alone (no other change), group-committed with this instance's concurrent appends. */
+  append(events: readonly AuditEventInput[]): Promise<AuditEntry[]>;
   /** A change without log entries, in one transaction. */
   tx<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T>;
   /** One statement on a pooled connection (its own transaction). */

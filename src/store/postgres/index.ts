@@ -52,6 +52,7 @@ export async function openPgStore(options: PgStoreOptions): Promise<Store> {
     pool,
     now,
     logged: (work) => run(() => audit.logged(work)),
+    append: (events) => run(() => audit.append([...events])),
     tx: (work) => run(() => inTransaction(pool, work)),
     query: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) =>
       run(() => pool.query<R>(text, values)),
