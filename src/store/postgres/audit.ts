@@ -49,8 +49,11 @@ type BodyRow = Pick<StoredAuditEntry, 'body' | 'hash'>;
 /** One lock per log (per schema): every instance appending to it queues here, whatever its pool. */
 const LOCK = "SELECT pg_advisory_xact_lock(hashtext('fsg.audit_log:' || current_schema()))";
 
-/** An append's rows: its entries, their partner and keyed-hash index rows, and the tree nodes. */
-const INSERT_ROWS = `WITH
+/**
+ * An append's rows: its entries, their partner and keyed-hash index rows, and the tree nodes (also the
+ * statement of bench/pg-log-append.ts's baseline).
+ */
+export const INSERT_ROWS = `WITH
   entries AS (
     INSERT INTO audit_log (seq, ts, type, actor_user, actor_partner, partners, request_id, agreement_id,
                            outcome, body, prev_hash, hash)
