@@ -56,7 +56,7 @@ async function lookups(ctx: BenchContext, schema: string) {
 
 /** Appends/s from one store, then from two on another schema, `writers` callers in all. */
 async function appends(ctx: BenchContext, schemas: string[]) {
-  const entries = ctx.smoke ? 200 : Number(process.env.BENCH_PG_ENTRIES ?? 2_000);
+  const entries = ctx.smoke ? 200 : Number(process.env.BENCH_PG_ENTRIES ?? 10_000);
   const writers = ctx.smoke ? 16 : 64;
   const open = (schema: string) => openPgStore({ connectionString: PG_URL, schema, max: POOL_SIZE });
   const timed = async (stores: Store[]) => {

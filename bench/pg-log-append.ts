@@ -155,7 +155,7 @@ export const pgLogAppendBenchmark: Benchmark = {
   title: 'durable log appends on PostgreSQL vs raw pg inserts of the same rows',
   async run(ctx) {
     await requirePostgres();
-    const entries = ctx.smoke ? 200 : Number(process.env.BENCH_PG_ENTRIES ?? 2_000);
+    const entries = ctx.smoke ? 200 : Number(process.env.BENCH_PG_ENTRIES ?? 10_000);
     const writers = ctx.smoke ? 16 : 64;
     const rounds = ctx.smoke ? 1 : 2;
     ctx.log(`pg-log-append: ${entries} entries from ${writers} concurrent writers, ${rounds} rounds`);
