@@ -2,8 +2,9 @@
  * Hit/no-hit lookups over HTTP with the gateway on PostgreSQL against the same gateway on SQLite (the
  * embedded default), measured in the same run: http-lookup's load (the same analysts, tokens, bodies
  * and autocannon settings), each gateway in a child process of its own, the PostgreSQL one on a fresh
- * schema dropped afterwards. Both make every lookup's log entry durable before they answer; SQLite
- * from a writer thread with group commit, PostgreSQL in one transaction per lookup under the log's lock.
+ * schema dropped afterwards. Both make every lookup's log entry durable before they answer, each with
+ * group commit: SQLite from a writer thread, PostgreSQL in transactions under the log's lock (each one
+ * seven round trips: BEGIN, lock, head, frontier, insert, counts, COMMIT).
  */
 import { lookupSettings, measureGateway } from './lib/http-load';
 import { PG_URL, pgEnv, requirePostgres, withSchemas } from './lib/pg';
