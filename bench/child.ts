@@ -4,7 +4,10 @@
  *
  *   node child.js gateway <workDir> <records> <analysts>  the real gateway (startGateway) on 127.0.0.1:0
  *     (env: BENCH_DAILY_QUOTA, the stolen-boats quota per user, default 1,000; BENCH_TOKEN_TTL_SECONDS,
- *     default 3,600; BENCH_MEMORY_REPORT_MS: report process.memoryUsage() over IPC this often)
+ *     default 3,600; BENCH_MEMORY_REPORT_MS: report process.memoryUsage() over IPC this often;
+ *     FSG_STORE_KIND, FSG_DATABASE_URL, FSG_DATABASE_SCHEMA: its store, SQLite in workDir by default;
+ *     BENCH_SEED=0: the store was seeded by another instance, with the same workDir, so the same
+ *     checkpoint key)
  *   node child.js express <bodyBytes>            a bare express 5 endpoint answering a fixed JSON body
  *   node child.js map <csvFile>                  `fsg map --adapter boatreg-nl <csvFile> --out /dev/null`
  *   node child.js csv-parse <csvFile>            csv-parse alone, same options as the CSV reader
@@ -16,6 +19,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Accreditation } from '../src/records/accreditation';
+import type { LogSource } from '../src/store/port';
 
 // Each mode loads only what it runs (a child that parses CSV need not load the gateway).
 
@@ -116,14 +120,51 @@ function reportMemory(ms: number): void {
   if (ms > 0) setInterval(() => send({ memory: process.memoryUsage() }), ms).unref();
 }
 
+/** The store variables of this process (FSG_STORE_KIND…), passed on to the gateway's configuration. */
+function storeEnv(): Record<string, string> {
+  const names = ['FSG_STORE_KIND', 'FSG_DATABASE_URL', 'FSG_DATABASE_SCHEMA'];
+  return Object.fromEntries(names.flatMap((n) => (process.env[n] ? [[n, process.env[n]]] : [])));
+}
+
+/**
+ * The shared dataset the lookups search, the analysts and a DPO of insureco, stored before the gateway
+ * starts, and signed as `fsg audit checkpoint` would: the gateway does not start on entries no
+ * checkpoint covers.
+ */
+async function seed(source: LogSource, records: number, users: Accreditation[], dataDir: string) {
+  const { loadOrCreateCheckpointKey } = await import('../src/audit/checkpoint');
+  const { openStore } = await import('../src/store/open');
+  const { fillDataset } = await import('./lib/records');
+  const store = await openStore(source);
+  try {
+    await fillDataset(store, records, () => undefined);
+    const insurerDpo: Accreditation = {
+      ...users[0],
+      ...STAFF.insurerDpo,
+      displayName: 'Bench DPO of insureco',
+      roles: ['dpo'],
+    };
+    await store.accreditations.seed([...users, insurerDpo], (added) => [
+      {
+        type: 'accreditation.change',
+        actor: 'system',
+        partners: ['police-nl'],
+        outcome: 'create',
+        data: { added: added.length },
+      },
+    ]);
+    const signer = loadOrCreateCheckpointKey(dataDir);
+    await store.audit.checkpoint((head) => signer.sign(head, new Date().toISOString()));
+  } finally {
+    await store.close();
+  }
+}
+
 async function gateway(workDir: string, records: number, analysts: number): Promise<void> {
   const { issueDemoToken } = await import('../src/auth/demo-tokens');
-  const { loadOrCreateCheckpointKey } = await import('../src/audit/checkpoint');
   const { loadConfig, PROJECT_ROOT } = await import('../src/config/load');
-  const { startGateway, storeFile } = await import('../src/gateway');
+  const { startGateway, storeFile, storeSource } = await import('../src/gateway');
   const { loadBundle } = await import('../src/policy/load');
-  const { openSqliteStore } = await import('../src/store/sqlite');
-  const { fillDataset } = await import('./lib/records');
   const env = {
     FSG_DATA_DIR: path.join(workDir, 'data'),
     FSG_POLICY_DIR: benchBundle(workDir, PROJECT_ROOT, Number(process.env.BENCH_DAILY_QUOTA ?? 1000)),
@@ -131,31 +172,11 @@ async function gateway(workDir: string, records: number, analysts: number): Prom
     FSG_PORT: '0',
     FSG_DEMO: 'true',
     FSG_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+    ...storeEnv(),
   };
   const config = loadConfig(env, workDir);
-  // The shared dataset the lookups search, and the analysts, stored before the gateway starts.
-  const store = openSqliteStore({ file: storeFile(config) });
-  await fillDataset(store, records, () => undefined);
   const users = benchAnalysts(analysts, new Date());
-  const insurerDpo: Accreditation = {
-    ...users[0],
-    ...STAFF.insurerDpo,
-    displayName: 'Bench DPO of insureco',
-    roles: ['dpo'],
-  };
-  await store.accreditations.seed([...users, insurerDpo], (added) => [
-    {
-      type: 'accreditation.change',
-      actor: 'system',
-      partners: ['police-nl'],
-      outcome: 'create',
-      data: { added: added.length },
-    },
-  ]);
-  // Signed as fsg audit checkpoint would: the gateway does not start on entries no checkpoint covers.
-  const signer = loadOrCreateCheckpointKey(config.dataDir);
-  await store.audit.checkpoint((head) => signer.sign(head, new Date().toISOString()));
-  await store.close();
+  if (process.env.BENCH_SEED !== '0') await seed(storeSource(config), records, users, config.dataDir);
   const running = await startGateway(config);
   const bundle = await loadBundle(config.policyDir);
   const token = (userId: string, partnerId: string) =>

@@ -27,7 +27,7 @@ export function registerBenchCommand(program: Command): Command {
     )
     .option(
       '--only <ids>',
-      'comma-separated benchmark ids (decision, http-lookup, log-append, log-verify, mapping, lookup-scale, upload-lookups, dpo-pages)',
+      'comma-separated benchmark ids (decision, http-lookup, log-append, log-verify, mapping, lookup-scale, upload-lookups, dpo-pages, pg-http-lookup, pg-log-append, pg-instances)',
     )
     .option('--results <dir>', 'folder for the JSON result', path.join(PROJECT_ROOT, 'bench', 'results'))
     .addHelpText(

@@ -13,9 +13,12 @@ import { logAppendBenchmark } from './log-append';
 import { logVerifyBenchmark } from './log-verify';
 import { lookupScaleBenchmark } from './lookup-scale';
 import { mappingBenchmark } from './mapping';
+import { pgHttpLookupBenchmark } from './pg-http-lookup';
+import { pgInstancesBenchmark } from './pg-instances';
+import { pgLogAppendBenchmark } from './pg-log-append';
 import { uploadLookupsBenchmark } from './upload-lookups';
 import { machine } from './lib/stats';
-import { targetText, type Benchmark, type ResultRow } from './lib/types';
+import { BenchmarkNotRun, targetText, type Benchmark, type ResultRow } from './lib/types';
 
 export const BENCHMARKS: readonly Benchmark[] = [
   decisionBenchmark,
@@ -26,6 +29,9 @@ export const BENCHMARKS: readonly Benchmark[] = [
   lookupScaleBenchmark,
   uploadLookupsBenchmark,
   dpoPagesBenchmark,
+  pgHttpLookupBenchmark,
+  pgLogAppendBenchmark,
+  pgInstancesBenchmark,
 ];
 
 export interface RunOptions {
@@ -43,9 +49,14 @@ export interface BenchResult {
   machine: ReturnType<typeof machine>;
   rows: ResultRow[];
   failures: { benchmark: string; error: string }[];
+  /** Benchmarks that could not run here (no PostgreSQL server), with the reason: no figure, no failure. */
+  notRun: { benchmark: string; reason: string }[];
 }
 
-/** Resolves to the exit code: 0 when every benchmark ran (met or not), 1 when one failed to run. */
+/**
+ * Resolves to the exit code: 0 when every benchmark ran (met or not) or could not run here (reported as
+ * not run), 1 when one failed to run.
+ */
 export async function runBenchmarks(opts: RunOptions): Promise<number> {
   const unknown = (opts.only ?? []).filter((id) => !BENCHMARKS.some((b) => b.id === id));
   if (unknown.length > 0) {
@@ -64,6 +75,7 @@ export async function runBenchmarks(opts: RunOptions): Promise<number> {
     machine: machine(),
     rows: [],
     failures: [],
+    notRun: [],
   };
   try {
     for (const benchmark of chosen) {
@@ -74,9 +86,14 @@ export async function runBenchmarks(opts: RunOptions): Promise<number> {
       try {
         result.rows.push(...(await benchmark.run({ smoke: opts.smoke, workDir: dir, log: opts.log })));
       } catch (error) {
-        const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-        result.failures.push({ benchmark: benchmark.id, error: message });
-        opts.log(`${benchmark.id} failed: ${message}`);
+        if (error instanceof BenchmarkNotRun) {
+          result.notRun.push({ benchmark: benchmark.id, reason: error.message });
+          opts.log(`${benchmark.id} NOT RUN: ${error.message}`);
+        } else {
+          const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+          result.failures.push({ benchmark: benchmark.id, error: message });
+          opts.log(`${benchmark.id} failed: ${message}`);
+        }
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
@@ -138,6 +155,7 @@ export function formatTable(result: BenchResult): string {
         : '') +
       `; ${result.seconds.toFixed(0)} s in all.`,
   ];
+  for (const n of result.notRun) out.push(`NOT RUN (no figure): ${n.benchmark}: ${n.reason}`);
   for (const f of result.failures) out.push(`FAILED to run: ${f.benchmark}: ${f.error.split('\n')[0]}`);
   return out.join('\n') + '\n';
 }

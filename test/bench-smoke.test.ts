@@ -1,12 +1,15 @@
 /**
  * `fsg bench --smoke`: every benchmark runs at tiny sizes, with its baseline, and yields a well-formed
  * row with finite positive figures. No speed is asserted here: figures of a smoke run mean nothing,
- * the real run is `npm run bench` (docs/performance.md).
+ * the real run is `npm run bench` (docs/performance.md). The PostgreSQL benchmarks run where a server
+ * answers (the tests' FSG_TEST_PG, as the bench's BENCH_PG_URL) and must then yield their rows; where
+ * none does, they must say they did not run, and yield no figure.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PG_URL } from './postgres/pg-db';
 
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
@@ -20,6 +23,18 @@ const BENCHMARKS = [
   'upload-lookups',
   'dpo-pages',
 ];
+const PG_BENCHMARKS = ['pg-http-lookup', 'pg-log-append', 'pg-instances'];
+/** Rows shown for information, without a target. */
+const UNTARGETED = ['log-verify', 'pg-instances'];
+
+/** Whether a PostgreSQL server answers at PG_URL's host and port (or one is required: FSG_REQUIRE_PG). */
+function postgresHere(): boolean {
+  if (process.env.FSG_REQUIRE_PG === '1') return true;
+  const url = new URL(PG_URL);
+  const probe = `require('net').connect(${Number(url.port || 5432)}, ${JSON.stringify(url.hostname || '127.0.0.1')})
+    .on('connect', () => process.exit(0)).on('error', () => process.exit(1))`;
+  return spawnSync(process.execPath, ['-e', probe], { timeout: 3000 }).status === 0;
+}
 
 interface Row {
   benchmark: string;
@@ -38,6 +53,7 @@ interface Result {
   machine: { cpus: number; cpuModel: string; node: string };
   rows: Row[];
   failures: unknown[];
+  notRun: { benchmark: string; reason: string }[];
 }
 
 let results: string;
@@ -49,15 +65,19 @@ beforeAll(() => {
   results = fs.mkdtempSync(path.join(os.tmpdir(), 'fsg-bench-smoke-'));
   run = spawnSync(process.execPath, [CLI, 'bench', '--smoke', '--results', results], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH },
+    env: {
+      PATH: process.env.PATH,
+      BENCH_PG_URL: PG_URL,
+      ...(process.env.FSG_REQUIRE_PG ? { FSG_REQUIRE_PG: process.env.FSG_REQUIRE_PG } : {}),
+    },
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: 170_000,
   });
   const files = fs.readdirSync(results).filter((f) => /^bench-smoke-.+\.json$/.test(f));
   if (files.length !== 1)
     throw new Error(`expected one result file, found ${files.join(', ')}: ${run.stderr}`);
   result = JSON.parse(fs.readFileSync(path.join(results, files[0]), 'utf8')) as Result;
-}, 130_000);
+}, 180_000);
 
 afterAll(() => fs.rmSync(results, { recursive: true, force: true }));
 
@@ -66,7 +86,19 @@ describe('fsg bench --smoke', () => {
     expect(result.failures).toEqual([]);
     expect(run.status).toBe(0);
     expect(result.smoke).toBe(true);
-    expect(new Set(result.rows.map((r) => r.benchmark))).toEqual(new Set(BENCHMARKS));
+    const ran = new Set(result.rows.map((r) => r.benchmark));
+    const notRun = result.notRun.map((n) => n.benchmark);
+    expect(ran).toEqual(new Set([...BENCHMARKS, ...PG_BENCHMARKS].filter((b) => !notRun.includes(b))));
+    if (postgresHere()) expect(notRun).toEqual([]);
+  });
+
+  it('says so of a PostgreSQL benchmark that could not run, and gives it no figure', () => {
+    if (result.notRun.length === 0) expect(String(run.stdout)).not.toContain('NOT RUN');
+    for (const n of result.notRun) {
+      expect(PG_BENCHMARKS).toContain(n.benchmark);
+      expect(n.reason).toMatch(/PostgreSQL is not reachable/);
+      expect(String(run.stdout)).toContain(`NOT RUN (no figure): ${n.benchmark}`);
+    }
   });
 
   it('gives every row a finite positive figure for the gateway and its baseline, and a verdict', () => {
@@ -81,10 +113,10 @@ describe('fsg bench --smoke', () => {
       }
       expect(row.ratio).toBeCloseTo(row.gateway / row.baseline, 6);
       const bounds = [row.target.min, row.target.max].filter((b) => b !== undefined);
-      // One bound, or none for a row shown for information (log-verify's full run).
+      // One bound, or none for a row shown for information (log-verify's full run, pg-instances).
       expect(bounds.length).toBeLessThanOrEqual(1);
       for (const bound of bounds) expect(bound).toBeGreaterThan(0);
-      if (bounds.length === 0) expect(row.benchmark).toBe('log-verify');
+      if (bounds.length === 0) expect(UNTARGETED).toContain(row.benchmark);
       expect(typeof row.met).toBe('boolean');
     }
   });

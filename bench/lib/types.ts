@@ -52,3 +52,14 @@ export function targetText(target: ResultRow['target']): string {
   if (target.max !== undefined) return `≤ ${target.max}×`;
   return '-';
 }
+
+/**
+ * Thrown by a benchmark that cannot run here (no PostgreSQL server): the run reports it as not run,
+ * with the reason, and gives it no figure.
+ */
+export class BenchmarkNotRun extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'BenchmarkNotRun';
+  }
+}

@@ -144,10 +144,7 @@ export function quotasOf(store: Pick<Store, 'quotas'>, kind: QuotaKind): DailyQu
 }
 
 /** The quotas of a store whose one process counts in memory (SQLite): one memoryQuotas per kind. */
-export function processQuotas(
-  counts: Record<QuotaKind, Counted>,
-  clock: () => Date,
-): QuotaStore {
+export function processQuotas(counts: Record<QuotaKind, Counted>, clock: () => Date): QuotaStore {
   const kinds = {
     lookups: memoryQuotas(countedBy(counts.lookups), clock),
     requests: memoryQuotas(countedBy(counts.requests), clock),

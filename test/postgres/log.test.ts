@@ -155,6 +155,52 @@ describePg('the PostgreSQL log', () => {
       expect(next).toMatchObject({ seq: before!.seq + 1, prevHash: before!.hash });
     });
 
+    test('concurrent appends of one instance share transactions (group commit), the entries of each caller together', async () => {
+      const before = (await logs[0].head())!.seq;
+      const callers = 40;
+      const written = await Promise.all(
+        Array.from({ length: callers }, (_, i) => logs[0].append([note(0, 4000 + i), note(0, 5000 + i)])),
+      );
+      for (const [i, entries] of written.entries()) {
+        expect(entries.map((e) => (e.data as { i: number }).i)).toEqual([4000 + i, 5000 + i]);
+        expect(entries[1].seq).toBe(entries[0].seq + 1);
+      }
+      expect(new Set(written.flat().map((e) => e.seq)).size).toBe(callers * 2);
+      // Rows of one transaction share its xmin: far fewer transactions than callers.
+      const { rows } = await pools[0].query<{ n: number }>(
+        'SELECT count(DISTINCT xmin::text)::bigint AS n FROM audit_log WHERE seq > $1',
+        [before],
+      );
+      expect(rows[0].n).toBeLessThan(callers / 2);
+      const all = await logs[2].readRaw(0, before + callers * 2 + 10);
+      expect(await verifyLog({ rows: all, publicKey, allowNoCheckpoint: true })).toMatchObject({
+        ok: true,
+        entries: before + callers * 2,
+      });
+    });
+
+    test('an append that fails in a group commit fails alone; the others are written', async () => {
+      const before = (await logs[0].head())!.seq;
+      const bad: AuditEventInput = { type: 'test', actor: 'system', partners: [], data: { n: Number.NaN } };
+      const results = await Promise.allSettled([
+        logs[0].append([note(0, 7000)]),
+        ...Array.from({ length: 10 }, (_, i) => logs[0].append([note(0, 7100 + i)])),
+        logs[0].append([bad]),
+        ...Array.from({ length: 10 }, (_, i) => logs[0].append([note(0, 7200 + i)])),
+      ]);
+      expect(results.map((r) => r.status)).toEqual([
+        ...Array<string>(11).fill('fulfilled'),
+        'rejected',
+        ...Array<string>(10).fill('fulfilled'),
+      ]);
+      expect((await logs[0].head())!.seq).toBe(before + 21);
+      const all = await logs[2].readRaw(0, before + 30);
+      expect(await verifyLog({ rows: all, publicKey, allowNoCheckpoint: true })).toMatchObject({
+        ok: true,
+        entries: before + 21,
+      });
+    });
+
     test('onAppend hears the head after the append has committed', async () => {
       const heard: number[] = [];
       const stop = logs[0].onAppend((seq) => heard.push(seq));

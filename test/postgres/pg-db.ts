@@ -38,4 +38,3 @@ export async function dropSchema(schema: string): Promise<void> {
     await pool.end();
   }
 }
-

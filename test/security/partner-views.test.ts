@@ -175,9 +175,7 @@ describe("item 10a: each partner's view of a log entry", () => {
     expect(checked.ok).toBe(true);
     expect(checked.partial?.redacted).toBeGreaterThanOrEqual(2);
     const printed: string[] = [];
-    const code = await runVerify({ exportFile: file, pubkey: key, dataDir: '' }, (l) =>
-      printed.push(l),
-    );
+    const code = await runVerify({ exportFile: file, pubkey: key, dataDir: '' }, (l) => printed.push(l));
     expect(code).toBe(0);
     expect(printed.join('\n')).toMatch(/entries are shown redacted .*cannot be checked against their hashes/);
     expect(printed[printed.length - 1]).toMatch(

@@ -59,7 +59,7 @@ const LOCK = `SELECT set_config('idle_in_transaction_session_timeout', '${LOCK_I
   pg_advisory_xact_lock(hashtext('fsg.audit_log:' || current_schema()))`;
 
 /** An append's rows: its entries, their partner and keyed-hash index rows, and the tree nodes. */
-const INSERT_ROWS = `WITH
+export const INSERT_ROWS = `WITH
   entries AS (
     INSERT INTO audit_log (seq, ts, type, actor_user, actor_partner, partners, request_id, agreement_id,
                            outcome, body, prev_hash, hash)
