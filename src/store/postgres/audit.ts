@@ -7,7 +7,14 @@
  * statistics' counts in the same transaction (audit-stats.ts); the queries: audit-queries.ts.
  */
 import type pg from 'pg';
-import { frontier, planAppend, tipOf, type LogHead, type TreeNodeRow } from '../../audit/append-plan';
+import {
+  frontier,
+  planAppend,
+  tipOf,
+  type LogHead,
+  type LogTip,
+  type TreeNodeRow,
+} from '../../audit/append-plan';
 import { entryFromBody } from '../../audit/chain';
 import { consistencyProof, inclusionProof, subtreeRoot, toHex, type NodeSource } from '../../audit/merkle';
 import { assertSignedHead, toSign } from '../../audit/checkpoint';
@@ -131,16 +138,23 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
    * transaction-wide one, REPEATABLE READ, is not), so it sees every earlier append of any instance.
    */
   const underLogLock = <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> =>
-    inTransaction(pool, async (client) => {
-      await client.query(LOCK);
-      return work(client);
-    });
+    // The lock is taken in BEGIN's round trip.
+    inTransaction(pool, work, LOCK);
 
-  /** The log's head and the tree's frontier (what an append or a checkpoint reads), the lock held. */
-  const readTip = async (client: pg.PoolClient) => {
+  /**
+   * The tip this instance's last committed append left. Under the lock, a head read that finds the
+   * same seq and hash means nobody appended since (a seq is taken once, and its hash covers the entry),
+   * so the frontier's nodes need not be read again: one round trip less while the lock is held.
+   */
+  let known: LogTip | undefined;
+
+  /** The log's tip: its head and the tree's frontier (what an append or a checkpoint reads), the lock held. */
+  const readTip = async (client: pg.PoolClient): Promise<LogTip> => {
     const head = (
       await client.query<LogHead>('SELECT seq, hash, ts FROM audit_log ORDER BY seq DESC LIMIT 1')
     ).rows[0];
+    if (head && known && known.seq === head.seq && known.hash === head.hash && known.ts === head.ts)
+      return known;
     const places = frontier(head?.seq ?? 0);
     const found = await readNodes(client, places);
     const edge: TreeNodeRow[] = places.map(({ level, index }) => {
@@ -148,12 +162,16 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
       if (!hash) throw new Error(`Merkle node ${level}/${index} is missing`);
       return { level, index, hash };
     });
-    return { head, edge };
+    return tipOf(head, edge);
   };
 
-  const appendInTx = async (client: pg.PoolClient, events: readonly AuditEventInput[]) => {
-    const { head, edge } = await readTip(client);
-    const plan = planAppend(tipOf(head, edge), events, now().toISOString());
+  /** Writes the entries in the caller's transaction; `left` hears the tip they leave (to keep once committed). */
+  const appendInTx = async (
+    client: pg.PoolClient,
+    events: readonly AuditEventInput[],
+    left: (tip: LogTip) => void,
+  ) => {
+    const plan = planAppend(await readTip(client), events, now().toISOString());
     const entries = plan.entries;
     const column = <T>(pick: (e: (typeof entries)[number]) => T) => entries.map(pick);
     const partners = entries.flatMap((e) => e.entry.partners.map((p) => [p, e.entry.seq] as const));
@@ -184,12 +202,15 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
     ]);
     const written = entries.map((e) => e.entry);
     await countStats(client, written);
+    left(plan.tip);
     return written;
   };
 
   // Appends that change nothing else share transactions (group-append.ts).
   const grouped = groupAppends(async (events) => {
-    const written = await underLogLock((client) => appendInTx(client, events));
+    let tip: LogTip | undefined;
+    const written = await underLogLock((client) => appendInTx(client, events, (t) => (tip = t)));
+    known = tip;
     announce(written[written.length - 1].seq);
     return written;
   });
@@ -208,14 +229,16 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
     },
     async logged(work) {
       let last = 0;
+      let tip: LogTip | undefined;
       const done = await underLogLock((client) =>
         work(client, async (events) => {
           if (events.length === 0) return [];
-          const written = await appendInTx(client, events);
+          const written = await appendInTx(client, events, (t) => (tip = t));
           last = written[written.length - 1].seq;
           return written;
         }),
       );
+      if (tip) known = tip;
       if (last > 0) announce(last);
       return done;
     },
@@ -305,7 +328,8 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
     client: pg.PoolClient,
     sign: (head: TreeHead) => Checkpoint,
   ): Promise<Checkpoint | undefined> {
-    const { head: top, edge } = await readTip(client);
+    const tip = await readTip(client);
+    const top = tip.seq > 0 ? { seq: tip.seq, hash: tip.hash } : undefined;
     const latest = parseCheckpoint(
       (
         await client.query<{ body: string }>(
@@ -314,7 +338,7 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
       ).rows[0],
     );
     // The frontier's nodes are the roots of the perfect subtrees the tree is made of: all its root needs.
-    const nodes = new Map(edge.map((n) => [`${n.level}/${n.index}`, n.hash]));
+    const nodes = new Map(tip.edge.flatMap((n) => (n ? [[`${n.level}/${n.index}`, n.hash] as const] : [])));
     const what = toSign(top, latest, (level, index) => {
       const hash = nodes.get(`${level}/${index}`);
       if (!hash) throw new RangeError(`Merkle node ${level}/${index} is missing`);

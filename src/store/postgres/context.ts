@@ -27,14 +27,18 @@ export interface PgContext {
 }
 
 /** Runs `work` in one READ COMMITTED transaction on a pooled connection; a broken connection is not pooled again. */
+const BEGIN = 'BEGIN ISOLATION LEVEL READ COMMITTED';
+
 export async function inTransaction<T>(
   pool: pg.Pool,
   work: (client: pg.PoolClient) => Promise<T>,
+  /** Statements (no parameters) to run right after BEGIN, in the same round trip. */
+  first?: string,
 ): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+    await client.query(first ? `${BEGIN}; ${first}` : BEGIN);
     try {
       const done = await work(client);
       await client.query('COMMIT');
