@@ -65,6 +65,15 @@ const LOCK_IDLE_TIMEOUT = '15s';
 const LOCK = `SELECT set_config('idle_in_transaction_session_timeout', '${LOCK_IDLE_TIMEOUT}', true),
   pg_advisory_xact_lock(hashtext('fsg.audit_log:' || current_schema()))`;
 
+/** The log's head, read in the lock's round trip. */
+const HEAD = 'SELECT seq, hash, ts FROM audit_log ORDER BY seq DESC LIMIT 1';
+
+/** What a transaction holding the log's lock knows of the log: its tip, and the tip an append left. */
+interface LogTx {
+  tip(): Promise<LogTip>;
+  keep(tip: LogTip): void;
+}
+
 /** An append's rows: its entries, their partner and keyed-hash index rows, and the tree nodes. */
 export const INSERT_ROWS = `WITH
   entries AS (
@@ -136,23 +145,39 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
    * Runs `work` in one READ COMMITTED transaction holding the log's lock, whatever the server's default
    * isolation: what it reads of the log is read in a snapshot taken after the lock was granted (a
    * transaction-wide one, REPEATABLE READ, is not), so it sees every earlier append of any instance.
+   * BEGIN, the lock and the head's read go in one round trip (each statement its own snapshot, the
+   * head's taken once the lock is granted); `tip` gives the log's tip, read once per transaction and
+   * then carried from append to append, and `keep` records the tip an append left there.
    */
-  const underLogLock = <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> =>
-    // The lock is taken in BEGIN's round trip.
-    inTransaction(pool, work, LOCK);
+  const underLogLock = <T>(work: (client: pg.PoolClient, tx: LogTx) => Promise<T>): Promise<T> => {
+    let left: LogTip | undefined;
+    return inTransaction(
+      pool,
+      (client, first) => {
+        const head = (first?.[first.length - 1]?.rows[0] as LogHead | undefined) ?? undefined;
+        let current: Promise<LogTip> | undefined;
+        return work(client, {
+          tip: () => (left ? Promise.resolve(left) : (current ??= readTip(client, head))),
+          keep: (tip) => void (left = tip),
+        });
+      },
+      `${LOCK}; ${HEAD}`,
+    ).then((done) => {
+      // Committed: the tip this transaction left is the log's, until another instance appends.
+      if (left) known = left;
+      return done;
+    });
+  };
 
   /**
-   * The tip this instance's last committed append left. Under the lock, a head read that finds the
-   * same seq and hash means nobody appended since (a seq is taken once, and its hash covers the entry),
-   * so the frontier's nodes need not be read again: one round trip less while the lock is held.
+   * The tip this instance's last committed append left. Under the lock, a head that has the same seq
+   * and hash means nobody appended since (a seq is taken once, and its hash covers the entry), so the
+   * frontier's nodes need not be read again: one round trip less while the lock is held.
    */
   let known: LogTip | undefined;
 
-  /** The log's tip: its head and the tree's frontier (what an append or a checkpoint reads), the lock held. */
-  const readTip = async (client: pg.PoolClient): Promise<LogTip> => {
-    const head = (
-      await client.query<LogHead>('SELECT seq, hash, ts FROM audit_log ORDER BY seq DESC LIMIT 1')
-    ).rows[0];
+  /** The log's tip from its head (read with the lock) and the tree's frontier, the lock held. */
+  const readTip = async (client: pg.PoolClient, head: LogHead | undefined): Promise<LogTip> => {
     if (head && known && known.seq === head.seq && known.hash === head.hash && known.ts === head.ts)
       return known;
     const places = frontier(head?.seq ?? 0);
@@ -165,13 +190,9 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
     return tipOf(head, edge);
   };
 
-  /** Writes the entries in the caller's transaction; `left` hears the tip they leave (to keep once committed). */
-  const appendInTx = async (
-    client: pg.PoolClient,
-    events: readonly AuditEventInput[],
-    left: (tip: LogTip) => void,
-  ) => {
-    const plan = planAppend(await readTip(client), events, now().toISOString());
+  /** Writes the entries in the transaction `tx` holds. */
+  const appendInTx = async (client: pg.PoolClient, tx: LogTx, events: readonly AuditEventInput[]) => {
+    const plan = planAppend(await tx.tip(), events, now().toISOString());
     const entries = plan.entries;
     const column = <T>(pick: (e: (typeof entries)[number]) => T) => entries.map(pick);
     const partners = entries.flatMap((e) => e.entry.partners.map((p) => [p, e.entry.seq] as const));
@@ -202,15 +223,13 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
     ]);
     const written = entries.map((e) => e.entry);
     await countStats(client, written);
-    left(plan.tip);
+    tx.keep(plan.tip);
     return written;
   };
 
   // Appends that change nothing else share transactions (group-append.ts).
   const grouped = groupAppends(async (events) => {
-    let tip: LogTip | undefined;
-    const written = await underLogLock((client) => appendInTx(client, events, (t) => (tip = t)));
-    known = tip;
+    const written = await underLogLock((client, tx) => appendInTx(client, tx, events));
     announce(written[written.length - 1].seq);
     return written;
   });
@@ -229,16 +248,14 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
     },
     async logged(work) {
       let last = 0;
-      let tip: LogTip | undefined;
-      const done = await underLogLock((client) =>
+      const done = await underLogLock((client, tx) =>
         work(client, async (events) => {
           if (events.length === 0) return [];
-          const written = await appendInTx(client, events, (t) => (tip = t));
+          const written = await appendInTx(client, tx, events);
           last = written[written.length - 1].seq;
           return written;
         }),
       );
-      if (tip) known = tip;
       if (last > 0) announce(last);
       return done;
     },
@@ -282,7 +299,7 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
     async checkpoint(sign) {
       // Under the log's lock: no append of any instance comes between the root and its signature, and
       // two instances checkpointing at once sign one head once (the second finds it covered).
-      return underLogLock((client) => checkpointInTx(client, sign));
+      return underLogLock((client, tx) => checkpointInTx(client, tx, sign));
     },
     async checkpoints({ afterSize, limit, order }) {
       const n = Math.max(0, Math.floor(limit));
@@ -326,9 +343,10 @@ export function createPgAudit(pool: pg.Pool, now: () => Date = () => new Date())
   /** Signs the head unless a checkpoint covers it already; inside the caller's transaction, lock held. */
   async function checkpointInTx(
     client: pg.PoolClient,
+    tx: LogTx,
     sign: (head: TreeHead) => Checkpoint,
   ): Promise<Checkpoint | undefined> {
-    const tip = await readTip(client);
+    const tip = await tx.tip();
     const top = tip.seq > 0 ? { seq: tip.seq, hash: tip.hash } : undefined;
     const latest = parseCheckpoint(
       (

@@ -31,16 +31,17 @@ const BEGIN = 'BEGIN ISOLATION LEVEL READ COMMITTED';
 
 export async function inTransaction<T>(
   pool: pg.Pool,
-  work: (client: pg.PoolClient) => Promise<T>,
-  /** Statements (no parameters) to run right after BEGIN, in the same round trip. */
+  work: (client: pg.PoolClient, first?: pg.QueryResult[]) => Promise<T>,
+  /** Statements (no parameters) to run right after BEGIN, in the same round trip; `work` gets their results. */
   first?: string,
 ): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    await client.query(first ? `${BEGIN}; ${first}` : BEGIN);
+    // Several statements in one simple query answer with one result each (BEGIN's first).
+    const began = (await client.query(first ? `${BEGIN}; ${first}` : BEGIN)) as unknown;
     try {
-      const done = await work(client);
+      const done = await work(client, first ? (began as pg.QueryResult[]).slice(1) : undefined);
       await client.query('COMMIT');
       return done;
     } catch (err) {
