@@ -205,3 +205,16 @@ export function assertSignedHead(checkpoint: Checkpoint, head: TreeHead): void {
     throw new Error('the signed checkpoint does not match the tree head');
   }
 }
+
+/**
+ * The tree size a stored checkpoint claims, unchecked (0 when there is none or it is unreadable): where
+ * a tail check starts reading. The checkpoint itself is checked by the verifier; a forged claim fails.
+ */
+export function claimedTreeSize(text: string | undefined): number {
+  try {
+    const size = (JSON.parse(text ?? 'null') as { treeSize?: unknown } | null)?.treeSize;
+    return Number.isSafeInteger(size) && (size as number) > 0 ? (size as number) : 0;
+  } catch {
+    return 0;
+  }
+}

@@ -7,6 +7,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { openLogReader } from '../store/log-reader';
+import { claimedTreeSize } from './checkpoint';
 import type { AuditLogReader } from '../store/port';
 import { verifyLog, type LogVerifyInput, type LogVerifyReport } from './verify-log';
 
@@ -56,7 +57,7 @@ export async function verifyTail(
     return await verifyLog({
       ...rest,
       // From the head entry the newest checkpoint names (if it is refused, no row is read).
-      rows: log.rawRows(1000, treeSizeOf(newest) - 1),
+      rows: log.rawRows(1000, claimedTreeSize(newest) - 1),
       checkpoints: newest === undefined ? [] : [newest],
       tree,
       resume: true,
@@ -64,15 +65,5 @@ export async function verifyTail(
     });
   } finally {
     tree?.close();
-  }
-}
-
-/** The tree size a stored checkpoint claims (0 when none or unreadable: then everything is read). */
-function treeSizeOf(text: string | undefined): number {
-  try {
-    const size = (JSON.parse(text ?? 'null') as { treeSize?: unknown } | null)?.treeSize;
-    return Number.isSafeInteger(size) && (size as number) > 0 ? (size as number) : 0;
-  } catch {
-    return 0;
   }
 }

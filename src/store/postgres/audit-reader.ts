@@ -10,6 +10,7 @@ import type { RawAuditRow } from '../../audit/verify';
 import type { StoredTree } from '../../audit/verify-log';
 import { countKey, type StatsCount } from '../../audit/stats';
 import type { AuditLogReader, LogSource, StoredStats } from '../port';
+import { claimedTreeSize } from '../../audit/checkpoint';
 import { RAW_ROWS } from './audit';
 import { openPgPool } from './pool';
 
@@ -97,7 +98,7 @@ async function load(pool: pg.Pool, scope: 'all' | 'tail') {
       await client.query<{ body: string }>('SELECT body FROM audit_checkpoints ORDER BY tree_size')
     ).rows.map((r) => r.body);
     // The tail's nodes: from the newest checkpoint's frontier on (the nodes under its root and after it).
-    const from = scope === 'tail' ? treeSizeOf(checkpoints[checkpoints.length - 1]) : 0;
+    const from = scope === 'tail' ? claimedTreeSize(checkpoints[checkpoints.length - 1]) : 0;
     const levels = await loadLevels(client, from);
     const stats = scope === 'all' ? await loadStats(client) : undefined;
     await client.query('COMMIT');
@@ -189,15 +190,5 @@ async function* readRows(
     }
   } finally {
     await pool.end();
-  }
-}
-
-/** The tree size a stored checkpoint claims (0 when none or unreadable: then everything is loaded). */
-function treeSizeOf(text: string | undefined): number {
-  try {
-    const size = (JSON.parse(text ?? 'null') as { treeSize?: unknown } | null)?.treeSize;
-    return Number.isSafeInteger(size) && (size as number) > 0 ? (size as number) : 0;
-  } catch {
-    return 0;
   }
 }
