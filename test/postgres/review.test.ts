@@ -225,6 +225,26 @@ describePg('PostgreSQL store: review', () => {
       await proxy.close();
     }
   });
+
+  // Was a gap: a dataset's records() stream is not a promise, so the store's wrapper passed it through
+  // and a lost connection reached its reader as the driver's error (a 500) instead of a 503.
+  it("a dataset's records() stream during an outage fails with StoreUnavailableError", async () => {
+    const proxy = await startPgProxy();
+    const schema = freshSchema();
+    schemas.push(schema);
+    const store = await openPgStore({ connectionString: proxy.url, schema });
+    try {
+      await proxy.cut();
+      const read = async () => {
+        for await (const record of store.datasets.records('boatreg-nl', 'vessels')) void record;
+      };
+      await expect(read()).rejects.toBeInstanceOf(StoreUnavailableError);
+    } finally {
+      await proxy.restore();
+      await store.close();
+      await proxy.close();
+    }
+  });
 });
 
 describe('PostgreSQL store: review (no server needed)', () => {

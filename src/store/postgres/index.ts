@@ -110,11 +110,23 @@ function tracked<T extends object>(track: <R>(started: Promise<R>) => Promise<R>
       typeof value === 'function'
         ? (...args: unknown[]) => {
             const result: unknown = (value as (...a: unknown[]) => unknown).apply(methods, args);
-            return result instanceof Promise
-              ? track(result.catch((error: unknown) => Promise.reject(storeError(error))))
-              : result;
+            if (result instanceof Promise)
+              return track(result.catch((error: unknown) => Promise.reject(storeError(error))));
+            return isAsyncIterable(result) ? toldAsStoreErrors(result) : result;
           }
         : value;
   }
   return wrapped as T;
+}
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
+  typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+
+/** A stream (a dataset's records) whose lost connection is told as StoreUnavailableError too. */
+async function* toldAsStoreErrors<T>(source: AsyncIterable<T>): AsyncIterable<T> {
+  try {
+    yield* source;
+  } catch (error) {
+    throw storeError(error);
+  }
 }
