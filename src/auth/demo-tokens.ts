@@ -69,6 +69,9 @@ export async function issueDemoToken(opts: DemoTokenOptions): Promise<string> {
     throw new Error(`Partner ${partner.id}'s demo issuer accepts tokens of at most ${maxLifetime} seconds.`);
   }
 
+  if (!issuer.publicKey || !issuer.algorithm) {
+    throw new Error(`Partner ${partner.id}'s demo issuer has no static key, so no demo token can be issued.`);
+  }
   const key = loadPrivateKey(partner.id, issuer.publicKey, opts.bundleDir);
   assertKeyFitsAlgorithm(issuer.algorithm, key, `Partner ${partner.id}, demo issuer ${issuer.iss}`);
 

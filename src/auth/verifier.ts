@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import * as path from 'node:path';
-import { decodeJwt, errors, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, errors, jwtVerify } from 'jose';
 import type { Identity } from './identity';
 import { compileAssurance, MAX_CLOCK_SKEW_SECONDS, readMfa, type Assurance } from './assurance';
 import type { IssuerConfig, Partner, TokenAlgorithm } from '../policy/types';
@@ -30,6 +30,8 @@ export interface VerifierOptions {
    * (default: 10,000 tokens for at most 60 s; `maxEntries: 0` turns the cache off). See `TokenCache`.
    */
   cache?: { maxEntries?: number; maxTtlSeconds?: number };
+  /** How issuers' key sets (jwksUri) are fetched and cached (JWKS_DEFAULTS). */
+  jwks?: JwksOptions;
   /** Milliseconds since the epoch (tests); default Date.now. Used by jose and by the cache alike. */
   now?: () => number;
 }
@@ -122,8 +124,59 @@ function copyIdentity(identity: Identity): Identity {
 interface TrustedIssuer {
   partnerId: string;
   config: IssuerConfig;
-  key: KeyObject;
+  /** The static key, or the fetched and cached key set. */
+  key: KeyObject | ReturnType<typeof createRemoteJWKSet>;
+  /** The algorithms its tokens may use: pinned in the bundle, never from the token. */
+  algorithms: TokenAlgorithm[];
   assurance: Assurance;
+}
+
+/** How issuers' key sets are fetched: how long to wait, how often an unknown kid may refetch, how long a set is kept. */
+export interface JwksOptions {
+  timeoutMs?: number;
+  cooldownMs?: number;
+  cacheMaxAgeMs?: number;
+}
+
+export const JWKS_DEFAULTS = { timeoutMs: 5000, cooldownMs: 30_000, cacheMaxAgeMs: 10 * 60_000 } as const;
+
+/** Seconds a client is told to wait when an issuer's key set cannot be fetched. */
+const JWKS_RETRY_SECONDS = 30;
+const KEYS_UNREACHABLE = "The token's issuer's keys cannot be fetched now; try again later.";
+
+/** An issuer's key set: https, or http only on this machine (a test provider, a local sidecar). */
+function keySetOf(partnerId: string, issuer: IssuerConfig, jwks: JwksOptions) {
+  const label = `Partner ${partnerId}, issuer ${issuer.iss}`;
+  if (!issuer.algorithms || issuer.algorithms.length === 0) {
+    throw new Error(
+      `${label}: a key set (jwksUri) needs the algorithms its tokens may use (algorithms: [...]).`,
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(issuer.jwksUri!);
+  } catch {
+    throw new Error(`${label}: jwksUri is not a URL.`);
+  }
+  const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new Error(`${label}: jwksUri must be https (http only on this machine).`);
+  }
+  return createRemoteJWKSet(url, {
+    timeoutDuration: jwks.timeoutMs ?? JWKS_DEFAULTS.timeoutMs,
+    cooldownDuration: jwks.cooldownMs ?? JWKS_DEFAULTS.cooldownMs,
+    cacheMaxAge: jwks.cacheMaxAgeMs ?? JWKS_DEFAULTS.cacheMaxAgeMs,
+  });
+}
+
+/**
+ * Whether a verification against a key set failed because the set could not be had (not because of the
+ * token): a timeout, a set that is not one, or the fetch's own failure (refused, DNS, TLS), which jose
+ * passes on as it is. A token jose judged (no matching key, a bad signature, a claim) is a JOSEError.
+ */
+function keysUnreachable(err: unknown): boolean {
+  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return true;
+  return !(err instanceof errors.JOSEError);
 }
 
 /**
@@ -160,7 +213,7 @@ export function assertKeyFitsAlgorithm(algorithm: TokenAlgorithm, key: KeyObject
 }
 
 function loadPublicKey(partnerId: string, issuer: IssuerConfig, bundleDir: string): KeyObject {
-  const file = path.resolve(bundleDir, issuer.publicKey);
+  const file = path.resolve(bundleDir, issuer.publicKey!);
   let key: KeyObject;
   try {
     key = createPublicKey(readFileSync(file));
@@ -170,7 +223,7 @@ function loadPublicKey(partnerId: string, issuer: IssuerConfig, bundleDir: strin
       cause: err,
     });
   }
-  assertKeyFitsAlgorithm(issuer.algorithm, key, `Partner ${partnerId}, issuer ${issuer.iss} (${file})`);
+  assertKeyFitsAlgorithm(issuer.algorithm!, key, `Partner ${partnerId}, issuer ${issuer.iss} (${file})`);
   return key;
 }
 
@@ -185,10 +238,25 @@ function loadIssuers(opts: VerifierOptions): Map<string, TrustedIssuer> {
         // One iss, one partner: otherwise partnerId would depend on map order.
         throw new Error(`Issuer ${issuer.iss} is bound to both ${existing.partnerId} and ${partner.id}.`);
       }
+      const label = `Partner ${partner.id}, issuer ${issuer.iss}`;
+      const staticKey = issuer.publicKey !== undefined || issuer.algorithm !== undefined;
+      const keySet = issuer.jwksUri !== undefined || issuer.algorithms !== undefined;
+      if (staticKey === keySet) {
+        throw new Error(
+          `${label}: give either publicKey with algorithm, or jwksUri with algorithms (exactly one of the two).`,
+        );
+      }
+      if (staticKey && (!issuer.publicKey || !issuer.algorithm)) {
+        throw new Error(`${label}: a static key needs both publicKey and algorithm.`);
+      }
+      if (keySet && !issuer.jwksUri) throw new Error(`${label}: algorithms without a jwksUri.`);
       trusted.set(issuer.iss, {
         partnerId: partner.id,
         config: issuer,
-        key: loadPublicKey(partner.id, issuer, opts.bundleDir),
+        key: staticKey
+          ? loadPublicKey(partner.id, issuer, opts.bundleDir)
+          : keySetOf(partner.id, issuer, opts.jwks ?? {}),
+        algorithms: staticKey ? [issuer.algorithm!] : issuer.algorithms!,
         assurance: compileAssurance(
           issuer.assurance,
           opts.clockSkewSeconds,
@@ -245,15 +313,22 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
 
     let payload;
     try {
-      ({ payload } = await jwtVerify(token, trusted.key, {
-        algorithms: [trusted.config.algorithm],
+      const checks = {
+        algorithms: trusted.algorithms,
         issuer: trusted.config.iss,
         audience: opts.audience,
         clockTolerance: skew,
         currentDate: new Date(nowMs),
         requiredClaims: ['iss', 'aud', 'exp', 'sub', 'iat'],
-      }));
+      };
+      ({ payload } =
+        typeof trusted.key === 'function'
+          ? await jwtVerify(token, trusted.key, checks)
+          : await jwtVerify(token, trusted.key, checks));
     } catch (err) {
+      if (typeof trusted.key === 'function' && keysUnreachable(err)) {
+        throw problems.unavailable(KEYS_UNREACHABLE, JWKS_RETRY_SECONDS);
+      }
       // jose checks the signature before the claims, so "expired" is only said of genuine tokens.
       throw problems.unauthenticated(err instanceof errors.JWTExpired ? EXPIRED : NOT_VERIFIED);
     }

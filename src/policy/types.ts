@@ -8,12 +8,21 @@ export const ROLES: readonly Role[] = ['analyst', 'responder', 'dpo', 'admin'];
 /** Signature algorithms a partner's issuer may be pinned to. Never taken from the token. */
 export type TokenAlgorithm = 'ES256' | 'ES384' | 'RS256' | 'PS256' | 'EdDSA';
 
+/**
+ * An issuer's keys are either one static key (`publicKey` with its `algorithm`: offline deployments, the
+ * demo) or a key set fetched from `jwksUri` (an identity provider that rotates its keys) with the
+ * `algorithms` its tokens may use; the verifier refuses an entry with both or neither at load.
+ */
 export interface IssuerConfig {
   /** The `iss` claim this issuer puts in its tokens. */
   iss: string;
-  algorithm: TokenAlgorithm;
+  algorithm?: TokenAlgorithm;
   /** PEM file with the issuer's public key, relative to the bundle folder. */
-  publicKey: string;
+  publicKey?: string;
+  /** The issuer's JSON Web Key Set (https, or http on this machine only). */
+  jwksUri?: string;
+  /** The algorithms tokens of `jwksUri`'s keys may use, pinned here, never taken from the token. */
+  algorithms?: TokenAlgorithm[];
   /** A demo issuer (keys under config/demo/): trusted only while `demo.enabled` is on. */
   demo?: boolean;
   /** How this issuer's tokens are read beyond the signature; left out, the strict defaults apply. */

@@ -420,7 +420,7 @@ describe('createTokenVerifier: verified-token cache', () => {
     return { clock, v: verifier({ now: () => clock.ms, ...opts }) };
   }
   const tokenOf = (claims: JWTPayload, id = 'police-nl') => {
-    const alg = partner(id).issuers[0].algorithm;
+    const alg = partner(id).issuers[0].algorithm!;
     return sign(claims, privateKey(id), alg);
   };
 

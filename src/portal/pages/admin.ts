@@ -64,7 +64,7 @@ export function adminRoutes(): PortalRoute[] {
                       <td>${p.sector}</td>
                       <td>${p.country}</td>
                       <td>
-                        ${p.issuers.map((i) => `${i.iss} (${i.algorithm}${i.demo ? ', demo' : ''})`).join('; ')}
+                        ${p.issuers.map((i) => `${i.iss} (${i.algorithm ?? i.algorithms?.join('/') ?? '?'}${i.jwksUri ? ', key set' : ''}${i.demo ? ', demo' : ''})`).join('; ')}
                       </td>
                       <td>${p.networks.join(', ')}</td>
                     </tr>`,
