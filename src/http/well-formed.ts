@@ -22,16 +22,11 @@ export const HOLDS_NUL = 'holds a NUL character (U+0000), which no text here may
 const KEY_HOLDS_NUL = 'has a key holding a NUL character (U+0000)';
 
 /** What is wrong with a string as text the gateway keeps (undefined: nothing). */
-const textProblem = (text: string, key: boolean): string | undefined =>
-  !text.isWellFormed()
-    ? key
-      ? KEY_NOT_WELL_FORMED
-      : NOT_WELL_FORMED
-    : text.includes('\u0000')
-      ? key
-        ? KEY_HOLDS_NUL
-        : HOLDS_NUL
-      : undefined;
+function textProblem(text: string, key: boolean): string | undefined {
+  if (!text.isWellFormed()) return key ? KEY_NOT_WELL_FORMED : NOT_WELL_FORMED;
+  if (text.includes('\u0000')) return key ? KEY_HOLDS_NUL : HOLDS_NUL;
+  return undefined;
+}
 
 /** RFC 6901 escaping of one reference token. */
 const escapeToken = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');

@@ -15,11 +15,10 @@ import {
   type LogTip,
   type TreeNodeRow,
 } from '../../audit/append-plan';
-import { entryFromBody } from '../../audit/chain';
+import { canonicalJson, entryFromBody } from '../../audit/chain';
 import { consistencyProof, inclusionProof, subtreeRoot, toHex, type NodeSource } from '../../audit/merkle';
 import { assertSignedHead, toSign } from '../../audit/checkpoint';
 import type { AuditEntry, AuditEventInput, Checkpoint, StoredAuditEntry, TreeHead } from '../../audit/types';
-import { canonicalJson } from '../../audit/chain';
 import type { RawAuditRow } from '../../audit/verify';
 import type { AuditStore } from '../port';
 import { statsCounter } from './audit-stats';
