@@ -40,6 +40,8 @@ function postgresAnswers() {
 }
 
 const onPostgres = process.env.FSG_REQUIRE_PG === '1' || postgresAnswers();
+// Decided once for every test file (workers inherit it): test/postgres/pg-test.ts's describePg reads it.
+process.env.FSG_TEST_PG_RUN = onPostgres ? '1' : '0';
 if (!onPostgres) {
   console.warn('The integration tests on PostgreSQL did NOT run: no server answers (set FSG_TEST_PG).');
 }

@@ -16,7 +16,7 @@ import { loadBundle } from '../../src/policy/load';
 import type { Bundle } from '../../src/policy/types';
 import { openPgStore } from '../../src/store/postgres';
 import { assertBuilt, CLI, ROOT } from '../helpers/cli';
-import { boatRequest, vesselAnswer } from '../helpers/gateway';
+import { boatLookup, boatRequest, vesselAnswer } from '../helpers/gateway';
 import { serveGateway, type Served } from '../helpers/serve';
 import { describePg, dropSchema, freshSchema, PG_URL, requirePostgres, testPool } from './pg-test';
 
@@ -59,12 +59,7 @@ describePg('three gateway instances on one PostgreSQL', () => {
     return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
   };
 
-  const lookup = (i: number) => ({
-    agreementId: 'stolen-boats',
-    purpose: 'stolen-property-investigation',
-    caseRef: `NL-2026-${String(700000 + i).padStart(6, '0')}`,
-    identifiers: [{ type: 'hin', value: 'NL-HXAB7A33G293' }],
-  });
+  const lookup = (i: number) => boatLookup({ caseRef: `NL-2026-${String(700000 + i).padStart(6, '0')}` });
 
   beforeAll(async () => {
     await requirePostgres();
