@@ -17,7 +17,7 @@ import {
 import { ExportAborted } from './audit/export';
 import { ConfigError, loadConfig, type GatewayConfig } from './config/load';
 import { assemble, startGateway, storeSource } from './gateway';
-import { describeStore, storeAt } from './store/open';
+import { describeStore, isStoreUrl, storeAt } from './store/open';
 import { runMigrateStore } from './store/migrate-store';
 import { checkpointKeyFiles } from './audit/checkpoint';
 import { BundleError } from './policy/bundle-error';
@@ -35,7 +35,7 @@ function config(): GatewayConfig {
 }
 
 /** A `--db` value: a PostgreSQL URL as given, a SQLite file resolved against the current folder. */
-const resolveFile = (db: string): string => (/^postgres(ql)?:\/\//i.test(db) ? db : path.resolve(db));
+const resolveFile = (db: string): string => (isStoreUrl(db) ? db : path.resolve(db));
 
 export function buildCli(): Command {
   const program = new Command('fsg')

@@ -23,12 +23,15 @@ export function storeKind(kind: string): StoreKind {
   );
 }
 
+/** Whether a store named on a command line is a PostgreSQL URL (else it is a SQLite file). */
+export const isStoreUrl = (location: string): boolean => /^postgres(ql)?:\/\//i.test(location);
+
 /**
  * A store named on a command line: a postgres:// (or postgresql://) URL, whose `schema` parameter
  * names the schema (default fsg) and is not passed on to the driver, or else a SQLite file.
  */
 export function storeAt(location: string): LogSource {
-  if (!/^postgres(ql)?:\/\//i.test(location)) return { kind: 'sqlite', file: location };
+  if (!isStoreUrl(location)) return { kind: 'sqlite', file: location };
   const url = new URL(location);
   const schema = checkSchemaName(url.searchParams.get('schema') ?? DEFAULT_PG_SCHEMA);
   url.searchParams.delete('schema');

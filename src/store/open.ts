@@ -11,6 +11,7 @@ export {
   DEFAULT_PG_SCHEMA,
   STORE_KINDS,
   describeStore,
+  isStoreUrl,
   openLogReader,
   storeAt,
   storeKind,
