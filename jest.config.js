@@ -10,7 +10,15 @@ const base = {
   preset: 'ts-jest',
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+    // openid-client and its dependencies ship as ES modules only: jest's CommonJS runtime needs them transpiled.
+    '^.+/node_modules/(openid-client|oauth4webapi)/.+\\.js$': [
+      'ts-jest',
+      { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022' }, isolatedModules: true },
+    ],
+  },
+  transformIgnorePatterns: ['^(?!.*/node_modules/(openid-client|oauth4webapi)/).*/node_modules/'],
 };
 
 /** Integration tests that reach the store only through the gateway and its port. */

@@ -36,8 +36,17 @@ export interface VerifierOptions {
   now?: () => number;
 }
 
+/**
+ * What a token is presented as: an API access token (the default: audience this gateway, and the
+ * issuer's `accessTokenType` where it sets one), or the ID token of a portal sign-in with the issuer's
+ * `signIn` client (audience that client). A token verified as one never counts as the other.
+ */
+export type TokenUse = { kind: 'access' } | { kind: 'id'; clientId: string };
+
+const ACCESS: TokenUse = { kind: 'access' };
+
 export interface TokenVerifier {
-  verify(token: string): Promise<Identity>;
+  verify(token: string, use?: TokenUse): Promise<Identity>;
   /** Tokens held by the verified-token cache now (tests, metrics). */
   cachedTokens?(): number;
 }
@@ -83,8 +92,10 @@ class TokenCache {
     private readonly maxTtlMs: number,
   ) {}
 
-  static key(token: string): string {
-    return createHash('sha256').update(token).digest('base64');
+  /** The use is part of the key: a token checked as an ID token is no access token, nor the reverse. */
+  static key(token: string, use: TokenUse): string {
+    const hash = createHash('sha256').update(use.kind === 'id' ? `id\n${use.clientId}\n` : 'access\n');
+    return hash.update(token).digest('base64');
   }
 
   get(key: string, nowMs: number): CachedToken | undefined {
@@ -305,9 +316,13 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
   const inFlight = new Map<string, Promise<Identity>>();
 
   /** The full check (signature, issuer, audience, times, lifetime, claims); the result goes to the cache. */
-  async function verifyFully(token: string, key: string, nowMs: number): Promise<Identity> {
+  async function verifyFully(token: string, use: TokenUse, key: string, nowMs: number): Promise<Identity> {
     const trusted = issuers.get(unverifiedIssuer(token));
     if (!trusted) throw problems.unauthenticated(NOT_VERIFIED);
+    // An ID token only from the issuer whose sign-in client it was issued to.
+    if (use.kind === 'id' && trusted.config.signIn?.clientId !== use.clientId) {
+      throw problems.unauthenticated(NOT_VERIFIED);
+    }
     const { assurance } = trusted;
     const skew = assurance.clockSkewSeconds;
 
@@ -316,7 +331,10 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
       const checks = {
         algorithms: trusted.algorithms,
         issuer: trusted.config.iss,
-        audience: opts.audience,
+        audience: use.kind === 'id' ? use.clientId : opts.audience,
+        ...(use.kind === 'access' && trusted.config.accessTokenType
+          ? { typ: trusted.config.accessTokenType }
+          : {}),
         clockTolerance: skew,
         currentDate: new Date(nowMs),
         requiredClaims: ['iss', 'aud', 'exp', 'sub', 'iat'],
@@ -341,6 +359,10 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
     // Claims are text the log and the store keep (sub is the actor of every entry): a claim that is not
     // well-formed (a lone surrogate) could not be kept as decided on, so the token is not accepted.
     if (findIllFormed(payload)) throw problems.unauthenticated(NOT_VERIFIED);
+    // An ID token for several audiences names the client it was issued to (OpenID Connect Core 3.1.3.7).
+    if (use.kind === 'id' && Array.isArray(payload.aud) && payload.aud.length > 1) {
+      if (payload.azp !== use.clientId) throw problems.unauthenticated(NOT_VERIFIED);
+    }
     // Written as a negated "within" so that a lifetime that is not a number fails closed.
     const lifetime = exp - iat;
     if (!(lifetime > 0 && lifetime <= assurance.maxTokenLifetimeSeconds)) {
@@ -366,12 +388,12 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
   }
 
   return {
-    async verify(token: string): Promise<Identity> {
+    async verify(token: string, use: TokenUse = ACCESS): Promise<Identity> {
       if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
         throw problems.unauthenticated(NOT_VERIFIED);
       }
       const nowMs = now();
-      const key = cache ? TokenCache.key(token) : '';
+      const key = cache ? TokenCache.key(token, use) : '';
       const hit = cache?.get(key, nowMs);
       if (hit) {
         // The same time checks as the full verification, with the issuer's tolerance, at every use.
@@ -386,12 +408,12 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
         }
         return copyIdentity(hit.identity);
       }
-      if (!cache) return verifyFully(token, key, nowMs);
+      if (!cache) return verifyFully(token, use, key, nowMs);
       // Concurrent requests with the very same token (a client's parallel calls) share one signature
       // check: each would miss the cache until the first one has stored its result.
       let pending = inFlight.get(key);
       if (!pending) {
-        pending = verifyFully(token, key, nowMs).finally(() => inFlight.delete(key));
+        pending = verifyFully(token, use, key, nowMs).finally(() => inFlight.delete(key));
         inFlight.set(key, pending);
       }
       return copyIdentity(await pending);

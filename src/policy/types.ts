@@ -10,8 +10,9 @@ export type TokenAlgorithm = 'ES256' | 'ES384' | 'RS256' | 'PS256' | 'EdDSA';
 
 /**
  * An issuer's keys are either one static key (`publicKey` with its `algorithm`: offline deployments, the
- * demo) or a key set fetched from `jwksUri` (an identity provider that rotates its keys) with the
- * `algorithms` its tokens may use; the verifier refuses an entry with both or neither at load.
+ * demo) or a key set (an identity provider that rotates its keys) with the `algorithms` its tokens may
+ * use, found at `jwksUri` or through the issuer's discovery document (`discovery: true`); the verifier
+ * refuses an entry with more than one source of keys, or none, at load.
  */
 export interface IssuerConfig {
   /** The `iss` claim this issuer puts in its tokens. */
@@ -21,12 +22,39 @@ export interface IssuerConfig {
   publicKey?: string;
   /** The issuer's JSON Web Key Set (https, or http on this machine only). */
   jwksUri?: string;
-  /** The algorithms tokens of `jwksUri`'s keys may use, pinned here, never taken from the token. */
+  /** The key set is the `jwks_uri` of `<iss>/.well-known/openid-configuration` (OpenID Connect Discovery). */
+  discovery?: boolean;
+  /** The algorithms tokens of the key set may use, pinned here, never taken from the token. */
   algorithms?: TokenAlgorithm[];
+  /**
+   * The `typ` header API tokens of this issuer must carry (RFC 9068's `at+jwt`): where an identity
+   * provider marks its access tokens, an ID token can never pass for one, whatever its audience.
+   */
+  accessTokenType?: string;
+  /** The portal's sign-in with this issuer (OpenID Connect authorization code flow with PKCE). */
+  signIn?: IssuerSignIn;
   /** A demo issuer (keys under config/demo/): trusted only while `demo.enabled` is on. */
   demo?: boolean;
   /** How this issuer's tokens are read beyond the signature; left out, the strict defaults apply. */
   assurance?: IssuerAssurance;
+}
+
+/**
+ * How the portal signs this issuer's users in: the gateway is a client of the issuer's identity
+ * provider, registered with `clientId` and the redirect URI `<portal>/portal/oidc/callback`. A client
+ * secret is read from an environment variable or a file (never from the bundle); with neither, the
+ * client is public and PKCE alone binds the code to the browser that asked for it.
+ */
+export interface IssuerSignIn {
+  clientId: string;
+  /** The environment variable holding the client secret. */
+  clientSecretEnv?: string;
+  /** The file holding the client secret: absolute, or relative to the bundle folder (keep it outside it). */
+  clientSecretFile?: string;
+  /** Scopes asked for; `openid` is always among them. */
+  scopes?: string[];
+  /** What the sign-in page's button says; default: "Sign in with <partner name>". */
+  label?: string;
 }
 
 /** An issuer's assurance settings; each has a strict default (src/auth/assurance.ts). */
