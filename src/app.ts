@@ -88,7 +88,8 @@ export function createApp(deps: AppDeps): Gateway {
     audience: deps.config.auth?.audience,
     uploadLimit: deps.config.server.uploadLimit,
     secureCookie: deps.config.portal?.secureCookie,
-    apiGuard: guard,
+    publicUrl: deps.config.portal?.publicUrl,
+    tokenSignIn: deps.config.portal?.tokenSignIn ?? true,
     logger: deps.logger,
     services: { requests, lookups, datasets, accreditations, audit },
   });

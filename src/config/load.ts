@@ -48,9 +48,10 @@ export interface GatewayConfig {
   /**
    * secureCookie: `auto` marks the session cookie Secure when the request came over TLS (the socket's,
    * or X-Forwarded-Proto from a proxy in server.trustProxy); `always` marks it Secure on every
-   * answer (a TLS-terminating proxy that is not, or cannot be, listed as trusted).
+   * answer (a TLS-terminating proxy that is not, or cannot be, listed as trusted). publicUrl: the portal's
+   * origin as browsers see it, for the OpenID Connect redirect URIs. tokenSignIn: the pasted-token form.
    */
-  portal: { secureCookie: 'auto' | 'always' };
+  portal: { secureCookie: 'auto' | 'always'; publicUrl?: string; tokenSignIn: boolean };
 }
 
 export class ConfigError extends Error {
@@ -79,6 +80,8 @@ const ENV_KEYS: Record<string, string[]> = {
   FSG_DEMO_DATASETS: ['demo', 'datasets'],
   FSG_LOG_LEVEL: ['log', 'level'],
   FSG_PORTAL_SECURE_COOKIE: ['portal', 'secureCookie'],
+  FSG_PUBLIC_URL: ['portal', 'publicUrl'],
+  FSG_PORTAL_TOKEN_SIGN_IN: ['portal', 'tokenSignIn'],
   FSG_STORE_LOOKUP_WRITER: ['store', 'lookupWriter'],
   FSG_STORE_KIND: ['store', 'kind'],
   FSG_DATABASE_URL: ['store', 'url'],

@@ -16,6 +16,11 @@ export interface GuardDeps {
   store: Store;
   bundle: () => Bundle;
   clock: () => Date;
+  /**
+   * Who is calling, where it is not the request's bearer token: the portal's session, whose token is
+   * verified by the same verifier (as the ID token of its sign-in, or the token pasted at sign-in).
+   */
+  authenticate?: (req: Request, res: Response) => Promise<Identity>;
 }
 
 /**
@@ -65,7 +70,9 @@ export function createGuardMiddleware(deps: GuardDeps): GuardMiddleware {
   };
 
   async function check(guard: Guard, req: Request, res: Response): Promise<void> {
-    const identity = await authenticate(deps.verifier, req.get('authorization'));
+    const identity = deps.authenticate
+      ? await deps.authenticate(req, res)
+      : await authenticate(deps.verifier, req.get('authorization'));
     res.locals.identity = identity;
     if (guard.kind !== 'actions') return;
     const accreditation = await deps.store.accreditations.get(identity.partnerId, identity.userId);

@@ -21,6 +21,7 @@ import { parseSize } from '../http/body-stream';
 import type { Logger } from '../http/logger';
 import { ProblemError, problems } from '../http/problem';
 import { isStoreBusy, setProblemHeaders, storeBusyProblem } from '../http/problem-response';
+import { createGuardMiddleware } from '../http/guard';
 import { guards, type Guard, type GuardMiddleware, type RouteSpec } from '../http/routes';
 import type { Bundle, Role } from '../policy/types';
 import type { Person } from '../records/accreditation';
@@ -31,6 +32,8 @@ import { readForm, type FormData } from './forms';
 import { html, type Html } from './html';
 import { page, type PageUser } from './layout';
 import { csrfMatches, SessionStore, setSessionCookie, type SecureCookie, type Session } from './session';
+import { createRelyingParty, type SignInOption } from './oidc/relying-party';
+import { PendingSignIns, setPendingCookie } from './oidc/pending';
 import { analystRoutes } from './pages/analyst';
 import { responderRoutes } from './pages/responder';
 import { tableRoutes } from './pages/tables';
@@ -47,7 +50,10 @@ export interface PortalDeps {
   uploadLimit: string;
   /** portal.secureCookie: when the session cookie is marked Secure (default `auto`: under TLS). */
   secureCookie?: SecureCookie;
-  apiGuard: GuardMiddleware;
+  /** portal.publicUrl: the origin of the sign-in redirect URIs (default: each request's own). */
+  publicUrl?: string;
+  /** portal.tokenSignIn: whether a token may be pasted to sign in. */
+  tokenSignIn?: boolean;
   /** The operational log (a busy store is a warning). */
   logger: Logger;
   services: {
@@ -81,15 +87,19 @@ export interface PortalRoute {
   handler: PortalHandler;
 }
 
-export const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-].join('; ');
+/** The portal's Content-Security-Policy; forms may also go to `formOrigin` (a provider's sign-out). */
+export const cspAllowingForms = (formOrigin?: string) =>
+  [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    formOrigin ? `form-action 'self' ${formOrigin}` : "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+
+export const CSP = cspAllowingForms();
 
 const ASSETS: Record<string, string> = {
   'portal.css': 'text/css; charset=utf-8',
@@ -110,6 +120,14 @@ export interface Portal {
 
 export function createPortal(deps: PortalDeps): Portal {
   const sessions = new SessionStore(deps.store.portalSessions);
+  const pendingSignIns = new PendingSignIns(deps.store.portalSessions);
+  const relyingParty = createRelyingParty({
+    bundle: deps.bundle(),
+    verifier: deps.verifier,
+    acceptDemoIssuers: deps.demo?.enabled ?? false,
+  });
+  /** Where the provider sends the browser back to: the portal's public origin, or this request's. */
+  const originOf = (req: Request) => deps.publicUrl ?? `${req.protocol}://${req.get('host') ?? ''}`;
   const uploadBytes = parseSize(deps.uploadLimit);
   const setCookie = (req: Request, res: Response, session: Session | undefined) =>
     setSessionCookie(req, res, session, deps.secureCookie);
@@ -134,9 +152,30 @@ export function createPortal(deps: PortalDeps): Portal {
       );
   };
 
-  /** Session first, then the API's guard with the session's token: one set of checks for both. */
+  /**
+   * The API's guard with the session's token in place of a bearer token: one set of checks for both. The
+   * token is verified again on every request, as what it is (the ID token of the session's sign-in, or
+   * an API token pasted at sign-in), so a session ends when its token expires.
+   */
+  const apiGuard = createGuardMiddleware({
+    verifier: deps.verifier,
+    store: deps.store,
+    bundle: deps.bundle,
+    clock: deps.clock,
+    authenticate: async (_req, res) => {
+      const session = res.locals.session as Session | undefined;
+      if (!session?.token) throw problems.unauthenticated('Sign in to the portal first.');
+      const { signIn } = session;
+      return deps.verifier.verify(
+        session.token,
+        signIn ? { kind: 'id', clientId: signIn.clientId } : undefined,
+      );
+    },
+  });
+
+  /** Session first, then the API's guard with the session's token. */
   const guard: GuardMiddleware = (g) => {
-    const api = deps.apiGuard(g);
+    const api = apiGuard(g);
     return async (req, res, next) => {
       if (g.kind === 'public') return next();
       // The portal is reached with its session only; a bearer token of the caller's own counts for nothing.
@@ -146,8 +185,10 @@ export function createPortal(deps: PortalDeps): Portal {
         if (wantsHtml(req)) return void res.redirect(303, '/portal/sign-in');
         return api(req, res, next);
       }
-      req.headers.authorization = `Bearer ${session.token}`;
       res.locals.session = session;
+      // Signing out of a provider's session is a form sent on to the provider's sign-out page.
+      const providerOrigin = session.signIn && relyingParty.endSessionOrigin(session.signIn.iss);
+      if (providerOrigin) res.setHeader('Content-Security-Policy', cspAllowingForms(providerOrigin));
       const json = res.json.bind(res);
       // The API guard answers problem+json; a signed-in browser gets a page instead.
       res.json = ((body: { detail?: string; status?: number }) => {
@@ -170,7 +211,6 @@ export function createPortal(deps: PortalDeps): Portal {
       }) as Response['json'];
       api(req, res, (error?: unknown) => {
         res.json = json;
-        delete req.headers.authorization;
         next(error);
       });
     };
@@ -270,7 +310,64 @@ export function createPortal(deps: PortalDeps): Portal {
         const session = (await sessions.get(req)) ?? (await sessions.create());
         if (session.identity) return void res.redirect(303, '/portal/');
         setCookie(req, res, session);
-        res.type('html').send(signInPage(session, deps));
+        res.type('html').send(signInPage(session, deps, relyingParty.options()));
+      },
+    },
+    {
+      // The partner-specific link: off to the partner's identity provider, with PKCE, state and nonce.
+      method: 'get',
+      path: '/sign-in/oidc/:partnerId',
+      guard: guards.public,
+      handler: async (req, res) => {
+        try {
+          const { url, pending } = await relyingParty.start(
+            String(req.params.partnerId),
+            `${originOf(req)}/portal/oidc/callback`,
+          );
+          setPendingCookie(req, res, await pendingSignIns.begin(pending), deps.secureCookie ?? 'auto');
+          res.redirect(303, url);
+        } catch (error) {
+          if (!(error instanceof ProblemError)) throw error;
+          setProblemHeaders(res, error);
+          errorPage(res, error.status, error.detail ?? error.title);
+        }
+      },
+    },
+    {
+      // The identity provider's answer: the code is exchanged once, for this browser's pending sign-in.
+      method: 'get',
+      path: '/oidc/callback',
+      guard: guards.public,
+      handler: async (req, res) => {
+        const pending = await pendingSignIns.take(req);
+        setPendingCookie(req, res, undefined, deps.secureCookie ?? 'auto');
+        const anonymous = (await sessions.get(req)) ?? (await sessions.create());
+        setCookie(req, res, anonymous);
+        const fail = (status: number, message: string) =>
+          void res
+            .status(status)
+            .type('html')
+            .send(signInPage(anonymous, deps, relyingParty.options(), message));
+        if (!pending) return fail(400, 'This sign-in has expired or was already used. Start again.');
+        const callbackUrl = new URL(pending.redirectUri);
+        callbackUrl.search = new URL(req.originalUrl, 'http://portal.invalid').search;
+        try {
+          const { identity, idToken, signIn } = await relyingParty.finish(pending, callbackUrl);
+          await sessions.destroy(anonymous);
+          const session = await sessions.create({
+            identity,
+            token: idToken,
+            signIn,
+            expiresAt: identity.expiresAt * 1000,
+          });
+          setCookie(req, res, session);
+          res.redirect(303, '/portal/');
+        } catch (error) {
+          if (!(error instanceof ProblemError)) throw error;
+          deps.logger.warn('portal sign-in refused', { partner: pending.partnerId, status: error.status });
+          setProblemHeaders(res, error);
+          fail(error.status, error.detail ?? error.title);
+        }
       },
     },
     {
@@ -292,8 +389,10 @@ export function createPortal(deps: PortalDeps): Portal {
           void res
             .status(401)
             .type('html')
-            .send(signInPage(anonymous, deps, message));
+            .send(signInPage(anonymous, deps, relyingParty.options(), message));
         let token = (form.fields.token?.[0] ?? '').trim();
+        if (token && deps.tokenSignIn === false)
+          return fail('Signing in with a pasted token is turned off here.');
         const demoUser = (form.fields.user?.[0] ?? '').trim();
         const demoPartner = (form.fields.partner?.[0] ?? '').trim();
         try {
@@ -329,7 +428,13 @@ export function createPortal(deps: PortalDeps): Portal {
       handler: async (ctx) => {
         await sessions.destroy(ctx.session);
         setCookie(ctx.req, ctx.res, undefined);
-        ctx.res.redirect(303, '/portal/sign-in');
+        // Signed in at a provider: signed out there too, where it offers that (RP-initiated logout).
+        const { signIn, token } = ctx.session;
+        const atProvider =
+          signIn &&
+          token &&
+          (await relyingParty.endSessionUrl(signIn, token, `${originOf(ctx.req)}/portal/sign-in`));
+        ctx.res.redirect(303, atProvider ? atProvider.href : '/portal/sign-in');
       },
     },
     ...analystRoutes(),
@@ -358,60 +463,74 @@ async function demoToken(deps: PortalDeps, person: Person): Promise<string> {
   });
 }
 
-function signInPage(session: Session, deps: PortalDeps, message?: string): string {
+function signInPage(session: Session, deps: PortalDeps, providers: SignInOption[], message?: string): string {
   const demo = deps.demo?.enabled ? readDemoUsers(deps.demo.accreditations) : [];
   const csrf = html`<input type="hidden" name="_csrf" value="${session.csrf}" />`;
   return page(
     'Sign in',
     undefined,
     html` ${message ? html`<p class="error" role="alert">${message}</p>` : ''}
-      ${
-        demo.length
-          ? html`<section aria-labelledby="demo-h">
-              <h2 id="demo-h">Demo users</h2>
-              <p class="hint">
-                Demo mode: sign in as one of these users, with a second factor (MFA). Never in production.
-              </p>
-              <ul class="users">
-                ${demo.map(
-                  (u) =>
-                    html`<li>
-                      <form method="post" action="/portal/sign-in">
-                        ${csrf}<input type="hidden" name="partner" value="${u.partnerId}" /><input
-                          type="hidden"
-                          name="user"
-                          value="${u.userId}"
-                        />
-                        <button type="submit" class="secondary" data-user="${u.userId}">
-                          <strong>${u.displayName}</strong><br />${u.userId} · ${u.roles.join(', ')} ·
-                          ${u.partnerId}
-                        </button>
-                      </form>
-                    </li>`,
-                )}
-              </ul>
-            </section>`
-          : ''
-      }
-      <section aria-labelledby="token-h">
-        <h2 id="token-h">Sign in with a token</h2>
-        <form class="stack" method="post" action="/portal/sign-in">
-          ${csrf}
-          <div>
-            <label for="token">Token from your organisation's identity provider</label>
-            <textarea
-              id="token"
-              name="token"
-              rows="4"
-              autocomplete="off"
-              spellcheck="false"
-              required
-            ></textarea>
-          </div>
-          <div><button type="submit">Sign in</button></div>
-        </form>
-      </section>`,
+    ${
+      providers.length
+        ? html`<section aria-labelledby="oidc-h">
+            <h2 id="oidc-h">Sign in with your organisation</h2>
+            <ul class="providers">
+              ${providers.map(
+                (p) =>
+                  html`<li>
+                    <a class="button" href="/portal/sign-in/oidc/${encodeURIComponent(p.partnerId)}"
+                      >${p.label}</a
+                    >
+                  </li>`,
+              )}
+            </ul>
+          </section>`
+        : ''
+    }
+    ${
+      demo.length
+        ? html`<section aria-labelledby="demo-h">
+            <h2 id="demo-h">Demo users</h2>
+            <p class="hint">
+              Demo mode: sign in as one of these users, with a second factor (MFA). Never in production.
+            </p>
+            <ul class="users">
+              ${demo.map(
+                (u) =>
+                  html`<li>
+                    <form method="post" action="/portal/sign-in">
+                      ${csrf}<input type="hidden" name="partner" value="${u.partnerId}" /><input
+                        type="hidden"
+                        name="user"
+                        value="${u.userId}"
+                      />
+                      <button type="submit" class="secondary" data-user="${u.userId}">
+                        <strong>${u.displayName}</strong><br />${u.userId} · ${u.roles.join(', ')} ·
+                        ${u.partnerId}
+                      </button>
+                    </form>
+                  </li>`,
+              )}
+            </ul>
+          </section>`
+        : ''
+    }
+    ${deps.tokenSignIn === false ? '' : tokenForm(csrf)}`,
   );
+}
+
+function tokenForm(csrf: Html): Html {
+  return html`<section aria-labelledby="token-h">
+    <h2 id="token-h">Sign in with a token</h2>
+    <form class="stack" method="post" action="/portal/sign-in">
+      ${csrf}
+      <div>
+        <label for="token">Token from your organisation's identity provider</label>
+        <textarea id="token" name="token" rows="4" autocomplete="off" spellcheck="false" required></textarea>
+      </div>
+      <div><button type="submit">Sign in</button></div>
+    </form>
+  </section>`;
 }
 
 function homeBody(user: PageUser): Html {

@@ -28,6 +28,8 @@ export interface Session {
   /** Absent for the anonymous session that only carries the sign-in form's CSRF token. */
   identity?: Identity;
   token?: string;
+  /** Present when `token` is the ID token of an OpenID Connect sign-in (else an API token pasted or a demo one). */
+  signIn?: SignedInWith;
   createdAt: number;
   lastSeen: number;
   expiresAt: number;
@@ -36,26 +38,47 @@ export interface Session {
   flash?: string;
 }
 
+/** The identity provider a session signed in with (OpenID Connect): its token is that client's ID token. */
+export interface SignedInWith {
+  iss: string;
+  clientId: string;
+}
+
 /** What is sealed in the store: everything a session holds that is not its timing. */
 interface Sealed {
   csrf: string;
   identity: Identity;
   token: string;
+  signIn?: SignedInWith;
 }
 
-const randomId = () => crypto.randomBytes(32).toString('base64url');
-const ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+export const randomId = () => crypto.randomBytes(32).toString('base64url');
+export const ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-function keysOf(id: string): { idHash: Buffer; key: Buffer } {
+/**
+ * What a sealed record is: a session, or a sign-in waiting for its identity provider's answer. Each has
+ * its own key, so that one can never be opened as the other.
+ */
+export type SealPurpose = 'session' | 'pending-sign-in';
+
+function keysOf(id: string, purpose: SealPurpose = 'session'): { idHash: Buffer; key: Buffer } {
   const ikm = Buffer.from(id, 'base64url');
+  const info = purpose === 'session' ? 'seal' : `seal ${purpose}`;
   return {
     idHash: crypto.createHash('sha256').update(ikm).digest(),
-    key: Buffer.from(crypto.hkdfSync('sha256', ikm, 'fsg-portal-session', 'seal', 32)),
+    key: Buffer.from(crypto.hkdfSync('sha256', ikm, 'fsg-portal-session', info, 32)),
   };
 }
 
-export function seal(id: string, contents: Sealed): { idHash: Buffer; sealed: Buffer } {
-  const { idHash, key } = keysOf(id);
+/** The hash a sealed record is stored under: the id itself never reaches the store. */
+export const idHashOf = (id: string): Buffer => keysOf(id).idHash;
+
+export function seal<T = Sealed>(
+  id: string,
+  contents: T,
+  purpose: SealPurpose = 'session',
+): { idHash: Buffer; sealed: Buffer } {
+  const { idHash, key } = keysOf(id, purpose);
   const iv = crypto.randomBytes(12);
   const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(idHash);
@@ -64,15 +87,19 @@ export function seal(id: string, contents: Sealed): { idHash: Buffer; sealed: Bu
 }
 
 /** The sealed contents, or undefined when they do not open with this id's key (altered or not ours). */
-export function unseal(id: string, sealed: Buffer): Sealed | undefined {
+export function unseal<T = Sealed>(
+  id: string,
+  sealed: Buffer,
+  purpose: SealPurpose = 'session',
+): T | undefined {
   if (sealed.length < 12 + 16 + 2) return undefined;
-  const { idHash, key } = keysOf(id);
+  const { idHash, key } = keysOf(id, purpose);
   try {
     const decipher = crypto.createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
     decipher.setAAD(idHash);
     decipher.setAuthTag(sealed.subarray(sealed.length - 16));
     const text = Buffer.concat([decipher.update(sealed.subarray(12, sealed.length - 16)), decipher.final()]);
-    return JSON.parse(text.toString('utf8')) as Sealed;
+    return JSON.parse(text.toString('utf8')) as T;
   } catch {
     return undefined;
   }
@@ -89,7 +116,9 @@ export class SessionStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async create(fields: Partial<Pick<Session, 'identity' | 'token' | 'expiresAt'>> = {}): Promise<Session> {
+  async create(
+    fields: Partial<Pick<Session, 'identity' | 'token' | 'expiresAt' | 'signIn'>> = {},
+  ): Promise<Session> {
     await this.prune();
     const now = this.now();
     const session: Session = {
@@ -99,12 +128,14 @@ export class SessionStore {
       lastSeen: now,
       expiresAt: Math.min(fields.expiresAt ?? Infinity, now + ABSOLUTE_MS),
       ...(fields.identity ? { identity: fields.identity, token: fields.token } : {}),
+      ...(fields.signIn ? { signIn: fields.signIn } : {}),
     };
     if (this.backing && session.identity && session.token) {
       const { idHash, sealed } = seal(session.id, {
         csrf: session.csrf,
         identity: session.identity,
         token: session.token,
+        ...(session.signIn ? { signIn: session.signIn } : {}),
       });
       await this.backing.put({ idHash, sealed, createdAt: now, lastSeen: now, expiresAt: session.expiresAt });
       session.storedLastSeen = now;
@@ -153,6 +184,7 @@ export class SessionStore {
       csrf: contents.csrf,
       identity: contents.identity,
       token: contents.token,
+      ...(contents.signIn ? { signIn: contents.signIn } : {}),
       createdAt: row.createdAt,
       lastSeen: row.lastSeen,
       expiresAt: row.expiresAt,
