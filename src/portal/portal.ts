@@ -342,12 +342,14 @@ export function createPortal(deps: PortalDeps): Portal {
         const pending = await pendingSignIns.take(req);
         setPendingCookie(req, res, undefined, deps.secureCookie ?? 'auto');
         const anonymous = (await sessions.get(req)) ?? (await sessions.create());
-        setCookie(req, res, anonymous);
-        const fail = (status: number, message: string) =>
-          void res
+        // A refusal shows the sign-in page again, with the anonymous session its forms need.
+        const fail = (status: number, message: string) => {
+          setCookie(req, res, anonymous);
+          res
             .status(status)
             .type('html')
             .send(signInPage(anonymous, deps, relyingParty.options(), message));
+        };
         if (!pending) return fail(400, 'This sign-in has expired or was already used. Start again.');
         const callbackUrl = new URL(pending.redirectUri);
         callbackUrl.search = new URL(req.originalUrl, 'http://portal.invalid').search;

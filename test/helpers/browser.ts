@@ -3,7 +3,7 @@
  * fresh profile. A missing chromium is a failure with a clear message, never a skip.
  */
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,7 +22,16 @@ export interface PortalHarness {
   close(): Promise<void>;
 }
 
-export async function startPortal(env: NodeJS.ProcessEnv = {}): Promise<PortalHarness> {
+/** A free port on 127.0.0.1 now (for a gateway whose address must be known before it starts). */
+export async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+export async function startPortal(env: NodeJS.ProcessEnv = {}, port = 0): Promise<PortalHarness> {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(
       `Chromium not found at ${CHROMIUM}: install it with "apt-get update && apt-get install -y chromium" (.ci/run does).`,
@@ -31,7 +40,7 @@ export async function startPortal(env: NodeJS.ProcessEnv = {}): Promise<PortalHa
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const gw = await createTestGateway(env);
   const server: Server = await new Promise((resolve) => {
-    const s = createGatewayServer(gw).listen(0, '127.0.0.1', () => resolve(s));
+    const s = createGatewayServer(gw).listen(port, '127.0.0.1', () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'fsg-chromium-'));
