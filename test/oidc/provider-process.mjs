@@ -40,6 +40,10 @@ function page(title, body) {
 
 /** The resource indicator that stands for the gateway (an absolute URI, as RFC 8707 wants). */
 const gatewayResource = config.resource ?? 'urn:fsg:gateway';
+const resources = {
+  [gatewayResource]: { audience: config.audience, ttl: config.accessTokenTtl ?? 600 },
+  ...config.resources,
+};
 
 function makeProvider(issuer) {
   const algs = [...new Set(keys.map((k) => k.alg))];
@@ -54,7 +58,8 @@ function makeProvider(issuer) {
     // How the user signed in is part of every ID token, not a claim a client must ask for.
     claims: { openid: ['sub', 'acr', 'amr', 'auth_time'] },
     ttl: {
-      AccessToken: config.accessTokenTtl ?? 600,
+      // The resource's own lifetime first (getResourceServerInfo below).
+      AccessToken: (ctx, token) => token.resourceServer?.accessTokenTTL ?? config.accessTokenTtl ?? 600,
       IdToken: config.idTokenTtl ?? 600,
       AuthorizationCode: 60,
       Interaction: 600,
@@ -81,10 +86,11 @@ function makeProvider(issuer) {
         enabled: true,
         defaultResource: () => gatewayResource,
         useGrantedResource: () => true,
+        // Known resources have their audience and lifetime; any other is its own audience.
         getResourceServerInfo: (ctx, resourceIndicator) => ({
           scope: 'api',
-          audience: resourceIndicator === gatewayResource ? config.audience : resourceIndicator,
-          accessTokenTTL: config.accessTokenTtl ?? 600,
+          audience: resources[resourceIndicator]?.audience ?? resourceIndicator,
+          accessTokenTTL: resources[resourceIndicator]?.ttl ?? config.accessTokenTtl ?? 600,
           accessTokenFormat: 'jwt',
           jwt: { sign: { alg: signingAlg } },
         }),

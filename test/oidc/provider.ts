@@ -35,6 +35,12 @@ export interface ProviderOptions {
   port?: number;
   accessTokenTtlSeconds?: number;
   idTokenTtlSeconds?: number;
+  /**
+   * More resource indicators with their access tokens' audience and lifetime (e.g. short-lived tokens
+   * for the gateway); the gateway's own (`gatewayResource`) is always there, any other indicator is
+   * its own audience.
+   */
+  resources?: Record<string, { audience: string; ttl: number }>;
 }
 
 export interface TestProvider {
@@ -160,6 +166,7 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Test
     clients,
     audience,
     resource: GATEWAY_RESOURCE,
+    resources: options.resources ?? {},
     accessTokenTtl: options.accessTokenTtlSeconds ?? 600,
     idTokenTtl: options.idTokenTtlSeconds ?? 600,
   });
