@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { CHROMIUM } from '../helpers/browser';
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/browser';
 import { discoveryOf, startProvider, type TestProvider } from './provider';
 
 jest.setTimeout(20_000);
@@ -38,13 +38,7 @@ beforeAll(async () => {
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--no-first-run',
-    ],
+    args: CHROMIUM_ARGS,
   });
   context.setDefaultTimeout(10_000);
 });
