@@ -11,7 +11,7 @@ import { loadOrCreateCheckpointKey } from './audit/checkpoint';
 import { Checkpointer } from './audit/checkpointer';
 import { failedVerdict } from './audit/verdict';
 import { verifyTail } from './audit/verify-file';
-import { createTokenVerifier } from './auth/verifier';
+import { createTokenVerifier, type TokenVerifier } from './auth/verifier';
 import type { GatewayConfig } from './config/load';
 import { secureDataDir } from './config/file-modes';
 import { loadOrCreateSecrets } from './config/secrets';
@@ -30,6 +30,7 @@ export interface Assembled extends Gateway {
   bundle: Bundle;
   logger: Logger;
   checkpointer: Checkpointer;
+  verifier: TokenVerifier;
 }
 
 export function storeFile(config: GatewayConfig): string {
@@ -91,6 +92,7 @@ export async function assemble(
     audience: config.auth.audience,
     clockSkewSeconds: config.auth.clockSkewSeconds,
     acceptDemoIssuers: config.demo.enabled,
+    ...(config.auth.jwks ? { jwks: config.auth.jwks } : {}),
   });
   await recordPolicyLoad(store, bundle);
   if (config.demo.enabled) await seedDemoUsers(store, config.demo.accreditations, clock());
@@ -112,7 +114,7 @@ export async function assemble(
   // The verified tail and this start's entries under a signature at once: a crash now leaves a
   // checkpoint to verify the next start from (`fsg init` too).
   await checkpointer.checkpoint();
-  return { ...gateway, store, bundle, logger, checkpointer };
+  return { ...gateway, store, bundle, logger, checkpointer, verifier };
 }
 
 /**

@@ -8,12 +8,23 @@
 import { readFileSync } from 'node:fs';
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import * as path from 'node:path';
-import { createRemoteJWKSet, decodeJwt, errors, jwtVerify } from 'jose';
+import { decodeJwt, errors, jwtVerify } from 'jose';
 import type { Identity } from './identity';
 import { compileAssurance, MAX_CLOCK_SKEW_SECONDS, readMfa, type Assurance } from './assurance';
 import type { IssuerConfig, Partner, TokenAlgorithm } from '../policy/types';
 import { problems } from '../http/problem';
 import { findIllFormed } from '../http/well-formed';
+import {
+  checkKeyUrl,
+  discoveredKeys,
+  JWKS_DEFAULTS,
+  KeysUnavailable,
+  RemoteKeySet,
+  type JwksOptions,
+  type KeysState,
+} from './remote-keys';
+
+export { JWKS_DEFAULTS, type JwksOptions, type KeysState };
 
 export interface VerifierOptions {
   partners: ReadonlyMap<string, Partner>;
@@ -30,7 +41,7 @@ export interface VerifierOptions {
    * (default: 10,000 tokens for at most 60 s; `maxEntries: 0` turns the cache off). See `TokenCache`.
    */
   cache?: { maxEntries?: number; maxTtlSeconds?: number };
-  /** How issuers' key sets (jwksUri) are fetched and cached (JWKS_DEFAULTS). */
+  /** How issuers' key sets (jwksUri or discovery) are fetched and cached (JWKS_DEFAULTS). */
   jwks?: JwksOptions;
   /** Milliseconds since the epoch (tests); default Date.now. Used by jose and by the cache alike. */
   now?: () => number;
@@ -49,6 +60,12 @@ export interface TokenVerifier {
   verify(token: string, use?: TokenUse): Promise<Identity>;
   /** Tokens held by the verified-token cache now (tests, metrics). */
   cachedTokens?(): number;
+  /**
+   * Per issuer whose keys are fetched (jwksUri or discovery): whether they could be had at the last
+   * attempt. Read from memory; an issuer not reachable is tried again in the background, at most once
+   * per cooldown, so that asking often (a readiness probe) never makes a storm of fetches.
+   */
+  issuerStatus?(): Record<string, KeysState>;
 }
 
 export { MAX_CLOCK_SKEW_SECONDS };
@@ -136,58 +153,33 @@ interface TrustedIssuer {
   partnerId: string;
   config: IssuerConfig;
   /** The static key, or the fetched and cached key set. */
-  key: KeyObject | ReturnType<typeof createRemoteJWKSet>;
+  key: KeyObject | RemoteKeySet;
   /** The algorithms its tokens may use: pinned in the bundle, never from the token. */
   algorithms: TokenAlgorithm[];
   assurance: Assurance;
 }
 
-/** How issuers' key sets are fetched: how long to wait, how often an unknown kid may refetch, how long a set is kept. */
-export interface JwksOptions {
-  timeoutMs?: number;
-  cooldownMs?: number;
-  cacheMaxAgeMs?: number;
-}
-
-export const JWKS_DEFAULTS = { timeoutMs: 5000, cooldownMs: 30_000, cacheMaxAgeMs: 10 * 60_000 } as const;
-
-/** Seconds a client is told to wait when an issuer's key set cannot be fetched. */
-const JWKS_RETRY_SECONDS = 30;
 const KEYS_UNREACHABLE = "The token's issuer's keys cannot be fetched now; try again later.";
 
-/** An issuer's key set: https, or http only on this machine (a test provider, a local sidecar). */
-function keySetOf(partnerId: string, issuer: IssuerConfig, jwks: JwksOptions) {
+/** An issuer's key set, at its jwksUri or found through its discovery document. */
+function keySetOf(partnerId: string, issuer: IssuerConfig, jwks: JwksOptions): RemoteKeySet {
   const label = `Partner ${partnerId}, issuer ${issuer.iss}`;
   if (!issuer.algorithms || issuer.algorithms.length === 0) {
     throw new Error(
-      `${label}: a key set (jwksUri) needs the algorithms its tokens may use (algorithms: [...]).`,
+      `${label}: a key set (jwksUri or discovery) needs the algorithms its tokens may use (algorithms: [...]).`,
     );
   }
-  let url: URL;
-  try {
-    url = new URL(issuer.jwksUri!);
-  } catch {
-    throw new Error(`${label}: jwksUri is not a URL.`);
+  const options = { ...JWKS_DEFAULTS, ...jwks };
+  // A set kept for less than the cooldown would leave the issuer without keys between the two.
+  if (options.cooldownMs > options.cacheMaxAgeMs) {
+    throw new Error('auth.jwks: cooldownMs must not be longer than cacheMaxAgeMs.');
   }
-  const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new Error(`${label}: jwksUri must be https (http only on this machine).`);
+  if (issuer.discovery) {
+    checkKeyUrl(issuer.iss, label, 'an issuer with discovery');
+    return new RemoteKeySet(discoveredKeys(issuer.iss, label), options);
   }
-  return createRemoteJWKSet(url, {
-    timeoutDuration: jwks.timeoutMs ?? JWKS_DEFAULTS.timeoutMs,
-    cooldownDuration: jwks.cooldownMs ?? JWKS_DEFAULTS.cooldownMs,
-    cacheMaxAge: jwks.cacheMaxAgeMs ?? JWKS_DEFAULTS.cacheMaxAgeMs,
-  });
-}
-
-/**
- * Whether a verification against a key set failed because the set could not be had (not because of the
- * token): a timeout, a set that is not one, or the fetch's own failure (refused, DNS, TLS), which jose
- * passes on as it is. A token jose judged (no matching key, a bad signature, a claim) is a JOSEError.
- */
-function keysUnreachable(err: unknown): boolean {
-  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return true;
-  return !(err instanceof errors.JOSEError);
+  const url = checkKeyUrl(issuer.jwksUri, label, 'jwksUri');
+  return new RemoteKeySet(() => Promise.resolve(url), options);
 }
 
 /**
@@ -251,16 +243,22 @@ function loadIssuers(opts: VerifierOptions): Map<string, TrustedIssuer> {
       }
       const label = `Partner ${partner.id}, issuer ${issuer.iss}`;
       const staticKey = issuer.publicKey !== undefined || issuer.algorithm !== undefined;
-      const keySet = issuer.jwksUri !== undefined || issuer.algorithms !== undefined;
+      const keySet =
+        issuer.jwksUri !== undefined || issuer.algorithms !== undefined || issuer.discovery === true;
       if (staticKey === keySet) {
         throw new Error(
-          `${label}: give either publicKey with algorithm, or jwksUri with algorithms (exactly one of the two).`,
+          `${label}: give either publicKey with algorithm, or algorithms with jwksUri or discovery (exactly one of the two).`,
         );
       }
       if (staticKey && (!issuer.publicKey || !issuer.algorithm)) {
         throw new Error(`${label}: a static key needs both publicKey and algorithm.`);
       }
-      if (keySet && !issuer.jwksUri) throw new Error(`${label}: algorithms without a jwksUri.`);
+      if (issuer.discovery && issuer.jwksUri !== undefined) {
+        throw new Error(`${label}: discovery finds the key set itself; give jwksUri or discovery, not both.`);
+      }
+      if (keySet && !issuer.jwksUri && !issuer.discovery) {
+        throw new Error(`${label}: algorithms without a jwksUri or discovery.`);
+      }
       trusted.set(issuer.iss, {
         partnerId: partner.id,
         config: issuer,
@@ -305,6 +303,11 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
   }
   if (!opts.audience) throw new Error('The token audience must not be empty.');
   const issuers = loadIssuers(opts);
+  // Every key set is fetched once now, in the background: start-up does not wait for identity providers,
+  // and issuerStatus knows each one's state before the first token arrives.
+  for (const trusted of issuers.values()) {
+    if (trusted.key instanceof RemoteKeySet) void trusted.key.refresh();
+  }
   const now = opts.now ?? Date.now;
   const maxEntries = Math.floor(opts.cache?.maxEntries ?? TOKEN_CACHE_DEFAULTS.maxEntries);
   const ttl = opts.cache?.maxTtlSeconds ?? TOKEN_CACHE_DEFAULTS.maxTtlSeconds;
@@ -340,13 +343,11 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
         requiredClaims: ['iss', 'aud', 'exp', 'sub', 'iat'],
       };
       ({ payload } =
-        typeof trusted.key === 'function'
-          ? await jwtVerify(token, trusted.key, checks)
+        trusted.key instanceof RemoteKeySet
+          ? await jwtVerify(token, trusted.key.getKey, checks)
           : await jwtVerify(token, trusted.key, checks));
     } catch (err) {
-      if (typeof trusted.key === 'function' && keysUnreachable(err)) {
-        throw problems.unavailable(KEYS_UNREACHABLE, JWKS_RETRY_SECONDS);
-      }
+      if (err instanceof KeysUnavailable) throw problems.unavailable(KEYS_UNREACHABLE, err.retryAfterSeconds);
       // jose checks the signature before the claims, so "expired" is only said of genuine tokens.
       throw problems.unauthenticated(err instanceof errors.JWTExpired ? EXPIRED : NOT_VERIFIED);
     }
@@ -419,5 +420,14 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
       return copyIdentity(await pending);
     },
     cachedTokens: () => cache?.size ?? 0,
+    issuerStatus: () => {
+      const status: Record<string, KeysState> = {};
+      for (const [iss, trusted] of issuers) {
+        if (!(trusted.key instanceof RemoteKeySet)) continue;
+        if (trusted.key.status === 'unreachable') void trusted.key.refresh();
+        status[iss] = trusted.key.status;
+      }
+      return status;
+    },
   };
 }

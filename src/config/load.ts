@@ -36,7 +36,12 @@ export interface GatewayConfig {
     lookupWriter?: 'worker' | 'inline';
   };
   policyDir: string;
-  auth: { audience: string; clockSkewSeconds: number };
+  /** jwks: how issuers' key sets (jwksUri, discovery) are fetched, retried and kept (src/auth/remote-keys.ts). */
+  auth: {
+    audience: string;
+    clockSkewSeconds: number;
+    jwks?: { timeoutMs?: number; cooldownMs?: number; cacheMaxAgeMs?: number };
+  };
   demo: {
     enabled: boolean;
     accreditations: string;
@@ -76,6 +81,9 @@ const ENV_KEYS: Record<string, string[]> = {
   FSG_DATA_DIR: ['dataDir'],
   FSG_POLICY_DIR: ['policyDir'],
   FSG_AUDIENCE: ['auth', 'audience'],
+  FSG_JWKS_TIMEOUT_MS: ['auth', 'jwks', 'timeoutMs'],
+  FSG_JWKS_COOLDOWN_MS: ['auth', 'jwks', 'cooldownMs'],
+  FSG_JWKS_CACHE_MAX_AGE_MS: ['auth', 'jwks', 'cacheMaxAgeMs'],
   FSG_DEMO: ['demo', 'enabled'],
   FSG_DEMO_DATASETS: ['demo', 'datasets'],
   FSG_LOG_LEVEL: ['log', 'level'],

@@ -12,6 +12,16 @@ import { createGatewayServer } from '../../src/http/server';
 import { createTestGateway, type TestGateway } from './gateway';
 
 export const CHROMIUM = process.env.FSG_CHROMIUM ?? '/usr/bin/chromium';
+/** Headless, and quiet: no background requests of the browser's own among the page's. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 export const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts');
 
 export interface PortalHarness {
@@ -47,15 +57,7 @@ export async function startPortal(env: NodeJS.ProcessEnv = {}, port = 0): Promis
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 800 },
     acceptDownloads: true,
   });

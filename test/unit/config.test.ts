@@ -29,6 +29,17 @@ describe('loadConfig', () => {
     expect(config.demo.enabled).toBe(false);
   });
 
+  it('reads how issuers’ key sets are fetched from auth.jwks and FSG_JWKS_*, within bounds', () => {
+    expect(loadConfig({}, '/tmp').auth.jwks).toEqual({
+      timeoutMs: 5000,
+      cooldownMs: 30000,
+      cacheMaxAgeMs: 600000,
+    });
+    const config = loadConfig({ FSG_JWKS_COOLDOWN_MS: '500', FSG_JWKS_CACHE_MAX_AGE_MS: '1500' }, '/tmp');
+    expect(config.auth.jwks).toEqual({ timeoutMs: 5000, cooldownMs: 500, cacheMaxAgeMs: 1500 });
+    expect(problemsOf(() => loadConfig({ FSG_JWKS_TIMEOUT_MS: '0' }, '/tmp')).join()).toMatch(/timeoutMs/);
+  });
+
   it('merges the FSG_CONFIG file over the defaults', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsg-config-'));
     fs.writeFileSync(path.join(dir, 'site.yaml'), 'server:\n  port: 7000\nlog:\n  level: warn\n');

@@ -38,6 +38,16 @@ function partner(id: string, issuer: IssuerConfig): Partner {
   } as unknown as Partner;
 }
 
+/** A verifier's options for issuers whose keys are fetched: short cooldown and cache, no token cache. */
+const FETCHED = {
+  bundleDir: __dirname,
+  audience: AUD,
+  clockSkewSeconds: 30,
+  acceptDemoIssuers: false,
+  cache: { maxEntries: 0 },
+  jwks: { cooldownMs: COOLDOWN, cacheMaxAgeMs: MAX_AGE, timeoutMs: 1000 },
+};
+
 const sign = (key: Key, iss: string, sub = 'anna', alg = 'ES256') => {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ amr: ['mfa'] })
@@ -84,12 +94,7 @@ describe('issuers whose keys come from a JWKS URI', () => {
           }),
         ],
       ]),
-      bundleDir: __dirname,
-      audience: AUD,
-      clockSkewSeconds: 30,
-      acceptDemoIssuers: false,
-      cache: { maxEntries: 0 },
-      jwks: { cooldownMs: COOLDOWN, cacheMaxAgeMs: MAX_AGE, timeoutMs: 1000 },
+      ...FETCHED,
     });
   });
 
@@ -166,5 +171,116 @@ describe('issuers whose keys come from a JWKS URI', () => {
     ).toThrow(/either/);
     // Keys over plain HTTP only from this machine.
     expect(() => load({ jwksUri: 'http://idp.example/jwks', algorithms: ['ES256'] })).toThrow(/https/);
+  });
+});
+
+/**
+ * Issue 19: an issuer whose key set is found through its OpenID Connect discovery document. The
+ * document is fetched in the background when the verifier is made, never blocking it; its `issuer` must
+ * be the very `iss`; while it cannot be had, the issuer's tokens get the 503 of an unreachable key set
+ * and it is asked again at most once per cooldown however many tokens arrive.
+ */
+describe('issuers whose key set is found through discovery', () => {
+  let server: http.Server;
+  let origin: string;
+  let key: Key;
+  let documentIssuer: (origin: string) => string;
+  let up = true;
+  const hits = { document: 0, jwks: 0 };
+  let requests = 0;
+
+  beforeAll(async () => {
+    key = await newKey('d1');
+    server = http.createServer((req, res) => {
+      requests++;
+      if (!up) {
+        res.statusCode = 500;
+        res.end();
+        return;
+      }
+      res.setHeader('Content-Type', 'application/json');
+      if (req.url === '/.well-known/openid-configuration') {
+        hits.document++;
+        res.end(JSON.stringify({ issuer: documentIssuer(origin), jwks_uri: `${origin}/keys` }));
+      } else if (req.url === '/keys') {
+        hits.jwks++;
+        res.end(JSON.stringify({ keys: [key.jwk] }));
+      } else {
+        res.statusCode = 404;
+        res.end('{}');
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  beforeEach(() => {
+    up = true;
+    documentIssuer = (o) => o;
+    hits.document = 0;
+    hits.jwks = 0;
+    requests = 0;
+  });
+
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  const make = (issuer: Partial<IssuerConfig> = {}) =>
+    createTokenVerifier({
+      partners: new Map([
+        [
+          'police-nl',
+          partner('police-nl', { iss: origin, discovery: true, algorithms: ['ES256'], ...issuer }),
+        ],
+      ]),
+      ...FETCHED,
+    });
+
+  it('fetches the document and the key set in the background when made, and accepts the issuer’s tokens', async () => {
+    const verifier = make();
+    expect(verifier.issuerStatus!()).toEqual({ [origin]: 'pending' });
+    const identity = await verifier.verify(await sign(key, origin));
+    expect(identity).toMatchObject({ userId: 'anna', partnerId: 'police-nl', issuer: origin });
+    expect(hits).toEqual({ document: 1, jwks: 1 });
+    expect(verifier.issuerStatus!()).toEqual({ [origin]: 'ok' });
+  });
+
+  it('refuses a document for another issuer: 503, and the key set it names is never fetched', async () => {
+    documentIssuer = (o) => `${o}/`; // one character off is another issuer
+    const verifier = make();
+    const error = await verifier.verify(await sign(key, origin)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 503, retryAfter: expect.any(Number) });
+    expect(hits.jwks).toBe(0);
+    expect(verifier.issuerStatus!()).toEqual({ [origin]: 'unreachable' });
+  });
+
+  it('a document that cannot be had: 503, asked again at most once per cooldown, then works when it is back', async () => {
+    up = false;
+    const madeAt = Date.now();
+    const verifier = make();
+    const first = await verifier.verify(await sign(key, origin)).catch((e: unknown) => e);
+    expect(first).toMatchObject({ status: 503 });
+    const tokens = await Promise.all(Array.from({ length: 20 }, () => sign(key, origin)));
+    const outcomes = await Promise.allSettled(tokens.map((t) => verifier.verify(t)));
+    for (const o of outcomes) expect((o as PromiseRejectedResult).reason).toMatchObject({ status: 503 });
+    // The probe asks too, but no more often.
+    for (let i = 0; i < 10; i++) expect(verifier.issuerStatus!()).toEqual({ [origin]: 'unreachable' });
+    // One attempt when made, then at most one per cooldown (a loaded machine may take longer than one).
+    expect(requests).toBeGreaterThanOrEqual(1);
+    expect(requests).toBeLessThanOrEqual(1 + Math.floor((Date.now() - madeAt) / COOLDOWN));
+    up = true;
+    await wait(COOLDOWN + 100);
+    expect((await verifier.verify(await sign(key, origin))).userId).toBe('anna');
+    expect(hits.document).toBe(1);
+    expect(verifier.issuerStatus!()).toEqual({ [origin]: 'ok' });
+  });
+
+  it('refuses at load discovery with a jwksUri or a static key, without algorithms, or over http elsewhere', () => {
+    expect(() => make({ jwksUri: `${origin}/keys` })).toThrow(/not both/);
+    expect(() => make({ publicKey: 'k.pem', algorithm: 'ES256', algorithms: undefined })).toThrow(/either/);
+    expect(() => make({ publicKey: 'k.pem', algorithm: 'ES256' })).toThrow(/either/);
+    expect(() => make({ algorithms: undefined })).toThrow(/algorithms/);
+    expect(() => make({ iss: 'http://idp.example' })).toThrow(/https/);
   });
 });
