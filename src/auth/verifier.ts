@@ -259,6 +259,12 @@ function loadIssuers(opts: VerifierOptions): Map<string, TrustedIssuer> {
       if (keySet && !issuer.jwksUri && !issuer.discovery) {
         throw new Error(`${label}: algorithms without a jwksUri or discovery.`);
       }
+      // Its ID tokens would then carry the gateway's audience and pass for API tokens.
+      if (issuer.signIn?.clientId === opts.audience && !issuer.accessTokenType) {
+        throw new Error(
+          `${label}: the sign-in client id is the gateway's audience; use another client id, or set accessTokenType.`,
+        );
+      }
       trusted.set(issuer.iss, {
         partnerId: partner.id,
         config: issuer,

@@ -171,6 +171,12 @@ describe('issuers whose keys come from a JWKS URI', () => {
     ).toThrow(/either/);
     // Keys over plain HTTP only from this machine.
     expect(() => load({ jwksUri: 'http://idp.example/jwks', algorithms: ['ES256'] })).toThrow(/https/);
+    // A sign-in client named like the gateway's audience: its ID tokens would pass for API tokens,
+    // unless the issuer marks its access tokens (accessTokenType) so that the two can be told apart.
+    const keys = { jwksUri: 'https://x.example/jwks', algorithms: ['ES256'] };
+    expect(() => load({ ...keys, signIn: { clientId: AUD } })).toThrow(/audience/);
+    expect(() => load({ ...keys, signIn: { clientId: AUD }, accessTokenType: 'at+jwt' })).not.toThrow();
+    expect(() => load({ ...keys, signIn: { clientId: 'fsg-portal' } })).not.toThrow();
   });
 });
 
