@@ -31,6 +31,7 @@ const ON_POSTGRES = [
   'integration/lookup-fast-lane',
   'integration/lookup-results',
   'integration/portal-receipt',
+  'integration/portal-oidc',
   'integration/portal-tables',
   'integration/release-rules',
   'security/approve-race',
