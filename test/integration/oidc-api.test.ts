@@ -172,9 +172,11 @@ describe('key rotation at the provider', () => {
     const keys = await Promise.all(Array.from({ length: 50 }, () => signingKey('ES256')));
     const tokens = await Promise.all(keys.map(forged));
     const before = await police.jwksFetches();
+    const startedAt = Date.now();
     const answers = await Promise.all(tokens.map(lookup));
+    const cooldowns = 1 + Math.floor((Date.now() - startedAt) / COOLDOWN_MS); // one, unless the machine is slow
     expect(answers.map((a) => a.status)).toEqual(tokens.map(() => 401));
-    expect((await police.jwksFetches()) - before).toBeLessThanOrEqual(1);
+    expect((await police.jwksFetches()) - before).toBeLessThanOrEqual(cooldowns);
   });
 });
 
