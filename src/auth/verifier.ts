@@ -1,7 +1,8 @@
 /**
  * Verifies partner-issued JWTs and turns them into an Identity. Every issuer is bound to exactly one
- * partner and pinned to one algorithm and one key, all taken from the policy bundle, never from the
- * token: this is what stops `alg: none`, HS256-with-the-public-key and cross-partner impersonation.
+ * partner and pinned to its algorithms and keys (one static key, or the key set its identity provider
+ * publishes, remote-keys.ts), all taken from the policy bundle, never from the token: this is what
+ * stops `alg: none`, HS256-with-the-public-key, `jku` and cross-partner impersonation.
  * The issuer's assurance settings (assurance.ts) decide what counts as multi-factor, the longest
  * lifetime and the clock skew.
  */
