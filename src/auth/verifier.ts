@@ -1,7 +1,8 @@
 /**
  * Verifies partner-issued JWTs and turns them into an Identity. Every issuer is bound to exactly one
- * partner and pinned to one algorithm and one key, all taken from the policy bundle, never from the
- * token: this is what stops `alg: none`, HS256-with-the-public-key and cross-partner impersonation.
+ * partner and pinned to its algorithms and keys (one static key, or the key set its identity provider
+ * publishes, remote-keys.ts), all taken from the policy bundle, never from the token: this is what
+ * stops `alg: none`, HS256-with-the-public-key, `jku` and cross-partner impersonation.
  * The issuer's assurance settings (assurance.ts) decide what counts as multi-factor, the longest
  * lifetime and the clock skew.
  */
@@ -14,6 +15,7 @@ import { compileAssurance, MAX_CLOCK_SKEW_SECONDS, readMfa, type Assurance } fro
 import type { IssuerConfig, Partner, TokenAlgorithm } from '../policy/types';
 import { problems } from '../http/problem';
 import { findIllFormed } from '../http/well-formed';
+import { keySourceOf } from './key-source';
 import {
   checkKeyUrl,
   discoveredKeys,
@@ -164,11 +166,6 @@ const KEYS_UNREACHABLE = "The token's issuer's keys cannot be fetched now; try a
 /** An issuer's key set, at its jwksUri or found through its discovery document. */
 function keySetOf(partnerId: string, issuer: IssuerConfig, jwks: JwksOptions): RemoteKeySet {
   const label = `Partner ${partnerId}, issuer ${issuer.iss}`;
-  if (!issuer.algorithms || issuer.algorithms.length === 0) {
-    throw new Error(
-      `${label}: a key set (jwksUri or discovery) needs the algorithms its tokens may use (algorithms: [...]).`,
-    );
-  }
   const options = { ...JWKS_DEFAULTS, ...jwks };
   // A set kept for less than the cooldown would leave the issuer without keys between the two.
   if (options.cooldownMs > options.cacheMaxAgeMs) {
@@ -242,23 +239,9 @@ function loadIssuers(opts: VerifierOptions): Map<string, TrustedIssuer> {
         throw new Error(`Issuer ${issuer.iss} is bound to both ${existing.partnerId} and ${partner.id}.`);
       }
       const label = `Partner ${partner.id}, issuer ${issuer.iss}`;
-      const staticKey = issuer.publicKey !== undefined || issuer.algorithm !== undefined;
-      const keySet =
-        issuer.jwksUri !== undefined || issuer.algorithms !== undefined || issuer.discovery === true;
-      if (staticKey === keySet) {
-        throw new Error(
-          `${label}: give either publicKey with algorithm, or algorithms with jwksUri or discovery (exactly one of the two).`,
-        );
-      }
-      if (staticKey && (!issuer.publicKey || !issuer.algorithm)) {
-        throw new Error(`${label}: a static key needs both publicKey and algorithm.`);
-      }
-      if (issuer.discovery && issuer.jwksUri !== undefined) {
-        throw new Error(`${label}: discovery finds the key set itself; give jwksUri or discovery, not both.`);
-      }
-      if (keySet && !issuer.jwksUri && !issuer.discovery) {
-        throw new Error(`${label}: algorithms without a jwksUri or discovery.`);
-      }
+      const keys = keySourceOf(issuer);
+      if ('problem' in keys) throw new Error(`${label}: ${keys.problem}.`);
+      const staticKey = keys.source === 'static';
       // Its ID tokens would then carry the gateway's audience and pass for API tokens.
       if (issuer.signIn?.clientId === opts.audience && !issuer.accessTokenType) {
         throw new Error(
@@ -272,11 +255,7 @@ function loadIssuers(opts: VerifierOptions): Map<string, TrustedIssuer> {
           ? loadPublicKey(partner.id, issuer, opts.bundleDir)
           : keySetOf(partner.id, issuer, opts.jwks ?? {}),
         algorithms: staticKey ? [issuer.algorithm!] : issuer.algorithms!,
-        assurance: compileAssurance(
-          issuer.assurance,
-          opts.clockSkewSeconds,
-          `Partner ${partner.id}, issuer ${issuer.iss}`,
-        ),
+        assurance: compileAssurance(issuer.assurance, opts.clockSkewSeconds, label),
       });
     }
   }

@@ -13,6 +13,7 @@ import YAML from 'yaml';
 import agreementSchema from '../../schemas/agreement.schema.json';
 import partnersSchema from '../../schemas/partners.schema.json';
 import { isSingleFactorSet } from '../auth/assurance';
+import { keySourceOf } from '../auth/key-source';
 import { createAjv } from '../config/ajv';
 import { ajvPointer } from '../config/schema-errors';
 import { parseDimension } from '../aggregates/query';
@@ -108,6 +109,9 @@ function checkPartners(file: string, partners: Partner[], problems: BundleProble
         });
       }
       seenIssuers.add(issuer.iss);
+      const keys = keySourceOf(issuer);
+      if ('problem' in keys)
+        problems.push({ file, path: `/partners/${i}/issuers/${j}`, message: keys.problem });
       issuer.assurance?.mfaAmr?.forEach((set, k) => {
         // `[pwd, pin]` is two methods but one factor: counting it as MFA would be a silent downgrade.
         if (isSingleFactorSet(set)) {

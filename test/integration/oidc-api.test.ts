@@ -9,11 +9,10 @@ import path from 'node:path';
 import express from 'express';
 import supertest from 'supertest';
 import { SignJWT, importJWK, type JWK } from 'jose';
-import { PROJECT_ROOT } from '../../src/config/load';
 import { healthRoutes } from '../../src/health/routes';
 import { mountRoutes } from '../../src/http/routes';
-import { copyOfDemo, edit } from '../helpers/bundle-copy';
 import { boatLookup, createTestGateway, type TestGateway } from '../helpers/gateway';
+import { bundleWithIssuers } from '../oidc/bundle';
 import { HEADLESS_CLIENT, signingKey, startProvider, tokensFor, type TestProvider } from '../oidc/provider';
 
 jest.setTimeout(15_000);
@@ -57,38 +56,6 @@ async function eventually(check: () => Promise<void>, withinMs = 5000): Promise<
   }
 }
 
-/** The partners.yaml entry of an issuer (YAML flow style, one line). */
-function issuerEntry(fields: Record<string, unknown>): string {
-  return `\n      - ${JSON.stringify(fields)}\n`;
-}
-
-function pointPartnersAtProviders(dir: string): void {
-  const file = path.join(dir, 'partners.yaml');
-  // The other partners keep their demo keys, where the project has them.
-  edit(file, /\.\.\/config\/demo\//g, `${path.join(PROJECT_ROOT, 'config', 'demo')}/`);
-  edit(
-    file,
-    /\n {6}- iss: 'https:\/\/idp\.police-nl\.demo'\n(?: {8}.*\n)+/,
-    issuerEntry({
-      iss: police.issuer,
-      discovery: true,
-      algorithms: ['ES256'],
-      accessTokenType: 'at+jwt',
-      assurance: { mfaAmr: [['pwd', 'otp']], clockSkewSeconds: 0 },
-    }),
-  );
-  edit(
-    file,
-    /\n {6}- iss: 'https:\/\/idp\.boatreg-nl\.demo'\n(?: {8}.*\n)+/,
-    issuerEntry({
-      iss: boats.issuer,
-      jwksUri: boats.jwksUri,
-      algorithms: ['RS256'],
-      assurance: { mfaAmr: [['pwd', 'otp']] },
-    }),
-  );
-}
-
 beforeAll(async () => {
   [police, boats, stranger] = await Promise.all([
     startProvider({
@@ -100,8 +67,29 @@ beforeAll(async () => {
     startProvider({ alg: 'RS256', audience: AUDIENCE }),
     startProvider({ alg: 'ES256', audience: AUDIENCE }),
   ]);
-  policyDir = copyOfDemo();
-  pointPartnersAtProviders(policyDir);
+  policyDir = bundleWithIssuers({
+    'police-nl': {
+      replace: [
+        {
+          iss: police.issuer,
+          discovery: true,
+          algorithms: ['ES256'],
+          accessTokenType: 'at+jwt',
+          assurance: { mfaAmr: [['pwd', 'otp']], clockSkewSeconds: 0 },
+        },
+      ],
+    },
+    'boatreg-nl': {
+      replace: [
+        {
+          iss: boats.issuer,
+          jwksUri: boats.jwksUri,
+          algorithms: ['RS256'],
+          assurance: { mfaAmr: [['pwd', 'otp']] },
+        },
+      ],
+    },
+  });
   gw = await createTestGateway({ FSG_POLICY_DIR: policyDir, ...JWKS_ENV });
 });
 
@@ -172,9 +160,11 @@ describe('key rotation at the provider', () => {
     const keys = await Promise.all(Array.from({ length: 50 }, () => signingKey('ES256')));
     const tokens = await Promise.all(keys.map(forged));
     const before = await police.jwksFetches();
+    const startedAt = Date.now();
     const answers = await Promise.all(tokens.map(lookup));
+    const cooldowns = 1 + Math.floor((Date.now() - startedAt) / COOLDOWN_MS); // one, unless the machine is slow
     expect(answers.map((a) => a.status)).toEqual(tokens.map(() => 401));
-    expect((await police.jwksFetches()) - before).toBeLessThanOrEqual(1);
+    expect((await police.jwksFetches()) - before).toBeLessThanOrEqual(cooldowns);
   });
 });
 

@@ -113,6 +113,32 @@ describe('policy bundle', () => {
     ]);
   });
 
+  it('refuses an issuer with more than one source of keys, or a key set without its algorithms', () => {
+    const dir = copyOfDemo();
+    const file = path.join(dir, 'partners.yaml');
+    // police-nl: discovery beside a static key; police-se: discovery and a jwksUri; boatreg-nl: no algorithms.
+    edit(
+      file,
+      "iss: 'https://idp.police-nl.demo'",
+      "iss: 'https://idp.police-nl.demo'\n        discovery: true",
+    );
+    edit(
+      file,
+      /iss: 'https:\/\/idp\.police-se\.demo'\n {8}algorithm: RS256\n {8}publicKey: .*\n/,
+      "iss: 'https://idp.police-se.demo'\n        discovery: true\n        jwksUri: https://idp.police-se.demo/jwks\n        algorithms: [RS256]\n",
+    );
+    edit(
+      file,
+      /iss: 'https:\/\/idp\.boatreg-nl\.demo'\n {8}algorithm: EdDSA\n {8}publicKey: .*\n/,
+      "iss: 'https://idp.boatreg-nl.demo'\n        discovery: true\n",
+    );
+    expect(problemsOf(dir)).toEqual([
+      'partners.yaml: /partners/0/issuers/0: give either publicKey with algorithm, or algorithms with jwksUri or discovery (exactly one of the two)',
+      'partners.yaml: /partners/1/issuers/0: discovery finds the key set itself; give jwksUri or discovery, not both',
+      'partners.yaml: /partners/2/issuers/0: a key set (jwksUri or discovery) needs the algorithms its tokens may use (algorithms: [...])',
+    ]);
+  });
+
   it('refuses an mfaAmr set of knowledge methods only: two of them are still one factor', () => {
     const dir = copyOfDemo();
     edit(path.join(dir, 'partners.yaml'), /mfaAmr: \[\[mfa\], \[pwd, otp\]\]/, 'mfaAmr: [[mfa], [pwd, pin]]');
