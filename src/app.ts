@@ -95,7 +95,7 @@ export function createApp(deps: AppDeps): Gateway {
   });
   const lookupRoute = lookupRoutes(lookups);
   const groups: { prefix: string; routes: RouteSpec[] }[] = [
-    { prefix: '', routes: healthRoutes(deps.store, deps.bundle) },
+    { prefix: '', routes: healthRoutes(deps.store, deps.bundle, () => deps.verifier.issuerStatus?.() ?? {}) },
     {
       prefix: LOOKUP_PREFIX,
       routes: [

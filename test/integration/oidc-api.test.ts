@@ -6,11 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import express from 'express';
-import supertest from 'supertest';
 import { SignJWT, importJWK, type JWK } from 'jose';
-import { healthRoutes } from '../../src/health/routes';
-import { mountRoutes } from '../../src/http/routes';
 import { boatLookup, createTestGateway, type TestGateway } from '../helpers/gateway';
 import { bundleWithIssuers } from '../oidc/bundle';
 import { HEADLESS_CLIENT, signingKey, startProvider, tokensFor, type TestProvider } from '../oidc/provider';
@@ -210,19 +206,7 @@ describe('a provider down when the gateway starts', () => {
     await boats.stop();
     const second = await createTestGateway({ FSG_POLICY_DIR: policyDir, ...JWKS_ENV });
     try {
-      // The gateway's own routes wire the probe to its verifier as below (src/app.ts).
-      const probe = express().use(
-        mountRoutes(
-          healthRoutes(
-            second.store,
-            () => second.bundle,
-            () => second.verifier.issuerStatus?.() ?? {},
-          ),
-          () => (_req, _res, next) => next(),
-          '1mb',
-        ),
-      );
-      const readyz = () => supertest(probe).get('/readyz');
+      const readyz = () => second.http.get('/readyz');
       await eventually(async () => {
         const ready = await readyz();
         expect(ready.status).toBe(200);
