@@ -48,11 +48,23 @@ export function checkKeyUrl(value: unknown, label: string, what: string): URL {
   return url;
 }
 
+/** A key set or a discovery document is a few KB: one far larger is not one, and is not held whole. */
+export const MAX_DOCUMENT_BYTES = 256 * 1024;
+
 async function fetchJson(url: URL, signal: AbortSignal): Promise<unknown> {
   // No redirects: the key set is where the bundle or the issuer's own document says, nowhere else.
   const response = await fetch(url, { signal, redirect: 'error', headers: { accept: 'application/json' } });
   if (!response.ok) throw new Error(`${url.href} answered ${response.status}`);
-  return response.json();
+  const tooLarge = () => new Error(`${url.href} is larger than ${MAX_DOCUMENT_BYTES} bytes`);
+  if (Number(response.headers.get('content-length') ?? 0) > MAX_DOCUMENT_BYTES) throw tooLarge();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body ?? []) {
+    size += chunk.byteLength;
+    if (size > MAX_DOCUMENT_BYTES) throw tooLarge(); // leaving the loop cancels the rest of the body
+    chunks.push(chunk);
+  }
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }
 
 /**

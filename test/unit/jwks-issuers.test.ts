@@ -208,6 +208,10 @@ describe('issuers whose key set is found through discovery', () => {
       if (req.url === '/.well-known/openid-configuration') {
         hits.document++;
         res.end(JSON.stringify({ issuer: documentIssuer(origin), jwks_uri: `${origin}/keys` }));
+      } else if (req.url === '/huge/.well-known/openid-configuration') {
+        // A document far beyond any real one, sent without a length: it is not read whole into memory.
+        res.write(`{"issuer":"${origin}/huge","jwks_uri":"${origin}/keys","pad":"`);
+        res.end(`${'x'.repeat(2 ** 20)}"}`);
       } else if (req.url === '/keys') {
         hits.jwks++;
         res.end(JSON.stringify({ keys: [key.jwk] }));
@@ -280,6 +284,14 @@ describe('issuers whose key set is found through discovery', () => {
     expect((await verifier.verify(await sign(key, origin))).userId).toBe('anna');
     expect(hits.document).toBe(1);
     expect(verifier.issuerStatus!()).toEqual({ [origin]: 'ok' });
+  });
+
+  it('refuses a document larger than any real one as if it could not be had: 503', async () => {
+    const verifier = make({ iss: `${origin}/huge` });
+    const first = await verifier.verify(await sign(key, `${origin}/huge`)).catch((e: unknown) => e);
+    expect(first).toMatchObject({ status: 503 });
+    expect(verifier.issuerStatus!()).toEqual({ [`${origin}/huge`]: 'unreachable' });
+    expect(hits.jwks).toBe(0);
   });
 
   it('refuses at load discovery with a jwksUri or a static key, without algorithms, or over http elsewhere', () => {
