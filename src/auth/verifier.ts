@@ -259,6 +259,12 @@ function loadIssuers(opts: VerifierOptions): Map<string, TrustedIssuer> {
       if (keySet && !issuer.jwksUri && !issuer.discovery) {
         throw new Error(`${label}: algorithms without a jwksUri or discovery.`);
       }
+      // ID tokens carry the client id as audience: the gateway's own would make them API tokens.
+      if (issuer.signIn?.clientId === opts.audience && !issuer.accessTokenType) {
+        throw new Error(
+          `${label}: the sign-in clientId is the gateway's audience, so its ID tokens would pass as API tokens; register another clientId, or set accessTokenType.`,
+        );
+      }
       trusted.set(issuer.iss, {
         partnerId: partner.id,
         config: issuer,
