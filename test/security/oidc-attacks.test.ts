@@ -3,9 +3,14 @@
  * each shown by a test that failed before its fix.
  * 1. A sign-in client whose id is the gateway's audience made the provider's ID tokens API tokens
  *    (they reach browser history and the provider's logs through the sign-out URL's id_token_hint).
+ * 2. A session signed out on one gateway instance stayed usable on another that had it in memory.
  */
+import type { Request } from 'express';
 import { createTokenVerifier, type VerifierOptions } from '../../src/auth/verifier';
+import { SessionStore } from '../../src/portal/session';
+import type { Identity } from '../../src/auth/identity';
 import type { IssuerConfig, Partner } from '../../src/policy/types';
+import type { PortalSessionStore, StoredPortalSession } from '../../src/store/port';
 import { DEFAULT_AUDIENCE, startProvider, tokensFor, type TestProvider } from '../oidc/provider';
 
 const partnerWith = (issuer: IssuerConfig): Partner =>
@@ -62,4 +67,39 @@ describe('a sign-in client named like the gateway (hole 1)', () => {
       verifier.verify(tokens.id_token, { kind: 'id', clientId: DEFAULT_AUDIENCE }),
     ).resolves.toMatchObject({ userId: 'anna' });
   }, 20_000);
+});
+
+/** One store shared by the gateway's instances, as the portal_sessions table is. */
+function sharedStore(): PortalSessionStore {
+  const rows = new Map<string, StoredPortalSession>();
+  const key = (idHash: Buffer) => idHash.toString('hex');
+  return {
+    put: async (s) => void rows.set(key(s.idHash), s),
+    get: async (idHash) => rows.get(key(idHash)),
+    touch: async (idHash, lastSeen) => {
+      const row = rows.get(key(idHash));
+      if (row) row.lastSeen = Math.max(row.lastSeen, lastSeen);
+    },
+    delete: async (idHash) => void rows.delete(key(idHash)),
+    prune: async () => 0,
+  };
+}
+
+const withCookie = (id: string) => ({ get: () => `fsg_portal=${id}` }) as unknown as Request;
+
+describe('signing out on one gateway instance (hole 2)', () => {
+  it('ends the session on every instance, also one that holds it in memory', async () => {
+    const store = sharedStore();
+    const first = new SessionStore(store);
+    const second = new SessionStore(store);
+    const identity = { userId: 'anna', partnerId: 'police-nl', issuer: 'x', amr: [] } as unknown as Identity;
+    const session = await first.create({ identity, token: 'a.b.c', expiresAt: Date.now() + 60_000 });
+    // The browser's next request reaches the second instance, which keeps the session in memory.
+    expect((await second.get(withCookie(session.id)))?.identity?.userId).toBe('anna');
+    // Signed out through the first instance (POST /portal/sign-out)…
+    await first.destroy(session);
+    expect(await first.get(withCookie(session.id))).toBeUndefined();
+    // …the stolen or left-open cookie must not work on the second one either.
+    expect(await second.get(withCookie(session.id))).toBeUndefined();
+  });
 });
