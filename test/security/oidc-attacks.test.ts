@@ -4,6 +4,8 @@
  * 1. A sign-in client whose id is the gateway's audience made the provider's ID tokens API tokens
  *    (they reach browser history and the provider's logs through the sign-out URL's id_token_hint).
  * 2. A session signed out on one gateway instance stayed usable on another that had it in memory.
+ * 3. An https issuer's discovery document could send the key fetch over http to the gateway's own
+ *    loopback services (blind requests, and /readyz says whether they answered).
  */
 import type { Request } from 'express';
 import { createTokenVerifier, type VerifierOptions } from '../../src/auth/verifier';
@@ -11,6 +13,7 @@ import { SessionStore } from '../../src/portal/session';
 import type { Identity } from '../../src/auth/identity';
 import type { IssuerConfig, Partner } from '../../src/policy/types';
 import type { PortalSessionStore, StoredPortalSession } from '../../src/store/port';
+import { generateKeyPair, SignJWT } from 'jose';
 import { DEFAULT_AUDIENCE, startProvider, tokensFor, type TestProvider } from '../oidc/provider';
 
 const partnerWith = (issuer: IssuerConfig): Partner =>
@@ -101,5 +104,38 @@ describe('signing out on one gateway instance (hole 2)', () => {
     expect(await first.get(withCookie(session.id))).toBeUndefined();
     // …the stolen or left-open cookie must not work on the second one either.
     expect(await second.get(withCookie(session.id))).toBeUndefined();
+  });
+});
+
+describe("a discovery document sending the key fetch to the gateway's own machine (hole 3)", () => {
+  const ISS = 'https://idp.partner.example';
+
+  afterEach(() => jest.restoreAllMocks());
+
+  it('is refused: an https issuer’s key set is never fetched over http', async () => {
+    const fetched: string[] = [];
+    // The partner's provider (or whoever took it over) names a service on the gateway's loopback.
+    jest.spyOn(globalThis, 'fetch').mockImplementation(async (input) => {
+      const url = String(input instanceof Request ? input.url : input);
+      fetched.push(url);
+      if (url.endsWith('/.well-known/openid-configuration')) {
+        return Response.json({ issuer: ISS, jwks_uri: 'http://127.0.0.1:6379/keys' });
+      }
+      return Response.json({ keys: [] });
+    });
+    const verifier = createTokenVerifier(optionsFor({ iss: ISS, discovery: true, algorithms: ['ES256'] }));
+    const { privateKey } = await generateKeyPair('ES256');
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: 'k' })
+      .setIssuer(ISS)
+      .setAudience(DEFAULT_AUDIENCE)
+      .setSubject('anna')
+      .setIssuedAt(now)
+      .setExpirationTime(now + 60)
+      .sign(privateKey);
+    await expect(verifier.verify(token)).rejects.toMatchObject({ status: 503 });
+    expect(fetched).toEqual([`${ISS}/.well-known/openid-configuration`]);
+    expect(verifier.issuerStatus!()).toEqual({ [ISS]: 'unreachable' });
   });
 });
