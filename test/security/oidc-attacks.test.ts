@@ -61,14 +61,17 @@ describe('a sign-in client named like the gateway (hole 1)', () => {
     expect(() => createTokenVerifier(optionsFor(issuer()))).toThrow(/accessTokenType/);
   });
 
-  it('with accessTokenType pinned, its ID token is no API token; its access token is one', async () => {
-    const verifier = createTokenVerifier(optionsFor(issuer({ accessTokenType: 'at+jwt' })));
+  it('with accessTokenType pinned, its ID token is no API token, even once cached as an ID token', async () => {
+    const verifier = createTokenVerifier({
+      ...optionsFor(issuer({ accessTokenType: 'at+jwt' })),
+      cache: { maxEntries: 10, maxTtlSeconds: 60 },
+    });
     const tokens = await tokensFor(provider, undefined, { login: 'anna', otp: true });
-    await expect(verifier.verify(tokens.id_token)).rejects.toMatchObject({ status: 401 });
-    await expect(verifier.verify(tokens.access_token)).resolves.toMatchObject({ userId: 'anna' });
     await expect(
       verifier.verify(tokens.id_token, { kind: 'id', clientId: DEFAULT_AUDIENCE }),
     ).resolves.toMatchObject({ userId: 'anna' });
+    await expect(verifier.verify(tokens.id_token)).rejects.toMatchObject({ status: 401 });
+    await expect(verifier.verify(tokens.access_token)).resolves.toMatchObject({ userId: 'anna' });
   }, 20_000);
 });
 
