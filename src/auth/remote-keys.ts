@@ -76,7 +76,12 @@ export function discoveredKeys(iss: string, label: string): (signal: AbortSignal
   return async (signal) => {
     const doc = (await fetchJson(document, signal)) as { issuer?: unknown; jwks_uri?: unknown } | null;
     if (doc?.issuer !== iss) throw new Error(`${label}: the discovery document is for another issuer.`);
-    return checkKeyUrl(doc.jwks_uri, label, 'the discovery document’s jwks_uri');
+    const keys = checkKeyUrl(doc.jwks_uri, label, 'the discovery document’s jwks_uri');
+    // http is for a provider on this machine: a remote issuer's document may not aim at the gateway's own.
+    if (keys.protocol === 'http:' && document.protocol !== 'http:') {
+      throw new Error(`${label}: the discovery document’s jwks_uri must be https.`);
+    }
+    return keys;
   };
 }
 

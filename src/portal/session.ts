@@ -148,8 +148,16 @@ export class SessionStore {
   async get(req: Request): Promise<Session | undefined> {
     const id = readCookie(req, COOKIE);
     if (!id || !ID_PATTERN.test(id)) return undefined;
-    const session = this.sessions.get(id) ?? (await this.load(id));
+    const cached = this.sessions.get(id);
+    const session = cached ?? (await this.load(id));
     if (!session) return undefined;
+    // The store decides whether a stored session lives: another instance may have signed it out.
+    if (cached && this.backing && cached.storedLastSeen !== undefined) {
+      if (!(await this.backing.get(keysOf(id).idHash))) {
+        this.sessions.delete(id);
+        return undefined;
+      }
+    }
     const now = this.now();
     if (now >= session.expiresAt || now - session.lastSeen >= IDLE_MS) {
       await this.destroy(session);
