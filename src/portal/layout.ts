@@ -49,13 +49,21 @@ export function csrfField(csrf: string): Html {
   return html`<input type="hidden" name="_csrf" value="${csrf}" />`;
 }
 
-export function page(title: string, user: PageUser | undefined, body: Html, flash?: string): string {
+/** `refreshTo`: a page the browser goes on to by itself (a navigation of our own site, not the sender's). */
+export function page(
+  title: string,
+  user: PageUser | undefined,
+  body: Html,
+  flash?: string,
+  options: { refreshTo?: string } = {},
+): string {
   const links = user ? NAV.filter((n) => user.roles.includes(n.role)).flatMap((n) => n.links) : [];
   return html`<!doctype html>
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        ${options.refreshTo ? html`<meta http-equiv="refresh" content="0; url=${options.refreshTo}" />` : ''}
         <title>${title} · Five Safes Gateway</title>
         <link rel="stylesheet" href="/portal/assets/portal.css" />
         <link rel="icon" href="/portal/assets/favicon.svg" type="image/svg+xml" />

@@ -363,7 +363,19 @@ export function createPortal(deps: PortalDeps): Portal {
             expiresAt: identity.expiresAt * 1000,
           });
           setCookie(req, res, session);
-          res.redirect(303, '/portal/');
+          // Not a redirect: the provider's answer is a navigation another site started, and a browser
+          // sends no SameSite=Strict cookie along its redirects; a page of our own that moves on does.
+          res
+            .type('html')
+            .send(
+              page(
+                'Signed in',
+                undefined,
+                html`<p><a href="/portal/">Continue to the portal</a></p>`,
+                undefined,
+                { refreshTo: '/portal/' },
+              ),
+            );
         } catch (error) {
           if (!(error instanceof ProblemError)) throw error;
           deps.logger.warn('portal sign-in refused', { partner: pending.partnerId, status: error.status });

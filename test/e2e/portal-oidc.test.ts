@@ -20,10 +20,15 @@ let provider: TestProvider;
 let h: PortalHarness;
 let page: Page;
 let policies: string;
+/**
+ * The portal as the browser sees it: `localhost`, another site than the provider's 127.0.0.1, as a real
+ * provider is another site than the gateway (the session cookie is SameSite=Strict).
+ */
+let portal: string;
 
 beforeAll(async () => {
   const port = await freePort();
-  const portal = `http://127.0.0.1:${port}`;
+  portal = `http://localhost:${port}`;
   provider = await startProvider({
     clients: [
       {
@@ -62,7 +67,7 @@ afterAll(async () => {
 
 /** From the portal's sign-in page to the provider's login page. */
 async function toProviderLogin(): Promise<void> {
-  await page.goto(`${h.baseUrl}/portal/sign-in`);
+  await page.goto(`${portal}/portal/sign-in`);
   await page.click('a:has-text("Politie: sign in")');
   await page.waitForURL((url) => url.origin === new URL(provider.issuer).origin);
 }
@@ -74,7 +79,7 @@ it('signs in through the provider, makes a request, and signs out at both ends',
   await page.fill('#password', 'correct horse');
   await page.fill('#otp', '123456');
   await page.click('#sign-in');
-  await page.waitForURL(`${h.baseUrl}/portal/`);
+  await page.waitForURL(`${portal}/portal/`);
   expect(await page.locator('h1').innerText()).toContain('Anna de Vries');
   await screenshot(page, 'oidc-signed-in');
 
@@ -96,12 +101,12 @@ it('signs in through the provider, makes a request, and signs out at both ends',
   await page.click('button:has-text("Sign out")');
   await page.waitForURL((url) => url.origin === new URL(provider.issuer).origin);
   await page.click('#logout-yes');
-  await page.waitForURL(`${h.baseUrl}/portal/sign-in`);
+  await page.waitForURL(`${portal}/portal/sign-in`);
   await screenshot(page, 'oidc-signed-out');
 
   // The portal's end: the request page is out of reach, the browser is sent to sign in.
   await page.goto(requestUrl);
-  expect(page.url()).toBe(`${h.baseUrl}/portal/sign-in`);
+  expect(page.url()).toBe(`${portal}/portal/sign-in`);
   // The provider's end: signing in again asks for the password, not a silent return to the portal.
   await toProviderLogin();
   expect(await page.locator('#login').isVisible()).toBe(true);
