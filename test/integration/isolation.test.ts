@@ -52,12 +52,21 @@ const ROUTE_CALLS: [method: 'get' | 'post', path: string, body?: object][] = [
 ];
 
 describe('route guards', () => {
-  it('declares a guard on every route, public only for health probes and the portal sign-in and assets', () => {
+  it('declares a guard on every route, public only for health probes, the portal sign-in (OpenID Connect too) and assets', () => {
     for (const { route } of gw.routes) expect(route.guard).toBeDefined();
     const open = gw.routes
       .filter(({ route }) => route.guard.kind === 'public')
       .map(({ route }) => route.path);
-    expect(open.sort()).toEqual(['/assets/:name', '/healthz', '/readyz', '/sign-in', '/sign-in']);
+    // The portal's OpenID Connect sign-in: its start and the provider's answer come before any session.
+    expect(open.sort()).toEqual([
+      '/assets/:name',
+      '/healthz',
+      '/oidc/callback',
+      '/readyz',
+      '/sign-in',
+      '/sign-in',
+      '/sign-in/oidc/:partnerId',
+    ]);
   });
 
   it('answers 401 problem+json without a token on every non-public route', async () => {
