@@ -23,6 +23,7 @@ import { requestContext } from './http/request-context';
 import { clientErrorHandler, type ClientErrorHandler } from './http/server';
 import { fixedHeaders, recordHeaders, type HeaderStep } from './http/static-headers';
 import { mountRoutes, type RouteSpec } from './http/routes';
+import type { GatewayMetrics } from './metrics/gateway-metrics';
 import type { Bundle } from './policy/types';
 import { requestRoutes } from './requests/routes';
 import { RequestService } from './requests/service';
@@ -39,6 +40,8 @@ export interface AppDeps {
   clock: () => Date;
   /** Signs checkpoints of the disclosure log (receipts and proofs need one covering their entry). */
   checkpointer: Checkpointer;
+  /** Prometheus metrics, when kept (config `metrics`): requests, decisions, lookups. */
+  metrics?: GatewayMetrics;
 }
 
 export interface Gateway {
@@ -61,7 +64,7 @@ export function createApp(deps: AppDeps): Gateway {
   app.set('query parser', 'simple');
   // Every answer is Cache-Control: no-store, so an ETag (a SHA-1 of each body) would never be used.
   app.set('etag', false);
-  app.use(requestContext(deps.logger));
+  app.use(requestContext(deps.logger, deps.metrics));
   // helmet's headers do not depend on the request: computed once, set as they are on every response.
   const headers: HeaderStep[] = [
     ...recordHeaders(
@@ -126,6 +129,7 @@ export function createApp(deps: AppDeps): Gateway {
     headers,
     bodyLimit: deps.config.server.bodyLimit,
     trust: app.get('trust proxy fn') as (address: string, hop: number) => boolean,
+    metrics: deps.metrics,
   });
 
   return {

@@ -18,6 +18,8 @@ import { loadOrCreateSecrets } from './config/secrets';
 import { DEMO_SEED_USER, seedDemoDatasets } from './datasets/demo-seed';
 import { createLogger, type Logger } from './http/logger';
 import { createGatewayServer } from './http/server';
+import { GatewayMetrics, withTimedAppends } from './metrics/gateway-metrics';
+import { serveMetrics } from './metrics/server';
 import { loadBundle } from './policy/load';
 import { statsZonesOf } from './audit/stats';
 import type { Bundle } from './policy/types';
@@ -31,6 +33,8 @@ export interface Assembled extends Gateway {
   logger: Logger;
   checkpointer: Checkpointer;
   verifier: TokenVerifier;
+  /** Kept when config `metrics.enabled`; served by startGateway on its own listener. */
+  metrics?: GatewayMetrics;
 }
 
 export function storeFile(config: GatewayConfig): string {
@@ -58,7 +62,7 @@ export async function assemble(
 ): Promise<Assembled> {
   const bundle = await loadBundle(config.policyDir);
   secureDataDir(config.dataDir, storeFile(config), logger);
-  const store = await openStore(storeSource(config), {
+  const opened = await openStore(storeSource(config), {
     now: clock,
     ...(config.store.poolSize ? { poolSize: config.store.poolSize } : {}),
     statsZones: statsZonesOf(bundle.agreements.values()),
@@ -71,6 +75,9 @@ export async function assemble(
     onCheckpointerFailed: (error) =>
       logger.error('WAL checkpointer failed; SQLite checkpoints in the commits again', { error: error.name }),
   });
+  const metrics = config.metrics?.enabled ? new GatewayMetrics() : undefined;
+  const store = metrics ? withTimedAppends(opened, metrics) : opened;
+  metrics?.watchStore(store, clock);
   const signer = loadOrCreateCheckpointKey(config.dataDir);
   try {
     await checkLogAtStartup(storeSource(config), signer.publicKey, logger);
@@ -105,6 +112,7 @@ export async function assemble(
     logger,
     clock,
     checkpointer,
+    metrics,
   });
   if (config.demo.enabled && config.demo.datasets) {
     for (const d of await seedDemoDatasets(bundle, store, gateway.datasets)) {
@@ -114,7 +122,7 @@ export async function assemble(
   // The verified tail and this start's entries under a signature at once: a crash now leaves a
   // checkpoint to verify the next start from (`fsg init` too).
   await checkpointer.checkpoint();
-  return { ...gateway, store, bundle, logger, checkpointer, verifier };
+  return { ...gateway, store, bundle, logger, checkpointer, verifier, metrics };
 }
 
 /**
@@ -213,6 +221,8 @@ async function seedDemoUsers(store: Store, file: string, now: Date): Promise<voi
 export interface RunningGateway {
   server: Server;
   url: string;
+  /** Where the metrics are served, when enabled. */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -226,6 +236,14 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const url = `http://${config.server.host}:${port}`;
+  const metricsServer = gateway.metrics
+    ? await serveMetrics(gateway.metrics, config.metrics!, gateway.logger).catch(async (error: Error) => {
+        // A metrics port taken: the gateway does not start half-watched.
+        server.close();
+        await gateway.store.close();
+        throw error;
+      })
+    : undefined;
 
   const sweep = setInterval(() => {
     gateway.requests
@@ -241,6 +259,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     (closing ??= (async () => {
       clearInterval(sweep);
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await metricsServer?.close();
       // The last entries get their signature before the store closes.
       await gateway.checkpointer
         .stop()
@@ -251,6 +270,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     url,
     policyDigest: gateway.bundle.digest,
     demo: config.demo.enabled,
+    ...(metricsServer ? { metrics: metricsServer.url } : {}),
   });
-  return { server, url, close };
+  return { server, url, ...(metricsServer ? { metricsUrl: metricsServer.url } : {}), close };
 }

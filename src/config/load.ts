@@ -57,6 +57,8 @@ export interface GatewayConfig {
    * origin as browsers see it, for the OpenID Connect redirect URIs. tokenSignIn: the pasted-token form.
    */
   portal: { secureCookie: 'auto' | 'always'; publicUrl?: string; tokenSignIn: boolean };
+  /** Prometheus metrics (GET /metrics) on a listener of their own, never on the API's (src/metrics/). */
+  metrics?: { enabled: boolean; host: string; port: number };
 }
 
 export class ConfigError extends Error {
@@ -96,6 +98,9 @@ const ENV_KEYS: Record<string, string[]> = {
   FSG_DATABASE_SCHEMA: ['store', 'schema'],
   FSG_CHECKPOINT_EVERY_ENTRIES: ['audit', 'checkpoint', 'everyEntries'],
   FSG_CHECKPOINT_EVERY_SECONDS: ['audit', 'checkpoint', 'everySeconds'],
+  FSG_METRICS_ENABLED: ['metrics', 'enabled'],
+  FSG_METRICS_HOST: ['metrics', 'host'],
+  FSG_METRICS_PORT: ['metrics', 'port'],
 };
 
 const validate = createAjv({ coerceTypes: true }).compile<GatewayConfig>(schema);

@@ -1,8 +1,21 @@
 import winston from 'winston';
+import { currentRequestId } from './request-scope';
 
 const SERVICE = 'five-safes-gateway';
 /** Marks loggers made by createLogger: their lines have the shape `requestLine` reproduces. */
 const OURS = Symbol('fsg.logger');
+
+/**
+ * Every line written while a request is served carries its id (request-scope.ts), so that an operator
+ * can follow one request through the log; a line that names its request already keeps its own.
+ */
+const withRequestId = winston.format((info) => {
+  if (info.requestId === undefined) {
+    const requestId = currentRequestId();
+    if (requestId !== undefined) info.requestId = requestId;
+  }
+  return info;
+});
 
 /**
  * Operational log: JSON lines for operators. It never holds tokens, personal data or identifiers;
@@ -12,7 +25,7 @@ export function createLogger(level: string): winston.Logger {
   const logger = winston.createLogger({
     level: level === 'silent' ? 'error' : level,
     silent: level === 'silent',
-    format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+    format: winston.format.combine(withRequestId(), winston.format.timestamp(), winston.format.json()),
     defaultMeta: { service: SERVICE },
     transports: [new winston.transports.Console()],
   });

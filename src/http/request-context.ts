@@ -1,18 +1,37 @@
 import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
+import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import { requestLog, type Logger, type RequestLogFields } from './logger';
+import { inRequestScope } from './request-scope';
 
-/** A fresh id per request, on the response and on every log line about it (never taken from the client). */
-export function requestContext(logger: Logger): RequestHandler {
-  const log = requestLog(logger);
+/**
+ * A fresh id per request, on the response and on every log line written while serving it (never taken
+ * from the client): the rest of the request runs in its scope (request-scope.ts).
+ */
+export function requestContext(logger: Logger, metrics?: GatewayMetrics): RequestHandler {
+  const log = requestFinished(logger, metrics);
   return (req, res, next) => {
-    res.locals.requestId = beginRequest(log, req, res, () => ({
+    const requestId = beginRequest(log, req, res, () => ({
       // The route pattern, not the URL: paths and queries may carry identifiers.
-      route: req.route?.path ? `${req.baseUrl}${req.route.path as string}` : 'unmatched',
+      route: (res.locals.route as string | undefined) ?? 'unmatched',
       partner: res.locals.identity?.partnerId,
     }));
-    next();
+    res.locals.requestId = requestId;
+    inRequestScope(requestId, next);
+  };
+}
+
+/** What is done with an answered request: its log line, and its duration when metrics are kept. */
+export function requestFinished(
+  logger: Logger,
+  metrics: GatewayMetrics | undefined,
+): (fields: RequestLogFields) => void {
+  const log = requestLog(logger);
+  if (!metrics) return log;
+  return (fields) => {
+    metrics.request(fields);
+    log(fields);
   };
 }
 

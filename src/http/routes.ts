@@ -59,9 +59,15 @@ export function mountRoutes(
     if (!route.guard) throw new Error(`route ${route.method.toUpperCase()} ${route.path} declares no guard`);
     // The guard runs before the body is read: an unauthenticated caller never gets a body parsed.
     const body = route.body === 'stream' ? [] : [json, wellFormedBody];
+    const guard = guardMiddleware(route.guard);
     router[route.method](
       route.path,
-      guardMiddleware(route.guard),
+      (req, res, next) => {
+        // The pattern with its mount point, for the request log and metrics: by the time an error's
+        // answer has gone, express has left this router and req.baseUrl no longer names it.
+        res.locals.route = `${req.baseUrl}${route.path}`;
+        guard(req, res, next);
+      },
       wellFormedUrl,
       ...body,
       async (req, res) => {

@@ -20,10 +20,12 @@ import proxyaddr from 'proxy-addr';
 import type { Identity } from '../auth/identity';
 import type { TokenVerifier } from '../auth/verifier';
 import { authenticate, WWW_AUTHENTICATE } from '../http/guard';
-import { requestLog, type Logger } from '../http/logger';
+import type { Logger } from '../http/logger';
 import { problems } from '../http/problem';
 import { problemDocument, problemFor, setProblemHeaders } from '../http/problem-response';
-import { beginRequest } from '../http/request-context';
+import { beginRequest, requestFinished } from '../http/request-context';
+import { inRequestScope } from '../http/request-scope';
+import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { RouteSpec } from '../http/routes';
 import { applyHeaders, type HeaderStep } from '../http/static-headers';
 import { refuseIllFormed } from '../http/well-formed';
@@ -42,6 +44,8 @@ export interface FastLaneDeps {
   bodyLimit: string;
   /** express's compiled `trust proxy` setting, for the client address and the protocol. */
   trust: (address: string, hop: number) => boolean;
+  /** The gateway's metrics, when kept: each request's duration, as the express routes'. */
+  metrics?: GatewayMetrics;
 }
 
 /** A node request handler that answers plain JSON lookups and passes everything else to `next`. */
@@ -64,7 +68,7 @@ export function createLookupFastLane(deps: FastLaneDeps): FastLane {
   const limit = bytes.parse(deps.bodyLimit);
   if (limit === null || !Number.isFinite(limit))
     throw new Error(`body limit ${deps.bodyLimit} is not a size`);
-  const log = requestLog(deps.logger);
+  const log = requestFinished(deps.logger, deps.metrics);
 
   /** Whether the request is one this lane takes. */
   const takes = (req: IncomingMessage): boolean => {
@@ -83,29 +87,32 @@ export function createLookupFastLane(deps: FastLaneDeps): FastLane {
     let identity: Identity | undefined;
     const requestId = beginRequest(log, req, res, () => ({ route: URL, partner: identity?.partnerId }));
     applyHeaders(res, deps.headers);
-    authenticate(deps.verifier, req.headers.authorization)
-      .then(async (who) => {
-        identity = who;
-        const body = parseJson(await readBody(req));
-        refuseIllFormed(body, 'body');
-        const answer = await answerLookup(deps.service, who, body, {
-          // As the express route's `req.ip ?? ''` (no address once the socket is gone).
-          sourceIp: (proxyaddr(req, deps.trust) as string | undefined) ?? '',
-          tls: protocolOf(req, deps.trust) === 'https',
-        });
-        send(res, 200, 'application/json; charset=utf-8', JSON.stringify(answer));
-      })
-      .catch((error: unknown) => {
-        const problem = problemFor(error, deps.logger, requestId);
-        if (problem.status === 401) res.setHeader('WWW-Authenticate', WWW_AUTHENTICATE);
-        if (!res.headersSent) setProblemHeaders(res, problem);
-        send(
-          res,
-          problem.status,
-          'application/problem+json; charset=utf-8',
-          JSON.stringify(problemDocument(problem, requestId)),
-        );
-      });
+    // The answer's work in the request's scope: its log lines carry its id.
+    inRequestScope(requestId, () =>
+      authenticate(deps.verifier, req.headers.authorization)
+        .then(async (who) => {
+          identity = who;
+          const body = parseJson(await readBody(req));
+          refuseIllFormed(body, 'body');
+          const answer = await answerLookup(deps.service, who, body, {
+            // As the express route's `req.ip ?? ''` (no address once the socket is gone).
+            sourceIp: (proxyaddr(req, deps.trust) as string | undefined) ?? '',
+            tls: protocolOf(req, deps.trust) === 'https',
+          });
+          send(res, 200, 'application/json; charset=utf-8', JSON.stringify(answer));
+        })
+        .catch((error: unknown) => {
+          const problem = problemFor(error, deps.logger, requestId);
+          if (problem.status === 401) res.setHeader('WWW-Authenticate', WWW_AUTHENTICATE);
+          if (!res.headersSent) setProblemHeaders(res, problem);
+          send(
+            res,
+            problem.status,
+            'application/problem+json; charset=utf-8',
+            JSON.stringify(problemDocument(problem, requestId)),
+          );
+        }),
+    );
   };
 }
 

@@ -10,6 +10,7 @@ import type { Agreement, Bundle } from '../policy/types';
 import { quotasOf, takeDailyQuota, type DailyQuotas } from '../quotas/daily-quotas';
 import { namedInLog, safesSummary } from '../requests/audit-events';
 import { loggedCompactly } from '../requests/denials';
+import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import { decide } from '../safes/decide';
 import { lookupDatasets } from '../safes/data';
 import type { Decision, IdentifierInput, RequestInput } from '../safes/types';
@@ -60,6 +61,8 @@ export interface LookupServiceDeps {
   clock: () => Date;
   /** Daily quotas; by default the store's (store.quotas: in this process for SQLite, shared for PostgreSQL). */
   quotas?: DailyQuotas;
+  /** Decisions, lookups and hits, when metrics are kept. */
+  metrics?: GatewayMetrics;
 }
 
 export class LookupService {
@@ -97,6 +100,7 @@ export class LookupService {
         { now, sourceIp: meta.sourceIp, tls: meta.tls, accreditation, requestsToday: quota?.before ?? 0 },
         bundle,
       );
+      this.deps.metrics?.decision(decision, 'lookup', identity.partnerId);
       const hits = decision.outcome === 'permit' && agreement ? await this.hits(agreement, body, checks) : [];
       const id = crypto.randomUUID();
       const providersHit = [...new Set(hits.map((h) => h.providerId))];
@@ -125,6 +129,7 @@ export class LookupService {
           },
         },
       ]);
+      this.deps.metrics?.lookup(identity.partnerId, decision.outcome, checks.length, hits);
       return { id, decision, hits, results: resultsOf(checks, hits) };
     } finally {
       quota?.settle();

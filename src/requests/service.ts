@@ -38,6 +38,7 @@ import { stricterHandling } from './handling';
 import { checkAnswer, recordDigest, releaseView } from './release';
 import { assertSecondPair, firstApprovalDue, fourEyesApply } from './four-eyes';
 import type { Preview, RequestState, StoredRequest } from './types';
+import type { GatewayMetrics } from '../metrics/gateway-metrics';
 
 export interface RequestServiceDeps {
   store: Store;
@@ -48,6 +49,8 @@ export interface RequestServiceDeps {
   receipts?: { receiptForRequest(requestId: string): Promise<Receipt | null> };
   /** Daily quotas; by default the store's (store.quotas: in this process for SQLite, shared for PostgreSQL). */
   quotas?: DailyQuotas;
+  /** Decisions, when metrics are kept. */
+  metrics?: GatewayMetrics;
 }
 
 /**
@@ -116,6 +119,7 @@ export class RequestService {
     const now = context.now;
     const agreement = bundle.agreements.get(input.agreementId);
     const decision = decide(input, identity, context, bundle);
+    this.deps.metrics?.decision(decision, input.kind ?? 'detail', identity.partnerId);
     const request: StoredRequest = {
       id: crypto.randomUUID(),
       input,

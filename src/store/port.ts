@@ -227,6 +227,8 @@ export interface Store {
   quotas: QuotaStore;
   /** True when the store answers a trivial query. */
   ping(): Promise<boolean>;
+  /** Writes waiting now, by queue (the metrics' gauge): cheap counters, no query. */
+  queueDepths?(): Record<string, number>;
   close(): Promise<void>;
 }
 

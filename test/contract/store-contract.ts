@@ -93,10 +93,10 @@ const PORT_METHODS = {
   portalSessions: { put: true, get: true, touch: true, delete: true, prune: true },
   quotas: { take: true },
 } satisfies { [K in SubStore]: Methods<Store[K]> };
-const TOP_METHODS = { ping: true, close: true } satisfies Methods<Store>;
+const TOP_METHODS = { ping: true, close: true, queueDepths: true } satisfies Methods<Store>;
 const STAGED_METHODS = { add: true, publish: true, discard: true } satisfies Methods<StagedUpload>;
 /** Port methods an implementation may leave out (the caller then does without). */
-const OPTIONAL = new Set(['audit.verifyAll']);
+const OPTIONAL = new Set(['audit.verifyAll', 'queueDepths']);
 const SUB_STORES = Object.keys(PORT_METHODS) as SubStore[];
 
 /** Names of the function-valued properties of an object, its own and its prototypes' (a class's methods). */
@@ -1858,7 +1858,9 @@ export function storeContract(
       test('ping answers true while open and false once closed; close may be called twice', async () => {
         expect(store.kind).toEqual(expect.any(String));
         expect(await store.ping()).toBe(true);
+        // The metrics' gauge: counts by queue name, none waiting once the writes are answered.
         await store.accreditations.put(accreditation('anna'), [note(1)]);
+        for (const depth of Object.values(store.queueDepths?.() ?? {})) expect(depth).toBe(0);
         await store.close();
         expect(await store.ping()).toBe(false);
         await store.close();

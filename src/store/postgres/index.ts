@@ -89,6 +89,8 @@ export async function openPgStore(options: PgStoreOptions): Promise<Store> {
         return false;
       }
     },
+    // Queries waiting for a connection of the pool.
+    queueDepths: () => ({ pool: pool.waitingCount }),
     async close() {
       if (closed) return;
       closed = true;

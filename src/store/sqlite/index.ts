@@ -194,6 +194,10 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
         return false;
       }
     },
+    queueDepths: () => ({
+      writer: group.pending,
+      ...(lookupWriter ? { 'lookup-writer': lookupWriter.pending } : {}),
+    }),
     async close() {
       // Sweeps of published uploads stop between steps; writes already asked for are committed (and
       // acknowledged) before the file closes.

@@ -38,6 +38,8 @@ export interface LookupWriter {
   checkpoint(sign: (head: TreeHead) => Checkpoint): Promise<Checkpoint | undefined>;
   /** Commits what was sent, closes the worker's connection and ends the thread. */
   close(): Promise<void>;
+  /** Writes sent to the thread (or about to be) and not answered yet. */
+  readonly pending: number;
 }
 
 export interface LookupWriterOptions {
@@ -173,6 +175,9 @@ export function startLookupWriter(opts: LookupWriterOptions): LookupWriter {
         const request: WriterRequest = { kind: 'close' };
         worker.postMessage(request);
       }));
+    },
+    get pending() {
+      return pending.size;
     },
   };
 }
