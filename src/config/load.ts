@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import schema from '../../schemas/config.schema.json';
+import type { RateLimitsConfig } from '../http/rate-limits';
 import { createAjv } from './ajv';
 import { describeAjvError } from './schema-errors';
 
@@ -57,6 +58,8 @@ export interface GatewayConfig {
    * origin as browsers see it, for the OpenID Connect redirect URIs. tokenSignIn: the pasted-token form.
    */
   portal: { secureCookie: 'auto' | 'always'; publicUrl?: string; tokenSignIn: boolean };
+  /** Uses per window: per client address, failed authentications per address, lookups and other calls per person. */
+  rateLimits?: RateLimitsConfig;
 }
 
 export class ConfigError extends Error {
@@ -96,6 +99,7 @@ const ENV_KEYS: Record<string, string[]> = {
   FSG_DATABASE_SCHEMA: ['store', 'schema'],
   FSG_CHECKPOINT_EVERY_ENTRIES: ['audit', 'checkpoint', 'everyEntries'],
   FSG_CHECKPOINT_EVERY_SECONDS: ['audit', 'checkpoint', 'everySeconds'],
+  FSG_RATE_LIMITS: ['rateLimits', 'enabled'],
 };
 
 const validate = createAjv({ coerceTypes: true }).compile<GatewayConfig>(schema);

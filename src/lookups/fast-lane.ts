@@ -4,7 +4,7 @@
  * of a bare node server's answer (measured: ~140 µs of ~200 per request). So a plain JSON lookup is
  * answered here, with the very pieces the express route uses: the same request id and request log
  * line, the same fixed headers (helmet's, Cache-Control), the route's own `authenticated` guard
- * before the body is read, body-parser's strict JSON rules, the same refusal of text that is not
+ * and rate limits before the body is read, body-parser's strict JSON rules, the same refusal of text that is not
  * well-formed (http/well-formed.ts), the same validation, decision and answer
  * (answerLookup), the same problem documents.
  *
@@ -23,6 +23,7 @@ import { authenticate, WWW_AUTHENTICATE } from '../http/guard';
 import { requestLog, type Logger } from '../http/logger';
 import { problems } from '../http/problem';
 import { problemDocument, problemFor, setProblemHeaders } from '../http/problem-response';
+import type { RateLimits } from '../http/rate-limits';
 import { beginRequest } from '../http/request-context';
 import type { RouteSpec } from '../http/routes';
 import { applyHeaders, type HeaderStep } from '../http/static-headers';
@@ -42,6 +43,8 @@ export interface FastLaneDeps {
   bodyLimit: string;
   /** express's compiled `trust proxy` setting, for the client address and the protocol. */
   trust: (address: string, hop: number) => boolean;
+  /** The API guard's rate limits, applied here as there (the route's own person limit). */
+  rateLimits?: RateLimits;
 }
 
 /** A node request handler that answers plain JSON lookups and passes everything else to `next`. */
@@ -65,6 +68,8 @@ export function createLookupFastLane(deps: FastLaneDeps): FastLane {
   if (limit === null || !Number.isFinite(limit))
     throw new Error(`body limit ${deps.bodyLimit} is not a size`);
   const log = requestLog(deps.logger);
+  const limits = deps.rateLimits;
+  const personLimit = deps.route.rateLimit ?? 'perPerson';
 
   /** Whether the request is one this lane takes. */
   const takes = (req: IncomingMessage): boolean => {
@@ -83,14 +88,16 @@ export function createLookupFastLane(deps: FastLaneDeps): FastLane {
     let identity: Identity | undefined;
     const requestId = beginRequest(log, req, res, () => ({ route: URL, partner: identity?.partnerId }));
     applyHeaders(res, deps.headers);
-    authenticate(deps.verifier, req.headers.authorization)
+    // As express's `req.ip ?? ''` (no address once the socket is gone), for the limits and the decision.
+    const sourceIp = (proxyaddr(req, deps.trust) as string | undefined) ?? '';
+    const verify = () => authenticate(deps.verifier, req.headers.authorization);
+    (limits ? limits.authenticate(sourceIp, personLimit, verify) : verify())
       .then(async (who) => {
         identity = who;
         const body = parseJson(await readBody(req));
         refuseIllFormed(body, 'body');
         const answer = await answerLookup(deps.service, who, body, {
-          // As the express route's `req.ip ?? ''` (no address once the socket is gone).
-          sourceIp: (proxyaddr(req, deps.trust) as string | undefined) ?? '',
+          sourceIp,
           tls: protocolOf(req, deps.trust) === 'https',
         });
         send(res, 200, 'application/json; charset=utf-8', JSON.stringify(answer));
