@@ -7,6 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import supertest from 'supertest';
+import { loadConfig } from '../../src/config/load';
+import { createRateLimits } from '../../src/http/rate-limits';
 import { csrfOf } from '../helpers/portal-session';
 import { boatLookup, createTestGateway, type TestGateway } from '../helpers/gateway';
 import { rateLimitsConfig } from '../helpers/rate-limits';
@@ -106,4 +108,13 @@ test('the calls from one address are limited before any token is verified', asyn
   expectRefused(await otherCall(address, tokens.anna), 'perAddress', 60);
   expectRefused(await otherCall(address, 'not-even-a-token'), 'perAddress', 60);
   expect((await otherCall('10.10.3.2', tokens.anna)).status).toBe(200);
+});
+
+test('on by default with limits for production; FSG_RATE_LIMITS=false turns them off', () => {
+  const defaults = loadConfig({}).rateLimits!;
+  expect(defaults).toMatchObject({ enabled: true, lookups: { points: 600, durationSeconds: 60 } });
+  expect(createRateLimits(defaults, gw.store)).toBeDefined();
+  const off = loadConfig({ FSG_RATE_LIMITS: 'false' }).rateLimits;
+  expect(off?.enabled).toBe(false);
+  expect(createRateLimits(off, gw.store)).toBeUndefined();
 });
