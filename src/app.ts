@@ -14,6 +14,7 @@ import { datasetRoutes } from './datasets/routes';
 import { DatasetService } from './datasets/service';
 import { healthRoutes } from './health/routes';
 import { createGuardMiddleware } from './http/guard';
+import { createRateLimits, signInLimits } from './http/rate-limits';
 import type { Logger } from './http/logger';
 import { createLookupFastLane } from './lookups/fast-lane';
 import { LOOKUP_PREFIX, lookupRoutes } from './lookups/routes';
@@ -31,7 +32,8 @@ import { createPortal } from './portal/portal';
 import type { Store } from './store/port';
 
 export interface AppDeps {
-  config: Pick<GatewayConfig, 'server'> & Partial<Pick<GatewayConfig, 'demo' | 'auth' | 'portal'>>;
+  config: Pick<GatewayConfig, 'server'> &
+    Partial<Pick<GatewayConfig, 'demo' | 'auth' | 'portal' | 'rateLimits'>>;
   bundle: () => Bundle;
   store: Store;
   verifier: TokenVerifier;
@@ -81,7 +83,8 @@ export function createApp(deps: AppDeps): Gateway {
   const accreditations = new AccreditationService(deps);
   const datasets = new DatasetService(deps);
   const lookups = new LookupService(deps);
-  const guard = createGuardMiddleware(deps);
+  const rateLimits = createRateLimits(deps.config.rateLimits, deps.store);
+  const guard = createGuardMiddleware({ ...deps, rateLimits });
   const portal = createPortal({
     bundle: deps.bundle,
     store: deps.store,
@@ -113,6 +116,8 @@ export function createApp(deps: AppDeps): Gateway {
     // The web portal: its own CSP, a session guard in front of the same API guard.
     { prefix: '/portal', routes: portal.routes },
   ];
+  // A failed token sign-in is a failed authentication (the portal's own pages are not limited).
+  if (rateLimits) app.post('/portal/sign-in', signInLimits(rateLimits));
   app.use('/portal', portal.middleware);
   for (const group of groups) {
     const groupGuard = group.prefix === '/portal' ? portal.guard : guard;
@@ -130,6 +135,7 @@ export function createApp(deps: AppDeps): Gateway {
     bodyLimit: deps.config.server.bodyLimit,
     trust: app.get('trust proxy fn') as (address: string, hop: number) => boolean,
     metrics: deps.metrics,
+    rateLimits,
   });
 
   return {

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import schema from '../../schemas/config.schema.json';
+import type { RateLimitsConfig } from '../http/rate-limits';
 import { createAjv } from './ajv';
 import { describeAjvError } from './schema-errors';
 
@@ -59,6 +60,8 @@ export interface GatewayConfig {
   portal: { secureCookie: 'auto' | 'always'; publicUrl?: string; tokenSignIn: boolean };
   /** Prometheus metrics (GET /metrics) on a listener of their own, never on the API's (src/metrics/). */
   metrics?: { enabled: boolean; host: string; port: number };
+  /** Uses per window: per client address, failed authentications per address, lookups and other calls per person. */
+  rateLimits?: RateLimitsConfig;
 }
 
 export class ConfigError extends Error {
@@ -101,6 +104,7 @@ const ENV_KEYS: Record<string, string[]> = {
   FSG_METRICS_ENABLED: ['metrics', 'enabled'],
   FSG_METRICS_HOST: ['metrics', 'host'],
   FSG_METRICS_PORT: ['metrics', 'port'],
+  FSG_RATE_LIMITS: ['rateLimits', 'enabled'],
 };
 
 const validate = createAjv({ coerceTypes: true }).compile<GatewayConfig>(schema);

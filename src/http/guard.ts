@@ -8,6 +8,7 @@ import type { Accreditation } from '../records/accreditation';
 import type { Store } from '../store/port';
 import { problems } from './problem';
 import { sendProblem } from './problem-response';
+import type { PersonLimit, RateLimits } from './rate-limits';
 import type { Guard, GuardMiddleware } from './routes';
 import { ProblemError } from './problem';
 
@@ -21,6 +22,8 @@ export interface GuardDeps {
    * verified by the same verifier (as the ID token of its sign-in, or the token pasted at sign-in).
    */
   authenticate?: (req: Request, res: Response) => Promise<Identity>;
+  /** Rate limits (http/rate-limits.ts) around authenticating; none when absent or turned off. */
+  rateLimits?: RateLimits;
 }
 
 /**
@@ -58,9 +61,10 @@ export async function authenticate(verifier: TokenVerifier, header: string | und
 }
 
 export function createGuardMiddleware(deps: GuardDeps): GuardMiddleware {
-  return (guard: Guard) => (req: Request, res: Response, next: NextFunction) => {
+  const limits = deps.rateLimits;
+  return (guard, route) => (req: Request, res: Response, next: NextFunction) => {
     if (guard.kind === 'public') return next();
-    check(guard, req, res)
+    check(guard, route?.rateLimit ?? 'perPerson', req, res)
       .then(() => next())
       .catch((error: unknown) => {
         if (!(error instanceof ProblemError)) return next(error);
@@ -69,10 +73,10 @@ export function createGuardMiddleware(deps: GuardDeps): GuardMiddleware {
       });
   };
 
-  async function check(guard: Guard, req: Request, res: Response): Promise<void> {
-    const identity = deps.authenticate
-      ? await deps.authenticate(req, res)
-      : await authenticate(deps.verifier, req.get('authorization'));
+  async function check(guard: Guard, limit: PersonLimit, req: Request, res: Response): Promise<void> {
+    const verify = () =>
+      deps.authenticate ? deps.authenticate(req, res) : authenticate(deps.verifier, req.get('authorization'));
+    const identity = limits ? await limits.authenticate(req.ip ?? '', limit, verify) : await verify();
     res.locals.identity = identity;
     if (guard.kind !== 'actions') return;
     const accreditation = await deps.store.accreditations.get(identity.partnerId, identity.userId);

@@ -50,6 +50,15 @@ export const problems = {
   unsupportedMedia: (detail: string) =>
     new ProblemError({ code: 'unsupported-media', title: 'Unsupported media type', status: 415, detail }),
   gone: (detail: string) => new ProblemError({ code: 'gone', title: 'Gone', status: 410, detail }),
+  tooManyRequests: (detail: string, retryAfter: number, extensions?: Record<string, unknown>) =>
+    new ProblemError({
+      code: 'rate-limited',
+      title: 'Too many requests',
+      status: 429,
+      detail,
+      extensions,
+      retryAfter,
+    }),
   unavailable: (detail: string, retryAfter?: number) =>
     new ProblemError({ code: 'unavailable', title: 'Service unavailable', status: 503, detail, retryAfter }),
 };

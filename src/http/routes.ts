@@ -13,6 +13,7 @@ import express, {
   type Response,
   type Router,
 } from 'express';
+import type { PersonLimit } from './rate-limits';
 import { refuseIllFormed } from './well-formed';
 
 export type Guard = { kind: 'public' } | { kind: 'authenticated' } | { kind: 'actions'; actions: string[] };
@@ -29,10 +30,15 @@ export interface RouteSpec {
   guard: Guard;
   /** How the body arrives: parsed JSON (default), or the raw stream for uploads the handler maps itself. */
   body?: 'json' | 'stream';
+  /** The person's rate limit its calls count against (http/rate-limits.ts): lookups have their own. */
+  rateLimit?: PersonLimit;
   handler: (req: Request, res: Response) => Promise<void> | void;
 }
 
-export type GuardMiddleware = (guard: Guard) => (req: Request, res: Response, next: NextFunction) => void;
+export type GuardMiddleware = (
+  guard: Guard,
+  route?: Pick<RouteSpec, 'rateLimit'>,
+) => (req: Request, res: Response, next: NextFunction) => void;
 
 /** Path parameters and query values must be text the store can keep exactly (well-formed.ts). */
 const wellFormedUrl: RequestHandler = (req, _res, next) => {
@@ -59,7 +65,7 @@ export function mountRoutes(
     if (!route.guard) throw new Error(`route ${route.method.toUpperCase()} ${route.path} declares no guard`);
     // The guard runs before the body is read: an unauthenticated caller never gets a body parsed.
     const body = route.body === 'stream' ? [] : [json, wellFormedBody];
-    const guard = guardMiddleware(route.guard);
+    const guard = guardMiddleware(route.guard, route);
     router[route.method](
       route.path,
       (req, res, next) => {

@@ -4,7 +4,7 @@
  * of a bare node server's answer (measured: ~140 µs of ~200 per request). So a plain JSON lookup is
  * answered here, with the very pieces the express route uses: the same request id and request log
  * line, the same fixed headers (helmet's, Cache-Control), the route's own `authenticated` guard
- * before the body is read, body-parser's strict JSON rules, the same refusal of text that is not
+ * and rate limits before the body is read, body-parser's strict JSON rules, the same refusal of text that is not
  * well-formed (http/well-formed.ts), the same validation, decision and answer
  * (answerLookup), the same problem documents.
  *
@@ -23,6 +23,7 @@ import { authenticate, WWW_AUTHENTICATE } from '../http/guard';
 import type { Logger } from '../http/logger';
 import { problems } from '../http/problem';
 import { problemDocument, problemFor, setProblemHeaders } from '../http/problem-response';
+import type { RateLimits } from '../http/rate-limits';
 import { beginRequest, requestFinished } from '../http/request-context';
 import { inRequestScope } from '../http/request-scope';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
@@ -46,6 +47,8 @@ export interface FastLaneDeps {
   trust: (address: string, hop: number) => boolean;
   /** The gateway's metrics, when kept: each request's duration, as the express routes'. */
   metrics?: GatewayMetrics;
+  /** The API guard's rate limits, applied here as there (the route's own person limit). */
+  rateLimits?: RateLimits;
 }
 
 /** A node request handler that answers plain JSON lookups and passes everything else to `next`. */
@@ -69,6 +72,8 @@ export function createLookupFastLane(deps: FastLaneDeps): FastLane {
   if (limit === null || !Number.isFinite(limit))
     throw new Error(`body limit ${deps.bodyLimit} is not a size`);
   const log = requestFinished(deps.logger, deps.metrics);
+  const limits = deps.rateLimits;
+  const personLimit = deps.route.rateLimit ?? 'perPerson';
 
   /** Whether the request is one this lane takes. */
   const takes = (req: IncomingMessage): boolean => {
@@ -87,16 +92,18 @@ export function createLookupFastLane(deps: FastLaneDeps): FastLane {
     let identity: Identity | undefined;
     const requestId = beginRequest(log, req, res, () => ({ route: URL, partner: identity?.partnerId }));
     applyHeaders(res, deps.headers);
+    // As express's `req.ip ?? ''` (no address once the socket is gone), for the limits and the decision.
+    const sourceIp = (proxyaddr(req, deps.trust) as string | undefined) ?? '';
+    const verify = () => authenticate(deps.verifier, req.headers.authorization);
     // The answer's work in the request's scope: its log lines carry its id.
     inRequestScope(requestId, () =>
-      authenticate(deps.verifier, req.headers.authorization)
+      (limits ? limits.authenticate(sourceIp, personLimit, verify) : verify())
         .then(async (who) => {
           identity = who;
           const body = parseJson(await readBody(req));
           refuseIllFormed(body, 'body');
           const answer = await answerLookup(deps.service, who, body, {
-            // As the express route's `req.ip ?? ''` (no address once the socket is gone).
-            sourceIp: (proxyaddr(req, deps.trust) as string | undefined) ?? '',
+            sourceIp,
             tls: protocolOf(req, deps.trust) === 'https',
           });
           send(res, 200, 'application/json; charset=utf-8', JSON.stringify(answer));

@@ -39,6 +39,7 @@ export function lookupRoutes(service: LookupService): RouteSpec[] {
       method: 'post',
       path: LOOKUP_PATH,
       guard: guards.authenticated,
+      rateLimit: 'lookups',
       handler: async (req, res: Response) => {
         res.json(
           await answerLookup(service, res.locals.identity as Identity, req.body, {

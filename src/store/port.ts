@@ -215,6 +215,29 @@ export interface QuotaStore {
   take(kind: QuotaKind, key: QuotaKey): Promise<QuotaUse>;
 }
 
+/** One rate limit: at most `points` uses per key in each window of `durationSeconds`. */
+export interface RateLimitRule {
+  points: number;
+  durationSeconds: number;
+}
+
+/** The counters of one rate limit, one per key (an address, a person): see src/http/rate-limits.ts. */
+export interface RateLimiter {
+  /** Takes one use of the key: 0 while it is within the limit, else the milliseconds until it is again. */
+  consume(key: string): Promise<number>;
+  /** The milliseconds until the key has a use again when its uses are all taken, else 0 (nothing taken). */
+  exhausted(key: string): Promise<number>;
+}
+
+/**
+ * Rate limits' counters (rate-limiter-flexible): a SQLite gateway's single process counts in memory;
+ * gateways sharing one PostgreSQL database count in it, so that a limit holds across all of them.
+ */
+export interface RateLimitStore {
+  /** The counters of the limit called `name` (the counters of two names never meet). */
+  limiter(name: string, rule: RateLimitRule): RateLimiter;
+}
+
 export interface Store {
   readonly kind: string;
   accreditations: AccreditationStore;
@@ -225,6 +248,7 @@ export interface Store {
   audit: AuditStore;
   portalSessions: PortalSessionStore;
   quotas: QuotaStore;
+  rateLimits: RateLimitStore;
   /** True when the store answers a trivial query. */
   ping(): Promise<boolean>;
   /** Writes waiting now, by queue (the metrics' gauge): cheap counters, no query. */

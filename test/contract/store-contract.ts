@@ -55,7 +55,8 @@ type SubStore =
   | 'lookups'
   | 'audit'
   | 'portalSessions'
-  | 'quotas';
+  | 'quotas'
+  | 'rateLimits';
 
 const PORT_METHODS = {
   accreditations: { get: true, list: true, put: true, seed: true },
@@ -92,6 +93,7 @@ const PORT_METHODS = {
   },
   portalSessions: { put: true, get: true, touch: true, delete: true, prune: true },
   quotas: { take: true },
+  rateLimits: { limiter: true },
 } satisfies { [K in SubStore]: Methods<Store[K]> };
 const TOP_METHODS = { ping: true, close: true, queueDepths: true } satisfies Methods<Store>;
 const STAGED_METHODS = { add: true, publish: true, discard: true } satisfies Methods<StagedUpload>;
@@ -1393,6 +1395,35 @@ export function storeContract(
         const since = new Date(Date.now() - 60_000);
         const k = { ...key('anna'), since };
         expect(await places(5, () => store.quotas.take('lookups', k))).toEqual(range(2, 5));
+      });
+    });
+
+    describe('rate limits', () => {
+      const rule = { points: 5, durationSeconds: 60 };
+
+      test('racing uses of a key get its points and no more; another key or limit counts apart', async () => {
+        const limiter = store.rateLimits.limiter('contract', rule);
+        const waits = await Promise.all(Array.from({ length: 8 }, () => limiter.consume('10.0.0.1')));
+        expect(waits.filter((wait) => wait === 0)).toHaveLength(5);
+        for (const wait of waits.filter((w) => w !== 0)) {
+          expect(wait).toBeGreaterThan(0);
+          expect(wait).toBeLessThanOrEqual(60_000);
+        }
+        expect(await limiter.exhausted('10.0.0.1')).toBeGreaterThan(0);
+        expect(await limiter.exhausted('10.0.0.2')).toBe(0);
+        expect(await limiter.consume('10.0.0.2')).toBe(0);
+        expect(await store.rateLimits.limiter('another', rule).consume('10.0.0.1')).toBe(0);
+      });
+
+      test('a key whose window has ended has its points again', async () => {
+        const limiter = store.rateLimits.limiter('short', { points: 1, durationSeconds: 1 });
+        expect(await limiter.exhausted('k')).toBe(0);
+        expect(await limiter.consume('k')).toBe(0);
+        const wait = await limiter.consume('k');
+        expect(wait).toBeGreaterThan(0);
+        await new Promise((resolve) => setTimeout(resolve, wait + 20));
+        expect(await limiter.exhausted('k')).toBe(0);
+        expect(await limiter.consume('k')).toBe(0);
       });
     });
 

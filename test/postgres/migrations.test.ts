@@ -45,6 +45,7 @@ describePg('PostgreSQL migrations', () => {
       'dataset_versions',
       'portal_sessions',
       'quota_days',
+      'rate_limits',
       'requests',
       'role_grants',
       'schema_migrations',

@@ -15,6 +15,7 @@ import { migratePg } from './migrations';
 import { openPgPool, type PgOptions } from './pool';
 import { createPgPortalSessions } from './portal-sessions';
 import { createPgQuotas } from './quotas';
+import { createPgRateLimits } from './rate-limits';
 import { createPgRequests } from './requests';
 import { createPgRoleGrants } from './role-grants';
 
@@ -80,6 +81,7 @@ export async function openPgStore(options: PgStoreOptions): Promise<Store> {
     audit: tracked(track, { ...auditMethods, ...createPgAuditQueries(ctx) }),
     portalSessions: tracked(track, createPgPortalSessions(ctx)),
     quotas: tracked(track, createPgQuotas(ctx, { lookups, requests })),
+    rateLimits: createPgRateLimits(ctx),
     async ping() {
       if (closed) return false;
       try {

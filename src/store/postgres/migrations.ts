@@ -295,6 +295,19 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    sql: `
+      -- Rate limits shared by every instance (src/store/postgres/rate-limits.ts): rate-limiter-flexible's
+      -- table, one row per limit and key digest with its uses and the end of its window (epoch ms).
+      -- Not logged: a refused call changes nothing.
+      CREATE TABLE rate_limits (
+        key    varchar(255) PRIMARY KEY,
+        points integer NOT NULL DEFAULT 0,
+        expire bigint
+      );
+    `,
+  },
 ];
 
 /** Applies the versions not yet recorded in `schema` (created when missing); returns those applied. */

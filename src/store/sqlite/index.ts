@@ -21,6 +21,7 @@ import { configureWriter } from './pragmas';
 import { createRequests } from './requests';
 import { createRoleGrants } from './role-grants';
 import { processQuotas } from '../../quotas/daily-quotas';
+import { memoryRateLimits } from '../rate-limits';
 import { leaveCheckpointsToThread, startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer';
 import { createWriteTurns } from './write-turns';
 
@@ -179,6 +180,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     lookups,
     // This process owns the database: the day's count is kept in memory, loaded once per key.
     quotas: processQuotas({ lookups, requests }, now),
+    rateLimits: memoryRateLimits(),
     audit: lookupReader
       ? {
           ...audit.store,
