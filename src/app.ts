@@ -96,6 +96,7 @@ export function createApp(deps: AppDeps): Gateway {
     secureCookie: deps.config.portal?.secureCookie,
     publicUrl: deps.config.portal?.publicUrl,
     tokenSignIn: deps.config.portal?.tokenSignIn ?? true,
+    rateLimits,
     logger: deps.logger,
     services: { requests, lookups, datasets, accreditations, audit },
   });

@@ -22,6 +22,7 @@ import type { Logger } from '../http/logger';
 import { ProblemError, problems } from '../http/problem';
 import { isStoreBusy, setProblemHeaders, storeBusyProblem } from '../http/problem-response';
 import { createGuardMiddleware } from '../http/guard';
+import type { RateLimits } from '../http/rate-limits';
 import { guards, type Guard, type GuardMiddleware, type RouteSpec } from '../http/routes';
 import type { Bundle, Role } from '../policy/types';
 import type { Person } from '../records/accreditation';
@@ -54,6 +55,8 @@ export interface PortalDeps {
   publicUrl?: string;
   /** portal.tokenSignIn: whether a token may be pasted to sign in. */
   tokenSignIn?: boolean;
+  /** The API's rate limits: the portal's pages count as the API's calls do. */
+  rateLimits?: RateLimits;
   /** The operational log (a busy store is a warning). */
   logger: Logger;
   services: {
@@ -162,6 +165,7 @@ export function createPortal(deps: PortalDeps): Portal {
     store: deps.store,
     bundle: deps.bundle,
     clock: deps.clock,
+    rateLimits: deps.rateLimits,
     authenticate: async (_req, res) => {
       const session = res.locals.session as Session | undefined;
       if (!session?.token) throw problems.unauthenticated('Sign in to the portal first.');
@@ -174,8 +178,8 @@ export function createPortal(deps: PortalDeps): Portal {
   });
 
   /** Session first, then the API's guard with the session's token. */
-  const guard: GuardMiddleware = (g) => {
-    const api = apiGuard(g);
+  const guard: GuardMiddleware = (g, route) => {
+    const api = apiGuard(g, route);
     return async (req, res, next) => {
       if (g.kind === 'public') return next();
       // The portal is reached with its session only; a bearer token of the caller's own counts for nothing.
