@@ -13,6 +13,7 @@ import type { Secrets } from './config/secrets';
 import { datasetRoutes } from './datasets/routes';
 import { DatasetService } from './datasets/service';
 import { healthRoutes } from './health/routes';
+import { API_DOCS_PREFIX, apiDocs } from './http/api-docs';
 import { createGuardMiddleware } from './http/guard';
 import type { Logger } from './http/logger';
 import { createLookupFastLane } from './lookups/fast-lane';
@@ -94,6 +95,7 @@ export function createApp(deps: AppDeps): Gateway {
     services: { requests, lookups, datasets, accreditations, audit },
   });
   const lookupRoute = lookupRoutes(lookups);
+  const docs = apiDocs();
   const groups: { prefix: string; routes: RouteSpec[] }[] = [
     { prefix: '', routes: healthRoutes(deps.store, deps.bundle, () => deps.verifier.issuerStatus?.() ?? {}) },
     {
@@ -107,9 +109,12 @@ export function createApp(deps: AppDeps): Gateway {
         ...auditRoutes(audit),
       ],
     },
+    // The API's description (OpenAPI) and its reference page, generated from this table below.
+    { prefix: API_DOCS_PREFIX, routes: docs.routes },
     // The web portal: its own CSP, a session guard in front of the same API guard.
     { prefix: '/portal', routes: portal.routes },
   ];
+  docs.publish(groups.flatMap((g) => g.routes.map((route) => ({ prefix: g.prefix, route }))));
   app.use('/portal', portal.middleware);
   for (const group of groups) {
     const groupGuard = group.prefix === '/portal' ? portal.guard : guard;

@@ -13,6 +13,7 @@ import express, {
   type Response,
   type Router,
 } from 'express';
+import type { RouteDoc } from './openapi';
 import { refuseIllFormed } from './well-formed';
 
 export type Guard = { kind: 'public' } | { kind: 'authenticated' } | { kind: 'actions'; actions: string[] };
@@ -30,6 +31,8 @@ export interface RouteSpec {
   /** How the body arrives: parsed JSON (default), or the raw stream for uploads the handler maps itself. */
   body?: 'json' | 'stream';
   handler: (req: Request, res: Response) => Promise<void> | void;
+  /** What the API description (http/openapi.ts) says of the route; every API route has one. */
+  doc?: RouteDoc;
 }
 
 export type GuardMiddleware = (guard: Guard) => (req: Request, res: Response, next: NextFunction) => void;

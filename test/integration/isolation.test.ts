@@ -52,12 +52,23 @@ const ROUTE_CALLS: [method: 'get' | 'post', path: string, body?: object][] = [
 ];
 
 describe('route guards', () => {
-  it('declares a guard on every route, public only for health probes and the portal sign-in and assets', () => {
+  it('declares a guard on every route, public only for health probes, the API description and the portal sign-in (OIDC too) and assets', () => {
     for (const { route } of gw.routes) expect(route.guard).toBeDefined();
     const open = gw.routes
       .filter(({ route }) => route.guard.kind === 'public')
       .map(({ route }) => route.path);
-    expect(open.sort()).toEqual(['/assets/:name', '/healthz', '/readyz', '/sign-in', '/sign-in']);
+    expect(open.sort()).toEqual([
+      '/assets/:name',
+      '/docs',
+      '/docs/docs.css',
+      '/healthz',
+      '/oidc/callback',
+      '/readyz',
+      '/sign-in',
+      '/sign-in',
+      '/sign-in/oidc/:partnerId',
+      '/v1/openapi.json',
+    ]);
   });
 
   it('answers 401 problem+json without a token on every non-public route', async () => {
