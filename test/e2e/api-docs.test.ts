@@ -38,11 +38,11 @@ it('shows every route with no CSP violation and nothing loaded from elsewhere', 
     "getComputedStyle(document.querySelector('section.op .method')).fontWeight",
   );
   expect(weight).toBe('700');
+  // The top of the page only: the whole reference is too tall to capture quickly.
+  await page.screenshot({ path: path.join(ARTIFACTS, 'api-docs.png') });
   // A link to a schema lands on it.
   await page.click('section.op a[href="#schema-Lookup"]');
   await expect(page.locator('#schema-Lookup').isVisible()).resolves.toBe(true);
   expect(requested.filter((url) => !url.startsWith(h.baseUrl))).toEqual([]);
   expect(violations).toEqual([]);
-  // The top of the page only: the whole reference is too tall to capture quickly.
-  await page.screenshot({ path: path.join(ARTIFACTS, 'api-docs.png') });
 });
