@@ -9,7 +9,9 @@ import type { RequestInput } from '../safes/types';
 import type { DatasetRecord } from '../datasets/types';
 import { limitedBody, parseSize, UPLOAD_TYPES, uploadFormat } from '../http/body-stream';
 import { ADAPTER_QUERY, ITEMS_SCHEMA, OBJECT_SCHEMA, STATE_SCHEMA } from '../http/openapi';
+import requestAnsweredSchema from '../../schemas/api/request-answered.schema.json';
 import requestCreatedSchema from '../../schemas/api/request-created.schema.json';
+import requestListSchema from '../../schemas/api/request-list.schema.json';
 import { recordProblems } from '../records/validate';
 import { deniedProblem } from './denials';
 import { handlingOf, handlingView } from './handling';
@@ -106,7 +108,7 @@ export function requestRoutes(
       guard: guards.anyOf('requests:read-own'),
       doc: {
         summary: 'The caller’s own requests',
-        responses: { 200: { description: 'Summaries, newest first.', schema: ITEMS_SCHEMA } },
+        responses: { 200: { description: 'Summaries, newest first.', schema: requestListSchema } },
       },
       handler: async (_req, res) => {
         res.json({ items: (await service.listOwn(identityOf(res))).map(summary) });
@@ -162,7 +164,7 @@ export function requestRoutes(
         responses: {
           200: {
             description: 'The preview of what would be released, and its version.',
-            schema: OBJECT_SCHEMA,
+            schema: requestAnsweredSchema,
           },
           409: { description: 'The request cannot be answered in its state.' },
         },
@@ -186,7 +188,7 @@ export function requestRoutes(
         responses: {
           200: {
             description: 'The preview of what would be released, and its version.',
-            schema: OBJECT_SCHEMA,
+            schema: requestAnsweredSchema,
           },
           409: { description: 'The request cannot be answered in its state.' },
         },
@@ -207,7 +209,10 @@ export function requestRoutes(
         query: ADAPTER_QUERY,
         requiredQuery: ['adapter'],
         responses: {
-          200: { description: 'The preview, with quarantined rows beside it.', schema: OBJECT_SCHEMA },
+          200: {
+            description: 'The preview of what would be released, and its version.',
+            schema: requestAnsweredSchema,
+          },
           409: { description: 'The request cannot be answered in its state.' },
         },
       },

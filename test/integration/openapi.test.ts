@@ -5,7 +5,13 @@
  */
 import { openApiPath } from '../../src/http/openapi';
 import { DOCS_CSP } from '../../src/http/api-docs';
-import { boatLookup, boatRequest, createTestGateway, type TestGateway } from '../helpers/gateway';
+import {
+  boatLookup,
+  boatRequest,
+  createTestGateway,
+  vesselAnswer,
+  type TestGateway,
+} from '../helpers/gateway';
 import { documentAjv, documented, schemaPointers, validatorAt, type OpenApiDoc } from '../helpers/openapi';
 
 let gw: TestGateway;
@@ -110,7 +116,7 @@ describe('real answers match the description', () => {
     expectDocumented(bad, 'post', '/api/v1/lookups');
   });
 
-  it('a request created, one refused with its errors, and one denied by the Five Safes', async () => {
+  it('a request created, listed, answered and withdrawn; one refused with its errors; one denied by the Five Safes', async () => {
     const anna = await bearer('anna');
     const created = await gw.http.post('/api/v1/requests').set(anna).send(boatRequest());
     expect(created.status).toBe(201);
@@ -128,6 +134,19 @@ describe('real answers match the description', () => {
     const read = await gw.http.get(`/api/v1/requests/${created.body.id}`).set(anna);
     expect(read.status).toBe(200);
     expectDocumented(read, 'get', '/api/v1/requests/{id}');
+    const own = await gw.http.get('/api/v1/requests').set(anna);
+    expect(own.body.items.length).toBeGreaterThan(0);
+    expectDocumented(own, 'get', '/api/v1/requests');
+    const bram = await bearer('bram');
+    const answered = await gw.http
+      .post(`/api/v1/requests/${created.body.id}/answer`)
+      .set(bram)
+      .send(vesselAnswer());
+    expect(answered.status).toBe(200);
+    expectDocumented(answered, 'post', '/api/v1/requests/{id}/answer');
+    const again = await gw.http.post(`/api/v1/requests/${created.body.id}/withdraw`).set(anna);
+    expect(again.status).toBe(200);
+    expectDocumented(again, 'post', '/api/v1/requests/{id}/withdraw');
   });
 
   it('problems: no token (401), no such request (404), a role that may not (403), an invalid query (400)', async () => {
