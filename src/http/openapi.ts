@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../config/load';
+import { WWW_AUTHENTICATE } from './guard';
 import type { RouteSpec } from './routes';
 import decisionSchema from '../../schemas/api/decision.schema.json';
 import problemSchema from '../../schemas/api/problem.schema.json';
@@ -85,7 +86,7 @@ function standardProblems(route: RouteSpec, params: string[]): Record<number, Re
   if (route.guard.kind !== 'public') {
     out[401] = {
       description: 'No valid bearer token.',
-      headers: { 'WWW-Authenticate': 'Bearer realm="five-safes-gateway"' },
+      headers: { 'WWW-Authenticate': WWW_AUTHENTICATE },
     };
   }
   if (route.guard.kind === 'actions') {
