@@ -13,6 +13,7 @@ import type { Secrets } from './config/secrets';
 import { datasetRoutes } from './datasets/routes';
 import { DatasetService } from './datasets/service';
 import { healthRoutes } from './health/routes';
+import { API_DOCS_PREFIX, apiDocs } from './http/api-docs';
 import { createGuardMiddleware } from './http/guard';
 import { createRateLimits, signInLimits } from './http/rate-limits';
 import type { Logger } from './http/logger';
@@ -101,6 +102,7 @@ export function createApp(deps: AppDeps): Gateway {
     services: { requests, lookups, datasets, accreditations, audit },
   });
   const lookupRoute = lookupRoutes(lookups);
+  const docs = apiDocs();
   const groups: { prefix: string; routes: RouteSpec[] }[] = [
     { prefix: '', routes: healthRoutes(deps.store, deps.bundle, () => deps.verifier.issuerStatus?.() ?? {}) },
     {
@@ -114,11 +116,14 @@ export function createApp(deps: AppDeps): Gateway {
         ...auditRoutes(audit),
       ],
     },
+    // The API's description (OpenAPI) and its reference page, generated from this table below.
+    { prefix: API_DOCS_PREFIX, routes: docs.routes },
     // The web portal: its own CSP, a session guard in front of the same API guard.
     { prefix: '/portal', routes: portal.routes },
   ];
-  // A failed token sign-in is a failed authentication (the portal's own pages are not limited).
+  // A failed token sign-in is a failed authentication.
   if (rateLimits) app.post('/portal/sign-in', signInLimits(rateLimits));
+  docs.publish(groups.flatMap((g) => g.routes.map((route) => ({ prefix: g.prefix, route }))));
   app.use('/portal', portal.middleware);
   for (const group of groups) {
     const groupGuard = group.prefix === '/portal' ? portal.guard : guard;

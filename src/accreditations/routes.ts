@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { Identity } from '../auth/identity';
 import { problems } from '../http/problem';
 import { guards, type RouteSpec } from '../http/routes';
+import { ITEMS_SCHEMA, OBJECT_SCHEMA } from '../http/openapi';
 import { bodyValidator, reasonValidator } from '../http/validate';
 import { parsePerson, type Person, type PrivilegedRole, type RoleGrant } from '../records/accreditation';
 import accreditationSchema from '../../schemas/api/accreditation.schema.json';
@@ -55,18 +56,31 @@ export function accreditationRoutes(service: AccreditationService): RouteSpec[] 
       method: 'get',
       path: '/admin/accreditations',
       guard: read,
+      doc: {
+        summary: 'The accreditation registry',
+        responses: { 200: { description: 'Every entry.', schema: ITEMS_SCHEMA } },
+      },
       handler: async (_req, res) => void res.json({ items: await service.list() }),
     },
     {
       method: 'get',
       path: ENTRY,
       guard: read,
+      doc: {
+        summary: 'One person’s registry entry',
+        responses: { 200: { description: 'The entry.', schema: OBJECT_SCHEMA } },
+      },
       handler: async (req, res) => void res.json(await service.get(person(req))),
     },
     {
       method: 'put',
       path: ENTRY,
       guard: manage,
+      doc: {
+        summary: 'Create or replace a registry entry (privileged roles go through role grants)',
+        body: validateEntry.schema,
+        responses: { 200: { description: 'The entry as stored.', schema: OBJECT_SCHEMA } },
+      },
       handler: async (req, res) =>
         void res.json(await service.put(adminOf(res), person(req), validateEntry(req.body))),
     },
@@ -74,6 +88,11 @@ export function accreditationRoutes(service: AccreditationService): RouteSpec[] 
       method: 'patch',
       path: ENTRY,
       guard: manage,
+      doc: {
+        summary: 'Change some fields of a registry entry',
+        body: validatePatch.schema,
+        responses: { 200: { description: 'The entry as stored.', schema: OBJECT_SCHEMA } },
+      },
       handler: async (req, res) => {
         const patch = validatePatch(req.body);
         const { userId: _, partnerId: __, ...current } = await service.get(person(req));
@@ -84,6 +103,11 @@ export function accreditationRoutes(service: AccreditationService): RouteSpec[] 
       method: 'post',
       path: `${ENTRY}/suspend`,
       guard: manage,
+      doc: {
+        summary: 'Suspend a person, with a reason',
+        body: validateReason.schema,
+        responses: { 200: { description: 'The entry as stored.', schema: OBJECT_SCHEMA } },
+      },
       handler: async (req, res) => {
         const { reason } = validateReason(req.body);
         res.json(await service.setSuspended(adminOf(res), person(req), true, reason));
@@ -93,6 +117,11 @@ export function accreditationRoutes(service: AccreditationService): RouteSpec[] 
       method: 'post',
       path: `${ENTRY}/reinstate`,
       guard: manage,
+      doc: {
+        summary: 'Reinstate a suspended person, with a reason',
+        body: validateReason.schema,
+        responses: { 200: { description: 'The entry as stored.', schema: OBJECT_SCHEMA } },
+      },
       handler: async (req, res) => {
         const { reason } = validateReason(req.body);
         res.json(await service.setSuspended(adminOf(res), person(req), false, reason));
@@ -103,6 +132,18 @@ export function accreditationRoutes(service: AccreditationService): RouteSpec[] 
       method: 'post',
       path: `${ENTRY}/role-grants`,
       guard: manage,
+      doc: {
+        summary: 'Propose a privileged role for a person; another admin approves it',
+        body: validateGrant.schema,
+        responses: {
+          201: {
+            description: 'The pending grant.',
+            schema: OBJECT_SCHEMA,
+            headers: { Location: 'The grant’s URL' },
+          },
+          409: { description: 'The person holds the role already, or a grant of it is pending.' },
+        },
+      },
       handler: async (req, res) => {
         const { role } = validateGrant(req.body);
         const grant = await service.grants.propose(adminOf(res), person(req), role);
@@ -113,6 +154,11 @@ export function accreditationRoutes(service: AccreditationService): RouteSpec[] 
       method: 'get',
       path: '/admin/role-grants',
       guard: read,
+      doc: {
+        summary: 'Role grants, pending ones by default',
+        query: { state: { enum: [...GRANT_STATES, 'all'] } },
+        responses: { 200: { description: 'The grants.', schema: ITEMS_SCHEMA } },
+      },
       handler: async (req, res) =>
         void res.json({ items: await service.grants.list(grantStateOf(req.query.state)) }),
     },
@@ -120,6 +166,13 @@ export function accreditationRoutes(service: AccreditationService): RouteSpec[] 
       method: 'post',
       path: '/admin/role-grants/:id/approve',
       guard: manage,
+      doc: {
+        summary: 'Approve another admin’s proposed grant',
+        responses: {
+          200: { description: 'The grant, approved.', schema: OBJECT_SCHEMA },
+          409: { description: 'The grant was decided already.' },
+        },
+      },
       handler: async (req, res) =>
         void res.json(await service.grants.approve(adminOf(res), grantIdOf(req.params))),
     },
@@ -127,6 +180,14 @@ export function accreditationRoutes(service: AccreditationService): RouteSpec[] 
       method: 'post',
       path: '/admin/role-grants/:id/reject',
       guard: manage,
+      doc: {
+        summary: 'Reject a proposed grant, with a reason',
+        body: validateReason.schema,
+        responses: {
+          200: { description: 'The grant, rejected.', schema: OBJECT_SCHEMA },
+          409: { description: 'The grant was decided already.' },
+        },
+      },
       handler: async (req, res) => {
         const { reason } = validateReason(req.body);
         res.json(await service.grants.reject(adminOf(res), grantIdOf(req.params), reason));

@@ -11,7 +11,9 @@ import { ajvPointer } from '../config/schema-errors';
 import { logTimestamp, TIMESTAMP_RULE } from '../http/timestamps';
 import { problems } from '../http/problem';
 import { guards, type RouteSpec } from '../http/routes';
+import { OBJECT_SCHEMA, ITEMS_SCHEMA } from '../http/openapi';
 import { PERSON } from '../records/accreditation';
+import auditEventsSchema from '../../schemas/api/audit-events.schema.json';
 import { CONTENT_TYPES, ExportAborted, type ExportFormat } from './export';
 import type { AuditService } from './service';
 
@@ -19,10 +21,15 @@ const ajv = createAjv({ coerceTypes: true });
 // from/to are read by the one date reader: no leap second, no year past 9999 (filters compare as text).
 ajv.addFormat('log-time', { type: 'string', validate: (text: string) => logTimestamp(text) !== undefined });
 
-/** Query strings validated like bodies: every problem with its pointer, 400 problem+json. */
-function queryValidator<T>(properties: Record<string, object>): (query: unknown) => T {
+/**
+ * Query strings validated like bodies: every problem with its pointer, 400 problem+json. The validator
+ * carries its properties: the API description shows those.
+ */
+function queryValidator<T>(
+  properties: Record<string, object>,
+): ((query: unknown) => T) & { readonly properties: Record<string, object> } {
   const validate = ajv.compile<T>({ type: 'object', additionalProperties: false, properties });
-  return (query) => {
+  const check = (query: unknown): T => {
     const copy: Record<string, unknown> = { ...(query as Record<string, unknown>) };
     if (validate(copy)) return copy as T;
     const errors = (validate.errors ?? []).map((e) => ({
@@ -34,6 +41,7 @@ function queryValidator<T>(properties: Record<string, object>): (query: unknown)
     }));
     throw problems.badRequest('The query is invalid.', { errors });
   };
+  return Object.assign(check, { properties });
 }
 
 const TIME = { type: 'string', format: 'log-time', maxLength: 40 };
@@ -113,6 +121,14 @@ export function auditRoutes(service: AuditService): RouteSpec[] {
       method: 'get',
       path: '/audit/events',
       guard: read,
+      doc: {
+        summary: 'Search the disclosure log (entries the caller may see)',
+        description: 'Newest first by default; a search by person or identifier is itself logged.',
+        query: validateEvents.properties,
+        responses: {
+          200: { description: 'A page of entries and the next cursor.', schema: auditEventsSchema },
+        },
+      },
       handler: async (req, res) => {
         const q = validateEvents(req.query);
         const result = await service.events(
@@ -138,12 +154,28 @@ export function auditRoutes(service: AuditService): RouteSpec[] {
       method: 'get',
       path: '/audit/verify',
       guard: read,
+      doc: {
+        summary: 'Verify the whole log: chain, tree and checkpoint signatures',
+        responses: {
+          200: { description: 'The verdict, naming the first broken entry if any.', schema: OBJECT_SCHEMA },
+        },
+      },
       handler: async (_req, res) => void res.json(await service.verify(identityOf(res))),
     },
     {
       method: 'get',
       path: '/audit/checkpoints',
       guard: read,
+      doc: {
+        summary: 'Signed checkpoints of the log, oldest first',
+        query: validateCheckpoints.properties,
+        responses: {
+          200: {
+            description: 'Checkpoints, and the tree size to page on from (or null).',
+            schema: ITEMS_SCHEMA,
+          },
+        },
+      },
       handler: async (req, res) => {
         const q = validateCheckpoints(req.query);
         const limit = q.limit ?? 100;
@@ -158,12 +190,22 @@ export function auditRoutes(service: AuditService): RouteSpec[] {
       method: 'get',
       path: '/audit/checkpoints/latest',
       guard: read,
+      doc: {
+        summary: 'The newest signed checkpoint',
+        responses: { 200: { description: 'The checkpoint.', schema: OBJECT_SCHEMA } },
+      },
       handler: async (_req, res) => void res.json(await service.latestCheckpoint()),
     },
     {
       method: 'get',
       path: '/audit/checkpoints/consistency',
       guard: read,
+      doc: {
+        summary: 'A consistency proof between two checkpointed tree sizes',
+        query: validateConsistency.properties,
+        requiredQuery: ['from'],
+        responses: { 200: { description: 'The proof.', schema: OBJECT_SCHEMA } },
+      },
       handler: async (req, res) => {
         const q = validateConsistency(req.query);
         if (q.from === undefined) throw problems.badRequest('`from` (a checkpoint tree size) is required.');
@@ -174,12 +216,23 @@ export function auditRoutes(service: AuditService): RouteSpec[] {
       method: 'get',
       path: '/audit/checkpoints/key',
       guard: guards.authenticated,
+      doc: {
+        summary: 'The public key that checkpoints are signed with (to verify receipts)',
+        responses: { 200: { description: 'The key.', schema: OBJECT_SCHEMA } },
+      },
       handler: (_req, res) => void res.json(service.publicKey()),
     },
     {
       method: 'get',
       path: '/audit/proof/:seq',
       guard: read,
+      doc: {
+        summary: 'An inclusion proof of one entry',
+        query: validateProof.properties,
+        responses: {
+          200: { description: 'The entry, a signed checkpoint and the proof.', schema: OBJECT_SCHEMA },
+        },
+      },
       handler: async (req, res) => {
         const q = validateProof(req.query);
         res.json(await service.proof(identityOf(res), seqOf(req), q.treeSize));
@@ -189,6 +242,11 @@ export function auditRoutes(service: AuditService): RouteSpec[] {
       method: 'get',
       path: '/audit/stats',
       guard: read,
+      doc: {
+        summary: 'Counts of decisions and disclosures by day and agreement',
+        query: validateStats.properties,
+        responses: { 200: { description: 'The counts.', schema: ITEMS_SCHEMA } },
+      },
       handler: async (req, res) => {
         const q = validateStats(req.query);
         const items = await service.stats(identityOf(res), {
@@ -203,6 +261,14 @@ export function auditRoutes(service: AuditService): RouteSpec[] {
       method: 'get',
       path: '/audit/export',
       guard: guards.anyOf('audit:export'),
+      doc: {
+        summary: 'Export the log entries the caller may see, streamed',
+        description: 'A JSONL export ends with an end line: one without it was cut short.',
+        query: validateExport.properties,
+        responses: {
+          200: { description: 'The export, as an attachment.', types: Object.values(CONTENT_TYPES) },
+        },
+      },
       handler: async (req, res) => {
         const q = validateExport(req.query);
         const format = q.format ?? 'jsonl';

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Identity } from '../auth/identity';
-import { limitedBody, parseSize, uploadFormat } from '../http/body-stream';
+import { limitedBody, parseSize, UPLOAD_TYPES, uploadFormat } from '../http/body-stream';
+import { ADAPTER_QUERY, ITEMS_SCHEMA, OBJECT_SCHEMA } from '../http/openapi';
 import { problems } from '../http/problem';
 import { guards, type RouteSpec } from '../http/routes';
 import type { DatasetService } from './service';
@@ -26,6 +27,20 @@ export function datasetRoutes(service: DatasetService, uploadLimit: string): Rou
       method: 'put',
       path: '/datasets/:datasetId/records',
       guard: guards.anyOf('datasets:write'),
+      doc: {
+        summary: 'Upload a shared dataset in the partner’s own format, mapped by its adapter',
+        upload: UPLOAD_TYPES,
+        query: { ...ADAPTER_QUERY, mode: { enum: ['replace', 'upsert'] } },
+        requiredQuery: ['adapter'],
+        responses: {
+          200: {
+            description: 'Counts of rows mapped and quarantined, and the quarantine.',
+            schema: OBJECT_SCHEMA,
+          },
+          409: { description: 'Another upload of this dataset is under way; try again after Retry-After.' },
+          422: { description: 'A replace refused: the file broke off, or no row of it could be mapped.' },
+        },
+      },
       body: 'stream',
       handler: async (req, res) => {
         const adapter = query(req, 'adapter');
@@ -48,12 +63,20 @@ export function datasetRoutes(service: DatasetService, uploadLimit: string): Rou
       method: 'get',
       path: '/datasets',
       guard: guards.anyOf('datasets:write'),
+      doc: {
+        summary: 'The partner’s shared datasets',
+        responses: { 200: { description: 'The datasets.', schema: ITEMS_SCHEMA } },
+      },
       handler: async (_req, res) => void res.json({ items: await service.list(identityOf(res)) }),
     },
     {
       method: 'get',
       path: '/datasets/:datasetId',
       guard: guards.anyOf('datasets:write'),
+      doc: {
+        summary: 'One shared dataset’s state',
+        responses: { 200: { description: 'The dataset.', schema: OBJECT_SCHEMA } },
+      },
       handler: async (req, res) => {
         const datasetId = datasetIdOf(req);
         res.json({ datasetId, ...(await service.status(identityOf(res), datasetId)) });

@@ -2,6 +2,8 @@ import type { KeysState } from '../auth/remote-keys';
 import { guards, type RouteSpec } from '../http/routes';
 import type { Bundle } from '../policy/types';
 import type { Store } from '../store/port';
+import healthSchema from '../../schemas/api/health.schema.json';
+import readinessSchema from '../../schemas/api/readiness.schema.json';
 
 /**
  * Liveness and readiness probes: public, and they say nothing about data. `issuers` gives the state of
@@ -18,6 +20,10 @@ export function healthRoutes(
       path: '/healthz',
       guard: guards.public,
       handler: (_req, res) => void res.json({ status: 'ok' }),
+      doc: {
+        summary: 'Liveness probe',
+        responses: { 200: { description: 'The process answers.', schema: healthSchema } },
+      },
     },
     {
       method: 'get',
@@ -40,6 +46,17 @@ export function healthRoutes(
           },
           policyDigest: current?.digest ?? null,
         });
+      },
+      doc: {
+        summary: 'Readiness probe',
+        description: 'Unreachable identity providers are named but keep the instance ready.',
+        responses: {
+          200: {
+            description: 'Ready: the store answers and a policy bundle is loaded.',
+            schema: readinessSchema,
+          },
+          503: { description: 'Not ready: the checks say what is missing.', schema: readinessSchema },
+        },
       },
     },
   ];

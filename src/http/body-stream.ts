@@ -13,6 +13,9 @@ const FORMATS: Record<string, InputFormat> = {
   'application/jsonl': 'ndjson',
 };
 
+/** The media types an upload may be sent as. */
+export const UPLOAD_TYPES = Object.keys(FORMATS);
+
 /** The upload format a Content-Type names; anything else is a 415. */
 export function uploadFormat(req: Request): InputFormat {
   const type = (req.get('content-type') ?? '').split(';')[0].trim().toLowerCase();

@@ -13,6 +13,7 @@ import express, {
   type Response,
   type Router,
 } from 'express';
+import type { RouteDoc } from './openapi';
 import type { PersonLimit } from './rate-limits';
 import { refuseIllFormed } from './well-formed';
 
@@ -33,6 +34,8 @@ export interface RouteSpec {
   /** The person's rate limit its calls count against (http/rate-limits.ts): lookups have their own. */
   rateLimit?: PersonLimit;
   handler: (req: Request, res: Response) => Promise<void> | void;
+  /** What the API description (http/openapi.ts) says of the route; every API route has one. */
+  doc?: RouteDoc;
 }
 
 export type GuardMiddleware = (

@@ -9,10 +9,13 @@ import recordSchema from '../../schemas/sis/record.schema.json';
 const ajv = createAjv();
 ajv.addSchema(recordSchema);
 
+/** A body's validator, carrying the schema it validates with: the API description shows that one. */
+export type BodyValidator<T> = ((body: unknown) => T) & { readonly schema: object };
+
 /** Compiled once; a body that fails gets a 400 listing every problem with its JSON pointer. */
-export function bodyValidator<T>(schema: object): (body: unknown) => T {
+export function bodyValidator<T>(schema: object): BodyValidator<T> {
   const validate: ValidateFunction<T> = ajv.compile<T>(schema);
-  return (body) => {
+  const check = (body: unknown): T => {
     if (validate(body)) return body;
     const errors = (validate.errors ?? []).map((e) => ({
       pointer: ajvPointer(e),
@@ -20,10 +23,11 @@ export function bodyValidator<T>(schema: object): (body: unknown) => T {
     }));
     throw problems.badRequest('The request body is invalid.', { errors });
   };
+  return Object.assign(check, { schema });
 }
 
 /** A body that only gives a written reason (declines, suspensions), which is logged. */
-export function reasonValidator(maxLength: number): (body: unknown) => { reason: string } {
+export function reasonValidator(maxLength: number): BodyValidator<{ reason: string }> {
   return bodyValidator<{ reason: string }>({
     type: 'object',
     additionalProperties: false,

@@ -4,6 +4,7 @@ import { guards, type RouteSpec } from '../http/routes';
 import { bodyValidator } from '../http/validate';
 import { deniedProblem } from '../requests/denials';
 import lookupSchema from '../../schemas/api/lookup.schema.json';
+import lookupAnswerSchema from '../../schemas/api/lookup-answer.schema.json';
 import type { LookupInput, LookupService } from './service';
 
 const validateLookup = bodyValidator<LookupInput>(lookupSchema);
@@ -47,6 +48,16 @@ export function lookupRoutes(service: LookupService): RouteSpec[] {
             tls: req.secure,
           }),
         );
+      },
+      doc: {
+        summary: 'Hit/no-hit lookup of identifiers across the providers of an agreement',
+        description:
+          'Decided by the Five Safes (people included) and logged. Hits name provider, object type and record reference only.',
+        body: validateLookup.schema,
+        responses: {
+          200: { description: 'Permitted: hits and each identifier’s result.', schema: lookupAnswerSchema },
+          403: { description: 'Denied by the Five Safes: `decision` and `lookupId` say why.' },
+        },
       },
     },
   ];

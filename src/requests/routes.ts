@@ -7,7 +7,11 @@ import { TLP_LEVELS, type Bundle, type Handling } from '../policy/types';
 import type { CanonicalRecord } from '../records/canonical';
 import type { RequestInput } from '../safes/types';
 import type { DatasetRecord } from '../datasets/types';
-import { limitedBody, parseSize, uploadFormat } from '../http/body-stream';
+import { limitedBody, parseSize, UPLOAD_TYPES, uploadFormat } from '../http/body-stream';
+import { ADAPTER_QUERY, ITEMS_SCHEMA, OBJECT_SCHEMA, STATE_SCHEMA } from '../http/openapi';
+import requestAnsweredSchema from '../../schemas/api/request-answered.schema.json';
+import requestCreatedSchema from '../../schemas/api/request-created.schema.json';
+import requestListSchema from '../../schemas/api/request-list.schema.json';
 import { recordProblems } from '../records/validate';
 import { deniedProblem } from './denials';
 import { handlingOf, handlingView } from './handling';
@@ -68,6 +72,19 @@ export function requestRoutes(
       method: 'post',
       path: '/requests',
       guard: guards.authenticated,
+      doc: {
+        summary: 'Request details (or an aggregate table) from a provider',
+        description: 'Decided by the Five Safes; a permitted request lands in the provider’s inbox.',
+        body: validateCreate.schema,
+        responses: {
+          201: {
+            description: 'Permitted: the request and its decision.',
+            schema: requestCreatedSchema,
+            headers: { Location: 'The request’s URL' },
+          },
+          403: { description: 'Denied by the Five Safes: `decision` and `requestId` say why.' },
+        },
+      },
       handler: async (req, res) => {
         const input = validateCreate(req.body);
         const request = await service.create(identityOf(res), input, {
@@ -89,6 +106,10 @@ export function requestRoutes(
       method: 'get',
       path: '/requests',
       guard: guards.anyOf('requests:read-own'),
+      doc: {
+        summary: 'The caller’s own requests',
+        responses: { 200: { description: 'Summaries, newest first.', schema: requestListSchema } },
+      },
       handler: async (_req, res) => {
         res.json({ items: (await service.listOwn(identityOf(res))).map(summary) });
       },
@@ -97,6 +118,12 @@ export function requestRoutes(
       method: 'get',
       path: '/inbox',
       guard: guards.anyOf('inbox:read'),
+      doc: {
+        summary: 'Requests addressed to the caller’s partner',
+        description:
+          'Each with the fields asked for, the legal basis, and the provider’s hit and matching records.',
+        responses: { 200: { description: 'The inbox.', schema: ITEMS_SCHEMA } },
+      },
       handler: async (_req, res) => {
         const items = await service.inbox(identityOf(res));
         res.json({
@@ -115,6 +142,10 @@ export function requestRoutes(
       method: 'get',
       path: '/requests/:id',
       guard: guards.anyOf('requests:read-own', 'inbox:read'),
+      doc: {
+        summary: 'One request, as its requester or its provider sees it',
+        responses: { 200: { description: 'The request.', schema: OBJECT_SCHEMA } },
+      },
       handler: async (req, res) => {
         const { request, side } = await service.get(identityOf(res), idOf(req));
         // Which of the provider's own records were hit, or match the identifiers asked about, is for the
@@ -127,6 +158,17 @@ export function requestRoutes(
       method: 'post',
       path: '/requests/:id/answer',
       guard: guards.anyOf('requests:answer'),
+      doc: {
+        summary: 'Answer a request with records in canonical form',
+        body: validateAnswer.schema,
+        responses: {
+          200: {
+            description: 'The preview of what would be released, and its version.',
+            schema: requestAnsweredSchema,
+          },
+          409: { description: 'The request cannot be answered in its state.' },
+        },
+      },
       handler: async (req, res) => {
         const { records } = validateAnswer(req.body);
         const errors = records.flatMap((record, i) =>
@@ -141,6 +183,16 @@ export function requestRoutes(
       method: 'post',
       path: '/requests/:id/answer/shared',
       guard: guards.anyOf('requests:answer'),
+      doc: {
+        summary: 'Answer a request with the provider’s shared records that match it',
+        responses: {
+          200: {
+            description: 'The preview of what would be released, and its version.',
+            schema: requestAnsweredSchema,
+          },
+          409: { description: 'The request cannot be answered in its state.' },
+        },
+      },
       handler: async (req, res) => {
         res.json(answerView(await service.answerShared(identityOf(res), idOf(req))));
       },
@@ -151,6 +203,19 @@ export function requestRoutes(
       method: 'post',
       path: '/requests/:id/answer/upload',
       guard: guards.anyOf('requests:answer'),
+      doc: {
+        summary: 'Answer a request with a file in the provider’s own format, mapped by its adapter',
+        upload: UPLOAD_TYPES,
+        query: ADAPTER_QUERY,
+        requiredQuery: ['adapter'],
+        responses: {
+          200: {
+            description: 'The preview of what would be released, and its version.',
+            schema: requestAnsweredSchema,
+          },
+          409: { description: 'The request cannot be answered in its state.' },
+        },
+      },
       body: 'stream',
       handler: async (req, res) => {
         const adapter = typeof req.query.adapter === 'string' ? req.query.adapter : '';
@@ -170,6 +235,18 @@ export function requestRoutes(
       method: 'post',
       path: '/requests/:id/approve',
       guard: guards.anyOf('requests:answer'),
+      doc: {
+        summary: 'Approve the preview of the version named: exactly that is released',
+        body: validateApprove.schema,
+        responses: {
+          200: { description: 'Released, with the provider’s receipt.', schema: OBJECT_SCHEMA },
+          202: {
+            description: 'Four eyes: a first approval; another responder approves the new version.',
+            schema: OBJECT_SCHEMA,
+          },
+          409: { description: 'The request is not answered, or the preview version is not the current one.' },
+        },
+      },
       handler: async (req, res) => {
         const { previewVersion, reason, handling } = validateApprove(req.body ?? {});
         const approval = await service.approve(identityOf(res), idOf(req), previewVersion, reason, handling);
@@ -200,6 +277,14 @@ export function requestRoutes(
       method: 'post',
       path: '/requests/:id/decline',
       guard: guards.anyOf('requests:answer'),
+      doc: {
+        summary: 'Decline a request, with a reason',
+        body: validateDecline.schema,
+        responses: {
+          200: { description: 'Declined.', schema: STATE_SCHEMA },
+          409: { description: 'The request cannot be declined in its state.' },
+        },
+      },
       handler: async (req, res) => {
         const { reason } = validateDecline(req.body);
         const request = await service.decline(identityOf(res), idOf(req), reason);
@@ -210,6 +295,13 @@ export function requestRoutes(
       method: 'post',
       path: '/requests/:id/withdraw',
       guard: guards.anyOf('requests:withdraw'),
+      doc: {
+        summary: 'Withdraw one’s own request',
+        responses: {
+          200: { description: 'Withdrawn.', schema: STATE_SCHEMA },
+          409: { description: 'The request cannot be withdrawn in its state.' },
+        },
+      },
       handler: async (req, res) => {
         const request = await service.withdraw(identityOf(res), idOf(req));
         res.json({ id: request.id, state: request.state });
@@ -221,6 +313,19 @@ export function requestRoutes(
       method: 'get',
       path: '/requests/:id/disclosure',
       guard: guards.authenticated,
+      doc: {
+        summary: 'Read what was disclosed (its recipients, until it expires)',
+        description: 'Each read is decided (people and setting) and logged.',
+        responses: {
+          200: {
+            description: 'The released records or table, its handling and the reader’s receipt.',
+            schema: OBJECT_SCHEMA,
+          },
+          403: { description: 'Not a recipient, or the reader’s safes fail.' },
+          409: { description: 'Nothing is disclosed yet.' },
+          410: { description: 'The disclosure expired and its records were purged.' },
+        },
+      },
       handler: async (req, res) => {
         const request = await service.readDisclosure(identityOf(res), idOf(req), {
           sourceIp: req.ip ?? '',
@@ -244,6 +349,16 @@ export function requestRoutes(
       method: 'get',
       path: '/requests/:id/receipt',
       guard: guards.anyOf('requests:read-own', 'inbox:read'),
+      doc: {
+        summary: 'Either side’s receipt of the disclosure (verifiable offline)',
+        responses: {
+          200: {
+            description: 'The disclosure entry, a signed checkpoint and the inclusion proof.',
+            schema: OBJECT_SCHEMA,
+          },
+          409: { description: 'Nothing was disclosed.' },
+        },
+      },
       handler: async (req, res) => void res.json(await service.receipt(identityOf(res), idOf(req))),
     },
   ];

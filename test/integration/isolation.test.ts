@@ -52,7 +52,7 @@ const ROUTE_CALLS: [method: 'get' | 'post', path: string, body?: object][] = [
 ];
 
 describe('route guards', () => {
-  it('declares a guard on every route, public only for health probes, the portal sign-in (OpenID Connect too) and assets', () => {
+  it('declares a guard on every route, public only for health probes, the API description and the portal sign-in (OIDC too) and assets', () => {
     for (const { route } of gw.routes) expect(route.guard).toBeDefined();
     const open = gw.routes
       .filter(({ route }) => route.guard.kind === 'public')
@@ -60,12 +60,15 @@ describe('route guards', () => {
     // The portal's OpenID Connect sign-in: its start and the provider's answer come before any session.
     expect(open.sort()).toEqual([
       '/assets/:name',
+      '/docs',
+      '/docs/docs.css',
       '/healthz',
       '/oidc/callback',
       '/readyz',
       '/sign-in',
       '/sign-in',
       '/sign-in/oidc/:partnerId',
+      '/v1/openapi.json',
     ]);
   });
 
