@@ -50,7 +50,8 @@ export interface RequestLogFields {
  * console (the default), the line is formatted here, byte for byte what winston's
  * `timestamp()` + `json()` would print (level and message first, then the other keys sorted, as
  * safe-stable-stringify does), and the lines of one turn of the event loop are written together:
- * winston's per-call work (info object, streams, formats) was ~35 µs a request. Any other logger
+ * winston's per-call work (info object, streams, formats) was a large share of a request's cost
+ * (docs/performance.md). Any other logger
  * (silent, another level, other transports) gets `logger.info` as before.
  */
 export function requestLog(logger: Logger): (fields: RequestLogFields) => void {

@@ -1,8 +1,8 @@
 /**
  * JSON.stringify(value) written straight into a byte buffer as UTF-8, for the simple values the
  * adapters' records are (plain objects of plain objects, printable ASCII strings, numbers, booleans,
- * null): `fsg map` writes millions of them, and making each a string and then encoding it took ~2 µs
- * a record. Anything else (an array, a string to escape or beyond ASCII, undefined, a toJSON, another
+ * null): `fsg map` writes millions of them, and making each a string and then encoding it was a large
+ * share of the work (docs/performance.md). Anything else (an array, a string to escape or beyond ASCII, undefined, a toJSON, another
  * prototype) makes it give up (-1) and the caller writes JSON.stringify's text instead; a property
  * test holds the bytes to JSON.stringify's.
  */

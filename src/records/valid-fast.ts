@@ -1,7 +1,7 @@
 /**
  * A cheap sufficient check that a boat or boat-engine record passes its schema (schemas/sis), for the
  * records `fsg map` makes by the million: ajv's validators count code points of every string and run
- * their own checks of each keyword, ~1 µs a record. `surelyValid` is true only when every rule
+ * their own checks of each keyword, which adds up at that volume (docs/performance.md). `surelyValid` is true only when every rule
  * those schemas set holds (the same limits, read from the schemas, and ajv-formats' own date check);
  * anything it does not know (another object type, an unknown key, `theft`, a string near a limit
  * where code points and UTF-16 units differ) is false, and the caller asks ajv, which also explains.

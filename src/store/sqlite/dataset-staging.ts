@@ -11,8 +11,8 @@
  * mapped, no lock on the store), which is then sorted (an index) and merged into the store in short
  * transactions in the order of each table: the records by key, the lookup index by bucket. Merged in
  * the order they are stored, each step writes a run of neighbouring pages; steps of unsorted records
- * each rewrote pages all over the tables (measured: 25 steps of 2,048 records wrote 5× the bytes of
- * one transaction; docs/performance.md). Each step gives way when another writer waits for the lock.
+ * each rewrote pages all over the tables, writing many times the bytes of one transaction
+ * (docs/performance.md). Each step gives way when another writer waits for the lock.
  * What the new generation hides (a replace: everything older; an upsert: the records it replaced) is
  * swept afterwards, in the same kind of steps; what an upload that did not finish left above `live`
  * is discarded before the next one starts.

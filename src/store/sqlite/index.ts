@@ -255,9 +255,8 @@ function verifyOnThread(file: string, publicKey: KeyObject) {
  * It does not map the file into memory (mmap_size), though that spares a system call per page: in WAL
  * mode SQLite unmaps the whole file whenever another connection has committed since the last read, and
  * the gateway commits lookups hundreds of times a second, so every lookup remapped and faulted its
- * pages in again. Measured in the HTTP benchmark: 32–52 µs per lookup mapped, 16–24 µs not. (With no
- * writes at all, mapped is faster: lookups at a million records 1.13–1.16× the p99 at ten thousand in
- * the lookup-scale benchmark, 1.37–1.40× not; both within its 1.5×.)
+ * pages in again: slower per lookup in the HTTP benchmark, though faster with no writes at all
+ * (docs/performance.md).
  */
 /** A read-only connection to the store's file (lookups', and each stream of a dataset's records). */
 function openLookupReader(file: string): Database.Database | undefined {

@@ -93,8 +93,8 @@ export function startLookupWriter(opts: LookupWriterOptions): LookupWriter {
   // The lookups asked for in one run of the microtask queue (a request's, mostly) go to the worker in
   // one message as soon as it ends, not at the end of the event loop's turn: held to the end of the
   // turn, the first request of ten waited for the other nine to be decided while the writer sat idle,
-  // then all ten committed together and were answered together, in lockstep (measured: 10–20 % fewer
-  // lookups/s over HTTP). Sent early, the writer commits what has come while the rest are decided.
+  // then all ten committed together and were answered together, in lockstep (fewer lookups/s over
+  // HTTP; docs/performance.md). Sent early, the writer commits what has come while the rest are decided.
   let outbox: LookupUnit[] = [];
   const send = () => {
     const units = outbox;
