@@ -41,6 +41,18 @@ const ON_POSTGRES = [
   'security/separation-of-duties',
 ];
 
+/**
+ * The HTTP integration tests that write lookups, once more with the lookup writer on its worker thread
+ * (production's default; the other projects write inline, on the test's movable clock).
+ */
+const WORKER_WRITER = [
+  'integration/datasets-lookups',
+  'integration/lookup-fast-lane',
+  'integration/lookup-results',
+  'security/partner-views',
+  'security/quota-race',
+];
+
 function postgresAnswers() {
   const url = new URL(process.env.FSG_TEST_PG || 'postgres://postgres@127.0.0.1:5432/test');
   const probe = `require('net').connect(${Number(url.port || 5432)}, ${JSON.stringify(url.hostname || '127.0.0.1')})
@@ -59,6 +71,12 @@ if (!onPostgres) {
 module.exports = {
   projects: [
     { ...base, displayName: 'sqlite', testMatch: ['**/*.test.ts'] },
+    {
+      ...base,
+      displayName: 'worker-writer',
+      testMatch: WORKER_WRITER.map((name) => `**/test/${name}.test.ts`),
+      setupFiles: ['<rootDir>/test/helpers/worker-writer.ts'],
+    },
     ...(onPostgres
       ? [
           {

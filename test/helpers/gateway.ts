@@ -34,6 +34,21 @@ function storeEnv(): { env: NodeJS.ProcessEnv; drop: () => Promise<void> } {
   };
 }
 
+/**
+ * The jest project `worker-writer` (FSG_TEST_LOOKUP_WRITER=worker) runs HTTP integration tests with lookups
+ * written by their worker thread, as in production: that needs the compiled gateway (a worker thread
+ * cannot load TypeScript; `npm test` builds first) and the real clock (the worker stamps lookups with it).
+ */
+const onWorkerWriter = process.env.FSG_TEST_LOOKUP_WRITER === 'worker';
+
+function assembleFor(config: ReturnType<typeof loadConfig>, clock: () => Date): Promise<Assembled> {
+  if (!onWorkerWriter) return assemble(config, clock);
+  const compiled = path.resolve(__dirname, '../../dist/src/gateway.js');
+  if (!fs.existsSync(compiled)) throw new Error(`FSG_TEST_LOOKUP_WRITER=worker needs the build (${compiled})`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require(compiled) as typeof import('../../src/gateway')).assemble(config);
+}
+
 export async function createTestGateway(env: NodeJS.ProcessEnv = {}): Promise<TestGateway> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsg-test-'));
   const store = storeEnv();
@@ -45,7 +60,12 @@ export async function createTestGateway(env: NodeJS.ProcessEnv = {}): Promise<Te
     ...env,
   });
   let offsetMs = 0;
-  const gateway = await assemble(config, () => new Date(Date.now() + offsetMs));
+  const gateway = await assembleFor(config, () => new Date(Date.now() + offsetMs));
+  // The project that runs these tests with the worker writer must not pass inline unnoticed.
+  if (onWorkerWriter && !('lookup-writer' in (gateway.store.queueDepths?.() ?? {}))) {
+    await gateway.store.close();
+    throw new Error('FSG_TEST_LOOKUP_WRITER=worker, but the test gateway writes lookups inline');
+  }
   // The project that runs these tests on PostgreSQL must not pass on SQLite unnoticed.
   if (process.env.FSG_TEST_STORE === 'postgres' && gateway.store.kind !== 'postgres') {
     await gateway.store.close();
@@ -59,6 +79,7 @@ export async function createTestGateway(env: NodeJS.ProcessEnv = {}): Promise<Te
     dbFile: storeFile(config),
     dataDir,
     advance: (ms) => {
+      if (onWorkerWriter) throw new Error('The worker-writer project runs on the real clock: no advance()');
       offsetMs += ms;
     },
     token: async (userId, options = {}) => {
