@@ -44,7 +44,8 @@ const onWorkerWriter = process.env.FSG_TEST_LOOKUP_WRITER === 'worker';
 function assembleFor(config: ReturnType<typeof loadConfig>, clock: () => Date): Promise<Assembled> {
   if (!onWorkerWriter) return assemble(config, clock);
   const compiled = path.resolve(__dirname, '../../dist/src/gateway.js');
-  if (!fs.existsSync(compiled)) throw new Error(`FSG_TEST_LOOKUP_WRITER=worker needs the build (${compiled})`);
+  if (!fs.existsSync(compiled))
+    throw new Error(`FSG_TEST_LOOKUP_WRITER=worker needs the build (${compiled})`);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require(compiled) as typeof import('../../src/gateway')).assemble(config);
 }
