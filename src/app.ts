@@ -13,6 +13,7 @@ import type { Secrets } from './config/secrets';
 import { datasetRoutes } from './datasets/routes';
 import { DatasetService } from './datasets/service';
 import { healthRoutes } from './health/routes';
+import { landingRoutes } from './health/landing';
 import { createGuardMiddleware } from './http/guard';
 import type { Logger } from './http/logger';
 import { createLookupFastLane } from './lookups/fast-lane';
@@ -95,6 +96,8 @@ export function createApp(deps: AppDeps): Gateway {
   });
   const lookupRoute = lookupRoutes(lookups);
   const groups: { prefix: string; routes: RouteSpec[] }[] = [
+    // The root: browsers on to the portal, API clients to where the API is.
+    { prefix: '', routes: landingRoutes() },
     { prefix: '', routes: healthRoutes(deps.store, deps.bundle, () => deps.verifier.issuerStatus?.() ?? {}) },
     {
       prefix: LOOKUP_PREFIX,

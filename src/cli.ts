@@ -17,6 +17,7 @@ import {
 import { ExportAborted } from './audit/export';
 import { ConfigError, loadConfig, type GatewayConfig } from './config/load';
 import { assemble, startGateway, storeSource } from './gateway';
+import { PORTAL_HOME } from './health/landing';
 import { describeStore, isStoreUrl, storeAt } from './store/open';
 import { runMigrateStore } from './store/migrate-store';
 import { checkpointKeyFiles } from './audit/checkpoint';
@@ -26,6 +27,7 @@ import { registerUnmapCommand } from './mapping/unmap-command';
 import { loadBundle } from './policy/load';
 import { registerExplainCommand } from './policy/explain';
 import { watchClosedOutput } from './runtime/closed-stdout';
+import { terminalProgress } from './runtime/progress';
 
 /** Errors we expect from bad input end the command with their message; anything else is a bug. */
 class UsageError extends Error {}
@@ -69,7 +71,10 @@ export function buildCli(): Command {
       };
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
-      const running = await startGateway(cfg);
+      // The portal's address first: what a person starting the gateway opens.
+      const running = await startGateway(cfg, (url) => {
+        process.stdout.write(`Portal: ${url}${PORTAL_HOME}\n`);
+      });
       state.running = running;
       if (state.stopping) return void running.close().then(() => process.exit(0));
       const source = storeSource(cfg);
@@ -196,6 +201,7 @@ export function buildCli(): Command {
             allowNoCheckpoint: opts.allowNoCheckpoint === true,
             ...(cfg ? { configured: storeSource(cfg) } : {}),
             dataDir: cfg?.dataDir ?? '',
+            progress: terminalProgress(process.stderr, 'verifying'),
           },
           print,
         );
@@ -229,6 +235,10 @@ export function buildCli(): Command {
             ...opts,
             db: opts.db ? storeAt(resolveFile(opts.db)) : storeSource(cfg!),
             out: opts.out && path.resolve(opts.out),
+            // No progress line between the lines of an export printed on the terminal itself.
+            ...(opts.out || !process.stdout.isTTY
+              ? { progress: terminalProgress(process.stderr, 'exporting') }
+              : {}),
           },
           process.stdout,
           (line) => void process.stderr.write(`${line}\n`),
