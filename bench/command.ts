@@ -1,10 +1,10 @@
 /**
- * `fsg bench`: runs every benchmark with its baseline in the same run, prints the table and writes a
+ * The benchmarks' command (bench/cli.ts, `npm run bench`): runs every benchmark with its baseline in the same run, prints the table and writes a
  * timestamped JSON file under bench/results/. The benchmarks themselves (and autocannon, a dev
  * dependency) are loaded only when the command runs.
  */
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Command } from 'commander';
 import { PROJECT_ROOT } from '../src/config/load';
 
 export interface BenchCommandOptions {
@@ -13,9 +13,9 @@ export interface BenchCommandOptions {
   results: string;
 }
 
-export function registerBenchCommand(program: Command): Command {
-  return program
-    .command('bench')
+/** Kept apart from the production `fsg` command: the benchmarks are a development tool. */
+export function benchCommand(): Command {
+  return new Command('bench')
     .description(
       'Run the benchmarks, each with its baseline measured in the same run; print the table (figure, ' +
         'gateway, baseline, ratio, target, met?) and write it as JSON under bench/results/.',

@@ -61,7 +61,7 @@ export async function runBenchmarks(opts: RunOptions): Promise<number> {
   const unknown = (opts.only ?? []).filter((id) => !BENCHMARKS.some((b) => b.id === id));
   if (unknown.length > 0) {
     opts.log(
-      `fsg bench: unknown benchmark ${unknown.join(', ')} (one of ${BENCHMARKS.map((b) => b.id).join(', ')})`,
+      `bench: unknown benchmark ${unknown.join(', ')} (one of ${BENCHMARKS.map((b) => b.id).join(', ')})`,
     );
     return 2;
   }

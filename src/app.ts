@@ -13,6 +13,7 @@ import type { Secrets } from './config/secrets';
 import { datasetRoutes } from './datasets/routes';
 import { DatasetService } from './datasets/service';
 import { healthRoutes } from './health/routes';
+import { landingRoutes } from './health/landing';
 import { API_DOCS_PREFIX, apiDocs } from './http/api-docs';
 import { createGuardMiddleware } from './http/guard';
 import { createRateLimits, signInLimits } from './http/rate-limits';
@@ -104,6 +105,8 @@ export function createApp(deps: AppDeps): Gateway {
   const lookupRoute = lookupRoutes(lookups);
   const docs = apiDocs();
   const groups: { prefix: string; routes: RouteSpec[] }[] = [
+    // The root: browsers on to the portal, API clients to where the API is.
+    { prefix: '', routes: landingRoutes() },
     { prefix: '', routes: healthRoutes(deps.store, deps.bundle, () => deps.verifier.issuerStatus?.() ?? {}) },
     {
       prefix: LOOKUP_PREFIX,

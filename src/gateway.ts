@@ -226,7 +226,14 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
+/**
+ * `announce` runs once the socket listens, before the gateway logs that it does: `fsg serve` prints the
+ * portal's address there, so it is the first thing a person starting the gateway sees of it running.
+ */
+export async function startGateway(
+  config: GatewayConfig,
+  announce?: (url: string) => void,
+): Promise<RunningGateway> {
   const gateway = await assemble(config);
   const server = createGatewayServer(gateway).listen(config.server.port, config.server.host);
   await new Promise<void>((resolve, reject) => {
@@ -266,6 +273,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
         .catch((error: Error) => gateway.logger.error('final checkpoint failed', { error: error.name }));
       await gateway.store.close();
     })());
+  announce?.(url);
   gateway.logger.info('gateway listening', {
     url,
     policyDigest: gateway.bundle.digest,

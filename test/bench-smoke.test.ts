@@ -1,5 +1,5 @@
 /**
- * `fsg bench --smoke`: every benchmark runs at tiny sizes, with its baseline, and yields a well-formed
+ * `npm run bench -- --smoke` (bench/cli.ts): every benchmark runs at tiny sizes, with its baseline, and yields a well-formed
  * row with finite positive figures. No speed is asserted here: figures of a smoke run mean nothing,
  * the real run is `npm run bench` (docs/performance.md). The PostgreSQL benchmarks run where a server
  * answers (the tests' FSG_TEST_PG, as the bench's BENCH_PG_URL) and must then yield their rows; where
@@ -12,7 +12,8 @@ import path from 'node:path';
 import { PG_URL } from './postgres/pg-db';
 
 const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+/** The benchmarks' own command: `npm run bench` runs it, the production `fsg` has none. */
+const CLI = path.join(ROOT, 'dist', 'bench', 'cli.js');
 const BENCHMARKS = [
   'decision',
   'http-lookup',
@@ -63,7 +64,7 @@ let result: Result;
 beforeAll(() => {
   if (!fs.existsSync(CLI)) throw new Error('Build first: npm test runs `npm run build` before jest.');
   results = fs.mkdtempSync(path.join(os.tmpdir(), 'fsg-bench-smoke-'));
-  run = spawnSync(process.execPath, [CLI, 'bench', '--smoke', '--results', results], {
+  run = spawnSync(process.execPath, [CLI, '--smoke', '--results', results], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
@@ -81,7 +82,7 @@ beforeAll(() => {
 
 afterAll(() => fs.rmSync(results, { recursive: true, force: true }));
 
-describe('fsg bench --smoke', () => {
+describe('bench --smoke', () => {
   it('runs every benchmark to the end and exits 0', () => {
     expect(result.failures).toEqual([]);
     expect(run.status).toBe(0);

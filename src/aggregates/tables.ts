@@ -6,7 +6,7 @@
  */
 import type { Agreement } from '../policy/types';
 import type { CanonicalRecord } from '../records/canonical';
-import { subjectHashes } from '../requests/audit-events';
+import { subjectHashes } from '../audit/entry-fields';
 import {
   aggregate,
   publishedView,

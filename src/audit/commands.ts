@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { logTimestamp, TIMESTAMP_RULE } from '../http/timestamps';
+import { NO_PROGRESS, type Progress } from '../runtime/progress';
 import { openLogReader, openStore, storeAt } from '../store/open';
 import type { LogSource } from '../store/port';
 import { checkpointKeyFiles, keyIdOf, loadOrCreateCheckpointKey, readPublicKeyFile } from './checkpoint';
@@ -38,6 +39,8 @@ export interface VerifyCommand {
   configured?: LogSource;
   /** The configured data folder, whose keys/checkpoint.pub.pem is the default key. */
   dataDir: string;
+  /** Entries checked so far, of a database (a terminal's progress line). */
+  progress?: Progress;
 }
 
 /** A SQLite file must exist (opening would create it); a PostgreSQL database is reached when opened. */
@@ -164,7 +167,14 @@ export async function runVerify(opts: VerifyCommand, print: Print): Promise<numb
   const log = await openLogReader(at);
   const checkpoints = log.rawCheckpoints();
   // Both runs use every core; the default one adds the deep checks (canonical form, columns, indexes, tree).
-  const report = await verifyLogFast({ log, checkpoints, ...strictness, deep: !opts.fast });
+  const progress = opts.progress ?? NO_PROGRESS;
+  const report = await verifyLogFast({
+    log,
+    checkpoints,
+    ...strictness,
+    deep: !opts.fast,
+    onProgress: (checked, total) => progress.update(checked, total),
+  }).finally(() => progress.end());
   if (report.fellBack) print(`the parallel check stopped (${report.fellBack}); the full verifier ran:`);
   if (!report.firstBroken && report.scope === 'chain+merkle') {
     print(
@@ -221,6 +231,8 @@ export interface ExportCommand {
   db: LogSource;
   /** A file to write; default: standard output. */
   out?: string;
+  /** Entries written so far (a terminal's progress line). */
+  progress?: Progress;
 }
 
 /** --from/--to through the one date reader (http/timestamps.ts); a bare date is midnight UTC. */
@@ -259,12 +271,16 @@ export async function runExport(opts: ExportCommand, stdout: Writable, print: Pr
       },
     ]);
     const out = opts.out ? fs.createWriteStream(opts.out, { mode: 0o600 }) : stdout;
+    const progress = opts.progress ?? NO_PROGRESS;
+    // Of a whole log the entries are the seqs up to upToSeq; a filtered one's count is not known ahead.
+    const total = Object.keys(filter).length === 0 ? upToSeq : undefined;
     const result = await writeExport(store.audit, out, {
       format,
       filter,
       upToSeq,
       exportedAt: new Date().toISOString(),
-    });
+      onPage: (entries) => progress.update(entries, total),
+    }).finally(() => progress.end());
     if (opts.out) {
       await new Promise<void>((resolve, reject) => {
         out.once('error', reject);

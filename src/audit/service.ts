@@ -12,7 +12,7 @@ import { problems } from '../http/problem';
 import type { Bundle } from '../policy/types';
 import { parsePerson } from '../records/accreditation';
 import type { CanonicalRecord } from '../records/canonical';
-import { actorOf, identifierHashes, subjectHashes } from '../requests/audit-events';
+import { actorOf, identifierHashes, subjectHashes } from './entry-fields';
 import type { Store } from '../store/port';
 import type { Checkpointer } from './checkpointer';
 import { writeExport, type ExportFormat, type ExportResult } from './export';

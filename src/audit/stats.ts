@@ -14,7 +14,7 @@
  *   its codes, `disclosures` and `records` (the record digests a disclosure released).
  */
 import type { AuditEntry } from './types';
-import { localDayAt, localDays } from '../requests/local-day';
+import { localDayAt, localDays } from '../time/zones';
 
 /** The entry types the statistics count. */
 export const STATS_TYPES: readonly string[] = ['decision', 'lookup', 'disclosure'];

@@ -35,7 +35,7 @@
  */
 import crypto from 'node:crypto';
 import type { AuditChunkRows } from '../store/port';
-import { localDays } from '../requests/local-day';
+import { localDays } from '../time/zones';
 import { StatsTally, type CountedEntry } from './stats';
 import { Broken, checkColumns, parseBody, timeOrderBreak, type RawAuditRow } from './verify';
 

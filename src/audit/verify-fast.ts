@@ -66,6 +66,8 @@ export interface FastOptions {
   chunk?: number;
   /** The compiled worker script; default: verify-fast-worker.js beside this file (in dist/). */
   workerFile?: string;
+  /** Told the entries checked so far, of all, after each job (the command's progress line). */
+  onProgress?: (checked: number, total: number) => void;
 }
 
 export interface FastVerifyReport extends LogVerifyReport {
@@ -222,7 +224,16 @@ class Edge {
 export async function verifyLogFast(input: FastVerifyInput): Promise<FastVerifyReport> {
   const log = await logReaderOf(input);
   const sequential = async (): Promise<FastVerifyReport> => {
-    const { deep: _d, threads: _t, chunk: _c, workerFile: _w, file: _f, log: _l, ...rest } = input;
+    const {
+      deep: _d,
+      threads: _t,
+      chunk: _c,
+      workerFile: _w,
+      file: _f,
+      log: _l,
+      onProgress: _p,
+      ...rest
+    } = input;
     return { ...(await verifyLogFile({ ...rest, log })), scope: 'full' };
   };
   const fallBack = async (why: string): Promise<FastVerifyReport> => ({
@@ -324,6 +335,7 @@ export async function verifyLogFast(input: FastVerifyInput): Promise<FastVerifyR
         break;
       }
       prevHash = result.lastHash!;
+      input.onProgress?.(result.to, n);
     }
     const left = problem === undefined ? tree?.beyond() : undefined;
     if (left?.node && left.lastSeq <= n) problem = 'a stored Merkle node past the end of the log';

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable, type Transform } from 'node:stream';
 import zlib from 'node:zlib';
+import bytes from 'bytes';
 import type { Request } from 'express';
 import type { InputFormat } from '../mapping/types';
 import { problems } from './problem';
@@ -27,11 +28,14 @@ export function uploadFormat(req: Request): InputFormat {
   return format;
 }
 
-/** "100mb" → bytes (the units express uses in server.bodyLimit / server.uploadLimit). */
+/**
+ * "100mb" → bytes, read by `bytes` as express reads server.bodyLimit. Only the forms the configuration
+ * schema allows: `bytes` would read more (decimals, gb, no unit), which the schema refuses.
+ */
 export function parseSize(text: string): number {
-  const match = /^(\d+)(b|kb|mb)$/.exec(text);
-  if (!match) throw new Error(`not a size: ${text}`);
-  return Number(match[1]) * { b: 1, kb: 1024, mb: 1024 * 1024 }[match[2] as 'b' | 'kb' | 'mb'];
+  const size = /^\d+(b|kb|mb)$/.test(text) ? bytes.parse(text) : null;
+  if (size === null || !Number.isFinite(size)) throw new Error(`not a size: ${text}`);
+  return size;
 }
 
 /** The decoders of the Content-Encodings an upload may arrive in (body-parser's, for JSON bodies). */

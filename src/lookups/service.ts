@@ -8,7 +8,7 @@ import type { Secrets } from '../config/secrets';
 import { checkIdentifier, identifierKey, isIdentifierType, type IdentifierIssue } from '../identifiers';
 import type { Agreement, Bundle } from '../policy/types';
 import { quotasOf, takeDailyQuota, type DailyQuotas } from '../quotas/daily-quotas';
-import { namedInLog, safesSummary } from '../requests/audit-events';
+import { namedInLog, safesSummary } from '../audit/entry-fields';
 import { loggedCompactly } from '../requests/denials';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import { decide } from '../safes/decide';

@@ -19,6 +19,7 @@ import { ajvPointer } from '../config/schema-errors';
 import { parseDimension } from '../aggregates/query';
 import { FIELD_CATALOGUE, isKnownField } from '../records/canonical';
 import { findIllFormed } from '../http/well-formed';
+import { isTimeZone } from '../time/zones';
 import { BundleError, type BundleProblem } from './bundle-error';
 import type { Agreement, AggregateRules, Bundle, Partner } from './types';
 
@@ -260,15 +261,6 @@ function listYaml(dir: string, problems: BundleProblem[]): string[] {
 function isCidr(text: string): boolean {
   try {
     ipaddr.parseCIDR(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
     return true;
   } catch {
     return false;

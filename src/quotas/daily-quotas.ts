@@ -10,7 +10,7 @@
  */
 import type { Identity } from '../auth/identity';
 import type { Agreement } from '../policy/types';
-import { startOfLocalDay } from '../requests/local-day';
+import { startOfLocalDay } from '../time/zones';
 import type { QuotaKind, QuotaStore, Store } from '../store/port';
 
 /** Whose quota, and which day: a person is (partner, user); the day is the agreement's local day. */

@@ -22,15 +22,8 @@ import { decideRead } from '../safes/read';
 import type { DecisionContext, RequestInput } from '../safes/types';
 import type { Store } from '../store/port';
 import { quotasOf, takeDailyQuota, type DailyQuotas } from '../quotas/daily-quotas';
-import {
-  actorOf,
-  decisionEvent,
-  disclosureEvents,
-  identifierHashes,
-  safesSummary,
-  stateEvent,
-  subjectHashes,
-} from './audit-events';
+import { actorOf, identifierHashes, safesSummary, subjectHashes } from '../audit/entry-fields';
+import { decisionEvent, disclosureEvents, stateEvent } from './audit-events';
 import { deniedProblem, loggedCompactly } from './denials';
 import { aggregateFields } from '../aggregates/query';
 import { computeTable } from '../aggregates/tables';

@@ -7,7 +7,8 @@ import type { Bundle, Role } from '../policy/types';
 import type { Identity } from '../auth/identity';
 import type { DecisionContext, Reason, RequestInput, SafeResult } from './types';
 import { reason } from './reasons';
-import { dayNumber, localDate } from './setting';
+import { dayNumber } from './setting';
+import { localDateOrUtc } from '../time/zones';
 
 /** The casbin action each kind of request needs (what decide() checks). */
 export const ACTIONS = {
@@ -46,7 +47,7 @@ export function checkPeople(
   );
   if (!permitted) reasons.push(reason('PEOPLE_ROLE_NOT_PERMITTED'));
 
-  const today = dayNumber(localDate(ctx.now, agreement?.timezone));
+  const today = dayNumber(localDateOrUtc(ctx.now, agreement?.timezone));
   if (rules) {
     if (!(acc.vettingLevel >= rules.minVettingLevel)) {
       reasons.push(reason('PEOPLE_VETTING_INSUFFICIENT', `minimum level ${rules.minVettingLevel}`));

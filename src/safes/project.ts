@@ -7,7 +7,8 @@ import type { Identity } from '../auth/identity';
 import type { DecisionContext, Reason, RequestInput, SafeResult } from './types';
 import { reason } from './reasons';
 import { findDataset, lookupDatasets } from './data';
-import { dayNumber, localDate } from './setting';
+import { dayNumber } from './setting';
+import { localDateOrUtc } from '../time/zones';
 
 /** Case references are short; the cap also keeps a policy pattern from backtracking for long. */
 const MAX_CASE_REF_LENGTH = 128;
@@ -24,7 +25,7 @@ export function checkProject(
   const reasons: Reason[] = [];
 
   // Validity dates are inclusive and read in the agreement's own time zone.
-  const today = dayNumber(localDate(ctx.now, agreement.timezone));
+  const today = dayNumber(localDateOrUtc(ctx.now, agreement.timezone));
   const from = dayNumber(agreement.validity.from);
   const until = dayNumber(agreement.validity.until);
   if (today === undefined || from === undefined || until === undefined || today < from || today > until) {

@@ -1,13 +1,14 @@
 /**
  * Safe setting: does the access environment prevent misuse? Network of origin, MFA (as the verifier
- * read it with the issuer's settings), auth age, allowed hours and TLS. The calendar helpers live
- * here too because the agreement's time zone is a setting concern; people and project reuse them.
+ * read it with the issuer's settings), auth age, allowed hours and TLS. The agreement's wall clock is
+ * read in time/zones.ts; dayNumber, the calendar arithmetic people and project share, lives here.
  */
 import ipaddr from 'ipaddr.js';
 import type { AllowedHours, Bundle } from '../policy/types';
 import type { Identity } from '../auth/identity';
 import type { DecisionContext, Reason, RequestInput, SafeResult } from './types';
 import { reason } from './reasons';
+import { zonedClock, type ZonedClock } from '../time/zones';
 
 export function checkSetting(
   input: RequestInput,
@@ -120,69 +121,6 @@ function minutesOf(hhmm: string): number | undefined {
   const min = Number(m[2]);
   if (min > 59 || h > 24 || (h === 24 && min !== 0)) return undefined;
   return h * 60 + min;
-}
-
-export interface ZonedClock {
-  /** Local calendar date, YYYY-MM-DD. */
-  date: string;
-  /** ISO weekday, 1 (Monday) .. 7 (Sunday). */
-  weekday: number;
-  /** Minutes since local midnight. */
-  minutes: number;
-}
-
-const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
-// Building a DateTimeFormat is costly; the set of agreement time zones is small.
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/**
- * The last reading per zone, by UTC second: a reading changes at most once a second (zone offsets are
- * whole seconds), and a decision asks for the same one several times (people, project, setting).
- */
-const lastReading = new Map<string, { second: number; clock: ZonedClock }>();
-
-/** Wall-clock reading of `now` in an IANA time zone. Throws RangeError for an unknown zone. */
-export function zonedClock(now: Date, timeZone: string): ZonedClock {
-  const second = Math.floor(now.getTime() / 1000);
-  const last = lastReading.get(timeZone);
-  if (last && last.second === second) return { ...last.clock };
-  const clock = readClock(now, timeZone);
-  if (lastReading.size >= formatters.size + 16) lastReading.clear();
-  lastReading.set(timeZone, { second, clock });
-  return { ...clock };
-}
-
-function readClock(now: Date, timeZone: string): ZonedClock {
-  let fmt = formatters.get(timeZone);
-  if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      weekday: 'short',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-    formatters.set(timeZone, fmt);
-  }
-  const parts: Record<string, string> = {};
-  for (const p of fmt.formatToParts(now)) parts[p.type] = p.value;
-  return {
-    date: `${parts.year}-${parts.month}-${parts.day}`,
-    weekday: WEEKDAYS[parts.weekday] ?? 0,
-    minutes: Number(parts.hour) * 60 + Number(parts.minute),
-  };
-}
-
-/** Today's date in the zone (agreement dates are local to it); UTC when the zone is unknown. */
-export function localDate(now: Date, timeZone: string | undefined): string {
-  try {
-    return zonedClock(now, timeZone ?? 'UTC').date;
-  } catch {
-    return zonedClock(now, 'UTC').date;
-  }
 }
 
 /** Days since the epoch for a strict YYYY-MM-DD date; undefined when malformed or impossible. */

@@ -17,7 +17,7 @@ import { verifyLog } from '../../src/audit/verify-log';
 import type { DatasetRecord, DatasetUpload, UploadMode } from '../../src/datasets/types';
 import type { Accreditation, RoleGrant } from '../../src/records/accreditation';
 import type { CanonicalRecord } from '../../src/records/canonical';
-import { localDate } from '../../src/requests/local-day';
+import { localDate } from '../../src/time/zones';
 import type { RequestState, StoredRequest } from '../../src/requests/types';
 import type { Decision } from '../../src/safes/types';
 import type { StagedUpload, Store, StoredPortalSession } from '../../src/store/port';

@@ -145,6 +145,8 @@ describe('fsg', () => {
         });
       });
       expect(out).toContain('fsg token --user anna --mfa');
+      // The portal's address is the first line.
+      expect(out.split('\n')[0]).toBe(`Portal: ${url}/portal/`);
       const ready = await fetch(`${url}/readyz`);
       expect(ready.status).toBe(200);
     } catch (error) {

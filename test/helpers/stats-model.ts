@@ -11,7 +11,7 @@ import { AuditService, type StatsRow } from '../../src/audit/service';
 import type { AuditEntry, AuditEventInput } from '../../src/audit/types';
 import type { Identity } from '../../src/auth/identity';
 import type { Bundle } from '../../src/policy/types';
-import { localDate } from '../../src/requests/local-day';
+import { localDate } from '../../src/time/zones';
 import type { Store } from '../../src/store/port';
 
 export const PARTNERS = ['p1', 'p2', 'p3'];

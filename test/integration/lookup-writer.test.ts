@@ -11,7 +11,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { createSigner } from '../../src/audit/checkpoint';
 import { StatsTally } from '../../src/audit/stats';
-import { localDate } from '../../src/requests/local-day';
+import { localDate } from '../../src/time/zones';
 import { verifyLog } from '../../src/audit/verify-log';
 import type { TreeHead } from '../../src/audit/types';
 import type { Store } from '../../src/store/port';

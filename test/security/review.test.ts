@@ -14,7 +14,7 @@ import { loadConfig } from '../../src/config/load';
 import { assemble } from '../../src/gateway';
 import type { Agreement } from '../../src/policy/types';
 import { memoryQuotas, takeDailyQuota, type QuotaKey } from '../../src/quotas/daily-quotas';
-import { startOfLocalDay } from '../../src/requests/local-day';
+import { startOfLocalDay } from '../../src/time/zones';
 import { openSqliteStore } from '../../src/store/sqlite';
 import { assertBuilt } from '../helpers/cli';
 import { serveGateway } from '../helpers/serve';

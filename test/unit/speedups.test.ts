@@ -10,8 +10,7 @@ import path from 'node:path';
 import { GENESIS_HASH, buildEntry, canonicalJson, entryBody, entryHash } from '../../src/audit/chain';
 import type { AuditEventInput } from '../../src/audit/types';
 import { allows } from '../../src/policy/enforce';
-import { localDate, localDayAt, localDays, startOfLocalDay } from '../../src/requests/local-day';
-import { zonedClock } from '../../src/safes/setting';
+import { localDate, localDayAt, localDays, startOfLocalDay, zonedClock } from '../../src/time/zones';
 
 const POLICIES = path.join(__dirname, '..', '..', 'policies');
 

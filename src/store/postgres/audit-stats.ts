@@ -19,7 +19,7 @@ import {
   type StatsZones,
   zoneOf,
 } from '../../audit/stats';
-import { localDays } from '../../requests/local-day';
+import { localDays } from '../../time/zones';
 
 /** Stored entries counted per fetch when counting the log again. */
 const PAGE = 5000;

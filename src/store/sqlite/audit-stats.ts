@@ -28,7 +28,7 @@ import {
   type StatsCountQuery,
   type StatsZones,
 } from '../../audit/stats';
-import { localDays } from '../../requests/local-day';
+import { localDays } from '../../time/zones';
 import type { StoredStats } from '../port';
 
 /** The trigger a recount lifts for its own DELETE (the same text as schema version 11's). */
