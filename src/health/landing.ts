@@ -15,6 +15,26 @@ export function landingRoutes(): RouteSpec[] {
       method: 'get',
       path: '/',
       guard: guards.public,
+      doc: {
+        summary: 'The gateway’s root: where to go from here',
+        responses: {
+          200: {
+            description: 'To a client that is not a browser: where the API, the portal and the probes are.',
+            schema: {
+              type: 'object',
+              required: ['name', 'api', 'portal', 'health', 'readiness'],
+              properties: {
+                name: { type: 'string' },
+                api: { type: 'string' },
+                portal: { type: 'string' },
+                health: { type: 'string' },
+                readiness: { type: 'string' },
+              },
+            },
+          },
+          303: { description: 'To a browser: on to the portal.', headers: { Location: PORTAL_HOME } },
+        },
+      },
       handler: (req, res) => {
         // JSON first: a client that accepts anything (*/*, or sends no Accept) is not a browser.
         if (req.accepts(['json', 'html']) === 'html') return void res.redirect(303, PORTAL_HOME);

@@ -52,13 +52,14 @@ const ROUTE_CALLS: [method: 'get' | 'post', path: string, body?: object][] = [
 ];
 
 describe('route guards', () => {
-  it('declares a guard on every route, public only for health probes, the API description and the portal sign-in (OIDC too) and assets', () => {
+  it('declares a guard on every route, public only for the root, health probes, the API description, the portal sign-in (OIDC too) and assets', () => {
     for (const { route } of gw.routes) expect(route.guard).toBeDefined();
     const open = gw.routes
       .filter(({ route }) => route.guard.kind === 'public')
       .map(({ route }) => route.path);
     // The portal's OpenID Connect sign-in: its start and the provider's answer come before any session.
     expect(open.sort()).toEqual([
+      '/',
       '/assets/:name',
       '/docs',
       '/docs/docs.css',
