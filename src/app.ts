@@ -125,7 +125,12 @@ export function createApp(deps: AppDeps): Gateway {
     { prefix: '/portal', routes: portal.routes },
   ];
   // A failed token sign-in is a failed authentication.
-  if (rateLimits) app.post('/portal/sign-in', signInLimits(rateLimits));
+  if (rateLimits) {
+    app.post('/portal/sign-in', signInLimits(rateLimits));
+    // The OpenID Connect sign-in: each start keeps a pending sign-in in the store, each refused answer
+    // is a failed authentication.
+    app.get(['/portal/sign-in/oidc/:partnerId', '/portal/oidc/callback'], signInLimits(rateLimits));
+  }
   docs.publish(groups.flatMap((g) => g.routes.map((route) => ({ prefix: g.prefix, route }))));
   app.use('/portal', portal.middleware);
   for (const group of groups) {

@@ -118,3 +118,13 @@ test('on by default with limits for production; FSG_RATE_LIMITS=false turns them
   expect(off?.enabled).toBe(false);
   expect(createRateLimits(off, gw.store)).toBeUndefined();
 });
+
+test('starting or finishing an OpenID Connect sign-in counts against the address as well', async () => {
+  // Each start writes a pending sign-in to the store: an address cannot write them without end.
+  const address = '10.10.4.1';
+  const start = () => gw.http.get('/portal/sign-in/oidc/police-nl').set('X-Forwarded-For', address);
+  for (let i = 0; i < 5; i++) expect((await start()).status).not.toBe(429);
+  expect((await gw.http.get('/portal/oidc/callback').set('X-Forwarded-For', address)).status).toBe(400);
+  expectRefused(await start(), 'perAddress', 60);
+  expect((await gw.http.get('/portal/oidc/callback').set('X-Forwarded-For', address)).status).toBe(429);
+});
