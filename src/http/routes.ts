@@ -1,7 +1,7 @@
 /**
  * Every route is declared with its guard; `mountRoutes` is the only way routes reach the app, so a
  * route without a guard cannot exist. Guards:
- * - public: no token (health probes only);
+ * - public: no token (the health probes, `GET /`, the API's description, the portal's sign-in and assets);
  * - authenticated: a verified token, whatever the roles (the Five Safes decide the rest);
  * - actions: a verified token of an accredited, active user one of whose roles may perform one of
  *   the actions for their partner (casbin).

@@ -11,7 +11,7 @@ export function registerServeCommands(program: Command): void {
     .description('Start the gateway (SQLite store, policy bundle and demo users as configured).')
     .addHelpText(
       'after',
-      '\nEnvironment: FSG_CONFIG, FSG_PORT, FSG_HOST, FSG_DATA_DIR, FSG_POLICY_DIR, FSG_DEMO, FSG_LOG_LEVEL.',
+      "\nEnvironment: FSG_CONFIG, FSG_PORT, FSG_HOST, FSG_DATA_DIR, FSG_POLICY_DIR, FSG_DEMO, FSG_LOG_LEVEL and the others of the README's Configuration table.",
     )
     .action(async () => {
       const cfg = loadConfig();
