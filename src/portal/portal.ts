@@ -6,33 +6,24 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import type { Request, RequestHandler, Response } from 'express';
 import { PROJECT_ROOT } from '../config/load';
-import type { AccreditationService } from '../accreditations/service';
 import { readDemoUsers } from '../accreditations/demo-seed';
-import type { AuditService } from '../audit/service';
 import { issueDemoToken } from '../auth/demo-tokens';
 import type { Identity } from '../auth/identity';
-import type { TokenVerifier } from '../auth/verifier';
-import type { DatasetService } from '../datasets/service';
-import type { LookupService } from '../lookups/service';
 import { parseSize } from '../http/body-stream';
-import type { Logger } from '../http/logger';
 import { ProblemError, problems } from '../http/problem';
 import { isStoreBusy, setProblemHeaders, storeBusyProblem } from '../http/problem-response';
 import { createGuardMiddleware } from '../http/guard';
-import type { RateLimits } from '../http/rate-limits';
-import { guards, type Guard, type GuardMiddleware, type RouteSpec } from '../http/routes';
-import type { Bundle, Role } from '../policy/types';
+import { guards, type GuardMiddleware, type RouteSpec } from '../http/routes';
+import type { Role } from '../policy/types';
 import type { Person } from '../records/accreditation';
-import type { RequestService } from '../requests/service';
 import type { Store } from '../store/port';
-import type { InputFormat } from '../mapping/types';
+import type { PortalDeps, PortalRoute } from './context';
 import { readForm, type FormData } from './forms';
 import { html, type Html } from './html';
 import { page, type PageUser } from './layout';
-import { csrfMatches, SessionStore, setSessionCookie, type SecureCookie, type Session } from './session';
+import { csrfMatches, SessionStore, setSessionCookie, type Session } from './session';
 import { createRelyingParty, type SignInOption } from './oidc/relying-party';
 import { PendingSignIns, setPendingCookie } from './oidc/pending';
 import { analystRoutes } from './pages/analyst';
@@ -40,55 +31,6 @@ import { responderRoutes } from './pages/responder';
 import { tableRoutes } from './pages/tables';
 import { dpoRoutes } from './pages/dpo';
 import { adminRoutes } from './pages/admin';
-
-export interface PortalDeps {
-  bundle: () => Bundle;
-  store: Store;
-  verifier: TokenVerifier;
-  clock: () => Date;
-  demo?: { enabled: boolean; accreditations: string };
-  audience?: string;
-  uploadLimit: string;
-  /** portal.secureCookie: when the session cookie is marked Secure (default `auto`: under TLS). */
-  secureCookie?: SecureCookie;
-  /** portal.publicUrl: the origin of the sign-in redirect URIs (default: each request's own). */
-  publicUrl?: string;
-  /** portal.tokenSignIn: whether a token may be pasted to sign in. */
-  tokenSignIn?: boolean;
-  /** The API's rate limits: the portal's pages count as the API's calls do. */
-  rateLimits?: RateLimits;
-  /** The operational log (a busy store is a warning). */
-  logger: Logger;
-  services: {
-    requests: RequestService;
-    lookups: LookupService;
-    datasets: DatasetService;
-    accreditations: AccreditationService;
-    audit: AuditService;
-  };
-}
-
-/** What a portal handler gets: the signed-in user, the session and (for POSTs) the checked form. */
-export interface Ctx {
-  req: Request;
-  res: Response;
-  session: Session;
-  identity: Identity;
-  user: PageUser;
-  form: FormData;
-  deps: PortalDeps;
-  render(title: string, body: Html, status?: number): void;
-  redirect(to: string, flash?: string): void;
-}
-
-export type PortalHandler = (ctx: Ctx) => Promise<void>;
-
-export interface PortalRoute {
-  method: 'get' | 'post';
-  path: string;
-  guard: Guard;
-  handler: PortalHandler;
-}
 
 /** The portal's Content-Security-Policy; forms may also go to `formOrigin` (a provider's sign-out). */
 export const cspAllowingForms = (formOrigin?: string) =>
@@ -569,16 +511,4 @@ function homeBody(user: PageUser): Html {
   return html`<ul>
     ${user.roles.map((r) => tasks[r])}
   </ul>`;
-}
-
-/** A Readable of a buffer, for services that take a stream. */
-export const streamOf = (data: Buffer): Readable => Readable.from([data]);
-
-/** The upload format from a file's name or declared type. */
-export function formatOf(file: { name: string; type: string }): InputFormat {
-  const name = file.name.toLowerCase();
-  if (name.endsWith('.csv') || file.type === 'text/csv') return 'csv';
-  if (name.endsWith('.ndjson') || name.endsWith('.jsonl')) return 'ndjson';
-  if (name.endsWith('.json') || file.type === 'application/json') return 'json';
-  throw problems.unsupportedMedia('Upload a .csv, .json or .ndjson file.');
 }

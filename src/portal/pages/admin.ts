@@ -18,7 +18,7 @@ import {
 import { all, one } from '../forms';
 import { html } from '../html';
 import { csrfField } from '../layout';
-import type { Ctx, PortalRoute } from '../portal';
+import type { Ctx, PortalRoute } from '../context';
 
 const validateEntry = bodyValidator<AccreditationFields>(accreditationSchema);
 const validateGrant = bodyValidator<{ role: PrivilegedRole }>(roleGrantSchema);

@@ -13,12 +13,12 @@ import { all, one } from '../forms';
 import { html } from '../html';
 import { identifierResultsTable } from '../identifier-results';
 import { csrfField } from '../layout';
-import type { Ctx, PortalRoute } from '../portal';
+import type { Ctx, PortalRoute } from '../context';
 import { receiptText } from '../../audit/receipts';
-import { resolveRules } from '../../sdc';
 import { decisionView, recordsTable, refusalView, simpleTable, stateLabel, timeLeft } from '../views';
 import { providerView, receiptLink } from './responder';
-import { querySummary, tableView } from '../table-view';
+import { askedFacts, idOf, roundingBaseOf } from './request-facts';
+import { tableView } from '../table-view';
 import type { StoredRequest } from '../../requests/types';
 import type { Agreement } from '../../policy/types';
 
@@ -335,30 +335,6 @@ export async function readDisclosureOrRefuse(ctx: Ctx): Promise<StoredRequest | 
       );
       return undefined;
     });
-}
-
-/** What a request asks: a table's query, or a detail request's fields and identifiers. */
-export function askedFacts(request: StoredRequest) {
-  const query = request.input.query;
-  if (query)
-    return html`<dt>Table</dt>
-      <dd class="table-query">${querySummary(query)}</dd>`;
-  return html`<dt>Fields</dt>
-    <dd>${request.input.fields.join(', ')}</dd>
-    <dt>Identifiers</dt>
-    <dd>${request.input.identifiers.map((i) => `${i.type}:${i.value}`).join(', ') || '—'}</dd>`;
-}
-
-/** The rounding base the request's agreement applies to tables (what "rounded" means). */
-export function roundingBaseOf(ctx: Ctx, request: StoredRequest): number | undefined {
-  const sdc = ctx.deps.bundle().agreements.get(request.input.agreementId)?.safes.output.aggregates?.sdc;
-  return sdc ? resolveRules(sdc).roundingBase : undefined;
-}
-
-export function idOf(ctx: Ctx): string {
-  const id = String(ctx.req.params.id);
-  if (!/^[0-9a-f-]{36}$/.test(id)) throw problems.notFound('No such request.');
-  return id;
 }
 
 function purposeOptions(purposes: string[]) {

@@ -12,7 +12,7 @@ import { daysBetween, stackedBarChart } from '../charts';
 import { one } from '../forms';
 import { html } from '../html';
 import { csrfField } from '../layout';
-import type { Ctx, PortalRoute } from '../portal';
+import type { Ctx, PortalRoute } from '../context';
 import { cell } from '../views';
 
 const PARTNER = /^[A-Za-z0-9._-]{1,64}$/;

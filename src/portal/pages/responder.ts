@@ -13,10 +13,11 @@ import { all, one } from '../forms';
 import { html } from '../html';
 import { csrfField } from '../layout';
 import { exampleFile, exampleFiles } from '../../datasets/demo-seed';
-import { formatOf, streamOf, type Ctx, type PortalRoute } from '../portal';
+import type { Ctx, PortalRoute } from '../context';
+import { formatOf, streamOf } from '../uploads';
 import { recordsTable, simpleTable, stateLabel } from '../views';
 import { validateApprove, validateDecline } from '../../requests/routes';
-import { askedFacts, idOf, roundingBaseOf } from './analyst';
+import { askedFacts, idOf, roundingBaseOf } from './request-facts';
 import { tableView } from '../table-view';
 
 const adaptersOf = (partnerId: string) => [...adapters.values()].filter((a) => a.partnerId === partnerId);

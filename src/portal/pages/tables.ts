@@ -14,7 +14,7 @@ import type { RequestInput } from '../../safes/types';
 import { one } from '../forms';
 import { html } from '../html';
 import { csrfField } from '../layout';
-import type { Ctx, PortalRoute } from '../portal';
+import type { Ctx, PortalRoute } from '../context';
 import {
   agreementPicker,
   agreementSummary,
