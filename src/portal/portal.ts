@@ -14,7 +14,7 @@ import type { Identity } from '../auth/identity';
 import { parseSize } from '../http/body-stream';
 import { ProblemError, problems } from '../http/problem';
 import { isStoreBusy, setProblemHeaders, storeBusyProblem } from '../http/problem-response';
-import { createGuardMiddleware } from '../http/guard';
+import { createGuardMiddleware, sendGuardProblem } from '../http/guard';
 import { guards, type GuardMiddleware, type RouteSpec } from '../http/routes';
 import type { Role } from '../policy/types';
 import type { Person } from '../records/accreditation';
@@ -108,6 +108,27 @@ export function createPortal(deps: PortalDeps): Portal {
     bundle: deps.bundle,
     clock: deps.clock,
     rateLimits: deps.rateLimits,
+    onProblem: (req, res, problem) => {
+      const session = res.locals.session as Session | undefined;
+      // Without a session (a caller that wants no page): the API's own answer.
+      if (!session?.identity) return sendGuardProblem(res, problem);
+      if (problem.status === 401) {
+        setCookie(req, res, undefined);
+        res.redirect(303, '/portal/sign-in');
+        // The cookie is cleared at once; the stored session goes as soon as the store can.
+        sessions.destroy(session).catch(() => undefined);
+        return;
+      }
+      // A signed-in browser gets a page where the API answers problem+json.
+      setProblemHeaders(res, problem);
+      errorPage(res, problem.status, problem.detail ?? 'Refused.', {
+        userId: session.identity.userId,
+        displayName: session.identity.userId,
+        partnerId: session.identity.partnerId,
+        roles: [],
+        csrf: session.csrf,
+      });
+    },
     authenticate: async (_req, res) => {
       const session = res.locals.session as Session | undefined;
       if (!session?.token) throw problems.unauthenticated('Sign in to the portal first.');
@@ -135,30 +156,7 @@ export function createPortal(deps: PortalDeps): Portal {
       // Signing out of a provider's session is a form sent on to the provider's sign-out page.
       const providerOrigin = session.signIn && relyingParty.endSessionOrigin(session.signIn.iss);
       if (providerOrigin) res.setHeader('Content-Security-Policy', cspAllowingForms(providerOrigin));
-      const json = res.json.bind(res);
-      // The API guard answers problem+json; a signed-in browser gets a page instead.
-      res.json = ((body: { detail?: string; status?: number }) => {
-        res.json = json;
-        if (res.statusCode === 401) {
-          setCookie(req, res, undefined);
-          res.status(303).redirect('/portal/sign-in');
-          // The cookie is cleared at once; the stored session goes as soon as the store can.
-          sessions.destroy(session).catch(() => undefined);
-          return res;
-        }
-        errorPage(res, res.statusCode, body?.detail ?? 'Refused.', {
-          userId: session.identity!.userId,
-          displayName: session.identity!.userId,
-          partnerId: session.identity!.partnerId,
-          roles: [],
-          csrf: session.csrf,
-        });
-        return res;
-      }) as Response['json'];
-      api(req, res, (error?: unknown) => {
-        res.json = json;
-        next(error);
-      });
+      api(req, res, next);
     };
   };
 
