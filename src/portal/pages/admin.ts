@@ -16,6 +16,7 @@ import {
   type RoleGrant,
 } from '../../records/accreditation';
 import { all, one } from '../forms';
+import { dataTable } from '../data-table';
 import { html } from '../html';
 import { csrfField } from '../layout';
 import type { Ctx, PortalRoute } from '../context';
@@ -43,35 +44,23 @@ export function adminRoutes(): PortalRoute[] {
         const partners = [...ctx.deps.bundle().partners.values()];
         ctx.render(
           'Partners',
-          html`<div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Id</th>
-                  <th scope="col">Name</th>
-                  <th scope="col">Sector</th>
-                  <th scope="col">Country</th>
-                  <th scope="col">Token issuers</th>
-                  <th scope="col">Networks</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${partners.map(
-                  (p) =>
-                    html`<tr>
-                      <td>${p.id}${p.supervisor ? ' (supervisor)' : ''}</td>
-                      <td>${p.name}</td>
-                      <td>${p.sector}</td>
-                      <td>${p.country}</td>
-                      <td>
-                        ${p.issuers.map((i) => `${i.iss} (${i.algorithm ?? i.algorithms?.join('/') ?? '?'}${i.jwksUri ? ', key set' : ''}${i.demo ? ', demo' : ''})`).join('; ')}
-                      </td>
-                      <td>${p.networks.join(', ')}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-          </div>`,
+          dataTable(partners, [
+            { header: 'Id', cell: (p) => `${p.id}${p.supervisor ? ' (supervisor)' : ''}` },
+            { header: 'Name', cell: (p) => p.name },
+            { header: 'Sector', cell: (p) => p.sector },
+            { header: 'Country', cell: (p) => p.country },
+            {
+              header: 'Token issuers',
+              cell: (p) =>
+                p.issuers
+                  .map(
+                    (i) =>
+                      `${i.iss} (${i.algorithm ?? i.algorithms?.join('/') ?? '?'}${i.jwksUri ? ', key set' : ''}${i.demo ? ', demo' : ''})`,
+                  )
+                  .join('; '),
+            },
+            { header: 'Networks', cell: (p) => p.networks.join(', ') },
+          ]),
         );
       },
     },
@@ -109,34 +98,17 @@ export function adminRoutes(): PortalRoute[] {
                     <dt>Retention</dt>
                     <dd>${a.safes.output.retentionDays} days</dd>
                   </dl>
-                  <div class="table-wrap">
-                    <table>
-                      <caption>
-                        Datasets
-                      </caption>
-                      <thead>
-                        <tr>
-                          <th scope="col">Dataset</th>
-                          <th scope="col">Provider</th>
-                          <th scope="col">Fields</th>
-                          <th scope="col">Pseudonymised</th>
-                          <th scope="col">Classification</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        ${a.datasets.map(
-                          (d) =>
-                            html`<tr>
-                              <td>${d.id}</td>
-                              <td>${d.provider}</td>
-                              <td>${d.fields.join(', ')}</td>
-                              <td>${d.pseudonymise.join(', ')}</td>
-                              <td>${d.classification}</td>
-                            </tr>`,
-                        )}
-                      </tbody>
-                    </table>
-                  </div>
+                  ${dataTable(
+                    a.datasets,
+                    [
+                      { header: 'Dataset', cell: (d) => d.id },
+                      { header: 'Provider', cell: (d) => d.provider },
+                      { header: 'Fields', cell: (d) => d.fields.join(', ') },
+                      { header: 'Pseudonymised', cell: (d) => d.pseudonymise.join(', ') },
+                      { header: 'Classification', cell: (d) => d.classification },
+                    ],
+                    { caption: 'Datasets' },
+                  )}
                   <details>
                     <summary>The agreement as loaded</summary>
                     <pre>${JSON.stringify(a, null, 2)}</pre>
@@ -158,50 +130,27 @@ export function adminRoutes(): PortalRoute[] {
           html`<p>
               <a href="/portal/admin/role-grants">Role grants awaiting a second admin: ${pending.length}</a>
             </p>
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">User</th>
-                    <th scope="col">Partner</th>
-                    <th scope="col">Roles</th>
-                    <th scope="col">Vetting</th>
-                    <th scope="col">Trained</th>
-                    <th scope="col">Expires</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Actions</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${items.map((u) => {
-                    const key = `${u.partnerId}-${u.userId}`;
-                    const action = u.suspended ? 'reinstate' : 'suspend';
-                    return html`<tr id="user-${key}">
-                      <td><a href="${entryPath(u)}">${u.displayName} (${u.userId})</a></td>
-                      <td>${u.partnerId}</td>
-                      <td>${u.roles.join(', ')}</td>
-                      <td>${u.vettingLevel}</td>
-                      <td>${u.trainedOn}</td>
-                      <td>${u.expiresOn}</td>
-                      <td class="status">${u.suspended ? 'suspended' : 'active'}</td>
-                      <td>
-                        ${
-                          samePerson(u, ctx.identity)
-                            ? html`<span class="hint">your own: another admin changes it</span>`
-                            : html`<form method="post" action="${entryPath(u)}/${action}">
-                                ${csrfField(ctx.user.csrf)} <label for="reason-${key}">Reason</label
-                                ><input type="text" id="reason-${key}" name="reason" required minlength="3" />
-                                <button type="submit" class="${u.suspended ? 'secondary' : 'danger'}">
-                                  ${u.suspended ? 'Reinstate' : 'Suspend'} ${u.userId}
-                                </button>
-                              </form>`
-                        }
-                      </td>
-                    </tr>`;
-                  })}
-                </tbody>
-              </table>
-            </div>`,
+            ${dataTable(
+              items,
+              [
+                {
+                  header: 'User',
+                  cell: (u) => html`<a href="${entryPath(u)}">${u.displayName} (${u.userId})</a>`,
+                },
+                { header: 'Partner', cell: (u) => u.partnerId },
+                { header: 'Roles', cell: (u) => u.roles.join(', ') },
+                { header: 'Vetting', cell: (u) => u.vettingLevel },
+                { header: 'Trained', cell: (u) => u.trainedOn },
+                { header: 'Expires', cell: (u) => u.expiresOn },
+                {
+                  header: 'Status',
+                  cell: (u) => (u.suspended ? 'suspended' : 'active'),
+                  className: 'status',
+                },
+                { header: 'Actions', cell: (u) => entryActions(ctx, u) },
+              ],
+              { rowId: (u) => `user-${u.partnerId}-${u.userId}` },
+            )}`,
         );
       },
     },
@@ -414,33 +363,32 @@ function grantForm(ctx: Ctx, u: Accreditation) {
 }
 
 function grantTable(ctx: Ctx, grants: RoleGrant[]) {
-  return html`<div class="table-wrap">
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Person</th>
-          <th scope="col">Role</th>
-          <th scope="col">Proposed by</th>
-          <th scope="col">Proposed at</th>
-          <th scope="col">State</th>
-          <th scope="col">Decision</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${grants.map(
-          (g) =>
-            html`<tr id="grant-${g.id}">
-              <td><a href="${entryPath(g.subject)}">${who(g.subject)}</a></td>
-              <td>${g.role}</td>
-              <td>${who(g.proposer)}</td>
-              <td>${g.proposedAt}</td>
-              <td class="status">${g.state}</td>
-              <td>${g.state === 'pending' ? grantActions(ctx, g) : decisionOf(g)}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  return dataTable(
+    grants,
+    [
+      { header: 'Person', cell: (g) => html`<a href="${entryPath(g.subject)}">${who(g.subject)}</a>` },
+      { header: 'Role', cell: (g) => g.role },
+      { header: 'Proposed by', cell: (g) => who(g.proposer) },
+      { header: 'Proposed at', cell: (g) => g.proposedAt },
+      { header: 'State', cell: (g) => g.state, className: 'status' },
+      { header: 'Decision', cell: (g) => (g.state === 'pending' ? grantActions(ctx, g) : decisionOf(g)) },
+    ],
+    { rowId: (g) => `grant-${g.id}` },
+  );
+}
+
+/** Suspend or reinstate, with a reason; never one's own entry (another admin changes it). */
+function entryActions(ctx: Ctx, u: Accreditation) {
+  if (samePerson(u, ctx.identity)) return html`<span class="hint">your own: another admin changes it</span>`;
+  const key = `${u.partnerId}-${u.userId}`;
+  const action = u.suspended ? 'reinstate' : 'suspend';
+  return html`<form method="post" action="${entryPath(u)}/${action}">
+    ${csrfField(ctx.user.csrf)} <label for="reason-${key}">Reason</label
+    ><input type="text" id="reason-${key}" name="reason" required minlength="3" />
+    <button type="submit" class="${u.suspended ? 'secondary' : 'danger'}">
+      ${u.suspended ? 'Reinstate' : 'Suspend'} ${u.userId}
+    </button>
+  </form>`;
 }
 
 function decisionOf(g: RoleGrant) {

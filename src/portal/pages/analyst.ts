@@ -15,7 +15,8 @@ import { identifierResultsTable } from '../identifier-results';
 import { csrfField } from '../layout';
 import type { Ctx, PortalRoute } from '../context';
 import { receiptText } from '../../audit/receipts';
-import { decisionView, recordsTable, refusalView, simpleTable, stateLabel, timeLeft } from '../views';
+import { dataTable } from '../data-table';
+import { decisionView, recordsTable, refusalView, stateLabel, timeLeft } from '../views';
 import { providerView, receiptLink } from './responder';
 import { askedFacts, idOf, roundingBaseOf } from './request-facts';
 import { tableView } from '../table-view';
@@ -97,19 +98,25 @@ export function analystRoutes(): PortalRoute[] {
           );
         }
         const invalidCount = result.results.filter((r) => r.status === 'invalid').length;
-        const rows = result.hits.map(
-          (h) =>
-            html`<tr>
-              <td>${input.identifiers[h.query].type}:${input.identifiers[h.query].value}</td>
-              <td>${h.providerId}</td>
-              <td>${h.objectType}</td>
-              <td>
-                <a
+        const hits = dataTable(
+          result.hits,
+          [
+            {
+              header: 'Identifier',
+              cell: (h) => `${input.identifiers[h.query].type}:${input.identifiers[h.query].value}`,
+            },
+            { header: 'Held by', cell: (h) => h.providerId },
+            { header: 'Object', cell: (h) => h.objectType },
+            {
+              header: 'Next',
+              cell: (h) =>
+                html`<a
                   href="/portal/requests/new?agreement=${encodeURIComponent(input.agreementId)}&amp;provider=${encodeURIComponent(h.providerId)}&amp;ref=${encodeURIComponent(h.recordRef)}"
                   >Request details</a
-                >
-              </td>
-            </tr>`,
+                >`,
+            },
+          ],
+          { caption: 'Hits' },
         );
         ctx.render(
           'Search results',
@@ -119,10 +126,7 @@ export function analystRoutes(): PortalRoute[] {
               identifier(s)${invalidCount ? `, ${invalidCount} invalid and not searched` : ''}. Hits name who
               holds a record, never its content.
             </p>
-            ${identifierResultsTable(result.results, input.identifiers)}
-            ${
-              result.hits.length ? simpleTable('Hits', ['Identifier', 'Held by', 'Object', 'Next'], rows) : ''
-            }
+            ${identifierResultsTable(result.results, input.identifiers)} ${result.hits.length ? hits : ''}
             <p><a href="/portal/lookup">New search</a></p>`,
         );
       },
@@ -170,35 +174,18 @@ export function analystRoutes(): PortalRoute[] {
         const items = await ctx.deps.services.requests.listOwn(ctx.identity);
         ctx.render(
           'My requests',
-          items.length
-            ? html`<div class="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Created</th>
-                      <th scope="col">Case</th>
-                      <th scope="col">Agreement</th>
-                      <th scope="col">Provider / dataset</th>
-                      <th scope="col">State</th>
-                      <th scope="col">Expires</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${items.map(
-                      (r) =>
-                        html`<tr>
-                          <td><a href="/portal/requests/${r.id}">${r.createdAt}</a></td>
-                          <td>${r.input.caseRef}</td>
-                          <td>${r.input.agreementId}</td>
-                          <td>${r.input.providerId} / ${r.input.datasetId}</td>
-                          <td>${stateLabel(r.state)}</td>
-                          <td>${r.expiresAt ?? ''}</td>
-                        </tr>`,
-                    )}
-                  </tbody>
-                </table>
-              </div>`
-            : html`<p>No requests yet. <a href="/portal/requests/new">Make one</a>.</p>`,
+          dataTable(
+            items,
+            [
+              { header: 'Created', cell: (r) => html`<a href="/portal/requests/${r.id}">${r.createdAt}</a>` },
+              { header: 'Case', cell: (r) => r.input.caseRef },
+              { header: 'Agreement', cell: (r) => r.input.agreementId },
+              { header: 'Provider / dataset', cell: (r) => `${r.input.providerId} / ${r.input.datasetId}` },
+              { header: 'State', cell: (r) => stateLabel(r.state) },
+              { header: 'Expires', cell: (r) => r.expiresAt ?? '' },
+            ],
+            { empty: html`<p>No requests yet. <a href="/portal/requests/new">Make one</a>.</p>` },
+          ),
         );
       },
     },

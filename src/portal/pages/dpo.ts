@@ -5,11 +5,13 @@ import { problems, ProblemError } from '../../http/problem';
 import { logTimestamp } from '../../http/timestamps';
 import { CONTENT_TYPES, type ExportFormat } from '../../audit/export';
 import type { EventFilter, StatsRow } from '../../audit/service';
+import type { AuditEntry } from '../../audit/types';
 import { localDate } from '../../requests/local-day';
 import { PERSON } from '../../records/accreditation';
 import { SAFE_NAMES } from '../../safes/types';
 import { daysBetween, stackedBarChart } from '../charts';
 import { one } from '../forms';
+import { dataTable } from '../data-table';
 import { html } from '../html';
 import { csrfField } from '../layout';
 import type { Ctx, PortalRoute } from '../context';
@@ -171,39 +173,30 @@ function agreementActivity(agreementId: string, rows: StatsRow[], days: string[]
     }
     <details>
       <summary>Figures per day</summary>
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Day</th>
-              <th scope="col">Requests</th>
-              <th scope="col">Lookups</th>
-              <th scope="col">Permitted</th>
-              <th scope="col">Denied</th>
-              ${SAFE_NAMES.map((safe) => html`<th scope="col">${SAFE_LABELS[safe]} failed</th>`)}
-              <th scope="col">Disclosures</th>
-              <th scope="col">Records released</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${rows.map(
-              (r) =>
-                html`<tr>
-                  <th scope="row">${r.day}</th>
-                  <td>${r.requests}</td>
-                  <td>${r.lookups}</td>
-                  <td>${r.permits}</td>
-                  <td>${r.denials}</td>
-                  ${SAFE_NAMES.map((safe) => html`<td>${r.deniedBySafe[safe] ?? 0}</td>`)}
-                  <td>${r.disclosures}</td>
-                  <td>${r.recordsReleased}</td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>
-      </div>
+      ${dataTable(rows, [
+        { header: 'Day', cell: (r) => r.day, rowHeader: true },
+        { header: 'Requests', cell: (r) => r.requests },
+        { header: 'Lookups', cell: (r) => r.lookups },
+        { header: 'Permitted', cell: (r) => r.permits },
+        { header: 'Denied', cell: (r) => r.denials },
+        ...SAFE_NAMES.map((safe) => ({
+          header: `${SAFE_LABELS[safe]} failed`,
+          cell: (r: (typeof rows)[number]) => r.deniedBySafe[safe] ?? 0,
+        })),
+        { header: 'Disclosures', cell: (r) => r.disclosures },
+        { header: 'Records released', cell: (r) => r.recordsReleased },
+      ])}
     </details>
   </section>`;
+}
+
+/** A log entry's actor, a link to the entries by the same person; or the system. */
+function actorLink(e: Pick<AuditEntry, 'actorUser' | 'actorPartner'>) {
+  return e.actorUser && e.actorPartner
+    ? html`<a href="/portal/log?user=${encodeURIComponent(`${e.actorPartner}:${e.actorUser}`)}"
+        >${e.actorUser} (${e.actorPartner})</a
+      >`
+    : (e.actorUser ?? 'system');
 }
 
 export function dpoRoutes(): PortalRoute[] {
@@ -281,46 +274,32 @@ export function dpoRoutes(): PortalRoute[] {
               </form>
             </section>
             <h2>Entries</h2>
-            <div class="table-wrap">
-              <table class="log">
-                <thead>
-                  <tr>
-                    <th scope="col">#</th>
-                    <th scope="col">Time</th>
-                    <th scope="col">Type</th>
-                    <th scope="col">Actor</th>
-                    <th scope="col">Partners</th>
-                    <th scope="col">Agreement</th>
-                    <th scope="col">Request</th>
-                    <th scope="col">Outcome</th>
-                    <th scope="col">Details</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${items.map(
-                    (e) =>
-                      html`<tr>
-                        <td>${e.seq}</td>
-                        <td>${e.ts}</td>
-                        <td>${e.type}</td>
-                        <td>
-                          ${e.actorUser && e.actorPartner ? html`<a href="/portal/log?user=${encodeURIComponent(`${e.actorPartner}:${e.actorUser}`)}">${e.actorUser} (${e.actorPartner})</a>` : (e.actorUser ?? 'system')}
-                        </td>
-                        <td>${e.partners.join(', ')}</td>
-                        <td>${e.agreementId ?? ''}</td>
-                        <td>
-                          ${e.requestId ? html`<a href="/portal/log?request=${e.requestId}">${e.requestId.slice(0, 8)}</a>` : ''}
-                        </td>
-                        <td>${e.outcome ?? ''}</td>
-                        <td>
-                          <code>${cell(e.data).slice(0, 300)}</code>
-                          ${e.redacted ? html`<span class="hint">(your partner's view: ${e.redacted.join(', ')} cut)</span>` : ''}
-                        </td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>
+            ${dataTable(
+              items,
+              [
+                { header: '#', cell: (e) => e.seq },
+                { header: 'Time', cell: (e) => e.ts },
+                { header: 'Type', cell: (e) => e.type },
+                { header: 'Actor', cell: actorLink },
+                { header: 'Partners', cell: (e) => e.partners.join(', ') },
+                { header: 'Agreement', cell: (e) => e.agreementId ?? '' },
+                {
+                  header: 'Request',
+                  cell: (e) =>
+                    e.requestId
+                      ? html`<a href="/portal/log?request=${e.requestId}">${e.requestId.slice(0, 8)}</a>`
+                      : '',
+                },
+                { header: 'Outcome', cell: (e) => e.outcome ?? '' },
+                {
+                  header: 'Details',
+                  cell: (e) =>
+                    html`<code>${cell(e.data).slice(0, 300)}</code>
+                      ${e.redacted ? html`<span class="hint">(your partner's view: ${e.redacted.join(', ')} cut)</span>` : ''}`,
+                },
+              ],
+              { className: 'log' },
+            )}
             ${items.length ? '' : html`<p>No entries match.</p>`}
             ${nextCursor ? html`<p><a href="/portal/log?${next.toString()}">Older entries</a></p>` : ''}`,
         );

@@ -15,7 +15,8 @@ import { csrfField } from '../layout';
 import { exampleFile, exampleFiles } from '../../datasets/demo-seed';
 import type { Ctx, PortalRoute } from '../context';
 import { formatOf, streamOf } from '../uploads';
-import { recordsTable, simpleTable, stateLabel } from '../views';
+import { dataTable } from '../data-table';
+import { recordsTable, stateLabel } from '../views';
 import { validateApprove, validateDecline } from '../../requests/routes';
 import { askedFacts, idOf, roundingBaseOf } from './request-facts';
 import { tableView } from '../table-view';
@@ -40,34 +41,17 @@ function samplesHint(ctx: Ctx) {
 
 function quarantineTable(entries: QuarantineEntry[]) {
   if (!entries.length) return html`<p class="hint">Quarantined rows: none.</p>`;
-  return html`<div class="table-wrap">
-    <table>
-      <caption>
-        Quarantined rows (${entries.length}): not mapped, will not leave
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Row</th>
-          <th scope="col">Line</th>
-          <th scope="col">Field</th>
-          <th scope="col">Code</th>
-          <th scope="col">Reason</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${entries.map(
-          (q) =>
-            html`<tr>
-              <td>${q.row}</td>
-              <td>${q.line ?? '—'}</td>
-              <td>${q.field ?? '—'}</td>
-              <td>${q.code}</td>
-              <td>${q.message}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  return dataTable(
+    entries,
+    [
+      { header: 'Row', cell: (q) => q.row },
+      { header: 'Line', cell: (q) => q.line ?? '—' },
+      { header: 'Field', cell: (q) => q.field ?? '—' },
+      { header: 'Code', cell: (q) => q.code },
+      { header: 'Reason', cell: (q) => q.message },
+    ],
+    { caption: `Quarantined rows (${entries.length}): not mapped, will not leave` },
+  );
 }
 
 function uploadForm(ctx: Ctx, action: string, extra = html``) {
@@ -260,30 +244,35 @@ export function responderRoutes(): PortalRoute[] {
       guard: guards.anyOf('inbox:read'),
       handler: async (ctx) => {
         const items = await ctx.deps.services.requests.inbox(ctx.identity);
+        // What each request's provider holds that matches, gathered before the table is drawn.
         const rows = await Promise.all(
-          items.map(async (r) => {
-            const hits = (await ctx.deps.services.requests.providerRecords(r)).matching;
-            const legal = ctx.deps.bundle().agreements.get(r.input.agreementId)?.legalBasis ?? '—';
-            return html`<tr>
-              <td><a href="/portal/requests/${r.id}">${r.input.caseRef}</a></td>
-              <td>${r.requesterPartner}</td>
-              <td>${r.input.purpose}</td>
-              <td>${legal}</td>
-              <td>${r.input.fields.join(', ')}</td>
-              <td>${[...new Set(hits.map((x) => x.sourceRef))].join(', ') || '—'}</td>
-              <td>${stateLabel(r.state)}</td>
-            </tr>`;
-          }),
+          items.map(async (r) => ({
+            request: r,
+            matching: (await ctx.deps.services.requests.providerRecords(r)).matching,
+            legal: ctx.deps.bundle().agreements.get(r.input.agreementId)?.legalBasis ?? '—',
+          })),
         );
         ctx.render(
           'Inbox',
-          items.length
-            ? simpleTable(
-                '',
-                ['Case', 'From', 'Purpose', 'Legal basis', 'Fields asked', 'Our matching records', 'State'],
-                rows,
-              )
-            : html`<p>No open requests.</p>`,
+          dataTable(
+            rows,
+            [
+              {
+                header: 'Case',
+                cell: ({ request: r }) => html`<a href="/portal/requests/${r.id}">${r.input.caseRef}</a>`,
+              },
+              { header: 'From', cell: ({ request: r }) => r.requesterPartner },
+              { header: 'Purpose', cell: ({ request: r }) => r.input.purpose },
+              { header: 'Legal basis', cell: ({ legal }) => legal },
+              { header: 'Fields asked', cell: ({ request: r }) => r.input.fields.join(', ') },
+              {
+                header: 'Our matching records',
+                cell: ({ matching }) => [...new Set(matching.map((x) => x.sourceRef))].join(', ') || '—',
+              },
+              { header: 'State', cell: ({ request: r }) => stateLabel(r.state) },
+            ],
+            { empty: html`<p>No open requests.</p>` },
+          ),
         );
       },
     },
