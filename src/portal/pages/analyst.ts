@@ -3,7 +3,6 @@ import { guards } from '../../http/routes';
 import { bodyValidator, schemas } from '../../http/validate';
 import lookupSchema from '../../../schemas/api/lookup.schema.json';
 import type { LookupInput } from '../../lookups/service';
-import { handlingOf, handlingShownTo, handlingView } from '../../requests/handling';
 import { DISCLOSURE_READ_DENIED } from '../../requests/service';
 import { FIELD_CATALOGUE } from '../../records/canonical';
 import type { ReadDecision } from '../../safes/read';
@@ -11,15 +10,20 @@ import type { RequestInput } from '../../safes/types';
 import { ProblemError, problems } from '../../http/problem';
 import { all, one } from '../forms';
 import { html } from '../html';
-import { identifierResultsTable } from '../identifier-results';
 import { csrfField } from '../layout';
 import type { Ctx, PortalRoute } from '../context';
 import { receiptText } from '../../audit/receipts';
-import { dataTable } from '../data-table';
-import { decisionView, recordsTable, refusalView, stateLabel, timeLeft } from '../views';
-import { providerView, receiptLink } from './responder';
-import { askedFacts, idOf, roundingBaseOf } from './request-facts';
-import { tableView } from '../table-view';
+import { providerView } from './responder';
+import {
+  disclosureView,
+  lookupResultsView,
+  myRequestsView,
+  readingRefusedView,
+  refusedView,
+  requestView,
+  searchAgain,
+} from './analyst-views';
+import { idOf, roundingBaseOf } from './request-facts';
 import type { StoredRequest } from '../../requests/types';
 import type { Agreement } from '../../policy/types';
 
@@ -90,45 +94,9 @@ export function analystRoutes(): PortalRoute[] {
           tls: ctx.req.secure,
         });
         if (result.decision.outcome === 'deny') {
-          return ctx.render(
-            'Search refused',
-            html`${decisionView(result.decision)}
-              <p><a href="/portal/lookup">Search again</a></p>`,
-            403,
-          );
+          return ctx.render('Search refused', refusedView(result.decision, searchAgain), 403);
         }
-        const invalidCount = result.results.filter((r) => r.status === 'invalid').length;
-        const hits = dataTable(
-          result.hits,
-          [
-            {
-              header: 'Identifier',
-              cell: (h) => `${input.identifiers[h.query].type}:${input.identifiers[h.query].value}`,
-            },
-            { header: 'Held by', cell: (h) => h.providerId },
-            { header: 'Object', cell: (h) => h.objectType },
-            {
-              header: 'Next',
-              cell: (h) =>
-                html`<a
-                  href="/portal/requests/new?agreement=${encodeURIComponent(input.agreementId)}&amp;provider=${encodeURIComponent(h.providerId)}&amp;ref=${encodeURIComponent(h.recordRef)}"
-                  >Request details</a
-                >`,
-            },
-          ],
-          { caption: 'Hits' },
-        );
-        ctx.render(
-          'Search results',
-          html`<p class="ok" role="status">
-              ${result.hits.length ? `${result.hits.length} hit(s)` : 'No hit'} for
-              ${input.identifiers.length}
-              identifier(s)${invalidCount ? `, ${invalidCount} invalid and not searched` : ''}. Hits name who
-              holds a record, never its content.
-            </p>
-            ${identifierResultsTable(result.results, input.identifiers)} ${result.hits.length ? hits : ''}
-            <p><a href="/portal/lookup">New search</a></p>`,
-        );
+        ctx.render('Search results', lookupResultsView(input, result));
       },
     },
     {
@@ -172,21 +140,7 @@ export function analystRoutes(): PortalRoute[] {
       guard: guards.anyOf('requests:read-own'),
       handler: async (ctx) => {
         const items = await ctx.deps.services.requests.listOwn(ctx.identity);
-        ctx.render(
-          'My requests',
-          dataTable(
-            items,
-            [
-              { header: 'Created', cell: (r) => html`<a href="/portal/requests/${r.id}">${r.createdAt}</a>` },
-              { header: 'Case', cell: (r) => r.input.caseRef },
-              { header: 'Agreement', cell: (r) => r.input.agreementId },
-              { header: 'Provider / dataset', cell: (r) => `${r.input.providerId} / ${r.input.datasetId}` },
-              { header: 'State', cell: (r) => stateLabel(r.state) },
-              { header: 'Expires', cell: (r) => r.expiresAt ?? '' },
-            ],
-            { empty: html`<p>No requests yet. <a href="/portal/requests/new">Make one</a>.</p>` },
-          ),
-        );
+        ctx.render('My requests', myRequestsView(items));
       },
     },
     {
@@ -196,40 +150,9 @@ export function analystRoutes(): PortalRoute[] {
       handler: async (ctx) => {
         const { request, side } = await ctx.deps.services.requests.get(ctx.identity, idOf(ctx));
         if (side === 'provider') return providerView(ctx, request);
-        const h = handlingView(handlingShownTo(request, 'requester'));
         ctx.render(
           `Request ${request.input.caseRef}`,
-          html`<dl class="facts">
-              <dt>State</dt>
-              <dd>${stateLabel(request.state)}</dd>
-              <dt>Agreement</dt>
-              <dd>${request.input.agreementId}</dd>
-              <dt>Provider / dataset</dt>
-              <dd>${request.input.providerId} / ${request.input.datasetId}</dd>
-              <dt>Purpose</dt>
-              <dd>${request.input.purpose}</dd>
-              ${askedFacts(request)}
-              <dt>Handling</dt>
-              <dd>TLP:${h.tlp}</dd>
-              ${
-                request.declineReason
-                  ? html`<dt>Provider’s reason</dt>
-                      <dd class="decline-reason">${request.declineReason}</dd>`
-                  : ''
-              }
-            </dl>
-            ${request.state === 'disclosed' ? html`<p><a class="button" href="/portal/requests/${request.id}/disclosure">Read the disclosure</a> <span class="hint">Time left: ${timeLeft(request.expiresAt, ctx.deps.clock())}</span></p>` : ''}
-            ${
-              ['awaiting_provider', 'answered', 'withheld'].includes(request.state)
-                ? html`<form method="post" action="/portal/requests/${request.id}/withdraw">
-                    ${csrfField(ctx.user.csrf)}<button type="submit" class="secondary">
-                      Withdraw this request
-                    </button>
-                  </form>`
-                : ''
-            }
-            <h2>Decision</h2>
-            ${decisionView(request.decision)}`,
+          requestView(request, { csrf: ctx.user.csrf, now: ctx.deps.clock() }),
         );
       },
     },
@@ -250,43 +173,9 @@ export function analystRoutes(): PortalRoute[] {
       handler: async (ctx) => {
         const request = await readDisclosureOrRefuse(ctx);
         if (!request) return;
-        const h = handlingView(handlingOf(request));
-        const records = Array.isArray(request.disclosure) ? request.disclosure : [];
         ctx.render(
           `Disclosure for ${request.input.caseRef}`,
-          html`<section class="banner tlp-${h.tlp}" aria-label="Handling">
-              <p><strong>TLP:${h.tlp}</strong> — ${h.meaning}</p>
-              ${
-                h.conditions.length
-                  ? html`<ul>
-                      ${h.conditions.map((c) => html`<li>${c}</li>`)}
-                    </ul>`
-                  : ''
-              }
-              <p>
-                Time left:
-                <strong class="time-left">${timeLeft(request.expiresAt, ctx.deps.clock())}</strong> (until
-                ${request.expiresAt ?? '—'}); then the records are purged. This reading is logged.
-              </p>
-            </section>
-            ${
-              request.disclosure && !Array.isArray(request.disclosure)
-                ? html`${tableView(request.disclosure, 'Released table', { roundingBase: roundingBaseOf(ctx, request) })}
-                    <p>
-                      <a
-                        class="button secondary"
-                        href="/portal/requests/${request.id}/disclosure.csv"
-                        download
-                        >Download the table (CSV)</a
-                      >
-                      <span class="hint"
-                        >The file starts with its handling line; the handling above applies.</span
-                      >
-                    </p>`
-                : recordsTable(records, 'Released records')
-            }
-            ${receiptLink(request.id)}
-            <p><a href="/portal/requests/${request.id}">Back to the request</a></p>`,
+          disclosureView(request, { now: ctx.deps.clock(), roundingBase: roundingBaseOf(ctx, request) }),
         );
       },
     },
@@ -314,12 +203,7 @@ export async function readDisclosureOrRefuse(ctx: Ctx): Promise<StoredRequest | 
     .catch((error: unknown) => {
       if (!(error instanceof ProblemError && error.code === DISCLOSURE_READ_DENIED)) throw error;
       const { safes } = error.extensions.decision as ReadDecision;
-      ctx.render(
-        'Reading refused',
-        html`${refusalView(safes)}
-          <p>This attempt is logged. <a href="/portal/requests/${idOf(ctx)}">Back to the request</a></p>`,
-        403,
-      );
+      ctx.render('Reading refused', readingRefusedView(safes, idOf(ctx)), 403);
       return undefined;
     });
 }
@@ -395,9 +279,7 @@ export async function sendRequest(
   if (request.state !== 'denied') return request;
   ctx.render(
     'Request refused',
-    html`${decisionView(request.decision)}
-      <p class="hint">Request ${request.id} was recorded as denied.</p>
-      <p><a href="${again}">Start a new request</a></p>`,
+    refusedView(request.decision, { href: again, label: 'Start a new request' }, request.id),
     403,
   );
   return undefined;

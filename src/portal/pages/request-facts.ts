@@ -32,3 +32,11 @@ export function idOf(ctx: Ctx): string {
   if (!/^[0-9a-f-]{36}$/.test(id)) throw problems.notFound('No such request.');
   return id;
 }
+
+/** Both sides' download of the disclosure's receipt (analyst.ts serves it). */
+export function receiptLink(id: string) {
+  return html`<p>
+    <a class="button secondary" href="/portal/requests/${id}/receipt" download>Download the receipt</a>
+    <span class="hint">Proves the disclosure is in the signed log: fsg audit verify-receipt</span>
+  </p>`;
+}

@@ -18,7 +18,7 @@ import { formatOf, streamOf } from '../uploads';
 import { dataTable } from '../data-table';
 import { recordsTable, stateLabel } from '../views';
 import { validateApprove, validateDecline } from '../../requests/routes';
-import { askedFacts, idOf, roundingBaseOf } from './request-facts';
+import { askedFacts, idOf, receiptLink, roundingBaseOf } from './request-facts';
 import { tableView } from '../table-view';
 
 const adaptersOf = (partnerId: string) => [...adapters.values()].filter((a) => a.partnerId === partnerId);
@@ -72,14 +72,6 @@ function uploadForm(ctx: Ctx, action: string, extra = html``) {
       <div><button type="submit">Upload and preview</button></div>
     </form>
     ${samplesHint(ctx)}`;
-}
-
-/** Both sides' download of the disclosure's receipt (analyst.ts serves it). */
-export function receiptLink(id: string) {
-  return html`<p>
-    <a class="button secondary" href="/portal/requests/${id}/receipt" download>Download the receipt</a>
-    <span class="hint">Proves the disclosure is in the signed log: fsg audit verify-receipt</span>
-  </p>`;
 }
 
 export async function providerView(ctx: Ctx, request: StoredRequest): Promise<void> {
