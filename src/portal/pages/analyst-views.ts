@@ -5,6 +5,8 @@
 import type { LookupInput, LookupResult } from '../../lookups/service';
 import { handlingOf, handlingShownTo, handlingView } from '../../requests/handling';
 import type { StoredRequest } from '../../requests/types';
+import type { Agreement } from '../../policy/types';
+import { FIELD_CATALOGUE } from '../../records/canonical';
 import type { ReadDecision } from '../../safes/read';
 import type { Decision } from '../../safes/types';
 import { dataTable } from '../data-table';
@@ -13,7 +15,7 @@ import { identifierResultsTable } from '../identifier-results';
 import { csrfField } from '../layout';
 import { tableView } from '../table-view';
 import { decisionView, recordsTable, refusalView, stateLabel, timeLeft } from '../views';
-import { askedFacts, receiptLink } from './request-facts';
+import { askedFacts, IDENTIFIER_TYPES, receiptLink } from './request-facts';
 
 export const searchAgain = { href: '/portal/lookup', label: 'Search again' };
 
@@ -141,4 +143,176 @@ export function disclosureView(request: StoredRequest, page: { now: Date; roundi
 export function readingRefusedView(safes: ReadDecision['safes'], id: string) {
   return html`${refusalView(safes)}
     <p>This attempt is logged. <a href="/portal/requests/${id}">Back to the request</a></p>`;
+}
+
+function purposeOptions(purposes: string[]) {
+  return purposes.map((p) => html`<option value="${p}">${p}</option>`);
+}
+
+/** The search form: the agreements the caller may search under, their purposes, the case reference. */
+export function lookupFormView(csrf: string, agreements: readonly Agreement[], firstCaseHint: string) {
+  const purposes = [...new Set(agreements.flatMap((a) => a.purposes))];
+  return html`<form class="stack" method="post" action="/portal/lookup">
+    ${csrfField(csrf)}
+    <div>
+      <label for="agreementId">Agreement</label
+      ><select id="agreementId" name="agreementId" required>
+        ${agreements.map((a) => html`<option value="${a.id}">${a.title} (${a.id})</option>`)}
+      </select>
+    </div>
+    <div>
+      <label for="identifiers">Identifiers, one per line as type:value</label>
+      <textarea
+        id="identifiers"
+        name="identifiers"
+        rows="4"
+        required
+        aria-describedby="identifiers-hint"
+      ></textarea>
+      <p class="hint" id="identifiers-hint">
+        Types: ${IDENTIFIER_TYPES.join(', ')}. Example: hin:NL-HXAB7A33G293
+      </p>
+    </div>
+    <div>
+      <label for="purpose">Purpose</label
+      ><select id="purpose" name="purpose" required>
+        ${purposeOptions(purposes)}
+      </select>
+    </div>
+    <div>
+      <label for="caseRef">Case reference</label
+      ><input type="text" id="caseRef" name="caseRef" required aria-describedby="caseRef-hint" />
+      <p class="hint" id="caseRef-hint">${firstCaseHint}</p>
+    </div>
+    <div><button type="submit">Search</button></div>
+  </form>`;
+}
+
+/** The agreement a form is under, with the way back to choosing another. */
+export function agreementSummary(agreement: Agreement, changeHref: string) {
+  return html`<p>
+    Agreement: <strong>${agreement.title}</strong> (${agreement.id}) ·
+    <a href="${changeHref}">change</a>
+  </p>`;
+}
+
+/** Every request form's last fields: the agreement's purposes and the case reference in its form. */
+export function purposeAndCase(agreement: Agreement, caseHint: string) {
+  return html`<div>
+      <label for="purpose">Purpose</label
+      ><select id="purpose" name="purpose" required>
+        ${purposeOptions(agreement.purposes)}
+      </select>
+    </div>
+    <div>
+      <label for="caseRef">Case reference</label
+      ><input type="text" id="caseRef" name="caseRef" required aria-describedby="caseRef-hint" />
+      <p class="hint" id="caseRef-hint">${caseHint}</p>
+    </div>`;
+}
+
+/** A form's first step: which agreement (a GET to `action`). */
+export function agreementPicker(action: string, agreements: readonly Agreement[]) {
+  return html`<form class="stack" method="get" action="${action}">
+    <div>
+      <label for="agreement">1. Agreement</label
+      ><select id="agreement" name="agreement" required>
+        ${agreements.map((a) => html`<option value="${a.id}">${a.title} (${a.id})</option>`)}
+      </select>
+    </div>
+    <div><button type="submit">Continue</button></div>
+  </form>`;
+}
+
+/** A form's second step: which of the agreement's datasets (a GET to `action`, carrying `hidden`). */
+export function datasetPicker(
+  action: string,
+  agreement: Agreement,
+  datasets: Agreement['datasets'],
+  hidden: Record<string, string> = {},
+) {
+  return html`<form class="stack" method="get" action="${action}">
+    <input type="hidden" name="agreement" value="${agreement.id}" />
+    ${Object.entries(hidden).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}" />`)}
+    <div>
+      <label for="dataset">2. Provider and dataset</label
+      ><select id="dataset" name="dataset" required>
+        ${datasets.map(
+          (d) =>
+            html`<option value="${d.provider}/${d.id}">
+              ${d.provider} — ${d.id} (${d.objectTypes.join(', ')})
+            </option>`,
+        )}
+      </select>
+    </div>
+    <div><button type="submit">Continue</button></div>
+  </form>`;
+}
+
+/** Where the analyst is in making a detail request, from the page's query (analyst.ts gathers it). */
+export interface NewRequestStep {
+  agreements: readonly Agreement[];
+  /** A record reference carried from a hit. */
+  ref: string;
+  agreement?: Agreement;
+  /** The agreement's datasets, of the provider asked for if one was. */
+  datasets?: Agreement['datasets'];
+  chosen?: Agreement['datasets'][number];
+  caseHint?: string;
+}
+
+/** The step's form: an agreement to choose, a dataset to choose, or the fields and identifiers. */
+export function newRequestView(step: NewRequestStep, csrf: string) {
+  const { agreements, agreement, datasets, chosen, ref } = step;
+  if (!agreement || !datasets) {
+    if (!agreements.length)
+      return html`<p class="error">Your organisation is not a requester in any agreement.</p>`;
+    return agreementPicker('/portal/requests/new', agreements);
+  }
+  const summary = agreementSummary(agreement, '/portal/requests/new');
+  if (!chosen) {
+    return html`${summary} ${datasetPicker('/portal/requests/new', agreement, datasets, ref ? { ref } : {})}`;
+  }
+  return html`${summary}
+    <form class="stack" method="post" action="/portal/requests">
+      ${csrfField(csrf)}
+      <input type="hidden" name="agreementId" value="${agreement.id}" />
+      <input type="hidden" name="dataset" value="${chosen.provider}/${chosen.id}" />
+      <p>
+        Provider and dataset: <strong>${chosen.provider} — ${chosen.id}</strong> (classification
+        ${chosen.classification})
+      </p>
+      <fieldset>
+        <legend>3. Fields the agreement allows</legend>
+        <p class="hint">Personal data is not ticked: tick only what the case needs.</p>
+        ${chosen.fields.map((f, i) => {
+          // Data minimisation: personal fields are asked for by choice, never by default.
+          const personal = FIELD_CATALOGUE[f]?.personal === true;
+          return html`<div class="check">
+            <input
+              type="checkbox"
+              id="field-${i}"
+              name="fields"
+              value="${f}"
+              ${personal ? '' : 'checked'}
+            /><label for="field-${i}"
+              >${f}${personal ? ' (personal data)' : ''}${chosen.pseudonymise.includes(f) ? ' (pseudonymised)' : ''}${chosen.generalise?.[f] ? ` (generalised to ${chosen.generalise[f]})` : ''}</label
+            >
+          </div>`;
+        })}
+      </fieldset>
+      <div>
+        <label for="identifiers">Identifiers, one per line as type:value</label>
+        <textarea id="identifiers" name="identifiers" rows="3" aria-describedby="identifiers-hint"></textarea>
+        <p class="hint" id="identifiers-hint">
+          Types: ${IDENTIFIER_TYPES.join(', ')}. Give identifiers, or a record reference from a hit, or both.
+        </p>
+      </div>
+      <div>
+        <label for="recordRefs">Record references from hits (optional)</label
+        ><input type="text" id="recordRefs" name="recordRefs" value="${ref}" />
+      </div>
+      ${purposeAndCase(agreement, step.caseHint ?? '')}
+      <div><button type="submit">Send the request</button></div>
+    </form>`;
 }

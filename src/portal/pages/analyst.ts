@@ -4,40 +4,30 @@ import { bodyValidator, schemas } from '../../http/validate';
 import lookupSchema from '../../../schemas/api/lookup.schema.json';
 import type { LookupInput } from '../../lookups/service';
 import { DISCLOSURE_READ_DENIED } from '../../requests/service';
-import { FIELD_CATALOGUE } from '../../records/canonical';
 import type { ReadDecision } from '../../safes/read';
 import type { RequestInput } from '../../safes/types';
 import { ProblemError, problems } from '../../http/problem';
 import { all, one } from '../forms';
-import { html } from '../html';
-import { csrfField } from '../layout';
 import type { Ctx, PortalRoute } from '../context';
 import { receiptText } from '../../audit/receipts';
 import { providerView } from './responder';
 import {
   disclosureView,
+  lookupFormView,
   lookupResultsView,
+  newRequestView,
+  type NewRequestStep,
   myRequestsView,
   readingRefusedView,
   refusedView,
   requestView,
   searchAgain,
 } from './analyst-views';
-import { idOf, roundingBaseOf } from './request-facts';
+import { IDENTIFIER_TYPES, idOf, roundingBaseOf } from './request-facts';
 import type { StoredRequest } from '../../requests/types';
-import type { Agreement } from '../../policy/types';
 
 const validateCreate = bodyValidator<RequestInput>(schemas.requestCreate);
 const validateLookup = bodyValidator<LookupInput>(lookupSchema);
-
-export const IDENTIFIER_TYPES = [
-  'hin',
-  'boat-registration',
-  'vin',
-  'vehicle-registration',
-  'engine-serial',
-  'part-serial',
-];
 
 /** "type:value" lines → identifiers; a line without a known type is a form error. */
 function parseIdentifiers(text: string) {
@@ -61,7 +51,7 @@ export const agreementsFor = (ctx: Ctx) =>
     a.parties.requesters.includes(ctx.identity.partnerId),
   );
 
-const caseHint = (ctx: Ctx, agreementId: string) => {
+export const caseHint = (ctx: Ctx, agreementId: string) => {
   const pattern = ctx.deps.bundle().agreements.get(agreementId)?.safes.project.caseRefPatterns[
     ctx.identity.partnerId
   ];
@@ -76,7 +66,11 @@ export function analystRoutes(): PortalRoute[] {
       // The form lists the agreements and their case-reference forms: for those who may search only.
       // The search itself is decided (and logged) by the safes, whoever sends it, as the API's.
       guard: guards.anyOf('lookups:create'),
-      handler: async (ctx) => ctx.render('Hit/no-hit search', lookupForm(ctx)),
+      handler: async (ctx) => {
+        const agreements = agreementsFor(ctx);
+        const hint = agreements[0] ? caseHint(ctx, agreements[0].id) : '';
+        ctx.render('Hit/no-hit search', lookupFormView(ctx.user.csrf, agreements, hint));
+      },
     },
     {
       method: 'post',
@@ -104,7 +98,8 @@ export function analystRoutes(): PortalRoute[] {
       path: '/requests/new',
       // The agreements' datasets, fields and case-reference forms: for those who may request only.
       guard: guards.anyOf('requests:create'),
-      handler: async (ctx) => ctx.render('New detail request', newRequestForm(ctx)),
+      handler: async (ctx) =>
+        ctx.render('New detail request', newRequestView(loadNewRequest(ctx), ctx.user.csrf)),
     },
     {
       method: 'post',
@@ -208,49 +203,6 @@ export async function readDisclosureOrRefuse(ctx: Ctx): Promise<StoredRequest | 
     });
 }
 
-function purposeOptions(purposes: string[]) {
-  return purposes.map((p) => html`<option value="${p}">${p}</option>`);
-}
-
-function lookupForm(ctx: Ctx) {
-  const agreements = agreementsFor(ctx);
-  const purposes = [...new Set(agreements.flatMap((a) => a.purposes))];
-  return html`<form class="stack" method="post" action="/portal/lookup">
-    ${csrfField(ctx.user.csrf)}
-    <div>
-      <label for="agreementId">Agreement</label
-      ><select id="agreementId" name="agreementId" required>
-        ${agreements.map((a) => html`<option value="${a.id}">${a.title} (${a.id})</option>`)}
-      </select>
-    </div>
-    <div>
-      <label for="identifiers">Identifiers, one per line as type:value</label>
-      <textarea
-        id="identifiers"
-        name="identifiers"
-        rows="4"
-        required
-        aria-describedby="identifiers-hint"
-      ></textarea>
-      <p class="hint" id="identifiers-hint">
-        Types: ${IDENTIFIER_TYPES.join(', ')}. Example: hin:NL-HXAB7A33G293
-      </p>
-    </div>
-    <div>
-      <label for="purpose">Purpose</label
-      ><select id="purpose" name="purpose" required>
-        ${purposeOptions(purposes)}
-      </select>
-    </div>
-    <div>
-      <label for="caseRef">Case reference</label
-      ><input type="text" id="caseRef" name="caseRef" required aria-describedby="caseRef-hint" />
-      <p class="hint" id="caseRef-hint">${agreements[0] ? caseHint(ctx, agreements[0].id) : ''}</p>
-    </div>
-    <div><button type="submit">Search</button></div>
-  </form>`;
-}
-
 /** What every request form sends: the agreement, the provider and dataset, the purpose and the case. */
 export function requestBasics(ctx: Ctx) {
   const [providerId, datasetId] = one(ctx.form, 'dataset').split('/');
@@ -290,127 +242,17 @@ export function queryParam(ctx: Ctx, name: string): string {
   return typeof ctx.req.query[name] === 'string' ? (ctx.req.query[name] as string) : '';
 }
 
-/** The agreement a form is under, with the way back to choosing another. */
-export function agreementSummary(agreement: Agreement, changeHref: string) {
-  return html`<p>
-    Agreement: <strong>${agreement.title}</strong> (${agreement.id}) ·
-    <a href="${changeHref}">change</a>
-  </p>`;
-}
-
-/** Every request form's last fields: the agreement's purposes and the case reference in its form. */
-export function purposeAndCase(ctx: Ctx, agreement: Agreement) {
-  return html`<div>
-      <label for="purpose">Purpose</label
-      ><select id="purpose" name="purpose" required>
-        ${purposeOptions(agreement.purposes)}
-      </select>
-    </div>
-    <div>
-      <label for="caseRef">Case reference</label
-      ><input type="text" id="caseRef" name="caseRef" required aria-describedby="caseRef-hint" />
-      <p class="hint" id="caseRef-hint">${caseHint(ctx, agreement.id)}</p>
-    </div>`;
-}
-
-/** A form's first step: which agreement (a GET to `action`). */
-export function agreementPicker(action: string, agreements: Agreement[]) {
-  return html`<form class="stack" method="get" action="${action}">
-    <div>
-      <label for="agreement">1. Agreement</label
-      ><select id="agreement" name="agreement" required>
-        ${agreements.map((a) => html`<option value="${a.id}">${a.title} (${a.id})</option>`)}
-      </select>
-    </div>
-    <div><button type="submit">Continue</button></div>
-  </form>`;
-}
-
-/** A form's second step: which of the agreement's datasets (a GET to `action`, carrying `hidden`). */
-export function datasetPicker(
-  action: string,
-  agreement: Agreement,
-  datasets: Agreement['datasets'],
-  hidden: Record<string, string> = {},
-) {
-  return html`<form class="stack" method="get" action="${action}">
-    <input type="hidden" name="agreement" value="${agreement.id}" />
-    ${Object.entries(hidden).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}" />`)}
-    <div>
-      <label for="dataset">2. Provider and dataset</label
-      ><select id="dataset" name="dataset" required>
-        ${datasets.map(
-          (d) =>
-            html`<option value="${d.provider}/${d.id}">
-              ${d.provider} — ${d.id} (${d.objectTypes.join(', ')})
-            </option>`,
-        )}
-      </select>
-    </div>
-    <div><button type="submit">Continue</button></div>
-  </form>`;
-}
-
 /** Step by step: the agreement, then a dataset the agreement shares, then the fields it allows. */
-function newRequestForm(ctx: Ctx) {
+function loadNewRequest(ctx: Ctx): NewRequestStep {
   const q = (name: string) => queryParam(ctx, name);
   const agreements = agreementsFor(ctx);
   const agreement = agreements.find((a) => a.id === q('agreement'));
   const ref = q('ref');
-  if (!agreement) {
-    if (!agreements.length)
-      return html`<p class="error">Your organisation is not a requester in any agreement.</p>`;
-    return agreementPicker('/portal/requests/new', agreements);
-  }
+  if (!agreement) return { agreements, ref };
   const provider = q('provider');
   const datasets = agreement.datasets.filter((d) => !provider || d.provider === provider);
   const chosen =
     datasets.find((d) => `${d.provider}/${d.id}` === q('dataset')) ??
     (datasets.length === 1 ? datasets[0] : undefined);
-  const summary = agreementSummary(agreement, '/portal/requests/new');
-  if (!chosen) {
-    return html`${summary} ${datasetPicker('/portal/requests/new', agreement, datasets, ref ? { ref } : {})}`;
-  }
-  return html`${summary}
-    <form class="stack" method="post" action="/portal/requests">
-      ${csrfField(ctx.user.csrf)}
-      <input type="hidden" name="agreementId" value="${agreement.id}" />
-      <input type="hidden" name="dataset" value="${chosen.provider}/${chosen.id}" />
-      <p>
-        Provider and dataset: <strong>${chosen.provider} — ${chosen.id}</strong> (classification
-        ${chosen.classification})
-      </p>
-      <fieldset>
-        <legend>3. Fields the agreement allows</legend>
-        <p class="hint">Personal data is not ticked: tick only what the case needs.</p>
-        ${chosen.fields.map((f, i) => {
-          // Data minimisation: personal fields are asked for by choice, never by default.
-          const personal = FIELD_CATALOGUE[f]?.personal === true;
-          return html`<div class="check">
-            <input
-              type="checkbox"
-              id="field-${i}"
-              name="fields"
-              value="${f}"
-              ${personal ? '' : 'checked'}
-            /><label for="field-${i}"
-              >${f}${personal ? ' (personal data)' : ''}${chosen.pseudonymise.includes(f) ? ' (pseudonymised)' : ''}${chosen.generalise?.[f] ? ` (generalised to ${chosen.generalise[f]})` : ''}</label
-            >
-          </div>`;
-        })}
-      </fieldset>
-      <div>
-        <label for="identifiers">Identifiers, one per line as type:value</label>
-        <textarea id="identifiers" name="identifiers" rows="3" aria-describedby="identifiers-hint"></textarea>
-        <p class="hint" id="identifiers-hint">
-          Types: ${IDENTIFIER_TYPES.join(', ')}. Give identifiers, or a record reference from a hit, or both.
-        </p>
-      </div>
-      <div>
-        <label for="recordRefs">Record references from hits (optional)</label
-        ><input type="text" id="recordRefs" name="recordRefs" value="${ref}" />
-      </div>
-      ${purposeAndCase(ctx, agreement)}
-      <div><button type="submit">Send the request</button></div>
-    </form>`;
+  return { agreements, ref, agreement, datasets, chosen, caseHint: caseHint(ctx, agreement.id) };
 }

@@ -40,3 +40,13 @@ export function receiptLink(id: string) {
     <span class="hint">Proves the disclosure is in the signed log: fsg audit verify-receipt</span>
   </p>`;
 }
+
+/** The identifier types the forms take, as `type:value` lines. */
+export const IDENTIFIER_TYPES = [
+  'hin',
+  'boat-registration',
+  'vin',
+  'vehicle-registration',
+  'engine-serial',
+  'part-serial',
+];

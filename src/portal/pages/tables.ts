@@ -15,12 +15,10 @@ import { one } from '../forms';
 import { html } from '../html';
 import { csrfField } from '../layout';
 import type { Ctx, PortalRoute } from '../context';
+import { agreementPicker, agreementSummary, datasetPicker, purposeAndCase } from './analyst-views';
 import {
-  agreementPicker,
-  agreementSummary,
   agreementsFor,
-  datasetPicker,
-  purposeAndCase,
+  caseHint,
   queryParam,
   readDisclosureOrRefuse,
   requestBasics,
@@ -169,7 +167,7 @@ function tableFields(ctx: Ctx, agreement: Agreement, dataset: DatasetTerms) {
         threshold of contributors are suppressed, and values may be rounded.
       </p>
     </fieldset>
-    ${purposeAndCase(ctx, agreement)}
+    ${purposeAndCase(agreement, caseHint(ctx, agreement.id))}
     <div><button type="submit">Ask for the table</button></div>
   </form>`;
 }
