@@ -145,7 +145,7 @@ export function readingRefusedView(safes: ReadDecision['safes'], id: string) {
     <p>This attempt is logged. <a href="/portal/requests/${id}">Back to the request</a></p>`;
 }
 
-function purposeOptions(purposes: string[]) {
+function purposeOptions(purposes: readonly string[]) {
   return purposes.map((p) => html`<option value="${p}">${p}</option>`);
 }
 
@@ -173,17 +173,7 @@ export function lookupFormView(csrf: string, agreements: readonly Agreement[], f
         Types: ${IDENTIFIER_TYPES.join(', ')}. Example: hin:NL-HXAB7A33G293
       </p>
     </div>
-    <div>
-      <label for="purpose">Purpose</label
-      ><select id="purpose" name="purpose" required>
-        ${purposeOptions(purposes)}
-      </select>
-    </div>
-    <div>
-      <label for="caseRef">Case reference</label
-      ><input type="text" id="caseRef" name="caseRef" required aria-describedby="caseRef-hint" />
-      <p class="hint" id="caseRef-hint">${firstCaseHint}</p>
-    </div>
+    ${purposeAndCase(purposes, firstCaseHint)}
     <div><button type="submit">Search</button></div>
   </form>`;
 }
@@ -197,11 +187,11 @@ export function agreementSummary(agreement: Agreement, changeHref: string) {
 }
 
 /** Every request form's last fields: the agreement's purposes and the case reference in its form. */
-export function purposeAndCase(agreement: Agreement, caseHint: string) {
+export function purposeAndCase(purposes: readonly string[], caseHint: string) {
   return html`<div>
       <label for="purpose">Purpose</label
       ><select id="purpose" name="purpose" required>
-        ${purposeOptions(agreement.purposes)}
+        ${purposeOptions(purposes)}
       </select>
     </div>
     <div>
@@ -312,7 +302,7 @@ export function newRequestView(step: NewRequestStep, csrf: string) {
         <label for="recordRefs">Record references from hits (optional)</label
         ><input type="text" id="recordRefs" name="recordRefs" value="${ref}" />
       </div>
-      ${purposeAndCase(agreement, step.caseHint ?? '')}
+      ${purposeAndCase(agreement.purposes, step.caseHint ?? '')}
       <div><button type="submit">Send the request</button></div>
     </form>`;
 }

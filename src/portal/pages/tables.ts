@@ -167,7 +167,7 @@ function tableFields(ctx: Ctx, agreement: Agreement, dataset: DatasetTerms) {
         threshold of contributors are suppressed, and values may be rounded.
       </p>
     </fieldset>
-    ${purposeAndCase(agreement, caseHint(ctx, agreement.id))}
+    ${purposeAndCase(agreement.purposes, caseHint(ctx, agreement.id))}
     <div><button type="submit">Ask for the table</button></div>
   </form>`;
 }
