@@ -10,7 +10,7 @@ import { ProblemError, problems } from '../../http/problem';
 import { all, one } from '../forms';
 import type { Ctx, PortalRoute } from '../context';
 import { receiptText } from '../../audit/receipts';
-import { providerView } from './responder';
+import { renderProviderPage } from './responder';
 import {
   disclosureView,
   lookupFormView,
@@ -144,7 +144,7 @@ export function analystRoutes(): PortalRoute[] {
       guard: guards.anyOf('requests:read-own', 'inbox:read'),
       handler: async (ctx) => {
         const { request, side } = await ctx.deps.services.requests.get(ctx.identity, idOf(ctx));
-        if (side === 'provider') return providerView(ctx, request);
+        if (side === 'provider') return renderProviderPage(ctx, request);
         ctx.render(
           `Request ${request.input.caseRef}`,
           requestView(request, { csrf: ctx.user.csrf, now: ctx.deps.clock() }),
