@@ -169,6 +169,45 @@ describe('import cycles', () => {
   });
 });
 
+describe("the portal's pages: handlers apart from views", () => {
+  const pages = files.filter((f) => rel(f).startsWith(path.join('portal', 'pages') + path.sep));
+  const isView = (f: string) => f.endsWith('-views.ts');
+  const targets = (f: string) =>
+    scanned
+      .get(f)!
+      .named.map((n) => resolve(f, n))
+      .filter((t): t is string => t !== undefined)
+      .map(rel);
+
+  it('finds both kinds', () => {
+    expect(pages.filter(isView).length).toBeGreaterThan(3);
+    expect(pages.filter((f) => !isView(f)).length).toBeGreaterThan(3);
+  });
+
+  // A handler gathers the data and hands it to a view: it writes no markup itself.
+  it('no handler module writes markup', () => {
+    const offenders = pages
+      .filter((f) => !isView(f))
+      .filter((f) => targets(f).includes(path.join('portal', 'html.ts')))
+      .map(rel);
+    expect(offenders).toEqual([]);
+  });
+
+  // A view draws what it is given: no handler's context, no page module that gathers data.
+  it("no view reaches a handler's context or a handler module", () => {
+    const offenders = pages.filter(isView).flatMap((f) =>
+      targets(f)
+        .filter(
+          (t) =>
+            t === path.join('portal', 'context.ts') ||
+            (t.startsWith(path.join('portal', 'pages')) && !t.endsWith('-views.ts')),
+        )
+        .map((t) => `${rel(f)} -> ${t}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+});
+
 /**
  * The cycles reachable from `roots` along a file's imports of `kind` (run-time, or every one named),
  * to the files `within` only.

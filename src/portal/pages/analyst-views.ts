@@ -15,7 +15,7 @@ import { identifierResultsTable } from '../identifier-results';
 import { csrfField } from '../layout';
 import { tableView } from '../table-view';
 import { decisionView, recordsTable, refusalView, stateLabel, timeLeft } from '../views';
-import { askedFacts, IDENTIFIER_TYPES, receiptLink } from './request-facts';
+import { askedFacts, IDENTIFIER_TYPES, receiptLink } from './request-views';
 
 export const searchAgain = { href: '/portal/lookup', label: 'Search again' };
 

@@ -23,7 +23,8 @@ import {
   requestView,
   searchAgain,
 } from './analyst-views';
-import { IDENTIFIER_TYPES, idOf, roundingBaseOf } from './request-facts';
+import { idOf, roundingBaseOf } from './request-facts';
+import { IDENTIFIER_TYPES } from './request-views';
 import type { StoredRequest } from '../../requests/types';
 
 const validateCreate = bodyValidator<RequestInput>(schemas.requestCreate);

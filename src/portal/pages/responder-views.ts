@@ -13,7 +13,7 @@ import { html } from '../html';
 import { csrfField } from '../layout';
 import { tableView } from '../table-view';
 import { recordsTable, stateLabel } from '../views';
-import { askedFacts, receiptLink } from './request-facts';
+import { askedFacts, receiptLink } from './request-views';
 
 /** What an upload form offers: the partner's adapters, and in demo mode their example files. */
 export interface UploadChoices {
