@@ -21,11 +21,11 @@ import type { Person } from '../records/accreditation';
 import type { Store } from '../store/port';
 import type { PortalDeps, PortalRoute } from './context';
 import { readForm, type FormData } from './forms';
-import { html, type Html } from './html';
 import { page, type PageUser } from './layout';
 import { csrfMatches, SessionStore, setSessionCookie, type Session } from './session';
 import { createRelyingParty, type SignInOption } from './oidc/relying-party';
 import { PendingSignIns, setPendingCookie } from './oidc/pending';
+import { errorView, homeView, signedInView, signInView } from './portal-views';
 import { analystRoutes } from './pages/analyst';
 import { responderRoutes } from './pages/responder';
 import { tableRoutes } from './pages/tables';
@@ -87,14 +87,7 @@ export function createPortal(deps: PortalDeps): Portal {
     res
       .status(status)
       .type('html')
-      .send(
-        page(
-          status === 403 ? 'Not allowed' : 'Something went wrong',
-          user,
-          html`<p class="error" role="alert">${detail}</p>
-            <p><a href="/portal/">Back to the start page</a></p>`,
-        ),
-      );
+      .send(errorView(detail, status, user));
   };
 
   /**
@@ -309,17 +302,7 @@ export function createPortal(deps: PortalDeps): Portal {
           setCookie(req, res, session);
           // Not a redirect: the provider's answer is a navigation another site started, and a browser
           // sends no SameSite=Strict cookie along its redirects; a page of our own that moves on does.
-          res
-            .type('html')
-            .send(
-              page(
-                'Signed in',
-                undefined,
-                html`<p><a href="/portal/">Continue to the portal</a></p>`,
-                undefined,
-                { refreshTo: '/portal/' },
-              ),
-            );
+          res.type('html').send(signedInView());
         } catch (error) {
           if (!(error instanceof ProblemError)) throw error;
           deps.logger.warn('portal sign-in refused', { partner: pending.partnerId, status: error.status });
@@ -377,7 +360,7 @@ export function createPortal(deps: PortalDeps): Portal {
       method: 'get',
       path: '/',
       guard: guards.authenticated,
-      handler: async (ctx) => ctx.render(`Welcome, ${ctx.user.displayName}`, homeBody(ctx.user)),
+      handler: async (ctx) => ctx.render(`Welcome, ${ctx.user.displayName}`, homeView(ctx.user)),
     },
     {
       method: 'post',
@@ -421,92 +404,13 @@ async function demoToken(deps: PortalDeps, person: Person): Promise<string> {
   });
 }
 
+/** The sign-in page's choices: the providers, the demo users in demo mode, a pasted token if allowed. */
 function signInPage(session: Session, deps: PortalDeps, providers: SignInOption[], message?: string): string {
-  const demo = deps.demo?.enabled ? readDemoUsers(deps.demo.accreditations) : [];
-  const csrf = html`<input type="hidden" name="_csrf" value="${session.csrf}" />`;
-  return page(
-    'Sign in',
-    undefined,
-    html` ${message ? html`<p class="error" role="alert">${message}</p>` : ''}
-    ${
-      providers.length
-        ? html`<section aria-labelledby="oidc-h">
-            <h2 id="oidc-h">Sign in with your organisation</h2>
-            <ul class="providers">
-              ${providers.map(
-                (p) =>
-                  html`<li>
-                    <a class="button" href="/portal/sign-in/oidc/${encodeURIComponent(p.partnerId)}"
-                      >${p.label}</a
-                    >
-                  </li>`,
-              )}
-            </ul>
-          </section>`
-        : ''
-    }
-    ${
-      demo.length
-        ? html`<section aria-labelledby="demo-h">
-            <h2 id="demo-h">Demo users</h2>
-            <p class="hint">
-              Demo mode: sign in as one of these users, with a second factor (MFA). Never in production.
-            </p>
-            <ul class="users">
-              ${demo.map(
-                (u) =>
-                  html`<li>
-                    <form method="post" action="/portal/sign-in">
-                      ${csrf}<input type="hidden" name="partner" value="${u.partnerId}" /><input
-                        type="hidden"
-                        name="user"
-                        value="${u.userId}"
-                      />
-                      <button type="submit" class="secondary" data-user="${u.userId}">
-                        <strong>${u.displayName}</strong><br />${u.userId} · ${u.roles.join(', ')} ·
-                        ${u.partnerId}
-                      </button>
-                    </form>
-                  </li>`,
-              )}
-            </ul>
-          </section>`
-        : ''
-    }
-    ${deps.tokenSignIn === false ? '' : tokenForm(csrf)}`,
-  );
-}
-
-function tokenForm(csrf: Html): Html {
-  return html`<section aria-labelledby="token-h">
-    <h2 id="token-h">Sign in with a token</h2>
-    <form class="stack" method="post" action="/portal/sign-in">
-      ${csrf}
-      <div>
-        <label for="token">Token from your organisation's identity provider</label>
-        <textarea id="token" name="token" rows="4" autocomplete="off" spellcheck="false" required></textarea>
-      </div>
-      <div><button type="submit">Sign in</button></div>
-    </form>
-  </section>`;
-}
-
-function homeBody(user: PageUser): Html {
-  const tasks: Record<Role, Html> = {
-    analyst: html`<li><a href="/portal/lookup">Search identifiers (hit/no-hit)</a></li>
-      <li><a href="/portal/requests/new">Request details from a provider</a></li>
-      <li><a href="/portal/requests">My requests and disclosures</a></li>`,
-    responder: html`<li><a href="/portal/inbox">Requests addressed to ${user.partnerId}</a></li>
-      <li><a href="/portal/datasets">Shared datasets</a></li>`,
-    dpo: html`<li><a href="/portal/log">Review the disclosure log</a></li>
-      <li><a href="/portal/log/activity">Activity by agreement: requests, permits, denials by safe</a></li>`,
-    admin: html`<li><a href="/portal/admin/accreditations">Users' accreditations</a></li>
-      <li><a href="/portal/admin/role-grants">Role grants awaiting a second admin</a></li>
-      <li><a href="/portal/admin/partners">Partners</a></li>
-      <li><a href="/portal/admin/agreements">Agreements</a></li>`,
-  };
-  if (!user.roles.length) return html`<p class="error">Your accreditation does not allow any task today.</p>`;
-  return html`<ul>
-    ${user.roles.map((r) => tasks[r])}
-  </ul>`;
+  return signInView({
+    csrf: session.csrf,
+    providers,
+    demoUsers: deps.demo?.enabled ? readDemoUsers(deps.demo.accreditations) : [],
+    tokenSignIn: deps.tokenSignIn !== false,
+    message,
+  });
 }
