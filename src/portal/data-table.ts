@@ -10,8 +10,8 @@ type Content = Html | string | number | null | undefined;
 export interface Column<T> {
   header: Html | string;
   cell: (row: T) => Content;
-  /** The cells are the rows' headings (`th scope="row"`). */
-  rowHeader?: boolean;
+  /** The cells are the rows' headings (`th scope="row"`): every row's, or those it says. */
+  rowHeader?: boolean | ((row: T) => boolean);
   /** A class on each of the column's cells. */
   className?: string;
 }
@@ -25,6 +25,8 @@ export interface TableOptions<T> {
   className?: string;
   /** An id for a row (a page links or a test finds it). */
   rowId?: (row: T) => string;
+  /** A class for a row. */
+  rowClass?: (row: T) => string;
 }
 
 export function dataTable<T>(
@@ -35,13 +37,13 @@ export function dataTable<T>(
   if (!rows.length && options.empty !== undefined) {
     return typeof options.empty === 'string' ? html`<p>${options.empty}</p>` : options.empty;
   }
-  const { caption, captionClass, className, rowId } = options;
+  const { caption, captionClass, className, rowId, rowClass } = options;
   const cellOf = (column: Column<T>, row: T) =>
-    column.rowHeader
+    (typeof column.rowHeader === 'function' ? column.rowHeader(row) : column.rowHeader)
       ? html`${tag('th', { scope: 'row', class: column.className })}${column.cell(row)}</th>`
       : html`${tag('td', { class: column.className })}${column.cell(row)}</td>`;
   const rowOf = (row: T) =>
-    html`${tag('tr', { id: rowId?.(row) })}${columns.map((c) => cellOf(c, row))}</tr>\n`;
+    html`${tag('tr', { id: rowId?.(row), class: rowClass?.(row) })}${columns.map((c) => cellOf(c, row))}</tr>\n`;
   return html`<div class="table-wrap">
     ${tag('table', { class: className })}
       ${caption ? html`${tag('caption', { class: captionClass })}${caption}</caption>` : ''}
