@@ -24,6 +24,11 @@ export interface GuardDeps {
   authenticate?: (req: Request, res: Response) => Promise<Identity>;
   /** Rate limits (http/rate-limits.ts) around authenticating; none when absent or turned off. */
   rateLimits?: RateLimits;
+  /**
+   * How a refusal is answered (default: sendGuardProblem, the API's problem+json). The portal answers
+   * with a page of its own, or a redirect to sign in.
+   */
+  onProblem?: (req: Request, res: Response, problem: ProblemError) => void;
 }
 
 /**
@@ -60,16 +65,23 @@ export async function authenticate(verifier: TokenVerifier, header: string | und
   return verifier.verify(match[1]);
 }
 
+/** The API's answer to a refusal: problem+json, with the scheme the API wants on a 401. */
+export function sendGuardProblem(res: Response, problem: ProblemError): void {
+  if (problem.status === 401) res.setHeader('WWW-Authenticate', WWW_AUTHENTICATE);
+  sendProblem(res, problem);
+}
+
 export function createGuardMiddleware(deps: GuardDeps): GuardMiddleware {
   const limits = deps.rateLimits;
+  const onProblem =
+    deps.onProblem ?? ((_req: Request, res: Response, p: ProblemError) => sendGuardProblem(res, p));
   return (guard, route) => (req: Request, res: Response, next: NextFunction) => {
     if (guard.kind === 'public') return next();
     check(guard, route?.rateLimit ?? 'perPerson', req, res)
       .then(() => next())
       .catch((error: unknown) => {
         if (!(error instanceof ProblemError)) return next(error);
-        if (error.status === 401) res.setHeader('WWW-Authenticate', WWW_AUTHENTICATE);
-        sendProblem(res, error);
+        onProblem(req, res, error);
       });
   };
 

@@ -6,7 +6,7 @@
 import type { IdentifierIssue } from '../identifiers';
 import type { LookupIdentifierResult } from '../lookups/service';
 import { html } from './html';
-import { simpleTable } from './views';
+import { dataTable } from './data-table';
 
 /** Plain words for the validator's codes; the validator's own message follows them. */
 const REASONS: Readonly<Record<string, string>> = {
@@ -41,17 +41,19 @@ export function identifierResultsTable(
   results: readonly LookupIdentifierResult[],
   asked: readonly { type: string; value: string }[],
 ) {
-  const rows = results.map(
-    (r) =>
-      html`<tr>
-        <td>${asked[r.query].type}:${asked[r.query].value}</td>
-        <td><code>${r.normalised}</code></td>
-        <td>${STATUS[r.status]}</td>
-        <td>
-          ${(r.errors ?? []).map((e) => html`<p class="error">${reason(e)}</p>`)}
-          ${(r.warnings ?? []).map((w) => html`<p class="hint">Warning: ${reason(w)}</p>`)}
-        </td>
-      </tr>`,
+  return dataTable(
+    results,
+    [
+      { header: 'Identifier', cell: (r) => `${asked[r.query].type}:${asked[r.query].value}` },
+      { header: 'Normalised', cell: (r) => html`<code>${r.normalised}</code>` },
+      { header: 'Result', cell: (r) => STATUS[r.status] },
+      {
+        header: 'Reason or warning',
+        cell: (r) =>
+          html`${(r.errors ?? []).map((e) => html`<p class="error">${reason(e)}</p>`)}
+          ${(r.warnings ?? []).map((w) => html`<p class="hint">Warning: ${reason(w)}</p>`)}`,
+      },
+    ],
+    { caption: 'Each identifier' },
   );
-  return simpleTable('Each identifier', ['Identifier', 'Normalised', 'Result', 'Reason or warning'], rows);
 }

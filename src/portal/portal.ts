@@ -6,89 +6,31 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import type { Request, RequestHandler, Response } from 'express';
 import { PROJECT_ROOT } from '../config/load';
-import type { AccreditationService } from '../accreditations/service';
 import { readDemoUsers } from '../accreditations/demo-seed';
-import type { AuditService } from '../audit/service';
 import { issueDemoToken } from '../auth/demo-tokens';
 import type { Identity } from '../auth/identity';
-import type { TokenVerifier } from '../auth/verifier';
-import type { DatasetService } from '../datasets/service';
-import type { LookupService } from '../lookups/service';
 import { parseSize } from '../http/body-stream';
-import type { Logger } from '../http/logger';
 import { ProblemError, problems } from '../http/problem';
 import { isStoreBusy, setProblemHeaders, storeBusyProblem } from '../http/problem-response';
-import { createGuardMiddleware } from '../http/guard';
-import type { RateLimits } from '../http/rate-limits';
-import { guards, type Guard, type GuardMiddleware, type RouteSpec } from '../http/routes';
-import type { Bundle, Role } from '../policy/types';
+import { createGuardMiddleware, sendGuardProblem } from '../http/guard';
+import { guards, type GuardMiddleware, type RouteSpec } from '../http/routes';
+import type { Role } from '../policy/types';
 import type { Person } from '../records/accreditation';
-import type { RequestService } from '../requests/service';
 import type { Store } from '../store/port';
-import type { InputFormat } from '../mapping/types';
+import type { PortalDeps, PortalRoute } from './context';
 import { readForm, type FormData } from './forms';
-import { html, type Html } from './html';
 import { page, type PageUser } from './layout';
-import { csrfMatches, SessionStore, setSessionCookie, type SecureCookie, type Session } from './session';
+import { csrfMatches, SessionStore, setSessionCookie, type Session } from './session';
 import { createRelyingParty, type SignInOption } from './oidc/relying-party';
 import { PendingSignIns, setPendingCookie } from './oidc/pending';
+import { errorView, homeView, signedInView, signInView } from './portal-views';
 import { analystRoutes } from './pages/analyst';
 import { responderRoutes } from './pages/responder';
 import { tableRoutes } from './pages/tables';
 import { dpoRoutes } from './pages/dpo';
 import { adminRoutes } from './pages/admin';
-
-export interface PortalDeps {
-  bundle: () => Bundle;
-  store: Store;
-  verifier: TokenVerifier;
-  clock: () => Date;
-  demo?: { enabled: boolean; accreditations: string };
-  audience?: string;
-  uploadLimit: string;
-  /** portal.secureCookie: when the session cookie is marked Secure (default `auto`: under TLS). */
-  secureCookie?: SecureCookie;
-  /** portal.publicUrl: the origin of the sign-in redirect URIs (default: each request's own). */
-  publicUrl?: string;
-  /** portal.tokenSignIn: whether a token may be pasted to sign in. */
-  tokenSignIn?: boolean;
-  /** The API's rate limits: the portal's pages count as the API's calls do. */
-  rateLimits?: RateLimits;
-  /** The operational log (a busy store is a warning). */
-  logger: Logger;
-  services: {
-    requests: RequestService;
-    lookups: LookupService;
-    datasets: DatasetService;
-    accreditations: AccreditationService;
-    audit: AuditService;
-  };
-}
-
-/** What a portal handler gets: the signed-in user, the session and (for POSTs) the checked form. */
-export interface Ctx {
-  req: Request;
-  res: Response;
-  session: Session;
-  identity: Identity;
-  user: PageUser;
-  form: FormData;
-  deps: PortalDeps;
-  render(title: string, body: Html, status?: number): void;
-  redirect(to: string, flash?: string): void;
-}
-
-export type PortalHandler = (ctx: Ctx) => Promise<void>;
-
-export interface PortalRoute {
-  method: 'get' | 'post';
-  path: string;
-  guard: Guard;
-  handler: PortalHandler;
-}
 
 /** The portal's Content-Security-Policy; forms may also go to `formOrigin` (a provider's sign-out). */
 export const cspAllowingForms = (formOrigin?: string) =>
@@ -145,14 +87,7 @@ export function createPortal(deps: PortalDeps): Portal {
     res
       .status(status)
       .type('html')
-      .send(
-        page(
-          status === 403 ? 'Not allowed' : 'Something went wrong',
-          user,
-          html`<p class="error" role="alert">${detail}</p>
-            <p><a href="/portal/">Back to the start page</a></p>`,
-        ),
-      );
+      .send(errorView(detail, status, user));
   };
 
   /**
@@ -166,6 +101,27 @@ export function createPortal(deps: PortalDeps): Portal {
     bundle: deps.bundle,
     clock: deps.clock,
     rateLimits: deps.rateLimits,
+    onProblem: (req, res, problem) => {
+      const session = res.locals.session as Session | undefined;
+      // Without a session (a caller that wants no page): the API's own answer.
+      if (!session?.identity) return sendGuardProblem(res, problem);
+      if (problem.status === 401) {
+        setCookie(req, res, undefined);
+        res.redirect(303, '/portal/sign-in');
+        // The cookie is cleared at once; the stored session goes as soon as the store can.
+        sessions.destroy(session).catch(() => undefined);
+        return;
+      }
+      // A signed-in browser gets a page where the API answers problem+json.
+      setProblemHeaders(res, problem);
+      errorPage(res, problem.status, problem.detail ?? 'Refused.', {
+        userId: session.identity.userId,
+        displayName: session.identity.userId,
+        partnerId: session.identity.partnerId,
+        roles: [],
+        csrf: session.csrf,
+      });
+    },
     authenticate: async (_req, res) => {
       const session = res.locals.session as Session | undefined;
       if (!session?.token) throw problems.unauthenticated('Sign in to the portal first.');
@@ -193,30 +149,7 @@ export function createPortal(deps: PortalDeps): Portal {
       // Signing out of a provider's session is a form sent on to the provider's sign-out page.
       const providerOrigin = session.signIn && relyingParty.endSessionOrigin(session.signIn.iss);
       if (providerOrigin) res.setHeader('Content-Security-Policy', cspAllowingForms(providerOrigin));
-      const json = res.json.bind(res);
-      // The API guard answers problem+json; a signed-in browser gets a page instead.
-      res.json = ((body: { detail?: string; status?: number }) => {
-        res.json = json;
-        if (res.statusCode === 401) {
-          setCookie(req, res, undefined);
-          res.status(303).redirect('/portal/sign-in');
-          // The cookie is cleared at once; the stored session goes as soon as the store can.
-          sessions.destroy(session).catch(() => undefined);
-          return res;
-        }
-        errorPage(res, res.statusCode, body?.detail ?? 'Refused.', {
-          userId: session.identity!.userId,
-          displayName: session.identity!.userId,
-          partnerId: session.identity!.partnerId,
-          roles: [],
-          csrf: session.csrf,
-        });
-        return res;
-      }) as Response['json'];
-      api(req, res, (error?: unknown) => {
-        res.json = json;
-        next(error);
-      });
+      api(req, res, next);
     };
   };
 
@@ -369,17 +302,7 @@ export function createPortal(deps: PortalDeps): Portal {
           setCookie(req, res, session);
           // Not a redirect: the provider's answer is a navigation another site started, and a browser
           // sends no SameSite=Strict cookie along its redirects; a page of our own that moves on does.
-          res
-            .type('html')
-            .send(
-              page(
-                'Signed in',
-                undefined,
-                html`<p><a href="/portal/">Continue to the portal</a></p>`,
-                undefined,
-                { refreshTo: '/portal/' },
-              ),
-            );
+          res.type('html').send(signedInView());
         } catch (error) {
           if (!(error instanceof ProblemError)) throw error;
           deps.logger.warn('portal sign-in refused', { partner: pending.partnerId, status: error.status });
@@ -437,7 +360,7 @@ export function createPortal(deps: PortalDeps): Portal {
       method: 'get',
       path: '/',
       guard: guards.authenticated,
-      handler: async (ctx) => ctx.render(`Welcome, ${ctx.user.displayName}`, homeBody(ctx.user)),
+      handler: async (ctx) => ctx.render(`Welcome, ${ctx.user.displayName}`, homeView(ctx.user)),
     },
     {
       method: 'post',
@@ -481,104 +404,13 @@ async function demoToken(deps: PortalDeps, person: Person): Promise<string> {
   });
 }
 
+/** The sign-in page's choices: the providers, the demo users in demo mode, a pasted token if allowed. */
 function signInPage(session: Session, deps: PortalDeps, providers: SignInOption[], message?: string): string {
-  const demo = deps.demo?.enabled ? readDemoUsers(deps.demo.accreditations) : [];
-  const csrf = html`<input type="hidden" name="_csrf" value="${session.csrf}" />`;
-  return page(
-    'Sign in',
-    undefined,
-    html` ${message ? html`<p class="error" role="alert">${message}</p>` : ''}
-    ${
-      providers.length
-        ? html`<section aria-labelledby="oidc-h">
-            <h2 id="oidc-h">Sign in with your organisation</h2>
-            <ul class="providers">
-              ${providers.map(
-                (p) =>
-                  html`<li>
-                    <a class="button" href="/portal/sign-in/oidc/${encodeURIComponent(p.partnerId)}"
-                      >${p.label}</a
-                    >
-                  </li>`,
-              )}
-            </ul>
-          </section>`
-        : ''
-    }
-    ${
-      demo.length
-        ? html`<section aria-labelledby="demo-h">
-            <h2 id="demo-h">Demo users</h2>
-            <p class="hint">
-              Demo mode: sign in as one of these users, with a second factor (MFA). Never in production.
-            </p>
-            <ul class="users">
-              ${demo.map(
-                (u) =>
-                  html`<li>
-                    <form method="post" action="/portal/sign-in">
-                      ${csrf}<input type="hidden" name="partner" value="${u.partnerId}" /><input
-                        type="hidden"
-                        name="user"
-                        value="${u.userId}"
-                      />
-                      <button type="submit" class="secondary" data-user="${u.userId}">
-                        <strong>${u.displayName}</strong><br />${u.userId} · ${u.roles.join(', ')} ·
-                        ${u.partnerId}
-                      </button>
-                    </form>
-                  </li>`,
-              )}
-            </ul>
-          </section>`
-        : ''
-    }
-    ${deps.tokenSignIn === false ? '' : tokenForm(csrf)}`,
-  );
-}
-
-function tokenForm(csrf: Html): Html {
-  return html`<section aria-labelledby="token-h">
-    <h2 id="token-h">Sign in with a token</h2>
-    <form class="stack" method="post" action="/portal/sign-in">
-      ${csrf}
-      <div>
-        <label for="token">Token from your organisation's identity provider</label>
-        <textarea id="token" name="token" rows="4" autocomplete="off" spellcheck="false" required></textarea>
-      </div>
-      <div><button type="submit">Sign in</button></div>
-    </form>
-  </section>`;
-}
-
-function homeBody(user: PageUser): Html {
-  const tasks: Record<Role, Html> = {
-    analyst: html`<li><a href="/portal/lookup">Search identifiers (hit/no-hit)</a></li>
-      <li><a href="/portal/requests/new">Request details from a provider</a></li>
-      <li><a href="/portal/requests">My requests and disclosures</a></li>`,
-    responder: html`<li><a href="/portal/inbox">Requests addressed to ${user.partnerId}</a></li>
-      <li><a href="/portal/datasets">Shared datasets</a></li>`,
-    dpo: html`<li><a href="/portal/log">Review the disclosure log</a></li>
-      <li><a href="/portal/log/activity">Activity by agreement: requests, permits, denials by safe</a></li>`,
-    admin: html`<li><a href="/portal/admin/accreditations">Users' accreditations</a></li>
-      <li><a href="/portal/admin/role-grants">Role grants awaiting a second admin</a></li>
-      <li><a href="/portal/admin/partners">Partners</a></li>
-      <li><a href="/portal/admin/agreements">Agreements</a></li>`,
-  };
-  if (!user.roles.length) return html`<p class="error">Your accreditation does not allow any task today.</p>`;
-  return html`<ul>
-    ${user.roles.map((r) => tasks[r])}
-  </ul>`;
-}
-
-/** A Readable of a buffer, for services that take a stream. */
-export const streamOf = (data: Buffer): Readable => Readable.from([data]);
-
-/** The upload format from a file's name or declared type. */
-export function formatOf(file: { name: string; type: string }): InputFormat {
-  const name = file.name.toLowerCase();
-  if (name.endsWith('.csv') || file.type === 'text/csv') return 'csv';
-  if (name.endsWith('.ndjson') || name.endsWith('.jsonl')) return 'ndjson';
-  if (name.endsWith('.json') || file.type === 'application/json') return 'json';
-  throw problems.unsupportedMedia('Upload a .csv, .json or .ndjson file.');
+  return signInView({
+    csrf: session.csrf,
+    providers,
+    demoUsers: deps.demo?.enabled ? readDemoUsers(deps.demo.accreditations) : [],
+    tokenSignIn: deps.tokenSignIn !== false,
+    message,
+  });
 }

@@ -6,6 +6,7 @@ import { measureLabel, tableRows, type TableRow } from '../aggregates/table-rows
 import { SDC_MESSAGES, type TableReview } from '../aggregates/tables';
 import type { AggregateQuery } from '../aggregates/query';
 import type { PublishedTable } from '../sdc';
+import { dataTable, type Column } from './data-table';
 import { html, type Html } from './html';
 
 /** What a table request asks, in one line: "count of boat by make × theft.date:month". */
@@ -41,41 +42,38 @@ export function tableView(
     .filter(Boolean);
   const statusText = (status: keyof typeof STATUS_TEXT) =>
     status === 'rounded' && opts.roundingBase ? `rounded to ${opts.roundingBase}` : STATUS_TEXT[status];
-  const line = (r: TableRow) =>
-    html`<tr class="${r.margin ? 'margin' : ''} status-${r.status}">
-      ${r.labels.map((l) => (r.margin ? html`<th scope="row">${l}</th>` : html`<td>${l}</td>`))}
-      <td class="num">${r.value === null ? '—' : r.value}</td>
-      <td>${statusText(r.status)}</td>
-      ${review ? html`<td>${(codesOf.get(id(r.margin, r.key)) ?? []).join(' ')}</td>` : ''}
-    </tr>`;
-  return html`<div class="table-wrap">
-      <table class="sdc-table">
-        <caption>
-          ${caption}
-        </caption>
-        <thead>
-          <tr>
-            ${table.groupBy.map((d) => html`<th scope="col">${d}</th>`)}
-            <th scope="col">${measureLabel(table.measure)}</th>
-            <th scope="col">Status</th>
-            ${review ? html`<th scope="col">Why</th>` : ''}
-          </tr>
-        </thead>
-        <tbody>
-          ${rows.map(line)}
-        </tbody>
-      </table>
-    </div>
-    ${
-      table.margins.total === null
-        ? html`<p class="hint">No totals are published under this agreement.</p>`
-        : html`<p class="hint">
-            Totals are computed from the true values and protected on their own: they need not equal the sum
-            of the published cells.
-          </p>`
-    }
-    ${behindView(review)} ${codeLegend(review)}
-    ${hidden.length ? html`<p class="hint">Not shown: ${hidden.join(', ')} (no published value stands for them).</p>` : ''}`;
+  const columns: Column<TableRow>[] = [
+    // A margin's labels head its row: "(all)" across a dimension is what the row is about.
+    ...table.groupBy.map((d, i) => ({
+      header: d,
+      cell: (r: TableRow) => r.labels[i],
+      rowHeader: (r: TableRow) => Boolean(r.margin),
+    })),
+    {
+      header: measureLabel(table.measure),
+      cell: (r) => (r.value === null ? '—' : r.value),
+      className: 'num',
+    },
+    { header: 'Status', cell: (r) => statusText(r.status) },
+    ...(review
+      ? [{ header: 'Why', cell: (r: TableRow) => (codesOf.get(id(r.margin, r.key)) ?? []).join(' ') }]
+      : []),
+  ];
+  return html`${dataTable(rows, columns, {
+    caption,
+    className: 'sdc-table',
+    rowClass: (r) => `${r.margin ? 'margin ' : ''}status-${r.status}`,
+  })}
+  ${
+    table.margins.total === null
+      ? html`<p class="hint">No totals are published under this agreement.</p>`
+      : html`<p class="hint">
+          Totals are computed from the true values and protected on their own: they need not equal the sum of
+          the published cells.
+        </p>`
+  }
+  ${behindView(review)} ${codeLegend(review)}
+  ${hidden.length ? html`<p class="hint">Not shown: ${hidden.join(', ')} (no published value stands for them).</p>` : ''}`;
 }
 
 /** The provider's count of what stays behind, label and all, by SDC code. */

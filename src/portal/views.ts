@@ -2,6 +2,7 @@
 import { unaccreditedCodes } from '../requests/denials';
 import { REASONS } from '../safes/reasons';
 import { SAFE_NAMES, type Decision, type SafeName, type SafeResult } from '../safes/types';
+import { dataTable } from './data-table';
 import { html, type Html } from './html';
 
 export const SAFE_QUESTIONS: Record<string, string> = {
@@ -43,30 +44,18 @@ export function decisionView(decision: Decision): Html {
   }
   const failed = SAFE_NAMES.filter((s) => decision.safes[s]?.outcome === 'fail');
   return html` ${failed.length ? refusalView(decision.safes) : html`<p class="ok">Permitted: all five safes passed.</p>`}
-    <div class="table-wrap">
-      <table>
-        <caption class="hint">
-          Decision under policy ${decision.policyDigest.slice(0, 16)}…, ${decision.decidedAt}
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Safe</th>
-            <th scope="col">Outcome</th>
-            <th scope="col">Reasons</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${SAFE_NAMES.map(
-            (s) =>
-              html`<tr>
-                <th scope="row">${s}</th>
-                <td>${decision.safes[s]?.outcome ?? '—'}</td>
-                <td>${(decision.safes[s]?.reasons ?? []).map((r) => r.message).join(' ')}</td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
-    </div>`;
+  ${dataTable(
+    SAFE_NAMES,
+    [
+      { header: 'Safe', cell: (s) => s, rowHeader: true },
+      { header: 'Outcome', cell: (s) => decision.safes[s]?.outcome ?? '—' },
+      { header: 'Reasons', cell: (s) => (decision.safes[s]?.reasons ?? []).map((r) => r.message).join(' ') },
+    ],
+    {
+      caption: `Decision under policy ${decision.policyDigest.slice(0, 16)}…, ${decision.decidedAt}`,
+      captionClass: 'hint',
+    },
+  )}`;
 }
 
 /** The safes that failed, each with its reasons in plain words and their codes. */
@@ -126,26 +115,11 @@ export function recordsTable(records: Record<string, unknown>[], caption: string
   if (!records.length) return html`<p class="hint">${caption}: none.</p>`;
   const rows = records.map((r) => flattenRecord(r));
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  return html`<div class="table-wrap">
-    <table>
-      <caption>
-        ${caption} (${records.length})
-      </caption>
-      <thead>
-        <tr>
-          ${columns.map((c) => html`<th scope="col">${c}</th>`)}
-        </tr>
-      </thead>
-      <tbody>
-        ${rows.map(
-          (r) =>
-            html`<tr>
-              ${columns.map((c) => html`<td>${r[c] ?? ''}</td>`)}
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  return dataTable(
+    rows,
+    columns.map((c) => ({ header: c, cell: (r: Record<string, string>) => r[c] ?? '' })),
+    { caption: `${caption} (${records.length})` },
+  );
 }
 
 export function timeLeft(expiresAt: string | null, now: Date): string {
@@ -156,27 +130,4 @@ export function timeLeft(expiresAt: string | null, now: Date): string {
   const hours = Math.floor((ms % 86_400_000) / 3_600_000);
   const minutes = Math.floor((ms % 3_600_000) / 60_000);
   return days > 0 ? `${days} days ${hours} hours` : `${hours} hours ${minutes} minutes`;
-}
-
-/** A table of ready rows under plain column headings, captioned unless the caption is ''. */
-export function simpleTable(caption: string, headings: readonly string[], rows: readonly Html[]): Html {
-  return html`<div class="table-wrap">
-    <table>
-      ${
-        caption
-          ? html`<caption>
-              ${caption}
-            </caption>`
-          : ''
-      }
-      <thead>
-        <tr>
-          ${headings.map((h) => html`<th scope="col">${h}</th>`)}
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-    </table>
-  </div>`;
 }

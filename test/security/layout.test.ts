@@ -138,32 +138,110 @@ describe('the store seam: no SQL outside src/store', () => {
   });
 
   it('no run-time import cycle goes through src/audit or src/store', () => {
-    const edges = new Map(
-      files.map((f) => [
-        f,
-        scanned
-          .get(f)!
-          .imports.map((n) => resolve(f, n))
-          .filter((t): t is string => t !== undefined),
-      ]),
+    const cycles = importCycles(files, 'imports').filter((cycle) =>
+      cycle.some((c) => /^(audit|store)\//.test(rel(c))),
     );
-    // Depth-first search for a back edge; a cycle is reported by its files.
-    const state = new Map<string, 'open' | 'done'>();
-    const cycles: string[] = [];
-    const stack: string[] = [];
-    const visit = (f: string) => {
-      state.set(f, 'open');
-      stack.push(f);
-      for (const t of edges.get(f)!) {
-        if (state.get(t) === 'open') {
-          const cycle = stack.slice(stack.indexOf(t));
-          if (cycle.some((c) => /^(audit|store)\//.test(rel(c)))) cycles.push(cycle.map(rel).join(' -> '));
-        } else if (!state.has(t)) visit(t);
-      }
-      stack.pop();
-      state.set(f, 'done');
-    };
-    for (const f of files) if (!state.has(f)) visit(f);
-    expect(cycles).toEqual([]);
+    expect(cycles.map(describeCycle)).toEqual([]);
   });
 });
+
+describe('import cycles', () => {
+  it('the walker finds a cycle where there is one', () => {
+    const graph = new Map([
+      ['a', ['b']],
+      ['b', ['c']],
+      ['c', ['a']],
+      ['d', ['a']],
+    ]);
+    expect(cyclesOf(['d', 'a', 'b', 'c'], (f) => graph.get(f) ?? [])).toEqual([['a', 'b', 'c']]);
+  });
+
+  // The pages and the portal that mounts them: not even a type-only import goes back up.
+  it('none in src/portal, type-only imports included', () => {
+    const inPortal = (f: string) => rel(f).startsWith('portal' + path.sep);
+    expect(importCycles(files.filter(inPortal), 'named', inPortal).map(describeCycle)).toEqual([]);
+  });
+
+  it('none among the modules src/cli.ts loads', () => {
+    const cli = path.join(SRC, 'cli.ts');
+    expect(scanned.has(cli)).toBe(true);
+    expect(importCycles([cli], 'imports').map(describeCycle)).toEqual([]);
+  });
+});
+
+describe("the portal's pages: handlers apart from views", () => {
+  const pages = files.filter((f) => rel(f).startsWith(path.join('portal', 'pages') + path.sep));
+  const isView = (f: string) => f.endsWith('-views.ts');
+  const targets = (f: string) =>
+    scanned
+      .get(f)!
+      .named.map((n) => resolve(f, n))
+      .filter((t): t is string => t !== undefined)
+      .map(rel);
+
+  it('finds both kinds', () => {
+    expect(pages.filter(isView).length).toBeGreaterThan(3);
+    expect(pages.filter((f) => !isView(f)).length).toBeGreaterThan(3);
+  });
+
+  // A handler gathers the data and hands it to a view: it writes no markup itself.
+  it('no handler module writes markup', () => {
+    const offenders = pages
+      .filter((f) => !isView(f))
+      .filter((f) => targets(f).includes(path.join('portal', 'html.ts')))
+      .map(rel);
+    expect(offenders).toEqual([]);
+  });
+
+  // A view draws what it is given: no handler's context, no page module that gathers data.
+  it("no view reaches a handler's context or a handler module", () => {
+    const offenders = pages.filter(isView).flatMap((f) =>
+      targets(f)
+        .filter(
+          (t) =>
+            t === path.join('portal', 'context.ts') ||
+            (t.startsWith(path.join('portal', 'pages')) && !t.endsWith('-views.ts')),
+        )
+        .map((t) => `${rel(f)} -> ${t}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+});
+
+/**
+ * The cycles reachable from `roots` along a file's imports of `kind` (run-time, or every one named),
+ * to the files `within` only.
+ */
+function importCycles(
+  roots: string[],
+  kind: 'imports' | 'named',
+  within: (file: string) => boolean = () => true,
+): string[][] {
+  return cyclesOf(roots, (f) =>
+    scanned
+      .get(f)!
+      [kind].map((n) => resolve(f, n))
+      .filter((t): t is string => t !== undefined && within(t)),
+  );
+}
+
+/** Depth-first search for back edges: each cycle is reported by its nodes, from where it closes. */
+function cyclesOf(roots: string[], edges: (node: string) => string[]): string[][] {
+  const state = new Map<string, 'open' | 'done'>();
+  const cycles: string[][] = [];
+  const stack: string[] = [];
+  const visit = (node: string) => {
+    state.set(node, 'open');
+    stack.push(node);
+    for (const next of edges(node)) {
+      if (state.get(next) === 'open') cycles.push(stack.slice(stack.indexOf(next)));
+      else if (!state.has(next)) visit(next);
+    }
+    stack.pop();
+    state.set(node, 'done');
+  };
+  for (const root of roots) if (!state.has(root)) visit(root);
+  return cycles;
+}
+
+const describeCycle = (cycle: string[]) => [...cycle, cycle[0]].map(rel).join(' -> ');

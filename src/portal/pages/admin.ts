@@ -5,20 +5,18 @@ import { bodyValidator } from '../../http/validate';
 import accreditationSchema from '../../../schemas/api/accreditation.schema.json';
 import roleGrantSchema from '../../../schemas/api/role-grant.schema.json';
 import type { AccreditationFields } from '../../accreditations/service';
-import { samePerson } from '../../accreditations/changes';
-import { ROLES } from '../../policy/types';
-import {
-  isPrivileged,
-  PRIVILEGED_ROLES,
-  type Accreditation,
-  type Person,
-  type PrivilegedRole,
-  type RoleGrant,
-} from '../../records/accreditation';
+import type { PrivilegedRole } from '../../records/accreditation';
 import { all, one } from '../forms';
-import { html } from '../html';
-import { csrfField } from '../layout';
-import type { Ctx, PortalRoute } from '../portal';
+import type { Ctx, PortalRoute } from '../context';
+import {
+  accreditationsView,
+  agreementsView,
+  entryView,
+  partnersView,
+  roleGrantsView,
+  who,
+  type Viewer,
+} from './admin-views';
 
 const validateEntry = bodyValidator<AccreditationFields>(accreditationSchema);
 const validateGrant = bodyValidator<{ role: PrivilegedRole }>(roleGrantSchema);
@@ -27,9 +25,9 @@ const reasonOf = (ctx: Ctx) => {
   const { reason } = validateReason({ reason: one(ctx.form, 'reason') });
   return reason;
 };
-/** A person's page, and the form actions under it. */
-const entryPath = (p: Person) => `/portal/admin/accreditations/${p.partnerId}/${p.userId}`;
-const who = (p: Person) => `${p.userId} (${p.partnerId})`;
+
+/** Who is looking at an admin page: their own entry and grants are shown without the actions. */
+const viewerOf = (ctx: Ctx): Viewer => ({ csrf: ctx.user.csrf, person: ctx.identity });
 
 export function adminRoutes(): PortalRoute[] {
   const read = guards.anyOf('accreditations:read');
@@ -40,39 +38,7 @@ export function adminRoutes(): PortalRoute[] {
       path: '/admin/partners',
       guard: read,
       handler: async (ctx) => {
-        const partners = [...ctx.deps.bundle().partners.values()];
-        ctx.render(
-          'Partners',
-          html`<div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Id</th>
-                  <th scope="col">Name</th>
-                  <th scope="col">Sector</th>
-                  <th scope="col">Country</th>
-                  <th scope="col">Token issuers</th>
-                  <th scope="col">Networks</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${partners.map(
-                  (p) =>
-                    html`<tr>
-                      <td>${p.id}${p.supervisor ? ' (supervisor)' : ''}</td>
-                      <td>${p.name}</td>
-                      <td>${p.sector}</td>
-                      <td>${p.country}</td>
-                      <td>
-                        ${p.issuers.map((i) => `${i.iss} (${i.algorithm ?? i.algorithms?.join('/') ?? '?'}${i.jwksUri ? ', key set' : ''}${i.demo ? ', demo' : ''})`).join('; ')}
-                      </td>
-                      <td>${p.networks.join(', ')}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-          </div>`,
-        );
+        ctx.render('Partners', partnersView([...ctx.deps.bundle().partners.values()]));
       },
     },
     {
@@ -81,69 +47,7 @@ export function adminRoutes(): PortalRoute[] {
       guard: read,
       handler: async (ctx) => {
         const bundle = ctx.deps.bundle();
-        ctx.render(
-          'Agreements',
-          html`<p>
-              Policy bundle digest: <code class="digest">${bundle.digest}</code> (read-only: agreements change
-              in <code>policies/</code>, and each load is logged).
-            </p>
-            ${[...bundle.agreements.values()].map(
-              (a) =>
-                html`<section aria-labelledby="ag-${a.id}">
-                  <h2 id="ag-${a.id}">${a.title} (${a.id}, version ${a.version})</h2>
-                  <dl class="facts">
-                    <dt>Requesters</dt>
-                    <dd>${a.parties.requesters.join(', ')}</dd>
-                    <dt>Providers</dt>
-                    <dd>${a.parties.providers.join(', ')}</dd>
-                    <dt>Valid</dt>
-                    <dd>${a.validity.from} to ${a.validity.until}</dd>
-                    <dt>Legal basis</dt>
-                    <dd>${a.legalBasis}</dd>
-                    <dt>Purposes</dt>
-                    <dd>${a.purposes.join(', ')}</dd>
-                    <dt>Handling</dt>
-                    <dd>
-                      TLP:${a.safes.output.handling.tlp}; ${a.safes.output.handling.conditions.join(' ')}
-                    </dd>
-                    <dt>Retention</dt>
-                    <dd>${a.safes.output.retentionDays} days</dd>
-                  </dl>
-                  <div class="table-wrap">
-                    <table>
-                      <caption>
-                        Datasets
-                      </caption>
-                      <thead>
-                        <tr>
-                          <th scope="col">Dataset</th>
-                          <th scope="col">Provider</th>
-                          <th scope="col">Fields</th>
-                          <th scope="col">Pseudonymised</th>
-                          <th scope="col">Classification</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        ${a.datasets.map(
-                          (d) =>
-                            html`<tr>
-                              <td>${d.id}</td>
-                              <td>${d.provider}</td>
-                              <td>${d.fields.join(', ')}</td>
-                              <td>${d.pseudonymise.join(', ')}</td>
-                              <td>${d.classification}</td>
-                            </tr>`,
-                        )}
-                      </tbody>
-                    </table>
-                  </div>
-                  <details>
-                    <summary>The agreement as loaded</summary>
-                    <pre>${JSON.stringify(a, null, 2)}</pre>
-                  </details>
-                </section>`,
-            )}`,
-        );
+        ctx.render('Agreements', agreementsView(bundle.digest, [...bundle.agreements.values()]));
       },
     },
     {
@@ -153,56 +57,7 @@ export function adminRoutes(): PortalRoute[] {
       handler: async (ctx) => {
         const items = await ctx.deps.services.accreditations.list();
         const pending = await ctx.deps.services.accreditations.grants.list('pending');
-        ctx.render(
-          'Accreditations',
-          html`<p>
-              <a href="/portal/admin/role-grants">Role grants awaiting a second admin: ${pending.length}</a>
-            </p>
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">User</th>
-                    <th scope="col">Partner</th>
-                    <th scope="col">Roles</th>
-                    <th scope="col">Vetting</th>
-                    <th scope="col">Trained</th>
-                    <th scope="col">Expires</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Actions</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${items.map((u) => {
-                    const key = `${u.partnerId}-${u.userId}`;
-                    const action = u.suspended ? 'reinstate' : 'suspend';
-                    return html`<tr id="user-${key}">
-                      <td><a href="${entryPath(u)}">${u.displayName} (${u.userId})</a></td>
-                      <td>${u.partnerId}</td>
-                      <td>${u.roles.join(', ')}</td>
-                      <td>${u.vettingLevel}</td>
-                      <td>${u.trainedOn}</td>
-                      <td>${u.expiresOn}</td>
-                      <td class="status">${u.suspended ? 'suspended' : 'active'}</td>
-                      <td>
-                        ${
-                          samePerson(u, ctx.identity)
-                            ? html`<span class="hint">your own: another admin changes it</span>`
-                            : html`<form method="post" action="${entryPath(u)}/${action}">
-                                ${csrfField(ctx.user.csrf)} <label for="reason-${key}">Reason</label
-                                ><input type="text" id="reason-${key}" name="reason" required minlength="3" />
-                                <button type="submit" class="${u.suspended ? 'secondary' : 'danger'}">
-                                  ${u.suspended ? 'Reinstate' : 'Suspend'} ${u.userId}
-                                </button>
-                              </form>`
-                        }
-                      </td>
-                    </tr>`;
-                  })}
-                </tbody>
-              </table>
-            </div>`,
-        );
+        ctx.render('Accreditations', accreditationsView(items, pending.length, viewerOf(ctx)));
       },
     },
     {
@@ -211,21 +66,7 @@ export function adminRoutes(): PortalRoute[] {
       guard: read,
       handler: async (ctx) => {
         const u = await ctx.deps.services.accreditations.get(personOf(ctx));
-        const own = samePerson(u, ctx.identity);
-        ctx.render(
-          `Accreditation of ${u.displayName}`,
-          html`<p>
-              User <strong>${u.userId}</strong> of <strong>${u.partnerId}</strong> ·
-              ${u.suspended ? 'suspended' : 'active'} · roles: ${u.roles.join(', ') || 'none'}
-            </p>
-            ${
-              own
-                ? html`<p class="hint">
-                    This is your own accreditation: nobody changes their own, so another admin edits it.
-                  </p>`
-                : html`${entryForm(ctx, u)} ${grantForm(ctx, u)}`
-            }`,
-        );
+        ctx.render(`Accreditation of ${u.displayName}`, entryView(u, viewerOf(ctx)));
       },
     },
     {
@@ -294,20 +135,7 @@ export function adminRoutes(): PortalRoute[] {
       handler: async (ctx) => {
         const state = grantStateOf(ctx.req.query.state);
         const grants = await ctx.deps.services.accreditations.grants.list(state);
-        ctx.render(
-          'Role grants',
-          html`<p>
-              Granting <strong>dpo</strong> or <strong>admin</strong> takes two admins: one proposes, another
-              approves. Nobody approves their own proposal or a grant to themselves. Each step is logged.
-            </p>
-            <p>
-              Show:
-              ${(['pending', 'approved', 'rejected', 'all'] as const).map(
-                (s, i) => html`${i ? ' · ' : ''}<a href="/portal/admin/role-grants?state=${s}">${s}</a>`,
-              )}
-            </p>
-            ${grants.length ? grantTable(ctx, grants) : html`<p>No ${state ?? ''} role grants.</p>`}`,
-        );
+        ctx.render('Role grants', roleGrantsView(grants, state, viewerOf(ctx)));
       },
     },
     {
@@ -336,130 +164,4 @@ export function adminRoutes(): PortalRoute[] {
       },
     },
   ];
-}
-
-/**
- * The edit form. A privileged role shows as a checkbox only while it is held (unticking revokes it at
- * once); granting one goes through the proposal form below.
- */
-function entryForm(ctx: Ctx, u: Accreditation) {
-  const roles = ROLES.filter((r) => !isPrivileged(r) || u.roles.includes(r));
-  return html`<form class="stack" method="post" action="${entryPath(u)}">
-    ${csrfField(ctx.user.csrf)}
-    <div>
-      <label for="displayName">Name</label
-      ><input type="text" id="displayName" name="displayName" value="${u.displayName}" required />
-    </div>
-    <fieldset>
-      <legend>Roles</legend>
-      ${roles.map(
-        (r) =>
-          html`<div class="check">
-            <input
-              type="checkbox"
-              id="role-${r}"
-              name="roles"
-              value="${r}"
-              ${u.roles.includes(r) ? html` checked` : ''}
-            /><label for="role-${r}">${r}</label>
-          </div>`,
-      )}
-    </fieldset>
-    <div>
-      <label for="vettingLevel">Vetting level (0–3)</label
-      ><input
-        type="number"
-        id="vettingLevel"
-        name="vettingLevel"
-        min="0"
-        max="3"
-        value="${u.vettingLevel}"
-        required
-      />
-    </div>
-    <div>
-      <label for="trainedOn">Trained on</label
-      ><input type="date" id="trainedOn" name="trainedOn" value="${u.trainedOn}" required />
-    </div>
-    <div>
-      <label for="expiresOn">Accreditation expires on</label
-      ><input type="date" id="expiresOn" name="expiresOn" value="${u.expiresOn}" required />
-    </div>
-    <div>
-      <label for="teams">Teams (comma-separated)</label
-      ><input type="text" id="teams" name="teams" value="${(u.teams ?? []).join(', ')}" />
-    </div>
-    <div><button type="submit">Save</button> <a href="/portal/admin/accreditations">Cancel</a></div>
-  </form>`;
-}
-
-/** Proposing a privileged role the person does not hold: another admin approves it. */
-function grantForm(ctx: Ctx, u: Accreditation) {
-  const missing = PRIVILEGED_ROLES.filter((r) => !u.roles.includes(r));
-  if (!missing.length) return '';
-  return html`<section aria-labelledby="grant-h">
-    <h2 id="grant-h">Propose a role grant</h2>
-    <form class="stack" method="post" action="${entryPath(u)}/role-grants">
-      ${csrfField(ctx.user.csrf)}
-      <div>
-        <label for="grant-role">Role</label
-        ><select id="grant-role" name="role" required>
-          ${missing.map((r) => html`<option value="${r}">${r}</option>`)}
-        </select>
-      </div>
-      <p class="hint">Nothing changes until another admin approves the proposal.</p>
-      <div><button type="submit" class="secondary">Propose</button></div>
-    </form>
-  </section>`;
-}
-
-function grantTable(ctx: Ctx, grants: RoleGrant[]) {
-  return html`<div class="table-wrap">
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Person</th>
-          <th scope="col">Role</th>
-          <th scope="col">Proposed by</th>
-          <th scope="col">Proposed at</th>
-          <th scope="col">State</th>
-          <th scope="col">Decision</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${grants.map(
-          (g) =>
-            html`<tr id="grant-${g.id}">
-              <td><a href="${entryPath(g.subject)}">${who(g.subject)}</a></td>
-              <td>${g.role}</td>
-              <td>${who(g.proposer)}</td>
-              <td>${g.proposedAt}</td>
-              <td class="status">${g.state}</td>
-              <td>${g.state === 'pending' ? grantActions(ctx, g) : decisionOf(g)}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
-}
-
-function decisionOf(g: RoleGrant) {
-  return html`${g.decidedBy ? who(g.decidedBy) : ''} ${g.decidedAt ?? ''}${g.reason ? `: ${g.reason}` : ''}`;
-}
-
-/** Approve (not for the proposer or the person themselves: the service refuses those too) or reject. */
-function grantActions(ctx: Ctx, g: RoleGrant) {
-  const mayApprove = !samePerson(g.proposer, ctx.identity) && !samePerson(g.subject, ctx.identity);
-  return html`${
-      mayApprove
-        ? html`<form method="post" action="/portal/admin/role-grants/${g.id}/approve">
-            ${csrfField(ctx.user.csrf)}<button type="submit">Approve</button>
-          </form>`
-        : html`<span class="hint">another admin approves</span>`
-    }
-    <form method="post" action="/portal/admin/role-grants/${g.id}/reject">
-      ${csrfField(ctx.user.csrf)} <label for="reject-${g.id}">Reason</label
-      ><input type="text" id="reject-${g.id}" name="reason" required minlength="3" />
-      <button type="submit" class="secondary">Reject</button>
-    </form>`;
 }

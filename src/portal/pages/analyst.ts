@@ -3,36 +3,32 @@ import { guards } from '../../http/routes';
 import { bodyValidator, schemas } from '../../http/validate';
 import lookupSchema from '../../../schemas/api/lookup.schema.json';
 import type { LookupInput } from '../../lookups/service';
-import { handlingOf, handlingShownTo, handlingView } from '../../requests/handling';
 import { DISCLOSURE_READ_DENIED } from '../../requests/service';
-import { FIELD_CATALOGUE } from '../../records/canonical';
 import type { ReadDecision } from '../../safes/read';
 import type { RequestInput } from '../../safes/types';
 import { ProblemError, problems } from '../../http/problem';
 import { all, one } from '../forms';
-import { html } from '../html';
-import { identifierResultsTable } from '../identifier-results';
-import { csrfField } from '../layout';
-import type { Ctx, PortalRoute } from '../portal';
+import type { Ctx, PortalRoute } from '../context';
 import { receiptText } from '../../audit/receipts';
-import { resolveRules } from '../../sdc';
-import { decisionView, recordsTable, refusalView, simpleTable, stateLabel, timeLeft } from '../views';
-import { providerView, receiptLink } from './responder';
-import { querySummary, tableView } from '../table-view';
+import { renderProviderPage } from './responder';
+import {
+  disclosureView,
+  lookupFormView,
+  lookupResultsView,
+  newRequestView,
+  type NewRequestStep,
+  myRequestsView,
+  readingRefusedView,
+  refusedView,
+  requestView,
+  searchAgain,
+} from './analyst-views';
+import { idOf, roundingBaseOf } from './request-facts';
+import { IDENTIFIER_TYPES } from './request-views';
 import type { StoredRequest } from '../../requests/types';
-import type { Agreement } from '../../policy/types';
 
 const validateCreate = bodyValidator<RequestInput>(schemas.requestCreate);
 const validateLookup = bodyValidator<LookupInput>(lookupSchema);
-
-export const IDENTIFIER_TYPES = [
-  'hin',
-  'boat-registration',
-  'vin',
-  'vehicle-registration',
-  'engine-serial',
-  'part-serial',
-];
 
 /** "type:value" lines → identifiers; a line without a known type is a form error. */
 function parseIdentifiers(text: string) {
@@ -56,7 +52,7 @@ export const agreementsFor = (ctx: Ctx) =>
     a.parties.requesters.includes(ctx.identity.partnerId),
   );
 
-const caseHint = (ctx: Ctx, agreementId: string) => {
+export const caseHint = (ctx: Ctx, agreementId: string) => {
   const pattern = ctx.deps.bundle().agreements.get(agreementId)?.safes.project.caseRefPatterns[
     ctx.identity.partnerId
   ];
@@ -71,7 +67,11 @@ export function analystRoutes(): PortalRoute[] {
       // The form lists the agreements and their case-reference forms: for those who may search only.
       // The search itself is decided (and logged) by the safes, whoever sends it, as the API's.
       guard: guards.anyOf('lookups:create'),
-      handler: async (ctx) => ctx.render('Hit/no-hit search', lookupForm(ctx)),
+      handler: async (ctx) => {
+        const agreements = agreementsFor(ctx);
+        const hint = agreements[0] ? caseHint(ctx, agreements[0].id) : '';
+        ctx.render('Hit/no-hit search', lookupFormView(ctx.user.csrf, agreements, hint));
+      },
     },
     {
       method: 'post',
@@ -89,42 +89,9 @@ export function analystRoutes(): PortalRoute[] {
           tls: ctx.req.secure,
         });
         if (result.decision.outcome === 'deny') {
-          return ctx.render(
-            'Search refused',
-            html`${decisionView(result.decision)}
-              <p><a href="/portal/lookup">Search again</a></p>`,
-            403,
-          );
+          return ctx.render('Search refused', refusedView(result.decision, searchAgain), 403);
         }
-        const invalidCount = result.results.filter((r) => r.status === 'invalid').length;
-        const rows = result.hits.map(
-          (h) =>
-            html`<tr>
-              <td>${input.identifiers[h.query].type}:${input.identifiers[h.query].value}</td>
-              <td>${h.providerId}</td>
-              <td>${h.objectType}</td>
-              <td>
-                <a
-                  href="/portal/requests/new?agreement=${encodeURIComponent(input.agreementId)}&amp;provider=${encodeURIComponent(h.providerId)}&amp;ref=${encodeURIComponent(h.recordRef)}"
-                  >Request details</a
-                >
-              </td>
-            </tr>`,
-        );
-        ctx.render(
-          'Search results',
-          html`<p class="ok" role="status">
-              ${result.hits.length ? `${result.hits.length} hit(s)` : 'No hit'} for
-              ${input.identifiers.length}
-              identifier(s)${invalidCount ? `, ${invalidCount} invalid and not searched` : ''}. Hits name who
-              holds a record, never its content.
-            </p>
-            ${identifierResultsTable(result.results, input.identifiers)}
-            ${
-              result.hits.length ? simpleTable('Hits', ['Identifier', 'Held by', 'Object', 'Next'], rows) : ''
-            }
-            <p><a href="/portal/lookup">New search</a></p>`,
-        );
+        ctx.render('Search results', lookupResultsView(input, result));
       },
     },
     {
@@ -132,7 +99,8 @@ export function analystRoutes(): PortalRoute[] {
       path: '/requests/new',
       // The agreements' datasets, fields and case-reference forms: for those who may request only.
       guard: guards.anyOf('requests:create'),
-      handler: async (ctx) => ctx.render('New detail request', newRequestForm(ctx)),
+      handler: async (ctx) =>
+        ctx.render('New detail request', newRequestView(loadNewRequest(ctx), ctx.user.csrf)),
     },
     {
       method: 'post',
@@ -168,38 +136,7 @@ export function analystRoutes(): PortalRoute[] {
       guard: guards.anyOf('requests:read-own'),
       handler: async (ctx) => {
         const items = await ctx.deps.services.requests.listOwn(ctx.identity);
-        ctx.render(
-          'My requests',
-          items.length
-            ? html`<div class="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Created</th>
-                      <th scope="col">Case</th>
-                      <th scope="col">Agreement</th>
-                      <th scope="col">Provider / dataset</th>
-                      <th scope="col">State</th>
-                      <th scope="col">Expires</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${items.map(
-                      (r) =>
-                        html`<tr>
-                          <td><a href="/portal/requests/${r.id}">${r.createdAt}</a></td>
-                          <td>${r.input.caseRef}</td>
-                          <td>${r.input.agreementId}</td>
-                          <td>${r.input.providerId} / ${r.input.datasetId}</td>
-                          <td>${stateLabel(r.state)}</td>
-                          <td>${r.expiresAt ?? ''}</td>
-                        </tr>`,
-                    )}
-                  </tbody>
-                </table>
-              </div>`
-            : html`<p>No requests yet. <a href="/portal/requests/new">Make one</a>.</p>`,
-        );
+        ctx.render('My requests', myRequestsView(items));
       },
     },
     {
@@ -208,41 +145,10 @@ export function analystRoutes(): PortalRoute[] {
       guard: guards.anyOf('requests:read-own', 'inbox:read'),
       handler: async (ctx) => {
         const { request, side } = await ctx.deps.services.requests.get(ctx.identity, idOf(ctx));
-        if (side === 'provider') return providerView(ctx, request);
-        const h = handlingView(handlingShownTo(request, 'requester'));
+        if (side === 'provider') return renderProviderPage(ctx, request);
         ctx.render(
           `Request ${request.input.caseRef}`,
-          html`<dl class="facts">
-              <dt>State</dt>
-              <dd>${stateLabel(request.state)}</dd>
-              <dt>Agreement</dt>
-              <dd>${request.input.agreementId}</dd>
-              <dt>Provider / dataset</dt>
-              <dd>${request.input.providerId} / ${request.input.datasetId}</dd>
-              <dt>Purpose</dt>
-              <dd>${request.input.purpose}</dd>
-              ${askedFacts(request)}
-              <dt>Handling</dt>
-              <dd>TLP:${h.tlp}</dd>
-              ${
-                request.declineReason
-                  ? html`<dt>Provider’s reason</dt>
-                      <dd class="decline-reason">${request.declineReason}</dd>`
-                  : ''
-              }
-            </dl>
-            ${request.state === 'disclosed' ? html`<p><a class="button" href="/portal/requests/${request.id}/disclosure">Read the disclosure</a> <span class="hint">Time left: ${timeLeft(request.expiresAt, ctx.deps.clock())}</span></p>` : ''}
-            ${
-              ['awaiting_provider', 'answered', 'withheld'].includes(request.state)
-                ? html`<form method="post" action="/portal/requests/${request.id}/withdraw">
-                    ${csrfField(ctx.user.csrf)}<button type="submit" class="secondary">
-                      Withdraw this request
-                    </button>
-                  </form>`
-                : ''
-            }
-            <h2>Decision</h2>
-            ${decisionView(request.decision)}`,
+          requestView(request, { csrf: ctx.user.csrf, now: ctx.deps.clock() }),
         );
       },
     },
@@ -263,43 +169,9 @@ export function analystRoutes(): PortalRoute[] {
       handler: async (ctx) => {
         const request = await readDisclosureOrRefuse(ctx);
         if (!request) return;
-        const h = handlingView(handlingOf(request));
-        const records = Array.isArray(request.disclosure) ? request.disclosure : [];
         ctx.render(
           `Disclosure for ${request.input.caseRef}`,
-          html`<section class="banner tlp-${h.tlp}" aria-label="Handling">
-              <p><strong>TLP:${h.tlp}</strong> — ${h.meaning}</p>
-              ${
-                h.conditions.length
-                  ? html`<ul>
-                      ${h.conditions.map((c) => html`<li>${c}</li>`)}
-                    </ul>`
-                  : ''
-              }
-              <p>
-                Time left:
-                <strong class="time-left">${timeLeft(request.expiresAt, ctx.deps.clock())}</strong> (until
-                ${request.expiresAt ?? '—'}); then the records are purged. This reading is logged.
-              </p>
-            </section>
-            ${
-              request.disclosure && !Array.isArray(request.disclosure)
-                ? html`${tableView(request.disclosure, 'Released table', { roundingBase: roundingBaseOf(ctx, request) })}
-                    <p>
-                      <a
-                        class="button secondary"
-                        href="/portal/requests/${request.id}/disclosure.csv"
-                        download
-                        >Download the table (CSV)</a
-                      >
-                      <span class="hint"
-                        >The file starts with its handling line; the handling above applies.</span
-                      >
-                    </p>`
-                : recordsTable(records, 'Released records')
-            }
-            ${receiptLink(request.id)}
-            <p><a href="/portal/requests/${request.id}">Back to the request</a></p>`,
+          disclosureView(request, { now: ctx.deps.clock(), roundingBase: roundingBaseOf(ctx, request) }),
         );
       },
     },
@@ -327,81 +199,9 @@ export async function readDisclosureOrRefuse(ctx: Ctx): Promise<StoredRequest | 
     .catch((error: unknown) => {
       if (!(error instanceof ProblemError && error.code === DISCLOSURE_READ_DENIED)) throw error;
       const { safes } = error.extensions.decision as ReadDecision;
-      ctx.render(
-        'Reading refused',
-        html`${refusalView(safes)}
-          <p>This attempt is logged. <a href="/portal/requests/${idOf(ctx)}">Back to the request</a></p>`,
-        403,
-      );
+      ctx.render('Reading refused', readingRefusedView(safes, idOf(ctx)), 403);
       return undefined;
     });
-}
-
-/** What a request asks: a table's query, or a detail request's fields and identifiers. */
-export function askedFacts(request: StoredRequest) {
-  const query = request.input.query;
-  if (query)
-    return html`<dt>Table</dt>
-      <dd class="table-query">${querySummary(query)}</dd>`;
-  return html`<dt>Fields</dt>
-    <dd>${request.input.fields.join(', ')}</dd>
-    <dt>Identifiers</dt>
-    <dd>${request.input.identifiers.map((i) => `${i.type}:${i.value}`).join(', ') || '—'}</dd>`;
-}
-
-/** The rounding base the request's agreement applies to tables (what "rounded" means). */
-export function roundingBaseOf(ctx: Ctx, request: StoredRequest): number | undefined {
-  const sdc = ctx.deps.bundle().agreements.get(request.input.agreementId)?.safes.output.aggregates?.sdc;
-  return sdc ? resolveRules(sdc).roundingBase : undefined;
-}
-
-export function idOf(ctx: Ctx): string {
-  const id = String(ctx.req.params.id);
-  if (!/^[0-9a-f-]{36}$/.test(id)) throw problems.notFound('No such request.');
-  return id;
-}
-
-function purposeOptions(purposes: string[]) {
-  return purposes.map((p) => html`<option value="${p}">${p}</option>`);
-}
-
-function lookupForm(ctx: Ctx) {
-  const agreements = agreementsFor(ctx);
-  const purposes = [...new Set(agreements.flatMap((a) => a.purposes))];
-  return html`<form class="stack" method="post" action="/portal/lookup">
-    ${csrfField(ctx.user.csrf)}
-    <div>
-      <label for="agreementId">Agreement</label
-      ><select id="agreementId" name="agreementId" required>
-        ${agreements.map((a) => html`<option value="${a.id}">${a.title} (${a.id})</option>`)}
-      </select>
-    </div>
-    <div>
-      <label for="identifiers">Identifiers, one per line as type:value</label>
-      <textarea
-        id="identifiers"
-        name="identifiers"
-        rows="4"
-        required
-        aria-describedby="identifiers-hint"
-      ></textarea>
-      <p class="hint" id="identifiers-hint">
-        Types: ${IDENTIFIER_TYPES.join(', ')}. Example: hin:NL-HXAB7A33G293
-      </p>
-    </div>
-    <div>
-      <label for="purpose">Purpose</label
-      ><select id="purpose" name="purpose" required>
-        ${purposeOptions(purposes)}
-      </select>
-    </div>
-    <div>
-      <label for="caseRef">Case reference</label
-      ><input type="text" id="caseRef" name="caseRef" required aria-describedby="caseRef-hint" />
-      <p class="hint" id="caseRef-hint">${agreements[0] ? caseHint(ctx, agreements[0].id) : ''}</p>
-    </div>
-    <div><button type="submit">Search</button></div>
-  </form>`;
 }
 
 /** What every request form sends: the agreement, the provider and dataset, the purpose and the case. */
@@ -432,9 +232,7 @@ export async function sendRequest(
   if (request.state !== 'denied') return request;
   ctx.render(
     'Request refused',
-    html`${decisionView(request.decision)}
-      <p class="hint">Request ${request.id} was recorded as denied.</p>
-      <p><a href="${again}">Start a new request</a></p>`,
+    refusedView(request.decision, { href: again, label: 'Start a new request' }, request.id),
     403,
   );
   return undefined;
@@ -445,127 +243,17 @@ export function queryParam(ctx: Ctx, name: string): string {
   return typeof ctx.req.query[name] === 'string' ? (ctx.req.query[name] as string) : '';
 }
 
-/** The agreement a form is under, with the way back to choosing another. */
-export function agreementSummary(agreement: Agreement, changeHref: string) {
-  return html`<p>
-    Agreement: <strong>${agreement.title}</strong> (${agreement.id}) ·
-    <a href="${changeHref}">change</a>
-  </p>`;
-}
-
-/** Every request form's last fields: the agreement's purposes and the case reference in its form. */
-export function purposeAndCase(ctx: Ctx, agreement: Agreement) {
-  return html`<div>
-      <label for="purpose">Purpose</label
-      ><select id="purpose" name="purpose" required>
-        ${purposeOptions(agreement.purposes)}
-      </select>
-    </div>
-    <div>
-      <label for="caseRef">Case reference</label
-      ><input type="text" id="caseRef" name="caseRef" required aria-describedby="caseRef-hint" />
-      <p class="hint" id="caseRef-hint">${caseHint(ctx, agreement.id)}</p>
-    </div>`;
-}
-
-/** A form's first step: which agreement (a GET to `action`). */
-export function agreementPicker(action: string, agreements: Agreement[]) {
-  return html`<form class="stack" method="get" action="${action}">
-    <div>
-      <label for="agreement">1. Agreement</label
-      ><select id="agreement" name="agreement" required>
-        ${agreements.map((a) => html`<option value="${a.id}">${a.title} (${a.id})</option>`)}
-      </select>
-    </div>
-    <div><button type="submit">Continue</button></div>
-  </form>`;
-}
-
-/** A form's second step: which of the agreement's datasets (a GET to `action`, carrying `hidden`). */
-export function datasetPicker(
-  action: string,
-  agreement: Agreement,
-  datasets: Agreement['datasets'],
-  hidden: Record<string, string> = {},
-) {
-  return html`<form class="stack" method="get" action="${action}">
-    <input type="hidden" name="agreement" value="${agreement.id}" />
-    ${Object.entries(hidden).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}" />`)}
-    <div>
-      <label for="dataset">2. Provider and dataset</label
-      ><select id="dataset" name="dataset" required>
-        ${datasets.map(
-          (d) =>
-            html`<option value="${d.provider}/${d.id}">
-              ${d.provider} — ${d.id} (${d.objectTypes.join(', ')})
-            </option>`,
-        )}
-      </select>
-    </div>
-    <div><button type="submit">Continue</button></div>
-  </form>`;
-}
-
 /** Step by step: the agreement, then a dataset the agreement shares, then the fields it allows. */
-function newRequestForm(ctx: Ctx) {
+function loadNewRequest(ctx: Ctx): NewRequestStep {
   const q = (name: string) => queryParam(ctx, name);
   const agreements = agreementsFor(ctx);
   const agreement = agreements.find((a) => a.id === q('agreement'));
   const ref = q('ref');
-  if (!agreement) {
-    if (!agreements.length)
-      return html`<p class="error">Your organisation is not a requester in any agreement.</p>`;
-    return agreementPicker('/portal/requests/new', agreements);
-  }
+  if (!agreement) return { agreements, ref };
   const provider = q('provider');
   const datasets = agreement.datasets.filter((d) => !provider || d.provider === provider);
   const chosen =
     datasets.find((d) => `${d.provider}/${d.id}` === q('dataset')) ??
     (datasets.length === 1 ? datasets[0] : undefined);
-  const summary = agreementSummary(agreement, '/portal/requests/new');
-  if (!chosen) {
-    return html`${summary} ${datasetPicker('/portal/requests/new', agreement, datasets, ref ? { ref } : {})}`;
-  }
-  return html`${summary}
-    <form class="stack" method="post" action="/portal/requests">
-      ${csrfField(ctx.user.csrf)}
-      <input type="hidden" name="agreementId" value="${agreement.id}" />
-      <input type="hidden" name="dataset" value="${chosen.provider}/${chosen.id}" />
-      <p>
-        Provider and dataset: <strong>${chosen.provider} — ${chosen.id}</strong> (classification
-        ${chosen.classification})
-      </p>
-      <fieldset>
-        <legend>3. Fields the agreement allows</legend>
-        <p class="hint">Personal data is not ticked: tick only what the case needs.</p>
-        ${chosen.fields.map((f, i) => {
-          // Data minimisation: personal fields are asked for by choice, never by default.
-          const personal = FIELD_CATALOGUE[f]?.personal === true;
-          return html`<div class="check">
-            <input
-              type="checkbox"
-              id="field-${i}"
-              name="fields"
-              value="${f}"
-              ${personal ? '' : 'checked'}
-            /><label for="field-${i}"
-              >${f}${personal ? ' (personal data)' : ''}${chosen.pseudonymise.includes(f) ? ' (pseudonymised)' : ''}${chosen.generalise?.[f] ? ` (generalised to ${chosen.generalise[f]})` : ''}</label
-            >
-          </div>`;
-        })}
-      </fieldset>
-      <div>
-        <label for="identifiers">Identifiers, one per line as type:value</label>
-        <textarea id="identifiers" name="identifiers" rows="3" aria-describedby="identifiers-hint"></textarea>
-        <p class="hint" id="identifiers-hint">
-          Types: ${IDENTIFIER_TYPES.join(', ')}. Give identifiers, or a record reference from a hit, or both.
-        </p>
-      </div>
-      <div>
-        <label for="recordRefs">Record references from hits (optional)</label
-        ><input type="text" id="recordRefs" name="recordRefs" value="${ref}" />
-      </div>
-      ${purposeAndCase(ctx, agreement)}
-      <div><button type="submit">Send the request</button></div>
-    </form>`;
+  return { agreements, ref, agreement, datasets, chosen, caseHint: caseHint(ctx, agreement.id) };
 }

@@ -4,16 +4,13 @@ import { guards } from '../../http/routes';
 import { problems, ProblemError } from '../../http/problem';
 import { logTimestamp } from '../../http/timestamps';
 import { CONTENT_TYPES, type ExportFormat } from '../../audit/export';
-import type { EventFilter, StatsRow } from '../../audit/service';
+import type { EventFilter } from '../../audit/service';
 import { localDate } from '../../requests/local-day';
 import { PERSON } from '../../records/accreditation';
-import { SAFE_NAMES } from '../../safes/types';
-import { daysBetween, stackedBarChart } from '../charts';
+import { daysBetween } from '../charts';
 import { one } from '../forms';
-import { html } from '../html';
-import { csrfField } from '../layout';
-import type { Ctx, PortalRoute } from '../portal';
-import { cell } from '../views';
+import type { Ctx, PortalRoute } from '../context';
+import { activityView, logView, verifyView } from './dpo-views';
 
 const PARTNER = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -96,116 +93,6 @@ function activityRange(ctx: Ctx): { from: string; to: string } {
   return { from, to };
 }
 
-const SAFE_LABELS: Record<string, string> = {
-  people: 'People',
-  project: 'Project',
-  setting: 'Setting',
-  data: 'Data',
-  output: 'Output',
-};
-
-const plural = (n: number, noun: string) => html`<strong>${n}</strong> ${noun}${n === 1 ? '' : 's'}`;
-
-function agreementActivity(agreementId: string, rows: StatsRow[], days: string[]) {
-  const byDay = new Map(rows.map((r) => [r.day, r]));
-  const at = (day: string) => byDay.get(day);
-  const sum = (f: (r: StatsRow) => number) => rows.reduce((n, r) => n + f(r), 0);
-  const safes = SAFE_NAMES.filter((safe) => rows.some((r) => r.deniedBySafe[safe]));
-  const reasons = new Map<string, number>();
-  for (const r of rows)
-    for (const [code, n] of Object.entries(r.denialReasons)) reasons.set(code, (reasons.get(code) ?? 0) + n);
-  return html`<section class="activity" aria-labelledby="a-${agreementId}">
-    <h2 id="a-${agreementId}">${agreementId}</h2>
-    <p>
-      ${plural(
-        sum((r) => r.requests),
-        'request',
-      )}
-      and
-      ${plural(
-        sum((r) => r.lookups),
-        'hit/no-hit lookup',
-      )}
-      decided: <strong>${sum((r) => r.permits)}</strong> permitted, <strong>${sum((r) => r.denials)}</strong>
-      denied;
-      ${plural(
-        sum((r) => r.disclosures),
-        'disclosure',
-      )}
-      releasing
-      ${plural(
-        sum((r) => r.recordsReleased),
-        'record',
-      )}.
-    </p>
-    <h3>Decisions per day</h3>
-    ${stackedBarChart({
-      title: `${agreementId}: decisions per day, permitted and denied`,
-      labels: days,
-      series: [
-        { key: 'permit', label: 'Permitted' },
-        { key: 'deny', label: 'Denied' },
-      ],
-      values: [days.map((d) => at(d)?.permits ?? 0), days.map((d) => at(d)?.denials ?? 0)],
-    })}
-    <h3>Denials per day, by the safe that failed</h3>
-    ${
-      safes.length
-        ? stackedBarChart({
-            title: `${agreementId}: denials per day by the safe that failed`,
-            labels: days,
-            series: safes.map((safe) => ({ key: safe, label: `${SAFE_LABELS[safe]} failed` })),
-            values: safes.map((safe) => days.map((d) => at(d)?.deniedBySafe[safe] ?? 0)),
-          })
-        : html`<p class="hint">No denials in this period.</p>`
-    }
-    ${
-      reasons.size
-        ? html`<p>
-            Denial reasons:
-            ${[...reasons]
-              .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-              .map(([code, n], i) => html`${i ? ', ' : ''}<code>${code}</code> × ${n}`)}
-          </p>`
-        : ''
-    }
-    <details>
-      <summary>Figures per day</summary>
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Day</th>
-              <th scope="col">Requests</th>
-              <th scope="col">Lookups</th>
-              <th scope="col">Permitted</th>
-              <th scope="col">Denied</th>
-              ${SAFE_NAMES.map((safe) => html`<th scope="col">${SAFE_LABELS[safe]} failed</th>`)}
-              <th scope="col">Disclosures</th>
-              <th scope="col">Records released</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${rows.map(
-              (r) =>
-                html`<tr>
-                  <th scope="row">${r.day}</th>
-                  <td>${r.requests}</td>
-                  <td>${r.lookups}</td>
-                  <td>${r.permits}</td>
-                  <td>${r.denials}</td>
-                  ${SAFE_NAMES.map((safe) => html`<td>${r.deniedBySafe[safe] ?? 0}</td>`)}
-                  <td>${r.disclosures}</td>
-                  <td>${r.recordsReleased}</td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>
-      </div>
-    </details>
-  </section>`;
-}
-
 export function dpoRoutes(): PortalRoute[] {
   return [
     {
@@ -231,98 +118,13 @@ export function dpoRoutes(): PortalRoute[] {
         const next = new URLSearchParams({ ...values, ...(nextCursor ? { cursor: nextCursor } : {}) });
         ctx.render(
           'Disclosure log',
-          html`<section aria-labelledby="verify-h">
-              <h2 id="verify-h">Verification</h2>
-              ${latest ? html`<p>Last signed checkpoint: <strong>${latest.treeSize}</strong> entries, ${latest.timestamp}, root ${latest.rootHash.slice(0, 16)}…, key ${latest.keyId.slice(0, 16)}…</p>` : html`<p class="hint">No checkpoint has been signed yet.</p>`}
-              <div class="actions">
-                <form method="post" action="/portal/log/verify">
-                  ${csrfField(ctx.user.csrf)}<button type="submit">Verify the log now</button>
-                </form>
-                <a href="/portal/log/activity">Activity by agreement (charts)</a>
-              </div>
-            </section>
-            <section aria-labelledby="export-h">
-              <h2 id="export-h">Export</h2>
-              <form method="post" action="/portal/log/export" class="filters">
-                ${csrfField(ctx.user.csrf)}
-                <div>
-                  <label for="x-from">From (day, UTC)</label><input type="date" id="x-from" name="from" />
-                </div>
-                <div>
-                  <label for="x-to">To (day, UTC, inclusive)</label><input type="date" id="x-to" name="to" />
-                </div>
-                <div>
-                  <label for="x-partner">Only entries involving partner</label
-                  ><input type="text" id="x-partner" name="partner" pattern="[A-Za-z0-9._-]{1,64}" />
-                </div>
-                <div>
-                  <button type="submit" name="format" value="jsonl" class="secondary">
-                    Export JSON Lines
-                  </button>
-                  <button type="submit" name="format" value="csv" class="secondary">Export CSV</button>
-                </div>
-              </form>
-              <p class="hint">
-                Empty fields mean no limit. The export itself is logged. JSON Lines ends with a line that says
-                how many entries it holds, so a cut-off file is recognised.
-              </p>
-            </section>
-            <section aria-labelledby="filter-h">
-              <h2 id="filter-h">Search</h2>
-              <form method="get" action="/portal/log" class="filters">
-                ${FILTERS.map(
-                  ([name, label]) =>
-                    html`<div>
-                      <label for="f-${name}">${label}</label
-                      ><input type="text" id="f-${name}" name="${name}" value="${values[name] ?? ''}" />
-                    </div>`,
-                )}
-                <div><button type="submit">Filter</button> <a href="/portal/log">Clear</a></div>
-              </form>
-            </section>
-            <h2>Entries</h2>
-            <div class="table-wrap">
-              <table class="log">
-                <thead>
-                  <tr>
-                    <th scope="col">#</th>
-                    <th scope="col">Time</th>
-                    <th scope="col">Type</th>
-                    <th scope="col">Actor</th>
-                    <th scope="col">Partners</th>
-                    <th scope="col">Agreement</th>
-                    <th scope="col">Request</th>
-                    <th scope="col">Outcome</th>
-                    <th scope="col">Details</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${items.map(
-                    (e) =>
-                      html`<tr>
-                        <td>${e.seq}</td>
-                        <td>${e.ts}</td>
-                        <td>${e.type}</td>
-                        <td>
-                          ${e.actorUser && e.actorPartner ? html`<a href="/portal/log?user=${encodeURIComponent(`${e.actorPartner}:${e.actorUser}`)}">${e.actorUser} (${e.actorPartner})</a>` : (e.actorUser ?? 'system')}
-                        </td>
-                        <td>${e.partners.join(', ')}</td>
-                        <td>${e.agreementId ?? ''}</td>
-                        <td>
-                          ${e.requestId ? html`<a href="/portal/log?request=${e.requestId}">${e.requestId.slice(0, 8)}</a>` : ''}
-                        </td>
-                        <td>${e.outcome ?? ''}</td>
-                        <td>
-                          <code>${cell(e.data).slice(0, 300)}</code>
-                          ${e.redacted ? html`<span class="hint">(your partner's view: ${e.redacted.join(', ')} cut)</span>` : ''}
-                        </td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>
-            ${items.length ? '' : html`<p>No entries match.</p>`}
-            ${nextCursor ? html`<p><a href="/portal/log?${next.toString()}">Older entries</a></p>` : ''}`,
+          logView({
+            csrf: ctx.user.csrf,
+            latest,
+            filters: FILTERS.map(([name, label]) => ({ name, label, value: values[name] ?? '' })),
+            items,
+            older: nextCursor ? `/portal/log?${next.toString()}` : undefined,
+          }),
         );
       },
     },
@@ -341,42 +143,14 @@ export function dpoRoutes(): PortalRoute[] {
         const shown = chosen ? agreements.filter((a) => a === chosen) : agreements;
         ctx.render(
           'Activity by agreement',
-          html`<form method="get" action="/portal/log/activity" class="filters">
-              <div>
-                <label for="a-from">From (day)</label
-                ><input type="date" id="a-from" name="from" value="${from}" required />
-              </div>
-              <div>
-                <label for="a-to">To (day, inclusive)</label
-                ><input type="date" id="a-to" name="to" value="${to}" required />
-              </div>
-              <div>
-                <label for="a-agreement">Agreement</label>
-                <select id="a-agreement" name="agreement">
-                  <option value="">All with activity</option>
-                  ${agreements.map(
-                    (a) => html`<option value="${a}" ${a === chosen ? html`selected` : ''}>${a}</option>`,
-                  )}
-                </select>
-              </div>
-              <div><button type="submit">Show</button> <a href="/portal/log">Back to the log</a></div>
-            </form>
-            <p class="hint">
-              Decisions on detail and aggregate requests and on hit/no-hit lookups, permitted and denied, per
-              day, each day in the agreement's own time zone; a denial counts once under every safe that
-              failed.
-            </p>
-            ${
-              shown.length
-                ? shown.map((a) =>
-                    agreementActivity(
-                      a,
-                      rows.filter((r) => r.agreementId === a),
-                      days,
-                    ),
-                  )
-                : html`<p>No decisions from ${from} to ${to}${chosen ? html` under ${chosen}` : ''}.</p>`
-            }`,
+          activityView({
+            from,
+            to,
+            chosen,
+            agreements,
+            days,
+            shown: shown.map((a) => ({ agreementId: a, rows: rows.filter((r) => r.agreementId === a) })),
+          }),
         );
       },
     },
@@ -386,20 +160,7 @@ export function dpoRoutes(): PortalRoute[] {
       guard: guards.anyOf('audit:read'),
       handler: async (ctx) => {
         const r = await ctx.deps.services.audit.verify(ctx.identity);
-        ctx.render(
-          'Log verification',
-          html`<p class="${r.ok ? 'ok' : 'error'}" role="status">
-              <strong class="verify-result">${r.ok ? 'Intact' : 'BROKEN'}</strong>: ${r.entries} entries
-              checked against ${r.checkpoints.matched} of ${r.checkpoints.total} signed checkpoints at
-              ${r.verifiedAt}.
-              ${r.firstBroken ? html` First broken entry: #${r.firstBroken.seq} (${r.firstBroken.reason}).` : ''}
-              ${r.unsigned ? `${r.unsigned} newest entries are not under a checkpoint yet.` : ''}
-            </p>
-            <p>Signatures checked with the gateway's key ${r.checkpoints.keyId.slice(0, 16)}…</p>
-            <p><code class="verdict">${r.verdict}</code></p>
-            ${r.checkpoints.latest ? html`<p>Latest checkpoint: ${r.checkpoints.latest.treeSize} entries, ${r.checkpoints.latest.timestamp}.</p>` : ''}
-            <p><a href="/portal/log">Back to the log</a></p>`,
-        );
+        ctx.render('Log verification', verifyView(r));
       },
     },
     {

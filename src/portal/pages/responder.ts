@@ -4,20 +4,16 @@ import { adapters } from '../../mapping';
 import { guards } from '../../http/routes';
 import { problems } from '../../http/problem';
 import { firstApprovalDue, fourEyesApply, preparedByCaller } from '../../requests/four-eyes';
-import { handlingOf, handlingView } from '../../requests/handling';
 import type { StoredRequest } from '../../requests/types';
-import { TLP_LEVELS, type Handling, type Tlp } from '../../policy/types';
+import type { Handling, Tlp } from '../../policy/types';
 import type { UploadMode } from '../../datasets/types';
-import type { QuarantineEntry } from '../../mapping/types';
 import { all, one } from '../forms';
-import { html } from '../html';
-import { csrfField } from '../layout';
 import { exampleFile, exampleFiles } from '../../datasets/demo-seed';
-import { formatOf, streamOf, type Ctx, type PortalRoute } from '../portal';
-import { recordsTable, simpleTable, stateLabel } from '../views';
+import type { Ctx, PortalRoute } from '../context';
+import { formatOf, streamOf } from '../uploads';
 import { validateApprove, validateDecline } from '../../requests/routes';
-import { askedFacts, idOf, roundingBaseOf } from './analyst';
-import { tableView } from '../table-view';
+import { idOf, roundingBaseOf } from './request-facts';
+import { datasetsView, inboxView, providerPageView, type UploadChoices } from './responder-views';
 
 const adaptersOf = (partnerId: string) => [...adapters.values()].filter((a) => a.partnerId === partnerId);
 
@@ -27,211 +23,38 @@ const SAMPLE_TYPES: Record<string, string> = {
   json: 'application/json',
   ndjson: 'application/x-ndjson',
 };
-function samplesHint(ctx: Ctx) {
-  if (!ctx.deps.demo?.enabled) return '';
-  const links = adaptersOf(ctx.identity.partnerId).flatMap((a) =>
-    exampleFiles(a.id).map((f) => html`<a href="/portal/samples/${a.id}/${f}" download>${a.id}/${f}</a> `),
-  );
-  return links.length
-    ? html`<p class="hint">Demo mode: example files in your adapter's format: ${links}</p>`
-    : '';
-}
-
-function quarantineTable(entries: QuarantineEntry[]) {
-  if (!entries.length) return html`<p class="hint">Quarantined rows: none.</p>`;
-  return html`<div class="table-wrap">
-    <table>
-      <caption>
-        Quarantined rows (${entries.length}): not mapped, will not leave
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Row</th>
-          <th scope="col">Line</th>
-          <th scope="col">Field</th>
-          <th scope="col">Code</th>
-          <th scope="col">Reason</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${entries.map(
-          (q) =>
-            html`<tr>
-              <td>${q.row}</td>
-              <td>${q.line ?? '—'}</td>
-              <td>${q.field ?? '—'}</td>
-              <td>${q.code}</td>
-              <td>${q.message}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
-}
-
-function uploadForm(ctx: Ctx, action: string, extra = html``) {
-  const own = adaptersOf(ctx.identity.partnerId);
-  return html`<form class="stack" method="post" action="${action}" enctype="multipart/form-data">
-      ${csrfField(ctx.user.csrf)}
-      <div>
-        <label for="adapter">Adapter (your organisation's format)</label
-        ><select id="adapter" name="adapter" required>
-          ${own.map((a) => html`<option value="${a.id}">${a.id} (${a.formats.join(', ')})</option>`)}
-        </select>
-      </div>
-      ${extra}
-      <div>
-        <label for="file">File (.csv, .json or .ndjson)</label
-        ><input type="file" id="file" name="file" accept=".csv,.json,.ndjson,.jsonl" required />
-      </div>
-      <div><button type="submit">Upload and preview</button></div>
-    </form>
-    ${samplesHint(ctx)}`;
-}
-
-/** Both sides' download of the disclosure's receipt (analyst.ts serves it). */
-export function receiptLink(id: string) {
-  return html`<p>
-    <a class="button secondary" href="/portal/requests/${id}/receipt" download>Download the receipt</a>
-    <span class="hint">Proves the disclosure is in the signed log: fsg audit verify-receipt</span>
-  </p>`;
-}
-
-export async function providerView(ctx: Ctx, request: StoredRequest): Promise<void> {
-  const agreement = ctx.deps.bundle().agreements.get(request.input.agreementId);
-  const hits = (await ctx.deps.services.requests.providerRecords(request)).matching;
+/** The provider's side of a request page (analyst.ts routes both sides' GET /requests/:id here). */
+export async function renderProviderPage(ctx: Ctx, request: StoredRequest): Promise<void> {
+  const bundle = ctx.deps.bundle();
   const preview = request.preview;
-  const h = handlingView(handlingOf(request));
-  const open = ['awaiting_provider', 'answered', 'withheld'].includes(request.state);
-  // A table is computed by the gateway from the shared dataset: there is nothing to answer, only to
-  // approve or decline.
-  const table = request.input.query !== undefined;
   ctx.render(
     `Request from ${request.requesterPartner}`,
-    html`<dl class="facts">
-        <dt>State</dt>
-        <dd>${stateLabel(request.state)}</dd>
-        <dt>Purpose</dt>
-        <dd>${request.input.purpose}</dd>
-        <dt>Legal basis</dt>
-        <dd>${agreement?.legalBasis ?? '—'}</dd>
-        <dt>Case reference</dt>
-        <dd>${request.input.caseRef}</dd>
-        <dt>Agreement</dt>
-        <dd>${request.input.agreementId}</dd>
-        <dt>Dataset</dt>
-        <dd>${request.input.datasetId}</dd>
-        ${askedFacts(request)}
-        ${
-          table
-            ? ''
-            : html`<dt>Your shared records that match</dt>
-                <dd>
-                  ${hits.length ? [...new Set(hits.map((r) => `${r.sourceRef} (${r.objectType})`))].join(', ') : '—'}
-                </dd>`
-        }
-        <dt>Handling</dt>
-        <dd>TLP:${h.tlp} — ${h.meaning}</dd>
-        ${
-          request.declineReason
-            ? html`<dt>Decline reason</dt>
-                <dd>${request.declineReason}</dd>`
-            : ''
-        }
-      </dl>
-      ${
-        preview
-          ? html`<h2>Preview: exactly what will leave</h2>
-              <p class="${preview.outputCheck.outcome === 'pass' ? 'ok' : 'error'}" role="status">
-                Output check:
-                <strong class="output-check">${preview.outputCheck.outcome}</strong
-                >${preview.outputCheck.reasons.map((r) => html` — ${r.message}`)}
-              </p>
-              ${
-                preview.table
-                  ? tableView(preview.table, 'The table that will be released', {
-                      roundingBase: roundingBaseOf(ctx, request),
-                      review: preview.tableReview,
-                    })
-                  : html`${recordsTable(preview.records, 'Records that will be released')}
-                    ${quarantineTable(preview.quarantine)}`
-              }`
-          : ''
-      }
-      ${request.disclosedAt ? receiptLink(request.id) : ''}
-      ${
-        request.state === 'answered'
-          ? html`<div class="actions">
-              <form method="post" action="/portal/requests/${request.id}/approve">
-                ${csrfField(ctx.user.csrf)}
-                <input type="hidden" name="previewVersion" value="${String(request.previewVersion)}" />
-                ${
-                  preview?.outputCheck.outcome === 'review'
-                    ? html`<label for="approve-reason">Reason for the exception</label
-                        ><textarea
-                          id="approve-reason"
-                          name="reason"
-                          rows="2"
-                          required
-                          aria-describedby="approve-reason-hint"
-                        ></textarea>
-                        <p class="hint" id="approve-reason-hint">
-                          Logged with the disclosure: the analyst's receipt shows it. Name no person.
-                        </p>`
-                    : ''
-                }
-                ${handlingChoice(request)} ${fourEyesNotice(ctx, request)}
-                <button type="submit">${approveLabel(ctx, request)}</button>
-              </form>
-            </div>`
-          : ''
-      }
-      ${
-        open && table
-          ? html`<h2>Decline</h2>
-              ${declineForm(ctx, request)}`
-          : ''
-      }
-      ${
-        open && !table
-          ? html`<h2>${preview ? 'Upload a corrected answer' : 'Answer'}</h2>
-              ${
-                hits.length
-                  ? html`<form
-                      method="post"
-                      action="/portal/requests/${request.id}/answer-shared"
-                      class="stack"
-                    >
-                      ${csrfField(ctx.user.csrf)}
-                      <p>
-                        ${hits.length} record(s) of your shared dataset
-                        <strong>${request.input.datasetId}</strong> match this request (cited by a hit, or
-                        with an identifier it asks about). You can answer with them as they were last
-                        uploaded, or upload a file below. Either way you see the preview before anything
-                        leaves.
-                      </p>
-                      <div><button type="submit">Answer with the records hit</button></div>
-                    </form>`
-                  : ''
-              }
-              ${uploadForm(ctx, `/portal/requests/${request.id}/answer`)}
-              <h2>Decline</h2>
-              ${declineForm(ctx, request)}`
-          : ''
-      }
-      <p><a href="/portal/inbox">Back to the inbox</a></p>`,
+    providerPageView({
+      request,
+      csrf: ctx.user.csrf,
+      legalBasis: bundle.agreements.get(request.input.agreementId)?.legalBasis,
+      hits: (await ctx.deps.services.requests.providerRecords(request)).matching,
+      roundingBase: roundingBaseOf(ctx, request),
+      fourEyes: {
+        apply: fourEyesApply(bundle, request),
+        firstApprovalDue: preview ? firstApprovalDue(bundle, request, preview) : false,
+        preparedByCaller: preview ? preparedByCaller(ctx.identity, preview) : false,
+      },
+      upload: uploadChoices(ctx),
+    }),
   );
 }
 
-function declineForm(ctx: Ctx, request: StoredRequest) {
-  return html`<form class="stack" method="post" action="/portal/requests/${request.id}/decline">
-    ${csrfField(ctx.user.csrf)}
-    <div>
-      <label for="decline-reason">Reason for declining</label
-      ><textarea id="decline-reason" name="reason" rows="2" minlength="3" required></textarea>
-    </div>
-    <div><button type="submit" class="danger">Decline</button></div>
-  </form>`;
+/** The caller's partner's adapters, and in demo mode their example files. */
+function uploadChoices(ctx: Ctx): UploadChoices {
+  const own = adaptersOf(ctx.identity.partnerId);
+  return {
+    csrf: ctx.user.csrf,
+    adapters: own,
+    samples: ctx.deps.demo?.enabled
+      ? own.flatMap((a) => exampleFiles(a.id).map((file) => ({ adapterId: a.id, file })))
+      : [],
+  };
 }
 
 export function responderRoutes(): PortalRoute[] {
@@ -259,31 +82,15 @@ export function responderRoutes(): PortalRoute[] {
       guard: guards.anyOf('inbox:read'),
       handler: async (ctx) => {
         const items = await ctx.deps.services.requests.inbox(ctx.identity);
+        // What each request's provider holds that matches, gathered before the table is drawn.
         const rows = await Promise.all(
-          items.map(async (r) => {
-            const hits = (await ctx.deps.services.requests.providerRecords(r)).matching;
-            const legal = ctx.deps.bundle().agreements.get(r.input.agreementId)?.legalBasis ?? '—';
-            return html`<tr>
-              <td><a href="/portal/requests/${r.id}">${r.input.caseRef}</a></td>
-              <td>${r.requesterPartner}</td>
-              <td>${r.input.purpose}</td>
-              <td>${legal}</td>
-              <td>${r.input.fields.join(', ')}</td>
-              <td>${[...new Set(hits.map((x) => x.sourceRef))].join(', ') || '—'}</td>
-              <td>${stateLabel(r.state)}</td>
-            </tr>`;
-          }),
+          items.map(async (r) => ({
+            request: r,
+            matching: (await ctx.deps.services.requests.providerRecords(r)).matching,
+            legal: ctx.deps.bundle().agreements.get(r.input.agreementId)?.legalBasis ?? '—',
+          })),
         );
-        ctx.render(
-          'Inbox',
-          items.length
-            ? simpleTable(
-                '',
-                ['Case', 'From', 'Purpose', 'Legal basis', 'Fields asked', 'Our matching records', 'State'],
-                rows,
-              )
-            : html`<p>No open requests.</p>`,
-        );
+        ctx.render('Inbox', inboxView(rows));
       },
     },
     {
@@ -366,46 +173,7 @@ export function responderRoutes(): PortalRoute[] {
       guard: guards.anyOf('datasets:write'),
       handler: async (ctx) => {
         const items = await ctx.deps.services.datasets.list(ctx.identity);
-        ctx.render(
-          'Shared datasets',
-          html`${items.map(
-            (d) =>
-              html`<section aria-labelledby="ds-${d.datasetId}">
-                <h2 id="ds-${d.datasetId}">${d.datasetId}</h2>
-                <p>${d.records} record(s) indexed for hit/no-hit.</p>
-                ${
-                  d.lastUpload
-                    ? html`<dl class="facts">
-                          <dt>Last upload</dt>
-                          <dd>
-                            ${d.lastUpload.uploadedAt} by ${d.lastUpload.uploadedBy}
-                            (${d.lastUpload.adapterId}, ${d.lastUpload.mode})
-                          </dd>
-                          <dt>Rows read</dt>
-                          <dd>${d.lastUpload.read}</dd>
-                          <dt>Mapped</dt>
-                          <dd>${d.lastUpload.mapped}</dd>
-                          <dt>Quarantined</dt>
-                          <dd>${d.lastUpload.quarantined}</dd>
-                        </dl>
-                        ${quarantineTable(d.lastUpload.quarantine ?? [])}`
-                    : html`<p class="hint">Nothing uploaded yet.</p>`
-                }
-                <h3>Upload</h3>
-                ${uploadForm(
-                  ctx,
-                  `/portal/datasets/${d.datasetId}`,
-                  html`<div>
-                    <label for="mode-${d.datasetId}">Mode</label
-                    ><select id="mode-${d.datasetId}" name="mode">
-                      <option value="replace">replace the dataset</option>
-                      <option value="upsert">add or update records</option>
-                    </select>
-                  </div>`,
-                )}
-              </section>`,
-          )}${items.length ? '' : html`<p>Your organisation shares no dataset.</p>`}`,
-        );
+        ctx.render('Shared datasets', datasetsView(items, uploadChoices(ctx)));
       },
     },
     {
@@ -437,26 +205,6 @@ export function responderRoutes(): PortalRoute[] {
 }
 
 /**
- * The handling a responder may set on release: the agreement's TLP or a stricter one, and conditions
- * added to the agreement's (which all stay). Unchanged, the agreement's handling applies.
- */
-function handlingChoice(request: StoredRequest) {
-  // After a first approval (four eyes) its handling is the floor: the second responder keeps or tightens it.
-  const agreed = handlingOf(request);
-  const levels = TLP_LEVELS.slice(TLP_LEVELS.indexOf(agreed.tlp));
-  return html`<fieldset class="stack">
-    <legend>Handling (the agreement's, or stricter)</legend>
-    <label for="approve-tlp">TLP</label>
-    <select id="approve-tlp" name="tlp">
-      ${levels.map((tlp) => html`<option value="${tlp}" ${tlp === agreed.tlp ? 'selected' : ''}>TLP:${tlp}</option>`)}
-    </select>
-    <label for="approve-conditions">Further conditions, one per line (the agreement's stay)</label>
-    <textarea id="approve-conditions" name="conditions" rows="2"></textarea>
-    ${agreed.conditions.map((c) => html`<input type="hidden" name="agreedCondition" value="${c}" />`)}
-  </fieldset>`;
-}
-
-/**
  * The handling chosen on the approve form: the TLP chosen, the agreement's conditions (hidden fields:
  * one dropped is refused by the service) and the further ones typed.
  */
@@ -468,44 +216,4 @@ function chosenHandling(ctx: Ctx): Handling | undefined {
     .map((line) => line.trim())
     .filter((line) => line.length > 0);
   return { tlp: tlp as Tlp, conditions: [...all(ctx.form, 'agreedCondition'), ...extra] };
-}
-
-/** Under four eyes, a table's first approval releases nothing: the button says so. */
-function approveLabel(ctx: Ctx, request: StoredRequest) {
-  const preview = request.preview;
-  return preview && firstApprovalDue(ctx.deps.bundle(), request, preview)
-    ? 'Approve (first of two)'
-    : 'Approve and release';
-}
-
-/**
- * Under four eyes, the one who prepared the answer (or approved a table first) is told that another
- * responder releases it; the second responder sees who came first, with their reason and handling.
- */
-function fourEyesNotice(ctx: Ctx, request: StoredRequest) {
-  const preview = request.preview;
-  if (!preview || !fourEyesApply(ctx.deps.bundle(), request)) return '';
-  const by = preview.preparedBy;
-  const mine = preparedByCaller(ctx.identity, preview);
-  if (preview.table && !by) {
-    return html`<p class="ok" role="note">
-      Four eyes: your approval is the first of two; another responder of your organisation releases it.
-    </p>`;
-  }
-  if (preview.table && mine) {
-    return html`<p class="error" role="note">
-      Four eyes: you approved this table first, so another responder of your organisation releases it.
-    </p>`;
-  }
-  if (preview.table) {
-    const reason = preview.preparedReason ? html`reason: ${preview.preparedReason}; ` : '';
-    return html`<p class="ok" role="note">
-      Four eyes: first approved by ${by?.userId} (${reason}handling TLP:${handlingOf(request).tlp}); you may
-      release it as the second responder.
-    </p>`;
-  }
-  return html`<p class="${mine ? 'error' : 'ok'}" role="note">
-    Four eyes:
-    ${mine ? 'you prepared this answer, so another responder of your organisation must approve it.' : `prepared by ${by?.userId ?? 'nobody named'}; you may approve it as the second responder.`}
-  </p>`;
 }

@@ -7,20 +7,16 @@ import { tableCsv } from '../../aggregates/table-rows';
 import { ProblemError, problems } from '../../http/problem';
 import { guards } from '../../http/routes';
 import { bodyValidator, schemas } from '../../http/validate';
-import type { Agreement, DatasetTerms } from '../../policy/types';
+import type { Agreement } from '../../policy/types';
 import { handlingOf, handlingView } from '../../requests/handling';
 import type { StoredRequest } from '../../requests/types';
 import type { RequestInput } from '../../safes/types';
 import { one } from '../forms';
-import { html } from '../html';
-import { csrfField } from '../layout';
-import type { Ctx, PortalRoute } from '../portal';
+import type { Ctx, PortalRoute } from '../context';
+import { tableFormView, type TableStep } from './tables-views';
 import {
-  agreementPicker,
-  agreementSummary,
   agreementsFor,
-  datasetPicker,
-  purposeAndCase,
+  caseHint,
   queryParam,
   readDisclosureOrRefuse,
   requestBasics,
@@ -49,7 +45,7 @@ export function tableRoutes(): PortalRoute[] {
       method: 'get',
       path: '/tables/new',
       guard: guards.anyOf('requests:create'),
-      handler: async (ctx) => ctx.render('New table', tableForm(ctx)),
+      handler: async (ctx) => ctx.render('New table', tableFormView(loadTableStep(ctx), ctx.user.csrf)),
     },
     {
       method: 'post',
@@ -112,7 +108,7 @@ function queryOf(ctx: Ctx): RequestInput['query'] {
 }
 
 /** Step by step, like the detail request: the agreement, the dataset, then the table itself. */
-function tableForm(ctx: Ctx) {
+function loadTableStep(ctx: Ctx): TableStep {
   const q = (name: string) => queryParam(ctx, name);
   const agreements = tableAgreements(ctx);
   if (!agreements.length)
@@ -123,53 +119,12 @@ function tableForm(ctx: Ctx) {
       detail: 'Your organisation is not a requester in any agreement that publishes tables.',
     });
   const agreement = agreements.find((a) => a.id === q('agreement'));
-  if (!agreement) return agreementPicker('/portal/tables/new', agreements);
-  const dataset = agreement.datasets.find((d) => `${d.provider}/${d.id}` === q('dataset'));
-  const summary = agreementSummary(agreement, '/portal/tables/new');
-  if (!dataset) return html`${summary} ${datasetPicker('/portal/tables/new', agreement, agreement.datasets)}`;
-  return html`${summary} ${tableFields(ctx, agreement, dataset)}`;
-}
-
-function tableFields(ctx: Ctx, agreement: Agreement, dataset: DatasetTerms) {
-  const rules = agreement.safes.output.aggregates!;
-  const dimensions = dimensionChoices(agreement);
-  const slots = Math.min(rules.maxDimensions, 3);
-  const dimensionSelect = (n: number) =>
-    html`<div>
-      <label for="dimension${n}">${n === 1 ? 'Group by' : `Then by (optional)`}</label
-      ><select id="dimension${n}" name="dimension${n}" ${n === 1 ? 'required' : ''}>
-        ${n === 1 ? '' : html`<option value="">— none —</option>`}
-        ${dimensions.map((d) => html`<option value="${d}">${d}</option>`)}
-      </select>
-    </div>`;
-  return html`<form class="stack" method="post" action="/portal/tables">
-    ${csrfField(ctx.user.csrf)}
-    <input type="hidden" name="agreementId" value="${agreement.id}" />
-    <input type="hidden" name="dataset" value="${dataset.provider}/${dataset.id}" />
-    <p>Provider and dataset: <strong>${dataset.provider} — ${dataset.id}</strong></p>
-    <fieldset class="stack">
-      <legend>3. The table (only what the agreement allows)</legend>
-      ${Array.from({ length: slots }, (_, i) => dimensionSelect(i + 1))}
-      <div>
-        <label for="measure">Measure</label
-        ><select id="measure" name="measure">
-          <option value="count">count of objects</option>
-          ${(rules.measures ?? []).map((m) => html`<option value="sum:${m}">sum of ${m}</option>`)}
-        </select>
-      </div>
-      <div>
-        <label for="objectType">Objects</label
-        ><select id="objectType" name="objectType">
-          <option value="">every type</option>
-          ${dataset.objectTypes.map((t) => html`<option value="${t}">${t}</option>`)}
-        </select>
-      </div>
-      <p class="hint">
-        Each object counts once, however many identifiers it has. Cells with fewer than the agreement's
-        threshold of contributors are suppressed, and values may be rounded.
-      </p>
-    </fieldset>
-    ${purposeAndCase(ctx, agreement)}
-    <div><button type="submit">Ask for the table</button></div>
-  </form>`;
+  if (!agreement) return { agreements };
+  return {
+    agreements,
+    agreement,
+    dataset: agreement.datasets.find((d) => `${d.provider}/${d.id}` === q('dataset')),
+    dimensions: dimensionChoices(agreement),
+    caseHint: caseHint(ctx, agreement.id),
+  };
 }
