@@ -4,7 +4,6 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { Server } from 'node:http';
-import path from 'node:path';
 import { demoAccreditations } from './accreditations/demo-seed';
 import { createApp, type Gateway } from './app';
 import { loadOrCreateCheckpointKey } from './audit/checkpoint';
@@ -23,7 +22,10 @@ import { serveMetrics } from './metrics/server';
 import { loadBundle } from './policy/load';
 import { statsZonesOf } from './audit/stats';
 import type { Bundle } from './policy/types';
-import { DEFAULT_PG_SCHEMA, openLogReader, openStore } from './store/open';
+import { openLogReader, openStore, storeFile, storeSource } from './store/open';
+
+/** Where the configured store is (they live with the store factory; here for the gateway's callers). */
+export { storeFile, storeSource };
 import { lookupWriterAvailable } from './store/sqlite';
 import type { AuditLogReader, LogSource, Store } from './store/port';
 
@@ -35,21 +37,6 @@ export interface Assembled extends Gateway {
   verifier: TokenVerifier;
   /** Kept when config `metrics.enabled`; served by startGateway on its own listener. */
   metrics?: GatewayMetrics;
-}
-
-export function storeFile(config: GatewayConfig): string {
-  return path.resolve(config.dataDir, config.store.file);
-}
-
-/** The configured store: its kind and where it is. */
-export function storeSource(config: GatewayConfig): LogSource {
-  const { kind, url, schema } = config.store;
-  if (kind === 'postgres') {
-    // The schema validates `url` as present for postgres; a caller's config object may not have.
-    if (!url) throw new Error('store.url (FSG_DATABASE_URL) is required when store.kind is postgres');
-    return { kind, url, schema: schema ?? DEFAULT_PG_SCHEMA };
-  }
-  return { kind, file: storeFile(config) };
 }
 
 const realClock = () => new Date();

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load';
-import { storeSource } from '../gateway';
+import { storeSource } from '../store/open';
 import { collect, printLine, resolveFile } from '../runtime/command-line';
 import { terminalProgress } from '../runtime/progress';
 import { storeAt } from '../store/open';

@@ -1,9 +1,12 @@
 /** `fsg serve` (the gateway until a signal stops it) and `fsg init` (its data folder, then exit). */
 import type { Command } from 'commander';
+import type { RunningGateway } from '../gateway';
 import { loadConfig } from '../config/load';
-import { assemble, startGateway, storeSource } from '../gateway';
 import { PORTAL_HOME } from '../health/landing';
-import { describeStore } from '../store/open';
+import { describeStore, storeSource } from '../store/open';
+
+/** The gateway and all it serves, loaded only by the commands that run it (the others start faster). */
+const gatewayModule = () => import('../gateway');
 
 export function registerServeCommands(program: Command): void {
   program
@@ -17,7 +20,7 @@ export function registerServeCommands(program: Command): void {
       const cfg = loadConfig();
       // Handlers first: a signal that arrives while the banner is being read must not kill the
       // process before it can close the store and write its final checkpoint.
-      const state: { running?: Awaited<ReturnType<typeof startGateway>>; stopping: boolean } = {
+      const state: { running?: RunningGateway; stopping: boolean } = {
         stopping: false,
       };
       const stop = (signal: string) => {
@@ -32,6 +35,7 @@ export function registerServeCommands(program: Command): void {
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
       // The portal's address first: what a person starting the gateway opens.
+      const { startGateway } = await gatewayModule();
       const running = await startGateway(cfg, (url) => {
         process.stdout.write(`Portal: ${url}${PORTAL_HOME}\n`);
       });
@@ -60,7 +64,7 @@ export function registerServeCommands(program: Command): void {
     )
     .action(async () => {
       const cfg = loadConfig();
-      const gateway = await assemble(cfg);
+      const gateway = await (await gatewayModule()).assemble(cfg);
       await gateway.store.close();
       process.stdout.write(
         `Initialised ${describeStore(storeSource(cfg))} under policy ${gateway.bundle.digest}\n`,

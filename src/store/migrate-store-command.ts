@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { checkpointKeyFiles } from '../audit/checkpoint';
 import { loadConfig } from '../config/load';
-import { storeSource } from '../gateway';
+import { storeSource } from './open';
 import { printLine, UsageError } from '../runtime/command-line';
 import { runMigrateStore } from './migrate-store';
 

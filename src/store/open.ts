@@ -3,6 +3,9 @@
  * default, or `postgres`). The gateway (gateway.ts) and the `fsg` commands open their store here; the
  * offline verifiers read through openLogReader (log-reader.ts).
  */
+import path from 'node:path';
+import type { GatewayConfig } from '../config/load';
+import { DEFAULT_PG_SCHEMA } from './log-reader';
 import type { LogSource, Store } from './port';
 import { openPgStore } from './postgres';
 import { openSqliteStore, type SqliteStoreOptions } from './sqlite';
@@ -39,4 +42,19 @@ export async function openStore(source: LogSource, options: OpenStoreOptions = {
       return store;
     }
   }
+}
+
+export function storeFile(config: GatewayConfig): string {
+  return path.resolve(config.dataDir, config.store.file);
+}
+
+/** The configured store: its kind and where it is. */
+export function storeSource(config: GatewayConfig): LogSource {
+  const { kind, url, schema } = config.store;
+  if (kind === 'postgres') {
+    // The schema validates `url` as present for postgres; a caller's config object may not have.
+    if (!url) throw new Error('store.url (FSG_DATABASE_URL) is required when store.kind is postgres');
+    return { kind, url, schema: schema ?? DEFAULT_PG_SCHEMA };
+  }
+  return { kind, file: storeFile(config) };
 }
