@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { freePort, screenshot, startPortal, type PortalHarness } from '../helpers/browser';
+import { freePort, screenshot, sendBoatRequest, startPortal, type PortalHarness } from '../helpers/browser';
 import { bundleWithIssuers } from '../oidc/bundle';
 import { startProvider, type TestProvider } from '../oidc/provider';
 
@@ -84,15 +84,7 @@ it('signs in through the provider, makes a request, and signs out at both ends',
   await screenshot(page, 'oidc-signed-in');
 
   // A request, as any analyst makes one: the session's ID token passes the same guard and safes.
-  await page.click('nav >> text=New request');
-  await page.selectOption('#agreement', 'stolen-boats');
-  await page.click('button:has-text("Continue")');
-  await page.selectOption('#dataset', 'boatreg-nl/vessels');
-  await page.click('button:has-text("Continue")');
-  await page.fill('#identifiers', 'hin:NL-HXAB7A33G293');
-  await page.selectOption('#purpose', 'stolen-property-investigation');
-  await page.fill('#caseRef', CASE);
-  await page.click('button:has-text("Send the request")');
+  await sendBoatRequest(page, CASE);
   await page.waitForURL(/\/portal\/requests\/[0-9a-f-]{36}$/);
   expect(await page.locator('.state').innerText()).toBe('Awaiting the provider');
   const requestUrl = page.url();

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { screenshot, signIn, startPortal, type PortalHarness } from '../helpers/browser';
+import { screenshot, sendBoatRequest, signIn, startPortal, type PortalHarness } from '../helpers/browser';
 
 jest.setTimeout(60_000);
 
@@ -23,17 +23,7 @@ afterAll(async () => {
   if (h) await h.close();
 });
 
-async function newBoatRequest(caseRef: string): Promise<void> {
-  await page.click('nav >> text=New request');
-  await page.selectOption('#agreement', 'stolen-boats');
-  await page.click('button:has-text("Continue")');
-  await page.selectOption('#dataset', 'boatreg-nl/vessels');
-  await page.click('button:has-text("Continue")');
-  await page.fill('#identifiers', 'hin:NL-HXAB7A33G293');
-  await page.selectOption('#purpose', 'stolen-property-investigation');
-  await page.fill('#caseRef', caseRef);
-  await page.click('button:has-text("Send the request")');
-}
+const newBoatRequest = (caseRef: string) => sendBoatRequest(page, caseRef);
 
 describe('portal, role by role', () => {
   it('analyst: a refused request says which safe failed, a permitted one reaches the provider', async () => {

@@ -91,3 +91,16 @@ export async function signIn(page: Page, baseUrl: string, userId: string): Promi
   await page.click(`button[data-user="${userId}"]`);
   await page.waitForURL(`${baseUrl}/portal/`);
 }
+
+/** An analyst's detail request to boatreg-nl's vessels under stolen-boats, through the guided form. */
+export async function sendBoatRequest(page: Page, caseRef: string): Promise<void> {
+  await page.click('nav >> text=New request');
+  await page.selectOption('#agreement', 'stolen-boats');
+  await page.click('button:has-text("Continue")');
+  await page.selectOption('#dataset', 'boatreg-nl/vessels');
+  await page.click('button:has-text("Continue")');
+  await page.fill('#identifiers', 'hin:NL-HXAB7A33G293');
+  await page.selectOption('#purpose', 'stolen-property-investigation');
+  await page.fill('#caseRef', caseRef);
+  await page.click('button:has-text("Send the request")');
+}
