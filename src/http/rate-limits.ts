@@ -13,6 +13,7 @@
  * fast lane and the portal's sign-in all go through `authenticate` or its two halves here: one rule.
  */
 import type { RequestHandler } from 'express';
+import ipaddr from 'ipaddr.js';
 import type { Identity } from '../auth/identity';
 import type { RateLimitRule, RateLimiter, Store } from '../store/port';
 import { ProblemError, problems } from './problem';
@@ -53,6 +54,21 @@ const WHAT: Record<RateLimitName, string> = {
 
 const NOTHING = () => undefined;
 
+/**
+ * Whose address it is, for the limits: an IPv4 address (IPv4-mapped IPv6 ones too) as it is, an IPv6
+ * address by its /64, which a network hands one subscriber whole (counted one by one, a client would
+ * have 2^64 allowances). Text that is no address is counted as it is.
+ */
+export function addressKey(address: string): string {
+  if (!address.includes(':') || !ipaddr.isValid(address)) return address; // IPv4 as it is, cheaply
+  const parsed = ipaddr.process(address);
+  if (parsed.kind() === 'ipv4') return parsed.toString();
+  return `${(parsed as ipaddr.IPv6).parts
+    .slice(0, 4)
+    .map((p) => p.toString(16))
+    .join(':')}::/64`;
+}
+
 /** The limits of the configuration on the store's counters; undefined when they are turned off. */
 export function createRateLimits(
   config: RateLimitsConfig | undefined,
@@ -77,16 +93,14 @@ export function createRateLimits(
   };
 
   const admitAddress = async (address: string): Promise<void> => {
-    const [wait, failedWait] = await Promise.all([
-      perAddress.consume(address),
-      failedAuth.exhausted(address),
-    ]);
+    const key = addressKey(address);
+    const [wait, failedWait] = await Promise.all([perAddress.consume(key), failedAuth.exhausted(key)]);
     if (failedWait > 0) throw refused('failedAuth', failedWait);
     if (wait > 0) throw refused('perAddress', wait);
   };
 
   const failedAuthentication = (address: string): Promise<void> =>
-    failedAuth.consume(address).then(NOTHING, NOTHING);
+    failedAuth.consume(addressKey(address)).then(NOTHING, NOTHING);
 
   return {
     admitAddress,

@@ -128,3 +128,13 @@ test('starting or finishing an OpenID Connect sign-in counts against the address
   expectRefused(await start(), 'perAddress', 60);
   expect((await gw.http.get('/portal/oidc/callback').set('X-Forwarded-For', address)).status).toBe(429);
 });
+
+test('IPv6 clients are counted by their /64, which one subscriber holds whole; IPv4-mapped ones as IPv4', async () => {
+  // One network hands a subscriber a /64: its addresses are one client's, or limits would be moot.
+  const subscriber = (n: number) => `2001:db8:7:1::${n.toString(16)}`;
+  for (let i = 1; i <= 6; i++) expect((await otherCall(subscriber(i), tokens.anna)).status).toBe(200);
+  expectRefused(await otherCall(subscriber(7), tokens.anna), 'perAddress', 60);
+  expect((await otherCall('2001:db8:7:2::1', tokens.anna)).status).toBe(200);
+  for (let i = 0; i < 6; i++) expect((await otherCall('10.10.5.1', tokens.anna)).status).toBe(200);
+  expectRefused(await otherCall('::ffff:10.10.5.1', tokens.anna), 'perAddress', 60);
+});
