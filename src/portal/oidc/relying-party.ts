@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as oidc from 'openid-client';
 import type { Identity } from '../../auth/identity';
+import { checkKeyUrl } from '../../auth/remote-keys';
 import type { TokenVerifier } from '../../auth/verifier';
 import { problems } from '../../http/problem';
 import type { Bundle, IssuerConfig, Partner } from '../../policy/types';
@@ -54,7 +55,6 @@ export interface RelyingParty {
 
 /** Seconds to wait for a provider's discovery document or token endpoint. */
 const PROVIDER_TIMEOUT_SECONDS = 5;
-const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
 interface Client {
   partner: Partner;
@@ -100,10 +100,8 @@ export function createRelyingParty(deps: {
     const issuer = partner.issuers.find((i) => i.signIn && (!i.demo || deps.acceptDemoIssuers));
     if (!issuer?.signIn) continue;
     const label = `Partner ${partner.id}, issuer ${issuer.iss}`;
-    const url = new URL(issuer.iss);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
-      throw new Error(`${label}: sign-in needs an https issuer (http only on this machine).`);
-    }
+    // The rule of every URL the gateway fetches an issuer's things from.
+    checkKeyUrl(issuer.iss, label, 'the sign-in issuer');
     const secret = readSecret(issuer.signIn, deps.bundle.dir, label);
     clients.set(partner.id, {
       partner,
