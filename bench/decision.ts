@@ -12,6 +12,7 @@ import { decide } from '../src/safes/decide';
 import type { DecisionContext, RequestInput } from '../src/safes/types';
 import { writeBundle } from './lib/bundle';
 import { collectGarbage, percentile, timeCalls } from './lib/stats';
+import { inGoodStanding } from '../src/partnership/standing';
 import { row, type Benchmark, type ResultRow } from './lib/types';
 
 /** mulberry32: a deterministic sequence, the same for the gateway and its baseline. */
@@ -47,6 +48,8 @@ async function measure(dir: string, agreements: number, calls: number, seconds: 
   const authTime = Math.floor(now.getTime() / 1000) - 60;
   const random = prng(agreements);
   const ids = [...bundle.agreements.keys()];
+  // Every partner screened and every agreement accepted, as a running gateway's snapshot holds them.
+  const partnership = inGoodStanding(bundle);
   const cases: Case[] = Array.from({ length: Math.min(calls, 20_000) }, () => {
     const agreement = bundle.agreements.get(ids[Math.floor(random() * ids.length)])!;
     const partnerId = agreement.parties.requesters[0];
@@ -84,7 +87,7 @@ async function measure(dir: string, agreements: number, calls: number, seconds: 
         authTime,
         expiresAt: authTime + 3600,
       },
-      ctx: { now, sourceIp: '127.0.0.1', tls: false, accreditation, requestsToday: 0 },
+      ctx: { now, sourceIp: '127.0.0.1', tls: false, accreditation, requestsToday: 0, partnership },
     };
   });
   const enforcer = bundle.enforcer;

@@ -1,4 +1,5 @@
 /** createApp(deps): express wiring only. Services hold the logic; the store is reached through its port. */
+import { PartnershipRegistry, snapshotMaxAgeMs } from './partnership/registry';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
@@ -34,6 +35,8 @@ import { createPortal } from './portal/portal';
 import type { Store } from './store/port';
 
 export interface AppDeps {
+  /** The partnership's records (src/partnership); made here when not given. */
+  partnership?: PartnershipRegistry;
   config: Pick<GatewayConfig, 'server'> &
     Partial<Pick<GatewayConfig, 'demo' | 'auth' | 'portal' | 'rateLimits'>>;
   bundle: () => Bundle;
@@ -80,11 +83,14 @@ export function createApp(deps: AppDeps): Gateway {
   ];
   app.use(fixedHeaders(headers));
 
+  const partnership =
+    deps.partnership ?? new PartnershipRegistry(deps.store, deps.clock, snapshotMaxAgeMs(deps.store));
+  deps = { ...deps, partnership };
   const audit = new AuditService(deps);
-  const requests = new RequestService({ ...deps, receipts: audit });
+  const requests = new RequestService({ ...deps, partnership, receipts: audit });
   const accreditations = new AccreditationService(deps);
   const datasets = new DatasetService(deps);
-  const lookups = new LookupService(deps);
+  const lookups = new LookupService({ ...deps, partnership });
   const rateLimits = createRateLimits(deps.config.rateLimits, deps.store);
   const guard = createGuardMiddleware({ ...deps, rateLimits });
   const portal = createPortal({

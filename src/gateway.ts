@@ -2,6 +2,8 @@
  * Builds a running gateway from a configuration: bundle, store, keys, verifier, app, the retention
  * sweep, and a graceful shutdown. Used by `fsg serve` and by tests that want the real thing.
  */
+import { PartnershipRegistry, snapshotMaxAgeMs } from './partnership/registry';
+import { seedDemoPartnership } from './partnership/demo-seed';
 import type { KeyObject } from 'node:crypto';
 import type { Server } from 'node:http';
 import { demoAccreditations } from './accreditations/demo-seed';
@@ -90,7 +92,10 @@ export async function assemble(
   });
   await recordPolicyLoad(store, bundle);
   if (config.demo.enabled) await seedDemoUsers(store, config.demo.accreditations, clock());
+  const partnership = new PartnershipRegistry(store, clock, snapshotMaxAgeMs(store));
+  if (config.demo.enabled) await seedDemoPartnership(partnership, bundle, clock());
   const gateway = createApp({
+    partnership,
     config,
     bundle: () => bundle,
     store,
@@ -156,17 +161,24 @@ export async function checkLogAtStartup(
 
 /**
  * Whether every entry is one a start writes before its first signature: the policy load and, in demo
- * mode, the seeded users and datasets. A first start that stopped (a crash, a kill) between its first
+ * mode, the seeded users, partnership and datasets. A first start that stopped (a crash, a kill) between its first
  * entry and its first checkpoint leaves such a log, and a gateway that then refused to start would be a
  * denial of service of its own making. Signing it vouches for no more than a new database's first start
  * writes, which anyone able to delete the file could have. (The columns read here were verified against
  * the bodies, the whole log being checked when there is no checkpoint.)
  */
+const START_ENTRY_TYPES = new Set([
+  'policy.load',
+  'accreditation.change',
+  'partner.screening',
+  'agreement.acceptance',
+]);
+
 async function startEntriesOnly(log: AuditLogReader): Promise<boolean> {
   for await (const row of log.rawRows()) {
     const system = row.actor_user === 'system' && row.actor_partner === null;
     const startEntry =
-      (system && (row.type === 'policy.load' || row.type === 'accreditation.change')) ||
+      (system && START_ENTRY_TYPES.has(row.type ?? '')) ||
       (row.type === 'dataset.upload' && row.actor_user === DEMO_SEED_USER);
     if (!startEntry) return false;
   }

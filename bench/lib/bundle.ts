@@ -89,6 +89,7 @@ export function writeBundle(dir: string, agreements: number): GeneratedBundle {
       parties: { requesters: [requester], providers: [a, b] },
       legalBasis: 'Art. 6(1)(e) GDPR.',
       validity: { from: '2020-01-01', until: '2099-12-31' },
+      reviseBy: '2099-12-31',
       timezone: 'Europe/Amsterdam',
       purposes: ['stolen-property-investigation'],
       datasets: [

@@ -10,6 +10,8 @@ import type { Agreement, Bundle } from '../policy/types';
 import { quotasOf, takeDailyQuota, type DailyQuotas } from '../quotas/daily-quotas';
 import { namedInLog, safesSummary } from '../audit/entry-fields';
 import { loggedCompactly } from '../requests/denials';
+import type { PartnershipRegistry } from '../partnership/registry';
+import { providersNotCleared } from '../partnership/standing';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import { decide } from '../safes/decide';
 import { lookupDatasets } from '../safes/data';
@@ -63,6 +65,8 @@ export interface LookupServiceDeps {
   quotas?: DailyQuotas;
   /** Decisions, lookups and hits, when metrics are kept. */
   metrics?: GatewayMetrics;
+  /** Partners' screenings and agreements' acceptances, for the project safe and the search. */
+  partnership: PartnershipRegistry;
 }
 
 export class LookupService {
@@ -94,14 +98,25 @@ export class LookupService {
     // The lookup's place in the day's count, taken before the decision: parallel lookups get distinct ones.
     const quota = await takeDailyQuota(this.quotas, identity, agreement, Boolean(accreditation), now);
     try {
+      const partnership = await this.deps.partnership.facts();
       const decision = decide(
         input,
         identity,
-        { now, sourceIp: meta.sourceIp, tls: meta.tls, accreditation, requestsToday: quota?.before ?? 0 },
+        {
+          now,
+          sourceIp: meta.sourceIp,
+          tls: meta.tls,
+          accreditation,
+          requestsToday: quota?.before ?? 0,
+          partnership,
+        },
         bundle,
       );
       this.deps.metrics?.decision(decision, 'lookup', identity.partnerId);
-      const hits = decision.outcome === 'permit' && agreement ? await this.hits(agreement, body, checks) : [];
+      // A provider not cleared by the partnership's screening takes part in no exchange: not searched.
+      const excluded = agreement ? providersNotCleared(agreement, partnership, now) : [];
+      const hits =
+        decision.outcome === 'permit' && agreement ? await this.hits(agreement, body, checks, excluded) : [];
       const id = crypto.randomUUID();
       const providersHit = [...new Set(hits.map((h) => h.providerId))];
       const compactly = loggedCompactly(decision);
@@ -126,6 +141,7 @@ export class LookupService {
             hits: hits.map((h) => ({ providerId: h.providerId, recordRef: h.recordRef, query: h.query })),
             // Which identifiers were not looked up, and why (codes only: no value). Cut from a provider's view.
             ...(checks.some((c) => !c.valid) ? { invalid: invalidInLog(checks, compactly) } : {}),
+            ...(excluded.length && decision.outcome === 'permit' ? { notSearched: excluded } : {}),
           },
         },
       ]);
@@ -141,9 +157,11 @@ export class LookupService {
     agreement: Agreement,
     body: LookupInput,
     checks: readonly IdentifierCheckOf[],
+    excluded: readonly { providerId: string }[],
   ): Promise<LookupHit[]> {
     const scopes = lookupDatasets(agreement)
       .filter((d) => agreement.parties.providers.includes(d.provider))
+      .filter((d) => !excluded.some((e) => e.providerId === d.provider))
       .map((d) => ({ providerId: d.provider, datasetId: d.id }));
     // An invalid identifier is never searched: its key is left out (undefined) and finds nothing.
     const keys = body.identifiers.map((i, q) =>

@@ -22,6 +22,7 @@ import { SAFE_NAMES, type Decision, type IdentifierInput, type RequestInput } fr
 import { BundleError } from './bundle-error';
 import { loadBundle } from './load';
 import type { Bundle } from './types';
+import { inGoodStanding } from '../partnership/standing';
 
 /** The facts a what-if assumes about the caller and the call. */
 export interface ExplainOptions {
@@ -45,7 +46,7 @@ const TOKEN_TTL_SECONDS = 60 * 60;
 
 /**
  * The decision the gateway would make for this request, as the given user, with nothing stored:
- * requestsToday is 0. An unknown user is not an error; the people safe says PEOPLE_UNKNOWN_USER.
+ * requestsToday is 0, every partner is taken as cleared and every agreement as accepted by its parties. An unknown user is not an error; the people safe says PEOPLE_UNKNOWN_USER.
  */
 export function explain(
   input: RequestInput,
@@ -68,6 +69,8 @@ export function explain(
       tls: options.tls ?? EXPLAIN_DEFAULTS.tls,
       accreditation,
       requestsToday: 0,
+      // Offline, with no store: every partner taken as cleared and every agreement as accepted.
+      partnership: inGoodStanding(bundle),
     },
     bundle,
   );

@@ -173,6 +173,11 @@ function checkAgreement(
       add(`/safes/project/caseRefPatterns/${requester}`, 'is not a requester of this agreement');
     }
   }
+  const parties = new Set([...agreement.parties.requesters, ...agreement.parties.providers]);
+  for (const party of Object.keys(agreement.contacts ?? {})) {
+    if (!parties.has(party)) add(`/contacts/${party}`, 'is not a party to this agreement');
+  }
+  if (agreement.reviseBy < agreement.validity.from) add('/reviseBy', 'is before the agreement is valid');
 }
 
 /**

@@ -2,8 +2,9 @@
 import type { Enforcer } from 'casbin';
 
 export type Sector = 'public' | 'private' | 'operator';
-export type Role = 'analyst' | 'responder' | 'dpo' | 'admin';
-export const ROLES: readonly Role[] = ['analyst', 'responder', 'dpo', 'admin'];
+/** `legal`: accepts agreements on behalf of its partner (the partnership's records, src/partnership). */
+export type Role = 'analyst' | 'responder' | 'dpo' | 'admin' | 'legal';
+export const ROLES: readonly Role[] = ['analyst', 'responder', 'dpo', 'admin', 'legal'];
 
 /** Signature algorithms a partner's issuer may be pinned to. Never taken from the token. */
 export type TokenAlgorithm = 'ES256' | 'ES384' | 'RS256' | 'PS256' | 'EdDSA';
@@ -164,10 +165,53 @@ export interface AllowedHours {
   to: string;
 }
 
+/** One person a party names for an agreement; `userId` (of that party) lets them read its report. */
+export interface Contact {
+  name: string;
+  email: string;
+  phone?: string;
+  userId?: string;
+}
+
+/** Whom to call at a party: its contact point, its DPO, and whom to escalate to. */
+export interface PartyContacts {
+  contactPoint: Contact;
+  dpo: Contact;
+  escalation: Contact;
+}
+
+/** What an analyst can record that a disclosure or a hit led to. */
+export const OUTCOME_KINDS = [
+  'object-recovered',
+  'suspect-identified',
+  'owner-traced',
+  'case-solved',
+  'no-value',
+] as const;
+export type OutcomeKind = (typeof OUTCOME_KINDS)[number];
+
+/** A goal the partnership set itself, e.g. 5 stolen boats recovered per quarter. */
+export interface AgreementGoal {
+  id: string;
+  title: string;
+  outcome: OutcomeKind;
+  target: number;
+  per: 'month' | 'quarter' | 'year';
+}
+
 export interface Agreement {
   id: string;
   title: string;
   version: number;
+  /** The date by which the agreement must be revised; past it the project safe refuses. */
+  reviseBy: string;
+  /** The confidentiality commitment each party accepts with this version. */
+  confidentiality?: string;
+  /** Hours a provider has to answer a request before it is flagged overdue. */
+  responseTimeHours?: number;
+  /** Per party id. */
+  contacts?: Record<string, PartyContacts>;
+  goals?: AgreementGoal[];
   parties: { requesters: string[]; providers: string[] };
   legalBasis: string;
   validity: { from: string; until: string };

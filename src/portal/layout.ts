@@ -43,6 +43,7 @@ const NAV: { role: Role; links: [string, string][] }[] = [
       ['/portal/admin/agreements', 'Agreements'],
     ],
   },
+  { role: 'legal', links: [['/portal/partnership/agreements', 'Agreements']] },
 ];
 
 export function csrfField(csrf: string): Html {

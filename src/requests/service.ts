@@ -31,6 +31,7 @@ import { stricterHandling } from './handling';
 import { checkAnswer, recordDigest, releaseView } from './release';
 import { assertSecondPair, firstApprovalDue, fourEyesApply } from './four-eyes';
 import type { Preview, RequestState, StoredRequest } from './types';
+import type { PartnershipRegistry } from '../partnership/registry';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
 
 export interface RequestServiceDeps {
@@ -44,6 +45,8 @@ export interface RequestServiceDeps {
   quotas?: DailyQuotas;
   /** Decisions, when metrics are kept. */
   metrics?: GatewayMetrics;
+  /** Partners' screenings and agreements' acceptances, for the project safe. */
+  partnership: PartnershipRegistry;
 }
 
 /**
@@ -97,6 +100,7 @@ export class RequestService {
         tls: meta.tls,
         accreditation,
         requestsToday: quota?.before ?? 0,
+        partnership: await this.deps.partnership.facts(),
       });
     } finally {
       quota?.settle();

@@ -2,7 +2,13 @@
  * Safe project: is this use appropriate? Everything comes from the data-sharing agreement: parties,
  * validity, purpose, dataset, the agreed case-reference form and the daily quota.
  */
-import type { Bundle } from '../policy/types';
+import type { Agreement, Bundle } from '../policy/types';
+import {
+  agreementToday,
+  partiesNotAccepted,
+  revisionOverdue,
+  screeningStanding,
+} from '../partnership/standing';
 import type { Identity } from '../auth/identity';
 import type { DecisionContext, Reason, RequestInput, SafeResult } from './types';
 import { reason } from './reasons';
@@ -59,7 +65,47 @@ export function checkProject(
     reasons.push(reason('PROJECT_QUOTA_EXCEEDED', `${rules.dailyQuotaPerUser} per day`));
   }
 
+  reasons.push(...partnershipReasons(input, identity, ctx, agreement));
   return { outcome: reasons.length ? 'fail' : 'pass', reasons };
+}
+
+/**
+ * The partnership's own conditions: every party accepted this exact version, it is not past its
+ * revision date, and the partners in the exchange are cleared by a screening that has not lapsed. A
+ * lookup's providers are not named here: a provider not cleared is left out of the search instead.
+ */
+function partnershipReasons(
+  input: RequestInput,
+  identity: Identity,
+  ctx: DecisionContext,
+  agreement: Agreement,
+): Reason[] {
+  const reasons: Reason[] = [];
+  const missing = partiesNotAccepted(ctx.partnership, agreement);
+  if (missing.length)
+    reasons.push(reason('PROJECT_AGREEMENT_NOT_ACCEPTED', `awaiting ${missing.join(', ')}`));
+  if (revisionOverdue(agreement, ctx.now)) {
+    reasons.push(reason('PROJECT_AGREEMENT_REVISION_OVERDUE', `to be revised by ${agreement.reviseBy}`));
+  }
+  const today = agreementToday(agreement, ctx.now);
+  const partners = [identity.partnerId];
+  if (input.kind !== 'lookup' && agreement.parties.providers.includes(input.providerId)) {
+    partners.push(input.providerId);
+  }
+  for (const partnerId of partners) {
+    const standing = screeningStanding(ctx.partnership, partnerId, today);
+    if (standing.status === 'lapsed') {
+      reasons.push(
+        reason(
+          'PROJECT_PARTNER_SCREENING_LAPSED',
+          `${partnerId}: review due ${standing.screening.nextReviewOn}`,
+        ),
+      );
+    } else if (standing.status !== 'cleared') {
+      reasons.push(reason('PROJECT_PARTNER_NOT_CLEARED', `${partnerId}: ${standing.status}`));
+    }
+  }
+  return reasons;
 }
 
 /** Compiled case-reference patterns (they come from the bundle: few); null for one that does not compile. */

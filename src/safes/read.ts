@@ -8,6 +8,9 @@ import type { Bundle } from '../policy/types';
 import { checkPeople } from './people';
 import { checkSetting } from './setting';
 import type { DecisionContext, RequestInput, SafeResult } from './types';
+import { factsOf } from '../partnership/standing';
+
+const NO_FACTS = factsOf([], []);
 
 export interface ReadDecision {
   outcome: 'permit' | 'deny';
@@ -20,10 +23,11 @@ export const READ_ACTION = 'disclosures:read';
 export function decideRead(
   input: RequestInput,
   identity: Identity,
-  ctx: Omit<DecisionContext, 'requestsToday'>,
+  ctx: Omit<DecisionContext, 'requestsToday' | 'partnership'>,
   bundle: Bundle,
 ): ReadDecision {
-  const context = { ...ctx, requestsToday: 0 };
+  // Neither safe reads the quota or the partnership's facts.
+  const context = { ...ctx, requestsToday: 0, partnership: NO_FACTS };
   const safes = {
     people: checkPeople(input, identity, context, bundle, READ_ACTION),
     setting: checkSetting(input, identity, context, bundle),

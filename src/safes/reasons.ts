@@ -23,6 +23,11 @@ export const REASONS = {
   PROJECT_NO_LOOKUP_DATASET: 'No dataset of the agreement is shared for hit/no-hit lookups.',
   PROJECT_CASE_REF_INVALID: 'The case reference is not of the form agreed for this partner.',
   PROJECT_QUOTA_EXCEEDED: "The user has reached the agreement's daily request quota.",
+  PROJECT_AGREEMENT_NOT_ACCEPTED: 'Not every party has accepted this exact version of the agreement.',
+  PROJECT_AGREEMENT_REVISION_OVERDUE: 'The agreement is past the date by which it had to be revised.',
+  PROJECT_PARTNER_NOT_CLEARED:
+    "A partner in this exchange has not been cleared by the partnership's screening.",
+  PROJECT_PARTNER_SCREENING_LAPSED: "A partner's screening is past its next review date.",
 
   SETTING_NETWORK_NOT_ALLOWED: "The request does not come from one of the partner's networks.",
   SETTING_MFA_REQUIRED: 'The agreement requires multi-factor authentication.',

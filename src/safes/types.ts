@@ -1,6 +1,7 @@
 import type { Accreditation } from '../records/accreditation';
 import type { AggregateQuery } from '../aggregates/query';
 import type { Generalisation, Handling } from '../policy/types';
+import type { PartnershipFacts } from '../partnership/standing';
 
 export type SafeName = 'people' | 'project' | 'setting' | 'data' | 'output';
 export const SAFE_NAMES: readonly SafeName[] = ['people', 'project', 'setting', 'data', 'output'];
@@ -41,6 +42,8 @@ export interface DecisionContext {
   accreditation: Accreditation | undefined;
   /** Requests this user already made under the agreement since local midnight. */
   requestsToday: number;
+  /** Partners' screenings and the agreements' acceptances (src/partnership). */
+  partnership: PartnershipFacts;
 }
 
 export interface Reason {

@@ -238,6 +238,29 @@ export interface RateLimitStore {
   limiter(name: string, rule: RateLimitRule): RateLimiter;
 }
 
+/** What the partnership records: screenings of partners, acceptances of agreements, outcomes. */
+export type PartnershipKind = 'screening' | 'acceptance' | 'outcome';
+
+/** One record of the partnership's ledger, as stored: append-only, the newest last. */
+export interface PartnershipRecord {
+  seq: number;
+  kind: PartnershipKind;
+  /** What the record is about: the partner screened, the agreement accepted or whose outcome it is. */
+  subject: string;
+  body: Record<string, unknown>;
+  recordedAt: string;
+}
+
+/**
+ * The partnership's own records (src/partnership): an append-only ledger, each record written in one
+ * transaction with its log entries, so the history a DPO reviews is never missing a change.
+ */
+export interface PartnershipStore {
+  add(records: Omit<PartnershipRecord, 'seq'>[], events: AuditEventInput[]): Promise<number[]>;
+  /** In the order they were added; of one kind, about one subject when given. */
+  list(kind: PartnershipKind, subject?: string): Promise<PartnershipRecord[]>;
+}
+
 export interface Store {
   readonly kind: string;
   accreditations: AccreditationStore;
@@ -247,6 +270,7 @@ export interface Store {
   lookups: LookupStore;
   audit: AuditStore;
   portalSessions: PortalSessionStore;
+  partnership: PartnershipStore;
   quotas: QuotaStore;
   rateLimits: RateLimitStore;
   /** True when the store answers a trivial query. */

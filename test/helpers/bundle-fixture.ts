@@ -11,6 +11,8 @@ import type { Agreement, Bundle, Partner } from '../../src/policy/types';
 import type { Identity } from '../../src/auth/identity';
 import { decide } from '../../src/safes/decide';
 import { SAFE_NAMES } from '../../src/safes/types';
+import { factsOf, inGoodStanding, type PartnershipFacts } from '../../src/partnership/standing';
+import type { Screening } from '../../src/partnership/types';
 import type { Decision, DecisionContext, RequestInput, SafeName } from '../../src/safes/types';
 
 const POLICIES = join(__dirname, '..', '..', 'policies');
@@ -46,6 +48,7 @@ export function baselineAgreement(): Agreement {
     parties: { requesters: ['police-nl'], providers: ['boatreg-nl', 'insureco'] },
     legalBasis: 'Art. 6(1)(e) GDPR; Wet politiegegevens art. 8 and 13.',
     validity: { from: '2026-01-01', until: '2027-12-31' },
+    reviseBy: '2027-06-30',
     timezone: 'Europe/Amsterdam',
     purposes: ['stolen-property-investigation', 'recovery-of-stolen-property'],
     datasets: [
@@ -159,6 +162,7 @@ export function baselineScenario(): Scenario {
         teams: ['vehicle-crime'],
       },
       requestsToday: 0,
+      partnership: GOOD_STANDING_PLACEHOLDER,
     },
     agreement: baselineAgreement(),
     partners: [
@@ -187,11 +191,51 @@ export function toBundle(s: Scenario, policy: Enforcer): Bundle {
   };
 }
 
+/**
+ * Stands for "every partner cleared, every party accepted the scenario's agreement as it is when
+ * decided" (a test that changes the agreement does not also have to accept it again).
+ */
+const GOOD_STANDING_PLACEHOLDER = factsOf([], []);
+
+/** The scenario's context, with the placeholder replaced by the facts it stands for. */
+export function contextOf(s: Scenario, bundle: Bundle): DecisionContext {
+  return s.ctx.partnership === GOOD_STANDING_PLACEHOLDER
+    ? { ...s.ctx, partnership: standingOf(s, bundle) }
+    : s.ctx;
+}
+
+/** Every partner the scenario names cleared, every party having accepted the agreement as it is now. */
+function standingOf(s: Scenario, bundle: Bundle, change: StandingChange = {}): PartnershipFacts {
+  const good = inGoodStanding(bundle, [s.identity.partnerId, s.input.providerId].filter(Boolean));
+  const screenings = [...good.screenings.values()].map((sc) => ({
+    ...sc,
+    ...change.screenings?.[sc.partnerId],
+  }));
+  const accepted = new Map(good.accepted);
+  const parties = new Map(accepted.get(s.agreement.id));
+  for (const p of change.notAccepted ?? []) parties.delete(p);
+  accepted.set(s.agreement.id, parties);
+  return { screenings: new Map(screenings.map((sc) => [sc.partnerId, sc])), accepted };
+}
+
+export interface StandingChange {
+  screenings?: Record<string, Partial<Screening>>;
+  notAccepted?: string[];
+}
+
+/** Sets the scenario's partnership facts: good standing, changed as given (for the agreement as it is now). */
+export async function withStanding(s: Scenario, change: StandingChange): Promise<void> {
+  s.ctx.partnership = standingOf(s, toBundle(s, await policyEnforcer()), change);
+}
+
 /** Decides a scenario after `change` was applied to a fresh baseline. */
-export async function decideWith(change: (s: Scenario) => void = () => undefined): Promise<Decision> {
+export async function decideWith(
+  change: (s: Scenario) => unknown = () => undefined,
+): Promise<Decision> {
   const s = baselineScenario();
-  change(s);
-  return decide(s.input, s.identity, s.ctx, toBundle(s, await policyEnforcer()));
+  await change(s);
+  const bundle = toBundle(s, await policyEnforcer());
+  return decide(s.input, s.identity, contextOf(s, bundle), bundle);
 }
 
 export function failingSafes(d: Decision): SafeName[] {

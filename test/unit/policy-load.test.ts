@@ -65,6 +65,7 @@ describe('policy bundle', () => {
       'partners.yaml: /partners/1/issuers/0/iss: issuer is bound to another partner',
       'agreements/stolen-vehicles.yaml: /parties/providers/1: unknown partner "nobody"',
       'agreements/stolen-vehicles.yaml: /datasets/1/provider: "insureco" is not a provider of this agreement',
+      'agreements/stolen-vehicles.yaml: /contacts/insureco: is not a party to this agreement',
     ]);
   });
 

@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import type { Store } from '../port';
 import { createPgAccreditations } from './accreditations';
+import { createPgPartnership } from './partnership';
 import { createPgAudit } from './audit';
 import { createPgAuditQueries } from './audit-queries';
 import { inTransaction, type PgContext } from './context';
@@ -70,6 +71,7 @@ export async function openPgStore(options: PgStoreOptions): Promise<Store> {
     kind: 'postgres',
     accreditations: tracked(track, createPgAccreditations(ctx)),
     roleGrants: tracked(track, createPgRoleGrants(ctx)),
+    partnership: tracked(track, createPgPartnership(ctx)),
     requests,
     datasets: tracked(track, {
       ...datasets,

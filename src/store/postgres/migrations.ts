@@ -308,6 +308,23 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    sql: `
+      -- The partnership's ledger (src/partnership): screenings, acceptances of agreements, outcomes.
+      -- Append-only, like the log that records each of them.
+      CREATE TABLE partnership_records (
+        seq         bigserial PRIMARY KEY,
+        kind        text NOT NULL,
+        subject     text NOT NULL,
+        body        text NOT NULL,
+        recorded_at text NOT NULL
+      );
+      CREATE INDEX partnership_records_subject ON partnership_records (kind, subject, seq);
+      CREATE TRIGGER partnership_records_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON partnership_records
+        FOR EACH STATEMENT EXECUTE FUNCTION fsg_append_only();
+    `,
+  },
 ];
 
 /** Applies the versions not yet recorded in `schema` (created when missing); returns those applied. */

@@ -8,6 +8,7 @@ import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../config/file-modes';
 import type { StatsZones } from '../../audit/stats';
 import type { Store } from '../port';
 import { createAccreditationRows, createAccreditations } from './accreditations';
+import { createPartnership } from './partnership';
 import { createAudit } from './audit';
 import { openSqliteLogReader } from './audit-reader';
 import type { DatasetScope } from './dataset-staging';
@@ -189,6 +190,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
         }
       : audit.store,
     portalSessions: createPortalSessions(db, unit),
+    partnership: createPartnership(db, audit.appendInTx, unit),
     async ping() {
       try {
         return db.prepare('SELECT 1 AS ok').get() !== undefined;

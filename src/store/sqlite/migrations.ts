@@ -460,6 +460,26 @@ export const MIGRATIONS: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 13,
+    name: "the partnership's ledger",
+    sql: `
+      -- The partnership's ledger (src/partnership): screenings, acceptances of agreements, outcomes.
+      -- Append-only, like the log that records each of them.
+      CREATE TABLE partnership_records (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind        TEXT NOT NULL,
+        subject     TEXT NOT NULL,
+        body        TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+      );
+      CREATE INDEX partnership_records_subject ON partnership_records (kind, subject, seq);
+      CREATE TRIGGER partnership_records_no_update BEFORE UPDATE ON partnership_records
+        BEGIN SELECT RAISE(ABORT, 'partnership_records is append-only'); END;
+      CREATE TRIGGER partnership_records_no_delete BEFORE DELETE ON partnership_records
+        BEGIN SELECT RAISE(ABORT, 'partnership_records is append-only'); END;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -7,13 +7,20 @@ import { REASON_CODES, safeOf } from '../../../src/safes/reasons';
 import type { ReasonCode } from '../../../src/safes/reasons';
 import type { Tlp } from '../../../src/policy/types';
 import type { SafeName } from '../../../src/safes/types';
-import { asAggregate, asLookup, codesOf, decideWith, failingSafes } from '../../helpers/bundle-fixture';
+import {
+  asAggregate,
+  asLookup,
+  codesOf,
+  decideWith,
+  failingSafes,
+  withStanding,
+} from '../../helpers/bundle-fixture';
 import type { Scenario } from '../../helpers/bundle-fixture';
 
 interface Row {
   code: ReasonCode;
   change: string;
-  apply: (s: Scenario) => void;
+  apply: (s: Scenario) => unknown;
   /** Safes expected to fail when the change cannot avoid touching more than one; default: the code's. */
   safes?: SafeName[];
 }
@@ -144,6 +151,34 @@ const ROWS: Row[] = [
     apply: (s) => (s.agreement.safes.project.caseRefPatterns = { 'police-se': '^SE-\\d{4}-\\d{6}$' }),
   },
   { code: 'PROJECT_QUOTA_EXCEEDED', change: 'quota reached', apply: (s) => (s.ctx.requestsToday = 50) },
+  {
+    code: 'PROJECT_AGREEMENT_NOT_ACCEPTED',
+    change: 'a provider withdrew its acceptance',
+    apply: (s) => withStanding(s, { notAccepted: ['insureco'] }),
+  },
+  {
+    code: 'PROJECT_AGREEMENT_NOT_ACCEPTED',
+    change: 'a new version, accepted by no party yet',
+    apply: async (s) => {
+      await withStanding(s, {});
+      s.agreement = { ...s.agreement, version: s.agreement.version + 1 };
+    },
+  },
+  {
+    code: 'PROJECT_AGREEMENT_REVISION_OVERDUE',
+    change: 'past the revision date',
+    apply: (s) => (s.agreement.reviseBy = '2026-06-14'),
+  },
+  {
+    code: 'PROJECT_PARTNER_NOT_CLEARED',
+    change: 'the provider was refused at screening',
+    apply: (s) => withStanding(s, { screenings: { 'boatreg-nl': { outcome: 'refused' } } }),
+  },
+  {
+    code: 'PROJECT_PARTNER_SCREENING_LAPSED',
+    change: "the requester's review was due yesterday",
+    apply: (s) => withStanding(s, { screenings: { 'police-nl': { nextReviewOn: '2026-06-14' } } }),
+  },
 
   // setting
   {
