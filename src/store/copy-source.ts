@@ -59,6 +59,15 @@ export interface UploadRow {
   body: string;
 }
 
+/** One record of the partnership's ledger as stored. */
+export interface PartnershipRow {
+  seq: number;
+  kind: string;
+  subject: string;
+  body: string;
+  recorded_at: string;
+}
+
 export interface CopySource {
   /** The log's last entry in the snapshot (undefined: empty). */
   head(): { seq: number; hash: string } | undefined;
@@ -67,6 +76,7 @@ export interface CopySource {
   checkpoints(): CheckpointRow[];
   accreditations(): AccreditationRow[];
   roleGrants(): RoleGrantRow[];
+  partnershipRecords(): PartnershipRow[];
   requests(size: number): Iterable<RequestRow[]>;
   portalSessions(): PortalSessionRow[];
   datasets(): DatasetRef[];

@@ -199,6 +199,7 @@ function printSummary(copied: ImportSummary, verified: LogVerifyReport, print: P
   );
   print(
     `state: ${copied.accreditations} accreditations, ${copied.roleGrants} role grants, ` +
+      `${copied.partnershipRecords} partnership records, ` +
       `${copied.requests} requests, ${copied.portalSessions} portal sessions`,
   );
   for (const d of copied.datasets) {

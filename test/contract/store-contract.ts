@@ -55,6 +55,7 @@ type SubStore =
   | 'lookups'
   | 'audit'
   | 'portalSessions'
+  | 'partnership'
   | 'quotas'
   | 'rateLimits';
 
@@ -92,6 +93,7 @@ const PORT_METHODS = {
     verifyAll: true,
   },
   portalSessions: { put: true, get: true, touch: true, delete: true, prune: true },
+  partnership: { add: true, list: true },
   quotas: { take: true },
   rateLimits: { limiter: true },
 } satisfies { [K in SubStore]: Methods<Store[K]> };
@@ -1882,6 +1884,49 @@ export function storeContract(
         for (const s of edges) await store.portalSessions.put(s);
         expect(await store.portalSessions.prune(12_000, 5_000)).toBe(2);
         expect(await store.portalSessions.get(live.idHash)).toEqual(live);
+      });
+    });
+
+    describe("the partnership's ledger", () => {
+      const record = (kind: 'screening' | 'acceptance' | 'outcome', subject: string, n: number) => ({
+        kind,
+        subject,
+        body: { n, text: `é ${n}`, nested: { list: [n, null, true] } },
+        recordedAt: `2026-12-0${n}T10:00:00.000Z`,
+      });
+
+      test('add keeps records in order with their log entries; list by kind and by subject', async () => {
+        const seqs = await store.partnership.add(
+          [record('screening', 'insureco', 1), record('screening', 'boatreg-nl', 2)],
+          [note(1, { type: 'partner.screening' })],
+        );
+        expect(seqs).toHaveLength(2);
+        expect(seqs[1]).toBeGreaterThan(seqs[0]);
+        await store.partnership.add([record('acceptance', 'stolen-boats', 3)], [note(2)]);
+        const [later] = await store.partnership.add([record('screening', 'insureco', 4)], []);
+        expect(later).toBeGreaterThan(seqs[1]);
+        const screenings = await store.partnership.list('screening');
+        expect(screenings).toEqual([
+          { seq: seqs[0], ...record('screening', 'insureco', 1) },
+          { seq: seqs[1], ...record('screening', 'boatreg-nl', 2) },
+          { seq: later, ...record('screening', 'insureco', 4) },
+        ]);
+        expect((await store.partnership.list('screening', 'insureco')).map((r) => r.seq)).toEqual([
+          seqs[0],
+          later,
+        ]);
+        expect(await store.partnership.list('outcome')).toEqual([]);
+        expect((await log()).map((e) => e.type)).toEqual(['partner.screening', 'test']);
+      });
+
+      test('records whose log entry is refused are not added', async () => {
+        await store.partnership.add([record('acceptance', 'stolen-boats', 1)], []);
+        const head = await store.audit.head();
+        await expect(
+          store.partnership.add([record('acceptance', 'stolen-boats', 2)], [REFUSED]),
+        ).rejects.toHaveProperty('message');
+        expect(await store.partnership.list('acceptance')).toHaveLength(1);
+        expect(await store.audit.head()).toEqual(head);
       });
     });
 

@@ -175,6 +175,11 @@ describePg('fsg migrate-store: SQLite into PostgreSQL', () => {
     expect(await pg.requests.listByRequester('police-nl')).toEqual(requests);
     for (const r of requests) expect(await pg.requests.get(r.id)).toEqual(r);
     expect(await pg.roleGrants.list()).toEqual(await sqlite.roleGrants.list());
+    // The partnership's ledger (the demo's screenings and acceptances), record for record and numbered alike.
+    const screenings = await sqlite.partnership.list('screening');
+    expect(screenings.length).toBeGreaterThan(0);
+    expect(await pg.partnership.list('screening')).toEqual(screenings);
+    expect(await pg.partnership.list('acceptance')).toEqual(await sqlite.partnership.list('acceptance'));
     const pool = testPool(schema, { max: 1 });
     try {
       const { rows } = await pool.query<{ n: number }>('SELECT count(*)::bigint AS n FROM portal_sessions');

@@ -43,6 +43,7 @@ describePg('PostgreSQL migrations', () => {
       'dataset_staging',
       'dataset_uploads',
       'dataset_versions',
+      'partnership_records',
       'portal_sessions',
       'quota_days',
       'rate_limits',

@@ -23,6 +23,7 @@ export interface ImportSummary {
   checkpoints: number;
   accreditations: number;
   roleGrants: number;
+  partnershipRecords: number;
   requests: number;
   portalSessions: number;
   datasets: { providerId: string; datasetId: string; records: number; uploads: number }[];
@@ -48,6 +49,7 @@ const TABLES = [
   'audit_checkpoints',
   'accreditations',
   'role_grants',
+  'partnership_records',
   'requests',
   'portal_sessions',
   'dataset_versions',
@@ -86,6 +88,13 @@ const LOG_COLUMNS = [
 const PARTNER_COLUMNS = [
   ['partner', 'text'],
   ['seq', 'bigint'],
+] as const satisfies readonly Column[];
+const PARTNERSHIP_COLUMNS = [
+  ['seq', 'bigint'],
+  ['kind', 'text'],
+  ['subject', 'text'],
+  ['body', 'text'],
+  ['recorded_at', 'text'],
 ] as const satisfies readonly Column[];
 const HASH_COLUMNS = [
   ['hash', 'text'],
@@ -215,6 +224,7 @@ async function copyAll(client: pg.PoolClient, source: CopySource): Promise<Impor
     checkpoints: 0,
     accreditations: 0,
     roleGrants: 0,
+    partnershipRecords: 0,
     requests: 0,
     portalSessions: 0,
     datasets: [],
@@ -241,6 +251,17 @@ async function copyAll(client: pg.PoolClient, source: CopySource): Promise<Impor
     (row, column) => (column === 'suspended' ? row.suspended === 1 : row[column as keyof typeof row]),
   );
   summary.roleGrants = await insert(client, 'role_grants', ROLE_GRANT_COLUMNS, source.roleGrants());
+  summary.partnershipRecords = await insert(
+    client,
+    'partnership_records',
+    PARTNERSHIP_COLUMNS,
+    source.partnershipRecords(),
+  );
+  // The copied records keep their numbers: the next one recorded here follows the last.
+  await client.query(
+    `SELECT setval(pg_get_serial_sequence('partnership_records', 'seq'), coalesce(max(seq), 0) + 1, false)
+     FROM partnership_records`,
+  );
   for (const rows of source.requests(PAGE)) {
     summary.requests += await insert(client, 'requests', REQUEST_COLUMNS, rows);
   }

@@ -15,6 +15,7 @@ import type {
   DatasetRef,
   LogPage,
   LogRow,
+  PartnershipRow,
   TreeNode,
   UploadRow,
 } from '../copy-source';
@@ -103,6 +104,8 @@ export function openSqliteCopySource(file: string): CopySource {
     accreditations: () =>
       db.prepare<[], AccreditationRow>('SELECT * FROM accreditations ORDER BY partner_id, user_id').all(),
     roleGrants: () => db.prepare<[], RoleGrantRow>('SELECT * FROM role_grants ORDER BY id').all(),
+    partnershipRecords: () =>
+      db.prepare<[], PartnershipRow>('SELECT * FROM partnership_records ORDER BY seq').all(),
     *requests(size) {
       for (let after: string | null = null; ;) {
         const rows = requestPage.all({ after, size });
