@@ -62,6 +62,8 @@ export interface Gateway {
   datasets: DatasetService;
   /** Every route with its guard, for review and for the test that none is unguarded. */
   routes: { prefix: string; route: RouteSpec }[];
+  /** The partnership's records: screenings, acceptances, outcomes. */
+  partnership: PartnershipRegistry;
 }
 
 export function createApp(deps: AppDeps): Gateway {
@@ -165,6 +167,7 @@ export function createApp(deps: AppDeps): Gateway {
     requests,
     audit,
     datasets,
+    partnership,
     routes: groups.flatMap((g) => g.routes.map((route) => ({ prefix: g.prefix, route }))),
   };
 }

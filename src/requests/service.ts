@@ -468,7 +468,13 @@ export class RequestService {
         state: request.state,
       });
     }
-    const check = decideRead(request.input, identity, { now, ...meta, accreditation }, this.deps.bundle());
+    const partnership = await this.deps.partnership.facts();
+    const check = decideRead(
+      request.input,
+      identity,
+      { now, ...meta, accreditation, partnership },
+      this.deps.bundle(),
+    );
     const read = {
       type: 'disclosure.read',
       actor: actorOf(identity),

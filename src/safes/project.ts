@@ -9,6 +9,7 @@ import {
   revisionOverdue,
   screeningStanding,
 } from '../partnership/standing';
+import type { ScreeningStanding } from '../partnership/types';
 import type { Identity } from '../auth/identity';
 import type { DecisionContext, Reason, RequestInput, SafeResult } from './types';
 import { reason } from './reasons';
@@ -93,17 +94,8 @@ function partnershipReasons(
     partners.push(input.providerId);
   }
   for (const partnerId of partners) {
-    const standing = screeningStanding(ctx.partnership, partnerId, today);
-    if (standing.status === 'lapsed') {
-      reasons.push(
-        reason(
-          'PROJECT_PARTNER_SCREENING_LAPSED',
-          `${partnerId}: review due ${standing.screening.nextReviewOn}`,
-        ),
-      );
-    } else if (standing.status !== 'cleared') {
-      reasons.push(reason('PROJECT_PARTNER_NOT_CLEARED', `${partnerId}: ${standing.status}`));
-    }
+    const found = screeningReason(partnerId, screeningStanding(ctx.partnership, partnerId, today));
+    if (found) reasons.push(found);
   }
   return reasons;
 }
@@ -127,4 +119,16 @@ function caseRefMatches(caseRef: string, pattern: string | undefined): boolean {
     patterns.set(pattern, compiled);
   }
   return compiled !== null && compiled.test(caseRef);
+}
+
+/** Why a partner's standing keeps it out of an exchange; undefined when it is cleared. */
+export function screeningReason(partnerId: string, standing: ScreeningStanding): Reason | undefined {
+  if (standing.status === 'cleared') return undefined;
+  if (standing.status === 'lapsed') {
+    return reason(
+      'PROJECT_PARTNER_SCREENING_LAPSED',
+      `${partnerId}: review due ${standing.screening.nextReviewOn}`,
+    );
+  }
+  return reason('PROJECT_PARTNER_NOT_CLEARED', `${partnerId}: ${standing.status}`);
 }

@@ -4,6 +4,7 @@
  * the failing codes, and it is logged.
  */
 import type { AuditEntry } from '../../src/audit/types';
+import { screeningEvent } from '../../src/partnership/events';
 import { portalSession, portalTokenSession } from '../helpers/portal-session';
 import { boatRequest, createTestGateway, vesselAnswer, type TestGateway } from '../helpers/gateway';
 
@@ -161,5 +162,31 @@ describe('hole 2: reading a disclosure passes the safes', () => {
       expect(JSON.stringify(res.body)).not.toContain(pseudonym);
       expect(JSON.stringify(res.body)).not.toContain('Bayliner');
     }
+  });
+
+  it('issue 21: a reader whose partner the partnership no longer clears reads nothing, and it is logged', async () => {
+    expect((await read(tokens.anna)).status).toBe(200);
+    const refused = {
+      partnerId: 'police-nl',
+      reviewedOn: '2026-12-01',
+      reviewer: { partnerId: 'gateway', userId: 'ada' },
+      outcome: 'refused' as const,
+      conditions: [],
+      riskNotes: 'Breach under investigation.',
+      contact: { name: 'Desk', email: 'desk@example.org' },
+      nextReviewOn: '2027-12-01',
+    };
+    await gw.partnership.recordScreenings([refused], [screeningEvent(refused)]);
+    try {
+      const denied = await read(tokens.anna);
+      expect(denied.status).toBe(403);
+      expect(JSON.stringify(denied.body)).toContain('PROJECT_PARTNER_NOT_CLEARED');
+      expect(denied.body).not.toHaveProperty('records');
+      expect((await readEntries()).at(-1)).toMatchObject({ actorUser: 'anna', outcome: 'denied' });
+    } finally {
+      const cleared = { ...refused, outcome: 'cleared' as const };
+      await gw.partnership.recordScreenings([cleared], [screeningEvent(cleared)]);
+    }
+    expect((await read(tokens.anna)).status).toBe(200);
   });
 });
