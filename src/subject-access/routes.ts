@@ -6,6 +6,7 @@
 import type { Response } from 'express';
 import type { Identity } from '../auth/identity';
 import { OBJECT_SCHEMA } from '../http/openapi';
+import { problems } from '../http/problem';
 import { guards, type RouteSpec } from '../http/routes';
 import { bodyValidator } from '../http/validate';
 import { IDENTIFIER_TYPES } from '../records/canonical';
@@ -13,7 +14,7 @@ import type { SubjectQuery } from './query';
 import type { SubjectAccessService } from './service';
 
 /** Either an identifier, or a name with a date of birth; never both. */
-export const validateSubjectQuery = bodyValidator<SubjectQuery>({
+const validateBody = bodyValidator<Partial<SubjectQuery & { identifier: unknown; name: string }>>({
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -30,8 +31,19 @@ export const validateSubjectQuery = bodyValidator<SubjectQuery>({
     dateOfBirth: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
   },
   dependentRequired: { name: ['dateOfBirth'], dateOfBirth: ['name'] },
-  oneOf: [{ required: ['identifier'] }, { required: ['name'] }],
+  minProperties: 1,
 });
+
+/** The body as a query: one identifier, or a name with a date of birth (ajv's strict mode has no oneOf of required). */
+export function validateSubjectQuery(body: unknown): SubjectQuery {
+  const query = validateBody(body);
+  if ('identifier' in query && 'name' in query) {
+    throw problems.badRequest('Ask about an identifier or about a person, not both.', {
+      errors: [{ pointer: '/name', detail: 'must not be given with an identifier' }],
+    });
+  }
+  return query as SubjectQuery;
+}
 
 export function subjectAccessRoutes(service: SubjectAccessService): RouteSpec[] {
   return [
@@ -44,7 +56,7 @@ export function subjectAccessRoutes(service: SubjectAccessService): RouteSpec[] 
         description:
           'Every disclosure and table that included the subject’s records, and every lookup or request ' +
           'that named the identifier, in the DPO’s scope, from the log’s keyed hashes. The report is logged.',
-        body: validateSubjectQuery.schema,
+        body: validateBody.schema,
         responses: { 200: { description: 'The report.', schema: OBJECT_SCHEMA } },
       },
       handler: async (req, res: Response) => {
