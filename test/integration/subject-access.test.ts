@@ -4,6 +4,7 @@
  * partner, purpose, legal basis, agreement version and expiry the log holds; scoped like the DPO's
  * other searches; refused to others; and itself logged without the value asked about.
  */
+import { portalSession } from '../helpers/portal-session';
 import { boatLookup, boatRequest, createTestGateway, vesselAnswer, type TestGateway } from '../helpers/gateway';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -202,5 +203,47 @@ describe('subject access', () => {
       expect(all).not.toContain(raw);
     }
     expect(JSON.stringify(res.body)).not.toMatch(/Pietersen|1970-04-02/);
+  });
+});
+
+describe('the subject access page', () => {
+  it('takes the form and draws the report, printable, linked from the DPO’s navigation', async () => {
+    const dana = await portalSession(gw.http, 'dana');
+    const form = await gw.http.get('/portal/log/subject-access').set('Cookie', dana.cookie);
+    expect(form.status).toBe(200);
+    expect(form.text).toContain('href="/portal/log/subject-access"');
+    expect(form.text).toContain('name="identifierValue"');
+    const page = await gw.http
+      .post('/portal/log/subject-access')
+      .set('Cookie', dana.cookie)
+      .type('form')
+      .send({ _csrf: dana.csrf, identifierType: HIN.type, identifierValue: HIN.value, name: '', dateOfBirth: '' });
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(disclosureId);
+    expect(page.text).toContain('stolen-property-investigation (NL-2026-000123)');
+    expect(page.text).toContain(`stolen-boats, v${gw.bundle.agreements.get('stolen-boats')!.version}`);
+    expect(page.text).toMatch(/hit\/no-hit lookup/);
+    // The value asked about is not echoed: the page carries its keyed hash only.
+    expect(page.text).not.toContain(HIN.value);
+  });
+
+  it('searches by name and date of birth, and names a bad field', async () => {
+    const sam = await portalSession(gw.http, 'sam');
+    const page = await gw.http
+      .post('/portal/log/subject-access')
+      .set('Cookie', sam.cookie)
+      .type('form')
+      .send({ _csrf: sam.csrf, identifierType: 'hin', identifierValue: '', ...JAN });
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(disclosureId);
+    expect(page.text).toContain('by name and date of birth');
+    const bad = await gw.http
+      .post('/portal/log/subject-access')
+      .set('Cookie', sam.cookie)
+      .type('form')
+      .send({ _csrf: sam.csrf, identifierType: 'hin', identifierValue: 'NOT A HIN' });
+    expect(bad.status).toBe(400);
+    const anna = await portalSession(gw.http, 'anna');
+    expect((await gw.http.get('/portal/log/subject-access').set('Cookie', anna.cookie)).status).toBe(403);
   });
 });
