@@ -9,8 +9,7 @@ import { checkIdentifier, isIdentifierType } from '../identifiers';
 
 /** What the DPO asks about: one identifier, or one person by name and date of birth. */
 export type SubjectQuery =
-  | { identifier: { type: string; value: string } }
-  | { name: string; dateOfBirth: string };
+  { identifier: { type: string; value: string } } | { name: string; dateOfBirth: string };
 
 /** How an entry was found: the identifier; the name and date of birth; the name alone (namesakes). */
 export type MatchedBy = 'identifier' | 'name-and-birth' | 'name-only' | 'owner-in-dataset';
@@ -42,7 +41,12 @@ export function hashesOf(key: Buffer, query: SubjectQuery): SubjectHashes {
     }
     // The same function the log was written with, so the hashes meet.
     const [hash] = identifierHashes(key, [{ type, value }]);
-    return { kind: 'identifier', hash, search: [{ hash, matchedBy: 'identifier' }], identifierKey: { type, value } };
+    return {
+      kind: 'identifier',
+      hash,
+      search: [{ hash, matchedBy: 'identifier' }],
+      identifierKey: { type, value },
+    };
   }
   const day = subjectBirthDay(query.dateOfBirth);
   if (!day || day !== query.dateOfBirth.trim()) {

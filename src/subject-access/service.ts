@@ -59,7 +59,12 @@ export class SubjectAccessService {
     const found: Found = new Map();
     let truncated = false;
     const search = async (hash: string, matchedBy: MatchedBy, types?: string[]) => {
-      truncated = (await this.collect(found, { ...inScope(scope), keyedHash: hash, ...(types ? { types } : {}) }, matchedBy)) || truncated;
+      truncated =
+        (await this.collect(
+          found,
+          { ...inScope(scope), keyedHash: hash, ...(types ? { types } : {}) },
+          matchedBy,
+        )) || truncated;
     };
     for (const h of hashes.search) await search(h.hash, h.matchedBy);
     // A table's entries keep its contributors' owners, not identifiers: the owner the provider's
@@ -82,7 +87,12 @@ export class SubjectAccessService {
         partners: [identity.partnerId],
         outcome: 'produced',
         // Under a key no search reads (like audit.search): the report is not itself about the person.
-        data: { searched: { kind: hashes.kind, hash: hashes.hash }, matches: counts, scope: scope ?? 'all', truncated },
+        data: {
+          searched: { kind: hashes.kind, hash: hashes.hash },
+          matches: counts,
+          scope: scope ?? 'all',
+          truncated,
+        },
       },
     ]);
     return {
@@ -102,7 +112,10 @@ export class SubjectAccessService {
   private async collect(found: Found, query: AuditQuery, matchedBy: MatchedBy): Promise<boolean> {
     let after: number | undefined;
     for (let read = 0; read < MAX_ENTRIES; read += PAGE) {
-      const page = await this.deps.store.audit.query({ ...query, keyedHashInView: true }, { order: 'asc', after, limit: PAGE });
+      const page = await this.deps.store.audit.query(
+        { ...query, keyedHashInView: true },
+        { order: 'asc', after, limit: PAGE },
+      );
       for (const entry of page) {
         const known = found.get(entry.seq);
         if (!known || PRECISION.indexOf(matchedBy) < PRECISION.indexOf(known.matchedBy)) {
@@ -133,7 +146,10 @@ export class SubjectAccessService {
     }
     if (!datasets.size) return [];
     const store = this.deps.store.datasets;
-    const hits = await store.lookup([identifierKey(identifier.type, identifier.value)], [...datasets.values()]);
+    const hits = await store.lookup(
+      [identifierKey(identifier.type, identifier.value)],
+      [...datasets.values()],
+    );
     const out = new Map<string, MatchedBy>();
     for (const hit of hits) {
       for (const { record } of await store.resolve(hit.providerId, hit.datasetId, [hit.recordRef])) {
@@ -166,7 +182,11 @@ export class SubjectAccessService {
     const releases: Release[] = [];
     for (const [requestId, matchedBy] of requests) {
       const entries = await this.deps.store.audit.query(
-        { ...inScope(scope), request: requestId, types: ['decision', 'disclosure', 'disclosure.subjects', 'purge'] },
+        {
+          ...inScope(scope),
+          request: requestId,
+          types: ['decision', 'disclosure', 'disclosure.subjects', 'purge'],
+        },
         { order: 'asc', limit: PAGE },
       );
       const release = releaseOf(requestId, matchedBy, entries, (id) => this.deps.bundle().agreements.get(id));

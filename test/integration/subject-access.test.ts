@@ -5,7 +5,7 @@
  * other searches; refused to others; and itself logged without the value asked about.
  */
 import { portalSession } from '../helpers/portal-session';
-import { boatLookup, boatRequest, createTestGateway, vesselAnswer, type TestGateway } from '../helpers/gateway';
+import { answeredRequests, boatLookup, createTestGateway, type TestGateway } from '../helpers/gateway';
 
 const DAY = 24 * 60 * 60 * 1000;
 let gw: TestGateway;
@@ -15,6 +15,7 @@ const sar = (user: string, body: object) =>
   gw.http.post('/api/v1/audit/subject-access').set(bearer(user)).send(body);
 
 const HIN = { type: 'hin', value: 'NL-HXAB7A33G293' };
+/** The owner in vesselAnswer (test/helpers/gateway.ts). */
 const JAN = { name: 'Jan Pietersen', dateOfBirth: '1970-04-02' };
 /** The dealers' 12 buyers of a Volkswagen, Vera Vos 0 among them: a table of them passes disclosure control. */
 const vin = (i: number) => `WVWZZZ1JZXW${String(500000 + i)}`;
@@ -41,31 +42,33 @@ beforeAll(async () => {
   await accreditDpo('signe', 'police-se');
   await accreditDpo('dora', 'autodealers-nl');
   expect((await gw.http.post('/api/v1/lookups').set(bearer('anna')).send(boatLookup())).status).toBe(200);
-  const created = await gw.http.post('/api/v1/requests').set(bearer('anna')).send(boatRequest());
-  disclosureId = created.body.id;
-  const answer = await gw.http
-    .post(`/api/v1/requests/${disclosureId}/answer`)
-    .set(bearer('bram'))
-    .send(vesselAnswer());
-  const approved = await gw.http
-    .post(`/api/v1/requests/${disclosureId}/approve`)
-    .set(bearer('bram'))
-    .send({ previewVersion: answer.body.previewVersion });
-  expect(approved.body.state).toBe('disclosed');
+  // One boat request by anna, answered with Jan Pietersen's vessel by bram and approved.
+  await answeredRequests(
+    gw,
+    1,
+    () => 'NL-2026-000123',
+    () => 'approve',
+  );
+  const [disclosed] = await gw.store.requests.listByRequester('police-nl', 'anna');
+  expect(disclosed.state).toBe('disclosed');
+  disclosureId = disclosed.id;
   const upload = await gw.http
     .put('/api/v1/datasets/sales-ledger/records?adapter=autodealers-nl&mode=replace')
     .set(bearer('dirk'))
     .set('Content-Type', 'text/csv')
     .send(LEDGER);
   expect(upload.status).toBe(200);
-  const table = await gw.http.post('/api/v1/requests').set(bearer('anna')).send({
-    agreementId: 'stolen-vehicles',
-    providerId: 'autodealers-nl',
-    datasetId: 'sales-ledger',
-    purpose: 'stolen-property-investigation',
-    caseRef: 'NL-2026-000555',
-    query: { type: 'aggregate', groupBy: ['make'], measure: 'count', objectType: 'vehicle' },
-  });
+  const table = await gw.http
+    .post('/api/v1/requests')
+    .set(bearer('anna'))
+    .send({
+      agreementId: 'stolen-vehicles',
+      providerId: 'autodealers-nl',
+      datasetId: 'sales-ledger',
+      purpose: 'stolen-property-investigation',
+      caseRef: 'NL-2026-000555',
+      query: { type: 'aggregate', groupBy: ['make'], measure: 'count', objectType: 'vehicle' },
+    });
   expect(table.body.state).toBe('disclosed');
   tableId = table.body.id;
   const lookup = await gw.http
@@ -116,14 +119,20 @@ describe('subject access', () => {
     expect(res.status).toBe(200);
     expect(res.body.scope).toBe('all');
     expect(res.body.disclosures).toEqual([
-      expect.objectContaining({ requestId: disclosureId, matchedBy: 'name-and-birth', providerId: 'boatreg-nl' }),
+      expect.objectContaining({
+        requestId: disclosureId,
+        matchedBy: 'name-and-birth',
+        providerId: 'boatreg-nl',
+      }),
     ]);
     // By name alone the log's older hash still matches: reported as a possible namesake.
     const other = await sar('sam', { ...JAN, dateOfBirth: '1971-04-02' });
     expect(other.body.disclosures).toEqual([
       expect.objectContaining({ requestId: disclosureId, matchedBy: 'name-only' }),
     ]);
-    expect((await sar('sam', { name: 'Nobody Here', dateOfBirth: '1970-04-02' })).body.disclosures).toEqual([]);
+    expect((await sar('sam', { name: 'Nobody Here', dateOfBirth: '1970-04-02' })).body.disclosures).toEqual(
+      [],
+    );
   });
 
   it('finds a released table by its contributor, and through the dataset’s owner of an identifier', async () => {
@@ -140,7 +149,9 @@ describe('subject access', () => {
     ]);
     expect(byName.body.tables[0].seqs.subjects).toHaveLength(1);
     const byVin = await sar('dora', { identifier: { type: 'vin', value: vin(3) } });
-    expect(byVin.body.tables).toEqual([expect.objectContaining({ requestId: tableId, matchedBy: 'owner-in-dataset' })]);
+    expect(byVin.body.tables).toEqual([
+      expect.objectContaining({ requestId: tableId, matchedBy: 'owner-in-dataset' }),
+    ]);
     // The dealers' DPO sees the lookup that hit its ledger, not the hull number's.
     expect(byVin.body.searches).toEqual([
       expect.objectContaining({ kind: 'lookup', hit: true, by: { partnerId: 'police-nl', userId: 'anna' } }),
@@ -196,7 +207,10 @@ describe('subject access', () => {
       actorPartner: 'police-nl',
       actorUser: 'dana',
       partners: ['police-nl'],
-      data: { searched: { kind: 'person', hash: res.body.query.hash }, matches: { disclosures: 1, tables: 0 } },
+      data: {
+        searched: { kind: 'person', hash: res.body.query.hash },
+        matches: { disclosures: 1, tables: 0 },
+      },
     });
     const all = JSON.stringify(logged);
     for (const raw of ['Jan Pietersen', 'jan pietersen', '1970-04-02', 'HXAB7A33G293', 'Vera Vos']) {
@@ -217,7 +231,13 @@ describe('the subject access page', () => {
       .post('/portal/log/subject-access')
       .set('Cookie', dana.cookie)
       .type('form')
-      .send({ _csrf: dana.csrf, identifierType: HIN.type, identifierValue: HIN.value, name: '', dateOfBirth: '' });
+      .send({
+        _csrf: dana.csrf,
+        identifierType: HIN.type,
+        identifierValue: HIN.value,
+        name: '',
+        dateOfBirth: '',
+      });
     expect(page.status).toBe(200);
     expect(page.text).toContain(disclosureId);
     expect(page.text).toContain('stolen-property-investigation (NL-2026-000123)');

@@ -13,11 +13,10 @@ import { IDENTIFIER_TYPES } from './request-views';
 
 export function subjectAccessFormView(csrf: string): Html {
   return html`<p>
-      For one data subject: every disclosure and table that included their records, to whom, when, why,
-      under which legal basis and agreement version, and until when it was kept; and every lookup or
-      request that named their identifier. Found through the log's keyed hashes, in your partner's
-      entries (all entries for a supervisor's DPO). The report is itself logged, without the value you
-      enter.
+      For one data subject: every disclosure and table that included their records, to whom, when, why, under
+      which legal basis and agreement version, and until when it was kept; and every lookup or request that
+      named their identifier. Found through the log's keyed hashes, in your partner's entries (all entries for
+      a supervisor's DPO). The report is itself logged, without the value you enter.
     </p>
     <form method="post" action="/portal/log/subject-access" class="stack">
       ${csrfField(csrf)}
@@ -40,7 +39,9 @@ export function subjectAccessFormView(csrf: string): Html {
           <label for="sar-name">Name</label
           ><input type="text" id="sar-name" name="name" maxlength="200" autocomplete="off" />
         </div>
-        <div><label for="sar-dob">Date of birth</label><input type="date" id="sar-dob" name="dateOfBirth" /></div>
+        <div>
+          <label for="sar-dob">Date of birth</label><input type="date" id="sar-dob" name="dateOfBirth" />
+        </div>
       </fieldset>
       <div><button type="submit">Produce the report</button></div>
     </form>`;
@@ -53,7 +54,8 @@ const MATCHED: Record<MatchedBy, string> = {
   'name-only': 'by name only: possibly a namesake',
 };
 
-const person = (p: { partnerId: string; userId: string } | null) => (p ? `${p.userId} (${p.partnerId})` : 'the gateway');
+const person = (p: { partnerId: string; userId: string } | null) =>
+  p ? `${p.userId} (${p.partnerId})` : 'the gateway';
 
 function entries(r: Release): string {
   const seqs = [
@@ -78,11 +80,17 @@ function releasesTable(rows: Release[], caption: string, empty: string): Html {
       { header: 'Request', cell: (r) => html`<code>${r.requestId}</code>`, rowHeader: true },
       { header: 'Disclosed', cell: (r) => r.disclosedAt },
       { header: 'To', cell: (r) => r.recipients.map(person).join(', ') },
-      { header: 'By (provider, dataset)', cell: (r) => `${r.providerId ?? '?'}${r.datasetId ? `, ${r.datasetId}` : ''}` },
+      {
+        header: 'By (provider, dataset)',
+        cell: (r) => `${r.providerId ?? '?'}${r.datasetId ? `, ${r.datasetId}` : ''}`,
+      },
       { header: 'Purpose (case)', cell: (r) => `${r.purpose ?? ''}${r.caseRef ? ` (${r.caseRef})` : ''}` },
       { header: 'Agreement, version', cell: (r) => `${r.agreementId ?? ''}, v${r.agreementVersion ?? '?'}` },
       { header: 'Legal basis', cell: legalBasis },
-      { header: 'Policy digest', cell: (r) => (r.policyDigest ? html`<code>${r.policyDigest.slice(0, 16)}…</code>` : '') },
+      {
+        header: 'Policy digest',
+        cell: (r) => (r.policyDigest ? html`<code>${r.policyDigest.slice(0, 16)}…</code>` : ''),
+      },
       { header: 'Handling', cell: (r) => cell(r.handling) },
       { header: 'Kept until', cell: (r) => r.expiresAt ?? '' },
       { header: 'Purged', cell: (r) => r.purgedAt ?? 'not yet' },
@@ -113,7 +121,10 @@ export function subjectAccessReportView(r: SubjectAccessReport): Html {
   return html`<article class="sar">
     <dl class="sar-facts">
       <dt>Data subject</dt>
-      <dd class="fill-in">${r.query.kind === 'identifier' ? 'identifier' : 'person (name and date of birth)'}: ____________________</dd>
+      <dd class="fill-in">
+        ${r.query.kind === 'identifier' ? 'identifier' : 'person (name and date of birth)'}:
+        ____________________
+      </dd>
       <dt>Searched for (keyed hash)</dt>
       <dd><code>${r.query.hash}</code></dd>
       <dt>Produced</dt>
@@ -130,8 +141,8 @@ export function subjectAccessReportView(r: SubjectAccessReport): Html {
     <h2>Lookups and requests</h2>
     ${searchesTable(r.searches)}
     <p class="hint">
-      Each log entry can be proven with its inclusion proof (GET /api/v1/audit/proof/&lt;entry&gt;) against
-      a signed checkpoint. “Kept until” is the disclosure’s expiry; after it the records are purged and only
+      Each log entry can be proven with its inclusion proof (GET /api/v1/audit/proof/&lt;entry&gt;) against a
+      signed checkpoint. “Kept until” is the disclosure’s expiry; after it the records are purged and only
       their digests remain.
     </p>
     <p class="no-print"><a href="/portal/log/subject-access">Another report</a></p>

@@ -36,7 +36,10 @@ export function subjectAccessRoutes(): PortalRoute[] {
       path: PATH,
       guard,
       handler: async (ctx) => {
-        const report = await ctx.deps.services.subjectAccess.report(ctx.identity, validateSubjectQuery(queryOf(ctx)));
+        const report = await ctx.deps.services.subjectAccess.report(
+          ctx.identity,
+          validateSubjectQuery(queryOf(ctx)),
+        );
         ctx.render('Subject access report', subjectAccessReportView(report));
       },
     },
