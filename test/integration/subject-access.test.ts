@@ -240,8 +240,9 @@ describe('the subject access page', () => {
       });
     expect(page.status).toBe(200);
     expect(page.text).toContain(disclosureId);
-    expect(page.text).toContain('stolen-property-investigation (NL-2026-000123)');
-    expect(page.text).toContain(`stolen-boats, v${gw.bundle.agreements.get('stolen-boats')!.version}`);
+    expect(page.text).toContain('stolen-property-investigation (case NL-2026-000123)');
+    expect(page.text).toContain(`stolen-boats, version ${gw.bundle.agreements.get('stolen-boats')!.version}`);
+    expect(page.text).toContain('TLP:AMBER');
     expect(page.text).toMatch(/hit\/no-hit lookup/);
     // The value asked about is not echoed: the page carries its keyed hash only.
     expect(page.text).not.toContain(HIN.value);

@@ -73,33 +73,44 @@ function legalBasis(r: Release): Html | string {
   return html`${r.legalBasis.text}${same ? '' : html` <span class="hint">(as in version ${r.legalBasis.version}, today's)</span>`}`;
 }
 
-function releasesTable(rows: Release[], caption: string, empty: string): Html {
-  return dataTable(
-    rows,
-    [
-      { header: 'Request', cell: (r) => html`<code>${r.requestId}</code>`, rowHeader: true },
-      { header: 'Disclosed', cell: (r) => r.disclosedAt },
-      { header: 'To', cell: (r) => r.recipients.map(person).join(', ') },
-      {
-        header: 'By (provider, dataset)',
-        cell: (r) => `${r.providerId ?? '?'}${r.datasetId ? `, ${r.datasetId}` : ''}`,
-      },
-      { header: 'Purpose (case)', cell: (r) => `${r.purpose ?? ''}${r.caseRef ? ` (${r.caseRef})` : ''}` },
-      { header: 'Agreement, version', cell: (r) => `${r.agreementId ?? ''}, v${r.agreementVersion ?? '?'}` },
-      { header: 'Legal basis', cell: legalBasis },
-      {
-        header: 'Policy digest',
-        cell: (r) => (r.policyDigest ? html`<code>${r.policyDigest.slice(0, 16)}…</code>` : ''),
-      },
-      { header: 'Handling', cell: (r) => cell(r.handling) },
-      { header: 'Kept until', cell: (r) => r.expiresAt ?? '' },
-      { header: 'Purged', cell: (r) => r.purgedAt ?? 'not yet' },
-      { header: 'Matched', cell: (r) => MATCHED[r.matchedBy] },
-      { header: 'Log entries', cell: entries },
-    ],
-    { caption, className: 'sar-table', empty },
-  );
+/** A handling code as words: TLP and the onward-sharing conditions. */
+function handling(value: unknown): string {
+  const h = (value ?? {}) as { tlp?: unknown; conditions?: unknown };
+  const conditions = Array.isArray(h.conditions) ? h.conditions.map(String) : [];
+  if (typeof h.tlp !== 'string') return cell(value);
+  return [`TLP:${h.tlp}`, ...conditions].join(' · ');
 }
+
+/** One release as a block of facts: too many for a table's row on paper. */
+function releaseView(r: Release): Html {
+  const facts: [string, Html | string][] = [
+    ['Disclosed', r.disclosedAt],
+    ['To', r.recipients.map(person).join(', ')],
+    ['By', `${r.providerId ?? 'unknown'}${r.datasetId ? `, dataset ${r.datasetId}` : ''}`],
+    ['Purpose', `${r.purpose ?? ''}${r.caseRef ? ` (case ${r.caseRef})` : ''}`],
+    ['Agreement', `${r.agreementId ?? ''}, version ${r.agreementVersion ?? 'unknown'}`],
+    ['Legal basis', legalBasis(r)],
+    ['Policy digest', r.policyDigest ? html`<code>${r.policyDigest}</code>` : ''],
+    ['Handling', handling(r.handling)],
+    ['Kept until', r.expiresAt ?? ''],
+    ['Purged', r.purgedAt ?? 'not yet'],
+    ['Matched', MATCHED[r.matchedBy]],
+    ['Log entries', entries(r)],
+  ];
+  return html`<section class="sar-release" id="r-${r.requestId}">
+    <h3>Request <code>${r.requestId}</code></h3>
+    <dl class="sar-facts">
+      ${facts.map(
+        ([term, value]) =>
+          html`<dt>${term}</dt>
+            <dd>${value}</dd>`,
+      )}
+    </dl>
+  </section>`;
+}
+
+const releasesView = (rows: Release[]): Html =>
+  rows.length ? html`${rows.map(releaseView)}` : html`<p>None.</p>`;
 
 function searchesTable(rows: Search[]): Html {
   return dataTable(
@@ -135,9 +146,9 @@ export function subjectAccessReportView(r: SubjectAccessReport): Html {
     ${r.truncated ? html`<p class="error">More entries matched than one report reads: some are left out.</p>` : ''}
     <p class="hint no-print">Print this page with your browser (Ctrl+P): the navigation is left out.</p>
     <h2>Disclosures of records</h2>
-    ${releasesTable(r.disclosures, 'Records disclosed that included the subject’s', 'None.')}
-    <h2>Tables</h2>
-    ${releasesTable(r.tables, 'Released tables the subject’s records counted in', 'None.')}
+    ${releasesView(r.disclosures)}
+    <h2>Tables the subject’s records counted in</h2>
+    ${releasesView(r.tables)}
     <h2>Lookups and requests</h2>
     ${searchesTable(r.searches)}
     <p class="hint">
