@@ -14,7 +14,7 @@ import { viewOf, type PartiesOf } from '../audit/views';
 import { identifierKey } from '../identifiers';
 import type { Bundle } from '../policy/types';
 import type { Store } from '../store/port';
-import { hashesOf, type MatchedBy, type SubjectQuery } from './query';
+import { hashesOf, type MatchedBy, type SubjectHashes, type SubjectQuery } from './query';
 import { releaseOf, searchOf, type Release, type Search } from './report';
 
 export interface SubjectAccessDeps {
@@ -56,24 +56,7 @@ export class SubjectAccessService {
   async report(identity: Identity, query: SubjectQuery): Promise<SubjectAccessReport> {
     const hashes = hashesOf(this.deps.secrets.identifierKey, query);
     const scope = this.deps.audit.scopeOf(identity);
-    const found: Found = new Map();
-    let truncated = false;
-    const search = async (hash: string, matchedBy: MatchedBy, types?: string[]) => {
-      truncated =
-        (await this.collect(
-          found,
-          { ...inScope(scope), keyedHash: hash, ...(types ? { types } : {}) },
-          matchedBy,
-        )) || truncated;
-    };
-    for (const h of hashes.search) await search(h.hash, h.matchedBy);
-    // A table's entries keep its contributors' owners, not identifiers: the owner the provider's
-    // dataset has for the identifier today finds them.
-    if (hashes.identifierKey) {
-      for (const h of await this.ownersOf(hashes.identifierKey, scope)) {
-        await search(h.hash, h.matchedBy, ['disclosure.subjects']);
-      }
-    }
+    const { found, truncated } = await this.find(hashes, scope);
     const { releases, searches } = await this.assemble(found, hashes.hash, scope);
     const counts = {
       disclosures: releases.filter((r) => r.kind === 'records').length,
@@ -108,24 +91,43 @@ export class SubjectAccessService {
     };
   }
 
+  /** The entries carrying any of the subject's hashes, each with the most precise hash that found it. */
+  private async find(
+    hashes: SubjectHashes,
+    scope: string | undefined,
+  ): Promise<{ found: Found; truncated: boolean }> {
+    const searches: { hash: string; matchedBy: MatchedBy; types?: string[] }[] = [...hashes.search];
+    // A table's entries keep its contributors' owners, not identifiers: the owner the provider's
+    // dataset has for the identifier today finds them.
+    if (hashes.identifierKey) {
+      for (const owner of await this.ownersOf(hashes.identifierKey, scope)) {
+        searches.push({ ...owner, types: ['disclosure.subjects'] });
+      }
+    }
+    const found: Found = new Map();
+    let truncated = false;
+    for (const { hash, matchedBy, types } of searches) {
+      const query = { ...inScope(scope), keyedHash: hash, ...(types ? { types } : {}) };
+      if (await this.collect(found, query, matchedBy)) truncated = true;
+    }
+    return { found, truncated };
+  }
+
   /** Every entry the query selects, page by page, up to MAX_ENTRIES; true when there were more. */
   private async collect(found: Found, query: AuditQuery, matchedBy: MatchedBy): Promise<boolean> {
+    const audit = this.deps.store.audit;
+    const q = { ...query, keyedHashInView: true };
     let after: number | undefined;
     for (let read = 0; read < MAX_ENTRIES; read += PAGE) {
-      const page = await this.deps.store.audit.query(
-        { ...query, keyedHashInView: true },
-        { order: 'asc', after, limit: PAGE },
-      );
+      const page = await audit.query(q, { order: 'asc', after, limit: PAGE });
       for (const entry of page) {
         const known = found.get(entry.seq);
-        if (!known || PRECISION.indexOf(matchedBy) < PRECISION.indexOf(known.matchedBy)) {
-          found.set(entry.seq, { entry, matchedBy });
-        }
+        if (!known || morePrecise(matchedBy, known.matchedBy)) found.set(entry.seq, { entry, matchedBy });
       }
       if (page.length < PAGE) return false;
       after = page[page.length - 1].seq;
     }
-    return true;
+    return (await audit.query(q, { order: 'asc', after, limit: 1 })).length > 0;
   }
 
   /**
@@ -172,9 +174,7 @@ export class SubjectAccessService {
     for (const { entry, matchedBy } of [...found.values()].sort((a, b) => a.entry.seq - b.entry.seq)) {
       if (RELEASE_TYPES.has(entry.type) && entry.requestId) {
         const known = requests.get(entry.requestId);
-        if (!known || PRECISION.indexOf(matchedBy) < PRECISION.indexOf(known)) {
-          requests.set(entry.requestId, matchedBy);
-        }
+        if (!known || morePrecise(matchedBy, known)) requests.set(entry.requestId, matchedBy);
       } else if (SEARCH_TYPES.has(entry.type) && matchedBy === 'identifier') {
         searches.push(searchOf(viewOf(entry, scope, this.partiesOf), hash));
       }
@@ -201,6 +201,8 @@ export class SubjectAccessService {
     return parties && [...parties.requesters, ...parties.providers];
   };
 }
+
+const morePrecise = (a: MatchedBy, b: MatchedBy) => PRECISION.indexOf(a) < PRECISION.indexOf(b);
 
 const inScope = (scope: string | undefined): Pick<AuditQuery, 'scopePartner'> =>
   scope === undefined ? {} : { scopePartner: scope };
