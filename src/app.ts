@@ -30,6 +30,8 @@ import { mountRoutes, type RouteSpec } from './http/routes';
 import type { GatewayMetrics } from './metrics/gateway-metrics';
 import type { Bundle } from './policy/types';
 import { requestRoutes } from './requests/routes';
+import { SubjectAccessService } from './subject-access/service';
+import { subjectAccessRoutes } from './subject-access/routes';
 import { RequestService } from './requests/service';
 import { createPortal } from './portal/portal';
 import type { Store } from './store/port';
@@ -93,6 +95,7 @@ export function createApp(deps: AppDeps): Gateway {
   const accreditations = new AccreditationService(deps);
   const datasets = new DatasetService(deps);
   const lookups = new LookupService({ ...deps, partnership });
+  const subjectAccess = new SubjectAccessService({ ...deps, audit });
   const rateLimits = createRateLimits(deps.config.rateLimits, deps.store);
   const guard = createGuardMiddleware({ ...deps, rateLimits });
   const portal = createPortal({
@@ -108,7 +111,7 @@ export function createApp(deps: AppDeps): Gateway {
     tokenSignIn: deps.config.portal?.tokenSignIn ?? true,
     rateLimits,
     logger: deps.logger,
-    services: { requests, lookups, datasets, accreditations, audit },
+    services: { requests, lookups, datasets, accreditations, audit, subjectAccess },
   });
   const lookupRoute = lookupRoutes(lookups);
   const docs = apiDocs();
@@ -125,6 +128,7 @@ export function createApp(deps: AppDeps): Gateway {
         ...datasetRoutes(datasets, deps.config.server.datasetUploadLimit ?? deps.config.server.uploadLimit),
         ...accreditationRoutes(accreditations),
         ...auditRoutes(audit),
+        ...subjectAccessRoutes(subjectAccess),
       ],
     },
     // The API's description (OpenAPI) and its reference page, generated from this table below.

@@ -54,7 +54,11 @@ export async function computeTable(
     new Set(dataset.objectTypes),
     dataset.generalise,
     (record) => {
-      if (record.owner?.name) owners.push({ owner: { name: record.owner.name } } as CanonicalRecord);
+      // Name and date of birth only: what the subject hashes are made of (entry-fields.ts).
+      const owner = record.owner;
+      if (owner?.name) {
+        owners.push({ owner: { name: owner.name, dateOfBirth: owner.dateOfBirth } } as CanonicalRecord);
+      }
     },
   );
   const result = aggregate(rows, query.groupBy, query.measure, rules.sdc);

@@ -54,12 +54,47 @@ export function namedInLog(
   };
 }
 
-/** Keyed hashes of the data subjects in the records (the owner), for "who saw data about X". */
+/** A data subject's name as the log hashes it: trimmed, lower case. */
+function subjectName(name: string | undefined): string | undefined {
+  return name?.trim().toLowerCase() || undefined;
+}
+
+/** A date of birth as the log hashes it: the ISO day (YYYY-MM-DD), or nothing when it is not one. */
+export function subjectBirthDay(dateOfBirth: string | undefined): string | undefined {
+  const day = /^(\d{4}-\d{2}-\d{2})(?:$|T)/.exec(dateOfBirth?.trim() ?? '')?.[1];
+  // A real day: 2023-02-30 parses (as 2 March) but does not come back as itself.
+  const time = day ? Date.parse(`${day}T00:00:00Z`) : NaN;
+  return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === day ? day : undefined;
+}
+
+/**
+ * The keyed hashes a person is logged under: by name alone (`person:<name>`), and, when the date of
+ * birth is known, by name and date of birth (`person:<name>|<YYYY-MM-DD>`), which tells namesakes
+ * apart. A subject access search computes them with this same function, so the hashes meet.
+ */
+export function personHashes(
+  key: Buffer,
+  person: { name?: string; dateOfBirth?: string },
+): { name?: string; nameAndBirth?: string } {
+  const name = subjectName(person.name);
+  if (!name) return {};
+  const day = subjectBirthDay(person.dateOfBirth);
+  return {
+    name: keyedHash(key, `person:${name}`),
+    ...(day ? { nameAndBirth: keyedHash(key, `person:${name}|${day}`) } : {}),
+  };
+}
+
+/**
+ * Keyed hashes of the data subjects in the records (the owner), for "who saw data about X": each by
+ * name, and by name and date of birth where the record has one.
+ */
 export function subjectHashes(key: Buffer, records: CanonicalRecord[]): string[] {
-  const names = records
-    .map((r) => r.owner?.name?.trim().toLowerCase())
-    .filter((n): n is string => Boolean(n));
-  return [...new Set(names)].map((name) => keyedHash(key, `person:${name}`));
+  const hashes = records.flatMap((r) => {
+    const h = r.owner ? personHashes(key, r.owner) : {};
+    return [h.name, h.nameAndBirth].filter((x): x is string => x !== undefined);
+  });
+  return [...new Set(hashes)];
 }
 
 /** Each safe's outcome and reason codes: what the log keeps of a decision (messages stay out). */

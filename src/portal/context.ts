@@ -5,6 +5,7 @@
  */
 import type { Request, Response } from 'express';
 import type { AccreditationService } from '../accreditations/service';
+import type { SubjectAccessService } from '../subject-access/service';
 import type { AuditService } from '../audit/service';
 import type { Identity } from '../auth/identity';
 import type { TokenVerifier } from '../auth/verifier';
@@ -45,6 +46,7 @@ export interface PortalDeps {
     datasets: DatasetService;
     accreditations: AccreditationService;
     audit: AuditService;
+    subjectAccess: SubjectAccessService;
   };
 }
 

@@ -111,7 +111,8 @@ export function homeView(user: PageUser): Html {
     responder: html`<li><a href="/portal/inbox">Requests addressed to ${user.partnerId}</a></li>
       <li><a href="/portal/datasets">Shared datasets</a></li>`,
     dpo: html`<li><a href="/portal/log">Review the disclosure log</a></li>
-      <li><a href="/portal/log/activity">Activity by agreement: requests, permits, denials by safe</a></li>`,
+      <li><a href="/portal/log/activity">Activity by agreement: requests, permits, denials by safe</a></li>
+      <li><a href="/portal/log/subject-access">Subject access report (GDPR Art. 15)</a></li>`,
     admin: html`<li><a href="/portal/admin/accreditations">Users' accreditations</a></li>
       <li><a href="/portal/admin/role-grants">Role grants awaiting a second admin</a></li>
       <li><a href="/portal/admin/partners">Partners</a></li>

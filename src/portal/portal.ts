@@ -30,6 +30,7 @@ import { analystRoutes } from './pages/analyst';
 import { responderRoutes } from './pages/responder';
 import { tableRoutes } from './pages/tables';
 import { dpoRoutes } from './pages/dpo';
+import { subjectAccessRoutes } from './pages/subject-access';
 import { adminRoutes } from './pages/admin';
 
 /** The portal's Content-Security-Policy; forms may also go to `formOrigin` (a provider's sign-out). */
@@ -382,6 +383,7 @@ export function createPortal(deps: PortalDeps): Portal {
     ...tableRoutes(),
     ...responderRoutes(),
     ...dpoRoutes(),
+    ...subjectAccessRoutes(),
     ...adminRoutes(),
   ];
 

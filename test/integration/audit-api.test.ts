@@ -124,7 +124,9 @@ describe('guards', () => {
     expect(auditRoutes.length).toBeGreaterThanOrEqual(9);
     for (const user of ['anna', 'bram', 'ada']) {
       for (const { prefix, route } of auditRoutes) {
-        const res = await gw.http.get(`${prefix}${route.path.replace(':seq', '1')}`).set(auth(user));
+        const res = await gw.http[route.method](`${prefix}${route.path.replace(':seq', '1')}`).set(
+          auth(user),
+        );
         if (route.path === '/audit/checkpoints/key') {
           expect(res.status).toBe(200);
         } else {
@@ -511,6 +513,12 @@ describe('partner scoping through every audit route', () => {
     },
     '/audit/stats': (u) => gw.http.get('/api/v1/audit/stats').set(auth(u)),
     '/audit/export': (u) => gw.http.get('/api/v1/audit/export?format=csv').set(auth(u)),
+    // Sven's car: dana's report is empty, sam's has sven's disclosure and request.
+    '/audit/subject-access': (u) =>
+      gw.http
+        .post('/api/v1/audit/subject-access')
+        .set(auth(u))
+        .send({ identifier: { type: 'vin', value: VIN } }),
   };
 
   it('has a case for every audit route', () => {
@@ -527,7 +535,7 @@ describe('partner scoping through every audit route', () => {
     const items = (dana.body as { items?: { partners?: string[] }[] })?.items ?? [];
     for (const item of items) if (item.partners) expect(item.partners).toContain('police-nl');
 
-    if (['/audit/events', '/audit/export', '/audit/proof/:seq'].includes(route)) {
+    if (['/audit/events', '/audit/export', '/audit/proof/:seq', '/audit/subject-access'].includes(route)) {
       const sam = await calls[route]('sam');
       expect(sam.status).toBe(200);
       expect(sam.text || JSON.stringify(sam.body)).toMatch(/sven/);

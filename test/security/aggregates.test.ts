@@ -306,7 +306,8 @@ describe('issue 17: the subjects of a released table are findable, never release
     for (const name of ['Vera Vos 3', 'Henk Hoek 0', 'Lotte Mulder']) {
       const entries = found(await aboutPerson(name), res.body.id);
       expect(entries.map((e) => e.type)).toEqual(['disclosure.subjects']);
-      expect(entries[0]!.data.subjectHashes).toHaveLength(SALES.length);
+      // Two hashes each: by name, and by name and date of birth (every buyer's is known).
+      expect(entries[0]!.data.subjectHashes).toHaveLength(2 * SALES.length);
     }
     expect(found(await aboutPerson('Nobody Here'), res.body.id)).toEqual([]);
     // The requester's side never finds them: a search by name would tell its DPO whether a person is
@@ -341,13 +342,14 @@ describe('issue 17: the subjects of a released table are findable, never release
     const logged = (await gw.store.audit.read(1, 100_000)).filter(
       (e) => e.requestId === res.body.id && e.type === 'disclosure.subjects',
     );
-    expect(logged.flatMap((e) => e.data.subjectHashes as string[])).toHaveLength(SALES.length);
+    expect(logged.flatMap((e) => e.data.subjectHashes as string[])).toHaveLength(2 * SALES.length);
     expect((await gw.store.requests.get(res.body.id))?.preview?.subjectHashes).toEqual([]);
   });
 
   it('splits the subjects of a table over a large dataset into capped entries, each found by its subjects', async () => {
-    // Enough more Toyota buyers for three entries: the last part is not the first's.
-    const extra = 2 * SUBJECTS_PER_ENTRY + 100;
+    // Enough more Toyota buyers for three entries (two hashes each: by name, by name and date of
+    // birth): the last part is not the first's.
+    const extra = SUBJECTS_PER_ENTRY + 100;
     const header = ledger().split('\n')[0]!;
     const rows = Array.from(
       { length: extra },
@@ -375,7 +377,7 @@ describe('issue 17: the subjects of a released table are findable, never release
     ]);
     for (const p of parts) expect(p.subjectHashes.length).toBeLessThanOrEqual(SUBJECTS_PER_ENTRY);
     const all = parts.flatMap((p) => p.subjectHashes);
-    expect(all).toHaveLength(SALES.length + extra);
+    expect(all).toHaveLength(2 * (SALES.length + extra));
     expect(all).toEqual([...new Set(all)].sort());
 
     // An owner whose hash lands in the last part: the DPO's search finds that part, and only it.
