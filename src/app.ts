@@ -30,6 +30,8 @@ import type { GatewayMetrics } from './metrics/gateway-metrics';
 import type { Bundle } from './policy/types';
 import { requestRoutes } from './requests/routes';
 import { RequestService } from './requests/service';
+import { questionRoutes } from './questions/routes';
+import { QuestionService } from './questions/service';
 import { createPortal } from './portal/portal';
 import type { Store } from './store/port';
 
@@ -82,6 +84,7 @@ export function createApp(deps: AppDeps): Gateway {
 
   const audit = new AuditService(deps);
   const requests = new RequestService({ ...deps, receipts: audit });
+  const questions = new QuestionService({ ...deps, requests });
   const accreditations = new AccreditationService(deps);
   const datasets = new DatasetService(deps);
   const lookups = new LookupService(deps);
@@ -100,7 +103,7 @@ export function createApp(deps: AppDeps): Gateway {
     tokenSignIn: deps.config.portal?.tokenSignIn ?? true,
     rateLimits,
     logger: deps.logger,
-    services: { requests, lookups, datasets, accreditations, audit },
+    services: { requests, lookups, datasets, accreditations, audit, questions },
   });
   const lookupRoute = lookupRoutes(lookups);
   const docs = apiDocs();
@@ -114,6 +117,7 @@ export function createApp(deps: AppDeps): Gateway {
         // The hot route first: express tries a router's routes in order, for every request.
         ...lookupRoute,
         ...requestRoutes(requests, deps.bundle, deps.config.server.uploadLimit),
+        ...questionRoutes(questions),
         ...datasetRoutes(datasets, deps.config.server.datasetUploadLimit ?? deps.config.server.uploadLimit),
         ...accreditationRoutes(accreditations),
         ...auditRoutes(audit),

@@ -15,6 +15,7 @@ import type { Guard } from '../http/routes';
 import type { LookupService } from '../lookups/service';
 import type { Bundle } from '../policy/types';
 import type { RequestService } from '../requests/service';
+import type { QuestionService } from '../questions/service';
 import type { Store } from '../store/port';
 import type { FormData } from './forms';
 import type { Html } from './html';
@@ -45,6 +46,7 @@ export interface PortalDeps {
     datasets: DatasetService;
     accreditations: AccreditationService;
     audit: AuditService;
+    questions: QuestionService;
   };
 }
 
