@@ -1,7 +1,7 @@
 /** The API of questions to the partnership: ask all providers, read where each stands, answer "no information". */
 import type { Request, Response } from 'express';
 import type { Identity } from '../auth/identity';
-import { ProblemError, problems } from '../http/problem';
+import { problems } from '../http/problem';
 import { guards, type RouteSpec } from '../http/routes';
 import { bodyValidator } from '../http/validate';
 import { OBJECT_SCHEMA, STATE_SCHEMA } from '../http/openapi';
@@ -55,11 +55,12 @@ export function questionRoutes(service: QuestionService): RouteSpec[] {
         body: validateQuestion.schema,
         responses: {
           201: {
-            description: 'Asked: each provider’s request and its decision.',
+            description:
+              'Asked: each provider’s request, its state (awaiting_provider, or denied) and its decision.',
             schema: OBJECT_SCHEMA,
             headers: { Location: 'The question’s URL' },
           },
-          403: { description: 'Every provider’s request was denied: `requests` say why.' },
+          403: { description: 'The caller may not ask questions (not an analyst of a requesting partner).' },
         },
       },
       handler: async (req, res) => {
@@ -68,16 +69,9 @@ export function questionRoutes(service: QuestionService): RouteSpec[] {
           sourceIp: req.ip ?? '',
           tls: req.secure,
         });
+        // 201 even when the safes denied every provider's request: the question and its decisions are
+        // stored and logged, and each request's state says what became of it (a 403 here is the guard's).
         const requests = question.requests.map(questionRequestView);
-        if (question.requests.every((r) => r.state === 'denied')) {
-          throw new ProblemError({
-            code: 'question-denied',
-            title: 'Question denied by the Five Safes',
-            status: 403,
-            detail: 'No provider’s request was permitted.',
-            extensions: { questionId: question.id, requests },
-          });
-        }
         res
           .status(201)
           .location(`/api/v1/questions/${question.id}`)

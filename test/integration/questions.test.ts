@@ -26,7 +26,8 @@ describe('a question to the partnership', () => {
   let bram: string;
   let iris: string;
   let asked: Asked;
-  const requestOf = (providerId: string) => asked.requests.find((r) => r.providerId === providerId)!.requestId;
+  const requestOf = (providerId: string) =>
+    asked.requests.find((r) => r.providerId === providerId)!.requestId;
 
   beforeAll(async () => {
     gw = await createTestGateway();
@@ -61,7 +62,9 @@ describe('a question to the partnership', () => {
   });
 
   it('lets a provider answer "no information", which the analyst reads as such', async () => {
-    const res = await gw.http.post(`/api/v1/requests/${requestOf('insureco')}/no-information`).set(auth(iris));
+    const res = await gw.http
+      .post(`/api/v1/requests/${requestOf('insureco')}/no-information`)
+      .set(auth(iris));
     expect(res.status).toBe(200);
     expect(res.body.state).toBe('declined');
     const question = await gw.http.get(`/api/v1/questions/${asked.questionId}`).set(auth(anna));
@@ -97,7 +100,9 @@ describe('a question to the partnership', () => {
   });
 
   it('logs the question once, with its requests, keyed hashes and the text’s digest only', async () => {
-    const [entry] = (await entries(gw, 'question.asked')).filter((e) => e.data.questionId === asked.questionId);
+    const [entry] = (await entries(gw, 'question.asked')).filter(
+      (e) => e.data.questionId === asked.questionId,
+    );
     expect(entry).toBeDefined();
     expect(entry.actorUser).toBe('anna');
     expect(entry.agreementId).toBe('stolen-boats');
@@ -113,36 +118,6 @@ describe('a question to the partnership', () => {
     // Each provider's request was decided and logged as any request.
     const decided = (await entries(gw, 'decision')).map((e) => e.requestId);
     for (const r of asked.requests) expect(decided).toContain(r.requestId);
-  });
-
-  it('lets what stays open lapse with the agreement’s retention, logged as expired', async () => {
-    const res = await gw.http
-      .post('/api/v1/questions')
-      .set(auth(anna))
-      .send(boatQuestion({ caseRef: 'NL-2026-000778' }));
-    const open: Asked = res.body;
-    gw.advance(29 * DAY);
-    await gw.requests.sweepExpired();
-    let question = await gw.http.get(`/api/v1/questions/${open.questionId}`).set(auth(anna));
-    expect(question.body.requests.map((r: { state: string }) => r.state)).toEqual([
-      'awaiting_provider',
-      'awaiting_provider',
-    ]);
-    gw.advance(2 * DAY);
-    // The first question's disclosure (30 days from its approval) expires in the same sweep.
-    expect(await gw.requests.sweepExpired()).toBe(3);
-    question = await gw.http.get(`/api/v1/questions/${open.questionId}`).set(auth(anna));
-    expect(question.body.requests.map((r: { state: string }) => r.state)).toEqual(['expired', 'expired']);
-    const lapsed = (await entries(gw, 'request.state')).filter(
-      (e) => open.requests.some((r) => r.requestId === e.requestId) && e.outcome === 'expired',
-    );
-    expect(lapsed).toHaveLength(2);
-    expect(lapsed.every((e) => e.actorUser === 'system' && e.data.reason === 'question-lapsed')).toBe(true);
-    // A lapsed request can no longer be answered.
-    const late = await gw.http
-      .post(`/api/v1/requests/${open.requests[0].requestId}/no-information`)
-      .set(auth(open.requests[0].providerId === 'insureco' ? iris : bram));
-    expect(late.status).toBe(409);
   });
 
   it('refuses a text with an e-mail address, a phone number or a hull number (400, naming the text)', async () => {
@@ -178,20 +153,61 @@ describe('a question to the partnership', () => {
       .post('/api/v1/questions')
       .set(auth(anna))
       .send(boatQuestion({ caseRef: 'NL-2026-000779', recipients: { team: 'vehicle-crime' } }));
-    const tom = await gw.http.get(`/api/v1/questions/${res.body.questionId}`).set(auth(await gw.token('tom')));
+    const tom = await gw.http
+      .get(`/api/v1/questions/${res.body.questionId}`)
+      .set(auth(await gw.token('tom')));
     expect(tom.status).toBe(200);
   });
 
-  it('denies each provider’s request by the safes, and answers 403 when all are denied', async () => {
+  it('denies each provider’s request by the safes as any request’s, and says so', async () => {
     const res = await gw.http
       .post('/api/v1/questions')
       .set(auth(anna))
       .send(boatQuestion({ caseRef: 'NL-26-1' }));
-    expect(res.status).toBe(403);
+    expect(res.status).toBe(201);
     expect(res.body.requests).toHaveLength(2);
-    expect(res.body.requests[0].decision.failed[0]).toMatchObject({ safe: 'project' });
-    const logged = (await entries(gw, 'question.asked')).find((e) => e.data.questionId === res.body.questionId);
+    for (const r of res.body.requests) {
+      expect(r.state).toBe('denied');
+      expect(r.decision.failed).toEqual([{ safe: 'project', codes: ['PROJECT_CASE_REF_INVALID'] }]);
+    }
+    const logged = (await entries(gw, 'question.asked')).find(
+      (e) => e.data.questionId === res.body.questionId,
+    );
     expect(logged?.outcome).toBe('denied');
+    // A denied request reaches no inbox.
+    const inbox = await gw.http.get('/api/v1/inbox').set(auth(bram));
+    expect(JSON.stringify(inbox.body)).not.toContain(res.body.questionId);
+  });
+
+  it('lets what stays open lapse with the agreement’s retention, logged as expired', async () => {
+    const res = await gw.http
+      .post('/api/v1/questions')
+      .set(auth(anna))
+      .send(boatQuestion({ caseRef: 'NL-2026-000778' }));
+    const open: Asked = res.body;
+    gw.advance(29 * DAY);
+    await gw.requests.sweepExpired();
+    let question = await gw.http.get(`/api/v1/questions/${open.questionId}`).set(auth(anna));
+    expect(question.body.requests.map((r: { state: string }) => r.state)).toEqual([
+      'awaiting_provider',
+      'awaiting_provider',
+    ]);
+    gw.advance(2 * DAY);
+    // In the same sweep: the first question's disclosure (30 days from its approval) and the team's
+    // question's two open requests.
+    expect(await gw.requests.sweepExpired()).toBe(5);
+    question = await gw.http.get(`/api/v1/questions/${open.questionId}`).set(auth(anna));
+    expect(question.body.requests.map((r: { state: string }) => r.state)).toEqual(['expired', 'expired']);
+    const lapsed = (await entries(gw, 'request.state')).filter(
+      (e) => open.requests.some((r) => r.requestId === e.requestId) && e.outcome === 'expired',
+    );
+    expect(lapsed).toHaveLength(2);
+    expect(lapsed.every((e) => e.actorUser === 'system' && e.data.reason === 'question-lapsed')).toBe(true);
+    // A lapsed request can no longer be answered.
+    const late = await gw.http
+      .post(`/api/v1/requests/${open.requests[0].requestId}/no-information`)
+      .set(auth(open.requests[0].providerId === 'insureco' ? iris : bram));
+    expect(late.status).toBe(409);
   });
 });
 
@@ -210,10 +226,16 @@ describe('a question to three providers', () => {
       .send(boatQuestion());
     expect(res.status).toBe(201);
     const asked: Asked = res.body;
-    expect(asked.requests.map((r) => r.providerId).sort()).toEqual(['autodealers-nl', 'boatreg-nl', 'insureco']);
+    expect(asked.requests.map((r) => r.providerId).sort()).toEqual([
+      'autodealers-nl',
+      'boatreg-nl',
+      'insureco',
+    ]);
     expect(asked.requests.every((r) => r.state === 'awaiting_provider')).toBe(true);
     const inbox = await gw.http.get('/api/v1/inbox').set(auth(await gw.token('dirk')));
-    const item = inbox.body.items.find((i: { question?: { id: string } }) => i.question?.id === asked.questionId);
+    const item = inbox.body.items.find(
+      (i: { question?: { id: string } }) => i.question?.id === asked.questionId,
+    );
     expect(item).toMatchObject({ datasetId: 'engine-sales' });
   });
 });
