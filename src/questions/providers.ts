@@ -1,9 +1,12 @@
 /**
  * Whom a question reaches: every provider of the agreement, each through one dataset it shares under
  * it, the first whose object types fit the identifiers asked about (else its first). The fields asked
- * are the dataset's allowed fields; the obligations minimise them as for any request.
+ * are the dataset's allowed fields less personal data: as on the request form, personal data is asked
+ * for by choice (a detail request to the provider that knows), never by default, least of all from
+ * every provider at once. The obligations then minimise them as for any request.
  */
 import type { Agreement, DatasetTerms } from '../policy/types';
+import { FIELD_CATALOGUE } from '../records/canonical';
 import type { IdentifierInput } from '../safes/types';
 
 /** The object types each identifier type names. */
@@ -19,6 +22,7 @@ const OBJECT_TYPES: Record<string, readonly string[]> = {
 export interface QuestionTarget {
   providerId: string;
   dataset: DatasetTerms;
+  fields: string[];
 }
 
 export function questionTargets(agreement: Agreement, identifiers: IdentifierInput[]): QuestionTarget[] {
@@ -26,6 +30,7 @@ export function questionTargets(agreement: Agreement, identifiers: IdentifierInp
   return agreement.parties.providers.flatMap((providerId) => {
     const own = agreement.datasets.filter((d) => d.provider === providerId);
     const dataset = own.find((d) => d.objectTypes.some((t) => wanted.has(t))) ?? own[0];
-    return dataset ? [{ providerId, dataset }] : [];
+    if (!dataset) return [];
+    return [{ providerId, dataset, fields: dataset.fields.filter((f) => !FIELD_CATALOGUE[f]?.personal) }];
   });
 }

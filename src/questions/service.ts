@@ -63,13 +63,13 @@ export class QuestionService {
     }
     const question = { id: crypto.randomUUID(), text: input.text };
     const inputs: RequestInput[] = questionTargets(agreement, input.identifiers).map(
-      ({ providerId, dataset }) => ({
+      ({ providerId, dataset, fields }) => ({
         agreementId: input.agreementId,
         providerId,
         datasetId: dataset.id,
         identifiers: input.identifiers,
         recordRefs: [],
-        fields: dataset.fields,
+        fields,
         purpose: input.purpose,
         caseRef: input.caseRef,
         ...(input.recipients ? { recipients: input.recipients } : {}),

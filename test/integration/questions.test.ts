@@ -54,11 +54,14 @@ describe('a question to the partnership', () => {
     }
   });
 
-  it('asks each provider for its dataset’s allowed fields, minimised by the obligations', async () => {
+  it('asks each provider for its dataset’s allowed fields but personal data', async () => {
     const seen = await gw.http.get(`/api/v1/requests/${requestOf('insureco')}`).set(auth(iris));
     expect(seen.body.datasetId).toBe('theft-claims');
     expect(seen.body.fields).toContain('insuredValue');
     expect(seen.body.question.text).toBe(TEXT);
+    const registry = await gw.http.get(`/api/v1/requests/${requestOf('boatreg-nl')}`).set(auth(bram));
+    expect(registry.body.fields).toContain('make');
+    expect(registry.body.fields.filter((f: string) => f.startsWith('owner.'))).toEqual([]);
   });
 
   it('lets a provider answer "no information", which the analyst reads as such', async () => {
@@ -90,8 +93,9 @@ describe('a question to the partnership', () => {
     const read = await gw.http.get(`/api/v1/requests/${id}/disclosure`).set(auth(anna));
     expect(read.status).toBe(200);
     expect(read.body.records.length).toBeGreaterThan(0);
-    // Minimised: the registry's pseudonymised owner, never the raw name.
-    expect(JSON.stringify(read.body.records)).not.toContain('Jan Pietersen');
+    // No personal data was asked for: none leaves.
+    expect(read.body.records[0].make).toBe('Bayliner');
+    expect(JSON.stringify(read.body.records)).not.toMatch(/owner|Jan Pietersen/);
     const question = await gw.http.get(`/api/v1/questions/${asked.questionId}`).set(auth(anna));
     expect(question.body.requests.map((r: { answer: string }) => r.answer).sort()).toEqual([
       'disclosed',
