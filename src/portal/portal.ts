@@ -28,6 +28,7 @@ import { PendingSignIns, setPendingCookie } from './oidc/pending';
 import { errorView, homeView, signedInView, signInView } from './portal-views';
 import { analystRoutes } from './pages/analyst';
 import { responderRoutes } from './pages/responder';
+import { questionRoutes } from './pages/questions';
 import { tableRoutes } from './pages/tables';
 import { dpoRoutes } from './pages/dpo';
 import { adminRoutes } from './pages/admin';
@@ -381,6 +382,7 @@ export function createPortal(deps: PortalDeps): Portal {
     ...analystRoutes(),
     ...tableRoutes(),
     ...responderRoutes(),
+    ...questionRoutes(),
     ...dpoRoutes(),
     ...adminRoutes(),
   ];

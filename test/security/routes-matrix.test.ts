@@ -391,6 +391,16 @@ function calls(accreditationsFile: string, seed: Seed): Record<string, Call | nu
     'post /portal/requests/:id/answer-shared': { form: {} },
     'post /portal/requests/:id/approve': { form: { previewVersion: '1' } },
     'post /portal/requests/:id/decline': { form: reason },
+    'post /portal/requests/:id/no-information': { form: {} },
+    'post /portal/questions': {
+      form: {
+        agreementId: 'stolen-boats',
+        identifiers: `hin:${PROBE_HIN}`,
+        text: 'Asked by the route matrix.',
+        purpose: requestBody.purpose,
+        caseRef: 'NL-2026-600004',
+      },
+    },
     'post /portal/datasets/:datasetId': {
       file: { fields: { adapter: 'boatreg-nl', mode: 'replace' }, name: 'vessels.csv', data: VESSELS_CSV },
     },

@@ -77,7 +77,7 @@ export function createPgRequests(ctx: PgContext): RequestStore {
       }
       await append(events);
     });
-    };
+  };
 
   return {
     async create(request, events) {
