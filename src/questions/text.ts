@@ -10,7 +10,7 @@ export const QUESTION_TEXT_MAX = 500;
 
 const EMAIL = /[^\s@]+@[^\s@]+\.[^\s@]+/;
 /** Seven digits or more, each pair at most one separator apart (+31 6 1234 5678, 020-1234567). */
-const DIGIT_RUN = /\d(?:[\s().\/-]?\d){6,}/;
+const DIGIT_RUN = /\d(?:[\s()./-]?\d){6,}/;
 /** An ISO date (2026-03-12) is context, not a number to call. */
 const ISO_DATE = /\b\d{4}-\d{2}-\d{2}\b/g;
 /** Tokens long enough to be a VIN (17) or a HIN (12, or 14-15 with a country code). */
@@ -20,7 +20,8 @@ const TOKEN = /[A-Za-z0-9-]{12,}/g;
 export function questionTextProblems(text: string): string[] {
   const found: string[] = [];
   if (EMAIL.test(text)) found.push('contains an e-mail address');
-  if (DIGIT_RUN.test(text.replace(ISO_DATE, ' '))) found.push('contains a number of seven digits or more (a phone number?)');
+  if (DIGIT_RUN.test(text.replace(ISO_DATE, ' ')))
+    found.push('contains a number of seven digits or more (a phone number?)');
   const tokens = text.match(TOKEN) ?? [];
   if (tokens.some((t) => checkIdentifier('vin', t).valid || checkIdentifier('hin', t).valid)) {
     found.push('contains a VIN or HIN: put identifiers in the identifiers list');

@@ -892,7 +892,11 @@ export function storeContract(
 
       test('listLapsedQuestions gives a question’s open requests whose expiry is at or before now', async () => {
         const question = { id: 'q-1', text: 'Seen this boat?' };
-        const open = (expiresAt: string, over: Partial<StoredRequest> = {}) => ({ question, expiresAt, ...over });
+        const open = (expiresAt: string, over: Partial<StoredRequest> = {}) => ({
+          question,
+          expiresAt,
+          ...over,
+        });
         await createEach([
           request('due', open('2026-03-01T00:00:00.000Z')),
           request('answered', open('2026-03-10T00:00:00.000Z', { state: 'answered' })),
