@@ -51,6 +51,11 @@ describe('questions in the portal', () => {
     expect(page.status).toBe(200);
     expect(page.text).toContain('Taken from a marina near Lelystad');
     expect(page.text.match(/Awaiting the provider/g)).toHaveLength(2);
+    // Each provider's request page leads back to the question.
+    const requestPath = /href="(\/portal\/requests\/[0-9a-f-]{36})">Request</.exec(page.text)![1];
+    const request = await gw.http.get(requestPath).set('Cookie', anna.cookie);
+    expect(request.text).toContain('Question to all providers');
+    expect(request.text).toContain(`href="${questionPath}"`);
   });
 
   it('marks the question in the provider’s inbox and lets it answer “no information”', async () => {
