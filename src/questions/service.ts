@@ -75,6 +75,8 @@ export class QuestionService {
         ...(input.recipients ? { recipients: input.recipients } : {}),
       }),
     );
+    // An agreement whose providers share nothing under it has no one to ask.
+    if (inputs.length === 0) throw problems.badRequest('No provider shares a dataset under this agreement.');
     const requests = await this.deps.requests.createGroup(identity, inputs, meta, {
       mark(request) {
         request.question = question;
