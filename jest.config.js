@@ -33,6 +33,8 @@ const ON_POSTGRES = [
   'integration/portal-receipt',
   'integration/portal-oidc',
   'integration/portal-tables',
+  'integration/portal-questions',
+  'integration/questions',
   'integration/release-rules',
   'integration/subject-access',
   'security/approve-race',

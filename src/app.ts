@@ -33,6 +33,8 @@ import { requestRoutes } from './requests/routes';
 import { SubjectAccessService } from './subject-access/service';
 import { subjectAccessRoutes } from './subject-access/routes';
 import { RequestService } from './requests/service';
+import { questionRoutes } from './questions/routes';
+import { QuestionService } from './questions/service';
 import { createPortal } from './portal/portal';
 import type { Store } from './store/port';
 
@@ -92,6 +94,7 @@ export function createApp(deps: AppDeps): Gateway {
   deps = { ...deps, partnership };
   const audit = new AuditService(deps);
   const requests = new RequestService({ ...deps, partnership, receipts: audit });
+  const questions = new QuestionService({ ...deps, requests });
   const accreditations = new AccreditationService(deps);
   const datasets = new DatasetService(deps);
   const lookups = new LookupService({ ...deps, partnership });
@@ -111,7 +114,7 @@ export function createApp(deps: AppDeps): Gateway {
     tokenSignIn: deps.config.portal?.tokenSignIn ?? true,
     rateLimits,
     logger: deps.logger,
-    services: { requests, lookups, datasets, accreditations, audit, subjectAccess },
+    services: { requests, lookups, datasets, accreditations, audit, subjectAccess, questions },
   });
   const lookupRoute = lookupRoutes(lookups);
   const docs = apiDocs();
@@ -125,6 +128,7 @@ export function createApp(deps: AppDeps): Gateway {
         // The hot route first: express tries a router's routes in order, for every request.
         ...lookupRoute,
         ...requestRoutes(requests, deps.bundle, deps.config.server.uploadLimit),
+        ...questionRoutes(questions),
         ...datasetRoutes(datasets, deps.config.server.datasetUploadLimit ?? deps.config.server.uploadLimit),
         ...accreditationRoutes(accreditations),
         ...auditRoutes(audit),

@@ -16,6 +16,7 @@ import type { Guard } from '../http/routes';
 import type { LookupService } from '../lookups/service';
 import type { Bundle } from '../policy/types';
 import type { RequestService } from '../requests/service';
+import type { QuestionService } from '../questions/service';
 import type { Store } from '../store/port';
 import type { FormData } from './forms';
 import type { Html } from './html';
@@ -47,6 +48,7 @@ export interface PortalDeps {
     accreditations: AccreditationService;
     audit: AuditService;
     subjectAccess: SubjectAccessService;
+    questions: QuestionService;
   };
 }
 

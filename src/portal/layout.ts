@@ -17,6 +17,7 @@ const NAV: { role: Role; links: [string, string][] }[] = [
       ['/portal/lookup', 'Hit/no-hit search'],
       ['/portal/requests/new', 'New request'],
       ['/portal/tables/new', 'New table'],
+      ['/portal/questions/new', 'Ask all providers'],
       ['/portal/requests', 'My requests'],
     ],
   },

@@ -28,6 +28,7 @@ import { PendingSignIns, setPendingCookie } from './oidc/pending';
 import { errorView, homeView, signedInView, signInView } from './portal-views';
 import { analystRoutes } from './pages/analyst';
 import { responderRoutes } from './pages/responder';
+import { questionRoutes } from './pages/questions';
 import { tableRoutes } from './pages/tables';
 import { dpoRoutes } from './pages/dpo';
 import { subjectAccessRoutes } from './pages/subject-access';
@@ -382,6 +383,7 @@ export function createPortal(deps: PortalDeps): Portal {
     ...analystRoutes(),
     ...tableRoutes(),
     ...responderRoutes(),
+    ...questionRoutes(),
     ...dpoRoutes(),
     ...subjectAccessRoutes(),
     ...adminRoutes(),

@@ -20,6 +20,7 @@ export const STATE_LABELS: Record<string, string> = {
   expired: 'Expired (records purged)',
   denied: 'Denied by the Five Safes',
   declined: 'Declined by the provider',
+  'no-information': 'No information (the provider holds nothing on it)',
   withdrawn: 'Withdrawn',
   withheld: 'Withheld (failed the output check)',
 };

@@ -130,6 +130,8 @@ export function requestRoutes(
           items: await Promise.all(
             items.map(async (r) => ({
               ...summary(r),
+              // A question to the partnership comes with its text (context, never data).
+              ...(r.question ? { question: r.question } : {}),
               fields: r.input.fields,
               legalBasis: bundle().agreements.get(r.input.agreementId)?.legalBasis ?? null,
               ...recordsView(await service.providerRecords(r)),

@@ -21,6 +21,7 @@ import { decide } from '../safes/decide';
 import { decideRead } from '../safes/read';
 import type { DecisionContext, RequestInput } from '../safes/types';
 import type { Store } from '../store/port';
+import type { AuditEventInput } from '../audit/types';
 import { quotasOf, takeDailyQuota, type DailyQuotas } from '../quotas/daily-quotas';
 import { actorOf, identifierHashes, safesSummary, subjectHashes } from '../audit/entry-fields';
 import { decisionEvent, disclosureEvents, stateEvent } from './audit-events';
@@ -107,14 +108,17 @@ export class RequestService {
     }
   }
 
-  private async decideAndStore(
+  /**
+   * The Five Safes' decision on one request, as a new request (permitted: awaiting the provider; else
+   * denied) with its decision entry. Every request, alone or one of a question's, is decided here.
+   */
+  private decided(
     identity: Identity,
     input: RequestInput,
     bundle: Bundle,
     context: DecisionContext,
-  ): Promise<StoredRequest> {
+  ): { request: StoredRequest; events: AuditEventInput[] } {
     const now = context.now;
-    const agreement = bundle.agreements.get(input.agreementId);
     const decision = decide(input, identity, context, bundle);
     this.deps.metrics?.decision(decision, input.kind ?? 'detail', identity.partnerId);
     const request: StoredRequest = {
@@ -135,11 +139,65 @@ export class RequestService {
       declineReason: null,
       purgedAt: null,
     };
-    const actor = actorOf(identity);
-    const events = [decisionEvent(request, actor, this.deps.secrets.identifierKey)];
+    const events = [decisionEvent(request, actorOf(identity), this.deps.secrets.identifierKey)];
     // A request the agreement does not bound is kept as its log entry keeps it: without its lists.
     if (loggedCompactly(decision)) request.input = { ...input, identifiers: [], recordRefs: [] };
-    if (decision.outcome === 'permit' && input.kind === 'aggregate' && agreement && input.query) {
+    return { request, events };
+  }
+
+  /**
+   * Detail requests of one person sent together (a question to the partnership: one per provider),
+   * each decided as any request and counted in the daily quota; `group` marks each request and adds
+   * the group's own log entries. All are stored with their entries in one transaction.
+   */
+  async createGroup(
+    identity: Identity,
+    inputs: RequestInput[],
+    meta: { sourceIp: string; tls: boolean },
+    group: {
+      mark(request: StoredRequest): void;
+      events(requests: StoredRequest[]): AuditEventInput[];
+    },
+  ): Promise<StoredRequest[]> {
+    const bundle = this.deps.bundle();
+    const now = this.deps.clock();
+    const accreditation = await this.deps.store.accreditations.get(identity.partnerId, identity.userId);
+    const partnership = await this.deps.partnership.facts();
+    const uses: { settle(): void }[] = [];
+    try {
+      const made: { request: StoredRequest; events: AuditEventInput[] }[] = [];
+      for (const input of inputs) {
+        const agreement = bundle.agreements.get(input.agreementId);
+        const quota = await takeDailyQuota(this.quotas, identity, agreement, Boolean(accreditation), now);
+        if (quota) uses.push(quota);
+        const context = { now, ...meta, accreditation, requestsToday: quota?.before ?? 0, partnership };
+        const { request, events } = this.decided(identity, input, bundle, context);
+        group.mark(request);
+        events.push(stateEvent(request, actorOf(identity), null));
+        made.push({ request, events });
+      }
+      const requests = made.map((m) => m.request);
+      await this.deps.store.requests.createAll(requests, [
+        ...made.flatMap((m) => m.events),
+        ...group.events(requests),
+      ]);
+      return requests;
+    } finally {
+      for (const use of uses) use.settle();
+    }
+  }
+
+  private async decideAndStore(
+    identity: Identity,
+    input: RequestInput,
+    bundle: Bundle,
+    context: DecisionContext,
+  ): Promise<StoredRequest> {
+    const now = context.now;
+    const agreement = bundle.agreements.get(input.agreementId);
+    const { request, events } = this.decided(identity, input, bundle, context);
+    const actor = actorOf(identity);
+    if (request.decision.outcome === 'permit' && input.kind === 'aggregate' && agreement && input.query) {
       // The gateway computes the table itself; what happens next is SDC's and the agreement's call.
       const outcome = await computeTable(
         this.deps.store,
@@ -519,7 +577,10 @@ export class RequestService {
     throw problems.notFound('No such request.');
   }
 
-  /** Purges every disclosure past its expiry; only the digests remain. Returns how many were purged. */
+  /**
+   * Purges every disclosure past its expiry (only the digests remain), and lapses the open requests of
+   * questions past theirs. Returns how many requests expired.
+   */
   async sweepExpired(): Promise<number> {
     const now = this.deps.clock();
     let purged = 0;
@@ -546,7 +607,25 @@ export class RequestService {
       );
       if (done) purged += 1;
     }
-    return purged;
+    return purged + (await this.lapseQuestions(now));
+  }
+
+  /**
+   * A question's requests still open when the agreement's retention from the question runs out expire:
+   * nothing was released, an unapproved preview is dropped; logged as any change of state.
+   */
+  private async lapseQuestions(now: Date): Promise<number> {
+    let lapsed = 0;
+    for (const request of await this.deps.store.requests.listLapsedQuestions(now)) {
+      const done = await this.deps.store.requests.transition(
+        request.id,
+        OPEN_STATES,
+        { state: 'expired', preview: null },
+        (updated, previous) => [stateEvent(updated, 'system', previous, { reason: 'question-lapsed' })],
+      );
+      if (done) lapsed += 1;
+    }
+    return lapsed;
   }
 
   /**

@@ -45,6 +45,12 @@ export type RequestState =
   | 'withdrawn'
   | 'withheld';
 
+/**
+ * The decline reason of a provider that holds nothing on what it is asked: the analyst reads "no
+ * information", not "declined" (POST /requests/:id/no-information).
+ */
+export const NO_INFORMATION = 'no-information';
+
 /** A detail request as the store keeps it. */
 export interface StoredRequest {
   id: string;
@@ -67,4 +73,9 @@ export interface StoredRequest {
   recordDigests: string[];
   declineReason: string | null;
   purgedAt: string | null;
+  /**
+   * A question to the partnership (src/questions): the request is one of a group, one per provider,
+   * sharing the question's id and its short text. Absent for an ordinary request.
+   */
+  question?: { id: string; text: string };
 }

@@ -1,7 +1,17 @@
 /** What each side sees of a request: the analyst their decision, the provider what is asked of them. */
 import type { Bundle } from '../policy/types';
 import { handlingShownTo, handlingView } from './handling';
-import type { Preview, StoredRequest } from './types';
+import { NO_INFORMATION, type Preview, type StoredRequest } from './types';
+
+/**
+ * How a request was answered, as its requester reads it: its state, except that a provider holding
+ * nothing on it answered "no information" (a decline with that reason), which is no refusal.
+ */
+export function answerOf(request: StoredRequest): string {
+  return request.state === 'declined' && request.declineReason === NO_INFORMATION
+    ? NO_INFORMATION
+    : request.state;
+}
 
 export function summary(request: StoredRequest) {
   return {
@@ -37,6 +47,8 @@ export function detail(request: StoredRequest, side: 'requester' | 'provider', b
     // What approve must name: the version of the preview the responder is looking at.
     previewVersion: side === 'provider' ? request.previewVersion : null,
     declineReason: request.declineReason,
+    answer: answerOf(request),
+    ...(request.question ? { question: request.question } : {}),
     disclosedAt: request.disclosedAt,
     recordDigests: request.recordDigests,
   };

@@ -65,7 +65,11 @@ export interface RoleGrantStore {
 
 export interface RequestStore {
   create(request: StoredRequest, events: AuditEventInput[]): Promise<void>;
+  /** Several requests (a question's, one per provider) and their log entries, in one transaction. */
+  createAll(requests: StoredRequest[], events: AuditEventInput[]): Promise<void>;
   get(id: string): Promise<StoredRequest | undefined>;
+  /** The requests of one question to the partnership, oldest first. */
+  listByQuestion(questionId: string): Promise<StoredRequest[]>;
   /** Requests made by a partner (optionally one user), newest first. */
   listByRequester(partnerId: string, userId?: string): Promise<StoredRequest[]>;
   /** Requests addressed to a provider in the given states, oldest first. */
@@ -89,6 +93,11 @@ export interface RequestStore {
   countSince(partnerId: string, userId: string, agreementId: string, since: Date): Promise<number>;
   /** Disclosed requests whose expiry is at or before `now` and whose payload is not purged yet. */
   listExpired(now: Date): Promise<StoredRequest[]>;
+  /**
+   * A question's requests still open (awaiting the provider, answered or withheld) whose expiry (the
+   * agreement's retention from the question) is at or before `now`.
+   */
+  listLapsedQuestions(now: Date): Promise<StoredRequest[]>;
 }
 
 export interface DatasetStore {

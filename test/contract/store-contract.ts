@@ -64,12 +64,15 @@ const PORT_METHODS = {
   roleGrants: { propose: true, get: true, list: true, decide: true },
   requests: {
     create: true,
+    createAll: true,
     get: true,
+    listByQuestion: true,
     listByRequester: true,
     listByProvider: true,
     transition: true,
     countSince: true,
     listExpired: true,
+    listLapsedQuestions: true,
   },
   datasets: { stage: true, lookup: true, resolve: true, records: true, status: true },
   lookups: { create: true, countSince: true },
@@ -874,6 +877,46 @@ export function storeContract(
         const ids = (await store.requests.listExpired(new Date('2026-03-10T00:00:00.000Z'))).map((r) => r.id);
         expect(ids.sort()).toEqual(['due', 'exact']);
         expect(await store.requests.listExpired(new Date('2026-02-01T00:00:00.000Z'))).toEqual([]);
+      });
+
+      test('createAll stores a question’s requests with their entries; listByQuestion gives them back', async () => {
+        const question = { id: 'q-1', text: 'Seen this boat?' };
+        const group = [request('qa', { question }), request('qb', { question })];
+        await store.requests.createAll(group, [requestEvent(group[0]), requestEvent(group[1])]);
+        await store.requests.create(request('alone'), []);
+        const found = await store.requests.listByQuestion('q-1');
+        expect(found.map((r) => r.id).sort()).toEqual(['qa', 'qb']);
+        expect(found[0].question).toEqual(question);
+        expect((await store.requests.get('alone'))?.question).toBeUndefined();
+        expect(await store.requests.listByQuestion('q-2')).toEqual([]);
+        expect((await store.audit.read(1, 10)).map((e) => e.requestId)).toEqual(['qa', 'qb']);
+      });
+
+      test('listLapsedQuestions gives a question’s open requests whose expiry is at or before now', async () => {
+        const question = { id: 'q-1', text: 'Seen this boat?' };
+        const open = (expiresAt: string, over: Partial<StoredRequest> = {}) => ({
+          question,
+          expiresAt,
+          ...over,
+        });
+        await createEach([
+          request('due', open('2026-03-01T00:00:00.000Z')),
+          request('answered', open('2026-03-10T00:00:00.000Z', { state: 'answered' })),
+          request('later', open('2026-04-01T00:00:00.000Z')),
+          request('disclosed', open('2026-03-01T00:00:00.000Z', { state: 'disclosed' })),
+          request('declined', open('2026-03-01T00:00:00.000Z', { state: 'declined' })),
+          request('no-question', { expiresAt: '2026-03-01T00:00:00.000Z' }),
+        ]);
+        const ids = (await store.requests.listLapsedQuestions(new Date('2026-03-10T00:00:00.000Z'))).map(
+          (r) => r.id,
+        );
+        expect(ids.sort()).toEqual(['answered', 'due']);
+      });
+
+      test('a question whose log entry is refused stores none of its requests', async () => {
+        const group = [request('qa', { question: { id: 'q-1', text: 't' } })];
+        await expect(store.requests.createAll(group, [REFUSED])).rejects.toHaveProperty('message');
+        expect(await store.requests.listByQuestion('q-1')).toEqual([]);
       });
     });
 

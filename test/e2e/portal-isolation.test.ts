@@ -40,6 +40,7 @@ const CALLS: [method: 'get' | 'post', path: string][] = [
   ['post', '/portal/requests/:id/answer-shared'],
   ['post', '/portal/requests/:id/approve'],
   ['post', '/portal/requests/:id/decline'],
+  ['post', '/portal/requests/:id/no-information'],
   ['post', '/portal/requests/:id/withdraw'],
 ];
 

@@ -46,6 +46,7 @@ const ROUTE_CALLS: [method: 'get' | 'post', path: string, body?: object][] = [
   ['post', '/api/v1/requests/:id/approve', { previewVersion: 1 }],
   ['post', '/api/v1/requests/:id/decline', { reason: 'not ours to answer' }],
   ['post', '/api/v1/requests/:id/withdraw'],
+  ['post', '/api/v1/requests/:id/no-information'],
   ['post', '/api/v1/requests/:id/answer/upload?adapter=boatreg-nl', vesselAnswer()],
   ['post', '/api/v1/requests/:id/answer/shared'],
   ['get', '/api/v1/requests/:id/receipt'],

@@ -29,6 +29,7 @@ import {
   type TestGateway,
 } from '../helpers/gateway';
 import { portalSession } from '../helpers/portal-session';
+import { boatQuestion } from '../helpers/questions';
 import { attacks, tamperedCopy } from '../helpers/tamper';
 import { describePg, dropSchema, freshSchema, PG_URL, requirePostgres, testPool } from './pg-test';
 
@@ -53,6 +54,7 @@ describePg('fsg migrate-store: SQLite into PostgreSQL', () => {
   let pg: Store;
   let output: string[];
   let code: number;
+  let questionId: string;
 
   const migrate = async (from: string, into: string) => {
     const lines: string[] = [];
@@ -78,6 +80,10 @@ describePg('fsg migrate-store: SQLite into PostgreSQL', () => {
     );
     const anna = { Authorization: `Bearer ${await gw.token('anna')}` };
     expect((await gw.http.post('/api/v1/requests').set(anna).send(boatRequest())).status).toBe(201);
+    // A question to the partnership: its requests carry the question's id and text.
+    const question = await gw.http.post('/api/v1/questions').set(anna).send(boatQuestion());
+    expect(question.status).toBe(201);
+    questionId = question.body.questionId;
     for (const caseRef of ['NL-2026-000601', 'NL-2026-000602']) {
       const found = await gw.http.post('/api/v1/lookups').set(anna).send(boatLookup({ caseRef }));
       expect(found.status).toBe(200);
@@ -174,6 +180,9 @@ describePg('fsg migrate-store: SQLite into PostgreSQL', () => {
     );
     expect(await pg.requests.listByRequester('police-nl')).toEqual(requests);
     for (const r of requests) expect(await pg.requests.get(r.id)).toEqual(r);
+    const asked = await sqlite.requests.listByQuestion(questionId);
+    expect(asked.map((r) => r.question?.text)).toEqual([boatQuestion().text, boatQuestion().text]);
+    expect(await pg.requests.listByQuestion(questionId)).toEqual(asked);
     expect(await pg.roleGrants.list()).toEqual(await sqlite.roleGrants.list());
     // The partnership's ledger (the demo's screenings and acceptances), record for record and numbered alike.
     const screenings = await sqlite.partnership.list('screening');

@@ -325,6 +325,17 @@ function calls(accreditationsFile: string, seed: Seed): Record<string, Call | nu
     'post /api/v1/requests/:id/approve': { json: { previewVersion: 1 } },
     'post /api/v1/requests/:id/decline': { json: reason },
     'post /api/v1/requests/:id/withdraw': null,
+    // Questions to the partnership (issue 21).
+    'post /api/v1/questions': {
+      json: {
+        agreementId: 'stolen-boats',
+        identifiers: [{ type: 'hin', value: PROBE_HIN }],
+        purpose: 'stolen-property-investigation',
+        caseRef: 'NL-2026-600003',
+        text: 'Asked by the route matrix.',
+      },
+    },
+    'post /api/v1/requests/:id/no-information': null,
     'put /api/v1/datasets/:datasetId/records': {
       query: 'adapter=boatreg-nl&mode=replace',
       upload: { type: 'text/csv', data: VESSELS_CSV },
@@ -381,6 +392,16 @@ function calls(accreditationsFile: string, seed: Seed): Record<string, Call | nu
     'post /portal/requests/:id/answer-shared': { form: {} },
     'post /portal/requests/:id/approve': { form: { previewVersion: '1' } },
     'post /portal/requests/:id/decline': { form: reason },
+    'post /portal/requests/:id/no-information': { form: {} },
+    'post /portal/questions': {
+      form: {
+        agreementId: 'stolen-boats',
+        identifiers: `hin:${PROBE_HIN}`,
+        text: 'Asked by the route matrix.',
+        purpose: requestBody.purpose,
+        caseRef: 'NL-2026-600004',
+      },
+    },
     'post /portal/datasets/:datasetId': {
       file: { fields: { adapter: 'boatreg-nl', mode: 'replace' }, name: 'vessels.csv', data: VESSELS_CSV },
     },

@@ -4,7 +4,8 @@
  */
 import type { LookupInput, LookupResult } from '../../lookups/service';
 import { handlingOf, handlingShownTo, handlingView } from '../../requests/handling';
-import type { StoredRequest } from '../../requests/types';
+import { NO_INFORMATION, type StoredRequest } from '../../requests/types';
+import { answerOf } from '../../requests/views';
 import type { Agreement } from '../../policy/types';
 import { FIELD_CATALOGUE } from '../../records/canonical';
 import type { ReadDecision } from '../../safes/read';
@@ -65,7 +66,7 @@ export function myRequestsView(items: readonly StoredRequest[]) {
       { header: 'Case', cell: (r) => r.input.caseRef },
       { header: 'Agreement', cell: (r) => r.input.agreementId },
       { header: 'Provider / dataset', cell: (r) => `${r.input.providerId} / ${r.input.datasetId}` },
-      { header: 'State', cell: (r) => stateLabel(r.state) },
+      { header: 'State', cell: (r) => stateLabel(answerOf(r)) },
       { header: 'Expires', cell: (r) => r.expiresAt ?? '' },
     ],
     { empty: html`<p>No requests yet. <a href="/portal/requests/new">Make one</a>.</p>` },
@@ -77,7 +78,16 @@ export function requestView(request: StoredRequest, page: { csrf: string; now: D
   const h = handlingView(handlingShownTo(request, 'requester'));
   return html`<dl class="facts">
       <dt>State</dt>
-      <dd>${stateLabel(request.state)}</dd>
+      <dd>${stateLabel(answerOf(request))}</dd>
+      ${
+        request.question
+          ? html`<dt>Question to all providers</dt>
+              <dd>
+                <span class="question-text">${request.question.text}</span>
+                <a href="/portal/questions/${request.question.id}">Every provider’s answer</a>
+              </dd>`
+          : ''
+      }
       <dt>Agreement</dt>
       <dd>${request.input.agreementId}</dd>
       <dt>Provider / dataset</dt>
@@ -88,7 +98,7 @@ export function requestView(request: StoredRequest, page: { csrf: string; now: D
       <dt>Handling</dt>
       <dd>TLP:${h.tlp}</dd>
       ${
-        request.declineReason
+        request.declineReason && request.declineReason !== NO_INFORMATION
           ? html`<dt>Provider’s reason</dt>
               <dd class="decline-reason">${request.declineReason}</dd>`
           : ''

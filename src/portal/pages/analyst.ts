@@ -31,7 +31,7 @@ const validateCreate = bodyValidator<RequestInput>(schemas.requestCreate);
 const validateLookup = bodyValidator<LookupInput>(lookupSchema);
 
 /** "type:value" lines → identifiers; a line without a known type is a form error. */
-function parseIdentifiers(text: string) {
+export function parseIdentifiers(text: string) {
   return text
     .split(/\r?\n/)
     .map((l) => l.trim())

@@ -4,6 +4,7 @@
  */
 import { handlingOf, handlingView } from '../../requests/handling';
 import type { StoredRequest } from '../../requests/types';
+import { answerOf } from '../../requests/views';
 import { TLP_LEVELS } from '../../policy/types';
 import type { DatasetService } from '../../datasets/service';
 import type { DatasetRecord } from '../../datasets/types';
@@ -54,7 +55,8 @@ export function providerPageView(page: ProviderPage) {
   const table = request.input.query !== undefined;
   return html`<dl class="facts">
       <dt>State</dt>
-      <dd>${stateLabel(request.state)}</dd>
+      <dd>${stateLabel(answerOf(request))}</dd>
+      ${questionFacts(request)}
       <dt>Purpose</dt>
       <dd>${request.input.purpose}</dd>
       <dt>Legal basis</dt>
@@ -160,11 +162,29 @@ export function providerPageView(page: ProviderPage) {
                 : ''
             }
             ${uploadForm(page.upload, `/portal/requests/${request.id}/answer`)}
+            <h2>No information</h2>
+            ${noInformationForm(csrf, request)}
             <h2>Decline</h2>
             ${declineForm(csrf, request)}`
         : ''
     }
     <p><a href="/portal/inbox">Back to the inbox</a></p>`;
+}
+
+/** A question to all providers: its text, marked as such (context from the analyst, not data). */
+function questionFacts(request: StoredRequest) {
+  if (!request.question) return '';
+  return html`<dt>Question to all providers</dt>
+    <dd class="question-text">${request.question.text}</dd>`;
+}
+
+/** The answer of a provider that holds nothing on what is asked: the analyst reads "no information". */
+function noInformationForm(csrf: string, request: StoredRequest) {
+  return html`<form method="post" action="/portal/requests/${request.id}/no-information" class="stack">
+    ${csrfField(csrf)}
+    <p class="hint">We hold nothing on this: the analyst reads “no information”, not a refusal.</p>
+    <div><button type="submit" class="secondary">Answer: no information</button></div>
+  </form>`;
 }
 
 export interface InboxRow {
@@ -179,7 +199,13 @@ export function inboxView(rows: readonly InboxRow[]) {
     [
       {
         header: 'Case',
-        cell: ({ request: r }) => html`<a href="/portal/requests/${r.id}">${r.input.caseRef}</a>`,
+        cell: ({ request: r }) =>
+          html`<a href="/portal/requests/${r.id}">${r.input.caseRef}</a>${
+              r.question
+                ? html`<br /><span class="tag">Question to all providers</span>
+                    <span class="question-text">${r.question.text}</span>`
+                : ''
+            }`,
       },
       { header: 'From', cell: ({ request: r }) => r.requesterPartner },
       { header: 'Purpose', cell: ({ request: r }) => r.input.purpose },

@@ -155,6 +155,8 @@ const REQUEST_COLUMNS = [
   ['preview_version', 'integer'],
   ['disclosure', 'text'],
   ['record_digests', 'text'],
+  ['question_id', 'text'],
+  ['question_text', 'text'],
 ] as const satisfies readonly Column[];
 const SESSION_COLUMNS = [
   ['id_hash', 'bytea'],

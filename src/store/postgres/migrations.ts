@@ -325,6 +325,18 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION fsg_append_only();
     `,
   },
+  {
+    version: 9,
+    sql: `
+      -- Questions to the partnership, as in SQLite (its schema version 14): a group of requests sharing
+      -- the question's id and text; its open requests lapse at expires_at.
+      ALTER TABLE requests ADD COLUMN question_id text;
+      ALTER TABLE requests ADD COLUMN question_text text;
+      CREATE INDEX requests_question ON requests (question_id) WHERE question_id IS NOT NULL;
+      CREATE INDEX requests_question_lapse ON requests (expires_at)
+        WHERE question_id IS NOT NULL AND state IN ('awaiting_provider', 'answered', 'withheld');
+    `,
+  },
 ];
 
 /** Applies the versions not yet recorded in `schema` (created when missing); returns those applied. */

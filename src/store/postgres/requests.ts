@@ -29,6 +29,8 @@ const COLUMNS = [
   'preview_version',
   'disclosure',
   'record_digests',
+  'question_id',
+  'question_text',
 ] as const satisfies readonly (keyof RequestRow)[];
 
 const INSERT = `INSERT INTO requests (${COLUMNS.join(', ')})
@@ -63,20 +65,30 @@ export function createPgRequests(ctx: PgContext): RequestStore {
   const select = async (where: string, values: unknown[]): Promise<StoredRequest[]> =>
     (await ctx.query<RequestRow>(`SELECT * FROM requests WHERE ${where}`, values)).rows.map(requestFromRow);
 
-  return {
-    async create(request, events) {
-      // requestToRow checks the timestamps first: a malformed one fails the call before any write.
-      const r = requestToRow(request);
-      return ctx.logged(async (client, append) => {
+  const createAll: RequestStore['createAll'] = async (requests, events) => {
+    // requestToRow checks the timestamps first: a malformed one fails the call before any write.
+    const rows = requests.map(requestToRow);
+    return ctx.logged(async (client, append) => {
+      for (const r of rows) {
         await client.query(
           INSERT,
           COLUMNS.map((column) => r[column]),
         );
-        await append(events);
-      });
+      }
+      await append(events);
+    });
+  };
+
+  return {
+    async create(request, events) {
+      return createAll([request], events);
     },
+    createAll,
     async get(id) {
       return (await select('id = $1', [id]))[0];
+    },
+    async listByQuestion(questionId) {
+      return select('question_id = $1 ORDER BY created_at, provider_id, id', [questionId]);
     },
     async listByRequester(partnerId, userId) {
       return userId === undefined
@@ -131,6 +143,13 @@ export function createPgRequests(ctx: PgContext): RequestStore {
     async listExpired(at) {
       return select(
         `state = 'disclosed' AND purged_at IS NULL AND expires_at <= $1 ORDER BY expires_at, id`,
+        [at.toISOString()],
+      );
+    },
+    async listLapsedQuestions(at) {
+      return select(
+        `question_id IS NOT NULL AND state = ANY ('{awaiting_provider,answered,withheld}'::text[])
+           AND expires_at <= $1 ORDER BY expires_at, id`,
         [at.toISOString()],
       );
     },

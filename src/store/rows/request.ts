@@ -22,6 +22,8 @@ export interface RequestRow {
   preview_version: number;
   disclosure: string | null;
   record_digests: string;
+  question_id: string | null;
+  question_text: string | null;
 }
 
 /**
@@ -62,6 +64,8 @@ export function requestToRow(r: StoredRequest): RequestRow {
     preview_version: r.previewVersion,
     disclosure: json(r.disclosure),
     record_digests: JSON.stringify(r.recordDigests),
+    question_id: r.question?.id ?? null,
+    question_text: r.question?.text ?? null,
   };
 }
 
@@ -83,6 +87,9 @@ export function requestFromRow(row: RequestRow): StoredRequest {
     recordDigests: JSON.parse(row.record_digests) as string[],
     declineReason: row.decline_reason,
     purgedAt: row.purged_at,
+    ...(row.question_id === null || row.question_id === undefined
+      ? {}
+      : { question: { id: row.question_id, text: row.question_text ?? '' } }),
   };
 }
 

@@ -480,6 +480,19 @@ export const MIGRATIONS: readonly Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'partnership_records is append-only'); END;
     `,
   },
+  {
+    version: 14,
+    name: 'questions to the partnership',
+    sql: `
+      -- A question to all providers of an agreement is a group of requests sharing its id and text
+      -- (src/questions). Its open requests lapse at expires_at (the agreement's retention from the question).
+      ALTER TABLE requests ADD COLUMN question_id TEXT;
+      ALTER TABLE requests ADD COLUMN question_text TEXT;
+      CREATE INDEX requests_question ON requests (question_id) WHERE question_id IS NOT NULL;
+      CREATE INDEX requests_question_lapse ON requests (expires_at)
+        WHERE question_id IS NOT NULL AND state IN ('awaiting_provider', 'answered', 'withheld');
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -21,10 +21,10 @@ export function createRequests(
   const insert = db.prepare<[RequestRow]>(
     `INSERT INTO requests (id, agreement_id, provider_id, dataset_id, requester_user, requester_partner, state,
        created_at, updated_at, expires_at, disclosed_at, purged_at, decline_reason, input, decision, preview,
-       preview_version, disclosure, record_digests)
+       preview_version, disclosure, record_digests, question_id, question_text)
      VALUES (@id, @agreement_id, @provider_id, @dataset_id, @requester_user, @requester_partner, @state,
        @created_at, @updated_at, @expires_at, @disclosed_at, @purged_at, @decline_reason, @input, @decision,
-       @preview, @preview_version, @disclosure, @record_digests)`,
+       @preview, @preview_version, @disclosure, @record_digests, @question_id, @question_text)`,
   );
   const getStmt = db.prepare<[string], RequestRow>('SELECT * FROM requests WHERE id = ?');
   const byPartner = db.prepare<[string], RequestRow>(
@@ -46,6 +46,14 @@ export function createRequests(
   const expiredStmt = db.prepare<[string], RequestRow>(
     `SELECT * FROM requests
      WHERE state = 'disclosed' AND purged_at IS NULL AND expires_at <= ?
+     ORDER BY expires_at, id`,
+  );
+  const byQuestion = db.prepare<[string], RequestRow>(
+    'SELECT * FROM requests WHERE question_id = ? ORDER BY created_at, provider_id, id',
+  );
+  const lapsedStmt = db.prepare<[string], RequestRow>(
+    `SELECT * FROM requests
+     WHERE question_id IS NOT NULL AND state IN ('awaiting_provider', 'answered', 'withheld') AND expires_at <= ?
      ORDER BY expires_at, id`,
   );
   const update = db.prepare<[ReturnType<typeof patchParams>]>(
@@ -97,8 +105,18 @@ export function createRequests(
         appendInTx(events);
       });
     },
+    async createAll(requests, events) {
+      const rows = requests.map(toRow);
+      return unit(() => {
+        for (const row of rows) insert.run(row);
+        appendInTx(events);
+      });
+    },
     async get(id) {
       return getSync(id);
+    },
+    async listByQuestion(questionId) {
+      return byQuestion.all(questionId).map(fromRow);
     },
     async listByRequester(partnerId, userId) {
       const rows = userId === undefined ? byPartner.all(partnerId) : byUser.all(userId, partnerId);
@@ -117,6 +135,9 @@ export function createRequests(
     },
     async listExpired(at) {
       return expiredStmt.all(at.toISOString()).map(fromRow);
+    },
+    async listLapsedQuestions(at) {
+      return lapsedStmt.all(at.toISOString()).map(fromRow);
     },
   };
 }
