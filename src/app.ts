@@ -1,5 +1,7 @@
 /** createApp(deps): express wiring only. Services hold the logic; the store is reached through its port. */
 import { PartnershipRegistry, snapshotMaxAgeMs } from './partnership/registry';
+import { partnershipRoutes } from './partnership/routes';
+import { PartnershipService } from './partnership/service';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
@@ -91,6 +93,7 @@ export function createApp(deps: AppDeps): Gateway {
   const accreditations = new AccreditationService(deps);
   const datasets = new DatasetService(deps);
   const lookups = new LookupService({ ...deps, partnership });
+  const partnershipService = new PartnershipService({ ...deps, partnership, scopeOf: (i) => audit.scopeOf(i) });
   const rateLimits = createRateLimits(deps.config.rateLimits, deps.store);
   const guard = createGuardMiddleware({ ...deps, rateLimits });
   const portal = createPortal({
@@ -106,7 +109,7 @@ export function createApp(deps: AppDeps): Gateway {
     tokenSignIn: deps.config.portal?.tokenSignIn ?? true,
     rateLimits,
     logger: deps.logger,
-    services: { requests, lookups, datasets, accreditations, audit },
+    services: { requests, lookups, datasets, accreditations, audit, partnership: partnershipService },
   });
   const lookupRoute = lookupRoutes(lookups);
   const docs = apiDocs();
@@ -123,6 +126,7 @@ export function createApp(deps: AppDeps): Gateway {
         ...datasetRoutes(datasets, deps.config.server.datasetUploadLimit ?? deps.config.server.uploadLimit),
         ...accreditationRoutes(accreditations),
         ...auditRoutes(audit),
+        ...partnershipRoutes(partnershipService),
       ],
     },
     // The API's description (OpenAPI) and its reference page, generated from this table below.

@@ -13,6 +13,7 @@ import type { Logger } from '../http/logger';
 import type { RateLimits } from '../http/rate-limits';
 import type { Guard } from '../http/routes';
 import type { LookupService } from '../lookups/service';
+import type { PartnershipService } from '../partnership/service';
 import type { Bundle } from '../policy/types';
 import type { RequestService } from '../requests/service';
 import type { Store } from '../store/port';
@@ -45,6 +46,7 @@ export interface PortalDeps {
     datasets: DatasetService;
     accreditations: AccreditationService;
     audit: AuditService;
+    partnership: PartnershipService;
   };
 }
 

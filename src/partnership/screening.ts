@@ -1,0 +1,126 @@
+/**
+ * Partner screening: the gateway's admins record each partner's due diligence; the newest record is in
+ * effect (standing.ts). Admins and a supervisor's DPO read every partner's history, a partner's DPO its own.
+ */
+import { problems } from '../http/problem';
+import type { Partner } from '../policy/types';
+import { screeningEvent } from './events';
+import type { Recorded } from './registry';
+import { factsOf, screeningStanding } from './standing';
+import type { Screening } from './types';
+import { seesAll, utcToday, type PartnershipDeps, type Viewer } from './viewer';
+
+/** A screening as an admin gives it: the partner is in the path, the reviewer is the admin. */
+export type ScreeningInput = Omit<Screening, 'partnerId' | 'reviewer'>;
+
+/** A partner's standing as people read it: a clearance with conditions says so. */
+export type StandingStatus = 'cleared' | 'cleared-with-conditions' | 'refused' | 'lapsed' | 'unscreened';
+
+export interface PartnerStanding {
+  partnerId: string;
+  name: string;
+  status: StandingStatus;
+  reviewedOn: string | null;
+  nextReviewOn: string | null;
+  conditions: string[];
+}
+
+export interface ScreeningHistory {
+  standing: PartnerStanding;
+  items: Recorded<Screening>[];
+}
+
+/** The longest a clearance may run before its next review. */
+const MAX_REVIEW_YEARS = 3;
+
+export class Screenings {
+  constructor(private readonly deps: PartnershipDeps) {}
+
+  async record(viewer: Viewer, partnerId: string, input: ScreeningInput): Promise<ScreeningHistory> {
+    this.partner(partnerId);
+    checkDates(input, this.deps.clock());
+    const { identity } = viewer;
+    const screening: Screening = {
+      partnerId,
+      reviewedOn: input.reviewedOn,
+      reviewer: { partnerId: identity.partnerId, userId: identity.userId },
+      outcome: input.outcome,
+      conditions: input.conditions,
+      riskNotes: input.riskNotes,
+      contact: input.contact,
+      nextReviewOn: input.nextReviewOn,
+    };
+    await this.deps.partnership.recordScreenings([screening], [screeningEvent(screening)]);
+    return this.history(viewer, partnerId);
+  }
+
+  /** One partner's screenings, newest first, with its standing today. */
+  async history(viewer: Viewer, partnerId: string): Promise<ScreeningHistory> {
+    const partner = this.partner(partnerId);
+    if (!this.inScope(viewer, partnerId))
+      throw problems.forbidden('You may read the screenings of your own partner only.');
+    const items = (await this.deps.partnership.screenings(partnerId)).reverse();
+    return { standing: this.standingOf(partner, items[0]?.record), items };
+  }
+
+  /** Every partner's standing today, those the viewer may see. */
+  async standings(viewer: Viewer): Promise<PartnerStanding[]> {
+    const newest = factsOf(
+      (await this.deps.partnership.screenings()).map((s) => s.record),
+      [],
+    ).screenings;
+    return [...this.deps.bundle().partners.values()]
+      .filter((p) => this.inScope(viewer, p.id))
+      .map((p) => this.standingOf(p, newest.get(p.id)));
+  }
+
+  private inScope(viewer: Viewer, partnerId: string): boolean {
+    return seesAll(this.deps, viewer) || viewer.identity.partnerId === partnerId;
+  }
+
+  private partner(partnerId: string): Partner {
+    const partner = this.deps.bundle().partners.get(partnerId);
+    if (!partner) throw problems.notFound('No such partner.');
+    return partner;
+  }
+
+  private standingOf(partner: Partner, newest: Screening | undefined): PartnerStanding {
+    const facts = factsOf(newest ? [newest] : [], []);
+    const standing = screeningStanding(facts, partner.id, utcToday(this.deps.clock()));
+    const status: StandingStatus =
+      standing.status === 'cleared' && standing.screening.outcome === 'cleared-with-conditions'
+        ? 'cleared-with-conditions'
+        : standing.status;
+    return {
+      partnerId: partner.id,
+      name: partner.name,
+      status,
+      reviewedOn: newest?.reviewedOn ?? null,
+      nextReviewOn: newest?.nextReviewOn ?? null,
+      conditions: newest?.conditions ?? [],
+    };
+  }
+}
+
+/**
+ * What the schema cannot say: the review is not in the future (a day's grace for reviewers east of
+ * UTC), and the next one comes after it, within three years.
+ */
+function checkDates(input: ScreeningInput, now: Date): void {
+  const errors: { pointer: string; detail: string }[] = [];
+  const tomorrow = utcToday(new Date(now.getTime() + 24 * 60 * 60 * 1000));
+  if (input.reviewedOn > tomorrow) errors.push({ pointer: '/reviewedOn', detail: 'must not be in the future' });
+  if (input.nextReviewOn <= input.reviewedOn) {
+    errors.push({ pointer: '/nextReviewOn', detail: 'must be after reviewedOn' });
+  } else if (input.nextReviewOn > yearsLater(input.reviewedOn, MAX_REVIEW_YEARS)) {
+    errors.push({
+      pointer: '/nextReviewOn',
+      detail: `must be at most ${MAX_REVIEW_YEARS} years after reviewedOn`,
+    });
+  }
+  if (errors.length) throw problems.badRequest('The screening is invalid.', { errors });
+}
+
+/** The same day `years` later, as text (a 29 February compares as the day after 28 February). */
+const yearsLater = (date: string, years: number) =>
+  `${String(Number(date.slice(0, 4)) + years).padStart(4, '0')}${date.slice(4)}`;
