@@ -67,8 +67,8 @@ export class Acceptances {
 
   async status(viewer: Viewer, agreementId: string): Promise<AgreementStatus> {
     const agreement = this.agreement(agreementId);
-    if (!this.mayRead(viewer, agreement))
-      throw problems.forbidden('Your partner is not a party to this agreement.');
+    // An agreement of other partners does not exist for a non-party; only accepting says 403 (a party's act).
+    if (!this.mayRead(viewer, agreement)) throw problems.notFound('No such agreement among your partner’s.');
     return this.statusOf(agreement);
   }
 

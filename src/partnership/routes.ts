@@ -72,7 +72,7 @@ export function partnershipRoutes(service: PartnershipService): RouteSpec[] {
         summary: 'A partner’s screenings, newest first, and its standing today',
         responses: {
           200: { description: 'The standing and the screenings.', schema: OBJECT_SCHEMA },
-          404: { description: 'No such partner.' },
+          404: { description: 'No such partner, or not the caller’s own (a partner’s DPO).' },
         },
       },
       handler: async (req, res) =>
@@ -97,8 +97,7 @@ export function partnershipRoutes(service: PartnershipService): RouteSpec[] {
         summary: 'Who accepted which version of an agreement, and whether it is in force',
         responses: {
           200: { description: 'The version loaded, each party’s acceptance, the history.', schema: OBJECT_SCHEMA },
-          403: notParty,
-          404: { description: 'No such agreement.' },
+          404: { description: 'No such agreement, or the caller’s partner is not a party to it.' },
         },
       },
       handler: async (req, res) => void res.json(await acceptances.status(viewerOf(res), agreementOf(req))),

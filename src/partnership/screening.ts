@@ -57,8 +57,8 @@ export class Screenings {
   /** One partner's screenings, newest first, with its standing today. */
   async history(viewer: Viewer, partnerId: string): Promise<ScreeningHistory> {
     const partner = this.partner(partnerId);
-    if (!this.inScope(viewer, partnerId))
-      throw problems.forbidden('You may read the screenings of your own partner only.');
+    // Another partner's history does not exist for a partner's DPO (as another partner's log entries).
+    if (!this.inScope(viewer, partnerId)) throw problems.notFound('No such partner in your scope.');
     const items = (await this.deps.partnership.screenings(partnerId)).reverse();
     return { standing: this.standingOf(partner, items[0]?.record), items };
   }

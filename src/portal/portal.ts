@@ -31,6 +31,8 @@ import { responderRoutes } from './pages/responder';
 import { tableRoutes } from './pages/tables';
 import { dpoRoutes } from './pages/dpo';
 import { adminRoutes } from './pages/admin';
+import { partnershipRoutes } from './pages/partnership';
+import { screeningRoutes } from './pages/screening';
 
 /** The portal's Content-Security-Policy; forms may also go to `formOrigin` (a provider's sign-out). */
 export const cspAllowingForms = (formOrigin?: string) =>
@@ -383,6 +385,8 @@ export function createPortal(deps: PortalDeps): Portal {
     ...responderRoutes(),
     ...dpoRoutes(),
     ...adminRoutes(),
+    ...screeningRoutes(),
+    ...partnershipRoutes(),
   ];
 
   return { middleware, guard, routes: [...publicRoutes, ...portalRoutes.map(wrap)], sessions };

@@ -157,7 +157,7 @@ describe('reading screenings', () => {
     const own = await gw.http.get('/api/v1/partners/police-nl/screenings').set(auth('dana'));
     expect(own.status).toBe(200);
     expect(own.body.standing).toMatchObject({ partnerId: 'police-nl', status: 'cleared' });
-    expect((await gw.http.get('/api/v1/partners/insureco/screenings').set(auth('dana'))).status).toBe(403);
+    expect((await gw.http.get('/api/v1/partners/insureco/screenings').set(auth('dana'))).status).toBe(404);
     const all = await gw.http.get('/api/v1/partnership/screenings').set(auth('dana'));
     expect(all.body.items.map((s: { partnerId: string }) => s.partnerId)).toEqual(['police-nl']);
   });
