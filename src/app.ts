@@ -126,7 +126,7 @@ export function createApp(deps: AppDeps): Gateway {
         ...datasetRoutes(datasets, deps.config.server.datasetUploadLimit ?? deps.config.server.uploadLimit),
         ...accreditationRoutes(accreditations),
         ...auditRoutes(audit),
-        ...partnershipRoutes(partnershipService),
+        ...partnershipRoutes(partnershipService, deps.clock),
       ],
     },
     // The API's description (OpenAPI) and its reference page, generated from this table below.

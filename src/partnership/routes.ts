@@ -10,13 +10,11 @@ import { ITEMS_SCHEMA, OBJECT_SCHEMA } from '../http/openapi';
 import { bodyValidator, reasonValidator } from '../http/validate';
 import type { Accreditation } from '../records/accreditation';
 import acceptanceSchema from '../../schemas/api/acceptance.schema.json';
-import screeningSchema from '../../schemas/api/screening.schema.json';
 import type { AcceptanceInput } from './acceptance';
-import type { ScreeningInput } from './screening';
+import { validateScreening } from './screening';
 import type { PartnershipService } from './service';
 import { SCREEN, type Viewer } from './viewer';
 
-export const validateScreening = bodyValidator<ScreeningInput>(screeningSchema);
 export const validateAcceptance = bodyValidator<AcceptanceInput>(acceptanceSchema);
 /** A withdrawal gives a written reason (API and portal alike). */
 export const validateWithdrawal = reasonValidator(2000);
@@ -39,7 +37,7 @@ export const viewerOf = (res: Response): Viewer => ({
 const partnerOf = (req: Request) => pathId(req.params, 'partnerId');
 const agreementOf = (req: Request) => pathId(req.params, 'agreementId');
 
-export function partnershipRoutes(service: PartnershipService): RouteSpec[] {
+export function partnershipRoutes(service: PartnershipService, clock: () => Date): RouteSpec[] {
   const read = guards.anyOf('partnership:read');
   const acceptances = service.acceptances;
   const accept = guards.anyOf('agreements:accept');
@@ -59,7 +57,7 @@ export function partnershipRoutes(service: PartnershipService): RouteSpec[] {
         },
       },
       handler: async (req, res) => {
-        const input = validateScreening(req.body);
+        const input = validateScreening(req.body, clock());
         const history = await service.screenings.record(viewerOf(res), partnerOf(req), input);
         res.status(201).json(history);
       },

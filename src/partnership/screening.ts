@@ -2,7 +2,9 @@
  * Partner screening: the gateway's admins record each partner's due diligence; the newest record is in
  * effect (standing.ts). Admins and a supervisor's DPO read every partner's history, a partner's DPO its own.
  */
-import { problems } from '../http/problem';
+import { ProblemError, problems } from '../http/problem';
+import { bodyValidator } from '../http/validate';
+import screeningSchema from '../../schemas/api/screening.schema.json';
 import type { Partner } from '../policy/types';
 import { screeningEvent } from './events';
 import type { Recorded } from './registry';
@@ -12,6 +14,37 @@ import { seesAll, utcToday, type PartnershipDeps, type Viewer } from './viewer';
 
 /** A screening as an admin gives it: the partner is in the path, the reviewer is the admin. */
 export type ScreeningInput = Omit<Screening, 'partnerId' | 'reviewer'>;
+
+const validateShape = bodyValidator<ScreeningInput>(screeningSchema);
+
+interface FieldError {
+  pointer: string;
+  detail: string;
+}
+
+/**
+ * A screening body, or a 400 listing every problem at its pointer: the schema's, and the dates' (when
+ * both are dates), together, so a form shows them all at once. Carries the schema for the API's description.
+ */
+export const validateScreening = Object.assign(
+  (body: unknown, now: Date): ScreeningInput => {
+    let errors: FieldError[] = [];
+    try {
+      validateShape(body);
+    } catch (error) {
+      if (!(error instanceof ProblemError)) throw error;
+      errors = (error.extensions.errors as FieldError[] | undefined) ?? [];
+    }
+    const dates = body as Partial<Record<'reviewedOn' | 'nextReviewOn', unknown>>;
+    const isDay = (pointer: string, value: unknown) =>
+      typeof value === 'string' && !errors.some((e) => e.pointer === pointer);
+    if (isDay('/reviewedOn', dates?.reviewedOn) && isDay('/nextReviewOn', dates?.nextReviewOn))
+      errors.push(...dateErrors(body as ScreeningInput, now));
+    if (errors.length) throw problems.badRequest('The screening is invalid.', { errors });
+    return body as ScreeningInput;
+  },
+  { schema: validateShape.schema },
+);
 
 /** A partner's standing as people read it: a clearance with conditions says so. */
 export type StandingStatus = 'cleared' | 'cleared-with-conditions' | 'refused' | 'lapsed' | 'unscreened';
@@ -38,7 +71,6 @@ export class Screenings {
 
   async record(viewer: Viewer, partnerId: string, input: ScreeningInput): Promise<ScreeningHistory> {
     this.partner(partnerId);
-    checkDates(input, this.deps.clock());
     const { identity } = viewer;
     const screening: Screening = {
       partnerId,
@@ -106,8 +138,8 @@ export class Screenings {
  * What the schema cannot say: the review is not in the future (a day's grace for reviewers east of
  * UTC), and the next one comes after it, within three years.
  */
-function checkDates(input: ScreeningInput, now: Date): void {
-  const errors: { pointer: string; detail: string }[] = [];
+function dateErrors(input: ScreeningInput, now: Date): FieldError[] {
+  const errors: FieldError[] = [];
   const tomorrow = utcToday(new Date(now.getTime() + 24 * 60 * 60 * 1000));
   if (input.reviewedOn > tomorrow) errors.push({ pointer: '/reviewedOn', detail: 'must not be in the future' });
   if (input.nextReviewOn <= input.reviewedOn) {
@@ -118,7 +150,7 @@ function checkDates(input: ScreeningInput, now: Date): void {
       detail: `must be at most ${MAX_REVIEW_YEARS} years after reviewedOn`,
     });
   }
-  if (errors.length) throw problems.badRequest('The screening is invalid.', { errors });
+  return errors;
 }
 
 /** The same day `years` later, as text (a 29 February compares as the day after 28 February). */

@@ -4,7 +4,8 @@
  */
 import { problems, ProblemError } from '../../http/problem';
 import { guards } from '../../http/routes';
-import { pathId, validateScreening } from '../../partnership/routes';
+import { pathId } from '../../partnership/routes';
+import { validateScreening } from '../../partnership/screening';
 import { SCREEN, type Viewer } from '../../partnership/viewer';
 import type { Accreditation } from '../../records/accreditation';
 import { one } from '../forms';
@@ -96,7 +97,7 @@ export function screeningRoutes(): PortalRoute[] {
         const form = Object.fromEntries(FIELDS.map((f) => [f, one(ctx.form, f)])) as unknown as ScreeningForm;
         // The textarea keeps its lines: `one` trims only the ends.
         try {
-          const input = validateScreening(bodyOf(form));
+          const input = validateScreening(bodyOf(form), ctx.deps.clock());
           await ctx.deps.services.partnership.screenings.record(portalViewer(ctx), partnerId, input);
         } catch (error) {
           if (!(error instanceof ProblemError) || error.status !== 400) throw error;
