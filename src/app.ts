@@ -93,7 +93,11 @@ export function createApp(deps: AppDeps): Gateway {
   const accreditations = new AccreditationService(deps);
   const datasets = new DatasetService(deps);
   const lookups = new LookupService({ ...deps, partnership });
-  const partnershipService = new PartnershipService({ ...deps, partnership, scopeOf: (i) => audit.scopeOf(i) });
+  const partnershipService = new PartnershipService({
+    ...deps,
+    partnership,
+    scopeOf: (i) => audit.scopeOf(i),
+  });
   const rateLimits = createRateLimits(deps.config.rateLimits, deps.store);
   const guard = createGuardMiddleware({ ...deps, rateLimits });
   const portal = createPortal({

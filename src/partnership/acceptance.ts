@@ -88,12 +88,18 @@ export class Acceptances {
     }
     if (agreement.confidentiality !== undefined && input.confidentiality !== true) {
       throw problems.badRequest('The confidentiality commitment is accepted with the agreement.', {
-        errors: [{ pointer: '/confidentiality', detail: 'must be true: the agreement has a confidentiality commitment' }],
+        errors: [
+          {
+            pointer: '/confidentiality',
+            detail: 'must be true: the agreement has a confidentiality commitment',
+          },
+        ],
       });
     }
     const partnerId = viewer.identity.partnerId;
     const inEffect = inEffectOf(await this.deps.partnership.acceptances(agreementId)).get(partnerId);
-    if (inEffect?.record.digest === digest) return { status: await this.statusOf(agreement), recorded: false };
+    if (inEffect?.record.digest === digest)
+      return { status: await this.statusOf(agreement), recorded: false };
     await this.record(viewer, {
       agreementId,
       partnerId,
@@ -201,9 +207,11 @@ export function agreementStatus(
   const notInForce: NotInForce[] = [];
   const awaiting = parties.filter((p) => !p.acceptance?.current).map((p) => p.partnerId);
   if (awaiting.length) notInForce.push({ code: 'awaiting-parties', parties: awaiting });
-  if (revisionOverdue(agreement, now)) notInForce.push({ code: 'revision-overdue', reviseBy: agreement.reviseBy });
+  if (revisionOverdue(agreement, now))
+    notInForce.push({ code: 'revision-overdue', reviseBy: agreement.reviseBy });
   const today = agreementToday(agreement, now);
-  if (today < agreement.validity.from) notInForce.push({ code: 'not-yet-valid', from: agreement.validity.from });
+  if (today < agreement.validity.from)
+    notInForce.push({ code: 'not-yet-valid', from: agreement.validity.from });
   if (today > agreement.validity.until) notInForce.push({ code: 'expired', until: agreement.validity.until });
   const commitment = confidentialityDigest(agreement);
   return {

@@ -49,7 +49,8 @@ export function partnershipRoutes(service: PartnershipService, clock: () => Date
       guard: guards.anyOf(SCREEN),
       doc: {
         summary: 'Record a partner’s screening (due diligence)',
-        description: 'The newest screening is in effect: a partner not cleared, or past its next review, takes part in no exchange.',
+        description:
+          'The newest screening is in effect: a partner not cleared, or past its next review, takes part in no exchange.',
         body: validateScreening.schema,
         responses: {
           201: { description: 'The partner’s standing and screenings, newest first.', schema: OBJECT_SCHEMA },
@@ -94,7 +95,10 @@ export function partnershipRoutes(service: PartnershipService, clock: () => Date
       doc: {
         summary: 'Who accepted which version of an agreement, and whether it is in force',
         responses: {
-          200: { description: 'The version loaded, each party’s acceptance, the history.', schema: OBJECT_SCHEMA },
+          200: {
+            description: 'The version loaded, each party’s acceptance, the history.',
+            schema: OBJECT_SCHEMA,
+          },
           404: { description: 'No such agreement, or the caller’s partner is not a party to it.' },
         },
       },
@@ -105,7 +109,8 @@ export function partnershipRoutes(service: PartnershipService, clock: () => Date
       path: '/agreements/:agreementId/acceptance',
       guard: accept,
       doc: {
-        summary: 'Accept the agreement version read, with its confidentiality commitment, for the caller’s partner',
+        summary:
+          'Accept the agreement version read, with its confidentiality commitment, for the caller’s partner',
         body: validateAcceptance.schema,
         responses: {
           200: { description: 'Accepted already: nothing new recorded.', schema: OBJECT_SCHEMA },

@@ -141,7 +141,8 @@ export class Screenings {
 function dateErrors(input: ScreeningInput, now: Date): FieldError[] {
   const errors: FieldError[] = [];
   const tomorrow = utcToday(new Date(now.getTime() + 24 * 60 * 60 * 1000));
-  if (input.reviewedOn > tomorrow) errors.push({ pointer: '/reviewedOn', detail: 'must not be in the future' });
+  if (input.reviewedOn > tomorrow)
+    errors.push({ pointer: '/reviewedOn', detail: 'must not be in the future' });
   if (input.nextReviewOn <= input.reviewedOn) {
     errors.push({ pointer: '/nextReviewOn', detail: 'must be after reviewedOn' });
   } else if (input.nextReviewOn > yearsLater(input.reviewedOn, MAX_REVIEW_YEARS)) {

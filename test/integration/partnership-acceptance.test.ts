@@ -17,7 +17,8 @@ describe('accepting and withdrawing', () => {
   let gw: TestGateway;
   const tokens: Record<string, string> = {};
   const auth = (user: string) => ({ Authorization: `Bearer ${tokens[user]}` });
-  const status = (user = 'ruben') => gw.http.get('/api/v1/agreements/stolen-boats/acceptances').set(auth(user));
+  const status = (user = 'ruben') =>
+    gw.http.get('/api/v1/agreements/stolen-boats/acceptances').set(auth(user));
   const accept = (user: string, body: object) =>
     gw.http.post('/api/v1/agreements/stolen-boats/acceptance').set(auth(user)).send(body);
   const withdraw = (user: string, reason = 'Our board has not signed the new covenant.') =>
@@ -33,7 +34,12 @@ describe('accepting and withdrawing', () => {
   it('shows the version loaded, in force, with every party’s acceptance', async () => {
     const res = await status();
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ agreementId: 'stolen-boats', version: 4, inForce: true, notInForce: [] });
+    expect(res.body).toMatchObject({
+      agreementId: 'stolen-boats',
+      version: 4,
+      inForce: true,
+      notInForce: [],
+    });
     expect(res.body.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(res.body.confidentiality.text).toMatch(/confidential/);
     expect(res.body.parties.map((p: { partnerId: string }) => p.partnerId)).toEqual([
@@ -41,7 +47,8 @@ describe('accepting and withdrawing', () => {
       'boatreg-nl',
       'insureco',
     ]);
-    for (const party of res.body.parties) expect(party.acceptance).toMatchObject({ version: 4, current: true });
+    for (const party of res.body.parties)
+      expect(party.acceptance).toMatchObject({ version: 4, current: true });
   });
 
   it('denies requests under the agreement once a party withdraws', async () => {
@@ -104,14 +111,16 @@ describe('accepting and withdrawing', () => {
   });
 
   it('lets any accredited person of a party, DPOs in scope and the gateway’s admins read it', async () => {
-    for (const user of ['anna', 'bram', 'lotte', 'dana', 'sam', 'ada']) expect((await status(user)).status).toBe(200);
+    for (const user of ['anna', 'bram', 'lotte', 'dana', 'sam', 'ada'])
+      expect((await status(user)).status).toBe(200);
     expect((await gw.http.get('/api/v1/agreements/nothing/acceptances').set(auth('sam'))).status).toBe(404);
   });
 
   it('logs each acceptance and withdrawal as agreement.acceptance, the reason as a digest', async () => {
     const log = await gw.http.get('/api/v1/audit/events?type=agreement.acceptance').set(auth('sam'));
     const ruben = log.body.items.filter(
-      (e: { actorUser: string; actorPartner: string }) => e.actorUser === 'ruben' && e.actorPartner === 'boatreg-nl',
+      (e: { actorUser: string; actorPartner: string }) =>
+        e.actorUser === 'ruben' && e.actorPartner === 'boatreg-nl',
     );
     expect(ruben.map((e: { outcome: string }) => e.outcome)).toEqual(['accept', 'withdraw']);
     expect(ruben[1].data.reasonDigest).toMatch(/^[0-9a-f]{64}$/);
@@ -128,7 +137,11 @@ describe('a new version of the agreement', () => {
   });
   // One store for both gateways: on PostgreSQL, one schema (dropped below).
   const schema = process.env.FSG_TEST_STORE === 'postgres' ? freshSchema() : undefined;
-  const env = { FSG_DATA_DIR: dataDir, FSG_POLICY_DIR: policies, ...(schema ? { FSG_DATABASE_SCHEMA: schema } : {}) };
+  const env = {
+    FSG_DATA_DIR: dataDir,
+    FSG_POLICY_DIR: policies,
+    ...(schema ? { FSG_DATABASE_SCHEMA: schema } : {}),
+  };
   let gw: TestGateway;
 
   afterAll(async () => {
@@ -142,13 +155,20 @@ describe('a new version of the agreement', () => {
     // The demo accepts version 4 for every party at the first start.
     const first = await createTestGateway(env);
     const anna = await first.token('anna');
-    expect((await first.http.post('/api/v1/requests').set('Authorization', `Bearer ${anna}`).send(boatRequest())).status).toBe(201);
+    expect(
+      (await first.http.post('/api/v1/requests').set('Authorization', `Bearer ${anna}`).send(boatRequest()))
+        .status,
+    ).toBe(201);
     await first.close();
 
     edit(path.join(policies, 'agreements', 'stolen-boats.yaml'), /^version: 4$/m, 'version: 5');
     gw = await createTestGateway(env);
     const auth = async (user: string) => ({ Authorization: `Bearer ${await gw.token(user)}` });
-    const request = async () => gw.http.post('/api/v1/requests').set(await auth('anna')).send(boatRequest());
+    const request = async () =>
+      gw.http
+        .post('/api/v1/requests')
+        .set(await auth('anna'))
+        .send(boatRequest());
 
     const denied = await request();
     expect(denied.status).toBe(403);

@@ -14,7 +14,13 @@ afterAll(async () => gw?.close());
 
 const today = () => new Date().toISOString().slice(0, 10);
 const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
-const decode = (text: string) => text.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+/** A page's text as a reader sees it: entities decoded, runs of white space as one space. */
+const decode = (text: string) =>
+  text
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
 
 describe('the admin’s screening pages', () => {
   it('shows each partner’s standing and links its screening page', async () => {
@@ -78,7 +84,9 @@ describe('the admin’s screening pages', () => {
 
   it('refuses the form to anyone but the gateway’s admins, and without its CSRF token', async () => {
     const { cookie, csrf } = await portalSession(gw.http, 'sam');
-    expect((await gw.http.get('/portal/admin/partners/insureco/screening').set('Cookie', cookie)).status).toBe(403);
+    expect(
+      (await gw.http.get('/portal/admin/partners/insureco/screening').set('Cookie', cookie)).status,
+    ).toBe(403);
     const ada = await portalSession(gw.http, 'ada');
     const noCsrf = await gw.http
       .post('/portal/admin/partners/insureco/screening')
@@ -120,7 +128,9 @@ describe('the legal user’s agreement pages', () => {
     const { cookie, csrf } = await portalSession(gw.http, 'ruben');
     const page = await gw.http.get('/portal/partnership/agreements/stolen-boats').set('Cookie', cookie);
     expect(page.status).toBe(200);
-    expect(decode(page.text)).toContain('Each party keeps what it learns through this partnership confidential');
+    expect(decode(page.text)).toContain(
+      'Each party keeps what it learns through this partnership confidential',
+    );
     expect(page.text).toContain('Tracing stolen boats');
     // Accepted by the demo already: only the withdrawal is offered.
     expect(page.text).not.toContain('action="/portal/partnership/agreements/stolen-boats/accept"');
@@ -134,7 +144,9 @@ describe('the legal user’s agreement pages', () => {
     const after = await gw.http.get('/portal/partnership/agreements/stolen-boats').set('Cookie', cookie);
     expect(after.text).toContain('The acceptance is withdrawn.');
     expect(after.text).toContain('awaiting boatreg-nl');
-    expect(decode(after.text)).toContain('On behalf of Nederlands Bootregister I accept this version, including its confidentiality commitment');
+    expect(decode(after.text)).toContain(
+      'On behalf of Nederlands Bootregister I accept this version, including its confidentiality commitment',
+    );
     const version = /name="version" value="(\d+)"/.exec(after.text)![1];
     const digest = /name="digest" value="([0-9a-f]{64})"/.exec(after.text)![1];
 
@@ -162,7 +174,9 @@ describe('the legal user’s agreement pages', () => {
     expect(page.status).toBe(200);
     expect(page.text).not.toContain('/withdraw"');
     const joost = await portalSession(gw.http, 'joost');
-    expect((await gw.http.get('/portal/partnership/agreements/stolen-boats').set('Cookie', joost.cookie)).status).toBe(404);
+    expect(
+      (await gw.http.get('/portal/partnership/agreements/stolen-boats').set('Cookie', joost.cookie)).status,
+    ).toBe(404);
     const refused = await gw.http
       .post('/portal/partnership/agreements/stolen-boats/withdraw')
       .set('Cookie', joost.cookie)

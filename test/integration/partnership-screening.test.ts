@@ -51,7 +51,10 @@ describe('recording a screening', () => {
     const before = await gw.http.post('/api/v1/requests').set(auth('anna')).send(insurecoRequest());
     expect(before.status).toBe(201);
 
-    const refused = await record('insureco', screening({ outcome: 'refused', riskNotes: 'Open fraud inquiry.' }));
+    const refused = await record(
+      'insureco',
+      screening({ outcome: 'refused', riskNotes: 'Open fraud inquiry.' }),
+    );
     expect(refused.status).toBe(201);
     expect(refused.body.standing).toMatchObject({ partnerId: 'insureco', status: 'refused' });
     expect(refused.body.items[0].record).toMatchObject({
@@ -86,14 +89,20 @@ describe('recording a screening', () => {
     expect(lapsed.status).toBe(403);
     expect(projectCodes(lapsed.body)).toContain('PROJECT_PARTNER_SCREENING_LAPSED');
     const history = await gw.http.get('/api/v1/partners/boatreg-nl/screenings').set(auth('ada'));
-    expect(history.body.standing).toMatchObject({ status: 'lapsed', nextReviewOn: cleared.body.standing.nextReviewOn });
+    expect(history.body.standing).toMatchObject({
+      status: 'lapsed',
+      nextReviewOn: cleared.body.standing.nextReviewOn,
+    });
 
     // A new screening with conditions clears it again.
     const again = await record(
       'boatreg-nl',
       screening({ outcome: 'cleared-with-conditions', conditions: ['Quarterly access review'] }),
     );
-    expect(again.body.standing).toMatchObject({ status: 'cleared-with-conditions', conditions: ['Quarterly access review'] });
+    expect(again.body.standing).toMatchObject({
+      status: 'cleared-with-conditions',
+      conditions: ['Quarterly access review'],
+    });
     // The clock moved past anna's sign-in (the setting safe): the project safe is what this is about.
     const cleared2 = await gw.http.post('/api/v1/requests').set(auth('anna')).send(boatRequest());
     expect(cleared2.body.decision.safes.project).toMatchObject({ outcome: 'pass', reasons: [] });
@@ -108,7 +117,9 @@ describe('recording a screening', () => {
   it('logs each screening as partner.screening, without its notes or contact', async () => {
     const log = await gw.http.get('/api/v1/audit/events?type=partner.screening').set(auth('sam'));
     const mine = log.body.items.filter((e: { actor: unknown }) => JSON.stringify(e).includes('"ada"'));
-    expect(mine.map((e: { outcome: string; data: { partnerId: string } }) => [e.data.partnerId, e.outcome])).toEqual([
+    expect(
+      mine.map((e: { outcome: string; data: { partnerId: string } }) => [e.data.partnerId, e.outcome]),
+    ).toEqual([
       ['boatreg-nl', 'cleared-with-conditions'],
       ['boatreg-nl', 'cleared'],
       ['insureco', 'refused'],
@@ -140,7 +151,9 @@ describe('recording a screening', () => {
     expect(bad.status).toBe(400);
     expect(bad.headers['content-type']).toMatch(/application\/problem\+json/);
     const pointers = bad.body.errors.map((e: { pointer: string }) => e.pointer);
-    expect(pointers).toEqual(expect.arrayContaining(['/conditions', '/contact/name', '/contact/email', '/extra']));
+    expect(pointers).toEqual(
+      expect.arrayContaining(['/conditions', '/contact/name', '/contact/email', '/extra']),
+    );
 
     const dates = await record('insureco', screening({ reviewedOn: day(0), nextReviewOn: day(0) }));
     expect(dates.status).toBe(400);

@@ -300,7 +300,8 @@ const answerRecords = {
   ],
 };
 const reason = { reason: 'checked by the route matrix' };
-const isoDay = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+const isoDay = (offsetDays: number) =>
+  new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 /** A police-nl screening that clears it again (what the demo seeded): the other calls go on as before. */
 const screening = {
   reviewedOn: isoDay(0),

@@ -30,33 +30,37 @@ export const who = (p: Person) => `${p.userId} (${p.partnerId})`;
 
 /** Each partner, with its screening standing where the viewer may see it. */
 export function partnersView(partners: readonly Partner[], standings: ReadonlyMap<string, PartnerStanding>) {
-  return dataTable(partners, [
-    { header: 'Id', cell: (p) => `${p.id}${p.supervisor ? ' (supervisor)' : ''}` },
-    { header: 'Name', cell: (p) => p.name },
-    { header: 'Sector', cell: (p) => p.sector },
-    { header: 'Country', cell: (p) => p.country },
-    {
-      header: 'Token issuers',
-      cell: (p) =>
-        p.issuers
-          .map(
-            (i) =>
-              `${i.iss} (${i.algorithm ?? i.algorithms?.join('/') ?? '?'}${i.jwksUri ? ', key set' : ''}${i.demo ? ', demo' : ''})`,
-          )
-          .join('; '),
-    },
-    { header: 'Networks', cell: (p) => p.networks.join(', ') },
-    {
-      header: 'Screening',
-      cell: (p) => {
-        const standing = standings.get(p.id);
-        return standing
-          ? html`<span class="status">${standingText(standing)}</span>
-              <a href="${screeningPath(p.id)}">History and new screening</a>`
-          : '';
+  return dataTable(
+    partners,
+    [
+      { header: 'Id', cell: (p) => `${p.id}${p.supervisor ? ' (supervisor)' : ''}` },
+      { header: 'Name', cell: (p) => p.name },
+      { header: 'Sector', cell: (p) => p.sector },
+      { header: 'Country', cell: (p) => p.country },
+      {
+        header: 'Token issuers',
+        cell: (p) =>
+          p.issuers
+            .map(
+              (i) =>
+                `${i.iss} (${i.algorithm ?? i.algorithms?.join('/') ?? '?'}${i.jwksUri ? ', key set' : ''}${i.demo ? ', demo' : ''})`,
+            )
+            .join('; '),
       },
-    },
-  ], { rowId: (p) => `partner-${p.id}` });
+      { header: 'Networks', cell: (p) => p.networks.join(', ') },
+      {
+        header: 'Screening',
+        cell: (p) => {
+          const standing = standings.get(p.id);
+          return standing
+            ? html`<span class="status">${standingText(standing)}</span>
+                <a href="${screeningPath(p.id)}">History and new screening</a>`
+            : '';
+        },
+      },
+    ],
+    { rowId: (p) => `partner-${p.id}` },
+  );
 }
 
 export function agreementsView(digest: string, agreements: readonly Agreement[]) {

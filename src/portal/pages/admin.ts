@@ -42,7 +42,10 @@ export function adminRoutes(): PortalRoute[] {
         const standings = await ctx.deps.services.partnership.screenings.standings(portalViewer(ctx));
         ctx.render(
           'Partners',
-          partnersView([...ctx.deps.bundle().partners.values()], new Map(standings.map((s) => [s.partnerId, s]))),
+          partnersView(
+            [...ctx.deps.bundle().partners.values()],
+            new Map(standings.map((s) => [s.partnerId, s])),
+          ),
         );
       },
     },

@@ -13,7 +13,8 @@ export const agreementPath = (id: string) => `/portal/partnership/agreements/${i
 
 const REASON_TEXT: Record<NotInForce['code'], (r: NotInForce) => string> = {
   'awaiting-parties': (r) => `awaiting ${r.code === 'awaiting-parties' ? r.parties.join(', ') : ''}`,
-  'revision-overdue': (r) => `past its revision date${r.code === 'revision-overdue' ? ` (${r.reviseBy})` : ''}`,
+  'revision-overdue': (r) =>
+    `past its revision date${r.code === 'revision-overdue' ? ` (${r.reviseBy})` : ''}`,
   'not-yet-valid': (r) => `not valid before ${r.code === 'not-yet-valid' ? r.from : ''}`,
   expired: (r) => `expired ${r.code === 'expired' ? r.until : ''}`,
 };
@@ -57,11 +58,18 @@ export function agreementView(page: AgreementPage) {
       <h2 id="conf-h">Confidentiality commitment</h2>
       ${status.confidentiality ? html`<blockquote>${status.confidentiality.text}</blockquote>` : html`<p>This agreement has none.</p>`}
     </section>
-    <p>Version ${status.version}, digest <code class="digest">${status.digest}</code>: an acceptance names this digest, so it accepts exactly this text.</p>
+    <p>
+      Version ${status.version}, digest <code class="digest">${status.digest}</code>: an acceptance names this
+      digest, so it accepts exactly this text.
+    </p>
     ${dataTable(
       status.parties,
       [
-        { header: 'Party', cell: (p) => `${p.name} (${p.partnerId}), ${p.sides.join(' and ')}`, rowHeader: true },
+        {
+          header: 'Party',
+          cell: (p) => `${p.name} (${p.partnerId}), ${p.sides.join(' and ')}`,
+          rowHeader: true,
+        },
         {
           header: 'Acceptance in effect',
           cell: (p) =>
@@ -136,7 +144,8 @@ function actions(page: AgreementPage, party: NonNullable<AgreementPage['actingFo
             <input type="hidden" name="digest" value="${status.digest}" />
             <div class="check">
               <input type="checkbox" id="accept" name="accept" value="yes" required /><label for="accept"
-                >On behalf of ${party.name} I accept this version, including its confidentiality commitment</label
+                >On behalf of ${party.name} I accept this version, including its confidentiality
+                commitment</label
               >
             </div>
             <div><button type="submit">Accept version ${status.version}</button></div>
@@ -150,7 +159,9 @@ function actions(page: AgreementPage, party: NonNullable<AgreementPage['actingFo
               <label for="reason">Reason for withdrawing ${party.name}'s acceptance</label
               ><input type="text" id="reason" name="reason" required minlength="3" />
             </div>
-            <p class="hint">Until ${party.name} accepts again, no exchange takes place under this agreement.</p>
+            <p class="hint">
+              Until ${party.name} accepts again, no exchange takes place under this agreement.
+            </p>
             <div><button type="submit" class="danger">Withdraw the acceptance</button></div>
           </form>`
         : ''

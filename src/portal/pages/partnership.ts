@@ -56,7 +56,9 @@ export function partnershipRoutes(): PortalRoute[] {
       handler: async (ctx) => {
         // The box is the acceptance itself: unticked, nothing is accepted, commitment or not.
         if (one(ctx.form, 'accept') !== 'yes')
-          throw problems.badRequest('Tick the box to accept the agreement and its confidentiality commitment.');
+          throw problems.badRequest(
+            'Tick the box to accept the agreement and its confidentiality commitment.',
+          );
         const input = validateAcceptance({
           version: Number(one(ctx.form, 'version')),
           digest: one(ctx.form, 'digest'),
@@ -69,7 +71,9 @@ export function partnershipRoutes(): PortalRoute[] {
         );
         ctx.redirect(
           agreementPath(status.agreementId),
-          recorded ? `Accepted version ${status.version}.` : `Version ${status.version} was accepted already.`,
+          recorded
+            ? `Accepted version ${status.version}.`
+            : `Version ${status.version} was accepted already.`,
         );
       },
     },

@@ -60,30 +60,30 @@ export function screeningPageView(page: {
 }) {
   const { standing } = page.history;
   return html`<p>
-      Standing today: <strong class="status">${standingText(standing)}</strong>. A partner not cleared,
-      or past its next review, takes part in no exchange. <a href="/portal/admin/partners">All partners</a>
+      Standing today: <strong class="status">${standingText(standing)}</strong>. A partner not cleared, or
+      past its next review, takes part in no exchange. <a href="/portal/admin/partners">All partners</a>
     </p>
-    ${screeningForm(standing.partnerId, page.csrf, page.form, page.errors)}
-    ${historyTable(page.history)}`;
+    ${screeningForm(standing.partnerId, page.csrf, page.form, page.errors)} ${historyTable(page.history)}`;
 }
 
 /** The DPO's page: each partner's standing in scope, then each one's history. */
 export function screeningsView(histories: readonly ScreeningHistory[]) {
   return html`${dataTable(
-      histories.map((h) => h.standing),
-      [
-        { header: 'Partner', cell: (s) => `${s.name} (${s.partnerId})`, rowHeader: true },
-        { header: 'Standing', cell: standingText, className: 'status' },
-        { header: 'Conditions', cell: (s) => s.conditions.join('; ') },
-      ],
-      { caption: 'Standing today', rowId: (s) => `standing-${s.partnerId}` },
-    )}
-    ${histories.map(
-      (h) => html`<section aria-labelledby="h-${h.standing.partnerId}">
+    histories.map((h) => h.standing),
+    [
+      { header: 'Partner', cell: (s) => `${s.name} (${s.partnerId})`, rowHeader: true },
+      { header: 'Standing', cell: standingText, className: 'status' },
+      { header: 'Conditions', cell: (s) => s.conditions.join('; ') },
+    ],
+    { caption: 'Standing today', rowId: (s) => `standing-${s.partnerId}` },
+  )}
+  ${histories.map(
+    (h) =>
+      html`<section aria-labelledby="h-${h.standing.partnerId}">
         <h2 id="h-${h.standing.partnerId}">${h.standing.name}</h2>
         ${historyTable(h)}
       </section>`,
-    )}`;
+  )}`;
 }
 
 function historyTable(history: ScreeningHistory): Html {
@@ -129,19 +129,22 @@ function screeningForm(partnerId: string, csrf: string, form: ScreeningForm, err
     <h2 id="record-h">Record a screening</h2>
     ${
       errors.size
-        ? html`<p class="error" role="alert">The screening was not recorded: see the fields marked below.${general.length ? ` ${general.join('; ')}` : ''}</p>`
+        ? html`<p class="error" role="alert">
+            The screening was not recorded: see the fields marked
+            below.${general.length ? ` ${general.join('; ')}` : ''}
+          </p>`
         : ''
     }
     <form class="stack" method="post" action="${screeningPath(partnerId)}">
       ${csrfField(csrf)}
-      ${field('reviewedOn', 'Reviewed on', (a) => html`<input type="date"${a} value="${form.reviewedOn}" required />`)}
+      ${field('reviewedOn', 'Reviewed on', (a) => html`<input type="date" ${a} value="${form.reviewedOn}" required />`)}
       ${field(
         'outcome',
         'Outcome',
         (a) =>
           html`<select${a} required>
             ${SCREENING_OUTCOMES.map(
-              (o) => html`<option value="${o}"${o === form.outcome ? html` selected` : ''}>${o}</option>`,
+              (o) => html`<option value="${o}" ${o === form.outcome ? html` selected` : ''}>${o}</option>`,
             )}
           </select>`,
       )}
@@ -151,10 +154,10 @@ function screeningForm(partnerId: string, csrf: string, form: ScreeningForm, err
         (a) => html`<textarea${a} rows="3">${form.conditions}</textarea>`,
       )}
       ${field('riskNotes', 'Risk notes', (a) => html`<textarea${a} rows="4">${form.riskNotes}</textarea>`)}
-      ${field('contactName', 'Point of contact: name', (a) => html`<input type="text"${a} value="${form.contactName}" required />`)}
-      ${field('contactEmail', 'Point of contact: email', (a) => html`<input type="email"${a} value="${form.contactEmail}" required />`)}
-      ${field('contactPhone', 'Point of contact: phone (optional)', (a) => html`<input type="tel"${a} value="${form.contactPhone}" />`)}
-      ${field('nextReviewOn', 'Next review on (at most three years on)', (a) => html`<input type="date"${a} value="${form.nextReviewOn}" required />`)}
+      ${field('contactName', 'Point of contact: name', (a) => html`<input type="text" ${a} value="${form.contactName}" required />`)}
+      ${field('contactEmail', 'Point of contact: email', (a) => html`<input type="email" ${a} value="${form.contactEmail}" required />`)}
+      ${field('contactPhone', 'Point of contact: phone (optional)', (a) => html`<input type="tel" ${a} value="${form.contactPhone}" />`)}
+      ${field('nextReviewOn', 'Next review on (at most three years on)', (a) => html`<input type="date" ${a} value="${form.nextReviewOn}" required />`)}
       <div><button type="submit">Record the screening</button></div>
     </form>
   </section>`;

@@ -10,7 +10,13 @@ import { SCREEN, type Viewer } from '../../partnership/viewer';
 import type { Accreditation } from '../../records/accreditation';
 import { one } from '../forms';
 import type { Ctx, PortalRoute } from '../context';
-import { screeningPageView, screeningPath, screeningsView, type FieldErrors, type ScreeningForm } from './screening-views';
+import {
+  screeningPageView,
+  screeningPath,
+  screeningsView,
+  type FieldErrors,
+  type ScreeningForm,
+} from './screening-views';
 
 export const portalViewer = (ctx: Ctx): Viewer => ({
   identity: ctx.identity,

@@ -11,7 +11,12 @@ const current = agreementDigest(agreement);
 const NAMES = new Map([['police-nl', { name: 'Politie' }]]);
 let seq = 0;
 
-function entry(partnerId: string, action: Acceptance['action'], digest = current, version = 3): Recorded<Acceptance> {
+function entry(
+  partnerId: string,
+  action: Acceptance['action'],
+  digest = current,
+  version = 3,
+): Recorded<Acceptance> {
   seq++;
   return {
     seq,
@@ -104,7 +109,10 @@ describe('validateScreening’s dates', () => {
   });
 
   it('lists the schema’s problems with the dates’ together, and no date check on a malformed date', () => {
-    expect(pointers({ ...body('2026-06-15', '2026-06-01'), outcome: 'maybe' })).toEqual(['/outcome', '/nextReviewOn']);
+    expect(pointers({ ...body('2026-06-15', '2026-06-01'), outcome: 'maybe' })).toEqual([
+      '/outcome',
+      '/nextReviewOn',
+    ]);
     expect(pointers(body('2026-02-30', '2026-06-01'))).toEqual(['/reviewedOn']);
   });
 });
