@@ -144,8 +144,8 @@ function actions(page: AgreementPage, party: NonNullable<AgreementPage['actingFo
             <input type="hidden" name="digest" value="${status.digest}" />
             <div class="check">
               <input type="checkbox" id="accept" name="accept" value="yes" required /><label for="accept"
-                >On behalf of ${party.name} I accept this version, including its confidentiality
-                commitment</label
+                >On behalf of ${party.name} I accept this
+                version${status.confidentiality ? ', including its confidentiality commitment' : ''}</label
               >
             </div>
             <div><button type="submit">Accept version ${status.version}</button></div>
