@@ -31,7 +31,7 @@ import { responderRoutes } from './pages/responder';
 import { tableRoutes } from './pages/tables';
 import { dpoRoutes } from './pages/dpo';
 import { adminRoutes } from './pages/admin';
-import { partnershipRoutes } from './pages/partnership';
+import { agreementPageRoutes } from './pages/partnership';
 import { screeningRoutes } from './pages/screening';
 
 /** The portal's Content-Security-Policy; forms may also go to `formOrigin` (a provider's sign-out). */
@@ -386,7 +386,7 @@ export function createPortal(deps: PortalDeps): Portal {
     ...dpoRoutes(),
     ...adminRoutes(),
     ...screeningRoutes(),
-    ...partnershipRoutes(),
+    ...agreementPageRoutes(),
   ];
 
   return { middleware, guard, routes: [...publicRoutes, ...portalRoutes.map(wrap)], sessions };

@@ -35,7 +35,7 @@ async function agreementPage(ctx: Ctx) {
   );
 }
 
-export function partnershipRoutes(): PortalRoute[] {
+export function agreementPageRoutes(): PortalRoute[] {
   const read = guards.anyOf('agreements:read');
   const act = guards.anyOf(ACCEPT);
   return [
