@@ -1,5 +1,7 @@
 /** createApp(deps): express wiring only. Services hold the logic; the store is reached through its port. */
 import { PartnershipRegistry, snapshotMaxAgeMs } from './partnership/registry';
+import { partnershipRoutes } from './partnership/routes';
+import { PartnershipService } from './partnership/service';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
@@ -99,6 +101,11 @@ export function createApp(deps: AppDeps): Gateway {
   const datasets = new DatasetService(deps);
   const lookups = new LookupService({ ...deps, partnership });
   const subjectAccess = new SubjectAccessService({ ...deps, audit });
+  const partnershipService = new PartnershipService({
+    ...deps,
+    partnership,
+    scopeOf: (i) => audit.scopeOf(i),
+  });
   const rateLimits = createRateLimits(deps.config.rateLimits, deps.store);
   const guard = createGuardMiddleware({ ...deps, rateLimits });
   const portal = createPortal({
@@ -114,7 +121,16 @@ export function createApp(deps: AppDeps): Gateway {
     tokenSignIn: deps.config.portal?.tokenSignIn ?? true,
     rateLimits,
     logger: deps.logger,
-    services: { requests, lookups, datasets, accreditations, audit, subjectAccess, questions },
+    services: {
+      requests,
+      lookups,
+      datasets,
+      accreditations,
+      audit,
+      subjectAccess,
+      questions,
+      partnership: partnershipService,
+    },
   });
   const lookupRoute = lookupRoutes(lookups);
   const docs = apiDocs();
@@ -133,6 +149,7 @@ export function createApp(deps: AppDeps): Gateway {
         ...accreditationRoutes(accreditations),
         ...auditRoutes(audit),
         ...subjectAccessRoutes(subjectAccess),
+        ...partnershipRoutes(partnershipService, deps.clock),
       ],
     },
     // The API's description (OpenAPI) and its reference page, generated from this table below.

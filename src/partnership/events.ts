@@ -36,6 +36,9 @@ export function acceptanceEvent(acceptance: Acceptance): AuditEventInput {
       digest: acceptance.digest,
       confidentialityDigest: acceptance.confidentialityDigest,
       role: acceptance.role,
+      ...(acceptance.reason === undefined
+        ? {}
+        : { reasonDigest: recordDigest({ reason: acceptance.reason }) }),
     },
   };
 }

@@ -33,6 +33,8 @@ export interface Acceptance {
   by: Person;
   /** The role under which the person acted for their partner. */
   role: 'legal' | 'admin' | 'system';
+  /** Why a withdrawal was made (the log keeps its digest only). */
+  reason?: string;
 }
 
 /** What a disclosure or a hit led to, recorded by an analyst of the requesting partner. */

@@ -14,6 +14,7 @@ import type { Logger } from '../http/logger';
 import type { RateLimits } from '../http/rate-limits';
 import type { Guard } from '../http/routes';
 import type { LookupService } from '../lookups/service';
+import type { PartnershipService } from '../partnership/service';
 import type { Bundle } from '../policy/types';
 import type { RequestService } from '../requests/service';
 import type { QuestionService } from '../questions/service';
@@ -49,6 +50,7 @@ export interface PortalDeps {
     audit: AuditService;
     subjectAccess: SubjectAccessService;
     questions: QuestionService;
+    partnership: PartnershipService;
   };
 }
 

@@ -34,6 +34,7 @@ const NAV: { role: Role; links: [string, string][] }[] = [
       ['/portal/log', 'Disclosure log'],
       ['/portal/log/activity', 'Activity'],
       ['/portal/log/subject-access', 'Subject access'],
+      ['/portal/partnership/screenings', 'Partner screenings'],
     ],
   },
   {

@@ -33,6 +33,8 @@ import { tableRoutes } from './pages/tables';
 import { dpoRoutes } from './pages/dpo';
 import { subjectAccessRoutes } from './pages/subject-access';
 import { adminRoutes } from './pages/admin';
+import { agreementPageRoutes } from './pages/partnership';
+import { screeningRoutes } from './pages/screening';
 
 /** The portal's Content-Security-Policy; forms may also go to `formOrigin` (a provider's sign-out). */
 export const cspAllowingForms = (formOrigin?: string) =>
@@ -387,6 +389,8 @@ export function createPortal(deps: PortalDeps): Portal {
     ...dpoRoutes(),
     ...subjectAccessRoutes(),
     ...adminRoutes(),
+    ...screeningRoutes(),
+    ...agreementPageRoutes(),
   ];
 
   return { middleware, guard, routes: [...publicRoutes, ...portalRoutes.map(wrap)], sessions };

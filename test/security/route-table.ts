@@ -28,6 +28,7 @@ const FILLERS: Record<string, (anchors: Anchors) => string> = {
   datasetId: () => 'vessels',
   userId: () => 'tom',
   partnerId: () => 'police-nl',
+  agreementId: () => 'stolen-boats',
   grantId: () => '1',
   name: () => 'portal.css',
   adapter: () => 'boatreg-nl',

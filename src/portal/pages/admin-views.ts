@@ -15,6 +15,8 @@ import {
 import { dataTable } from '../data-table';
 import { html } from '../html';
 import { csrfField } from '../layout';
+import type { PartnerStanding } from '../../partnership/screening';
+import { screeningPath, standingText } from './screening-views';
 
 /** Who is looking: their own entry and grants are shown without the actions on them. */
 export interface Viewer {
@@ -26,24 +28,39 @@ export interface Viewer {
 export const entryPath = (p: Person) => `/portal/admin/accreditations/${p.partnerId}/${p.userId}`;
 export const who = (p: Person) => `${p.userId} (${p.partnerId})`;
 
-export function partnersView(partners: readonly Partner[]) {
-  return dataTable(partners, [
-    { header: 'Id', cell: (p) => `${p.id}${p.supervisor ? ' (supervisor)' : ''}` },
-    { header: 'Name', cell: (p) => p.name },
-    { header: 'Sector', cell: (p) => p.sector },
-    { header: 'Country', cell: (p) => p.country },
-    {
-      header: 'Token issuers',
-      cell: (p) =>
-        p.issuers
-          .map(
-            (i) =>
-              `${i.iss} (${i.algorithm ?? i.algorithms?.join('/') ?? '?'}${i.jwksUri ? ', key set' : ''}${i.demo ? ', demo' : ''})`,
-          )
-          .join('; '),
-    },
-    { header: 'Networks', cell: (p) => p.networks.join(', ') },
-  ]);
+/** Each partner, with its screening standing where the viewer may see it. */
+export function partnersView(partners: readonly Partner[], standings: ReadonlyMap<string, PartnerStanding>) {
+  return dataTable(
+    partners,
+    [
+      { header: 'Id', cell: (p) => `${p.id}${p.supervisor ? ' (supervisor)' : ''}` },
+      { header: 'Name', cell: (p) => p.name },
+      { header: 'Sector', cell: (p) => p.sector },
+      { header: 'Country', cell: (p) => p.country },
+      {
+        header: 'Token issuers',
+        cell: (p) =>
+          p.issuers
+            .map(
+              (i) =>
+                `${i.iss} (${i.algorithm ?? i.algorithms?.join('/') ?? '?'}${i.jwksUri ? ', key set' : ''}${i.demo ? ', demo' : ''})`,
+            )
+            .join('; '),
+      },
+      { header: 'Networks', cell: (p) => p.networks.join(', ') },
+      {
+        header: 'Screening',
+        cell: (p) => {
+          const standing = standings.get(p.id);
+          return standing
+            ? html`<span class="status">${standingText(standing)}</span>
+                <a href="${screeningPath(p.id)}">History and new screening</a>`
+            : '';
+        },
+      },
+    ],
+    { rowId: (p) => `partner-${p.id}` },
+  );
 }
 
 export function agreementsView(digest: string, agreements: readonly Agreement[]) {

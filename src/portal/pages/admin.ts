@@ -8,6 +8,7 @@ import type { AccreditationFields } from '../../accreditations/service';
 import type { PrivilegedRole } from '../../records/accreditation';
 import { all, one } from '../forms';
 import type { Ctx, PortalRoute } from '../context';
+import { portalViewer } from './screening';
 import {
   accreditationsView,
   agreementsView,
@@ -38,7 +39,14 @@ export function adminRoutes(): PortalRoute[] {
       path: '/admin/partners',
       guard: read,
       handler: async (ctx) => {
-        ctx.render('Partners', partnersView([...ctx.deps.bundle().partners.values()]));
+        const standings = await ctx.deps.services.partnership.screenings.standings(portalViewer(ctx));
+        ctx.render(
+          'Partners',
+          partnersView(
+            [...ctx.deps.bundle().partners.values()],
+            new Map(standings.map((s) => [s.partnerId, s])),
+          ),
+        );
       },
     },
     {
