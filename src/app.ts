@@ -32,6 +32,8 @@ import type { Bundle } from './policy/types';
 import { requestRoutes } from './requests/routes';
 import { RequestService } from './requests/service';
 import { createPortal } from './portal/portal';
+import { transparencyApiRoutes, transparencyPageRoutes } from './transparency/routes';
+import { TransparencyService } from './transparency/service';
 import type { Store } from './store/port';
 
 export interface AppDeps {
@@ -60,6 +62,8 @@ export interface Gateway {
   requests: RequestService;
   audit: AuditService;
   datasets: DatasetService;
+  /** The partnership's records (screenings, acceptances, outcomes). */
+  partnership: PartnershipRegistry;
   /** Every route with its guard, for review and for the test that none is unguarded. */
   routes: { prefix: string; route: RouteSpec }[];
 }
@@ -92,6 +96,7 @@ export function createApp(deps: AppDeps): Gateway {
   const datasets = new DatasetService(deps);
   const lookups = new LookupService({ ...deps, partnership });
   const rateLimits = createRateLimits(deps.config.rateLimits, deps.store);
+  const transparency = new TransparencyService({ ...deps, partnership });
   const guard = createGuardMiddleware({ ...deps, rateLimits });
   const portal = createPortal({
     bundle: deps.bundle,
@@ -114,6 +119,8 @@ export function createApp(deps: AppDeps): Gateway {
     // The root: browsers on to the portal, API clients to where the API is.
     { prefix: '', routes: landingRoutes() },
     { prefix: '', routes: healthRoutes(deps.store, deps.bundle, () => deps.verifier.issuerStatus?.() ?? {}) },
+    // The public transparency page: outside the portal, so the portal's session guard has no exception.
+    { prefix: '', routes: transparencyPageRoutes(transparency, rateLimits) },
     {
       prefix: LOOKUP_PREFIX,
       routes: [
@@ -123,6 +130,7 @@ export function createApp(deps: AppDeps): Gateway {
         ...datasetRoutes(datasets, deps.config.server.datasetUploadLimit ?? deps.config.server.uploadLimit),
         ...accreditationRoutes(accreditations),
         ...auditRoutes(audit),
+        ...transparencyApiRoutes(transparency, rateLimits),
       ],
     },
     // The API's description (OpenAPI) and its reference page, generated from this table below.
@@ -165,6 +173,7 @@ export function createApp(deps: AppDeps): Gateway {
     requests,
     audit,
     datasets,
+    partnership,
     routes: groups.flatMap((g) => g.routes.map((route) => ({ prefix: g.prefix, route }))),
   };
 }

@@ -4,6 +4,7 @@ import type { Role } from '../policy/types';
 import { html, type Html } from './html';
 import { page, type PageUser } from './layout';
 import type { SignInOption } from './oidc/relying-party';
+import { TRANSPARENCY_PATH } from '../transparency/views';
 
 /** A refusal or failure as a page, with the way back to the start. */
 export function errorView(detail: string, status: number, user?: PageUser): string {
@@ -84,7 +85,10 @@ export function signInView(choices: SignInChoices): string {
           </section>`
         : ''
     }
-    ${choices.tokenSignIn ? tokenForm(csrf) : ''}`,
+    ${choices.tokenSignIn ? tokenForm(csrf) : ''}
+    <p class="hint">
+      Without signing in: <a href="${TRANSPARENCY_PATH}">the agreements in force and how they protect data</a>.
+    </p>`,
   );
 }
 
