@@ -34,6 +34,7 @@ const ON_POSTGRES = [
   'integration/portal-oidc',
   'integration/portal-tables',
   'integration/release-rules',
+  'integration/transparency',
   'security/approve-race',
   'security/disclosure-reads',
   'security/partner-views',

@@ -122,6 +122,10 @@ export function transparencyPageRoutes(service: TransparencyService, limits?: Ra
       method: 'get',
       path: TRANSPARENCY_PATH,
       guard: guards.public,
+      doc: {
+        summary: 'The transparency report as a page (public, no script)',
+        responses: { 200: { description: 'The page.', types: ['text/html'] } },
+      },
       handler: withinAddressLimit(limits, async (_req, res) => {
         const page = transparencyPage(await service.report());
         res.setHeader('Content-Security-Policy', TRANSPARENCY_CSP);
@@ -132,6 +136,10 @@ export function transparencyPageRoutes(service: TransparencyService, limits?: Ra
       method: 'get',
       path: TRANSPARENCY_CSS,
       guard: guards.public,
+      doc: {
+        summary: 'The transparency page’s stylesheet',
+        responses: { 200: { description: 'The stylesheet.', types: ['text/css'] } },
+      },
       handler: (_req, res) => {
         res.setHeader('Cache-Control', 'public, max-age=300');
         res.type('css').send(STYLESHEET);
