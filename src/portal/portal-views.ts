@@ -40,55 +40,56 @@ export function signInView(choices: SignInChoices): string {
     'Sign in',
     undefined,
     html` ${message ? html`<p class="error" role="alert">${message}</p>` : ''}
-    ${
-      providers.length
-        ? html`<section aria-labelledby="oidc-h">
-            <h2 id="oidc-h">Sign in with your organisation</h2>
-            <ul class="providers">
-              ${providers.map(
-                (p) =>
-                  html`<li>
-                    <a class="button" href="/portal/sign-in/oidc/${encodeURIComponent(p.partnerId)}"
-                      >${p.label}</a
-                    >
-                  </li>`,
-              )}
-            </ul>
-          </section>`
-        : ''
-    }
-    ${
-      demo.length
-        ? html`<section aria-labelledby="demo-h">
-            <h2 id="demo-h">Demo users</h2>
-            <p class="hint">
-              Demo mode: sign in as one of these users, with a second factor (MFA). Never in production.
-            </p>
-            <ul class="users">
-              ${demo.map(
-                (u) =>
-                  html`<li>
-                    <form method="post" action="/portal/sign-in">
-                      ${csrf}<input type="hidden" name="partner" value="${u.partnerId}" /><input
-                        type="hidden"
-                        name="user"
-                        value="${u.userId}"
-                      />
-                      <button type="submit" class="secondary" data-user="${u.userId}">
-                        <strong>${u.displayName}</strong><br />${u.userId} · ${u.roles.join(', ')} ·
-                        ${u.partnerId}
-                      </button>
-                    </form>
-                  </li>`,
-              )}
-            </ul>
-          </section>`
-        : ''
-    }
-    ${choices.tokenSignIn ? tokenForm(csrf) : ''}
-    <p class="hint">
-      Without signing in: <a href="${TRANSPARENCY_PATH}">the agreements in force and how they protect data</a>.
-    </p>`,
+      ${
+        providers.length
+          ? html`<section aria-labelledby="oidc-h">
+              <h2 id="oidc-h">Sign in with your organisation</h2>
+              <ul class="providers">
+                ${providers.map(
+                  (p) =>
+                    html`<li>
+                      <a class="button" href="/portal/sign-in/oidc/${encodeURIComponent(p.partnerId)}"
+                        >${p.label}</a
+                      >
+                    </li>`,
+                )}
+              </ul>
+            </section>`
+          : ''
+      }
+      ${
+        demo.length
+          ? html`<section aria-labelledby="demo-h">
+              <h2 id="demo-h">Demo users</h2>
+              <p class="hint">
+                Demo mode: sign in as one of these users, with a second factor (MFA). Never in production.
+              </p>
+              <ul class="users">
+                ${demo.map(
+                  (u) =>
+                    html`<li>
+                      <form method="post" action="/portal/sign-in">
+                        ${csrf}<input type="hidden" name="partner" value="${u.partnerId}" /><input
+                          type="hidden"
+                          name="user"
+                          value="${u.userId}"
+                        />
+                        <button type="submit" class="secondary" data-user="${u.userId}">
+                          <strong>${u.displayName}</strong><br />${u.userId} · ${u.roles.join(', ')} ·
+                          ${u.partnerId}
+                        </button>
+                      </form>
+                    </li>`,
+                )}
+              </ul>
+            </section>`
+          : ''
+      }
+      ${choices.tokenSignIn ? tokenForm(csrf) : ''}
+      <p class="hint">
+        Without signing in:
+        <a href="${TRANSPARENCY_PATH}">the agreements in force and how they protect data</a>.
+      </p>`,
   );
 }
 
@@ -120,7 +121,9 @@ export function homeView(user: PageUser): Html {
       <li><a href="/portal/admin/role-grants">Role grants awaiting a second admin</a></li>
       <li><a href="/portal/admin/partners">Partners</a></li>
       <li><a href="/portal/admin/agreements">Agreements</a></li>`,
-    legal: html`<li><a href="/portal/partnership/agreements">Agreements: accept or withdraw for ${user.partnerId}</a></li>`,
+    legal: html`<li>
+      <a href="/portal/partnership/agreements">Agreements: accept or withdraw for ${user.partnerId}</a>
+    </li>`,
   };
   if (!user.roles.length) return html`<p class="error">Your accreditation does not allow any task today.</p>`;
   return html`<ul>

@@ -22,18 +22,21 @@ function partiesView(a: InForce): Html {
     </thead>
     <tbody>
       ${a.parties.map(
-        (p) => html`<tr>
-          <td>${p.name}</td>
-          <td>${p.sector}</td>
-          <td>${p.roles.join(', ')}</td>
-          <td>
-            ${p.dpo
-              ? html`${p.dpo.name}, <a href="mailto:${p.dpo.email}">${p.dpo.email}</a>${p.dpo.phone
-                    ? html`, ${p.dpo.phone}`
-                    : ''}`
-              : 'not named'}
-          </td>
-        </tr>`,
+        (p) =>
+          html`<tr>
+            <td>${p.name}</td>
+            <td>${p.sector}</td>
+            <td>${p.roles.join(', ')}</td>
+            <td>
+              ${
+                p.dpo
+                  ? html`${p.dpo.name}, <a href="mailto:${p.dpo.email}">${p.dpo.email}</a>${
+                        p.dpo.phone ? html`, ${p.dpo.phone}` : ''
+                      }`
+                  : 'not named'
+              }
+            </td>
+          </tr>`,
       )}
     </tbody>
   </table>`;
@@ -41,31 +44,33 @@ function partiesView(a: InForce): Html {
 
 function categoriesView(a: InForce): Html {
   return html`${a.categories.map(
-    (c) => html`<h4>${c.dataset} <span class="muted">(shared by ${c.provider})</span></h4>
-      <p>
-        Objects: ${c.objectTypes.join(', ')}. Classification: ${c.classification}.
-        ${c.lookups ? 'Used for hit/no-hit lookups (only whether a record exists is answered).' : ''}
-      </p>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Field</th>
-            <th scope="col">Personal data</th>
-            <th scope="col">Classification</th>
-            <th scope="col">Released</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${c.fields.map(
-            (f) => html`<tr>
-              <td><code>${f.field}</code></td>
-              <td>${f.personalData ? 'personal data' : 'no'}</td>
-              <td>${f.classification}</td>
-              <td>${f.released}</td>
-            </tr>`,
-          )}
-        </tbody>
-      </table>`,
+    (c) =>
+      html`<h4>${c.dataset} <span class="muted">(shared by ${c.provider})</span></h4>
+        <p>
+          Objects: ${c.objectTypes.join(', ')}. Classification: ${c.classification}.
+          ${c.lookups ? 'Used for hit/no-hit lookups (only whether a record exists is answered).' : ''}
+        </p>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Field</th>
+              <th scope="col">Personal data</th>
+              <th scope="col">Classification</th>
+              <th scope="col">Released</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${c.fields.map(
+              (f) =>
+                html`<tr>
+                  <td><code>${f.field}</code></td>
+                  <td>${f.personalData ? 'personal data' : 'no'}</td>
+                  <td>${f.classification}</td>
+                  <td>${f.released}</td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>`,
   )}`;
 }
 
@@ -90,30 +95,36 @@ function safeguardsView(s: Safeguards): Html {
     </dd>
     <dt>Setting</dt>
     <dd>
-      Multi-factor sign-in required: ${yesNo(s.setting.mfaRequired)}${s.setting.maxAuthAgeMinutes !== undefined
-        ? html` (at most ${s.setting.maxAuthAgeMinutes} minutes old)`
-        : ''};
+      Multi-factor sign-in required:
+      ${yesNo(s.setting.mfaRequired)}${
+        s.setting.maxAuthAgeMinutes !== undefined
+          ? html` (at most ${s.setting.maxAuthAgeMinutes} minutes old)`
+          : ''
+      };
       only from registered networks: ${yesNo(s.setting.networksRestricted)}; hours:
       ${hoursText(s.setting.allowedHours)}; TLS required: ${yesNo(s.setting.tlsRequired)}.
     </dd>
     <dt>Data</dt>
     <dd>
-      Classification ceiling ${s.data.classificationCeiling}; data minimisation:
-      ${yesNo(s.data.minimise)}.
+      Classification ceiling ${s.data.classificationCeiling}; data minimisation: ${yesNo(s.data.minimise)}.
     </dd>
     <dt>Output</dt>
     <dd>
-      At most ${o.maxRecordsPerRequest} records per request${o.maxLookupIdentifiers !== undefined
-        ? html`, ${o.maxLookupIdentifiers} identifiers per lookup`
-        : ''};
-      handling TLP:${o.handling.tlp} (${o.handling.meaning})${o.handling.conditions.length
-        ? html`, conditions: ${o.handling.conditions.join(' ')}`
-        : ''}
+      At most ${o.maxRecordsPerRequest} records per
+      request${
+        o.maxLookupIdentifiers !== undefined ? html`, ${o.maxLookupIdentifiers} identifiers per lookup` : ''
+      };
+      handling TLP:${o.handling.tlp}
+      (${o.handling.meaning})${
+        o.handling.conditions.length ? html`, conditions: ${o.handling.conditions.join(' ')}` : ''
+      }
       Kept ${o.retentionDays} days. Tables:
-      ${o.tables.allowed
-        ? html`allowed, cells from fewer than ${o.tables.threshold} records suppressed, rounded to
-          ${o.tables.roundingBase}${o.tables.providerApproval ? ', approved by the provider' : ''}.`
-        : 'not allowed.'}
+      ${
+        o.tables.allowed
+          ? html`allowed, cells from fewer than ${o.tables.threshold} records suppressed, rounded to
+            ${o.tables.roundingBase}${o.tables.providerApproval ? ', approved by the provider' : ''}.`
+          : 'not allowed.'
+      }
     </dd>
   </dl>`;
 }
@@ -134,19 +145,20 @@ function activityView(a: InForce): Html {
       </thead>
       <tbody>
         ${a.activity.map(
-          (q) => html`<tr>
-            <th scope="row">${q.quarter}${q.toDate ? ' (to date)' : ''}</th>
-            <td>${countText(q.requests)}</td>
-            <td>${countText(q.lookups)}</td>
-            <td>${countText(q.disclosures)}</td>
-            <td>${countText(q.denials)}</td>
-          </tr>`,
+          (q) =>
+            html`<tr>
+              <th scope="row">${q.quarter}${q.toDate ? ' (to date)' : ''}</th>
+              <td>${countText(q.requests)}</td>
+              <td>${countText(q.lookups)}</td>
+              <td>${countText(q.disclosures)}</td>
+              <td>${countText(q.denials)}</td>
+            </tr>`,
         )}
       </tbody>
     </table>
     <p class="muted">
-      Counts are protected like every table the partnership releases: a small count is shown only as
-      "fewer than" the threshold, the others are rounded.
+      Counts are protected like every table the partnership releases: a small count is shown only as "fewer
+      than" the threshold, the others are rounded.
     </p>`;
 }
 
@@ -167,7 +179,9 @@ function inForceView(a: InForce): Html {
     <h4>Safeguards (the five safes)</h4>
     ${safeguardsView(a.safeguards)}
     <h4>Retention</h4>
-    <p>What is disclosed is kept for ${a.retentionDays} days, then deleted; only digests remain in the log.</p>
+    <p>
+      What is disclosed is kept for ${a.retentionDays} days, then deleted; only digests remain in the log.
+    </p>
     <h4>Activity</h4>
     ${activityView(a)}
   </section>`;
@@ -203,8 +217,7 @@ export function transparencyPage(report: TransparencyReport): string {
           <h1>Transparency: the partnership's data-sharing agreements</h1>
           <p>
             The agreements under which partners share data about people through this gateway, how each
-            complies with data protection law, and what was done under it. Status as of
-            ${report.generatedAt}.
+            complies with data protection law, and what was done under it. Status as of ${report.generatedAt}.
           </p>
           <h2>Agreements in force</h2>
           ${report.inForce.length ? report.inForce.map(inForceView) : html`<p>None.</p>`}

@@ -36,7 +36,10 @@ const inForce = (r: Report, id: string) => r.inForce.find((a) => a.id === id);
 async function requestAs(user: string, times: number) {
   const token = await gw.token(user);
   for (let i = 0; i < times; i++) {
-    const res = await gw.http.post('/api/v1/requests').set('Authorization', `Bearer ${token}`).send(boatRequest());
+    const res = await gw.http
+      .post('/api/v1/requests')
+      .set('Authorization', `Bearer ${token}`)
+      .send(boatRequest());
     expect(res.status).toBe(201);
   }
 }
