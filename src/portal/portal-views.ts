@@ -40,58 +40,60 @@ export function signInView(choices: SignInChoices): string {
     'Sign in',
     undefined,
     html` ${message ? html`<p class="error" role="alert">${message}</p>` : ''}
-      ${
-        providers.length
-          ? html`<section aria-labelledby="oidc-h">
-              <h2 id="oidc-h">Sign in with your organisation</h2>
-              <ul class="providers">
-                ${providers.map(
-                  (p) =>
-                    html`<li>
-                      <a class="button" href="/portal/sign-in/oidc/${encodeURIComponent(p.partnerId)}"
-                        >${p.label}</a
-                      >
-                    </li>`,
-                )}
-              </ul>
-            </section>`
-          : ''
-      }
-      ${
-        demo.length
-          ? html`<section aria-labelledby="demo-h">
-              <h2 id="demo-h">Demo users</h2>
-              <p class="hint">
-                Demo mode: sign in as one of these users, with a second factor (MFA). Never in production.
-              </p>
-              <ul class="users">
-                ${demo.map(
-                  (u) =>
-                    html`<li>
-                      <form method="post" action="/portal/sign-in">
-                        ${csrf}<input type="hidden" name="partner" value="${u.partnerId}" /><input
-                          type="hidden"
-                          name="user"
-                          value="${u.userId}"
-                        />
-                        <button type="submit" class="secondary" data-user="${u.userId}">
-                          <strong>${u.displayName}</strong><br />${u.userId} · ${u.roles.join(', ')} ·
-                          ${u.partnerId}
-                        </button>
-                      </form>
-                    </li>`,
-                )}
-              </ul>
-            </section>`
-          : ''
-      }
-      ${choices.tokenSignIn ? tokenForm(csrf) : ''}
-      <p class="hint">
-        Without signing in:
-        <a href="${TRANSPARENCY_PATH}">the agreements in force and how they protect data</a>.
-      </p>`,
+    ${
+      providers.length
+        ? html`<section aria-labelledby="oidc-h">
+            <h2 id="oidc-h">Sign in with your organisation</h2>
+            <ul class="providers">
+              ${providers.map(
+                (p) =>
+                  html`<li>
+                    <a class="button" href="/portal/sign-in/oidc/${encodeURIComponent(p.partnerId)}"
+                      >${p.label}</a
+                    >
+                  </li>`,
+              )}
+            </ul>
+          </section>`
+        : ''
+    }
+    ${
+      demo.length
+        ? html`<section aria-labelledby="demo-h">
+            <h2 id="demo-h">Demo users</h2>
+            <p class="hint">
+              Demo mode: sign in as one of these users, with a second factor (MFA). Never in production.
+            </p>
+            <ul class="users">
+              ${demo.map(
+                (u) =>
+                  html`<li>
+                    <form method="post" action="/portal/sign-in">
+                      ${csrf}<input type="hidden" name="partner" value="${u.partnerId}" /><input
+                        type="hidden"
+                        name="user"
+                        value="${u.userId}"
+                      />
+                      <button type="submit" class="secondary" data-user="${u.userId}">
+                        <strong>${u.displayName}</strong><br />${u.userId} · ${u.roles.join(', ')} ·
+                        ${u.partnerId}
+                      </button>
+                    </form>
+                  </li>`,
+              )}
+            </ul>
+          </section>`
+        : ''
+    }
+    ${choices.tokenSignIn ? tokenForm(csrf) : ''}${transparencyLink()}`,
   );
 }
+
+/** The public report of the agreements in force, readable without signing in. */
+const transparencyLink = () =>
+  html`<p class="hint">
+    Without signing in: <a href="${TRANSPARENCY_PATH}">the agreements in force and how they protect data</a>.
+  </p>`;
 
 function tokenForm(csrf: Html): Html {
   return html`<section aria-labelledby="token-h">
