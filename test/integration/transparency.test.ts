@@ -203,6 +203,16 @@ describe('the transparency report, in order', () => {
   });
 });
 
+describe('links to the page', () => {
+  it('from the portal’s sign-in page and from the root’s JSON', async () => {
+    const signIn = await gw.http.get('/portal/sign-in');
+    expect(signIn.status).toBe(200);
+    expect(signIn.text).toContain(`href="${PAGE}"`);
+    const root = await gw.http.get('/').set('Accept', 'application/json');
+    expect(root.body.transparency).toBe(PAGE);
+  });
+});
+
 describe('the per-address rate limit', () => {
   let limited: TestGateway;
   let config: string;

@@ -1,8 +1,13 @@
-/** Public counts go through the tables' disclosure control: a small count is never shown as it is. */
+/**
+ * The transparency report's pure parts: public counts go through the tables' disclosure control (a
+ * small count is never shown as it is), quarters, and why an agreement is not in force.
+ */
 import path from 'node:path';
 import { loadBundle } from '../../../src/policy/load';
 import { countText, publicCount, publicRules } from '../../../src/transparency/public-counts';
 import { lastQuarters, quarterOf } from '../../../src/transparency/quarters';
+import { notInForceReasons } from '../../../src/transparency/service';
+import { factsOf, inGoodStanding } from '../../../src/partnership/standing';
 
 describe('publicCount', () => {
   const defaults = publicRules(undefined);
@@ -49,6 +54,30 @@ describe('quarters', () => {
       { label: '2026-Q3', from: '2026-07-01', to: '2026-09-30' },
       { label: '2026-Q4', from: '2026-10-01', to: '2026-12-31' },
       { label: '2027-Q1', from: '2027-01-01', to: '2027-03-31' },
+    ]);
+  });
+});
+
+describe('notInForceReasons', () => {
+  it('names each reason an agreement is not in force, in the public’s words', async () => {
+    const bundle = await loadBundle(path.resolve(__dirname, '../../../policies'));
+    const boats = bundle.agreements.get('stolen-boats')!;
+    const facts = inGoodStanding(bundle);
+    const at = (iso: string) => new Date(`${iso}T12:00:00Z`);
+    expect(notInForceReasons(boats, facts, at('2026-06-01'))).toEqual([]);
+    expect(notInForceReasons(boats, facts, at('2025-12-01'))).toEqual([
+      { code: 'not-yet-valid', text: 'not yet valid (from 2026-01-01)' },
+    ]);
+    expect(notInForceReasons(boats, facts, at('2031-02-01')).map((r) => r.code)).toEqual([
+      'expired',
+      'revision-overdue',
+    ]);
+    // The revision date is read in the agreement's zone: 23:30 UTC on 31 Dec is already 1 Jan there.
+    expect(notInForceReasons(boats, facts, new Date('2027-12-31T23:30:00Z'))).toEqual([
+      { code: 'revision-overdue', text: 'past its revision date 2027-12-31' },
+    ]);
+    expect(notInForceReasons(boats, factsOf([], []), at('2026-06-01'))).toEqual([
+      { code: 'awaiting-acceptance', text: 'awaiting acceptance' },
     ]);
   });
 });
