@@ -7,8 +7,8 @@ export const API_BASE = '/api/v1';
 
 /**
  * `GET /`: a browser is sent on to the portal; any other client (curl, an API client asking for JSON or
- * anything) gets a small JSON document naming the API, the portal, the transparency page and the probes. Public, and it says
- * nothing about data.
+ * anything) gets a small JSON document naming the API, the portal, the public transparency page and the
+ * probes. Public, and it says nothing about data.
  */
 export function landingRoutes(): RouteSpec[] {
   return [

@@ -89,7 +89,7 @@ export function notInForceReasons(
 
 export class TransparencyService {
   private cached: { report: TransparencyReport; at: number; standing: string; bundle: Bundle } | undefined;
-  private computing: Promise<TransparencyReport> | undefined;
+  private computing: { standing: string; report: Promise<TransparencyReport> } | undefined;
 
   constructor(private readonly deps: TransparencyDeps) {}
 
@@ -104,14 +104,21 @@ export class TransparencyService {
     const age = now.getTime() - (c?.at ?? 0);
     if (c && c.bundle === bundle && c.standing === standing && age >= 0 && age < REPORT_MAX_AGE_MS)
       return c.report;
-    // One computation at a time: callers arriving meanwhile share it.
-    this.computing ??= this.compute(bundle, facts, now)
-      .then((report) => {
-        this.cached = { report, at: now.getTime(), standing, bundle };
-        return report;
-      })
-      .finally(() => (this.computing = undefined));
-    return this.computing;
+    // Callers arriving while it is computed share the computation, unless the standing changed since.
+    if (this.computing?.standing === standing) return this.computing.report;
+    const computing = {
+      standing,
+      report: this.compute(bundle, facts, now)
+        .then((report) => {
+          this.cached = { report, at: now.getTime(), standing, bundle };
+          return report;
+        })
+        .finally(() => {
+          if (this.computing === computing) this.computing = undefined;
+        }),
+    };
+    this.computing = computing;
+    return computing.report;
   }
 
   private async compute(bundle: Bundle, facts: PartnershipFacts, now: Date): Promise<TransparencyReport> {
