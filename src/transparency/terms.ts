@@ -29,6 +29,7 @@ export interface PublicField {
 export interface PublicDataCategory {
   dataset: string;
   provider: string;
+  providerName: string;
   objectTypes: string[];
   classification: Classification;
   /** Shared for hit/no-hit lookups (only whether a record exists leaves). */
@@ -83,10 +84,11 @@ function partyOf(bundle: Bundle, agreement: Agreement, id: string): PublicParty 
   };
 }
 
-function categoriesOf(agreement: Agreement): PublicDataCategory[] {
+function categoriesOf(bundle: Bundle, agreement: Agreement): PublicDataCategory[] {
   return agreement.datasets.map((d) => ({
     dataset: d.id,
     provider: d.provider,
+    providerName: bundle.partners.get(d.provider)?.name ?? d.provider,
     objectTypes: d.objectTypes,
     classification: d.classification,
     lookups: d.lookup === true,
@@ -158,7 +160,7 @@ export function publicTerms(bundle: Bundle, agreement: Agreement, sdc: SdcRules)
     parties: partiesOf(agreement).map((id) => partyOf(bundle, agreement, id)),
     purposes: agreement.purposes,
     legalBasis: agreement.legalBasis,
-    categories: categoriesOf(agreement),
+    categories: categoriesOf(bundle, agreement),
     safeguards: safeguardsOf(bundle, agreement, sdc),
     retentionDays: agreement.safes.output.retentionDays,
   };

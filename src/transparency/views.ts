@@ -45,7 +45,7 @@ function partiesView(a: InForce): Html {
 function categoriesView(a: InForce): Html {
   return html`${a.categories.map(
     (c) =>
-      html`<h4>${c.dataset} <span class="muted">(shared by ${c.provider})</span></h4>
+      html`<h4>${c.dataset} <span class="muted">(shared by ${c.providerName})</span></h4>
         <p>
           Objects: ${c.objectTypes.join(', ')}. Classification: ${c.classification}.
           ${c.lookups ? 'Used for hit/no-hit lookups (only whether a record exists is answered).' : ''}
