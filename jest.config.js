@@ -40,6 +40,7 @@ const ON_POSTGRES = [
   'integration/questions',
   'integration/release-rules',
   'integration/subject-access',
+  'integration/transparency',
   'security/approve-race',
   'security/disclosure-reads',
   'security/partner-views',

@@ -38,6 +38,8 @@ import { RequestService } from './requests/service';
 import { questionRoutes } from './questions/routes';
 import { QuestionService } from './questions/service';
 import { createPortal } from './portal/portal';
+import { transparencyApiRoutes, transparencyPageRoutes } from './transparency/routes';
+import { TransparencyService } from './transparency/service';
 import type { Store } from './store/port';
 
 export interface AppDeps {
@@ -107,6 +109,7 @@ export function createApp(deps: AppDeps): Gateway {
     scopeOf: (i) => audit.scopeOf(i),
   });
   const rateLimits = createRateLimits(deps.config.rateLimits, deps.store);
+  const transparency = new TransparencyService({ ...deps, partnership });
   const guard = createGuardMiddleware({ ...deps, rateLimits });
   const portal = createPortal({
     bundle: deps.bundle,
@@ -138,6 +141,8 @@ export function createApp(deps: AppDeps): Gateway {
     // The root: browsers on to the portal, API clients to where the API is.
     { prefix: '', routes: landingRoutes() },
     { prefix: '', routes: healthRoutes(deps.store, deps.bundle, () => deps.verifier.issuerStatus?.() ?? {}) },
+    // The public transparency page: outside the portal, so the portal's session guard has no exception.
+    { prefix: '', routes: transparencyPageRoutes(transparency, rateLimits) },
     {
       prefix: LOOKUP_PREFIX,
       routes: [
@@ -150,6 +155,7 @@ export function createApp(deps: AppDeps): Gateway {
         ...auditRoutes(audit),
         ...subjectAccessRoutes(subjectAccess),
         ...partnershipRoutes(partnershipService, deps.clock),
+        ...transparencyApiRoutes(transparency, rateLimits),
       ],
     },
     // The API's description (OpenAPI) and its reference page, generated from this table below.

@@ -1,4 +1,5 @@
 import { guards, type RouteSpec } from '../http/routes';
+import { TRANSPARENCY_PATH } from '../transparency/views';
 
 /** Where each kind of client goes from the gateway's root. */
 export const PORTAL_HOME = '/portal/';
@@ -6,8 +7,8 @@ export const API_BASE = '/api/v1';
 
 /**
  * `GET /`: a browser is sent on to the portal; any other client (curl, an API client asking for JSON or
- * anything) gets a small JSON document naming the API, the portal and the probes. Public, and it says
- * nothing about data.
+ * anything) gets a small JSON document naming the API, the portal, the public transparency page and the
+ * probes. Public, and it says nothing about data.
  */
 export function landingRoutes(): RouteSpec[] {
   return [
@@ -22,11 +23,12 @@ export function landingRoutes(): RouteSpec[] {
             description: 'To a client that is not a browser: where the API, the portal and the probes are.',
             schema: {
               type: 'object',
-              required: ['name', 'api', 'portal', 'health', 'readiness'],
+              required: ['name', 'api', 'portal', 'transparency', 'health', 'readiness'],
               properties: {
                 name: { type: 'string' },
                 api: { type: 'string' },
                 portal: { type: 'string' },
+                transparency: { type: 'string' },
                 health: { type: 'string' },
                 readiness: { type: 'string' },
               },
@@ -42,6 +44,7 @@ export function landingRoutes(): RouteSpec[] {
           name: 'Five Safes Gateway',
           api: API_BASE,
           portal: PORTAL_HOME,
+          transparency: TRANSPARENCY_PATH,
           health: '/healthz',
           readiness: '/readyz',
         });

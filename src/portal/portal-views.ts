@@ -4,6 +4,7 @@ import type { Role } from '../policy/types';
 import { html, type Html } from './html';
 import { page, type PageUser } from './layout';
 import type { SignInOption } from './oidc/relying-party';
+import { TRANSPARENCY_PATH } from '../transparency/views';
 
 /** A refusal or failure as a page, with the way back to the start. */
 export function errorView(detail: string, status: number, user?: PageUser): string {
@@ -84,9 +85,15 @@ export function signInView(choices: SignInChoices): string {
           </section>`
         : ''
     }
-    ${choices.tokenSignIn ? tokenForm(csrf) : ''}`,
+    ${choices.tokenSignIn ? tokenForm(csrf) : ''}${transparencyLink()}`,
   );
 }
+
+/** The public report of the agreements in force, readable without signing in. */
+const transparencyLink = () =>
+  html`<p class="hint">
+    Without signing in: <a href="${TRANSPARENCY_PATH}">the agreements in force and how they protect data</a>.
+  </p>`;
 
 function tokenForm(csrf: Html): Html {
   return html`<section aria-labelledby="token-h">
@@ -117,7 +124,9 @@ export function homeView(user: PageUser): Html {
       <li><a href="/portal/admin/role-grants">Role grants awaiting a second admin</a></li>
       <li><a href="/portal/admin/partners">Partners</a></li>
       <li><a href="/portal/admin/agreements">Agreements</a></li>`,
-    legal: html`<li><a href="/portal/partnership/agreements">Agreements: accept or withdraw for ${user.partnerId}</a></li>`,
+    legal: html`<li>
+      <a href="/portal/partnership/agreements">Agreements: accept or withdraw for ${user.partnerId}</a>
+    </li>`,
   };
   if (!user.roles.length) return html`<p class="error">Your accreditation does not allow any task today.</p>`;
   return html`<ul>

@@ -53,7 +53,7 @@ const ROUTE_CALLS: [method: 'get' | 'post', path: string, body?: object][] = [
 ];
 
 describe('route guards', () => {
-  it('declares a guard on every route, public only for the root, health probes, the API description, the portal sign-in (OIDC too) and assets', () => {
+  it('declares a guard on every route, public only for the root, health probes, the API description, the transparency report, the portal sign-in (OIDC too) and assets', () => {
     for (const { route } of gw.routes) expect(route.guard).toBeDefined();
     const open = gw.routes
       .filter(({ route }) => route.guard.kind === 'public')
@@ -70,6 +70,9 @@ describe('route guards', () => {
       '/sign-in',
       '/sign-in',
       '/sign-in/oidc/:partnerId',
+      '/transparency',
+      '/transparency',
+      '/transparency/transparency.css',
       '/v1/openapi.json',
     ]);
   });

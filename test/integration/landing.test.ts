@@ -27,6 +27,7 @@ describe('GET /', () => {
         name: 'Five Safes Gateway',
         api: '/api/v1',
         portal: '/portal/',
+        transparency: '/transparency',
         health: '/healthz',
         readiness: '/readyz',
       });
