@@ -1,5 +1,8 @@
 /** createApp(deps): express wiring only. Services hold the logic; the store is reached through its port. */
 import { PartnershipRegistry, snapshotMaxAgeMs } from './partnership/registry';
+import { OutcomeService } from './partnership/outcomes';
+import { ReportService } from './partnership/report';
+import { partnershipRoutes } from './partnership/routes';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
@@ -91,6 +94,8 @@ export function createApp(deps: AppDeps): Gateway {
   const accreditations = new AccreditationService(deps);
   const datasets = new DatasetService(deps);
   const lookups = new LookupService({ ...deps, partnership });
+  const outcomes = new OutcomeService({ ...deps, partnership });
+  const reports = new ReportService({ ...deps, partnership });
   const rateLimits = createRateLimits(deps.config.rateLimits, deps.store);
   const guard = createGuardMiddleware({ ...deps, rateLimits });
   const portal = createPortal({
@@ -106,7 +111,7 @@ export function createApp(deps: AppDeps): Gateway {
     tokenSignIn: deps.config.portal?.tokenSignIn ?? true,
     rateLimits,
     logger: deps.logger,
-    services: { requests, lookups, datasets, accreditations, audit },
+    services: { requests, lookups, datasets, accreditations, audit, outcomes, reports },
   });
   const lookupRoute = lookupRoutes(lookups);
   const docs = apiDocs();
@@ -123,6 +128,7 @@ export function createApp(deps: AppDeps): Gateway {
         ...datasetRoutes(datasets, deps.config.server.datasetUploadLimit ?? deps.config.server.uploadLimit),
         ...accreditationRoutes(accreditations),
         ...auditRoutes(audit),
+        ...partnershipRoutes(outcomes, reports),
       ],
     },
     // The API's description (OpenAPI) and its reference page, generated from this table below.

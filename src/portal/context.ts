@@ -14,6 +14,8 @@ import type { RateLimits } from '../http/rate-limits';
 import type { Guard } from '../http/routes';
 import type { LookupService } from '../lookups/service';
 import type { Bundle } from '../policy/types';
+import type { OutcomeService } from '../partnership/outcomes';
+import type { ReportService } from '../partnership/report';
 import type { RequestService } from '../requests/service';
 import type { Store } from '../store/port';
 import type { FormData } from './forms';
@@ -45,6 +47,8 @@ export interface PortalDeps {
     datasets: DatasetService;
     accreditations: AccreditationService;
     audit: AuditService;
+    outcomes: OutcomeService;
+    reports: ReportService;
   };
 }
 
