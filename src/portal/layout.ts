@@ -32,6 +32,7 @@ const NAV: { role: Role; links: [string, string][] }[] = [
     links: [
       ['/portal/log', 'Disclosure log'],
       ['/portal/log/activity', 'Activity'],
+      ['/portal/partnership/reports', 'Reports'],
     ],
   },
   {

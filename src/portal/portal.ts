@@ -26,6 +26,8 @@ import { csrfMatches, SessionStore, setSessionCookie, type Session } from './ses
 import { createRelyingParty, type SignInOption } from './oidc/relying-party';
 import { PendingSignIns, setPendingCookie } from './oidc/pending';
 import { errorView, homeView, signedInView, signInView } from './portal-views';
+import { partnershipHome, partnershipRoutes } from './pages/partnership';
+import { partnershipHomeView } from './pages/partnership-views';
 import { analystRoutes } from './pages/analyst';
 import { responderRoutes } from './pages/responder';
 import { tableRoutes } from './pages/tables';
@@ -360,7 +362,11 @@ export function createPortal(deps: PortalDeps): Portal {
       method: 'get',
       path: '/',
       guard: guards.authenticated,
-      handler: async (ctx) => ctx.render(`Welcome, ${ctx.user.displayName}`, homeView(ctx.user)),
+      handler: async (ctx) =>
+        ctx.render(
+          `Welcome, ${ctx.user.displayName}`,
+          homeView(ctx.user, partnershipHomeView(await partnershipHome(ctx))),
+        ),
     },
     {
       method: 'post',
@@ -383,6 +389,7 @@ export function createPortal(deps: PortalDeps): Portal {
     ...responderRoutes(),
     ...dpoRoutes(),
     ...adminRoutes(),
+    ...partnershipRoutes(),
   ];
 
   return { middleware, guard, routes: [...publicRoutes, ...portalRoutes.map(wrap)], sessions };

@@ -7,6 +7,7 @@ import { PartnershipRegistry } from '../../src/partnership/registry';
 import { quarterOf } from '../../src/partnership/period';
 import type { Screening } from '../../src/partnership/types';
 import { localDate } from '../../src/time/zones';
+import { portalSession } from '../helpers/portal-session';
 import { boatLookup, boatRequest, createTestGateway, vesselAnswer, type TestGateway } from '../helpers/gateway';
 
 const HOUR = 3_600_000;
@@ -109,7 +110,8 @@ describe('the report', () => {
   });
 
   it('is read by the parties’ contact points and DPOs, and is no agreement to anyone else', async () => {
-    for (const user of ['anna', 'dana', 'bram']) expect((await report(user)).status).toBe(200);
+    // Contact points, a party's DPO, an escalation contact (legal), the gateway's admin.
+    for (const user of ['anna', 'dana', 'bram', 'lotte', 'ada']) expect((await report(user)).status).toBe(200);
     for (const user of ['tom', 'dirk']) expect((await report(user)).status).toBe(404);
   });
 
@@ -140,6 +142,54 @@ describe('the report', () => {
   });
 });
 
+describe('the portal', () => {
+  const page = async (user: string, url: string) => {
+    const { cookie } = await portalSession(gw.http, user);
+    return gw.http.get(url).set('Cookie', cookie);
+  };
+
+  it('shows whom to call on both sides’ request pages', async () => {
+    const analyst = await page('anna', `/portal/requests/${openId}`);
+    expect(analyst.text).toContain('Whom to call at boatreg-nl');
+    expect(analyst.text).toContain('href="mailto:info@boatreg.example"');
+    const responder = await page('bram', `/portal/requests/${openId}`);
+    expect(responder.text).toContain('Whom to call at police-nl');
+    expect(responder.text).toContain('Lotte Vermeer');
+  });
+
+  it('records an outcome from the disclosed request page, and lists it', async () => {
+    const { cookie, csrf } = await portalSession(gw.http, 'anna');
+    const before = await gw.http.get(`/portal/requests/${disclosedId}`).set('Cookie', cookie);
+    expect(before.text).toContain('What did this lead to?');
+    expect(before.text).toContain(`action="/portal/requests/${disclosedId}/outcomes"`);
+    const posted = await gw.http
+      .post(`/portal/requests/${disclosedId}/outcomes`)
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ _csrf: csrf, kind: 'owner-traced', note: 'Owner called back' });
+    expect(posted.status).toBe(303);
+    const after = await gw.http.get(`/portal/requests/${disclosedId}`).set('Cookie', cookie);
+    expect(after.text).toContain('owner-traced');
+    expect(after.text).toContain('Owner called back');
+    // Not before disclosure: no form on the open request.
+    expect((await page('anna', `/portal/requests/${openId}`)).text).not.toContain('What did this lead to?');
+  });
+
+  it('draws the printable report for its readers, and no agreement for anyone else', async () => {
+    const res = await page('dana', `/portal/partnership/reports/stolen-boats?period=${period()}`);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('<svg');
+    expect(res.text).toContain('Print or save as PDF');
+    expect(res.text).toContain('class="report-section"');
+    expect(res.text).not.toMatch(/<script/i);
+    expect((await page('tom', '/portal/partnership/reports/stolen-boats')).status).toBe(404);
+    const list = await page('bram', '/portal/partnership/reports');
+    expect(list.text).toContain('/portal/partnership/reports/stolen-boats');
+    expect(list.text).not.toContain('/portal/partnership/reports/stolen-vehicles');
+    expect((await page('bram', '/portal/')).text).toContain('/portal/partnership/reports');
+  });
+});
+
 describe('overdue', () => {
   it('marks a request past the response time in the provider’s inbox', async () => {
     const bram = await auth('bram');
@@ -150,5 +200,16 @@ describe('overdue', () => {
     const item = after.body.items.find((i: { id: string }) => i.id === openId);
     expect(item.overdue).toBe(true);
     expect(Date.parse(item.overdueSince) - Date.parse(item.createdAt)).toBe(72 * HOUR);
+  });
+
+  it('marks it in the portal’s inbox and counts it on the provider’s contact point’s home page', async () => {
+    const { cookie } = await portalSession(gw.http, 'bram');
+    const inbox = await gw.http.get('/portal/inbox').set('Cookie', cookie);
+    expect(inbox.text).toContain('1 request overdue');
+    expect(inbox.text).toContain('Overdue since');
+    const home = await gw.http.get('/portal/').set('Cookie', cookie);
+    expect(home.text).toContain('1 request overdue');
+    const request = await gw.http.get(`/portal/requests/${openId}`).set('Cookie', cookie);
+    expect(request.text).toContain('Overdue since');
   });
 });
