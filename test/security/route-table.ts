@@ -32,6 +32,9 @@ const FILLERS: Record<string, (anchors: Anchors) => string> = {
   name: () => 'portal.css',
   adapter: () => 'boatreg-nl',
   file: () => 'sample.csv',
+  agreementId: () => 'stolen-boats',
+  // No lookup of that id exists: the route answers 404 to every caller it lets through.
+  lookupId: () => '00000000-0000-4000-8000-000000000000',
 };
 
 export const keyOf = ({ prefix, route }: Mounted) => `${route.method} ${prefix}${route.path}`;
