@@ -41,8 +41,10 @@ const LOOKUP_PAGE = 500;
 export class OutcomeService {
   constructor(private readonly deps: OutcomeServiceDeps) {}
 
-  async recordForRequest(identity: Identity, id: string, input: OutcomeInput): Promise<Recorded<Outcome>> {
+  /** `body` is checked once the caller is known to be the request's: a stranger learns nothing from a 400. */
+  async recordForRequest(identity: Identity, id: string, body: unknown): Promise<Recorded<Outcome>> {
     const request = await this.requestOf(identity, id);
+    const input = validateOutcome(body);
     // A released table counts as a disclosure; an expired one was disclosed too.
     if (!request.disclosedAt) {
       throw problems.conflict(`Nothing was disclosed yet; the request is ${request.state}.`, {
@@ -54,8 +56,9 @@ export class OutcomeService {
     return this.record(outcome, partners);
   }
 
-  async recordForLookup(identity: Identity, lookupId: string, input: OutcomeInput): Promise<Recorded<Outcome>> {
+  async recordForLookup(identity: Identity, lookupId: string, body: unknown): Promise<Recorded<Outcome>> {
     const lookup = await this.lookupOf(identity, lookupId);
+    const input = validateOutcome(body);
     const hits = (lookup.data?.hits ?? []) as { providerId: string }[];
     if (lookup.outcome !== 'permit' || hits.length === 0) {
       throw problems.conflict('Only a lookup with at least one hit can lead to an outcome.');

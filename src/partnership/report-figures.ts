@@ -186,7 +186,8 @@ export interface PartyScreening {
   duringPeriod: { status: ScreeningStanding['status']; since: string }[];
 }
 
-const dayAfter = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+const dayAfter = (day: string) =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 
 /**
  * A party's standing today and during the period: walking the period's days, with the screenings

@@ -48,11 +48,16 @@ export class ReportService {
     if (!agreement || !this.mayRead(identity, await this.rolesOf(identity), agreement)) {
       throw problems.notFound('No such agreement.');
     }
-    const period = periodText ? parsePeriod(periodText) : quarterOf(agreementToday(agreement, this.deps.clock()));
+    const period = periodText
+      ? parsePeriod(periodText)
+      : quarterOf(agreementToday(agreement, this.deps.clock()));
     if (!period) {
-      throw problems.badRequest('Name the period as a year (2026), a quarter (2026-Q4) or a month (2026-11).', {
-        errors: [{ pointer: '/period', detail: 'not a year, quarter or month' }],
-      });
+      throw problems.badRequest(
+        'Name the period as a year (2026), a quarter (2026-Q4) or a month (2026-11).',
+        {
+          errors: [{ pointer: '/period', detail: 'not a year, quarter or month' }],
+        },
+      );
     }
     return this.report(agreement, period);
   }
@@ -68,8 +73,18 @@ export class ReportService {
     const { store, partnership } = this.deps;
 
     const [counts, entries, states, loads, acceptances, outcomes] = await Promise.all([
-      store.audit.statsCounts({ scope: ALL_SCOPE, agreement: agreement.id, fromDay: period.fromDay, toDay: period.toDay }),
-      this.entries({ agreement: agreement.id, types: ENTRY_TYPES.filter((t) => t !== 'request.state'), from, to }),
+      store.audit.statsCounts({
+        scope: ALL_SCOPE,
+        agreement: agreement.id,
+        fromDay: period.fromDay,
+        toDay: period.toDay,
+      }),
+      this.entries({
+        agreement: agreement.id,
+        types: ENTRY_TYPES.filter((t) => t !== 'request.state'),
+        from,
+        to,
+      }),
       // Answers to the period's requests may come after it: read on to now.
       this.entries({ agreement: agreement.id, types: ['request.state'], from }),
       this.entries({ types: ['policy.load'], from, to }),
@@ -99,9 +114,7 @@ export class ReportService {
         period,
         outcomes.filter((o) => inPeriod(o.recordedAt)),
       ),
-      screening: partiesOf(agreement).map((p, i) =>
-        screeningStatus(p, screenings[i], dayOf, days, today),
-      ),
+      screening: partiesOf(agreement).map((p, i) => screeningStatus(p, screenings[i], dayOf, days, today)),
       changes: {
         acceptances: acceptances
           .filter((a) => inPeriod(a.recordedAt))
@@ -121,7 +134,9 @@ export class ReportService {
         why: [
           ...(notAccepted.length ? [`not accepted by ${notAccepted.join(', ')}`] : []),
           ...(pastRevision ? [`past its revision date ${agreement.reviseBy}`] : []),
-          ...(outsideValidity ? [`outside its validity ${agreement.validity.from} to ${agreement.validity.until}`] : []),
+          ...(outsideValidity
+            ? [`outside its validity ${agreement.validity.from} to ${agreement.validity.until}`]
+            : []),
         ],
       },
     };

@@ -31,12 +31,19 @@ export function outcomeView(o: Recorded<Outcome>) {
 }
 
 const PERIOD_QUERY = {
-  period: { type: 'string', pattern: '^2\\d{3}(-(Q[1-4]|0[1-9]|1[0-2]))?$', examples: ['2026-Q4', '2026-11', '2026'] },
+  period: {
+    type: 'string',
+    pattern: '^2\\d{3}(-(Q[1-4]|0[1-9]|1[0-2]))?$',
+    examples: ['2026-Q4', '2026-11', '2026'],
+  },
 };
 
 export function partnershipRoutes(outcomes: OutcomeService, reports: ReportService): RouteSpec[] {
   const recorded = {
-    201: { description: 'Recorded, and logged as outcome.recorded (the note only as a digest).', schema: OBJECT_SCHEMA },
+    201: {
+      description: 'Recorded, and logged as outcome.recorded (the note only as a digest).',
+      schema: OBJECT_SCHEMA,
+    },
   };
   return [
     {
@@ -50,9 +57,8 @@ export function partnershipRoutes(outcomes: OutcomeService, reports: ReportServi
         responses: { ...recorded, 409: { description: 'Nothing was disclosed yet.' } },
       },
       handler: async (req, res) => {
-        const input = validateOutcome(req.body);
         const id = uuidParam(req, 'id', 'request');
-        const outcome = await outcomes.recordForRequest(identityOf(res), id, input);
+        const outcome = await outcomes.recordForRequest(identityOf(res), id, req.body);
         res.status(201).json(outcomeView(outcome));
       },
     },
@@ -80,9 +86,8 @@ export function partnershipRoutes(outcomes: OutcomeService, reports: ReportServi
         responses: { ...recorded, 409: { description: 'The lookup had no hit.' } },
       },
       handler: async (req, res) => {
-        const input = validateOutcome(req.body);
         const id = uuidParam(req, 'lookupId', 'lookup');
-        const outcome = await outcomes.recordForLookup(identityOf(res), id, input);
+        const outcome = await outcomes.recordForLookup(identityOf(res), id, req.body);
         res.status(201).json(outcomeView(outcome));
       },
     },

@@ -117,7 +117,9 @@ export function homeView(user: PageUser, extra: Html = html``): Html {
       <li><a href="/portal/admin/role-grants">Role grants awaiting a second admin</a></li>
       <li><a href="/portal/admin/partners">Partners</a></li>
       <li><a href="/portal/admin/agreements">Agreements</a></li>`,
-    legal: html`<li><a href="/portal/partnership/agreements">Agreements: accept or withdraw for ${user.partnerId}</a></li>`,
+    legal: html`<li>
+      <a href="/portal/partnership/agreements">Agreements: accept or withdraw for ${user.partnerId}</a>
+    </li>`,
   };
   if (!user.roles.length) return html`<p class="error">Your accreditation does not allow any task today.</p>`;
   return html`<ul>

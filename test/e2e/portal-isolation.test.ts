@@ -41,6 +41,7 @@ const CALLS: [method: 'get' | 'post', path: string][] = [
   ['post', '/portal/requests/:id/approve'],
   ['post', '/portal/requests/:id/decline'],
   ['post', '/portal/requests/:id/withdraw'],
+  ['post', '/portal/requests/:id/outcomes'],
 ];
 
 it('covers every request-scoped portal route', () => {

@@ -8,7 +8,13 @@ import { quarterOf } from '../../src/partnership/period';
 import type { Screening } from '../../src/partnership/types';
 import { localDate } from '../../src/time/zones';
 import { portalSession } from '../helpers/portal-session';
-import { boatLookup, boatRequest, createTestGateway, vesselAnswer, type TestGateway } from '../helpers/gateway';
+import {
+  boatLookup,
+  boatRequest,
+  createTestGateway,
+  vesselAnswer,
+  type TestGateway,
+} from '../helpers/gateway';
 
 const HOUR = 3_600_000;
 let gw: TestGateway;
@@ -28,9 +34,17 @@ beforeAll(async () => {
     .set(bram)
     .send({ previewVersion: answer.body.previewVersion })
     .expect(200);
-  openId = (await gw.http.post('/api/v1/requests').set(anna).send(boatRequest({ caseRef: 'NL-2026-000124' })))
-    .body.id;
-  await gw.http.post('/api/v1/requests').set(anna).send(boatRequest({ purpose: 'marketing' })).expect(403);
+  openId = (
+    await gw.http
+      .post('/api/v1/requests')
+      .set(anna)
+      .send(boatRequest({ caseRef: 'NL-2026-000124' }))
+  ).body.id;
+  await gw.http
+    .post('/api/v1/requests')
+    .set(anna)
+    .send(boatRequest({ purpose: 'marketing' }))
+    .expect(403);
 });
 afterAll(() => gw.close());
 
@@ -40,7 +54,10 @@ const report = async (user: string, query = `?period=${period()}`) =>
 
 describe('whom to call', () => {
   it('the request view carries both sides’ contacts', async () => {
-    const res = await gw.http.get(`/api/v1/requests/${openId}`).set(await auth('bram')).expect(200);
+    const res = await gw.http
+      .get(`/api/v1/requests/${openId}`)
+      .set(await auth('bram'))
+      .expect(200);
     expect(res.body.contacts.requester.contactPoint).toMatchObject({ name: 'Anna de Vries' });
     expect(res.body.contacts.provider.escalation).toMatchObject({ email: 'directie@boatreg.example' });
   });
@@ -49,13 +66,21 @@ describe('whom to call', () => {
 describe('outcomes', () => {
   it('is refused before disclosure (409), to another analyst (404), with a bad kind (400)', async () => {
     const anna = await auth('anna');
-    await gw.http.post(`/api/v1/requests/${openId}/outcomes`).set(anna).send({ kind: 'owner-traced' }).expect(409);
+    await gw.http
+      .post(`/api/v1/requests/${openId}/outcomes`)
+      .set(anna)
+      .send({ kind: 'owner-traced' })
+      .expect(409);
     await gw.http
       .post(`/api/v1/requests/${disclosedId}/outcomes`)
       .set(await auth('tom'))
       .send({ kind: 'owner-traced' })
       .expect(404);
-    await gw.http.post(`/api/v1/requests/${disclosedId}/outcomes`).set(anna).send({ kind: 'party' }).expect(400);
+    await gw.http
+      .post(`/api/v1/requests/${disclosedId}/outcomes`)
+      .set(anna)
+      .send({ kind: 'party' })
+      .expect(400);
     await gw.http
       .post(`/api/v1/requests/${disclosedId}/outcomes`)
       .set(anna)
@@ -70,7 +95,10 @@ describe('outcomes', () => {
       .set(anna)
       .send({ kind: 'object-recovered', note: 'Boat found in Harlingen marina' })
       .expect(201);
-    expect(res.body).toMatchObject({ kind: 'object-recovered', source: { kind: 'request', id: disclosedId } });
+    expect(res.body).toMatchObject({
+      kind: 'object-recovered',
+      source: { kind: 'request', id: disclosedId },
+    });
     const list = await gw.http.get(`/api/v1/requests/${disclosedId}/outcomes`).set(anna).expect(200);
     expect(list.body.items).toHaveLength(1);
     const logged = await gw.store.audit.query({ types: ['outcome.recorded'] }, { order: 'asc', limit: 10 });
@@ -81,11 +109,22 @@ describe('outcomes', () => {
 
   it('finds a lookup only for the analyst who made it, and takes no outcome of a lookup without a hit', async () => {
     // No demo datasets here: the lookup has no hit.
-    const lookup = await gw.http.post('/api/v1/lookups').set(await auth('anna')).send(boatLookup());
+    const lookup = await gw.http
+      .post('/api/v1/lookups')
+      .set(await auth('anna'))
+      .send(boatLookup());
     expect(lookup.body.hits).toEqual([]);
     const url = `/api/v1/lookups/${lookup.body.id}/outcomes`;
-    await gw.http.post(url).set(await auth('tom')).send({ kind: 'owner-traced' }).expect(404);
-    await gw.http.post(url).set(await auth('anna')).send({ kind: 'owner-traced' }).expect(409);
+    await gw.http
+      .post(url)
+      .set(await auth('tom'))
+      .send({ kind: 'owner-traced' })
+      .expect(404);
+    await gw.http
+      .post(url)
+      .set(await auth('anna'))
+      .send({ kind: 'owner-traced' })
+      .expect(409);
   });
 });
 
@@ -103,7 +142,9 @@ describe('the report', () => {
     expect(Object.keys(activity.denialReasons).length).toBeGreaterThan(0);
     const boats = outcomes.goals.find((g: { id: string }) => g.id === 'boats-recovered');
     expect(boats).toMatchObject({ target: 5, achieved: 1 });
-    const boatreg = responseTimes.providers.find((p: { providerId: string }) => p.providerId === 'boatreg-nl');
+    const boatreg = responseTimes.providers.find(
+      (p: { providerId: string }) => p.providerId === 'boatreg-nl',
+    );
     expect(boatreg).toMatchObject({ received: 2, answered: 1, overdue: 0 });
     expect(boatreg.medianHours).not.toBeNull();
     expect(inForce).toMatchObject({ now: true, why: [] });
@@ -111,7 +152,8 @@ describe('the report', () => {
 
   it('is read by the parties’ contact points and DPOs, and is no agreement to anyone else', async () => {
     // Contact points, a party's DPO, an escalation contact (legal), the gateway's admin.
-    for (const user of ['anna', 'dana', 'bram', 'lotte', 'ada']) expect((await report(user)).status).toBe(200);
+    for (const user of ['anna', 'dana', 'bram', 'lotte', 'ada'])
+      expect((await report(user)).status).toBe(200);
     for (const user of ['tom', 'dirk']) expect((await report(user)).status).toBe(404);
   });
 

@@ -325,7 +325,9 @@ function calls(accreditationsFile: string, seed: Seed): Record<string, Call | nu
     'post /api/v1/requests/:id/approve': { json: { previewVersion: 1 } },
     'post /api/v1/requests/:id/decline': { json: reason },
     'post /api/v1/requests/:id/withdraw': null,
-    'post /api/v1/requests/:id/outcomes': { json: { kind: 'owner-traced', note: 'checked by the route matrix' } },
+    'post /api/v1/requests/:id/outcomes': {
+      json: { kind: 'owner-traced', note: 'checked by the route matrix' },
+    },
     'post /api/v1/lookups/:lookupId/outcomes': { json: { kind: 'owner-traced' } },
     'put /api/v1/datasets/:datasetId/records': {
       query: 'adapter=boatreg-nl&mode=replace',
@@ -383,6 +385,7 @@ function calls(accreditationsFile: string, seed: Seed): Record<string, Call | nu
     'post /portal/requests/:id/approve': { form: { previewVersion: '1' } },
     'post /portal/requests/:id/decline': { form: reason },
     'post /portal/requests/:id/outcomes': { form: { kind: 'owner-traced' } },
+    'post /portal/lookups/:lookupId/outcomes': { form: { kind: 'owner-traced' } },
     'post /portal/datasets/:datasetId': {
       file: { fields: { adapter: 'boatreg-nl', mode: 'replace' }, name: 'vessels.csv', data: VESSELS_CSV },
     },

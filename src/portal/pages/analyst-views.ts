@@ -38,7 +38,7 @@ export function refusedView(decision: Decision, again: { href: string; label: st
     <p><a href="${again.href}">${again.label}</a></p>`;
 }
 
-export function lookupResultsView(input: LookupInput, result: LookupResult) {
+export function lookupResultsView(input: LookupInput, result: LookupResult, csrf: string) {
   const invalidCount = result.results.filter((r) => r.status === 'invalid').length;
   const hits = dataTable(
     result.hits,
@@ -66,6 +66,7 @@ export function lookupResultsView(input: LookupInput, result: LookupResult) {
       record, never its content.
     </p>
     ${identifierResultsTable(result.results, input.identifiers)} ${result.hits.length ? hits : ''}
+    ${result.hits.length ? outcomesView(`/portal/lookups/${result.id}/outcomes`, [], csrf) : ''}
     <p><a href="/portal/lookup">New search</a></p>`;
 }
 

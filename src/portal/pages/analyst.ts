@@ -91,7 +91,7 @@ export function analystRoutes(): PortalRoute[] {
         if (result.decision.outcome === 'deny') {
           return ctx.render('Search refused', refusedView(result.decision, searchAgain), 403);
         }
-        ctx.render('Search results', lookupResultsView(input, result));
+        ctx.render('Search results', lookupResultsView(input, result, ctx.user.csrf));
       },
     },
     {

@@ -23,7 +23,9 @@ export function partnershipHomeView(home: PartnershipHome): Html {
   return html`<ul class="partnership-home">
     ${
       home.overdue
-        ? html`<li class="overdue"><a href="/portal/inbox">${home.overdue} request${home.overdue === 1 ? '' : 's'} overdue</a></li>`
+        ? html`<li class="overdue">
+            <a href="/portal/inbox">${home.overdue} request${home.overdue === 1 ? '' : 's'} overdue</a>
+          </li>`
         : ''
     }
     ${home.reports.length ? html`<li><a href="/portal/partnership/reports">Reports: monitoring and evaluation of ${home.reports.length} agreement(s)</a></li>` : ''}
@@ -71,7 +73,9 @@ export function outcomesView(
           </select>
         </div>
         <div>
-          <label for="outcome-note">Note (at most 500 characters; kept by the gateway, the log keeps only its digest)</label>
+          <label for="outcome-note"
+            >Note (at most 500 characters; kept by the gateway, the log keeps only its digest)</label
+          >
           <textarea id="outcome-note" name="note" rows="2" maxlength="500"></textarea>
         </div>
         <div><button type="submit">Record the outcome</button></div>
@@ -90,9 +94,19 @@ export function reportView(report: Report): Html {
   const { activity, responseTimes, outcomes, screening, changes, inForce } = report;
   const months = activity.byMonth;
   const safes = Object.entries(activity.deniedBySafe);
-  return html`<form class="period-picker no-print" method="get" action="/portal/partnership/reports/${encodeURIComponent(report.agreement.id)}">
+  return html`<form
+      class="period-picker no-print"
+      method="get"
+      action="/portal/partnership/reports/${encodeURIComponent(report.agreement.id)}"
+    >
       <label for="period">Period</label>
-      <input id="period" name="period" value="${report.period.label}" pattern="2[0-9]{3}(-(Q[1-4]|0[1-9]|1[0-2]))?" title="2026, 2026-Q4 or 2026-11" />
+      <input
+        id="period"
+        name="period"
+        value="${report.period.label}"
+        pattern="2[0-9]{3}(-(Q[1-4]|0[1-9]|1[0-2]))?"
+        title="2026, 2026-Q4 or 2026-11"
+      />
       <button type="submit">Show</button>
       <a href="#print-note">Print or save as PDF</a>
     </form>
@@ -102,8 +116,8 @@ export function reportView(report: Report): Html {
     </p>
     <p class="report-meta">
       ${report.agreement.title} (${report.agreement.id}, version ${report.agreement.version}) ·
-      ${report.period.label}: ${report.period.fromDay} to ${report.period.toDay} (${report.agreement.timezone}) ·
-      generated ${report.generatedAt}
+      ${report.period.label}: ${report.period.fromDay} to ${report.period.toDay}
+      (${report.agreement.timezone}) · generated ${report.generatedAt}
     </p>
     <section class="report-section" aria-labelledby="force-h">
       <h2 id="force-h">In force</h2>
@@ -123,7 +137,11 @@ export function reportView(report: Report): Html {
           { key: 'project', label: 'Tables' },
           { key: 'setting', label: 'Lookups' },
         ],
-        values: [months.map((m) => m.detailRequests), months.map((m) => m.tables), months.map((m) => m.lookups)],
+        values: [
+          months.map((m) => m.detailRequests),
+          months.map((m) => m.tables),
+          months.map((m) => m.lookups),
+        ],
       })}
       ${dataTable(
         [...months, { ...activity.total, month: 'Total' }],
@@ -212,7 +230,10 @@ export function reportView(report: Report): Html {
           { header: 'Target in the period', cell: (g) => g.target },
           { header: 'Achieved', cell: (g) => g.achieved },
         ],
-        { caption: `Goals (${outcomes.recorded} outcome(s) recorded in the period)`, empty: html`<p>The agreement sets no goals.</p>` },
+        {
+          caption: `Goals (${outcomes.recorded} outcome(s) recorded in the period)`,
+          empty: html`<p>The agreement sets no goals.</p>`,
+        },
       )}
     </section>
     <section class="report-section" aria-labelledby="screening-h">
@@ -242,7 +263,10 @@ export function reportView(report: Report): Html {
           { header: 'Version', cell: (a) => a.version },
           { header: 'Digest', cell: (a) => `${a.digest.slice(0, 16)}…` },
         ],
-        { caption: 'Acceptances and withdrawals', empty: html`<p>No acceptance or withdrawal in the period.</p>` },
+        {
+          caption: 'Acceptances and withdrawals',
+          empty: html`<p>No acceptance or withdrawal in the period.</p>`,
+        },
       )}
       ${dataTable(
         changes.policyLoads,

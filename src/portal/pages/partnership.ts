@@ -1,8 +1,8 @@
 /** The partnership's pages: each agreement's report, the list of reports, and recording an outcome. */
+import { problems } from '../../http/problem';
 import { guards } from '../../http/routes';
 import { isContactPointOf } from '../../partnership/contacts';
 import { overdue } from '../../partnership/overdue';
-import { validateOutcome } from '../../partnership/outcomes';
 import type { Ctx, PortalRoute } from '../context';
 import { one } from '../forms';
 import { queryParam } from './analyst';
@@ -37,13 +37,29 @@ export function partnershipRoutes(): PortalRoute[] {
       path: '/requests/:id/outcomes',
       guard: guards.anyOf('outcomes:record'),
       handler: async (ctx) => {
-        const note = one(ctx.form, 'note').trim();
-        const input = validateOutcome({ kind: one(ctx.form, 'kind'), ...(note ? { note } : {}) });
-        await ctx.deps.services.outcomes.recordForRequest(ctx.identity, idOf(ctx), input);
+        await ctx.deps.services.outcomes.recordForRequest(ctx.identity, idOf(ctx), outcomeInput(ctx));
         ctx.redirect(`/portal/requests/${idOf(ctx)}`, 'Outcome recorded.');
       },
     },
+    {
+      method: 'post',
+      path: '/lookups/:lookupId/outcomes',
+      guard: guards.anyOf('outcomes:record'),
+      handler: async (ctx) => {
+        const lookupId = String(ctx.req.params.lookupId);
+        if (!/^[0-9a-f-]{36}$/.test(lookupId)) throw problems.notFound('No such lookup.');
+        await ctx.deps.services.outcomes.recordForLookup(ctx.identity, lookupId, outcomeInput(ctx));
+        // A lookup has no page of its own to go back to: its outcome is in the report.
+        ctx.redirect('/portal/lookup', `Outcome recorded for lookup ${lookupId}.`);
+      },
+    },
   ];
+}
+
+/** The outcome form's kind and note, as the API's body (the service checks it). */
+function outcomeInput(ctx: Ctx) {
+  const note = one(ctx.form, 'note').trim();
+  return { kind: one(ctx.form, 'kind'), ...(note ? { note } : {}) };
 }
 
 /**

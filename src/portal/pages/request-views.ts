@@ -36,7 +36,9 @@ export const IDENTIFIER_TYPES = [
 
 function contactLine(role: string, c: Contact) {
   return html`<li>
-    <strong>${role}</strong>: ${c.name}, <a href="mailto:${c.email}">${c.email}</a>${c.phone ? html`, <a href="tel:${c.phone.replace(/\s+/g, '')}">${c.phone}</a>` : ''}
+    <strong>${role}</strong>: ${c.name},
+    <a href="mailto:${c.email}">${c.email}</a
+    >${c.phone ? html`, <a href="tel:${c.phone.replace(/\s+/g, '')}">${c.phone}</a>` : ''}
   </li>`;
 }
 
@@ -47,7 +49,8 @@ export function whomToCall(partyId: string, contacts: PartyContacts | null) {
     ${
       contacts
         ? html`<ul>
-            ${contactLine('Contact point', contacts.contactPoint)} ${contactLine('Data protection officer', contacts.dpo)}
+            ${contactLine('Contact point', contacts.contactPoint)}
+            ${contactLine('Data protection officer', contacts.dpo)}
             ${contactLine('Escalation', contacts.escalation)}
           </ul>`
         : html`<p class="hint">The agreement names no contacts for ${partyId}.</p>`

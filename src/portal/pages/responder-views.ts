@@ -57,7 +57,8 @@ export function providerPageView(page: ProviderPage) {
   // A table is computed by the gateway from the shared dataset: there is nothing to answer, only to
   // approve or decline.
   const table = request.input.query !== undefined;
-  return html`${overdueMark(page.overdue)}<dl class="facts">
+  return html`${overdueMark(page.overdue)}
+    <dl class="facts">
       <dt>State</dt>
       <dd>${stateLabel(request.state)}</dd>
       <dt>Purpose</dt>
@@ -175,7 +176,9 @@ export function providerPageView(page: ProviderPage) {
 
 /** The mark of a request past the agreement's response time. */
 function overdueMark(o: Overdue) {
-  return o.overdue ? html`<p class="overdue-mark error" role="status">Overdue since ${o.overdueSince}</p>` : '';
+  return o.overdue
+    ? html`<p class="overdue-mark error" role="status">Overdue since ${o.overdueSince}</p>`
+    : '';
 }
 
 export interface InboxRow {

@@ -13,9 +13,14 @@ import type { Agreement } from '../../../src/policy/types';
 describe('periods', () => {
   it('reads a quarter, a month and a year, and nothing else', () => {
     expect(parsePeriod('2026-Q4')).toMatchObject({ fromDay: '2026-10-01', toDay: '2026-12-31' });
-    expect(parsePeriod('2024-02')).toMatchObject({ fromDay: '2024-02-01', toDay: '2024-02-29', months: ['2024-02'] });
+    expect(parsePeriod('2024-02')).toMatchObject({
+      fromDay: '2024-02-01',
+      toDay: '2024-02-29',
+      months: ['2024-02'],
+    });
     expect(parsePeriod('2026')?.months).toHaveLength(12);
-    for (const bad of ['2026-Q0', '2026-13', '26', '2026-1', '2026-Q4 ', '']) expect(parsePeriod(bad)).toBeUndefined();
+    for (const bad of ['2026-Q0', '2026-13', '26', '2026-1', '2026-Q4 ', ''])
+      expect(parsePeriod(bad)).toBeUndefined();
     expect(quarterOf('2026-12-04').label).toBe('2026-Q4');
   });
 
@@ -67,7 +72,10 @@ describe('activity', () => {
 });
 
 describe('response times', () => {
-  const agreement = { parties: { requesters: ['police-nl'], providers: ['boatreg-nl'] }, responseTimeHours: 10 };
+  const agreement = {
+    parties: { requesters: ['police-nl'], providers: ['boatreg-nl'] },
+    responseTimeHours: 10,
+  };
   const created = (id: string, ts: string) =>
     entry({ type: 'request.state', requestId: id, ts, data: { from: null, to: 'awaiting_provider' } });
   const moved = (id: string, ts: string, to: string) =>
@@ -123,7 +131,10 @@ describe('screening during the period', () => {
   it('shows a lapse inside the period from the day after the review date, and a renewal after it', () => {
     const status = screeningStatus(
       'p',
-      [rec(screening('2026-11-29'), '2026-01-01T10:00:00Z'), rec(screening('2027-12-01'), '2026-12-02T10:00:00Z')],
+      [
+        rec(screening('2026-11-29'), '2026-01-01T10:00:00Z'),
+        rec(screening('2027-12-01'), '2026-12-02T10:00:00Z'),
+      ],
       (at) => at.slice(0, 10),
       days,
       '2026-12-04',
