@@ -8,7 +8,14 @@ import type { Agreement } from '../policy/types';
 import { dueBy } from './overdue';
 import { scaledTarget, type Period } from './period';
 import type { Recorded } from './registry';
-import { factsOf, screeningStanding } from './standing';
+import {
+  agreementToday,
+  factsOf,
+  partiesNotAccepted,
+  revisionOverdue,
+  screeningStanding,
+  type PartnershipFacts,
+} from './standing';
 import type { Outcome, Screening, ScreeningStanding } from './types';
 
 export interface MonthActivity {
@@ -224,5 +231,25 @@ export function screeningStatus(
     today: now.status,
     nextReviewOn: 'screening' in now ? now.screening.nextReviewOn : null,
     duringPeriod,
+  };
+}
+
+/** Whether the agreement is in force now and, if not, every reason why. */
+export function inForce(agreement: Agreement, facts: PartnershipFacts, now: Date) {
+  const today = agreementToday(agreement, now);
+  const notAccepted = partiesNotAccepted(facts, agreement);
+  const pastRevision = revisionOverdue(agreement, now);
+  const outsideValidity = today < agreement.validity.from || today > agreement.validity.until;
+  return {
+    now: notAccepted.length === 0 && !pastRevision && !outsideValidity,
+    reviseBy: agreement.reviseBy,
+    notAcceptedBy: notAccepted,
+    why: [
+      ...(notAccepted.length ? [`not accepted by ${notAccepted.join(', ')}`] : []),
+      ...(pastRevision ? [`past its revision date ${agreement.reviseBy}`] : []),
+      ...(outsideValidity
+        ? [`outside its validity ${agreement.validity.from} to ${agreement.validity.until}`]
+        : []),
+    ],
   };
 }

@@ -15,8 +15,8 @@ import { localDate, localDayAt } from '../time/zones';
 import { isNamedContact } from './contacts';
 import { daysOf, parsePeriod, quarterOf, type Period } from './period';
 import type { PartnershipRegistry } from './registry';
-import { activityByMonth, goalsAchieved, responseTimes, screeningStatus } from './report-figures';
-import { agreementToday, factsOf, partiesNotAccepted, partiesOf, revisionOverdue } from './standing';
+import { activityByMonth, goalsAchieved, inForce, responseTimes, screeningStatus } from './report-figures';
+import { agreementToday, factsOf, partiesOf } from './standing';
 
 export const REPORT_ACTION = 'reports:read';
 
@@ -96,9 +96,6 @@ export class ReportService {
       screenings.flat().map((s) => s.record),
       acceptances.map((a) => a.record),
     );
-    const notAccepted = partiesNotAccepted(facts, agreement);
-    const pastRevision = revisionOverdue(agreement, now);
-    const outsideValidity = today < agreement.validity.from || today > agreement.validity.until;
     const days = daysOf(period);
     return {
       agreement: { id: agreement.id, title: agreement.title, version: agreement.version, timezone: zone },
@@ -127,18 +124,7 @@ export class ReportService {
           })),
         policyLoads: policyLoads(loads, agreement.id),
       },
-      inForce: {
-        now: notAccepted.length === 0 && !pastRevision && !outsideValidity,
-        reviseBy: agreement.reviseBy,
-        notAcceptedBy: notAccepted,
-        why: [
-          ...(notAccepted.length ? [`not accepted by ${notAccepted.join(', ')}`] : []),
-          ...(pastRevision ? [`past its revision date ${agreement.reviseBy}`] : []),
-          ...(outsideValidity
-            ? [`outside its validity ${agreement.validity.from} to ${agreement.validity.until}`]
-            : []),
-        ],
-      },
+      inForce: inForce(agreement, facts, now),
     };
   }
 

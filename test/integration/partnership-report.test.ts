@@ -45,6 +45,16 @@ beforeAll(async () => {
     .set(anna)
     .send(boatRequest({ purpose: 'marketing' }))
     .expect(403);
+  // A table: counted among the requests, apart (the gateway computes it: no provider's response time).
+  const table = await gw.http.post('/api/v1/requests').set(anna).send({
+    agreementId: 'stolen-boats',
+    providerId: 'boatreg-nl',
+    datasetId: 'vessels',
+    purpose: 'stolen-property-investigation',
+    caseRef: 'NL-2026-000125',
+    query: { type: 'aggregate', groupBy: ['make'], measure: 'count' },
+  });
+  expect(table.status).toBe(201);
 });
 afterAll(() => gw.close());
 
@@ -133,7 +143,7 @@ describe('the report', () => {
     const res = await report('anna');
     expect(res.status).toBe(200);
     const { activity, outcomes, responseTimes, inForce } = res.body;
-    expect(activity.total.requests).toBe(3);
+    expect(activity.total).toMatchObject({ requests: 4, tables: 1, detailRequests: 3 });
     expect(activity.total.denials).toBe(1);
     expect(activity.total.disclosures).toBe(1);
     expect(activity.total.recordsReleased).toBeGreaterThan(0);
@@ -148,6 +158,13 @@ describe('the report', () => {
     expect(boatreg).toMatchObject({ received: 2, answered: 1, overdue: 0 });
     expect(boatreg.medianHours).not.toBeNull();
     expect(inForce).toMatchObject({ now: true, why: [] });
+    // The demo's acceptances by the three parties and the policy load, all at this gateway's start.
+    expect(res.body.changes.acceptances.map((a: { partnerId: string }) => a.partnerId).sort()).toEqual([
+      'boatreg-nl',
+      'insureco',
+      'police-nl',
+    ]);
+    expect(res.body.changes.policyLoads[0]).toMatchObject({ agreementVersion: 4, changed: false });
   });
 
   it('is read by the parties’ contact points and DPOs, and is no agreement to anyone else', async () => {

@@ -1,8 +1,11 @@
 import type { AuditEntry } from '../../../src/audit/types';
 import { parsePeriod, quarterOf, scaledTarget } from '../../../src/partnership/period';
 import type { Recorded } from '../../../src/partnership/registry';
+import { inGoodStanding } from '../../../src/partnership/standing';
+import { BASELINE_NOW, baselineAgreement } from '../../helpers/bundle-fixture';
 import {
   activityByMonth,
+  inForce,
   quantile,
   responseTimes,
   screeningStatus,
@@ -150,5 +153,32 @@ describe('screening during the period', () => {
   it('says unscreened for a partner with no screening', () => {
     const status = screeningStatus('p', [], (at) => at.slice(0, 10), days, '2026-12-04');
     expect(status).toMatchObject({ today: 'unscreened', nextReviewOn: null });
+  });
+});
+
+describe('in force', () => {
+  const agreement = baselineAgreement();
+  const accepted = (except: string[] = []) => {
+    const everyone = inGoodStanding({
+      partners: new Map(),
+      agreements: new Map([[agreement.id, agreement]]),
+    } as never);
+    const parties = new Map(everyone.accepted.get(agreement.id));
+    for (const p of except) parties.delete(p);
+    return { ...everyone, accepted: new Map([[agreement.id, parties]]) };
+  };
+
+  it('is in force when every party accepted this version, before its revision date, within its validity', () => {
+    expect(inForce(agreement, accepted(), new Date(BASELINE_NOW))).toMatchObject({ now: true, why: [] });
+  });
+
+  it('says why not: the parties that have not accepted, and a revision date gone by', () => {
+    const party = agreement.parties.providers[0];
+    const after = new Date(Date.parse(`${agreement.reviseBy}T12:00:00Z`) + 2 * 86_400_000);
+    // Still within its validity (until 2027-12-31): the revision date alone is gone by.
+    const status = inForce(agreement, accepted([party]), after);
+    expect(status.now).toBe(false);
+    expect(status.notAcceptedBy).toEqual([party]);
+    expect(status.why).toContain(`past its revision date ${agreement.reviseBy}`);
   });
 });
