@@ -7,6 +7,7 @@
 import type { Identity } from '../auth/identity';
 import { ALL_SCOPE } from '../audit/stats';
 import type { AuditEntry, AuditQuery } from '../audit/types';
+import { isActive } from '../http/guard';
 import { problems } from '../http/problem';
 import { allows } from '../policy/enforce';
 import type { Agreement, Bundle } from '../policy/types';
@@ -141,9 +142,11 @@ export class ReportService {
 
   private async rolesOf(identity: Identity): Promise<string[]> {
     const entry = await this.deps.store.accreditations.get(identity.partnerId, identity.userId);
+    // The home page asks too, past no guard: a suspended or expired accreditation reads nothing.
+    if (!isActive(entry, identity, this.deps.clock())) return [];
     const enforcer = this.deps.bundle().enforcer;
     // Only the roles that may read reports for this partner count (the guard let one of them through).
-    return (entry?.roles ?? []).filter((r) => allows(enforcer, r, identity.partnerId, REPORT_ACTION));
+    return entry.roles.filter((r) => allows(enforcer, r, identity.partnerId, REPORT_ACTION));
   }
 
   private mayRead(identity: Identity, roles: readonly string[], agreement: Agreement): boolean {
