@@ -30,6 +30,7 @@ const ON_POSTGRES = [
   'integration/isolation',
   'integration/lookup-fast-lane',
   'integration/lookup-results',
+  'integration/partnership-lookup-outcomes',
   'integration/partnership-report',
   'integration/portal-receipt',
   'integration/portal-oidc',
