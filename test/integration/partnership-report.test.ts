@@ -46,14 +46,17 @@ beforeAll(async () => {
     .send(boatRequest({ purpose: 'marketing' }))
     .expect(403);
   // A table: counted among the requests, apart (the gateway computes it: no provider's response time).
-  const table = await gw.http.post('/api/v1/requests').set(anna).send({
-    agreementId: 'stolen-boats',
-    providerId: 'boatreg-nl',
-    datasetId: 'vessels',
-    purpose: 'stolen-property-investigation',
-    caseRef: 'NL-2026-000125',
-    query: { type: 'aggregate', groupBy: ['make'], measure: 'count' },
-  });
+  const table = await gw.http
+    .post('/api/v1/requests')
+    .set(anna)
+    .send({
+      agreementId: 'stolen-boats',
+      providerId: 'boatreg-nl',
+      datasetId: 'vessels',
+      purpose: 'stolen-property-investigation',
+      caseRef: 'NL-2026-000125',
+      query: { type: 'aggregate', groupBy: ['make'], measure: 'count' },
+    });
   expect(table.status).toBe(201);
 });
 afterAll(() => gw.close());
