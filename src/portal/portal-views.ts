@@ -102,8 +102,10 @@ function tokenForm(csrf: Html): Html {
   </section>`;
 }
 
-/** The start page: the tasks the user's roles allow. */
-/** `extra`: what the partnership adds (requests overdue, reports), gathered by its page module. */
+/**
+ * The start page: the tasks the user's roles allow, then `extra`: what the partnership adds (requests
+ * overdue, reports), gathered by its page module.
+ */
 export function homeView(user: PageUser, extra: Html = html``): Html {
   const tasks: Record<Role, Html> = {
     analyst: html`<li><a href="/portal/lookup">Search identifiers (hit/no-hit)</a></li>
