@@ -33,6 +33,8 @@ const ON_POSTGRES = [
   'integration/partnership-acceptance',
   'integration/partnership-portal',
   'integration/partnership-screening',
+  'integration/partnership-lookup-outcomes',
+  'integration/partnership-report',
   'integration/portal-receipt',
   'integration/portal-oidc',
   'integration/portal-tables',

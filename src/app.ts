@@ -2,6 +2,9 @@
 import { PartnershipRegistry, snapshotMaxAgeMs } from './partnership/registry';
 import { partnershipRoutes } from './partnership/routes';
 import { PartnershipService } from './partnership/service';
+import { OutcomeService } from './partnership/outcomes';
+import { ReportService } from './partnership/report';
+import { reportRoutes } from './partnership/report-routes';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
@@ -108,6 +111,8 @@ export function createApp(deps: AppDeps): Gateway {
     partnership,
     scopeOf: (i) => audit.scopeOf(i),
   });
+  const outcomes = new OutcomeService({ ...deps, partnership });
+  const reports = new ReportService({ ...deps, partnership });
   const rateLimits = createRateLimits(deps.config.rateLimits, deps.store);
   const transparency = new TransparencyService({ ...deps, partnership });
   const guard = createGuardMiddleware({ ...deps, rateLimits });
@@ -133,6 +138,8 @@ export function createApp(deps: AppDeps): Gateway {
       subjectAccess,
       questions,
       partnership: partnershipService,
+      outcomes,
+      reports,
     },
   });
   const lookupRoute = lookupRoutes(lookups);
@@ -156,6 +163,7 @@ export function createApp(deps: AppDeps): Gateway {
         ...subjectAccessRoutes(subjectAccess),
         ...partnershipRoutes(partnershipService, deps.clock),
         ...transparencyApiRoutes(transparency, rateLimits),
+        ...reportRoutes(outcomes, reports),
       ],
     },
     // The API's description (OpenAPI) and its reference page, generated from this table below.

@@ -16,6 +16,8 @@ import type { Guard } from '../http/routes';
 import type { LookupService } from '../lookups/service';
 import type { PartnershipService } from '../partnership/service';
 import type { Bundle } from '../policy/types';
+import type { OutcomeService } from '../partnership/outcomes';
+import type { ReportService } from '../partnership/report';
 import type { RequestService } from '../requests/service';
 import type { QuestionService } from '../questions/service';
 import type { Store } from '../store/port';
@@ -51,6 +53,8 @@ export interface PortalDeps {
     subjectAccess: SubjectAccessService;
     questions: QuestionService;
     partnership: PartnershipService;
+    outcomes: OutcomeService;
+    reports: ReportService;
   };
 }
 

@@ -35,6 +35,7 @@ const NAV: { role: Role; links: [string, string][] }[] = [
       ['/portal/log/activity', 'Activity'],
       ['/portal/log/subject-access', 'Subject access'],
       ['/portal/partnership/screenings', 'Partner screenings'],
+      ['/portal/partnership/reports', 'Reports'],
     ],
   },
   {

@@ -109,8 +109,11 @@ function tokenForm(csrf: Html): Html {
   </section>`;
 }
 
-/** The start page: the tasks the user's roles allow. */
-export function homeView(user: PageUser): Html {
+/**
+ * The start page: the tasks the user's roles allow, then `extra`: what the partnership adds (requests
+ * overdue, reports), gathered by its page module.
+ */
+export function homeView(user: PageUser, extra: Html = html``): Html {
   const tasks: Record<Role, Html> = {
     analyst: html`<li><a href="/portal/lookup">Search identifiers (hit/no-hit)</a></li>
       <li><a href="/portal/requests/new">Request details from a provider</a></li>
@@ -130,6 +133,7 @@ export function homeView(user: PageUser): Html {
   };
   if (!user.roles.length) return html`<p class="error">Your accreditation does not allow any task today.</p>`;
   return html`<ul>
-    ${user.roles.map((r) => tasks[r])}
-  </ul>`;
+      ${user.roles.map((r) => tasks[r])}
+    </ul>
+    ${extra}`;
 }

@@ -26,6 +26,8 @@ import { csrfMatches, SessionStore, setSessionCookie, type Session } from './ses
 import { createRelyingParty, type SignInOption } from './oidc/relying-party';
 import { PendingSignIns, setPendingCookie } from './oidc/pending';
 import { errorView, homeView, signedInView, signInView } from './portal-views';
+import { partnershipHome, reportPageRoutes } from './pages/reports';
+import { partnershipHomeView } from './pages/reports-views';
 import { analystRoutes } from './pages/analyst';
 import { responderRoutes } from './pages/responder';
 import { questionRoutes } from './pages/questions';
@@ -364,7 +366,11 @@ export function createPortal(deps: PortalDeps): Portal {
       method: 'get',
       path: '/',
       guard: guards.authenticated,
-      handler: async (ctx) => ctx.render(`Welcome, ${ctx.user.displayName}`, homeView(ctx.user)),
+      handler: async (ctx) =>
+        ctx.render(
+          `Welcome, ${ctx.user.displayName}`,
+          homeView(ctx.user, partnershipHomeView(await partnershipHome(ctx))),
+        ),
     },
     {
       method: 'post',
@@ -391,6 +397,7 @@ export function createPortal(deps: PortalDeps): Portal {
     ...adminRoutes(),
     ...screeningRoutes(),
     ...agreementPageRoutes(),
+    ...reportPageRoutes(),
   ];
 
   return { middleware, guard, routes: [...publicRoutes, ...portalRoutes.map(wrap)], sessions };

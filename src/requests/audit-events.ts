@@ -26,6 +26,8 @@ export function decisionEvent(request: StoredRequest, actor: Actor, identifierKe
     data: {
       policyDigest: decision.policyDigest,
       agreementVersion: decision.agreementVersion,
+      // A table among the requests (the partnership's report counts them apart).
+      ...(input.kind === 'aggregate' ? { kind: 'aggregate' } : {}),
       safes: safesSummary(decision),
       providerId: input.providerId,
       datasetId: input.datasetId,

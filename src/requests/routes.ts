@@ -18,6 +18,7 @@ import { handlingOf, handlingView } from './handling';
 import type { RequestService } from './service';
 import type { StoredRequest } from './types';
 import { detail, previewView, summary } from './views';
+import { overdue } from '../partnership/overdue';
 
 const validateCreate = bodyValidator<RequestInput>(schemas.requestCreate);
 const validateAnswer = bodyValidator<{ records: CanonicalRecord[] }>(schemas.answer);
@@ -126,12 +127,15 @@ export function requestRoutes(
       },
       handler: async (_req, res) => {
         const items = await service.inbox(identityOf(res));
+        const now = service.now();
         res.json({
           items: await Promise.all(
             items.map(async (r) => ({
               ...summary(r),
               // A question to the partnership comes with its text (context, never data).
               ...(r.question ? { question: r.question } : {}),
+              // Past the agreement's response time while awaiting the provider: overdue, since when.
+              ...overdue(r, bundle().agreements.get(r.input.agreementId), now),
               fields: r.input.fields,
               legalBasis: bundle().agreements.get(r.input.agreementId)?.legalBasis ?? null,
               ...recordsView(await service.providerRecords(r)),

@@ -261,6 +261,11 @@ export class RequestService {
     return { request, side };
   }
 
+  /** The gateway's clock (what is overdue is judged by it). */
+  now(): Date {
+    return this.deps.clock();
+  }
+
   listOwn(identity: Identity): Promise<StoredRequest[]> {
     return this.deps.store.requests.listByRequester(identity.partnerId, identity.userId);
   }

@@ -1,4 +1,5 @@
 /** What each side sees of a request: the analyst their decision, the provider what is asked of them. */
+import { requestContacts } from '../partnership/contacts';
 import type { Bundle } from '../policy/types';
 import { handlingShownTo, handlingView } from './handling';
 import { NO_INFORMATION, type Preview, type StoredRequest } from './types';
@@ -37,6 +38,8 @@ export function detail(request: StoredRequest, side: 'requester' | 'provider', b
       ...(side === 'requester' ? { userId: request.requesterUser } : {}),
     },
     legalBasis: agreement?.legalBasis ?? null,
+    // Whom to call on either side: contact point, DPO, escalation (the agreement's contacts).
+    contacts: requestContacts(agreement, request.requesterPartner, request.input.providerId),
     fields: request.input.fields,
     identifiers: request.input.identifiers,
     recordRefs: request.input.recordRefs,

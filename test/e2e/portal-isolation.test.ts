@@ -42,6 +42,7 @@ const CALLS: [method: 'get' | 'post', path: string][] = [
   ['post', '/portal/requests/:id/decline'],
   ['post', '/portal/requests/:id/no-information'],
   ['post', '/portal/requests/:id/withdraw'],
+  ['post', '/portal/requests/:id/outcomes'],
 ];
 
 it('covers every request-scoped portal route', () => {

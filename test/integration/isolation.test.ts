@@ -50,6 +50,8 @@ const ROUTE_CALLS: [method: 'get' | 'post', path: string, body?: object][] = [
   ['post', '/api/v1/requests/:id/answer/upload?adapter=boatreg-nl', vesselAnswer()],
   ['post', '/api/v1/requests/:id/answer/shared'],
   ['get', '/api/v1/requests/:id/receipt'],
+  ['get', '/api/v1/requests/:id/outcomes'],
+  ['post', '/api/v1/requests/:id/outcomes', { kind: 'owner-traced' }],
 ];
 
 describe('route guards', () => {

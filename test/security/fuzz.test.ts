@@ -201,6 +201,8 @@ function seedBodies(tom: Record<string, unknown>): Record<string, Json> {
     'post /api/v1/requests/:id/answer': { records } as Json,
     'post /api/v1/requests/:id/approve': { reason: 'released', handling: { tlp: 'amber' } },
     'post /api/v1/requests/:id/decline': reason,
+    'post /api/v1/requests/:id/outcomes': { kind: 'object-recovered', note: 'found' },
+    'post /api/v1/lookups/:lookupId/outcomes': { kind: 'no-value' },
     'put /api/v1/admin/accreditations/:userId': tom as Json,
     'patch /api/v1/admin/accreditations/:userId': { vettingLevel: 2, suspended: false },
     'post /api/v1/admin/accreditations/:userId/suspend': reason,

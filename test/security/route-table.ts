@@ -33,6 +33,8 @@ const FILLERS: Record<string, (anchors: Anchors) => string> = {
   name: () => 'portal.css',
   adapter: () => 'boatreg-nl',
   file: () => 'sample.csv',
+  // No lookup of that id exists: the route answers 404 to every caller it lets through.
+  lookupId: () => '00000000-0000-4000-8000-000000000000',
 };
 
 export const keyOf = ({ prefix, route }: Mounted) => `${route.method} ${prefix}${route.path}`;

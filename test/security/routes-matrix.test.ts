@@ -358,6 +358,10 @@ function calls(accreditationsFile: string, seed: Seed): Record<string, Call | nu
       },
     },
     'post /api/v1/requests/:id/no-information': null,
+    'post /api/v1/requests/:id/outcomes': {
+      json: { kind: 'owner-traced', note: 'checked by the route matrix' },
+    },
+    'post /api/v1/lookups/:lookupId/outcomes': { json: { kind: 'owner-traced' } },
     'put /api/v1/datasets/:datasetId/records': {
       query: 'adapter=boatreg-nl&mode=replace',
       upload: { type: 'text/csv', data: VESSELS_CSV },
@@ -428,6 +432,8 @@ function calls(accreditationsFile: string, seed: Seed): Record<string, Call | nu
         caseRef: 'NL-2026-600004',
       },
     },
+    'post /portal/requests/:id/outcomes': { form: { kind: 'owner-traced' } },
+    'post /portal/lookups/:lookupId/outcomes': { form: { kind: 'owner-traced' } },
     'post /portal/datasets/:datasetId': {
       file: { fields: { adapter: 'boatreg-nl', mode: 'replace' }, name: 'vessels.csv', data: VESSELS_CSV },
     },

@@ -16,7 +16,19 @@ import { identifierResultsTable } from '../identifier-results';
 import { csrfField } from '../layout';
 import { tableView } from '../table-view';
 import { decisionView, recordsTable, refusalView, stateLabel, timeLeft } from '../views';
-import { askedFacts, IDENTIFIER_TYPES, receiptLink } from './request-views';
+import { askedFacts, IDENTIFIER_TYPES, receiptLink, whomToCall } from './request-views';
+import type { RequestContacts } from '../../partnership/contacts';
+import type { Recorded } from '../../partnership/registry';
+import type { Outcome } from '../../partnership/types';
+import { outcomesView } from './reports-views';
+
+/** What the analyst's request page shows of the partnership: whom to call, and what the disclosure led to. */
+export interface RequestPartnership {
+  contacts: RequestContacts;
+  outcomes: readonly Recorded<Outcome>[];
+  /** The form to record an outcome (for the request's analyst, once disclosed). */
+  mayRecord: boolean;
+}
 
 export const searchAgain = { href: '/portal/lookup', label: 'Search again' };
 
@@ -27,7 +39,7 @@ export function refusedView(decision: Decision, again: { href: string; label: st
     <p><a href="${again.href}">${again.label}</a></p>`;
 }
 
-export function lookupResultsView(input: LookupInput, result: LookupResult) {
+export function lookupResultsView(input: LookupInput, result: LookupResult, csrf: string) {
   const invalidCount = result.results.filter((r) => r.status === 'invalid').length;
   const hits = dataTable(
     result.hits,
@@ -55,6 +67,7 @@ export function lookupResultsView(input: LookupInput, result: LookupResult) {
       record, never its content.
     </p>
     ${identifierResultsTable(result.results, input.identifiers)} ${result.hits.length ? hits : ''}
+    ${result.hits.length ? outcomesView(`/portal/lookups/${result.id}/outcomes`, [], csrf) : ''}
     <p><a href="/portal/lookup">New search</a></p>`;
 }
 
@@ -74,7 +87,11 @@ export function myRequestsView(items: readonly StoredRequest[]) {
 }
 
 /** The requester's view of a request: its facts, the way to the disclosure or to withdraw, the decision. */
-export function requestView(request: StoredRequest, page: { csrf: string; now: Date }) {
+export function requestView(
+  request: StoredRequest,
+  page: { csrf: string; now: Date; partnership: RequestPartnership },
+) {
+  const { contacts, outcomes, mayRecord } = page.partnership;
   const h = handlingView(handlingShownTo(request, 'requester'));
   return html`<dl class="facts">
       <dt>State</dt>
@@ -112,12 +129,21 @@ export function requestView(request: StoredRequest, page: { csrf: string; now: D
           </form>`
         : ''
     }
+    ${
+      request.disclosedAt
+        ? outcomesView(`/portal/requests/${request.id}/outcomes`, outcomes, mayRecord ? page.csrf : undefined)
+        : ''
+    }
+    ${request.state === 'denied' ? '' : whomToCall(request.input.providerId, contacts.provider)}
     <h2>Decision</h2>
     ${decisionView(request.decision)}`;
 }
 
 /** The disclosure under its handling banner: the released table or records, and the receipt. */
-export function disclosureView(request: StoredRequest, page: { now: Date; roundingBase?: number }) {
+export function disclosureView(
+  request: StoredRequest,
+  page: { now: Date; roundingBase?: number; contacts: RequestContacts },
+) {
   const h = handlingView(handlingOf(request));
   const records = Array.isArray(request.disclosure) ? request.disclosure : [];
   return html`<section class="banner tlp-${h.tlp}" aria-label="Handling">
@@ -146,8 +172,8 @@ export function disclosureView(request: StoredRequest, page: { now: Date; roundi
             </p>`
         : recordsTable(records, 'Released records')
     }
-    ${receiptLink(request.id)}
-    <p><a href="/portal/requests/${request.id}">Back to the request</a></p>`;
+    ${receiptLink(request.id)} ${whomToCall(request.input.providerId, page.contacts.provider)}
+    <p><a href="/portal/requests/${request.id}">Back to the request: record what it led to</a></p>`;
 }
 
 export function readingRefusedView(safes: ReadDecision['safes'], id: string) {

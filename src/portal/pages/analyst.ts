@@ -23,7 +23,7 @@ import {
   requestView,
   searchAgain,
 } from './analyst-views';
-import { idOf, roundingBaseOf } from './request-facts';
+import { contactsOf, idOf, roundingBaseOf } from './request-facts';
 import { IDENTIFIER_TYPES } from './request-views';
 import type { StoredRequest } from '../../requests/types';
 
@@ -91,7 +91,7 @@ export function analystRoutes(): PortalRoute[] {
         if (result.decision.outcome === 'deny') {
           return ctx.render('Search refused', refusedView(result.decision, searchAgain), 403);
         }
-        ctx.render('Search results', lookupResultsView(input, result));
+        ctx.render('Search results', lookupResultsView(input, result, ctx.user.csrf));
       },
     },
     {
@@ -146,9 +146,13 @@ export function analystRoutes(): PortalRoute[] {
       handler: async (ctx) => {
         const { request, side } = await ctx.deps.services.requests.get(ctx.identity, idOf(ctx));
         if (side === 'provider') return renderProviderPage(ctx, request);
+        const outcomes = request.disclosedAt
+          ? await ctx.deps.services.outcomes.ofSource(request.input.agreementId, 'request', request.id)
+          : [];
+        const partnership = { contacts: contactsOf(ctx, request), outcomes, mayRecord: true };
         ctx.render(
           `Request ${request.input.caseRef}`,
-          requestView(request, { csrf: ctx.user.csrf, now: ctx.deps.clock() }),
+          requestView(request, { csrf: ctx.user.csrf, now: ctx.deps.clock(), partnership }),
         );
       },
     },
@@ -171,7 +175,11 @@ export function analystRoutes(): PortalRoute[] {
         if (!request) return;
         ctx.render(
           `Disclosure for ${request.input.caseRef}`,
-          disclosureView(request, { now: ctx.deps.clock(), roundingBase: roundingBaseOf(ctx, request) }),
+          disclosureView(request, {
+            now: ctx.deps.clock(),
+            roundingBase: roundingBaseOf(ctx, request),
+            contacts: contactsOf(ctx, request),
+          }),
         );
       },
     },

@@ -3,6 +3,7 @@
  * agreement applies. Apart from the pages so that neither page module imports the other's.
  */
 import { problems } from '../../http/problem';
+import { requestContacts, type RequestContacts } from '../../partnership/contacts';
 import type { StoredRequest } from '../../requests/types';
 import { resolveRules } from '../../sdc';
 import type { Ctx } from '../context';
@@ -17,4 +18,10 @@ export function idOf(ctx: Ctx): string {
   const id = String(ctx.req.params.id);
   if (!/^[0-9a-f-]{36}$/.test(id)) throw problems.notFound('No such request.');
   return id;
+}
+
+/** Whom to call on either side of the request (the agreement's contacts). */
+export function contactsOf(ctx: Ctx, request: StoredRequest): RequestContacts {
+  const agreement = ctx.deps.bundle().agreements.get(request.input.agreementId);
+  return requestContacts(agreement, request.requesterPartner, request.input.providerId);
 }

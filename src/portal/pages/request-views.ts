@@ -1,4 +1,5 @@
 /** What both sides' request pages show of a request (analyst-views.ts, responder-views.ts). */
+import type { Contact, PartyContacts } from '../../policy/types';
 import type { StoredRequest } from '../../requests/types';
 import { html } from '../html';
 import { querySummary } from '../table-view';
@@ -32,3 +33,27 @@ export const IDENTIFIER_TYPES = [
   'engine-serial',
   'part-serial',
 ];
+
+function contactLine(role: string, c: Contact) {
+  return html`<li>
+    <strong>${role}</strong>: ${c.name},
+    <a href="mailto:${c.email}">${c.email}</a
+    >${c.phone ? html`, <a href="tel:${c.phone.replace(/\s+/g, '')}">${c.phone}</a>` : ''}
+  </li>`;
+}
+
+/** "Whom to call": the other party's contact point, DPO and escalation contact, from the agreement. */
+export function whomToCall(partyId: string, contacts: PartyContacts | null) {
+  return html`<section class="contacts" aria-labelledby="whom-h">
+    <h2 id="whom-h">Whom to call at ${partyId}</h2>
+    ${
+      contacts
+        ? html`<ul>
+            ${contactLine('Contact point', contacts.contactPoint)}
+            ${contactLine('Data protection officer', contacts.dpo)}
+            ${contactLine('Escalation', contacts.escalation)}
+          </ul>`
+        : html`<p class="hint">The agreement names no contacts for ${partyId}.</p>`
+    }
+  </section>`;
+}

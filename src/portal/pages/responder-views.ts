@@ -14,7 +14,9 @@ import { html } from '../html';
 import { csrfField } from '../layout';
 import { tableView } from '../table-view';
 import { recordsTable, stateLabel } from '../views';
-import { askedFacts, receiptLink } from './request-views';
+import { askedFacts, receiptLink, whomToCall } from './request-views';
+import type { RequestContacts } from '../../partnership/contacts';
+import type { Overdue } from '../../partnership/overdue';
 
 /** What an upload form offers: the partner's adapters, and in demo mode their example files. */
 export interface UploadChoices {
@@ -43,6 +45,9 @@ export interface ProviderPage {
   roundingBase?: number;
   fourEyes: FourEyes;
   upload: UploadChoices;
+  /** Whom to call (the requester's side is the one shown) and whether the answer is overdue. */
+  contacts: RequestContacts;
+  overdue: Overdue;
 }
 
 export function providerPageView(page: ProviderPage) {
@@ -53,7 +58,8 @@ export function providerPageView(page: ProviderPage) {
   // A table is computed by the gateway from the shared dataset: there is nothing to answer, only to
   // approve or decline.
   const table = request.input.query !== undefined;
-  return html`<dl class="facts">
+  return html`${overdueMark(page.overdue)}
+    <dl class="facts">
       <dt>State</dt>
       <dd>${stateLabel(answerOf(request))}</dd>
       ${questionFacts(request)}
@@ -168,6 +174,7 @@ export function providerPageView(page: ProviderPage) {
             ${declineForm(csrf, request)}`
         : ''
     }
+    ${whomToCall(request.requesterPartner, page.contacts.requester)}
     <p><a href="/portal/inbox">Back to the inbox</a></p>`;
 }
 
@@ -187,14 +194,24 @@ function noInformationForm(csrf: string, request: StoredRequest) {
   </form>`;
 }
 
+/** The mark of a request past the agreement's response time. */
+function overdueMark(o: Overdue) {
+  return o.overdue
+    ? html`<p class="overdue-mark error" role="status">Overdue since ${o.overdueSince}</p>`
+    : '';
+}
+
 export interface InboxRow {
   request: StoredRequest;
   matching: readonly DatasetRecord[];
   legal: string;
+  overdue: Overdue;
 }
 
 export function inboxView(rows: readonly InboxRow[]) {
-  return dataTable(
+  const late = rows.filter((r) => r.overdue.overdue).length;
+  return html`${late ? html`<p class="overdue-count error" role="status">${late} request${late === 1 ? '' : 's'} overdue: past the agreement’s response time.</p>` : ''}
+  ${dataTable(
     rows,
     [
       {
@@ -215,10 +232,14 @@ export function inboxView(rows: readonly InboxRow[]) {
         header: 'Our matching records',
         cell: ({ matching }) => [...new Set(matching.map((x) => x.sourceRef))].join(', ') || '—',
       },
-      { header: 'State', cell: ({ request: r }) => stateLabel(r.state) },
+      {
+        header: 'State',
+        cell: ({ request: r, overdue }) =>
+          html`${stateLabel(r.state)}${overdue.overdue ? html` <strong class="overdue-mark">Overdue since ${overdue.overdueSince}</strong>` : ''}`,
+      },
     ],
     { empty: html`<p>No open requests.</p>` },
-  );
+  )}`;
 }
 
 /** A shared dataset with its status, as the service lists them. */

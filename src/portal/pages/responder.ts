@@ -12,7 +12,8 @@ import { exampleFile, exampleFiles } from '../../datasets/demo-seed';
 import type { Ctx, PortalRoute } from '../context';
 import { formatOf, streamOf } from '../uploads';
 import { validateApprove, validateDecline } from '../../requests/routes';
-import { idOf, roundingBaseOf } from './request-facts';
+import { contactsOf, idOf, roundingBaseOf } from './request-facts';
+import { overdue } from '../../partnership/overdue';
 import { datasetsView, inboxView, providerPageView, type UploadChoices } from './responder-views';
 
 const adaptersOf = (partnerId: string) => [...adapters.values()].filter((a) => a.partnerId === partnerId);
@@ -41,6 +42,8 @@ export async function renderProviderPage(ctx: Ctx, request: StoredRequest): Prom
         preparedByCaller: preview ? preparedByCaller(ctx.identity, preview) : false,
       },
       upload: uploadChoices(ctx),
+      contacts: contactsOf(ctx, request),
+      overdue: overdue(request, bundle.agreements.get(request.input.agreementId), ctx.deps.clock()),
     }),
   );
 }
@@ -88,6 +91,7 @@ export function responderRoutes(): PortalRoute[] {
             request: r,
             matching: (await ctx.deps.services.requests.providerRecords(r)).matching,
             legal: ctx.deps.bundle().agreements.get(r.input.agreementId)?.legalBasis ?? '—',
+            overdue: overdue(r, ctx.deps.bundle().agreements.get(r.input.agreementId), ctx.deps.clock()),
           })),
         );
         ctx.render('Inbox', inboxView(rows));
