@@ -229,9 +229,7 @@ export async function withStanding(s: Scenario, change: StandingChange): Promise
 }
 
 /** Decides a scenario after `change` was applied to a fresh baseline. */
-export async function decideWith(
-  change: (s: Scenario) => unknown = () => undefined,
-): Promise<Decision> {
+export async function decideWith(change: (s: Scenario) => unknown = () => undefined): Promise<Decision> {
   const s = baselineScenario();
   await change(s);
   const bundle = toBundle(s, await policyEnforcer());
