@@ -1,10 +1,14 @@
 /** Whom to call about a request: each side's contact point, DPO and escalation contact from the agreement. */
-import type { Agreement, PartyContacts } from '../policy/types';
+import type { Agreement, Contact, PartyContacts } from '../policy/types';
 import type { Person } from '../records/accreditation';
 
+/** A contact as the other side sees it: how to reach them, never which user they are. */
+export type ShownContact = Omit<Contact, 'userId'>;
+export type ShownContacts = Record<keyof PartyContacts, ShownContact>;
+
 export interface RequestContacts {
-  requester: PartyContacts | null;
-  provider: PartyContacts | null;
+  requester: ShownContacts | null;
+  provider: ShownContacts | null;
 }
 
 export function requestContacts(
@@ -12,9 +16,25 @@ export function requestContacts(
   requesterPartner: string,
   providerId: string,
 ): RequestContacts {
-  const of = (partnerId: string) => agreement?.contacts?.[partnerId] ?? null;
+  const of = (partnerId: string) => {
+    const party = agreement?.contacts?.[partnerId];
+    return party
+      ? {
+          contactPoint: shown(party.contactPoint),
+          dpo: shown(party.dpo),
+          escalation: shown(party.escalation),
+        }
+      : null;
+  };
   return { requester: of(requesterPartner), provider: of(providerId) };
 }
+
+// The user id only says who may read the report; it is not for the other side.
+const shown = ({ name, email, phone }: Contact): ShownContact => ({
+  name,
+  email,
+  ...(phone ? { phone } : {}),
+});
 
 /** Whether the person is named with their user id among a party's contacts (contact point, DPO, escalation). */
 export function isNamedContact(agreement: Agreement, person: Person): boolean {
