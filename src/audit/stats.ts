@@ -184,14 +184,15 @@ export interface StatsRow {
   recordsReleased: number;
 }
 
-const FIXED: Record<string, keyof StatsRow> = {
+/** The stored measures counted as they are, by the field each is reported as (the report's too). */
+export const FIXED = {
   requests: 'requests',
   lookups: 'lookups',
   permits: 'permits',
   denials: 'denials',
   disclosures: 'disclosures',
   records: 'recordsReleased',
-};
+} as const satisfies Record<string, keyof StatsRow>;
 
 /** The API's rows from counts (one scope): per agreement and day, by agreement then day. */
 export function statsRows(counts: Iterable<StatsCount>): StatsRow[] {
@@ -214,7 +215,7 @@ export function statsRows(counts: Iterable<StatsCount>): StatsRow[] {
       };
       rows.set(key, row);
     }
-    const fixed = FIXED[measure];
+    const fixed = FIXED[measure as keyof typeof FIXED];
     if (fixed) (row[fixed] as number) += n;
     else if (measure.startsWith('safe:')) add(row.deniedBySafe, measure.slice(5), n);
     else if (measure.startsWith('reason:')) add(row.denialReasons, measure.slice(7), n);

@@ -2,6 +2,7 @@
  * The report's figures, computed from what report.ts gathered: pure functions of log entries, ledger
  * records and the agreement, so each can be tested in a table.
  */
+import { FIXED } from '../audit/stats';
 import type { AuditEntry } from '../audit/types';
 import type { StatsCount } from '../audit/stats';
 import type { Agreement } from '../policy/types';
@@ -46,14 +47,8 @@ const emptyMonth = (month: string): MonthActivity => ({
   questions: 0,
 });
 
-const MEASURES: Record<string, keyof MonthActivity> = {
-  requests: 'requests',
-  lookups: 'lookups',
-  permits: 'permits',
-  denials: 'denials',
-  disclosures: 'disclosures',
-  records: 'recordsReleased',
-};
+// The stored measures, each reported as the DPO's statistics report it.
+const MEASURES: Record<string, keyof MonthActivity> = FIXED;
 
 /**
  * Activity by month: the statistics' stored counts (requests, lookups, permits, denials, disclosures,

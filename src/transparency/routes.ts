@@ -4,20 +4,15 @@
  * route stays behind the portal's session guard with no exception to keep. Both count against the
  * per-address rate limit, taken before the report is read.
  */
+import { DOCS_CSP } from '../http/api-docs';
 import type { Request, Response } from 'express';
 import type { RateLimits } from '../http/rate-limits';
 import { guards, type RouteSpec } from '../http/routes';
 import type { TransparencyService } from './service';
 import { TRANSPARENCY_CSS, TRANSPARENCY_PATH, transparencyPage } from './views';
 
-/** The page's own CSP: its stylesheet and nothing else; no script, no inline style. */
-export const TRANSPARENCY_CSP = [
-  "default-src 'none'",
-  "style-src 'self'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-].join('; ');
+/** The page's own CSP, the API reference page's: its stylesheet and nothing else; no script, no inline style. */
+export const TRANSPARENCY_CSP = DOCS_CSP;
 
 const STYLESHEET = `
 body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; color: #1b1f24; margin: 0 auto;
