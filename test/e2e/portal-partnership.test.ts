@@ -100,9 +100,9 @@ async function recordScreening(
   expect(await flash()).toBe(`Recorded the screening of ${partnerId}.`);
 }
 
-/** A contact point's way to the agreement's report: the home page's link, then the agreement. */
+/** A contact point's way to the agreement's report: home, its reports link, then the agreement. */
 async function openReport() {
-  await page.goto(`${h.baseUrl}/portal/`);
+  await page.getByRole('link', { name: 'Five Safes Gateway' }).click();
   await page.getByRole('link', { name: /^Reports: monitoring and evaluation/ }).click();
   await page.getByRole('link', { name: AGREEMENT }).click();
   expect(await text(page.locator('h1'))).toMatch(new RegExp(`^Report: ${AGREEMENT}, \\d{4}-Q[1-4]$`));
