@@ -183,6 +183,8 @@ export function goalsAchieved(agreement: Agreement, period: Period, outcomes: re
 export interface PartyScreening {
   partnerId: string;
   today: ScreeningStanding['status'];
+  /** The conditions of a clearance with conditions in effect today. */
+  conditions: string[];
   nextReviewOn: string | null;
   /** Each change of standing during the period, with the day it took effect. */
   duringPeriod: { status: ScreeningStanding['status']; since: string }[];
@@ -224,6 +226,10 @@ export function screeningStatus(
   return {
     partnerId,
     today: now.status,
+    conditions:
+      now.status === 'cleared' && now.screening.outcome === 'cleared-with-conditions'
+        ? now.screening.conditions
+        : [],
     nextReviewOn: 'screening' in now ? now.screening.nextReviewOn : null,
     duringPeriod,
   };

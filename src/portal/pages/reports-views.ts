@@ -242,7 +242,11 @@ export function reportView(report: Report): Html {
         screening,
         [
           { header: 'Partner', rowHeader: true, cell: (s) => s.partnerId },
-          { header: 'Today', cell: (s) => s.today },
+          {
+            header: 'Today',
+            cell: (s) =>
+              s.conditions.length ? `cleared with conditions: ${s.conditions.join('; ')}` : s.today,
+          },
           { header: 'Next review', cell: (s) => s.nextReviewOn ?? '—' },
           {
             header: 'During the period',

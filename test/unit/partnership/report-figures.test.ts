@@ -150,6 +150,30 @@ describe('screening during the period', () => {
     ]);
   });
 
+  it('names the conditions of a clearance with conditions', () => {
+    const withConditions = {
+      ...screening('2027-12-01', 'cleared-with-conditions'),
+      conditions: ['Audit yearly'],
+    };
+    const status = screeningStatus(
+      'p',
+      [rec(withConditions, '2026-11-28T10:00:00Z')],
+      (at) => at.slice(0, 10),
+      days,
+      '2026-12-04',
+    );
+    expect(status).toMatchObject({ today: 'cleared', conditions: ['Audit yearly'] });
+    expect(
+      screeningStatus(
+        'p',
+        [rec(screening('2027-12-01'), '2026-11-28T10:00:00Z')],
+        (at) => at.slice(0, 10),
+        days,
+        '2026-12-04',
+      ).conditions,
+    ).toEqual([]);
+  });
+
   it('says unscreened for a partner with no screening', () => {
     const status = screeningStatus('p', [], (at) => at.slice(0, 10), days, '2026-12-04');
     expect(status).toMatchObject({ today: 'unscreened', nextReviewOn: null });
