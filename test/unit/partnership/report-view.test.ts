@@ -56,6 +56,7 @@ const report = {
     {
       partnerId: 'insureco',
       today: 'lapsed',
+      conditions: [],
       nextReviewOn: '2026-11-29',
       duringPeriod: [
         { status: 'cleared', since: '2026-10-01' },
