@@ -247,7 +247,7 @@ describe('the partnership, by clicking', () => {
     });
     expect(await text(page.locator('caption', { hasText: /^Goals/ }))).toContain('1 outcome(s) recorded');
     expect(await reportRow('Screening of the parties', 'autodealers-nl')).toMatchObject({
-      Today: 'cleared',
+      Today: 'cleared with conditions: Engine sales records only',
       'Next review': NEXT_REVIEW,
     });
     const acceptances = await page
