@@ -1,0 +1,156 @@
+/**
+ * Attacks on the partnership (issue 21): data leaving after the partnership stopped clearing it. A
+ * request permitted while every party was cleared and had accepted the agreement can wait in the
+ * provider's inbox for days; its release must be judged by the partnership as it stands then.
+ */
+import { acceptanceEvent, screeningEvent } from '../../src/partnership/events';
+import { PartnershipRegistry } from '../../src/partnership/registry';
+import type { Acceptance, Screening } from '../../src/partnership/types';
+import type { PartnershipRecord, Store } from '../../src/store/port';
+import { boatRequest, createTestGateway, vesselAnswer, type TestGateway } from '../helpers/gateway';
+
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+describe('releasing an answer prepared before the partnership changed', () => {
+  let gw: TestGateway;
+  const tokens: Record<string, string> = {};
+
+  beforeAll(async () => {
+    gw = await createTestGateway();
+    for (const user of ['anna', 'bram', 'ruben']) tokens[user] = await gw.token(user);
+  });
+  afterAll(async () => gw?.close());
+
+  /** A request of anna's to boatreg-nl, answered by bram: a preview waiting for approval. */
+  async function answered(caseRef: string): Promise<{ id: string; previewVersion: number }> {
+    const created = await gw.http
+      .post('/api/v1/requests')
+      .set(bearer(tokens.anna))
+      .send(boatRequest({ caseRef }));
+    expect(created.status).toBe(201);
+    expect(created.body.state).toBe('awaiting_provider');
+    const res = await gw.http
+      .post(`/api/v1/requests/${created.body.id}/answer`)
+      .set(bearer(tokens.bram))
+      .send(vesselAnswer());
+    expect(res.status).toBe(200);
+    return { id: created.body.id as string, previewVersion: res.body.previewVersion as number };
+  }
+
+  const approve = (r: { id: string; previewVersion: number }) =>
+    gw.http
+      .post(`/api/v1/requests/${r.id}/approve`)
+      .set(bearer(tokens.bram))
+      .send({ previewVersion: r.previewVersion });
+
+  async function expectNothingReleased(id: string, res: { status: number; body: unknown }, code: string) {
+    expect(res.status).toBe(403);
+    expect(JSON.stringify(res.body)).toContain(code);
+    expect(JSON.stringify(res.body)).not.toContain('psn_');
+    const stored = await gw.store.requests.get(id);
+    expect(stored?.state).toBe('answered');
+    expect(stored?.disclosure ?? null).toBeNull();
+  }
+
+  it('a provider refused by its screening cannot release an answer it prepared before', async () => {
+    const pending = await answered('NL-2026-000901');
+    const [current] = (await gw.partnership.screenings('boatreg-nl')).slice(-1);
+    const refused: Screening = { ...current.record, outcome: 'refused' };
+    await gw.partnership.recordScreenings([refused], [screeningEvent(refused)]);
+    try {
+      await expectNothingReleased(pending.id, await approve(pending), 'PROJECT_PARTNER_NOT_CLEARED');
+    } finally {
+      await gw.partnership.recordScreenings([current.record], [screeningEvent(current.record)]);
+    }
+    // Cleared again, the same preview is released.
+    expect((await approve(pending)).status).toBe(200);
+  });
+
+  it('a requester refused by its screening is not released an answer either', async () => {
+    const pending = await answered('NL-2026-000902');
+    const [current] = (await gw.partnership.screenings('police-nl')).slice(-1);
+    const lapsed: Screening = { ...current.record, reviewedOn: '2020-01-01', nextReviewOn: '2021-01-01' };
+    await gw.partnership.recordScreenings([lapsed], [screeningEvent(lapsed)]);
+    try {
+      await expectNothingReleased(pending.id, await approve(pending), 'PROJECT_PARTNER_SCREENING_LAPSED');
+    } finally {
+      await gw.partnership.recordScreenings([current.record], [screeningEvent(current.record)]);
+    }
+  });
+
+  it('a party’s withdrawal takes effect at once: an answer prepared before it is not released', async () => {
+    const pending = await answered('NL-2026-000903');
+    const status = await gw.http.get('/api/v1/agreements/stolen-boats/acceptances').set(bearer(tokens.ruben));
+    const withdrawn = await gw.http
+      .post('/api/v1/agreements/stolen-boats/withdrawal')
+      .set(bearer(tokens.ruben))
+      .send({ reason: 'The board withdraws until the covenant is signed.' });
+    expect(withdrawn.status).toBe(200);
+    try {
+      await expectNothingReleased(pending.id, await approve(pending), 'PROJECT_AGREEMENT_NOT_ACCEPTED');
+    } finally {
+      const again = await gw.http
+        .post('/api/v1/agreements/stolen-boats/acceptance')
+        .set(bearer(tokens.ruben))
+        .send({ version: status.body.version, digest: status.body.digest, confidentiality: true });
+      expect(again.status).toBe(201);
+    }
+    expect((await approve(pending)).status).toBe(200);
+  });
+});
+
+describe('the facts a decision reads after a change', () => {
+  /** A store whose ledger reads wait until released: a snapshot being built while a change is recorded. */
+  function slowLedger() {
+    const rows: PartnershipRecord[] = [];
+    let hold: Promise<void> | undefined;
+    let release = () => {};
+    const store = {
+      kind: 'sqlite',
+      partnership: {
+        async list(kind: string) {
+          const snapshot = rows.filter((r) => r.kind === kind);
+          await hold;
+          return snapshot;
+        },
+        async add(records: Omit<PartnershipRecord, 'seq'>[]) {
+          return records.map((r) => rows.push({ ...r, seq: rows.length + 1 }));
+        },
+      },
+    } as unknown as Store;
+    return {
+      store,
+      holdReads() {
+        hold = new Promise((resolve) => (release = resolve));
+      },
+      release: () => release(),
+    };
+  }
+
+  it('a decision asked after a withdrawal was recorded never gets facts read before it', async () => {
+    const ledger = slowLedger();
+    const registry = new PartnershipRegistry(ledger.store, () => new Date('2026-12-03T10:00:00Z'), Infinity);
+    const acceptance: Acceptance = {
+      agreementId: 'stolen-boats',
+      partnerId: 'boatreg-nl',
+      action: 'accept',
+      version: 4,
+      digest: 'd'.repeat(64),
+      confidentialityDigest: null,
+      by: { partnerId: 'boatreg-nl', userId: 'ruben' },
+      role: 'legal',
+    };
+    await registry.recordAcceptances([acceptance], [acceptanceEvent(acceptance)]);
+    // A decision starts reading the ledger; the read is slow.
+    ledger.holdReads();
+    const before = registry.facts();
+    // Meanwhile the party withdraws, and the withdrawal is answered.
+    const withdrawal: Acceptance = { ...acceptance, action: 'withdraw', reason: 'no longer' };
+    await registry.recordAcceptances([withdrawal], [acceptanceEvent(withdrawal)]);
+    // A decision made after that must see the withdrawal.
+    const after = registry.facts();
+    ledger.release();
+    await before;
+    expect((await after).accepted.get('stolen-boats')?.get('boatreg-nl')).toBeUndefined();
+  });
+});
