@@ -35,6 +35,12 @@ export interface OutcomeServiceDeps {
   clock: () => Date;
 }
 
+/**
+ * The most outcomes one disclosure or lookup keeps: a few things it led to, corrected now and then,
+ * never a store (and a log) that one analyst grows without end.
+ */
+export const MAX_OUTCOMES_PER_SOURCE = 20;
+
 /** How far back a lookup is looked for among its analyst's lookup entries (newest first). */
 const LOOKUP_PAGE = 500;
 
@@ -100,6 +106,10 @@ export class OutcomeService {
   }
 
   private async record(outcome: Outcome, partners: string[]): Promise<Recorded<Outcome>> {
+    const { kind, id } = outcome.source;
+    if ((await this.ofSource(outcome.agreementId, kind, id)).length >= MAX_OUTCOMES_PER_SOURCE) {
+      throw problems.conflict(`This ${kind} has ${MAX_OUTCOMES_PER_SOURCE} outcomes already.`);
+    }
     const recordedAt = this.deps.clock().toISOString();
     const seq = await this.deps.partnership.recordOutcome(outcome, [outcomeEvent(outcome, partners)]);
     return { seq, recordedAt, record: outcome };

@@ -54,7 +54,10 @@ export function reportRoutes(outcomes: OutcomeService, reports: ReportService): 
         summary: 'Record what a disclosure led to',
         description: 'By the requesting analyst (or the team the request named), once it was disclosed.',
         body: validateOutcome.schema,
-        responses: { ...recorded, 409: { description: 'Nothing was disclosed yet.' } },
+        responses: {
+          ...recorded,
+          409: { description: 'Nothing was disclosed yet, or it has the most outcomes one keeps.' },
+        },
       },
       handler: async (req, res) => {
         const id = uuidParam(req, 'id', 'request');
@@ -83,7 +86,10 @@ export function reportRoutes(outcomes: OutcomeService, reports: ReportService): 
         summary: 'Record what a hit led to',
         description: 'By the analyst who made the lookup, which had at least one hit.',
         body: validateOutcome.schema,
-        responses: { ...recorded, 409: { description: 'The lookup had no hit.' } },
+        responses: {
+          ...recorded,
+          409: { description: 'The lookup had no hit, or it has the most outcomes one keeps.' },
+        },
       },
       handler: async (req, res) => {
         const id = uuidParam(req, 'lookupId', 'lookup');

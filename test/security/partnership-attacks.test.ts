@@ -4,6 +4,7 @@
  * provider's inbox for days; its release must be judged by the partnership as it stands then.
  */
 import { acceptanceEvent, screeningEvent } from '../../src/partnership/events';
+import { MAX_OUTCOMES_PER_SOURCE } from '../../src/partnership/outcomes';
 import { PartnershipRegistry } from '../../src/partnership/registry';
 import type { Acceptance, Screening } from '../../src/partnership/types';
 import type { PartnershipRecord, Store } from '../../src/store/port';
@@ -152,5 +153,41 @@ describe('the facts a decision reads after a change', () => {
     ledger.release();
     await before;
     expect((await after).accepted.get('stolen-boats')?.get('boatreg-nl')).toBeUndefined();
+  });
+});
+
+describe('writing without end', () => {
+  let gw: TestGateway;
+  const tokens: Record<string, string> = {};
+
+  beforeAll(async () => {
+    gw = await createTestGateway();
+    for (const user of ['anna', 'bram']) tokens[user] = await gw.token(user);
+  });
+  afterAll(async () => gw?.close());
+
+  it('one disclosure keeps a bounded number of outcomes', async () => {
+    const created = await gw.http.post('/api/v1/requests').set(bearer(tokens.anna)).send(boatRequest());
+    const id = created.body.id as string;
+    const answered = await gw.http
+      .post(`/api/v1/requests/${id}/answer`)
+      .set(bearer(tokens.bram))
+      .send(vesselAnswer());
+    await gw.http
+      .post(`/api/v1/requests/${id}/approve`)
+      .set(bearer(tokens.bram))
+      .send({ previewVersion: answered.body.previewVersion })
+      .expect(200);
+    const post = () =>
+      gw.http
+        .post(`/api/v1/requests/${id}/outcomes`)
+        .set(bearer(tokens.anna))
+        .send({ kind: 'no-value', note: 'x'.repeat(500) });
+    for (let i = 0; i < MAX_OUTCOMES_PER_SOURCE; i++) expect((await post()).status).toBe(201);
+    const refused = await post();
+    expect(refused.status).toBe(409);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    const kept = await gw.http.get(`/api/v1/requests/${id}/outcomes`).set(bearer(tokens.anna)).expect(200);
+    expect(kept.body.items).toHaveLength(MAX_OUTCOMES_PER_SOURCE);
   });
 });
