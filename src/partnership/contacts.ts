@@ -7,18 +7,23 @@ export interface RequestContacts {
   provider: PartyContacts | null;
 }
 
+/** A party's contacts: own keys only (a partner id such as "constructor" must find no inherited property). */
+function contactsOf(agreement: Agreement | undefined, partnerId: string): PartyContacts | null {
+  const contacts = agreement?.contacts;
+  return contacts && Object.hasOwn(contacts, partnerId) ? contacts[partnerId] : null;
+}
+
 export function requestContacts(
   agreement: Agreement | undefined,
   requesterPartner: string,
   providerId: string,
 ): RequestContacts {
-  const of = (partnerId: string) => agreement?.contacts?.[partnerId] ?? null;
-  return { requester: of(requesterPartner), provider: of(providerId) };
+  return { requester: contactsOf(agreement, requesterPartner), provider: contactsOf(agreement, providerId) };
 }
 
 /** Whether the person is named with their user id among a party's contacts (contact point, DPO, escalation). */
 export function isNamedContact(agreement: Agreement, person: Person): boolean {
-  const party = agreement.contacts?.[person.partnerId];
+  const party = contactsOf(agreement, person.partnerId);
   if (!party) return false;
   return [party.contactPoint, party.dpo, party.escalation].some((c) => c.userId === person.userId);
 }
@@ -26,6 +31,6 @@ export function isNamedContact(agreement: Agreement, person: Person): boolean {
 /** Whether the person is the contact point of `partnerId` in the agreement. */
 export function isContactPointOf(agreement: Agreement, partnerId: string, person: Person): boolean {
   return (
-    person.partnerId === partnerId && agreement.contacts?.[partnerId]?.contactPoint.userId === person.userId
+    person.partnerId === partnerId && contactsOf(agreement, partnerId)?.contactPoint.userId === person.userId
   );
 }

@@ -191,3 +191,26 @@ describe('writing without end', () => {
     expect(kept.body.items).toHaveLength(MAX_OUTCOMES_PER_SOURCE);
   });
 });
+
+describe('names that objects inherit', () => {
+  let gw: TestGateway;
+  let anna: string;
+
+  beforeAll(async () => {
+    gw = await createTestGateway();
+    anna = await gw.token('anna');
+  });
+  afterAll(async () => gw?.close());
+
+  it('a request to a provider named "constructor" finds no contacts in the agreement', async () => {
+    const created = await gw.http
+      .post('/api/v1/requests')
+      .set(bearer(anna))
+      .send(boatRequest({ providerId: 'constructor' }));
+    const id = (created.body.id ?? created.body.requestId) as string;
+    expect(id).toBeDefined();
+    const res = await gw.http.get(`/api/v1/requests/${id}`).set(bearer(anna));
+    expect(res.status).toBe(200);
+    expect(res.body.contacts).toEqual({ requester: expect.any(Object), provider: null });
+  });
+});
