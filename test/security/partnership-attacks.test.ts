@@ -213,4 +213,13 @@ describe('names that objects inherit', () => {
     expect(res.status).toBe(200);
     expect(res.body.contacts).toEqual({ requester: expect.any(Object), provider: null });
   });
+
+  it('a request’s contacts name whom to call, never another partner’s user ids', async () => {
+    const created = await gw.http.post('/api/v1/requests').set(bearer(anna)).send(boatRequest());
+    const res = await gw.http.get(`/api/v1/requests/${created.body.id}`).set(bearer(anna));
+    expect(res.status).toBe(200);
+    const provider = res.body.contacts.provider as Record<string, Record<string, unknown>>;
+    expect(provider.contactPoint).toMatchObject({ name: expect.any(String), email: expect.any(String) });
+    for (const contact of Object.values(provider)) expect(contact).not.toHaveProperty('userId');
+  });
 });
