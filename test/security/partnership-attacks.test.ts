@@ -3,6 +3,8 @@
  * request permitted while every party was cleared and had accepted the agreement can wait in the
  * provider's inbox for days; its release must be judged by the partnership as it stands then.
  */
+import { issueDemoToken } from '../../src/auth/demo-tokens';
+import { loadConfig } from '../../src/config/load';
 import { acceptanceEvent, screeningEvent } from '../../src/partnership/events';
 import { MAX_OUTCOMES_PER_SOURCE } from '../../src/partnership/outcomes';
 import { PartnershipRegistry } from '../../src/partnership/registry';
@@ -221,5 +223,73 @@ describe('names that objects inherit', () => {
     const provider = res.body.contacts.provider as Record<string, Record<string, unknown>>;
     expect(provider.contactPoint).toMatchObject({ name: expect.any(String), email: expect.any(String) });
     for (const contact of Object.values(provider)) expect(contact).not.toHaveProperty('userId');
+  });
+});
+
+describe('what a provider’s DPO learns of another provider’s hits', () => {
+  let gw: TestGateway;
+  const auth: Record<string, { Authorization: string }> = {};
+
+  /** boatreg-nl's DPO (the demo has none). */
+  async function boatregDpo() {
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    await gw.store.accreditations.put(
+      {
+        userId: 'bea',
+        partnerId: 'boatreg-nl',
+        displayName: 'Bea (boatreg-nl DPO)',
+        roles: ['dpo'],
+        vettingLevel: 2,
+        trainedOn: day(-10),
+        expiresOn: day(300),
+        suspended: false,
+      },
+      [],
+    );
+    const token = await issueDemoToken({
+      userId: 'bea',
+      partner: gw.bundle.partners.get('boatreg-nl')!,
+      bundleDir: gw.bundle.dir,
+      audience: loadConfig({}).auth.audience,
+      ttlSeconds: 3600,
+      mfa: true,
+    });
+    return bearer(token);
+  }
+
+  beforeAll(async () => {
+    gw = await createTestGateway({ FSG_DEMO_DATASETS: 'true' });
+    auth.anna = bearer(await gw.token('anna'));
+    auth.bea = await boatregDpo();
+  });
+  afterAll(async () => gw?.close());
+
+  it('the outcome of a lookup does not tell one provider’s DPO that another provider was hit too', async () => {
+    const lookup = await gw.http
+      .post('/api/v1/lookups')
+      .set(auth.anna)
+      .send({
+        agreementId: 'stolen-boats',
+        purpose: 'stolen-property-investigation',
+        caseRef: 'NL-2026-000778',
+        identifiers: [{ type: 'hin', value: 'NL-HXAB7A33G293' }],
+      });
+    const hitBy = new Set(lookup.body.hits.map((h: { providerId: string }) => h.providerId));
+    expect(hitBy).toEqual(new Set(['boatreg-nl', 'insureco']));
+    await gw.http
+      .post(`/api/v1/lookups/${lookup.body.id}/outcomes`)
+      .set(auth.anna)
+      .send({ kind: 'object-recovered' })
+      .expect(201);
+    // The lookup itself is cut for boatreg-nl's DPO (security/partner-views); so must be what it led to.
+    const events = await gw.http.get('/api/v1/audit/events?type=outcome.recorded').set(auth.bea);
+    expect(events.status).toBe(200);
+    expect(events.body.items).toHaveLength(1);
+    expect(JSON.stringify(events.body.items)).not.toContain('insureco');
+    // Nor does filtering by the other provider find it.
+    const filtered = await gw.http
+      .get('/api/v1/audit/events?type=outcome.recorded&partner=insureco')
+      .set(auth.bea);
+    expect(filtered.body.items).toHaveLength(0);
   });
 });
