@@ -10,7 +10,14 @@ import { MAX_OUTCOMES_PER_SOURCE } from '../../src/partnership/outcomes';
 import { PartnershipRegistry } from '../../src/partnership/registry';
 import type { Acceptance, Screening } from '../../src/partnership/types';
 import type { PartnershipRecord, Store } from '../../src/store/port';
-import { boatRequest, createTestGateway, vesselAnswer, type TestGateway } from '../helpers/gateway';
+import {
+  boatLookup,
+  boatRequest,
+  createTestGateway,
+  vesselAnswer,
+  type TestGateway,
+} from '../helpers/gateway';
+import { boatQuestion } from '../helpers/questions';
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
@@ -291,5 +298,34 @@ describe('what a provider’s DPO learns of another provider’s hits', () => {
       .get('/api/v1/audit/events?type=outcome.recorded&partner=insureco')
       .set(auth.bea);
     expect(filtered.body.items).toHaveLength(0);
+  });
+});
+
+describe('a requester the partnership no longer clears', () => {
+  let gw: TestGateway;
+  const tokens: Record<string, string> = {};
+
+  beforeAll(async () => {
+    gw = await createTestGateway({ FSG_DEMO_DATASETS: 'true' });
+    for (const user of ['anna', 'bram']) tokens[user] = await gw.token(user);
+    const [current] = (await gw.partnership.screenings('police-nl')).slice(-1);
+    const refused: Screening = { ...current.record, outcome: 'refused' };
+    await gw.partnership.recordScreenings([refused], [screeningEvent(refused)]);
+  });
+  afterAll(async () => gw?.close());
+
+  it('looks nothing up: the lookup is denied with the code, and no hit leaves', async () => {
+    const res = await gw.http.post('/api/v1/lookups').set(bearer(tokens.anna)).send(boatLookup());
+    expect(JSON.stringify(res.body)).toContain('PROJECT_PARTNER_NOT_CLEARED');
+    expect(res.body.hits ?? []).toEqual([]);
+  });
+
+  it('asks no provider: every request of the question is denied, and no inbox holds it', async () => {
+    const res = await gw.http.post('/api/v1/questions').set(bearer(tokens.anna)).send(boatQuestion());
+    expect(res.status).toBe(201);
+    expect(res.body.requests.length).toBeGreaterThan(0);
+    for (const r of res.body.requests) expect(r.state).toBe('denied');
+    const inbox = await gw.http.get('/api/v1/inbox').set(bearer(tokens.bram)).expect(200);
+    expect(JSON.stringify(inbox.body)).not.toContain('Lelystad');
   });
 });
