@@ -255,6 +255,7 @@ export function requestRoutes(
               'The partnership no longer clears the release (`codes`): a party withdrew, a partner’s screening was refused or lapsed, or the agreement is past its revision date.',
           },
           409: { description: 'The request is not answered, or the preview version is not the current one.' },
+          410: { description: 'A question’s request that lapsed with the agreement’s retention.' },
         },
       },
       handler: async (req, res) => {

@@ -424,6 +424,9 @@ export class RequestService {
       });
     }
     if (request.previewVersion !== previewVersion) throw previewChanged(request);
+    // An open request with an expiry is a question's, lapsed then: the sweep may not have come yet.
+    if (request.expiresAt && request.expiresAt <= this.deps.clock().toISOString())
+      throw problems.gone('This question lapsed with the agreement’s retention: nothing is released.');
     const bundle = this.deps.bundle();
     await this.assertPartnershipStands(request, bundle);
     const first = firstApprovalDue(bundle, request, preview);

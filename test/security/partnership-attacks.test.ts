@@ -329,3 +329,34 @@ describe('a requester the partnership no longer clears', () => {
     expect(JSON.stringify(inbox.body)).not.toContain('Lelystad');
   });
 });
+
+describe('a question past its lapse, before the sweep', () => {
+  let gw: TestGateway;
+  const tokens: Record<string, string> = {};
+
+  beforeAll(async () => {
+    gw = await createTestGateway();
+    for (const user of ['anna', 'bram']) tokens[user] = await gw.token(user);
+  });
+  afterAll(async () => gw?.close());
+
+  it('is not released: the question lapsed with the agreement’s retention', async () => {
+    const asked = await gw.http.post('/api/v1/questions').set(bearer(tokens.anna)).send(boatQuestion());
+    const mine = (asked.body.requests as { providerId: string; requestId: string }[]).find(
+      (r) => r.providerId === 'boatreg-nl',
+    )!;
+    const answered = await gw.http
+      .post(`/api/v1/requests/${mine.requestId}/answer`)
+      .set(bearer(tokens.bram))
+      .send(vesselAnswer());
+    expect(answered.status).toBe(200);
+    // Past the retention (30 days for stolen-boats), and no sweep has run yet.
+    gw.advance(31 * 24 * 60 * 60 * 1000);
+    const res = await gw.http
+      .post(`/api/v1/requests/${mine.requestId}/approve`)
+      .set(bearer(tokens.bram))
+      .send({ previewVersion: answered.body.previewVersion });
+    expect(res.status).toBe(410);
+    expect((await gw.store.requests.get(mine.requestId))?.disclosure ?? null).toBeNull();
+  });
+});
