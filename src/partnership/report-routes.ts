@@ -4,11 +4,10 @@ import type { Identity } from '../auth/identity';
 import { ITEMS_SCHEMA, OBJECT_SCHEMA } from '../http/openapi';
 import { problems } from '../http/problem';
 import { guards, type RouteSpec } from '../http/routes';
-import type { OutcomeService } from './outcomes';
+import type { OutcomeSeen, OutcomeService } from './outcomes';
 import { validateOutcome } from './outcomes';
 import type { Recorded } from './registry';
 import { REPORT_ACTION, type ReportService } from './report';
-import type { Outcome } from './types';
 
 const identityOf = (res: Response): Identity => res.locals.identity as Identity;
 
@@ -18,14 +17,14 @@ function uuidParam(req: Request, name: string, what: string): string {
   return id;
 }
 
-/** An outcome as the API shows it (the note is the requester's side's own text). */
-export function outcomeView(o: Recorded<Outcome>) {
+/** An outcome as the API shows it (the note is the requester's side's own text: not to the provider). */
+export function outcomeView(o: Recorded<OutcomeSeen>) {
   return {
     seq: o.seq,
     recordedAt: o.recordedAt,
     source: o.record.source,
     kind: o.record.kind,
-    note: o.record.note,
+    ...(o.record.note === undefined ? {} : { note: o.record.note }),
     by: o.record.by,
   };
 }
@@ -71,6 +70,7 @@ export function reportRoutes(outcomes: OutcomeService, reports: ReportService): 
       guard: guards.anyOf('requests:read-own', 'inbox:read', 'outcomes:record'),
       doc: {
         summary: 'What a disclosure led to, as recorded',
+        description: 'The provider’s side reads each outcome without the analyst’s note.',
         responses: { 200: { description: 'The outcomes, oldest first.', schema: ITEMS_SCHEMA } },
       },
       handler: async (req, res) => {

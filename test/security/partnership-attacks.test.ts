@@ -199,6 +199,39 @@ describe('writing without end', () => {
     const kept = await gw.http.get(`/api/v1/requests/${id}/outcomes`).set(bearer(tokens.anna)).expect(200);
     expect(kept.body.items).toHaveLength(MAX_OUTCOMES_PER_SOURCE);
   });
+
+  it('the analyst’s note stays with the requester: the provider learns what it led to, not the note', async () => {
+    const created = await gw.http
+      .post('/api/v1/requests')
+      .set(bearer(tokens.anna))
+      .send(boatRequest({ caseRef: 'NL-2026-000931' }));
+    const id = created.body.id as string;
+    const answered = await gw.http
+      .post(`/api/v1/requests/${id}/answer`)
+      .set(bearer(tokens.bram))
+      .send(vesselAnswer());
+    await gw.http
+      .post(`/api/v1/requests/${id}/approve`)
+      .set(bearer(tokens.bram))
+      .send({ previewVersion: answered.body.previewVersion })
+      .expect(200);
+    // Police information, about a person: no Five Safes decision lets it go to the company.
+    const note = 'Suspect K. Jansen (born 1985) arrested at the marina';
+    await gw.http
+      .post(`/api/v1/requests/${id}/outcomes`)
+      .set(bearer(tokens.anna))
+      .send({ kind: 'suspect-identified', note })
+      .expect(201);
+    const own = await gw.http.get(`/api/v1/requests/${id}/outcomes`).set(bearer(tokens.anna)).expect(200);
+    expect(own.body.items[0].note).toBe(note);
+    const provider = await gw.http
+      .get(`/api/v1/requests/${id}/outcomes`)
+      .set(bearer(tokens.bram))
+      .expect(200);
+    expect(provider.body.items).toHaveLength(1);
+    expect(provider.body.items[0].kind).toBe('suspect-identified');
+    expect(JSON.stringify(provider.body)).not.toContain('Jansen');
+  });
 });
 
 describe('names that objects inherit', () => {
