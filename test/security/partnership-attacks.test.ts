@@ -326,6 +326,8 @@ describe('what a provider’s DPO learns of another provider’s hits', () => {
     expect(events.status).toBe(200);
     expect(events.body.items).toHaveLength(1);
     expect(JSON.stringify(events.body.items)).not.toContain('insureco');
+    // Nor the digest of the analyst's note, which the provider does not read (a guess could be tried on it).
+    expect(events.body.items[0].data).not.toHaveProperty('noteDigest');
     // Nor does filtering by the other provider find it.
     const filtered = await gw.http
       .get('/api/v1/audit/events?type=outcome.recorded&partner=insureco')
