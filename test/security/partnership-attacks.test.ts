@@ -5,6 +5,7 @@
  */
 import { issueDemoToken } from '../../src/auth/demo-tokens';
 import { loadConfig } from '../../src/config/load';
+import { MAX_ACCEPTANCE_CHANGES_PER_DAY } from '../../src/partnership/acceptance';
 import { acceptanceEvent, screeningEvent } from '../../src/partnership/events';
 import { MAX_OUTCOMES_PER_SOURCE } from '../../src/partnership/outcomes';
 import { PartnershipRegistry } from '../../src/partnership/registry';
@@ -393,5 +394,44 @@ describe('a question past its lapse, before the sweep', () => {
       .send({ previewVersion: answered.body.previewVersion });
     expect(res.status).toBe(410);
     expect((await gw.store.requests.get(mine.requestId))?.disclosure ?? null).toBeNull();
+  });
+});
+
+describe('a legal person toggling an acceptance', () => {
+  let gw: TestGateway;
+  let ruben: { Authorization: string };
+
+  beforeAll(async () => {
+    gw = await createTestGateway();
+    ruben = bearer(await gw.token('ruben'));
+  });
+  afterAll(async () => gw?.close());
+
+  it('grows the ledger (which every decision reads) by a bounded number of changes a day', async () => {
+    const status = await gw.http.get('/api/v1/agreements/stolen-boats/acceptances').set(ruben).expect(200);
+    const accept = () =>
+      gw.http
+        .post('/api/v1/agreements/stolen-boats/acceptance')
+        .set(ruben)
+        .send({ version: status.body.version, digest: status.body.digest, confidentiality: true });
+    const withdraw = () =>
+      gw.http
+        .post('/api/v1/agreements/stolen-boats/withdrawal')
+        .set(ruben)
+        .send({ reason: 'x'.repeat(2000) });
+    const before = (await gw.partnership.acceptances('stolen-boats')).length;
+    let refused: { status: number; headers: Record<string, string> } | undefined;
+    for (let i = 0; i < 100 && !refused; i++) {
+      const res = await (i % 2 === 0 ? withdraw() : accept());
+      if (res.status >= 400) refused = res;
+    }
+    expect(refused?.status).toBe(429);
+    expect(refused?.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect((await gw.partnership.acceptances('stolen-boats')).length - before).toBe(
+      MAX_ACCEPTANCE_CHANGES_PER_DAY,
+    );
+    // The next day the party may act again.
+    gw.advance(24 * 60 * 60 * 1000);
+    expect((await accept()).status).toBeLessThan(300);
   });
 });
