@@ -46,6 +46,7 @@ const ON_POSTGRES = [
   'security/approve-race',
   'security/disclosure-reads',
   'security/partner-views',
+  'security/partnership-attacks',
   'security/quota-race',
   'security/separation-of-duties',
 ];
@@ -59,6 +60,7 @@ const WORKER_WRITER = [
   'integration/lookup-fast-lane',
   'integration/lookup-results',
   'security/partner-views',
+  'security/partnership-attacks',
   'security/quota-race',
 ];
 

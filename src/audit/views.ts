@@ -5,6 +5,9 @@
  * - a hit/no-hit `lookup` names the requester and every provider that held a record: a provider's DPO
  *   sees only its own hits, the keyed hashes of only the identifiers they answer, `partners` cut
  *   to the requester and itself, and not which of the requester's identifiers were invalid;
+ * - an `outcome.recorded` of a lookup names the requester and every provider it hit: a provider's DPO
+ *   sees `partners` cut to the requester and itself, as in the lookup's entry, and no digest of the
+ *   analyst's note (a note the provider does not read);
  * - a `policy.load` names every partner and lists every agreement: a partner's DPO sees itself and the
  *   agreements its partner is a party to.
  * The requester's DPO (the entry's actor partner) and a supervisor's DPO see the whole entry.
@@ -38,6 +41,16 @@ const CUTS: Record<string, (entry: Entry, viewer: string, partiesOf: PartiesOf) 
     data: { ...withoutInvalid(entry.data), ...ownHits(entry.data, viewer) },
     redacted: ['partners', 'data.hits', 'data.identifierHashes', 'data.invalid'],
   }),
+  // What a lookup led to names every provider it hit: each provider's DPO sees the requester and itself,
+  // and not the digest of the analyst's note (the provider does not read the note: no guess is tried on it).
+  'outcome.recorded': (entry, viewer) => {
+    const { noteDigest: _noteDigest, ...data } = entry.data;
+    return {
+      partners: entry.partners.filter((p) => p === viewer || p === entry.actorPartner),
+      data,
+      redacted: ['partners', 'data.noteDigest'],
+    };
+  },
   'policy.load': (entry, viewer, partiesOf) => ({
     partners: entry.partners.filter((p) => p === viewer),
     data: {

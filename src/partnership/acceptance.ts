@@ -14,6 +14,12 @@ import { agreementToday, partiesOf, revisionOverdue } from './standing';
 import type { Acceptance } from './types';
 import { seesAll, type PartnershipDeps, type Viewer } from './viewer';
 
+/**
+ * The most acceptances and withdrawals one party records for one agreement in a day (UTC). Every
+ * decision reads the ledger; a party toggling its acceptance must not grow it without end.
+ */
+export const MAX_ACCEPTANCE_CHANGES_PER_DAY = 10;
+
 export interface AcceptanceInput {
   version: number;
   digest: string;
@@ -97,9 +103,11 @@ export class Acceptances {
       });
     }
     const partnerId = viewer.identity.partnerId;
-    const inEffect = inEffectOf(await this.deps.partnership.acceptances(agreementId)).get(partnerId);
+    const records = await this.deps.partnership.acceptances(agreementId);
+    const inEffect = inEffectOf(records).get(partnerId);
     if (inEffect?.record.digest === digest)
       return { status: await this.statusOf(agreement), recorded: false };
+    this.assertChangesLeft(records, partnerId);
     await this.record(viewer, {
       agreementId,
       partnerId,
@@ -115,8 +123,10 @@ export class Acceptances {
   async withdraw(viewer: Viewer, agreementId: string, reason: string): Promise<AgreementStatus> {
     const agreement = this.partyAgreement(viewer, agreementId);
     const partnerId = viewer.identity.partnerId;
-    const inEffect = inEffectOf(await this.deps.partnership.acceptances(agreementId)).get(partnerId);
+    const records = await this.deps.partnership.acceptances(agreementId);
+    const inEffect = inEffectOf(records).get(partnerId);
     if (!inEffect) throw problems.conflict(`${partnerId} has no acceptance of this agreement to withdraw.`);
+    this.assertChangesLeft(records, partnerId);
     const { version, digest, confidentialityDigest } = inEffect.record;
     await this.record(viewer, {
       agreementId,
@@ -128,6 +138,23 @@ export class Acceptances {
       reason,
     });
     return this.statusOf(agreement);
+  }
+
+  /** A 429 once the party made the day's changes to this agreement (MAX_ACCEPTANCE_CHANGES_PER_DAY). */
+  private assertChangesLeft(records: readonly Recorded<Acceptance>[], partnerId: string): void {
+    const now = this.deps.clock();
+    const today = now.toISOString().slice(0, 10);
+    // The gateway's own (the demo's seed) are not the party's changes.
+    const made = records.filter(
+      (r) =>
+        r.record.partnerId === partnerId && r.record.role !== 'system' && r.recordedAt.slice(0, 10) === today,
+    ).length;
+    if (made < MAX_ACCEPTANCE_CHANGES_PER_DAY) return;
+    const tomorrow = Date.parse(`${today}T00:00:00Z`) + 86_400_000;
+    throw problems.tooManyRequests(
+      `${partnerId} changed its acceptance of this agreement ${made} times today: again tomorrow (UTC).`,
+      Math.ceil((tomorrow - now.getTime()) / 1000),
+    );
   }
 
   private async record(viewer: Viewer, fields: Omit<Acceptance, 'by' | 'role'>): Promise<void> {

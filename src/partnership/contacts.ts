@@ -11,13 +11,23 @@ export interface RequestContacts {
   provider: ShownContacts | null;
 }
 
+/** A party's contacts: own keys only (a partner id such as "constructor" must find no inherited property). */
+function contactsOf(agreement: Agreement | undefined, partnerId: string): PartyContacts | null {
+  const contacts = agreement?.contacts;
+  return contacts && Object.hasOwn(contacts, partnerId) ? contacts[partnerId] : null;
+}
+
+/**
+ * Whom to call on either side: names, e-mail and phone. Never the user ids the agreement keeps to let
+ * contacts read the report: another partner's accounts (and who of them approves) are not the reader's.
+ */
 export function requestContacts(
   agreement: Agreement | undefined,
   requesterPartner: string,
   providerId: string,
 ): RequestContacts {
   const of = (partnerId: string) => {
-    const party = agreement?.contacts?.[partnerId];
+    const party = contactsOf(agreement, partnerId);
     return party
       ? {
           contactPoint: shown(party.contactPoint),
@@ -38,7 +48,7 @@ const shown = ({ name, email, phone }: Contact): ShownContact => ({
 
 /** Whether the person is named with their user id among a party's contacts (contact point, DPO, escalation). */
 export function isNamedContact(agreement: Agreement, person: Person): boolean {
-  const party = agreement.contacts?.[person.partnerId];
+  const party = contactsOf(agreement, person.partnerId);
   if (!party) return false;
   return [party.contactPoint, party.dpo, party.escalation].some((c) => c.userId === person.userId);
 }
@@ -46,6 +56,6 @@ export function isNamedContact(agreement: Agreement, person: Person): boolean {
 /** Whether the person is the contact point of `partnerId` in the agreement. */
 export function isContactPointOf(agreement: Agreement, partnerId: string, person: Person): boolean {
   return (
-    person.partnerId === partnerId && agreement.contacts?.[partnerId]?.contactPoint.userId === person.userId
+    person.partnerId === partnerId && contactsOf(agreement, partnerId)?.contactPoint.userId === person.userId
   );
 }

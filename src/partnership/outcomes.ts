@@ -13,6 +13,9 @@ import { outcomeEvent } from './events';
 import type { PartnershipRegistry, Recorded } from './registry';
 import type { Outcome } from './types';
 
+/** An outcome as a reader sees it: the provider's side without the note. */
+export type OutcomeSeen = Omit<Outcome, 'note'> & { note?: string };
+
 export interface OutcomeInput {
   kind: OutcomeKind;
   note?: string;
@@ -34,6 +37,12 @@ export interface OutcomeServiceDeps {
   partnership: PartnershipRegistry;
   clock: () => Date;
 }
+
+/**
+ * The most outcomes one disclosure or lookup keeps: a few things it led to, corrected now and then,
+ * never a store (and a log) that one analyst grows without end.
+ */
+export const MAX_OUTCOMES_PER_SOURCE = 20;
 
 /** How far back a lookup is looked for among its analyst's lookup entries (newest first). */
 const LOOKUP_PAGE = 500;
@@ -69,14 +78,21 @@ export class OutcomeService {
     return this.record(outcome, partners);
   }
 
-  /** The outcomes recorded for a request, to either side of it (or the requester's team). */
-  async listForRequest(identity: Identity, id: string): Promise<Recorded<Outcome>[]> {
+  /**
+   * The outcomes recorded for a request, to either side of it (or the requester's team). The provider
+   * learns what its answer led to, not the analyst's note: police information, perhaps about a person,
+   * that no Five Safes decision lets go to a partner.
+   */
+  async listForRequest(identity: Identity, id: string): Promise<Recorded<OutcomeSeen>[]> {
     const request = await this.deps.store.requests.get(id);
-    const provider = request && request.state !== 'denied' && request.input.providerId === identity.partnerId;
-    if (!request || (!provider && !(await this.isRecipient(identity, request)))) {
+    if (request && (await this.isRecipient(identity, request))) {
+      return this.ofSource(request.input.agreementId, 'request', id);
+    }
+    if (!request || request.state === 'denied' || request.input.providerId !== identity.partnerId) {
       throw problems.notFound('No such request.');
     }
-    return this.ofSource(request.input.agreementId, 'request', id);
+    const outcomes = await this.ofSource(request.input.agreementId, 'request', id);
+    return outcomes.map(({ record: { note: _note, ...seen }, ...o }) => ({ ...o, record: seen }));
   }
 
   async ofSource(agreementId: string, kind: 'request' | 'lookup', id: string): Promise<Recorded<Outcome>[]> {
@@ -100,6 +116,10 @@ export class OutcomeService {
   }
 
   private async record(outcome: Outcome, partners: string[]): Promise<Recorded<Outcome>> {
+    const { kind, id } = outcome.source;
+    if ((await this.ofSource(outcome.agreementId, kind, id)).length >= MAX_OUTCOMES_PER_SOURCE) {
+      throw problems.conflict(`This ${kind} has ${MAX_OUTCOMES_PER_SOURCE} outcomes already.`);
+    }
     const recordedAt = this.deps.clock().toISOString();
     const seq = await this.deps.partnership.recordOutcome(outcome, [outcomeEvent(outcome, partners)]);
     return { seq, recordedAt, record: outcome };

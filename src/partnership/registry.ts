@@ -37,8 +37,12 @@ export class PartnershipRegistry {
   async facts(): Promise<PartnershipFacts> {
     const now = Date.now();
     if (this.snapshot && now - this.snapshot.at < this.maxAgeMs) return this.snapshot.facts;
-    this.building ??= this.build().finally(() => (this.building = undefined));
-    return this.building;
+    if (this.building) return this.building;
+    const building = this.build().finally(() => {
+      if (this.building === building) this.building = undefined;
+    });
+    this.building = building;
+    return building;
   }
 
   private async build(): Promise<PartnershipFacts> {
@@ -97,8 +101,10 @@ export class PartnershipRegistry {
       );
     } finally {
       // Whether or not it committed, the next decision reads the ledger again.
+      // A read begun before the change is not shared with callers after it (a withdrawal is at once).
       this.generation++;
       this.snapshot = undefined;
+      this.building = undefined;
     }
   }
 }

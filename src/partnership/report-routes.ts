@@ -4,11 +4,10 @@ import type { Identity } from '../auth/identity';
 import { ITEMS_SCHEMA, OBJECT_SCHEMA } from '../http/openapi';
 import { problems } from '../http/problem';
 import { guards, type RouteSpec } from '../http/routes';
-import type { OutcomeService } from './outcomes';
+import type { OutcomeSeen, OutcomeService } from './outcomes';
 import { validateOutcome } from './outcomes';
 import type { Recorded } from './registry';
 import { REPORT_ACTION, type ReportService } from './report';
-import type { Outcome } from './types';
 
 const identityOf = (res: Response): Identity => res.locals.identity as Identity;
 
@@ -18,14 +17,14 @@ function uuidParam(req: Request, name: string, what: string): string {
   return id;
 }
 
-/** An outcome as the API shows it (the note is the requester's side's own text). */
-export function outcomeView(o: Recorded<Outcome>) {
+/** An outcome as the API shows it (the note is the requester's side's own text: not to the provider). */
+export function outcomeView(o: Recorded<OutcomeSeen>) {
   return {
     seq: o.seq,
     recordedAt: o.recordedAt,
     source: o.record.source,
     kind: o.record.kind,
-    note: o.record.note,
+    ...(o.record.note === undefined ? {} : { note: o.record.note }),
     by: o.record.by,
   };
 }
@@ -54,7 +53,10 @@ export function reportRoutes(outcomes: OutcomeService, reports: ReportService): 
         summary: 'Record what a disclosure led to',
         description: 'By the requesting analyst (or the team the request named), once it was disclosed.',
         body: validateOutcome.schema,
-        responses: { ...recorded, 409: { description: 'Nothing was disclosed yet.' } },
+        responses: {
+          ...recorded,
+          409: { description: 'Nothing was disclosed yet, or it has the most outcomes one keeps.' },
+        },
       },
       handler: async (req, res) => {
         const id = uuidParam(req, 'id', 'request');
@@ -68,6 +70,7 @@ export function reportRoutes(outcomes: OutcomeService, reports: ReportService): 
       guard: guards.anyOf('requests:read-own', 'inbox:read', 'outcomes:record'),
       doc: {
         summary: 'What a disclosure led to, as recorded',
+        description: 'The provider’s side reads each outcome without the analyst’s note.',
         responses: { 200: { description: 'The outcomes, oldest first.', schema: ITEMS_SCHEMA } },
       },
       handler: async (req, res) => {
@@ -83,7 +86,10 @@ export function reportRoutes(outcomes: OutcomeService, reports: ReportService): 
         summary: 'Record what a hit led to',
         description: 'By the analyst who made the lookup, which had at least one hit.',
         body: validateOutcome.schema,
-        responses: { ...recorded, 409: { description: 'The lookup had no hit.' } },
+        responses: {
+          ...recorded,
+          409: { description: 'The lookup had no hit, or it has the most outcomes one keeps.' },
+        },
       },
       handler: async (req, res) => {
         const id = uuidParam(req, 'lookupId', 'lookup');

@@ -250,7 +250,12 @@ export function requestRoutes(
             description: 'Four eyes: a first approval; another responder approves the new version.',
             schema: OBJECT_SCHEMA,
           },
+          403: {
+            description:
+              'The partnership no longer clears the release (`codes`): a party withdrew, a partner’s screening was refused or lapsed, or the agreement is past its revision date.',
+          },
           409: { description: 'The request is not answered, or the preview version is not the current one.' },
+          410: { description: 'A question’s request that lapsed with the agreement’s retention.' },
         },
       },
       handler: async (req, res) => {

@@ -19,6 +19,7 @@ import type { InputFormat, QuarantineEntry } from '../mapping/types';
 import { findDataset } from '../safes/data';
 import { decide } from '../safes/decide';
 import { decideRead } from '../safes/read';
+import { partnershipReasons } from '../safes/project';
 import type { DecisionContext, RequestInput } from '../safes/types';
 import type { Store } from '../store/port';
 import type { AuditEventInput } from '../audit/types';
@@ -423,7 +424,11 @@ export class RequestService {
       });
     }
     if (request.previewVersion !== previewVersion) throw previewChanged(request);
+    // An open request with an expiry is a question's, lapsed then: the sweep may not have come yet.
+    if (request.expiresAt && request.expiresAt <= this.deps.clock().toISOString())
+      throw problems.gone('This question lapsed with the agreement’s retention: nothing is released.');
     const bundle = this.deps.bundle();
+    await this.assertPartnershipStands(request, bundle);
     const first = firstApprovalDue(bundle, request, preview);
     const fourEyes = fourEyesApply(bundle, request);
     if (fourEyes && !first) assertSecondPair(identity, preview);
@@ -466,6 +471,21 @@ export class RequestService {
       previewVersion,
     );
     return { step: 'released', request: updated };
+  }
+
+  /**
+   * A release waits on the provider, for days maybe: meanwhile a party may have withdrawn its acceptance
+   * or a partner's screening may have been refused or lapsed. Then nothing leaves (403 naming the codes).
+   */
+  private async assertPartnershipStands(request: StoredRequest, bundle: Bundle): Promise<void> {
+    const agreement = bundle.agreements.get(request.input.agreementId);
+    if (!agreement) throw problems.forbidden('The request’s agreement is no longer loaded.');
+    const context = { now: this.deps.clock(), partnership: await this.deps.partnership.facts() };
+    const reasons = partnershipReasons(request.input, request.requesterPartner, context, agreement);
+    if (reasons.length === 0) return;
+    throw problems.forbidden('The partnership no longer clears this release.', {
+      codes: reasons.map((r) => r.code),
+    });
   }
 
   /**

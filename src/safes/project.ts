@@ -66,7 +66,7 @@ export function checkProject(
     reasons.push(reason('PROJECT_QUOTA_EXCEEDED', `${rules.dailyQuotaPerUser} per day`));
   }
 
-  reasons.push(...partnershipReasons(input, identity, ctx, agreement));
+  reasons.push(...partnershipReasons(input, identity.partnerId, ctx, agreement));
   return { outcome: reasons.length ? 'fail' : 'pass', reasons };
 }
 
@@ -74,11 +74,12 @@ export function checkProject(
  * The partnership's own conditions: every party accepted this exact version, it is not past its
  * revision date, and the partners in the exchange are cleared by a screening that has not lapsed. A
  * lookup's providers are not named here: a provider not cleared is left out of the search instead.
+ * Asked again when an answer is released (RequestService.approve): the partnership may have changed.
  */
-function partnershipReasons(
+export function partnershipReasons(
   input: RequestInput,
-  identity: Identity,
-  ctx: DecisionContext,
+  requesterPartner: string,
+  ctx: Pick<DecisionContext, 'now' | 'partnership'>,
   agreement: Agreement,
 ): Reason[] {
   const reasons: Reason[] = [];
@@ -89,7 +90,7 @@ function partnershipReasons(
     reasons.push(reason('PROJECT_AGREEMENT_REVISION_OVERDUE', `to be revised by ${agreement.reviseBy}`));
   }
   const today = agreementToday(agreement, ctx.now);
-  const partners = [identity.partnerId];
+  const partners = [requesterPartner];
   if (input.kind !== 'lookup' && agreement.parties.providers.includes(input.providerId)) {
     partners.push(input.providerId);
   }
