@@ -80,6 +80,9 @@ if (!onPostgres) {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Both cores (jest's default leaves one to itself): most test files wait on child processes, browsers,
+  // sockets and fsync rather than compute, and one worker made `npm test` take over nine minutes.
+  maxWorkers: 2,
   projects: [
     { ...base, displayName: 'sqlite', testMatch: ['**/*.test.ts'] },
     {
