@@ -27,12 +27,15 @@ export function quarterOf(day: string): Quarter {
   return quarterAt(Number(day.slice(0, 4)), Math.floor((Number(day.slice(5, 7)) - 1) / 3));
 }
 
-/** The `count` quarters up to and including the one of `today`, oldest first. */
-export function lastQuarters(today: string, count: number): Quarter[] {
+/**
+ * The `count` quarters before the one of `today`, oldest first: only closed quarters are published, as a
+ * quarter under way, watched while it grows, would give its true count away where its rounding flips.
+ */
+export function closedQuarters(today: string, count: number): Quarter[] {
   const year = Number(today.slice(0, 4));
   const index = Math.floor((Number(today.slice(5, 7)) - 1) / 3);
   const quarters: Quarter[] = [];
-  for (let back = count - 1; back >= 0; back--) {
+  for (let back = count; back >= 1; back--) {
     const n = year * 4 + index - back;
     quarters.push(quarterAt(Math.floor(n / 4), n % 4));
   }

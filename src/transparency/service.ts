@@ -15,7 +15,7 @@ import {
 import type { Agreement, Bundle } from '../policy/types';
 import type { Store } from '../store/port';
 import { publicCount, publicRules, type PublicCount } from './public-counts';
-import { lastQuarters } from './quarters';
+import { closedQuarters } from './quarters';
 import { publicTerms, type PublicTerms } from './terms';
 
 export type NotInForceReason = 'awaiting-acceptance' | 'revision-overdue' | 'not-yet-valid' | 'expired';
@@ -24,8 +24,6 @@ export interface QuarterActivity {
   quarter: string;
   from: string;
   to: string;
-  /** The current quarter: counted so far. */
-  toDate: boolean;
   requests: PublicCount;
   lookups: PublicCount;
   disclosures: PublicCount;
@@ -155,12 +153,12 @@ export class TransparencyService {
     rules: ReturnType<typeof publicRules>,
   ): Promise<QuarterActivity[]> {
     const today = agreementToday(agreement, now);
-    const quarters = lastQuarters(today, ACTIVITY_QUARTERS);
+    const quarters = closedQuarters(today, ACTIVITY_QUARTERS);
     const counts = await this.deps.store.audit.statsCounts({
       scope: ALL_SCOPE,
       agreement: agreement.id,
       fromDay: quarters[0].from,
-      toDay: today,
+      toDay: quarters[quarters.length - 1].to,
     });
     const totals = quarters.map(() => ({ requests: 0, lookups: 0, disclosures: 0, denials: 0 }));
     for (const { day, measure, n } of counts) {
@@ -172,7 +170,6 @@ export class TransparencyService {
       quarter: q.label,
       from: q.from,
       to: q.to,
-      toDate: q.to >= today,
       requests: publicCount(totals[i].requests, rules),
       lookups: publicCount(totals[i].lookups, rules),
       disclosures: publicCount(totals[i].disclosures, rules),

@@ -147,7 +147,7 @@ function activityView(a: InForce): Html {
         ${a.activity.map(
           (q) =>
             html`<tr>
-              <th scope="row">${q.quarter}${q.toDate ? ' (to date)' : ''}</th>
+              <th scope="row">${q.quarter}</th>
               <td>${countText(q.requests)}</td>
               <td>${countText(q.lookups)}</td>
               <td>${countText(q.disclosures)}</td>

@@ -15,6 +15,8 @@ export interface TestGateway extends Assembled {
   dataDir: string;
   /** Moves the gateway's clock (tokens keep real time). */
   advance(ms: number): void;
+  /** The gateway's clock now. */
+  now(): Date;
   /** A demo token for `userId`, from their demo partner's issuer unless `partner` names another. */
   token(userId: string, options?: { mfa?: boolean; ttlSeconds?: number; partner?: string }): Promise<string>;
   close(): Promise<void>;
@@ -83,6 +85,7 @@ export async function createTestGateway(env: NodeJS.ProcessEnv = {}): Promise<Te
       if (onWorkerWriter) throw new Error('The worker-writer project runs on the real clock: no advance()');
       offsetMs += ms;
     },
+    now: () => new Date(Date.now() + offsetMs),
     token: async (userId, options = {}) => {
       const partnerId = options.partner ?? users.find((u) => u.userId === userId)?.partnerId ?? 'police-nl';
       return issueDemoToken({

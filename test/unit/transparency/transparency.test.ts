@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { loadBundle } from '../../../src/policy/load';
 import { countText, publicCount, publicRules } from '../../../src/transparency/public-counts';
-import { lastQuarters, quarterOf } from '../../../src/transparency/quarters';
+import { closedQuarters, quarterOf } from '../../../src/transparency/quarters';
 import { notInForceReasons } from '../../../src/transparency/service';
 import { factsOf, inGoodStanding } from '../../../src/partnership/standing';
 
@@ -47,13 +47,16 @@ describe('publicCount', () => {
 });
 
 describe('quarters', () => {
-  it('finds the quarter of a day and the last four up to it, across a year', () => {
+  it('finds the quarter of a day and the four closed before it, across a year', () => {
     expect(quarterOf('2026-12-04')).toEqual({ label: '2026-Q4', from: '2026-10-01', to: '2026-12-31' });
-    expect(lastQuarters('2027-02-28', 4)).toEqual([
+    expect(closedQuarters('2027-02-28', 4)).toEqual([
+      { label: '2026-Q1', from: '2026-01-01', to: '2026-03-31' },
       { label: '2026-Q2', from: '2026-04-01', to: '2026-06-30' },
       { label: '2026-Q3', from: '2026-07-01', to: '2026-09-30' },
       { label: '2026-Q4', from: '2026-10-01', to: '2026-12-31' },
-      { label: '2027-Q1', from: '2027-01-01', to: '2027-03-31' },
+    ]);
+    expect(closedQuarters('2027-01-01', 1)).toEqual([
+      { label: '2026-Q4', from: '2026-10-01', to: '2026-12-31' },
     ]);
   });
 });
