@@ -97,7 +97,8 @@ export function createApp(deps: AppDeps): Gateway {
   app.use(fixedHeaders(headers));
 
   const partnership =
-    deps.partnership ?? new PartnershipRegistry(deps.store, deps.clock, snapshotMaxAgeMs(deps.store));
+    deps.partnership ??
+    new PartnershipRegistry(deps.store, deps.clock, snapshotMaxAgeMs(deps.store), deps.secrets.identifierKey);
   deps = { ...deps, partnership };
   const audit = new AuditService(deps);
   const requests = new RequestService({ ...deps, partnership, receipts: audit });

@@ -92,7 +92,7 @@ export async function assemble(
   });
   await recordPolicyLoad(store, bundle);
   if (config.demo.enabled) await seedDemoUsers(store, config.demo.accreditations, clock());
-  const partnership = new PartnershipRegistry(store, clock, snapshotMaxAgeMs(store));
+  const partnership = new PartnershipRegistry(store, clock, snapshotMaxAgeMs(store), secrets.identifierKey);
   if (config.demo.enabled) await seedDemoPartnership(partnership, bundle, clock());
   const gateway = createApp({
     partnership,

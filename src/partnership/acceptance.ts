@@ -165,7 +165,10 @@ export class Acceptances {
       // The guard let the person through as legal or as admin: legal when they hold it.
       role: accreditation.roles.includes('legal') ? 'legal' : 'admin',
     };
-    await this.deps.partnership.recordAcceptances([acceptance], [acceptanceEvent(acceptance)]);
+    await this.deps.partnership.recordAcceptances(
+      [acceptance],
+      [acceptanceEvent(acceptance, this.deps.partnership.digest)],
+    );
   }
 
   private async statusOf(agreement: Agreement): Promise<AgreementStatus> {

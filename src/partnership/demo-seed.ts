@@ -48,9 +48,16 @@ export async function seedDemoPartnership(
       })),
     );
   const seed = (events: AuditEventInput[]) => events.map((e) => ({ ...e, actor: 'system' as const }));
-  if (screenings.length) await registry.recordScreenings(screenings, seed(screenings.map(screeningEvent)));
+  if (screenings.length)
+    await registry.recordScreenings(
+      screenings,
+      seed(screenings.map((s) => screeningEvent(s, registry.digest))),
+    );
   if (acceptances.length)
-    await registry.recordAcceptances(acceptances, seed(acceptances.map(acceptanceEvent)));
+    await registry.recordAcceptances(
+      acceptances,
+      seed(acceptances.map((a) => acceptanceEvent(a, registry.digest))),
+    );
   return { screened: screenings.length, accepted: acceptances.length };
 }
 

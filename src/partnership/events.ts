@@ -1,12 +1,13 @@
 /**
  * The log entries of the partnership's records. Partners and agreements are named; what may hold
- * personal data (risk notes, contacts, an outcome's note) is kept only as a digest.
+ * personal data (risk notes, contacts, an outcome's note, a reason) is kept only as the registry's keyed
+ * digest.
  */
 import type { AuditEventInput } from '../audit/types';
-import { recordDigest } from './registry';
+import type { RecordDigest } from './registry';
 import type { Acceptance, Outcome, Screening } from './types';
 
-export function screeningEvent(screening: Screening): AuditEventInput {
+export function screeningEvent(screening: Screening, digest: RecordDigest): AuditEventInput {
   return {
     type: 'partner.screening',
     actor: screening.reviewer,
@@ -18,12 +19,12 @@ export function screeningEvent(screening: Screening): AuditEventInput {
       reviewedOn: screening.reviewedOn,
       nextReviewOn: screening.nextReviewOn,
       conditions: screening.conditions.length,
-      recordDigest: recordDigest(screening),
+      recordDigest: digest(screening),
     },
   };
 }
 
-export function acceptanceEvent(acceptance: Acceptance): AuditEventInput {
+export function acceptanceEvent(acceptance: Acceptance, digest: RecordDigest): AuditEventInput {
   return {
     type: 'agreement.acceptance',
     actor: acceptance.by,
@@ -36,14 +37,12 @@ export function acceptanceEvent(acceptance: Acceptance): AuditEventInput {
       digest: acceptance.digest,
       confidentialityDigest: acceptance.confidentialityDigest,
       role: acceptance.role,
-      ...(acceptance.reason === undefined
-        ? {}
-        : { reasonDigest: recordDigest({ reason: acceptance.reason }) }),
+      ...(acceptance.reason === undefined ? {} : { reasonDigest: digest({ reason: acceptance.reason }) }),
     },
   };
 }
 
-export function outcomeEvent(outcome: Outcome, partners: string[]): AuditEventInput {
+export function outcomeEvent(outcome: Outcome, partners: string[], digest: RecordDigest): AuditEventInput {
   return {
     type: 'outcome.recorded',
     actor: outcome.by,
@@ -51,6 +50,6 @@ export function outcomeEvent(outcome: Outcome, partners: string[]): AuditEventIn
     agreementId: outcome.agreementId,
     ...(outcome.source.kind === 'request' ? { requestId: outcome.source.id } : {}),
     outcome: outcome.kind,
-    data: { source: outcome.source, kind: outcome.kind, noteDigest: recordDigest({ note: outcome.note }) },
+    data: { source: outcome.source, kind: outcome.kind, noteDigest: digest({ note: outcome.note }) },
   };
 }

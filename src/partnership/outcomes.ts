@@ -121,7 +121,9 @@ export class OutcomeService {
       throw problems.conflict(`This ${kind} has ${MAX_OUTCOMES_PER_SOURCE} outcomes already.`);
     }
     const recordedAt = this.deps.clock().toISOString();
-    const seq = await this.deps.partnership.recordOutcome(outcome, [outcomeEvent(outcome, partners)]);
+    const seq = await this.deps.partnership.recordOutcome(outcome, [
+      outcomeEvent(outcome, partners, this.deps.partnership.digest),
+    ]);
     return { seq, recordedAt, record: outcome };
   }
 

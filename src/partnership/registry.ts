@@ -3,7 +3,8 @@
  * transaction, and the facts the project safe reads kept as a snapshot until the next change here (or,
  * on a store other instances write too, for at most `maxAgeMs`).
  */
-import crypto from 'node:crypto';
+import { canonicalJson } from '../audit/chain';
+import { keyedHash } from '../config/secrets';
 import type { AuditEventInput } from '../audit/types';
 import type { PartnershipRecord, Store } from '../store/port';
 import { factsOf, type PartnershipFacts } from './standing';
@@ -31,7 +32,16 @@ export class PartnershipRegistry {
     private readonly clock: () => Date,
     /** How long a snapshot stands for changes made by other instances (Infinity: none can make any). */
     private readonly maxAgeMs: number,
+    /** The gateway's identifier key: what the log keeps of a record's text is keyed, as of any subject. */
+    private readonly digestKey: Buffer,
   ) {}
+
+  /**
+   * What the log keeps of a record it does not copy (risk notes, contacts, a note, a reason): a keyed
+   * hash, so that a short or guessable text cannot be found again from the log by hashing candidates.
+   */
+  readonly digest: RecordDigest = (record) =>
+    keyedHash(this.digestKey, `partnership:${canonicalJson(record)}`);
 
   /** The facts for a decision. */
   async facts(): Promise<PartnershipFacts> {
@@ -117,7 +127,4 @@ export function snapshotMaxAgeMs(store: Store): number {
   return store.kind === 'sqlite' ? Infinity : 1000;
 }
 
-/** What the log keeps of a record it does not copy (notes, contacts): its digest. */
-export function recordDigest(record: object): string {
-  return crypto.createHash('sha256').update(JSON.stringify(record)).digest('hex');
-}
+export type RecordDigest = (record: object) => string;

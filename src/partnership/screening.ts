@@ -82,7 +82,10 @@ export class Screenings {
       contact: input.contact,
       nextReviewOn: input.nextReviewOn,
     };
-    await this.deps.partnership.recordScreenings([screening], [screeningEvent(screening)]);
+    await this.deps.partnership.recordScreenings(
+      [screening],
+      [screeningEvent(screening, this.deps.partnership.digest)],
+    );
     return this.history(viewer, partnerId);
   }
 

@@ -183,7 +183,7 @@ describe('the report', () => {
   });
 
   it('shows a lapsed screening inside the period', async () => {
-    const registry = new PartnershipRegistry(gw.store, () => new Date(), Infinity);
+    const registry = new PartnershipRegistry(gw.store, () => new Date(), Infinity, Buffer.alloc(32, 7));
     const q = quarterOf(localDate(new Date(), 'Europe/Amsterdam'));
     const screening: Screening = {
       partnerId: 'insureco',
@@ -195,7 +195,7 @@ describe('the report', () => {
       contact: { name: 'Iris Smit', email: 'fraud@insureco.example' },
       nextReviewOn: q.fromDay,
     };
-    await registry.recordScreenings([screening], [screeningEvent(screening)]);
+    await registry.recordScreenings([screening], [screeningEvent(screening, registry.digest)]);
     const res = await report('bram');
     const insureco = res.body.screening.find((s: { partnerId: string }) => s.partnerId === 'insureco');
     expect(insureco.today).toBe('lapsed');

@@ -185,7 +185,10 @@ describe('the transparency report, in order', () => {
       by: { partnerId: 'insureco', userId: 'ivo' },
       role: 'legal',
     };
-    await gw.partnership.recordAcceptances([withdrawal], [acceptanceEvent(withdrawal)]);
+    await gw.partnership.recordAcceptances(
+      [withdrawal],
+      [acceptanceEvent(withdrawal, gw.partnership.digest)],
+    );
     // A change of standing is shown at once, whatever the cache.
     const r = await report();
     expect(r.inForce.map((a) => a.id)).toEqual(['stolen-vehicles']);

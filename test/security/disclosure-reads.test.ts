@@ -176,7 +176,7 @@ describe('hole 2: reading a disclosure passes the safes', () => {
       contact: { name: 'Desk', email: 'desk@example.org' },
       nextReviewOn: '2027-12-01',
     };
-    await gw.partnership.recordScreenings([refused], [screeningEvent(refused)]);
+    await gw.partnership.recordScreenings([refused], [screeningEvent(refused, gw.partnership.digest)]);
     try {
       const denied = await read(tokens.anna);
       expect(denied.status).toBe(403);
@@ -185,7 +185,7 @@ describe('hole 2: reading a disclosure passes the safes', () => {
       expect((await readEntries()).at(-1)).toMatchObject({ actorUser: 'anna', outcome: 'denied' });
     } finally {
       const cleared = { ...refused, outcome: 'cleared' as const };
-      await gw.partnership.recordScreenings([cleared], [screeningEvent(cleared)]);
+      await gw.partnership.recordScreenings([cleared], [screeningEvent(cleared, gw.partnership.digest)]);
     }
     expect((await read(tokens.anna)).status).toBe(200);
   });

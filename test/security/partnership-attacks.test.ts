@@ -67,11 +67,14 @@ describe('releasing an answer prepared before the partnership changed', () => {
     const pending = await answered('NL-2026-000901');
     const [current] = (await gw.partnership.screenings('boatreg-nl')).slice(-1);
     const refused: Screening = { ...current.record, outcome: 'refused' };
-    await gw.partnership.recordScreenings([refused], [screeningEvent(refused)]);
+    await gw.partnership.recordScreenings([refused], [screeningEvent(refused, gw.partnership.digest)]);
     try {
       await expectNothingReleased(pending.id, await approve(pending), 'PROJECT_PARTNER_NOT_CLEARED');
     } finally {
-      await gw.partnership.recordScreenings([current.record], [screeningEvent(current.record)]);
+      await gw.partnership.recordScreenings(
+        [current.record],
+        [screeningEvent(current.record, gw.partnership.digest)],
+      );
     }
     // Cleared again, the same preview is released.
     expect((await approve(pending)).status).toBe(200);
@@ -81,11 +84,14 @@ describe('releasing an answer prepared before the partnership changed', () => {
     const pending = await answered('NL-2026-000902');
     const [current] = (await gw.partnership.screenings('police-nl')).slice(-1);
     const lapsed: Screening = { ...current.record, reviewedOn: '2020-01-01', nextReviewOn: '2021-01-01' };
-    await gw.partnership.recordScreenings([lapsed], [screeningEvent(lapsed)]);
+    await gw.partnership.recordScreenings([lapsed], [screeningEvent(lapsed, gw.partnership.digest)]);
     try {
       await expectNothingReleased(pending.id, await approve(pending), 'PROJECT_PARTNER_SCREENING_LAPSED');
     } finally {
-      await gw.partnership.recordScreenings([current.record], [screeningEvent(current.record)]);
+      await gw.partnership.recordScreenings(
+        [current.record],
+        [screeningEvent(current.record, gw.partnership.digest)],
+      );
     }
   });
 
@@ -140,7 +146,12 @@ describe('the facts a decision reads after a change', () => {
 
   it('a decision asked after a withdrawal was recorded never gets facts read before it', async () => {
     const ledger = slowLedger();
-    const registry = new PartnershipRegistry(ledger.store, () => new Date('2026-12-03T10:00:00Z'), Infinity);
+    const registry = new PartnershipRegistry(
+      ledger.store,
+      () => new Date('2026-12-03T10:00:00Z'),
+      Infinity,
+      Buffer.alloc(32, 7),
+    );
     const acceptance: Acceptance = {
       agreementId: 'stolen-boats',
       partnerId: 'boatreg-nl',
@@ -151,13 +162,13 @@ describe('the facts a decision reads after a change', () => {
       by: { partnerId: 'boatreg-nl', userId: 'ruben' },
       role: 'legal',
     };
-    await registry.recordAcceptances([acceptance], [acceptanceEvent(acceptance)]);
+    await registry.recordAcceptances([acceptance], [acceptanceEvent(acceptance, registry.digest)]);
     // A decision starts reading the ledger; the read is slow.
     ledger.holdReads();
     const before = registry.facts();
     // Meanwhile the party withdraws, and the withdrawal is answered.
     const withdrawal: Acceptance = { ...acceptance, action: 'withdraw', reason: 'no longer' };
-    await registry.recordAcceptances([withdrawal], [acceptanceEvent(withdrawal)]);
+    await registry.recordAcceptances([withdrawal], [acceptanceEvent(withdrawal, registry.digest)]);
     // A decision made after that must see the withdrawal.
     const after = registry.facts();
     ledger.release();
@@ -346,7 +357,7 @@ describe('a requester the partnership no longer clears', () => {
     for (const user of ['anna', 'bram']) tokens[user] = await gw.token(user);
     const [current] = (await gw.partnership.screenings('police-nl')).slice(-1);
     const refused: Screening = { ...current.record, outcome: 'refused' };
-    await gw.partnership.recordScreenings([refused], [screeningEvent(refused)]);
+    await gw.partnership.recordScreenings([refused], [screeningEvent(refused, gw.partnership.digest)]);
   });
   afterAll(async () => gw?.close());
 

@@ -2,6 +2,7 @@
  * The partnership's registry on a real store: records with their log entries, the facts the project
  * safe reads (a snapshot dropped on every change), and the demo seed (once, never over a history).
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,7 +33,7 @@ beforeAll(async () => {
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsg-partnership-'));
   store = openSqliteStore({ file: path.join(dir, 'gateway.db') });
-  registry = new PartnershipRegistry(store, () => NOW, Infinity);
+  registry = new PartnershipRegistry(store, () => NOW, Infinity, Buffer.alloc(32, 7));
 });
 afterEach(async () => {
   await store.close();
@@ -75,7 +76,7 @@ describe('the partnership registry', () => {
 
   it('never seeds over a history: a partner refused stays refused, a withdrawn agreement stays withdrawn', async () => {
     const refused = screening('insureco', { outcome: 'refused' });
-    await registry.recordScreenings([refused], [screeningEvent(refused)]);
+    await registry.recordScreenings([refused], [screeningEvent(refused, registry.digest)]);
     const withdrawal: Acceptance = {
       agreementId: 'stolen-boats',
       partnerId: 'boatreg-nl',
@@ -86,7 +87,7 @@ describe('the partnership registry', () => {
       by: { partnerId: 'boatreg-nl', userId: 'ruben' },
       role: 'legal',
     };
-    await registry.recordAcceptances([withdrawal], [acceptanceEvent(withdrawal)]);
+    await registry.recordAcceptances([withdrawal], [acceptanceEvent(withdrawal, registry.digest)]);
     await seedDemoPartnership(registry, bundle, NOW);
     const facts = await registry.facts();
     expect(screeningStanding(facts, 'insureco', '2026-12-03').status).toBe('refused');
@@ -103,7 +104,7 @@ describe('the partnership registry', () => {
     const before = await registry.facts();
     expect(await registry.facts()).toBe(before);
     const refused = screening('insureco', { outcome: 'refused' });
-    await registry.recordScreenings([refused], [screeningEvent(refused)]);
+    await registry.recordScreenings([refused], [screeningEvent(refused, registry.digest)]);
     const after = await registry.facts();
     expect(after).not.toBe(before);
     expect(providersNotCleared(bundle.agreements.get('stolen-boats')!, after, NOW)).toEqual([
@@ -112,12 +113,12 @@ describe('the partnership registry', () => {
   });
 
   it('a snapshot of a shared store stands only for its maximum age', async () => {
-    const shared = new PartnershipRegistry(store, () => NOW, 0);
+    const shared = new PartnershipRegistry(store, () => NOW, 0, Buffer.alloc(32, 7));
     await seedDemoPartnership(registry, bundle, NOW);
     const first = await shared.facts();
     // Another instance (here: another registry on the same store) records a change.
     const lapsed = screening('boatreg-nl', { nextReviewOn: '2026-12-02' });
-    await registry.recordScreenings([lapsed], [screeningEvent(lapsed)]);
+    await registry.recordScreenings([lapsed], [screeningEvent(lapsed, registry.digest)]);
     const second = await shared.facts();
     expect(screeningStanding(first, 'boatreg-nl', '2026-12-03').status).toBe('cleared');
     expect(screeningStanding(second, 'boatreg-nl', '2026-12-03').status).toBe('lapsed');
@@ -128,7 +129,7 @@ describe('the partnership registry', () => {
       outcome: 'cleared-with-conditions',
       conditions: ['Quarterly audit'],
     });
-    await registry.recordScreenings([s], [screeningEvent(s)]);
+    await registry.recordScreenings([s], [screeningEvent(s, registry.digest)]);
     const [entry] = await store.audit.query({}, { order: 'asc', limit: 10 });
     expect(entry).toMatchObject({
       type: 'partner.screening',
@@ -146,6 +147,12 @@ describe('the partnership registry', () => {
     expect(text).not.toContain('Jan de Boer');
     expect(text).not.toContain('jan@example.org');
     expect((await registry.screenings('autodealers-nl'))[0].record).toEqual(s);
+    // Keyed: a guessed note or contact cannot be confirmed by hashing it.
+    const plain = crypto.createHash('sha256').update(JSON.stringify(s)).digest('hex');
+    expect(entry.data.recordDigest).toBe(registry.digest(s));
+    expect(entry.data.recordDigest).not.toBe(plain);
+    const otherKey = new PartnershipRegistry(store, () => NOW, Infinity, Buffer.alloc(32, 8));
+    expect(otherKey.digest(s)).not.toBe(registry.digest(s));
   });
 
   it('an agreement changed in any way has another digest', () => {
