@@ -60,7 +60,6 @@ const WORKER_WRITER = [
   'integration/lookup-fast-lane',
   'integration/lookup-results',
   'security/partner-views',
-  'security/partnership-attacks',
   'security/quota-race',
 ];
 
