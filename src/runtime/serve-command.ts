@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { RunningGateway } from '../gateway';
 import { loadConfig } from '../config/load';
+import { readDemoUsers } from '../accreditations/demo-seed';
 import { PORTAL_HOME } from '../health/landing';
 import { describeStore, storeSource } from '../store/open';
 
@@ -49,7 +50,7 @@ export function registerServeCommands(program: Command): void {
       process.stdout.write(`Five Safes Gateway listening on ${running.url} (${where})\n`);
       if (cfg.demo.enabled) {
         process.stdout.write(
-          'Demo mode. Get a token for a demo user (anna, tom, sven, bram, dirk, iris, dana, sam, ada):\n' +
+          `Demo mode. Get a token for a demo user (${demoUserIds(cfg.demo.accreditations)}):\n` +
             '  TOKEN=$(npx fsg token --user anna --mfa)\n' +
             `  curl -H "Authorization: Bearer $TOKEN" ${running.url}/api/v1/requests\n` +
             `  or sign in to the portal at ${running.url}/portal\n`,
@@ -70,4 +71,11 @@ export function registerServeCommands(program: Command): void {
         `Initialised ${describeStore(storeSource(cfg))} under policy ${gateway.bundle.digest}\n`,
       );
     });
+}
+
+/** The demo users' ids, as the demo seeds them (the file, not a copy of its list). */
+function demoUserIds(file: string): string {
+  return readDemoUsers(file)
+    .map((u) => u.userId)
+    .join(', ');
 }

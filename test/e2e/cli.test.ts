@@ -145,6 +145,8 @@ describe('fsg', () => {
         });
       });
       expect(out).toContain('fsg token --user anna --mfa');
+      // Every demo user is named, the legal contacts too (the list is the demo's file, not a copy).
+      expect(out).toMatch(/demo user \(anna, tom, [^)]*\bada, ben, lotte, olof, ruben, joost, ivo\)/);
       // The portal's address is the first line.
       expect(out.split('\n')[0]).toBe(`Portal: ${url}/portal/`);
       const ready = await fetch(`${url}/readyz`);
