@@ -31,7 +31,7 @@ export function parsePerson(text: string): Person | undefined {
 }
 
 /** Roles that one admin cannot grant alone: a second admin approves (separation of duties). */
-export const PRIVILEGED_ROLES = ['dpo', 'admin'] as const satisfies readonly Role[];
+export const PRIVILEGED_ROLES = ['dpo', 'admin', 'legal'] as const satisfies readonly Role[];
 export type PrivilegedRole = (typeof PRIVILEGED_ROLES)[number];
 
 export function isPrivileged(role: Role): role is PrivilegedRole {

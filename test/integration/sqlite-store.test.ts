@@ -467,6 +467,32 @@ describe('requests', () => {
     }
   });
 
+  it('migrates a version-14 database: its role grants kept, and legal may now be proposed', async () => {
+    const old = new Database(path.join(dir, 'v14.db'));
+    try {
+      migrate(
+        old,
+        MIGRATIONS.filter((m) => m.version <= 14),
+      );
+      const insert = old.prepare<[string, string, string]>(
+        `INSERT INTO role_grants (id, partner_id, user_id, role, state, proposed_by_partner, proposed_by_user,
+           proposed_at) VALUES (?, 'police-nl', 'anna', ?, ?, 'gateway', 'ada', '2026-12-01T10:00:00.000Z')`,
+      );
+      insert.run('g1', 'dpo', 'approved');
+      expect(() => insert.run('g2', 'legal', 'pending')).toThrow(/CHECK/);
+      expect(migrate(old)).toBe(LATEST_VERSION);
+      insert.run('g2', 'legal', 'pending');
+      expect(old.prepare('SELECT id, role, state FROM role_grants ORDER BY id').all()).toEqual([
+        { id: 'g1', role: 'dpo', state: 'approved' },
+        { id: 'g2', role: 'legal', state: 'pending' },
+      ]);
+      // One open proposal per person and role, as before.
+      expect(() => insert.run('g3', 'legal', 'pending')).toThrow(/UNIQUE/);
+    } finally {
+      old.close();
+    }
+  });
+
   it('stores timestamps in one form so text comparison holds', async () => {
     await store.requests.create(request('a', { createdAt: '2025-03-01T10:00:00Z' }), []);
     expect((await store.requests.get('a'))?.createdAt).toBe('2025-03-01T10:00:00.000Z');

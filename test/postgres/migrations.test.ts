@@ -18,7 +18,7 @@ describePg('PostgreSQL migrations', () => {
     const applied = await Promise.all(pools.map((pool) => migratePg(pool, schema)));
     const versions = PG_MIGRATIONS.map((m) => m.version);
     // One instance applied every version; the others found them recorded.
-    expect(applied.flat().sort()).toEqual(versions);
+    expect(applied.flat().sort((a, b) => a - b)).toEqual(versions);
     expect(applied.filter((a) => a.length > 0)).toHaveLength(1);
 
     const { rows } = await pools[0].query<{ version: number; n: number }>(

@@ -1,6 +1,6 @@
 /**
- * Hole 9 of issue 15: separation of duties. Nobody changes their own accreditation; granting `dpo` or
- * `admin` takes two admins (one proposes, another approves); both steps are in the log with proposer
+ * Hole 9 of issue 15: separation of duties. Nobody changes their own accreditation; granting `dpo`,
+ * `admin` or (issue 21) `legal` takes two admins (one proposes, another approves); both steps are in the log with proposer
  * and approver as (partner, user); revoking a role is immediate and logged.
  */
 import type { AuditEntry } from '../../src/audit/types';
@@ -98,6 +98,23 @@ describe('hole 9: separation of duties', () => {
     expect(
       (await gw.http.post(`/api/v1/admin/role-grants/${proposed.body.id}/approve`).set(as('dana'))).status,
     ).toBe(403);
+  });
+
+  it('issue 21: `legal` (who accepts and withdraws agreements for a partner) also takes two admins', async () => {
+    const patch = await gw.http
+      .patch('/api/v1/admin/accreditations/police-nl/anna')
+      .set(as('ada'))
+      .send({ roles: ['analyst', 'legal'] });
+    expect(patch.status).toBe(403);
+    expect(await rolesOf('police-nl', 'anna')).toEqual(['analyst']);
+    const proposed = await propose('ada', 'police-nl', 'tom', 'legal');
+    expect(proposed.status).toBe(201);
+    expect(await rolesOf('police-nl', 'tom')).toEqual(['analyst']);
+    const approved = await gw.http
+      .post(`/api/v1/admin/role-grants/${proposed.body.id}/approve`)
+      .set(as('ben'));
+    expect(approved.status).toBe(200);
+    expect(await rolesOf('police-nl', 'tom')).toEqual(['analyst', 'legal']);
   });
 
   it('hole 9: a second admin’s approval grants the role, and both steps are logged', async () => {

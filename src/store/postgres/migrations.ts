@@ -337,6 +337,14 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         WHERE question_id IS NOT NULL AND state IN ('awaiting_provider', 'answered', 'withheld');
     `,
   },
+  {
+    version: 10,
+    sql: `
+      -- Granting legal (who accepts and withdraws agreements for a partner, issue 21) takes two admins too.
+      ALTER TABLE role_grants DROP CONSTRAINT role_grants_role_check;
+      ALTER TABLE role_grants ADD CONSTRAINT role_grants_role_check CHECK (role IN ('dpo', 'admin', 'legal'));
+    `,
+  },
 ];
 
 /** Applies the versions not yet recorded in `schema` (created when missing); returns those applied. */

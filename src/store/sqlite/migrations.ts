@@ -493,6 +493,33 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE question_id IS NOT NULL AND state IN ('awaiting_provider', 'answered', 'withheld');
     `,
   },
+  {
+    version: 15,
+    name: 'legal granted by two admins',
+    sql: `
+      -- Granting legal (who accepts and withdraws agreements for a partner, issue 21) takes two admins too:
+      -- the table again with the wider CHECK (SQLite changes no constraint in place).
+      CREATE TABLE role_grants_v15 (
+        id                  TEXT PRIMARY KEY,
+        partner_id          TEXT NOT NULL,
+        user_id             TEXT NOT NULL,
+        role                TEXT NOT NULL CHECK (role IN ('dpo', 'admin', 'legal')),
+        state               TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected')),
+        proposed_by_partner TEXT NOT NULL,
+        proposed_by_user    TEXT NOT NULL,
+        proposed_at         TEXT NOT NULL,
+        decided_by_partner  TEXT,
+        decided_by_user     TEXT,
+        decided_at          TEXT,
+        reason              TEXT
+      ) STRICT;
+      INSERT INTO role_grants_v15 SELECT * FROM role_grants;
+      DROP TABLE role_grants;
+      ALTER TABLE role_grants_v15 RENAME TO role_grants;
+      CREATE UNIQUE INDEX role_grants_pending ON role_grants (partner_id, user_id, role) WHERE state = 'pending';
+      CREATE INDEX role_grants_state ON role_grants (state, proposed_at);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
