@@ -1,5 +1,5 @@
 /**
- * Separation of duties for privileged roles (dpo, admin): one admin proposes a grant, a different
+ * Separation of duties for privileged roles (dpo, admin, legal): one admin proposes a grant, a different
  * admin approves it. A pending grant changes nothing; the proposer cannot approve their own proposal;
  * nobody proposes or approves a grant to themselves. Each step is logged with the people involved as
  * (partner, user). Revoking a role needs no second person: it is an ordinary, immediate change.

@@ -128,7 +128,7 @@ export function accreditationRoutes(service: AccreditationService): RouteSpec[] 
       },
     },
     {
-      // A privileged role (dpo, admin) is proposed here and granted only when another admin approves.
+      // A privileged role (dpo, admin, legal) is proposed here and granted only when another admin approves.
       method: 'post',
       path: `${ENTRY}/role-grants`,
       guard: manage,

@@ -1,7 +1,7 @@
 /**
  * The accreditation registry (safe people): managed by admins, every change logged with what changed.
  * A person is (partner, user). Separation of duties: nobody changes their own accreditation, and a
- * privileged role (dpo, admin) is granted only through a proposal another admin approves (grants).
+ * privileged role (dpo, admin, legal) is granted only through a proposal another admin approves (grants).
  */
 import type { Identity } from '../auth/identity';
 import { problems } from '../http/problem';

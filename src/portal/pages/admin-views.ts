@@ -152,8 +152,9 @@ export function entryView(u: Accreditation, viewer: Viewer) {
 
 export function roleGrantsView(grants: readonly RoleGrant[], state: string | undefined, viewer: Viewer) {
   return html`<p>
-      Granting <strong>dpo</strong> or <strong>admin</strong> takes two admins: one proposes, another
-      approves. Nobody approves their own proposal or a grant to themselves. Each step is logged.
+      Granting <strong>dpo</strong>, <strong>admin</strong> or <strong>legal</strong> takes two admins: one
+      proposes, another approves. Nobody approves their own proposal or a grant to themselves. Each step is
+      logged.
     </p>
     <p>
       Show:
