@@ -8,12 +8,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { issueDemoToken } from '../../src/auth/demo-tokens';
 import { runVerify, runVerifyReceipt } from '../../src/audit/commands';
 import { verifyExportFile } from '../../src/audit/export';
 import { verifyReceipt, receiptText } from '../../src/audit/receipts';
 import type { AuditEntry } from '../../src/audit/types';
-import { loadConfig } from '../../src/config/load';
+import { boatregDpoToken } from '../helpers/boatreg-dpo';
 import { createTestGateway, type TestGateway } from '../helpers/gateway';
 
 let gw: TestGateway;
@@ -28,30 +27,7 @@ beforeAll(async () => {
   for (const user of ['anna', 'dana', 'sam'])
     auth[user] = { Authorization: `Bearer ${await gw.token(user)}` };
   // boatreg-nl's DPO (the demo has none).
-  const today = new Date();
-  const day = (offset: number) => new Date(today.getTime() + offset * 86_400_000).toISOString().slice(0, 10);
-  await gw.store.accreditations.put(
-    {
-      userId: 'bea',
-      partnerId: 'boatreg-nl',
-      displayName: 'Bea (boatreg-nl DPO)',
-      roles: ['dpo'],
-      vettingLevel: 2,
-      trainedOn: day(-10),
-      expiresOn: day(300),
-      suspended: false,
-    },
-    [],
-  );
-  const token = await issueDemoToken({
-    userId: 'bea',
-    partner: gw.bundle.partners.get('boatreg-nl')!,
-    bundleDir: gw.bundle.dir,
-    audience: loadConfig({}).auth.audience,
-    ttlSeconds: 3600,
-    mfa: true,
-  });
-  auth.bea = { Authorization: `Bearer ${token}` };
+  auth.bea = { Authorization: `Bearer ${await boatregDpoToken(gw)}` };
 
   const res = await gw.http
     .post('/api/v1/lookups')

@@ -3,8 +3,6 @@
  * request permitted while every party was cleared and had accepted the agreement can wait in the
  * provider's inbox for days; its release must be judged by the partnership as it stands then.
  */
-import { issueDemoToken } from '../../src/auth/demo-tokens';
-import { loadConfig } from '../../src/config/load';
 import { MAX_ACCEPTANCE_CHANGES_PER_DAY } from '../../src/partnership/acceptance';
 import { acceptanceEvent, screeningEvent } from '../../src/partnership/events';
 import { MAX_OUTCOMES_PER_SOURCE } from '../../src/partnership/outcomes';
@@ -18,6 +16,7 @@ import {
   vesselAnswer,
   type TestGateway,
 } from '../helpers/gateway';
+import { boatregDpoToken } from '../helpers/boatreg-dpo';
 import { boatQuestion } from '../helpers/questions';
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -282,37 +281,10 @@ describe('what a provider’s DPO learns of another provider’s hits', () => {
   let gw: TestGateway;
   const auth: Record<string, { Authorization: string }> = {};
 
-  /** boatreg-nl's DPO (the demo has none). */
-  async function boatregDpo() {
-    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-    await gw.store.accreditations.put(
-      {
-        userId: 'bea',
-        partnerId: 'boatreg-nl',
-        displayName: 'Bea (boatreg-nl DPO)',
-        roles: ['dpo'],
-        vettingLevel: 2,
-        trainedOn: day(-10),
-        expiresOn: day(300),
-        suspended: false,
-      },
-      [],
-    );
-    const token = await issueDemoToken({
-      userId: 'bea',
-      partner: gw.bundle.partners.get('boatreg-nl')!,
-      bundleDir: gw.bundle.dir,
-      audience: loadConfig({}).auth.audience,
-      ttlSeconds: 3600,
-      mfa: true,
-    });
-    return bearer(token);
-  }
-
   beforeAll(async () => {
     gw = await createTestGateway({ FSG_DEMO_DATASETS: 'true' });
     auth.anna = bearer(await gw.token('anna'));
-    auth.bea = await boatregDpo();
+    auth.bea = bearer(await boatregDpoToken(gw));
   });
   afterAll(async () => gw?.close());
 
