@@ -5,11 +5,10 @@
  */
 import type { AuditEventInput } from '../audit/types';
 import type { Bundle } from '../policy/types';
-import { agreementDigest, confidentialityDigest } from './digest';
 import { acceptanceEvent, screeningEvent } from './events';
 import type { PartnershipRegistry } from './registry';
-import { partiesOf } from './standing';
-import type { Acceptance, Screening } from './types';
+import { acceptedByAll } from './standing';
+import type { Screening } from './types';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const SYSTEM = { partnerId: 'gateway', userId: 'system' };
@@ -35,18 +34,7 @@ export async function seedDemoPartnership(
   const seen = new Set((await registry.acceptances()).map((a) => a.record.agreementId));
   const acceptances = [...bundle.agreements.values()]
     .filter((a) => !seen.has(a.id))
-    .flatMap((agreement) =>
-      partiesOf(agreement).map((partnerId): Acceptance => ({
-        agreementId: agreement.id,
-        partnerId,
-        action: 'accept',
-        version: agreement.version,
-        digest: agreementDigest(agreement),
-        confidentialityDigest: confidentialityDigest(agreement),
-        by: SYSTEM,
-        role: 'system',
-      })),
-    );
+    .flatMap((agreement) => acceptedByAll(agreement));
   const seed = (events: AuditEventInput[]) => events.map((e) => ({ ...e, actor: 'system' as const }));
   if (screenings.length)
     await registry.recordScreenings(

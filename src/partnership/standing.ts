@@ -4,7 +4,7 @@
  */
 import type { Agreement, Bundle } from '../policy/types';
 import { localDateOrUtc } from '../time/zones';
-import { agreementDigest } from './digest';
+import { agreementDigest, confidentialityDigest } from './digest';
 import type { Acceptance, Screening, ScreeningStanding } from './types';
 
 export interface PartnershipFacts {
@@ -82,19 +82,22 @@ export function inGoodStanding(bundle: Bundle, alsoScreened: readonly string[] =
       nextReviewOn: '9999-12-31',
     }),
   );
-  const acceptances = [...bundle.agreements.values()].flatMap((agreement) =>
-    partiesOf(agreement).map((partnerId): Acceptance => ({
-      agreementId: agreement.id,
-      partnerId,
-      action: 'accept',
-      version: agreement.version,
-      digest: agreementDigest(agreement),
-      confidentialityDigest: null,
-      by: { partnerId, userId: 'system' },
-      role: 'system',
-    })),
-  );
+  const acceptances = [...bundle.agreements.values()].flatMap((agreement) => acceptedByAll(agreement));
   return factsOf(screenings, acceptances);
+}
+
+/** Every party's acceptance of the agreement as loaded, made by the system (the demo's seed, explain). */
+export function acceptedByAll(agreement: Agreement): Acceptance[] {
+  return partiesOf(agreement).map((partnerId) => ({
+    agreementId: agreement.id,
+    partnerId,
+    action: 'accept',
+    version: agreement.version,
+    digest: agreementDigest(agreement),
+    confidentialityDigest: confidentialityDigest(agreement),
+    by: { partnerId: 'gateway', userId: 'system' },
+    role: 'system',
+  }));
 }
 
 /** The agreement's providers not cleared today, each with the project safe's reason code. */
