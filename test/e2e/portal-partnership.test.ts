@@ -97,7 +97,11 @@ async function recordScreening(
   await page.getByLabel('Point of contact: email').fill(`desk@${partnerId}.example`);
   await page.getByLabel(/^Next review on/).fill(s.nextReviewOn);
   await page.getByRole('button', { name: 'Record the screening' }).click();
-  expect(await flash()).toBe(`Recorded the screening of ${partnerId}.`);
+  // A next review date already past records a lapse, and the page says so.
+  const lapse = s.nextReviewOn < new Date().toISOString().slice(0, 10);
+  expect(await flash()).toBe(
+    `Recorded the screening of ${partnerId}${lapse ? ': its next review date is past, so it takes part in no exchange' : ''}.`,
+  );
 }
 
 /** A contact point's way to the agreement's report: home, its reports link, then the agreement. */

@@ -102,14 +102,24 @@ export function screeningRoutes(): PortalRoute[] {
         const partnerId = pathId(ctx.req.params, 'partnerId');
         const form = Object.fromEntries(FIELDS.map((f) => [f, one(ctx.form, f)])) as unknown as ScreeningForm;
         // The textarea keeps its lines: `one` trims only the ends.
+        let recorded;
         try {
           const input = validateScreening(bodyOf(form), ctx.deps.clock());
-          await ctx.deps.services.partnership.screenings.record(portalViewer(ctx), partnerId, input);
+          recorded = await ctx.deps.services.partnership.screenings.record(
+            portalViewer(ctx),
+            partnerId,
+            input,
+          );
         } catch (error) {
           if (!(error instanceof ProblemError) || error.status !== 400) throw error;
           return renderScreening(ctx, partnerId, form, errorsOf(error));
         }
-        ctx.redirect(screeningPath(partnerId), `Recorded the screening of ${partnerId}.`);
+        // A next review date already past is allowed (recording a lapse), but never by surprise.
+        const lapsed =
+          recorded.standing.status === 'lapsed'
+            ? ': its next review date is past, so it takes part in no exchange'
+            : '';
+        ctx.redirect(screeningPath(partnerId), `Recorded the screening of ${partnerId}${lapsed}.`);
       },
     },
     {
