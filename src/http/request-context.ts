@@ -59,3 +59,8 @@ export function beginRequest(
   });
   return requestId;
 }
+
+/** What the setting safe reads of the call itself: the client's address (as express trusts it) and TLS. */
+export function callSetting(req: { ip?: string; secure: boolean }): { sourceIp: string; tls: boolean } {
+  return { sourceIp: req.ip ?? '', tls: req.secure };
+}

@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { callSetting } from '../http/request-context';
 import type { Identity } from '../auth/identity';
 import { guards, type RouteSpec } from '../http/routes';
 import { bodyValidator } from '../http/validate';
@@ -42,12 +43,7 @@ export function lookupRoutes(service: LookupService): RouteSpec[] {
       guard: guards.authenticated,
       rateLimit: 'lookups',
       handler: async (req, res: Response) => {
-        res.json(
-          await answerLookup(service, res.locals.identity as Identity, req.body, {
-            sourceIp: req.ip ?? '',
-            tls: req.secure,
-          }),
-        );
+        res.json(await answerLookup(service, res.locals.identity as Identity, req.body, callSetting(req)));
       },
       doc: {
         summary: 'Hit/no-hit lookup of identifiers across the providers of an agreement',

@@ -1,4 +1,5 @@
 /** The API of questions to the partnership: ask all providers, read where each stands, answer "no information". */
+import { callSetting } from '../http/request-context';
 import type { Request, Response } from 'express';
 import type { Identity } from '../auth/identity';
 import { problems } from '../http/problem';
@@ -65,10 +66,7 @@ export function questionRoutes(service: QuestionService): RouteSpec[] {
       },
       handler: async (req, res) => {
         const input = validateQuestion(req.body);
-        const question = await service.ask(identityOf(res), input, {
-          sourceIp: req.ip ?? '',
-          tls: req.secure,
-        });
+        const question = await service.ask(identityOf(res), input, callSetting(req));
         // 201 even when the safes denied every provider's request: the question and its decisions are
         // stored and logged, and each request's state says what became of it (a 403 here is the guard's).
         const requests = question.requests.map(questionRequestView);

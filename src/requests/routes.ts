@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { callSetting } from '../http/request-context';
 import type { Identity } from '../auth/identity';
 import { problems } from '../http/problem';
 import { guards, type RouteSpec } from '../http/routes';
@@ -88,10 +89,7 @@ export function requestRoutes(
       },
       handler: async (req, res) => {
         const input = validateCreate(req.body);
-        const request = await service.create(identityOf(res), input, {
-          sourceIp: req.ip ?? '',
-          tls: req.secure,
-        });
+        const request = await service.create(identityOf(res), input, callSetting(req));
         if (request.state === 'denied') {
           throw deniedProblem('request-denied', 'Request denied by the Five Safes', request.decision, {
             requestId: request.id,
@@ -338,10 +336,7 @@ export function requestRoutes(
         },
       },
       handler: async (req, res) => {
-        const request = await service.readDisclosure(identityOf(res), idOf(req), {
-          sourceIp: req.ip ?? '',
-          tls: req.secure,
-        });
+        const request = await service.readDisclosure(identityOf(res), idOf(req), callSetting(req));
         res.setHeader('Cache-Control', 'no-store');
         res.json({
           id: request.id,

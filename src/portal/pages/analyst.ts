@@ -1,4 +1,5 @@
 /** Analyst pages: hit/no-hit search, a guided detail request, my requests, the disclosure. */
+import { callSetting } from '../../http/request-context';
 import { guards } from '../../http/routes';
 import { bodyValidator, schemas } from '../../http/validate';
 import lookupSchema from '../../../schemas/api/lookup.schema.json';
@@ -84,10 +85,7 @@ export function analystRoutes(): PortalRoute[] {
           purpose: one(ctx.form, 'purpose'),
           caseRef: one(ctx.form, 'caseRef'),
         });
-        const result = await ctx.deps.services.lookups.lookup(ctx.identity, input, {
-          sourceIp: ctx.req.ip ?? '',
-          tls: ctx.req.secure,
-        });
+        const result = await ctx.deps.services.lookups.lookup(ctx.identity, input, callSetting(ctx.req));
         if (result.decision.outcome === 'deny') {
           return ctx.render('Search refused', refusedView(result.decision, searchAgain), 403);
         }
@@ -203,7 +201,7 @@ export function analystRoutes(): PortalRoute[] {
  */
 export async function readDisclosureOrRefuse(ctx: Ctx): Promise<StoredRequest | undefined> {
   return ctx.deps.services.requests
-    .readDisclosure(ctx.identity, idOf(ctx), { sourceIp: ctx.req.ip ?? '', tls: ctx.req.secure })
+    .readDisclosure(ctx.identity, idOf(ctx), callSetting(ctx.req))
     .catch((error: unknown) => {
       if (!(error instanceof ProblemError && error.code === DISCLOSURE_READ_DENIED)) throw error;
       const { safes } = error.extensions.decision as ReadDecision;
@@ -233,10 +231,7 @@ export async function sendRequest(
   input: RequestInput,
   again: string,
 ): Promise<StoredRequest | undefined> {
-  const request = await ctx.deps.services.requests.create(ctx.identity, input, {
-    sourceIp: ctx.req.ip ?? '',
-    tls: ctx.req.secure,
-  });
+  const request = await ctx.deps.services.requests.create(ctx.identity, input, callSetting(ctx.req));
   if (request.state !== 'denied') return request;
   ctx.render(
     'Request refused',

@@ -2,6 +2,7 @@
  * Questions to the partnership in the portal: the analyst asks every provider of an agreement at once
  * and follows each one's answer; a responder answers "no information". The same services as the API.
  */
+import { callSetting } from '../../http/request-context';
 import { guards } from '../../http/routes';
 import { validateQuestion } from '../../questions/routes';
 import { one } from '../forms';
@@ -31,10 +32,7 @@ export function questionRoutes(): PortalRoute[] {
           purpose: one(ctx.form, 'purpose'),
           caseRef: one(ctx.form, 'caseRef'),
         });
-        const question = await ctx.deps.services.questions.ask(ctx.identity, input, {
-          sourceIp: ctx.req.ip ?? '',
-          tls: ctx.req.secure,
-        });
+        const question = await ctx.deps.services.questions.ask(ctx.identity, input, callSetting(ctx.req));
         const reached = question.requests.filter((r) => r.state !== 'denied').length;
         ctx.redirect(
           `/portal/questions/${question.id}`,
