@@ -196,19 +196,7 @@ export function lookupFormView(csrf: string, agreements: readonly Agreement[], f
         ${agreements.map((a) => html`<option value="${a.id}">${a.title} (${a.id})</option>`)}
       </select>
     </div>
-    <div>
-      <label for="identifiers">Identifiers, one per line as type:value</label>
-      <textarea
-        id="identifiers"
-        name="identifiers"
-        rows="4"
-        required
-        aria-describedby="identifiers-hint"
-      ></textarea>
-      <p class="hint" id="identifiers-hint">
-        Types: ${IDENTIFIER_TYPES.join(', ')}. Example: hin:NL-HXAB7A33G293
-      </p>
-    </div>
+    ${identifiersField({ rows: 4, required: true, hint: 'Example: hin:NL-HXAB7A33G293' })}
     ${purposeAndCase(purposes, firstCaseHint)}
     <div><button type="submit">Search</button></div>
   </form>`;
@@ -223,6 +211,23 @@ export function agreementSummary(agreement: Agreement, changeHref: string) {
 }
 
 /** Every request form's last fields: the agreement's purposes and the case reference in its form. */
+/** The identifiers a form sends, one `type:value` per line, with the types the gateway knows. */
+export function identifiersField(options: { rows: number; required: boolean; hint?: string }) {
+  return html`<div>
+    <label for="identifiers">Identifiers, one per line as type:value</label>
+    <textarea
+      id="identifiers"
+      name="identifiers"
+      rows="${options.rows}"
+      ${options.required ? html`required` : ''}
+      aria-describedby="identifiers-hint"
+    ></textarea>
+    <p class="hint" id="identifiers-hint">
+      Types: ${IDENTIFIER_TYPES.join(', ')}.${options.hint ? ` ${options.hint}` : ''}
+    </p>
+  </div>`;
+}
+
 export function purposeAndCase(purposes: readonly string[], caseHint: string) {
   return html`<div>
       <label for="purpose">Purpose</label
@@ -327,13 +332,11 @@ export function newRequestView(step: NewRequestStep, csrf: string) {
           </div>`;
         })}
       </fieldset>
-      <div>
-        <label for="identifiers">Identifiers, one per line as type:value</label>
-        <textarea id="identifiers" name="identifiers" rows="3" aria-describedby="identifiers-hint"></textarea>
-        <p class="hint" id="identifiers-hint">
-          Types: ${IDENTIFIER_TYPES.join(', ')}. Give identifiers, or a record reference from a hit, or both.
-        </p>
-      </div>
+      ${identifiersField({
+        rows: 3,
+        required: false,
+        hint: 'Give identifiers, or a record reference from a hit, or both.',
+      })}
       <div>
         <label for="recordRefs">Record references from hits (optional)</label
         ><input type="text" id="recordRefs" name="recordRefs" value="${ref}" />

@@ -10,8 +10,7 @@ import { dataTable } from '../data-table';
 import { html } from '../html';
 import { csrfField } from '../layout';
 import { stateLabel } from '../views';
-import { agreementPicker, agreementSummary, purposeAndCase } from './analyst-views';
-import { IDENTIFIER_TYPES } from './request-views';
+import { agreementPicker, agreementSummary, identifiersField, purposeAndCase } from './analyst-views';
 
 export interface NewQuestionStep {
   agreements: readonly Agreement[];
@@ -36,17 +35,7 @@ export function newQuestionView(step: NewQuestionStep, csrf: string) {
     <form class="stack" method="post" action="/portal/questions">
       ${csrfField(csrf)}
       <input type="hidden" name="agreementId" value="${agreement.id}" />
-      <div>
-        <label for="identifiers">Identifiers, one per line as type:value</label>
-        <textarea
-          id="identifiers"
-          name="identifiers"
-          rows="3"
-          required
-          aria-describedby="identifiers-hint"
-        ></textarea>
-        <p class="hint" id="identifiers-hint">Types: ${IDENTIFIER_TYPES.join(', ')}.</p>
-      </div>
+      ${identifiersField({ rows: 3, required: true })}
       <div>
         <label for="text">The question</label>
         <textarea
