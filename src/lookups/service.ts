@@ -114,9 +114,9 @@ export class LookupService {
       );
       this.deps.metrics?.decision(decision, 'lookup', identity.partnerId);
       // A provider not cleared by the partnership's screening takes part in no exchange: not searched.
-      const excluded = agreement ? providersNotCleared(agreement, partnership, now) : [];
-      const hits =
-        decision.outcome === 'permit' && agreement ? await this.hits(agreement, body, checks, excluded) : [];
+      const searched = decision.outcome === 'permit' ? agreement : undefined;
+      const excluded = searched ? providersNotCleared(searched, partnership, now) : [];
+      const hits = searched ? await this.hits(searched, body, checks, excluded) : [];
       const id = crypto.randomUUID();
       const providersHit = [...new Set(hits.map((h) => h.providerId))];
       const compactly = loggedCompactly(decision);
@@ -141,7 +141,7 @@ export class LookupService {
             hits: hits.map((h) => ({ providerId: h.providerId, recordRef: h.recordRef, query: h.query })),
             // Which identifiers were not looked up, and why (codes only: no value). Cut from a provider's view.
             ...(checks.some((c) => !c.valid) ? { invalid: invalidInLog(checks, compactly) } : {}),
-            ...(excluded.length && decision.outcome === 'permit' ? { notSearched: excluded } : {}),
+            ...(excluded.length ? { notSearched: excluded } : {}),
           },
         },
       ]);
