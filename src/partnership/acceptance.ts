@@ -10,7 +10,7 @@ import type { Person } from '../records/accreditation';
 import { agreementDigest, confidentialityDigest } from './digest';
 import { acceptanceEvent } from './events';
 import type { Recorded } from './registry';
-import { agreementToday, partiesOf, revisionOverdue } from './standing';
+import { factsOf, partiesOf, whyNotInForce } from './standing';
 import type { Acceptance } from './types';
 import { seesAll, type PartnershipDeps, type Viewer } from './viewer';
 
@@ -27,11 +27,8 @@ export interface AcceptanceInput {
 }
 
 /** Why an agreement is not in force. */
-export type NotInForce =
-  | { code: 'awaiting-parties'; parties: string[] }
-  | { code: 'revision-overdue'; reviseBy: string }
-  | { code: 'not-yet-valid'; from: string }
-  | { code: 'expired'; until: string };
+import type { NotInForce } from './standing';
+export type { NotInForce };
 
 export interface PartyAcceptance {
   partnerId: string;
@@ -234,15 +231,14 @@ export function agreementStatus(
         : null,
     };
   });
-  const notInForce: NotInForce[] = [];
-  const awaiting = parties.filter((p) => !p.acceptance?.current).map((p) => p.partnerId);
-  if (awaiting.length) notInForce.push({ code: 'awaiting-parties', parties: awaiting });
-  if (revisionOverdue(agreement, now))
-    notInForce.push({ code: 'revision-overdue', reviseBy: agreement.reviseBy });
-  const today = agreementToday(agreement, now);
-  if (today < agreement.validity.from)
-    notInForce.push({ code: 'not-yet-valid', from: agreement.validity.from });
-  if (today > agreement.validity.until) notInForce.push({ code: 'expired', until: agreement.validity.until });
+  const notInForce = whyNotInForce(
+    agreement,
+    factsOf(
+      [],
+      records.map((r) => r.record),
+    ),
+    now,
+  );
   const commitment = confidentialityDigest(agreement);
   return {
     agreementId: agreement.id,

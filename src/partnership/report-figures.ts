@@ -10,11 +10,10 @@ import { dueBy } from './overdue';
 import { scaledTarget, type Period } from './period';
 import type { Recorded } from './registry';
 import {
-  agreementToday,
   factsOf,
-  partiesNotAccepted,
-  revisionOverdue,
   screeningStanding,
+  whyNotInForce,
+  type NotInForce,
   type PartnershipFacts,
 } from './standing';
 import type { Outcome, Screening, ScreeningStanding } from './types';
@@ -237,20 +236,22 @@ export function screeningStatus(
 
 /** Whether the agreement is in force now and, if not, every reason why. */
 export function inForce(agreement: Agreement, facts: PartnershipFacts, now: Date) {
-  const today = agreementToday(agreement, now);
-  const notAccepted = partiesNotAccepted(facts, agreement);
-  const pastRevision = revisionOverdue(agreement, now);
-  const outsideValidity = today < agreement.validity.from || today > agreement.validity.until;
+  const reasons = whyNotInForce(agreement, facts, now);
+  const why = (r: NotInForce) => {
+    switch (r.code) {
+      case 'awaiting-parties':
+        return `not accepted by ${r.parties.join(', ')}`;
+      case 'revision-overdue':
+        return `past its revision date ${r.reviseBy}`;
+      case 'not-yet-valid':
+      case 'expired':
+        return `outside its validity ${agreement.validity.from} to ${agreement.validity.until}`;
+    }
+  };
   return {
-    now: notAccepted.length === 0 && !pastRevision && !outsideValidity,
+    now: reasons.length === 0,
     reviseBy: agreement.reviseBy,
-    notAcceptedBy: notAccepted,
-    why: [
-      ...(notAccepted.length ? [`not accepted by ${notAccepted.join(', ')}`] : []),
-      ...(pastRevision ? [`past its revision date ${agreement.reviseBy}`] : []),
-      ...(outsideValidity
-        ? [`outside its validity ${agreement.validity.from} to ${agreement.validity.until}`]
-        : []),
-    ],
+    notAcceptedBy: reasons.flatMap((r) => (r.code === 'awaiting-parties' ? r.parties : [])),
+    why: reasons.map(why),
   };
 }

@@ -60,6 +60,30 @@ export function agreementToday(agreement: Agreement, now: Date): string {
   return localDateOrUtc(now, agreement.timezone);
 }
 
+/** Why an agreement is not in force on a day, each reason with what a reader needs to know. */
+export type NotInForce =
+  | { code: 'not-yet-valid'; from: string }
+  | { code: 'expired'; until: string }
+  | { code: 'revision-overdue'; reviseBy: string }
+  | { code: 'awaiting-parties'; parties: string[] };
+
+/**
+ * Every reason the agreement is not in force now (none: it is): outside its validity, past its revision
+ * date, or not accepted by every party in the version loaded. The acceptance page, the report and the
+ * public page each say it in their own words; the project safe refuses on the same conditions.
+ */
+export function whyNotInForce(agreement: Agreement, facts: PartnershipFacts, now: Date): NotInForce[] {
+  const today = agreementToday(agreement, now);
+  const reasons: NotInForce[] = [];
+  if (today < agreement.validity.from) reasons.push({ code: 'not-yet-valid', from: agreement.validity.from });
+  if (today > agreement.validity.until) reasons.push({ code: 'expired', until: agreement.validity.until });
+  if (revisionOverdue(agreement, now))
+    reasons.push({ code: 'revision-overdue', reviseBy: agreement.reviseBy });
+  const awaiting = partiesNotAccepted(facts, agreement);
+  if (awaiting.length) reasons.push({ code: 'awaiting-parties', parties: awaiting });
+  return reasons;
+}
+
 /** Whether the agreement is past the date by which it had to be revised. */
 export function revisionOverdue(agreement: Agreement, now: Date): boolean {
   return agreementToday(agreement, now) > agreement.reviseBy;

@@ -6,12 +6,7 @@
  */
 import { ALL_SCOPE } from '../audit/stats';
 import type { PartnershipRegistry } from '../partnership/registry';
-import {
-  agreementToday,
-  partiesNotAccepted,
-  revisionOverdue,
-  type PartnershipFacts,
-} from '../partnership/standing';
+import { agreementToday, whyNotInForce, type PartnershipFacts } from '../partnership/standing';
 import type { Agreement, Bundle } from '../policy/types';
 import type { Store } from '../store/port';
 import { publicCount, publicRules, type PublicCount } from './public-counts';
@@ -72,17 +67,19 @@ export function notInForceReasons(
   facts: PartnershipFacts,
   now: Date,
 ): NotInForce['reasons'] {
-  const today = agreementToday(agreement, now);
-  const reasons: NotInForce['reasons'] = [];
-  if (today < agreement.validity.from)
-    reasons.push({ code: 'not-yet-valid', text: `not yet valid (from ${agreement.validity.from})` });
-  if (today > agreement.validity.until)
-    reasons.push({ code: 'expired', text: `expired (valid until ${agreement.validity.until})` });
-  if (revisionOverdue(agreement, now))
-    reasons.push({ code: 'revision-overdue', text: `past its revision date ${agreement.reviseBy}` });
-  if (partiesNotAccepted(facts, agreement).length)
-    reasons.push({ code: 'awaiting-acceptance', text: 'awaiting acceptance' });
-  return reasons;
+  return whyNotInForce(agreement, facts, now).map((r) => {
+    switch (r.code) {
+      case 'not-yet-valid':
+        return { code: r.code, text: `not yet valid (from ${r.from})` };
+      case 'expired':
+        return { code: r.code, text: `expired (valid until ${r.until})` };
+      case 'revision-overdue':
+        return { code: r.code, text: `past its revision date ${r.reviseBy}` };
+      case 'awaiting-parties':
+        // The public learns that a party has not accepted, not which.
+        return { code: 'awaiting-acceptance', text: 'awaiting acceptance' };
+    }
+  });
 }
 
 export class TransparencyService {
